@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Installs everything the test environment and the dev loop need, from the registries this machine reaches:
+#   Debian: skopeo, docker-registry (CNCF distribution), GNU time
+#   Go modules: kube-apiserver, etcd, MinIO, crane, oras, helm, toxiproxy
+#   npm: Node 24 LTS (the `node` package) and the project's packages
+# Binaries land in one gitignored cache folder ($AIRLIFT_CACHE, default .cache/ in the repo); a warm run reuses them
+# (each binary is stamped with its version, so changing a pin rebuilds only that one).
+# Honours KUBEBUILDER_ASSETS: when it holds kube-apiserver and etcd, those are used and not built.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${AIRLIFT_CACHE:-$root/.cache}
+bin=$cache/bin
+mkdir -p "$bin"
+export PATH=/usr/local/go/bin:$PATH
+export GOFLAGS=-mod=mod
+
+log() { printf '[install-tools] %s\n' "$*" >&2; }
+
+# Pins. Kubernetes and etcd versions go together (etcd 3.6 is what Kubernetes 1.36 ships with).
+CRANE_VERSION=v0.22.1
+ORAS_VERSION=v1.3.6
+HELM_VERSION=v3.22.0
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+TOXIPROXY_VERSION=v2.5.0
+
+# stamped NAME VERSION: true when bin/NAME exists and was built from VERSION.
+stamped() { [ -x "$bin/$1" ] && [ "$(cat "$bin/.$1.version" 2>/dev/null)" = "$2" ]; }
+stamp() { echo "$2" >"$bin/.$1.version"; }
+
+apt_packages() {
+  local missing=()
+  command -v skopeo >/dev/null || missing+=(skopeo)
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
+  [ -x /usr/bin/time ] || missing+=(time)
+  command -v openssl >/dev/null || missing+=(openssl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+# go_module_tool NAME DIR PACKAGE: builds PACKAGE from the pinned module in tools/DIR.
+go_module_tool() {
+  local name=$1 dir=$2 pkg=$3 version
+  version=$(sha256sum "$root/tools/$dir/go.mod" "$root/tools/$dir/go.sum" | sha256sum | cut -c1-16)
+  stamped "$name" "$version" && return 0
+  log "go build $pkg (tools/$dir)"
+  (cd "$root/tools/$dir" && go build -ldflags=-s -o "$bin/$name" "$pkg")
+  stamp "$name" "$version"
+}
+
+# go_install NAME PACKAGE VERSION
+go_install() {
+  local name=$1 pkg=$2 version=$3
+  stamped "$name" "$version" && return 0
+  log "go install $pkg@$version"
+  GOBIN=$bin CGO_ENABLED=0 go install -ldflags=-s "$pkg@$version"
+  local built
+  built=$(basename "$pkg")
+  [ "$built" = "$name" ] || mv "$bin/$built" "$bin/$name"
+  stamp "$name" "$version"
+}
+
+kube_binaries() {
+  if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] && [ -x "$KUBEBUILDER_ASSETS/etcd" ]; then
+    log "using kube-apiserver and etcd from KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
+    return 0
+  fi
+  go_module_tool kube-apiserver kube k8s.io/kubernetes/cmd/kube-apiserver
+  go_module_tool etcd etcd go.etcd.io/etcd/server/v3
+}
+
+node_packages() {
+  cd "$root"
+  if [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+main() {
+  apt_packages
+  node_packages
+  kube_binaries
+  go_install crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
+  go_install oras oras.land/oras/cmd/oras "$ORAS_VERSION"
+  go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
+  go_install toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server "$TOXIPROXY_VERSION"
+  go_install minio github.com/minio/minio "$MINIO_VERSION"
+  log "tools ready in $bin"
+}
+
+main "$@"
