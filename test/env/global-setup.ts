@@ -10,7 +10,7 @@ export async function globalSetup(): Promise<void> {
   const started = Date.now();
   env = await startEnvironment();
   const file = join(env.workDir, "env.json");
-  const { kubeEnv: _kubeEnv, stop: _stop, ...connection } = env;
+  const connection = { workDir: env.workDir, kube: env.kube, registries: env.registries, minio: env.minio };
   writeFileSync(file, JSON.stringify(connection, null, 2), { mode: 0o600 });
   process.env.AIRLIFT_TEST_ENV = file;
   process.stderr.write(`# test environment up in ${((Date.now() - started) / 1000).toFixed(1)}s (${env.workDir})\n`);

@@ -120,7 +120,8 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
   const address = server.address();
   const port = address && typeof address === "object" ? address.port : 0;
   return {
-    realm: `http://127.0.0.1:${port}/token`,
+    // crane refuses a realm whose host is a literal private/loopback IP, so the realm names "localhost".
+    realm: `http://localhost:${port}/token`,
     issued,
     close: () => new Promise<void>((resolveClose) => server.close(() => resolveClose())),
   };

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { ApiextensionsV1Api, CustomObjectsApi, Watch } from "@kubernetes/client-node";
-import { loadKubeConfig, run, s3Client, testEnv, type RegistryConnection } from "../env/index.ts";
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, Watch } from "@kubernetes/client-node";
+import { loadKubeConfig, run, s3Client, serviceAccountKubeconfig, testEnv, type RegistryConnection } from "../env/index.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "airlift-smoke-"));
 
@@ -62,19 +62,39 @@ describe("test environment", () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+    const watcher = new AbortController();
     const seen = new Promise<string>((resolveSeen, reject) => {
-      const watch = new Watch(kc);
-      void watch
-        .watch(`/apis/${group}/v1/namespaces/default/widgets`, {}, (type, obj: { metadata?: { name?: string } }) => {
-          if (type === "ADDED") resolveSeen(obj.metadata?.name ?? "");
-        }, (err) => { if (err) reject(err as Error); })
-        .then((req) => setTimeout(() => req.abort(), 10_000));
+      void new Watch(kc)
+        .watch(
+          `/apis/${group}/v1/namespaces/default/widgets`,
+          {},
+          (type, obj: { metadata?: { name?: string } }) => {
+            if (type === "ADDED") resolveSeen(obj.metadata?.name ?? "");
+          },
+          (err) => {
+            if (err && !watcher.signal.aborted) reject(err as Error);
+          },
+        )
+        .then((req) => watcher.signal.addEventListener("abort", () => req.abort()));
     });
     await custom.createNamespacedCustomObject({
       group, version: "v1", namespace: "default", plural: "widgets",
       body: { apiVersion: `${group}/v1`, kind: "Widget", metadata: { name: "w1" }, spec: { size: 3 } },
     });
-    assert.equal(await seen, "w1");
+    try {
+      assert.equal(await seen, "w1");
+    } finally {
+      watcher.abort();
+    }
+  });
+
+  it("a ServiceAccount kubeconfig authenticates and RBAC bounds it", async () => {
+    const env = await testEnv();
+    const admin = loadKubeConfig(env.kube.kubeconfigPath).makeApiClient(CoreV1Api);
+    await admin.createNamespace({ body: { metadata: { name: "smoke-rbac" } } });
+    const path = await serviceAccountKubeconfig(env.kube, "smoke-rbac", "reader", scratch);
+    const asReader = loadKubeConfig(path).makeApiClient(CoreV1Api);
+    await assert.rejects(asReader.listNamespacedSecret({ namespace: "smoke-rbac" }), (err: { code?: number }) => err.code === 403);
   });
 
   it("crane pushes an image to the anonymous registry and oras reads it back", async () => {
