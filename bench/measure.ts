@@ -1,0 +1,41 @@
+// Runs a command under GNU time and reports its wall time and peak RSS.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toolsPathEnv } from "../test/env/tools.ts";
+
+export interface Measurement {
+  label: string;
+  wallSeconds: number;
+  peakRssMiB: number;
+}
+
+/** Wall time and peak RSS (GNU time's %M, in KiB) of `command args`; throws with its stderr when it fails. */
+export async function measure(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measurement> {
+  const out = join(mkdtempSync(join(tmpdir(), "airlift-bench-time-")), "time.txt");
+  const started = process.hrtime.bigint();
+  const child = spawn("/usr/bin/time", ["-f", "%M", "-o", out, command, ...args], {
+    env: { ...process.env, PATH: toolsPathEnv(), ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+  });
+  const code = await new Promise<number>((resolveCode, reject) => {
+    child.once("error", reject);
+    child.once("close", (c) => resolveCode(c ?? 1));
+  });
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`${label}: ${command} exited ${code}\n${stderr}`);
+  const kib = Number(readFileSync(out, "utf8").trim().split("\n").pop());
+  return { label, wallSeconds, peakRssMiB: kib / 1024 };
+}
+
+/** Wall time of an in-process step. */
+export async function timeIt(label: string, step: () => Promise<void>): Promise<Measurement> {
+  const started = process.hrtime.bigint();
+  await step();
+  return { label, wallSeconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMiB: Number.NaN };
+}
