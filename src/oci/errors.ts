@@ -1,0 +1,138 @@
+/**
+ * Typed errors of the OCI client. Callers decide "retry later" vs. "stall" by class and `transient`, never by
+ * message text. Messages never carry credentials: they name the method, the path and the registry's error code.
+ */
+
+/** Base class: every error of this module has a stable `code` and says whether a retry may help. */
+export class OciError extends Error {
+  /** Stable machine-readable code, e.g. `MANIFEST_UNKNOWN`, `DIGEST_MISMATCH`, `TLS`. */
+  readonly code: string;
+  /** True when the same call may succeed later (5xx, 429, connection resets, timeouts). */
+  readonly transient: boolean;
+
+  constructor(message: string, code: string, transient: boolean, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.transient = transient;
+  }
+}
+
+/** One entry of the distribution spec's error body `{"errors":[{code,message,detail}]}`. */
+export interface RegistryErrorDetail {
+  code: string;
+  message: string;
+}
+
+/** A registry answered with an unexpected status; `code` is the first error code of its body when it sent one. */
+export class RegistryError extends OciError {
+  readonly status: number;
+  readonly errors: readonly RegistryErrorDetail[];
+
+  constructor(message: string, status: number, errors: readonly RegistryErrorDetail[] = [], options?: ErrorOptions) {
+    super(message, errors[0]?.code ?? `HTTP_${status}`, isTransientStatus(status), options);
+    this.status = status;
+    this.errors = errors;
+  }
+}
+
+/** 404 (or the spec's `*_UNKNOWN` codes): the manifest, blob, repository or upload does not exist. */
+export class NotFoundError extends RegistryError {}
+
+/** 401/403, or a token service that refused the credentials. Not transient: fix the credentials. */
+export class AuthError extends OciError {
+  readonly status: number;
+
+  constructor(message: string, status: number, code = status === 403 ? "DENIED" : "UNAUTHORIZED", options?: ErrorOptions) {
+    super(message, code, false, options);
+    this.status = status;
+  }
+}
+
+/** The server's certificate could not be verified. */
+export class TlsError extends OciError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(`${message} (hint: supply the registry's CA bundle, or set insecureSkipTLSVerify knowingly)`, "TLS", false, options);
+  }
+}
+
+/** Content did not match its descriptor: wrong digest, too many or too few bytes. Never transient. */
+export class DigestMismatchError extends OciError {
+  readonly expected: string;
+  readonly actual: string;
+
+  constructor(message: string, expected: string, actual: string) {
+    super(message, "DIGEST_MISMATCH", false);
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Malformed input: a reference, digest, manifest or header that breaks the spec's grammar. */
+export class InvalidInputError extends OciError {
+  constructor(message: string, code = "INVALID") {
+    super(message, code, false);
+  }
+}
+
+/** A connection-level failure (reset, refused, timeout) after the retries were spent. */
+export class TransportError extends OciError {
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, code, true, options);
+  }
+}
+
+/** 5xx, 429 and 408 may succeed later; everything else needs a change first. */
+export function isTransientStatus(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408;
+}
+
+const tlsCodes = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+const transientCodes = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string") return code;
+  return errorCode((err as { cause?: unknown }).cause);
+}
+
+/** Maps a low-level error (undici, net, tls) to the module's types; leaves OciErrors and aborts as they are. */
+export function classifyNetworkError(err: unknown, what: string): Error {
+  if (err instanceof OciError) return err;
+  if (err instanceof Error && err.name === "AbortError") return err;
+  const code = errorCode(err) ?? "NETWORK";
+  if (tlsCodes.has(code)) return new TlsError(`${what}: certificate verification failed (${code})`, { cause: err });
+  return new TransportError(`${what}: ${code}`, code, { cause: err });
+}
+
+/** True for connection-level failures worth another attempt. */
+export function isTransientNetworkError(err: unknown): boolean {
+  if (err instanceof OciError) return err.transient;
+  const code = errorCode(err);
+  return code !== undefined && transientCodes.has(code);
+}
