@@ -1,0 +1,70 @@
+// Binds the blob descriptions of an archive to the members holding their bytes, with size (and optionally
+// digest) checking on every stream handed out.
+import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
+import { BlobVerifier } from "./digest.ts";
+import { InvalidArchiveError, quoteName } from "./errors.ts";
+import type { ArchiveMember, ArchiveMembers } from "./archive-members.ts";
+import type { ArchiveBlob, BlobOpenOptions, BlobVisitor } from "./image-types.ts";
+import type { Compression } from "./compression.ts";
+
+const memberOf = new WeakMap<ArchiveBlob, ArchiveMember>();
+
+/** What is known of a blob before reading it. */
+export interface BlobFacts {
+  digest: string;
+  size: number;
+  mediaType: string;
+  compression: Compression;
+  diffId?: string;
+  annotations?: Record<string, string>;
+}
+
+/** Wraps a raw member stream in a size / digest check. */
+function verified(raw: Readable, blob: ArchiveBlob, verifyDigest: boolean): Readable {
+  const check = new BlobVerifier({ what: `blob ${blob.digest} (${quoteName(blob.member)})`, size: blob.size, ...(verifyDigest ? { digest: blob.digest } : {}) });
+  pipeline(raw, check).catch(() => {
+    // The error reaches the consumer through `check`, which pipeline destroys with it.
+  });
+  return check;
+}
+
+/** An ArchiveBlob whose bytes are `member`. */
+export function memberBlob(members: ArchiveMembers, member: ArchiveMember, facts: BlobFacts): ArchiveBlob {
+  if (member.size !== facts.size) {
+    throw new InvalidArchiveError(`${members.description}: ${quoteName(member.name)} is ${member.size} bytes, its descriptor says ${facts.size}`, "SIZE_MISMATCH");
+  }
+  const blob: ArchiveBlob = {
+    digest: facts.digest,
+    size: facts.size,
+    mediaType: facts.mediaType,
+    compression: facts.compression,
+    ...(facts.diffId ? { diffId: facts.diffId } : {}),
+    annotations: facts.annotations ?? {},
+    member: member.name,
+    open(options: BlobOpenOptions = {}): Readable {
+      return verified(members.open(member, options.signal), blob, options.verifyDigest ?? false);
+    },
+  };
+  memberOf.set(blob, member);
+  return blob;
+}
+
+/** {@link ImageArchive.streamBlobs} over any ArchiveMembers. */
+export async function streamMemberBlobs(members: ArchiveMembers, blobs: readonly ArchiveBlob[], visit: BlobVisitor, options: BlobOpenOptions = {}): Promise<void> {
+  const byOrdinal = new Map<number, ArchiveBlob>();
+  const seen = new Set<string>();
+  for (const blob of blobs) {
+    const member = memberOf.get(blob);
+    if (!member) throw new TypeError("streamBlobs: blob does not belong to this archive");
+    if (seen.has(blob.digest)) continue;
+    seen.add(blob.digest);
+    byOrdinal.set(member.ordinal, blob);
+  }
+  const targets = [...byOrdinal.keys()].map((o) => memberOf.get(byOrdinal.get(o) as ArchiveBlob) as ArchiveMember);
+  await members.visit(targets, async (member, body) => {
+    const blob = byOrdinal.get(member.ordinal) as ArchiveBlob;
+    const checked = verified(body, blob, options.verifyDigest ?? false);
+    await visit(blob, checked);
+  }, options.signal);
+}
