@@ -102,7 +102,7 @@ export class BufferSource implements RandomAccessSource {
   read(offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
     signal?.throwIfAborted();
     checkRange(this.description, this.size, offset, length);
-    return Promise.resolve(Buffer.from(this.#bytes.subarray(offset, offset + length));
+    return Promise.resolve(Buffer.from(this.#bytes.subarray(offset, offset + length)));
   }
 
   stream(offset: number, length: number): Readable {
