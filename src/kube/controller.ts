@@ -1,0 +1,250 @@
+// A controller: informer events -> keys on a rate-limited workqueue -> workers calling the Reconciler.
+// Level-based: handlers only enqueue keys; the reconcile reads the current state itself. Status-only updates of
+// the primary object are not enqueued (our own status writes would otherwise re-trigger us), and an object that
+// stalled is not retried, not even by the periodic resync, until its generation (spec) changes.
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { Metrics, ReconcileResult } from "../observability/metrics.ts";
+import { classifyError, errorMessage, errorReason, type WaitingError } from "./errors.ts";
+import type { EventRecorder } from "./events.ts";
+import type { Informer, InformerEventType } from "./informer.ts";
+import { defaultRateLimiter, type RateLimiterOptions } from "./rate-limiter.ts";
+import type { ReconcileContext, Reconciler, Result } from "./reconciler.ts";
+import type { KubeClient } from "./rest-client.ts";
+import { keyOf, keyString, parseKey, type KubeObject, type ObjectKey, type ResourceType } from "./resource.ts";
+import type { SecretReader } from "./secrets.ts";
+import { WorkQueue } from "./workqueue.ts";
+
+/** A secondary kind whose changes enqueue primary objects (e.g. Secrets -> the resources that reference them). */
+export interface SecondaryWatch {
+  type: ResourceType;
+  /** Keys of the primary objects to reconcile when `obj` changes. */
+  map: (obj: KubeObject) => ObjectKey[];
+  labelSelector?: string;
+}
+
+/** Static description of a controller. */
+export interface ControllerOptions {
+  /** Short name: metrics label, queue name and log field (e.g. "imageimport"). */
+  name: string;
+  /** The primary kind. */
+  type: ResourceType;
+  reconciler: Reconciler;
+  watches?: SecondaryWatch[];
+  /** Concurrent reconciles (default: the manager's --workers). */
+  workers?: number;
+  rateLimiter?: RateLimiterOptions;
+}
+
+/** What the manager hands a controller when it is added. */
+export interface ControllerRuntime {
+  client: KubeClient;
+  log: Logger;
+  metrics: Metrics;
+  events: EventRecorder;
+  secrets: SecretReader;
+  /** Shared informer for a kind (one per kind and selector across controllers). */
+  informer: (type: ResourceType, labelSelector?: string) => Informer;
+  /** Aborted when the manager shuts down. */
+  signal: AbortSignal;
+  defaultWorkers: number;
+}
+
+/** Wires informer -> queue -> workers for one kind. */
+export class Controller {
+  readonly name: string;
+  readonly #opts: ControllerOptions;
+  #rt: ControllerRuntime | undefined;
+  #queue: WorkQueue | undefined;
+  #primary: Informer | undefined;
+  readonly #inFlight = new Map<string, AbortController>();
+  /** Keys that stalled, with the generation that stalled. */
+  readonly #stalled = new Map<string, number | undefined>();
+  #workers: Promise<void>[] = [];
+
+  constructor(options: ControllerOptions) {
+    this.name = options.name;
+    this.#opts = options;
+  }
+
+  /** The controller's queue (after setup). */
+  get queue(): WorkQueue {
+    if (!this.#queue) throw new Error(`controller ${this.name} is not set up`);
+    return this.#queue;
+  }
+
+  /** Registers event handlers on the manager's informers; called once by Manager.add. */
+  setup(rt: ControllerRuntime): Informer[] {
+    this.#rt = rt;
+    rt.metrics.initController(this.name);
+    const queue = new WorkQueue({
+      name: this.name,
+      rateLimiter: defaultRateLimiter(this.#opts.rateLimiter),
+      metrics: {
+        depth: (name, depth) => rt.metrics.workqueueDepth.set({ name }, depth),
+        retry: (name) => rt.metrics.workqueueRetries.inc({ name }),
+      },
+    });
+    this.#queue = queue;
+    const primary = rt.informer(this.#opts.type);
+    this.#primary = primary;
+    primary.on((obj, type, old) => this.#onPrimary(obj, type, old));
+    const informers = [primary];
+    for (const w of this.#opts.watches ?? []) {
+      const inf = rt.informer(w.type, w.labelSelector);
+      inf.on((obj) => {
+        for (const key of safeMap(w, obj, rt.log)) queue.add(keyString(key));
+      });
+      informers.push(inf);
+    }
+    return informers;
+  }
+
+  /** Starts the workers (when this replica becomes leader). */
+  start(): void {
+    const rt = this.#rt;
+    if (!rt || this.#workers.length) return;
+    const n = this.#opts.workers ?? rt.defaultWorkers;
+    for (let i = 0; i < n; i++) this.#workers.push(this.#worker());
+  }
+
+  /**
+   * Stops taking work and aborts running reconciles; resolves true when every worker finished within
+   * `deadlineMs`, false when some were still running at the deadline.
+   */
+  async stop(deadlineMs: number): Promise<boolean> {
+    this.#queue?.shutDown();
+    for (const ac of this.#inFlight.values()) ac.abort(new Error("controller is shutting down"));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)));
+    const drained = Promise.all(this.#workers).then(() => true as const);
+    const result = await Promise.race([drained, deadline]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  #onPrimary(obj: KubeObject, type: InformerEventType, old?: KubeObject): void {
+    const key = keyString(keyOf(obj));
+    if (type === "delete") {
+      this.#inFlight.get(key)?.abort(new Error("object was deleted"));
+      this.#stalled.delete(key);
+    } else if (type === "update" && old && onlyStatusChanged(old, obj)) {
+      return;
+    } else if (this.#stalled.has(key) && this.#stalled.get(key) === obj.metadata.generation && type !== "add") {
+      // Stalled at this generation: only a spec change (or deletion) can unblock it.
+      return;
+    }
+    this.#queue?.add(key);
+  }
+
+  async #worker(): Promise<void> {
+    const queue = this.#queue;
+    if (!queue) return;
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      try {
+        await this.#process(key);
+      } finally {
+        queue.done(key);
+      }
+    }
+  }
+
+  async #process(key: string): Promise<void> {
+    const rt = this.#rt;
+    const queue = this.#queue;
+    if (!rt || !queue) return;
+    const request = parseKey(key);
+    const reconcileID = randomUUID();
+    const ac = new AbortController();
+    const onStop = (): void => ac.abort(new Error("manager is shutting down"));
+    rt.signal.addEventListener("abort", onStop, { once: true });
+    this.#inFlight.set(key, ac);
+    const log = rt.log.child({ controller: this.name, namespace: request.namespace, name: request.name, reconcileID });
+    const ctx: ReconcileContext = {
+      log,
+      signal: ac.signal,
+      reconcileID,
+      client: rt.client,
+      cached: () => this.#primary?.get(request),
+      events: rt.events,
+      secrets: rt.secrets,
+      retries: queue.retries(key),
+    };
+    const end = rt.metrics.reconcileDuration.startTimer({ controller: this.name });
+    let result: ReconcileResult;
+    try {
+      result = this.#onSuccess(key, await this.#opts.reconciler.reconcile(request, ctx));
+    } catch (err) {
+      result = this.#onError(key, err, log, ac.signal);
+    } finally {
+      end();
+      rt.signal.removeEventListener("abort", onStop);
+      this.#inFlight.delete(key);
+    }
+    rt.metrics.reconcileTotal.inc({ controller: this.name, result });
+  }
+
+  #onSuccess(key: string, res: Result): ReconcileResult {
+    const queue = this.queue;
+    this.#stalled.delete(key);
+    queue.forget(key);
+    if (res.requeueAfterMs && res.requeueAfterMs > 0) {
+      queue.addAfter(key, res.requeueAfterMs);
+      return "requeue_after";
+    }
+    return "success";
+  }
+
+  #onError(key: string, err: unknown, log: Logger, signal: AbortSignal): ReconcileResult {
+    const queue = this.queue;
+    const rt = this.#rt;
+    if (signal.aborted) {
+      // Shutdown or deletion: the next leader (or the deletion's own event) takes it from here.
+      log.info({ cause: errorMessage(signal.reason) }, "reconcile aborted");
+      queue.forget(key);
+      return "error";
+    }
+    rt?.metrics.reconcileErrors.inc({ controller: this.name });
+    const reason = errorReason(err);
+    switch (classifyError(err)) {
+      case "stalling":
+        this.#stalled.set(key, this.#primary?.get(parseKey(key))?.metadata.generation);
+        queue.forget(key);
+        log.warn({ reason, error: errorMessage(err) }, "reconcile stalled; waiting for the object to change");
+        return "stalled";
+      case "waiting": {
+        const after = (err as WaitingError).retryAfterMs;
+        queue.forget(key);
+        queue.addAfter(key, after);
+        log.info({ reason, error: errorMessage(err), retryAfterMs: after }, "reconcile waiting");
+        return "requeue_after";
+      }
+      case "transient": {
+        const delay = queue.addRateLimited(key);
+        log.error({ reason, error: errorMessage(err), retryInMs: delay }, "reconcile failed; retrying with backoff");
+        return "error";
+      }
+    }
+  }
+}
+
+/** True when an update changed neither spec (generation) nor the metadata a reconcile reacts to. */
+export function onlyStatusChanged(old: KubeObject, obj: KubeObject): boolean {
+  const a = old.metadata;
+  const b = obj.metadata;
+  if (a.generation === undefined || a.generation !== b.generation) return false;
+  if (a.deletionTimestamp !== b.deletionTimestamp) return false;
+  const same = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
+  return same(a.labels, b.labels) && same(a.annotations, b.annotations) && same(a.finalizers, b.finalizers);
+}
+
+function safeMap(w: SecondaryWatch, obj: KubeObject, log: Logger): ObjectKey[] {
+  try {
+    return w.map(obj);
+  } catch (err) {
+    log.error({ kind: w.type.kind, error: errorMessage(err) }, "secondary watch mapping failed");
+    return [];
+  }
+}

@@ -1,0 +1,42 @@
+// Finalizers: added before a reconciler creates anything outside the object, removed once cleanup is done.
+// Written as a merge patch of the whole list, guarded by resourceVersion and retried on conflict, because a merge
+// patch replaces lists and another controller may be editing the same list.
+import type { KubeClient } from "./rest-client.ts";
+import { asKubeObject, keyOf, objectPath, type KubeObject, type ResourceType } from "./resource.ts";
+import { retryOnConflict } from "./status.ts";
+
+/** True when `obj` carries `finalizer`. */
+export function hasFinalizer(obj: KubeObject, finalizer: string): boolean {
+  return obj.metadata.finalizers?.includes(finalizer) ?? false;
+}
+
+/** True once deletion was requested (the object waits for its finalizers). */
+export function isDeleting(obj: KubeObject): boolean {
+  return Boolean(obj.metadata.deletionTimestamp);
+}
+
+async function setFinalizers(
+  client: KubeClient,
+  type: ResourceType,
+  obj: KubeObject,
+  change: (list: string[]) => string[] | undefined,
+  signal?: AbortSignal,
+): Promise<KubeObject> {
+  const result = await retryOnConflict(client, type, keyOf(obj), { current: obj, signal }, async (latest) => {
+    const next = change([...(latest.metadata.finalizers ?? [])]);
+    if (!next) return undefined;
+    const body = { metadata: { resourceVersion: latest.metadata.resourceVersion, finalizers: next } };
+    return asKubeObject(await client.request(objectPath(type, keyOf(latest)), { method: "PATCH", patchType: "merge", body, signal }));
+  });
+  return result.object;
+}
+
+/** Adds `finalizer` if missing; returns the object as stored. */
+export function addFinalizer(client: KubeClient, type: ResourceType, obj: KubeObject, finalizer: string, signal?: AbortSignal): Promise<KubeObject> {
+  return setFinalizers(client, type, obj, (list) => (list.includes(finalizer) ? undefined : [...list, finalizer]), signal);
+}
+
+/** Removes `finalizer` if present; returns the object as stored (the API server may delete it right after). */
+export function removeFinalizer(client: KubeClient, type: ResourceType, obj: KubeObject, finalizer: string, signal?: AbortSignal): Promise<KubeObject> {
+  return setFinalizers(client, type, obj, (list) => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined), signal);
+}

@@ -1,0 +1,180 @@
+// Leader election on a coordination.k8s.io/v1 Lease, following client-go's leaderelection package: a candidate
+// takes the lease when it is free or when its holder has not renewed it for leaseDuration (measured on our own
+// clock from when we last saw the record change, so clock skew between replicas does not matter). The leader
+// renews every retryPeriod; if it cannot renew for renewDeadline it gives up leadership (and the process exits)
+// before leaseDuration runs out, so two leaders never overlap. On graceful shutdown the lease is released
+// (holderIdentity cleared) so a standby takes over at its next retry instead of waiting out the lease.
+// https://kubernetes.io/docs/concepts/architecture/leases/
+import type { Logger } from "pino";
+import { isAlreadyExists, isConflict, isNotFound } from "./api-error.ts";
+import { errorMessage } from "./errors.ts";
+import { sleep } from "./informer.ts";
+import type { KubeClient } from "./rest-client.ts";
+import { LEASES, collectionPath, objectPath } from "./resource.ts";
+
+/** Leader election tuning. */
+export interface LeaderElectionConfig {
+  /** Lease name (--leader-election-id). */
+  name: string;
+  /** Namespace of the Lease (the operator's own). */
+  namespace: string;
+  /** This replica's identity (pod name + random suffix). */
+  identity: string;
+  /** Default 15 s. */
+  leaseDurationMs?: number;
+  /** Default 10 s; must be shorter than leaseDurationMs. */
+  renewDeadlineMs?: number;
+  /** Default 2 s. */
+  retryPeriodMs?: number;
+}
+
+/** Callbacks of a leader elector. */
+export interface LeaderCallbacks {
+  onStartedLeading(): void;
+  /** Leadership was lost (renewal failed past the deadline); the caller must stop reconciling at once. */
+  onLost(reason: string): void;
+}
+
+interface LeaseSpec {
+  holderIdentity?: string | null;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+interface Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: LeaseSpec;
+}
+
+function microTime(ms = Date.now()): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+/** Runs a candidate for one Lease. */
+export class LeaderElector {
+  readonly #client: KubeClient;
+  readonly #cfg: Required<LeaderElectionConfig>;
+  readonly #log: Logger | undefined;
+  #observed = "";
+  #observedAt = 0;
+  #leader = false;
+  #lease: Lease | undefined;
+
+  constructor(client: KubeClient, config: LeaderElectionConfig, log?: Logger) {
+    this.#client = client;
+    this.#cfg = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...config };
+    this.#log = log;
+    if (this.#cfg.renewDeadlineMs >= this.#cfg.leaseDurationMs) throw new Error("leader election: renewDeadline must be shorter than leaseDuration");
+    if (this.#cfg.retryPeriodMs >= this.#cfg.renewDeadlineMs) throw new Error("leader election: retryPeriod must be shorter than renewDeadline");
+  }
+
+  /** True while this replica holds the lease. */
+  get isLeader(): boolean {
+    return this.#leader;
+  }
+
+  /** Tries until elected, then renews until `signal` aborts (returns) or renewal fails past the deadline (onLost). */
+  async run(signal: AbortSignal, callbacks: LeaderCallbacks): Promise<void> {
+    while (!signal.aborted && !(await this.#tryAcquireOrRenew(signal))) await sleep(this.#cfg.retryPeriodMs, signal);
+    if (signal.aborted) return;
+    this.#leader = true;
+    this.#log?.info({ lease: this.#cfg.name, identity: this.#cfg.identity }, "became leader");
+    callbacks.onStartedLeading();
+    let lastRenew = Date.now();
+    while (!signal.aborted) {
+      await sleep(this.#cfg.retryPeriodMs, signal);
+      if (signal.aborted) return;
+      if (await this.#tryAcquireOrRenew(signal)) {
+        lastRenew = Date.now();
+        continue;
+      }
+      if (Date.now() - lastRenew >= this.#cfg.renewDeadlineMs) {
+        this.#leader = false;
+        const reason = `failed to renew lease ${this.#cfg.namespace}/${this.#cfg.name} within ${this.#cfg.renewDeadlineMs} ms`;
+        this.#log?.error({ lease: this.#cfg.name, identity: this.#cfg.identity }, reason);
+        callbacks.onLost(reason);
+        return;
+      }
+    }
+  }
+
+  /** Clears holderIdentity if we hold the lease, so a standby can take over at once. */
+  async release(): Promise<void> {
+    if (!this.#leader || !this.#lease) return;
+    this.#leader = false;
+    const now = microTime();
+    try {
+      await this.#client.request(objectPath(LEASES, { namespace: this.#cfg.namespace, name: this.#cfg.name }), {
+        method: "PATCH",
+        patchType: "merge",
+        timeoutMs: this.#cfg.retryPeriodMs * 2,
+        // Guarded by the version we last wrote: if someone else already took it, we must not clear theirs.
+        body: {
+          metadata: { resourceVersion: this.#lease.metadata.resourceVersion },
+          spec: { holderIdentity: null, leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
+        },
+      });
+      this.#log?.info({ lease: this.#cfg.name, identity: this.#cfg.identity }, "released leader lease");
+    } catch (err) {
+      this.#log?.warn({ lease: this.#cfg.name, error: errorMessage(err) }, "failed to release leader lease");
+    }
+  }
+
+  async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
+    try {
+      return await this.#acquireOrRenew(signal);
+    } catch (err) {
+      if (!signal.aborted && !isConflict(err) && !isAlreadyExists(err)) {
+        this.#log?.warn({ lease: this.#cfg.name, error: errorMessage(err) }, "lease acquire/renew failed");
+      }
+      return false;
+    }
+  }
+
+  async #acquireOrRenew(signal: AbortSignal): Promise<boolean> {
+    const { namespace, name, identity } = this.#cfg;
+    const path = objectPath(LEASES, { namespace, name });
+    const timeoutMs = this.#cfg.retryPeriodMs * 2;
+    const now = Date.now();
+    const desired: LeaseSpec = {
+      holderIdentity: identity,
+      leaseDurationSeconds: Math.ceil(this.#cfg.leaseDurationMs / 1_000),
+      acquireTime: microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: 0,
+    };
+    let current: Lease;
+    try {
+      current = await this.#client.request<Lease>(path, { signal, timeoutMs });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      const body = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace }, spec: desired };
+      this.#lease = await this.#client.request<Lease>(collectionPath(LEASES, namespace), { method: "POST", body, signal, timeoutMs });
+      this.#observe(this.#lease, now);
+      return true;
+    }
+    const spec = current.spec ?? {};
+    this.#observe(current, now);
+    const holder = spec.holderIdentity ?? "";
+    const durationMs = (spec.leaseDurationSeconds ?? 0) * 1_000;
+    if (holder !== "" && holder !== identity && this.#observedAt + durationMs > now) return false;
+    const renewing = holder === identity;
+    desired.acquireTime = renewing ? (spec.acquireTime ?? desired.acquireTime) : desired.acquireTime;
+    desired.leaseTransitions = (spec.leaseTransitions ?? 0) + (renewing ? 0 : 1);
+    this.#lease = await this.#client.request<Lease>(path, { method: "PUT", body: { ...current, spec: desired }, signal, timeoutMs });
+    this.#observe(this.#lease, now);
+    return true;
+  }
+
+  #observe(lease: Lease, now: number): void {
+    const record = JSON.stringify([lease.spec?.holderIdentity ?? "", lease.spec?.renewTime ?? ""]);
+    if (record !== this.#observed) {
+      this.#observed = record;
+      this.#observedAt = now;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// A small JSON REST client for the Kubernetes API on top of a client-node KubeConfig. The generated client-node
+// APIs build a new undici Agent per call and take no AbortSignal; the runtime needs one pooled connection, a
+// signal and a timeout on every call, and an explicit patch content type (STYLE.md, client-node issue #2434).
+import type { KubeConfig } from "@kubernetes/client-node";
+import { Agent, request, type Dispatcher } from "undici";
+import type { ConnectionOptions } from "node:tls";
+import { ApiError, apiErrorFromBody } from "./api-error.ts";
+
+/** The patch flavours the API server accepts; strategic merge is deliberately absent (custom resources refuse it). */
+export type PatchType = "merge" | "apply" | "json";
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: "application/merge-patch+json",
+  apply: "application/apply-patch+yaml",
+  json: "application/json-patch+json",
+};
+
+/** Options of one API call. */
+export interface RequestOptions {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Sets the patch content type; required for PATCH. */
+  patchType?: PatchType;
+  signal?: AbortSignal;
+  /** Whole-request timeout in milliseconds (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** Options of a streaming (watch) call. */
+export interface StreamOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  signal: AbortSignal;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** JSON client for the Kubernetes API server named by a KubeConfig's current context. */
+export class KubeClient {
+  readonly #kc: KubeConfig;
+  readonly #server: string;
+  #dispatcher: Dispatcher | undefined;
+
+  constructor(kc: KubeConfig) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error("failed to build kube client: the kubeconfig has no current cluster");
+    this.#kc = kc;
+    this.#server = cluster.server.replace(/\/+$/, "");
+  }
+
+  /** The KubeConfig this client was built from. */
+  get kubeConfig(): KubeConfig {
+    return this.#kc;
+  }
+
+  /** Sends one request and returns the decoded JSON body; throws ApiError on a non-2xx answer. */
+  async request<T = unknown>(path: string, options: RequestOptions = {}): Promise<T> {
+    const method = options.method ?? "GET";
+    if (method === "PATCH" && !options.patchType) throw new Error("failed to patch: a patch type is required");
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const headers = await this.#headers();
+    headers.accept = "application/json";
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] = options.patchType ? PATCH_CONTENT_TYPES[options.patchType] : "application/json";
+    }
+    const res = await request(this.#url(path, options.query), {
+      method,
+      headers,
+      body,
+      signal,
+      dispatcher: this.#dispatcher,
+    });
+    const text = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode >= 300) throw apiErrorFromBody(res.statusCode, method, path, text);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /**
+   * Opens a streaming GET (a watch) and returns its body as a byte stream; the caller splits lines.
+   * Only the connection phase has a timeout; stalls after that are the caller's to detect.
+   */
+  async stream(path: string, options: StreamOptions): Promise<AsyncIterable<Buffer>> {
+    const headers = await this.#headers();
+    headers.accept = "application/json";
+    // The signal given to undici covers the body too, so the connect timeout is a timer cleared once headers arrive.
+    const connect = new AbortController();
+    const timer = setTimeout(() => connect.abort(new Error(`failed to watch ${path}: no response headers in ${DEFAULT_TIMEOUT_MS} ms`)), DEFAULT_TIMEOUT_MS);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(this.#url(path, options.query), {
+        method: "GET",
+        headers,
+        signal: AbortSignal.any([options.signal, connect.signal]),
+        dispatcher: this.#dispatcher,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (res.statusCode !== 200) {
+      const text = await res.body.text();
+      throw apiErrorFromBody(res.statusCode, "GET", path, text);
+    }
+    // Past the headers: from here the caller's signal alone ends the stream (undici ties the body to `signal`).
+    return res.body as AsyncIterable<Buffer>;
+  }
+
+  /** Closes pooled connections. */
+  async close(): Promise<void> {
+    await this.#dispatcher?.close();
+  }
+
+  #url(path: string, query: RequestOptions["query"]): string {
+    const url = new URL(this.#server + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url.toString();
+  }
+
+  // Auth headers are computed per call: exec plugins and in-cluster token files rotate credentials.
+  async #headers(): Promise<Record<string, string>> {
+    const opts: { headers?: Record<string, unknown> } & ConnectionOptions & { auth?: string } = {};
+    await this.#kc.applyToHTTPSOptions(opts);
+    this.#dispatcher ??= this.#makeDispatcher(opts);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
+    return headers;
+  }
+
+  #makeDispatcher(opts: ConnectionOptions): Dispatcher {
+    const connect: ConnectionOptions = {};
+    if (opts.ca) connect.ca = opts.ca;
+    if (opts.cert) connect.cert = opts.cert;
+    if (opts.key) connect.key = opts.key;
+    if (opts.rejectUnauthorized !== undefined) connect.rejectUnauthorized = opts.rejectUnauthorized;
+    if (opts.servername) connect.servername = opts.servername;
+    // Watches are long-lived: no body timeout here; the informer's stall timer bounds them.
+    return new Agent({ connect, bodyTimeout: 0, headersTimeout: DEFAULT_TIMEOUT_MS, keepAliveTimeout: 30_000 });
+  }
+}
+
+export { ApiError };
