@@ -1,0 +1,27 @@
+// The controllers the operator runs. Reconciler authors add one factory per kind to CONTROLLERS; the operator
+// command builds each with the manager's shared dependencies and adds it to the manager.
+import type { Logger } from "pino";
+import type { Controller } from "../kube/controller.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { KubeClient } from "../kube/rest-client.ts";
+import type { SecretReader } from "../kube/secrets.ts";
+import type { Metrics } from "../observability/metrics.ts";
+
+/** What a controller factory receives. */
+export interface ControllerDeps {
+  client: KubeClient;
+  log: Logger;
+  metrics: Metrics;
+  events: EventRecorder;
+  secrets: SecretReader;
+  /** The operator's own namespace (OciSync treats objects elsewhere as namespace-scoped). */
+  operatorNamespace: string;
+  /** This replica's identity (for field managers and event reporting). */
+  identity: string;
+}
+
+/** Builds one controller. */
+export type ControllerFactory = (deps: ControllerDeps) => Controller;
+
+/** Every controller the operator runs, in start order. */
+export const CONTROLLERS: ControllerFactory[] = [];
