@@ -47,7 +47,7 @@ export interface UploadResult {
 }
 
 /** Reads `body` into buffers of exactly `size` bytes (the last one shorter). */
-async function* partsOf(body: Readable, size: number): AsyncGenerator<Buffer> {
+async function* partsOf(body: Readable, size: number): AsyncGenerator<Buffer, void, undefined> {
   let chunks: Buffer[] = [];
   let held = 0;
   for await (const raw of body as AsyncIterable<Buffer | string>) {
@@ -104,7 +104,7 @@ class Uploader {
     return { key: this.#key, size: part.length, etag: res.ETag, parts: 1 };
   }
 
-  async multipart(first: Buffer, rest: AsyncGenerator<Buffer>): Promise<UploadResult> {
+  async multipart(first: Buffer, rest: AsyncGenerator<Buffer, void, undefined>): Promise<UploadResult> {
     const created = await this.send<{ UploadId?: string }>(
       (client, abortSignal) => client.send(new CreateMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key, ContentType: this.#opts.contentType }), { abortSignal }),
     );
@@ -113,7 +113,7 @@ class Uploader {
     const parts: { ETag: string; PartNumber: number }[] = [];
     let size = 0;
     try {
-      for (let part: Buffer | undefined = first; part; part = (await rest.next()).value ?? undefined) {
+      for (let part: Buffer | undefined = first; part; part = (await rest.next()).value || undefined) {
         const PartNumber = parts.length + 1;
         if (PartNumber > MAX_PARTS) throw new StorageRequestError(`${this.#what}: more than ${MAX_PARTS} parts; raise the part size`, "STORAGE_TOO_MANY_PARTS");
         const body = part;
@@ -156,7 +156,7 @@ export async function uploadStream(client: S3Client, bucket: string, key: string
     // Exactly one part's worth may still be the whole object: look one part ahead before going multipart.
     const second = await parts.next();
     if (second.done) return await uploader.single(firstPart);
-    async function* remaining(): AsyncGenerator<Buffer> {
+    async function* remaining(): AsyncGenerator<Buffer, void, undefined> {
       yield second.value as Buffer;
       yield* parts;
     }
