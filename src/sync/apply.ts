@@ -1,0 +1,108 @@
+// Server-side apply of one object, with the ownership rules of DESIGN.md: field manager `airlift`; force only for
+// objects we already manage (so a conflict with another manager on a foreign object is reported, not stolen);
+// an object labelled for another owner is never touched; `airlift.dev/apply: IfNotPresent` creates once.
+// https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
+import { isNotFound } from "../kube/api-error.ts";
+import type { KubeClient } from "../kube/rest-client.ts";
+import { objectPath, type KubeObject } from "../kube/resource.ts";
+import { objectError } from "./api-errors.ts";
+import { ManagementConflictError, type SyncError } from "./errors.ts";
+import { describeIdentity, type ObjectIdentity } from "./identity.ts";
+import {
+  ANNOTATION_APPLY,
+  ANNOTATION_SOURCE_DIGEST,
+  FIELD_MANAGER,
+  describeOwner,
+  ownerFromLabels,
+  ownerLabels,
+  sameOwner,
+  type SyncOwner,
+} from "./ownership.ts";
+import type { ResolvedObject } from "./scope.ts";
+
+/** What applying one object did. */
+export type ApplyAction = "created" | "configured" | "unchanged" | "skipped" | "failed";
+
+/** The outcome for one object. */
+export interface ApplyResult {
+  identity: ObjectIdentity;
+  apiVersion: string;
+  action: ApplyAction;
+  /** Where the object came from (file relative to the sync root). */
+  source: string;
+  /** Why it was skipped or failed. */
+  message?: string;
+  error?: SyncError;
+  /** True when the object carries our owner labels after this step (it belongs in the inventory). */
+  owned: boolean;
+  /** resourceVersion after the step, when known (for drift detection). */
+  resourceVersion?: string;
+}
+
+/** What every apply of a sync shares. */
+export interface ApplyContext {
+  client: KubeClient;
+  owner: SyncOwner;
+  /** Written to `airlift.dev/source-digest` on every object. */
+  sourceDigest: string;
+  signal?: AbortSignal;
+  /** Per-request timeout (default 30 s). */
+  timeoutMs?: number;
+}
+
+// Fields the server owns; sending them would turn an apply into a precondition or be rejected.
+const SERVER_METADATA = ["resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink", "deletionTimestamp"];
+
+/** The body we apply: the manifest, our labels and source annotation, without server-owned metadata. */
+export function applyBody(object: KubeObject, owner: SyncOwner, sourceDigest: string): KubeObject {
+  const metadata = { ...object.metadata };
+  for (const f of SERVER_METADATA) delete metadata[f];
+  metadata.labels = { ...object.metadata.labels, ...ownerLabels(owner) };
+  metadata.annotations = { ...object.metadata.annotations, [ANNOTATION_SOURCE_DIGEST]: sourceDigest };
+  const body: KubeObject = { ...object, metadata };
+  delete body.status;
+  return body;
+}
+
+/** Applies one object; never throws for a per-object failure (the result says `failed`). */
+export async function applyObject(ctx: ApplyContext, obj: ResolvedObject): Promise<ApplyResult> {
+  const { identity, type } = obj;
+  const desired = obj.manifest.object;
+  const base = { identity, apiVersion: desired.apiVersion, source: obj.manifest.source };
+  const path = objectPath(type, { namespace: identity.namespace, name: identity.name });
+  let current: KubeObject | undefined;
+  try {
+    current = await ctx.client.request<KubeObject>(path, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+  } catch (err) {
+    if (!isNotFound(err)) return { ...base, action: "failed", owned: false, error: objectError("read", identity, err) };
+  }
+  const currentOwner = ownerFromLabels(current?.metadata.labels);
+  const ours = currentOwner !== undefined && sameOwner(currentOwner, ctx.owner);
+  if (current && currentOwner && !ours) {
+    const error = new ManagementConflictError(
+      identity,
+      describeOwner(currentOwner),
+      `failed to apply ${describeIdentity(identity)}: it is managed by ${describeOwner(currentOwner)}; left untouched (remove it from one of the two sources)`,
+    );
+    return { ...base, action: "failed", owned: false, error, message: error.message };
+  }
+  if (current && desired.metadata.annotations?.[ANNOTATION_APPLY] === "IfNotPresent") {
+    return { ...base, action: "skipped", owned: ours, message: `exists and ${ANNOTATION_APPLY} is IfNotPresent`, resourceVersion: current.metadata.resourceVersion };
+  }
+  try {
+    const applied = await ctx.client.request<KubeObject>(path, {
+      method: "PATCH",
+      patchType: "apply",
+      query: { fieldManager: FIELD_MANAGER, force: ours ? true : undefined },
+      body: applyBody(desired, ctx.owner, ctx.sourceDigest),
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+    });
+    const rv = applied.metadata.resourceVersion;
+    const action: ApplyAction = !current ? "created" : rv === current.metadata.resourceVersion ? "unchanged" : "configured";
+    return { ...base, action, owned: true, resourceVersion: rv };
+  } catch (err) {
+    const error = objectError("apply", identity, err);
+    return { ...base, action: "failed", owned: ours, error, message: error.message };
+  }
+}

@@ -1,0 +1,65 @@
+// Drift between periods, cheaply: one labelled LIST per kind and namespace instead of a GET per object, comparing
+// resourceVersions with a snapshot taken right after the last sync. Any difference (deleted, or changed by
+// someone) tells the reconciler to re-apply now rather than at the next period. resourceVersions are opaque:
+// only equality is meaningful. https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions
+import type { KubeClient } from "../kube/rest-client.ts";
+import { collectionPath, type KubeObject } from "../kube/resource.ts";
+import type { Discovery } from "./discovery.ts";
+import { identityKey, splitApiVersion } from "./identity.ts";
+import { entryApiVersion, type InventoryEntry } from "./inventory.ts";
+import { ownerSelector, type SyncOwner } from "./ownership.ts";
+
+/** identityKey -> resourceVersion of the inventory's objects that exist. */
+export type DriftSnapshot = Map<string, string>;
+
+/** Lists the inventory's kinds (one call per kind and namespace) and records each object's resourceVersion. */
+export async function takeSnapshot(client: KubeClient, discovery: Discovery, inventory: readonly InventoryEntry[], owner: SyncOwner, signal?: AbortSignal): Promise<DriftSnapshot> {
+  const groups = new Map<string, { apiVersion: string; kind: string; namespace: string }>();
+  for (const e of inventory) groups.set(`${entryApiVersion(e)}|${e.kind}|${e.namespace}`, { apiVersion: entryApiVersion(e), kind: e.kind, namespace: e.namespace });
+  const snapshot: DriftSnapshot = new Map();
+  for (const g of groups.values()) {
+    const type = await discovery.lookup(g.apiVersion, g.kind, signal);
+    if (!type) continue; // the kind is gone, so are its objects
+    // Pagination keeps each answer bounded; continue tokens walk the rest.
+    let cont: string | undefined;
+    do {
+      const list = await client.request<{ items?: KubeObject[]; metadata?: { continue?: string } }>(collectionPath(type, g.namespace || undefined), {
+        query: { labelSelector: ownerSelector(owner), limit: 500, continue: cont },
+        signal,
+      });
+      for (const item of list.items ?? []) {
+        const key = identityKey({ group: splitApiVersion(g.apiVersion).group, kind: g.kind, namespace: item.metadata.namespace ?? "", name: item.metadata.name ?? "" });
+        snapshot.set(key, item.metadata.resourceVersion ?? "");
+      }
+      cont = list.metadata?.continue || undefined;
+    } while (cont);
+  }
+  return snapshot;
+}
+
+/** What changed between two snapshots of the same inventory. */
+export interface Drift {
+  /** Gone (deleted, or our labels removed). */
+  missing: InventoryEntry[];
+  /** Present with another resourceVersion: edited since the baseline. */
+  changed: InventoryEntry[];
+}
+
+/** Compares a fresh snapshot with the baseline taken after the last sync. */
+export function detectDrift(inventory: readonly InventoryEntry[], baseline: DriftSnapshot, now: DriftSnapshot): Drift {
+  const drift: Drift = { missing: [], changed: [] };
+  for (const e of inventory) {
+    const key = identityKey(e);
+    const before = baseline.get(key);
+    const after = now.get(key);
+    if (after === undefined) {
+      if (before !== undefined) drift.missing.push(e);
+    } else if (before !== undefined && before !== after) drift.changed.push(e);
+  }
+  return drift;
+}
+
+/** True when anything drifted. */
+export function hasDrift(drift: Drift): boolean {
+  return drift.missing.length > 0 || drift.changed.length > 0;
+}

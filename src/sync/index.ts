@@ -1,0 +1,62 @@
+// The sync engine of OciSync: make a cluster match a directory of YAML, Config Sync / Flux style.
+//
+//   syncDirectory({root, dir, scope, owner, sourceDigest, kubeConfig, impersonate?, previousInventory, prune,
+//                  safeguards?, limits?, signal?, concurrency?, timeoutMs?}) -> {loaded, inventory, results[],
+//                  pruned[], abandoned[], errors[]}
+//     1. load every *.yaml / *.yml / *.json under root/dir (loader.ts): multi-document, `kind: List` expanded,
+//        files without apiVersion/kind ignored; parse errors name file:line:col; caps on file size, total size,
+//        file and object counts, YAML aliases; symlinks may not leave root. Any load error -> loaded: false,
+//        nothing applied or pruned, the previous inventory returned unchanged.
+//     2. resolve each object's resource through discovery and apply the scope (scope.ts): "cluster" applies
+//        anything; "namespace" defaults the namespace and refuses cluster-scoped objects and other namespaces.
+//     3. server-side apply (apply.ts, field manager `airlift`) in stages (order.ts): CRDs (then wait until
+//        Established), Namespaces, cluster-scoped objects, namespaced objects. Every object gets the owner labels
+//        `airlift.dev/owner-{kind,namespace,name}` and `airlift.dev/source-digest`; force only when already ours;
+//        another owner's object -> ManagementConflict, untouched; `airlift.dev/apply: IfNotPresent` -> created
+//        once then skipped. One result per object: created | configured | unchanged | skipped | failed.
+//     4. prune (prune.ts) previous inventory minus the current set, custom resources first and Namespaces last,
+//        Background propagation, only objects still labelled ours and without `airlift.dev/prune: disabled`;
+//        refused with PruneSafeguardError when the source is empty or a large fraction would go, unless allowed.
+//     The returned inventory (inventory.ts; encodeInventory() for the compact status/ConfigMap form) is the input
+//     `previousInventory` of the next sync. As another identity: `impersonate: {serviceAccount: {namespace, name}}`.
+//
+//   computeHealth(inventory, {kubeConfig, impersonate?, signal?}) -> [{entry, status, message}]
+//     kstatus-style Current | InProgress | Failed | NotFound | Unknown per object (health-rules.ts).
+//
+//   takeSnapshot / detectDrift (drift.ts): cheap resourceVersion comparison between periods.
+//
+// Errors are SyncError subclasses with a stable `code` (errors.ts); classify by class or code, not by message.
+export { syncDirectory, type SyncDirectoryOptions, type SyncDirectoryResult } from "./sync-directory.ts";
+export { computeHealth, entryHealth, type HealthOptions, type ObjectHealth } from "./health.ts";
+export { objectHealth, type Health, type HealthStatus } from "./health-rules.ts";
+export { loadManifests, parseManifests, DEFAULT_LOAD_LIMITS, type LoadLimits, type LoadOptions } from "./loader.ts";
+export { scopeObject, type SyncScope, type ResolvedObject } from "./scope.ts";
+export { applyObject, applyBody, type ApplyAction, type ApplyResult, type ApplyContext } from "./apply.ts";
+export { checkPruneSafeguards, pruneObjects, type PruneSafeguards, type PruneOutcome } from "./prune.ts";
+export {
+  decodeInventory,
+  encodeInventory,
+  entryApiVersion,
+  inventoryDiff,
+  inventorySize,
+  normalizeInventory,
+  toEntry,
+  type InventoryEntry,
+} from "./inventory.ts";
+export { APPLY_STAGES, PRUNE_STAGES, groupByStage, stageOf, type Stage } from "./order.ts";
+export { Discovery } from "./discovery.ts";
+export { detectDrift, hasDrift, takeSnapshot, type Drift, type DriftSnapshot } from "./drift.ts";
+export { impersonatedUser, impersonatingConfig, syncClient, type Impersonation } from "./client.ts";
+export {
+  ANNOTATION_APPLY,
+  ANNOTATION_PRUNE,
+  ANNOTATION_SOURCE_DIGEST,
+  FIELD_MANAGER,
+  LABEL_OWNER_KIND,
+  LABEL_OWNER_NAME,
+  LABEL_OWNER_NAMESPACE,
+  ownerSelector,
+  type SyncOwner,
+} from "./ownership.ts";
+export { LoadError, ManagementConflictError, PruneSafeguardError, SyncError, type SyncErrorCode } from "./errors.ts";
+export { describeIdentity, identityKey, type Manifest, type ObjectIdentity } from "./identity.ts";

@@ -1,0 +1,228 @@
+// Reads the manifests of a sync directory: every *.yaml, *.yml and *.json file under `dir`, recursively.
+// Strict by default (DESIGN.md "Extraction: be Argo-strict"): the directory and every symlink must stay inside the
+// root, files and the total are size-capped, YAML aliases are capped (a "billion laughs" document expands
+// exponentially), and any file that fails to parse fails the whole load, so nothing is applied or pruned from a
+// partial set.
+import { lstat, open, readdir, realpath, stat } from "node:fs/promises";
+import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { LoadError } from "./errors.ts";
+import { describeIdentity, identityKey, identityOf, type Manifest } from "./identity.ts";
+
+/** Caps of one load; every one is configurable. */
+export interface LoadLimits {
+  /** Largest single file, in bytes (default 2 MiB: an object over ~1.5 MiB cannot be stored anyway). */
+  maxFileBytes: number;
+  /** Sum of all manifest files, in bytes (default 64 MiB). */
+  maxTotalBytes: number;
+  /** Most manifest files (default 10,000). */
+  maxFiles: number;
+  /** Most objects (default 10,000). */
+  maxObjects: number;
+  /** Most alias expansions per document (the yaml package's `maxAliasCount`, default 100). */
+  maxAliasCount: number;
+  /** Deepest directory nesting (default 32). */
+  maxDepth: number;
+}
+
+/** Defaults of LoadLimits. */
+export const DEFAULT_LOAD_LIMITS: Readonly<LoadLimits> = {
+  maxFileBytes: 2 * 1024 * 1024,
+  maxTotalBytes: 64 * 1024 * 1024,
+  maxFiles: 10_000,
+  maxObjects: 10_000,
+  maxAliasCount: 100,
+  maxDepth: 32,
+};
+
+/** What to load. */
+export interface LoadOptions {
+  /** The extracted image: nothing outside it is ever read. */
+  root: string;
+  /** Directory inside `root` (relative; default the root itself). */
+  dir?: string;
+  limits?: Partial<LoadLimits>;
+  signal?: AbortSignal;
+}
+
+const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
+
+/** True when `child` is `parent` or inside it (both absolute, normalised). */
+function isInside(parent: string, child: string): boolean {
+  const rel = relative(parent, child);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
+}
+
+interface Walk {
+  realRoot: string;
+  limits: LoadLimits;
+  signal: AbortSignal | undefined;
+  visitedDirs: Set<string>;
+  files: { real: string; rel: string }[];
+}
+
+/**
+ * Loads every manifest under `root/dir`, sorted by path; throws a LoadError naming the file on any problem
+ * (parse error with line and column, escape, cap, duplicate identity).
+ */
+export async function loadManifests(options: LoadOptions): Promise<Manifest[]> {
+  const limits = { ...DEFAULT_LOAD_LIMITS, ...options.limits };
+  const realRoot = await realpath(options.root);
+  const dir = options.dir ?? ".";
+  if (isAbsolute(dir)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir must be relative to the root`);
+  const start = resolve(realRoot, dir);
+  if (!isInside(realRoot, start)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir escapes the root`);
+  let realStart: string;
+  try {
+    realStart = await realpath(start);
+  } catch (err) {
+    throw new LoadError("InvalidManifest", dir, `failed to load ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!isInside(realRoot, realStart)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir resolves outside the root`);
+  if (!(await stat(realStart)).isDirectory()) throw new LoadError("InvalidManifest", dir, `failed to load ${dir}: not a directory`);
+
+  const walk: Walk = { realRoot, limits, signal: options.signal, visitedDirs: new Set(), files: [] };
+  await walkDir(walk, realStart, relative(realRoot, start), 0);
+
+  let total = 0;
+  const manifests: Manifest[] = [];
+  const seen = new Map<string, string>();
+  for (const file of walk.files) {
+    options.signal?.throwIfAborted();
+    const text = await readCapped(file.real, file.rel, limits.maxFileBytes);
+    total += Buffer.byteLength(text);
+    if (total > limits.maxTotalBytes) {
+      throw new LoadError("SizeLimitExceeded", file.rel, `failed to load ${file.rel}: manifests exceed the total cap of ${limits.maxTotalBytes} bytes`);
+    }
+    for (const m of parseManifests(text, file.rel, limits.maxAliasCount)) {
+      const key = identityKey(identityOf(m.object));
+      const other = seen.get(key);
+      if (other !== undefined) {
+        throw new LoadError("DuplicateObject", m.source, `duplicate object ${describeIdentity(identityOf(m.object))}: declared in ${other} and ${m.source}`);
+      }
+      seen.set(key, m.source);
+      manifests.push(m);
+      if (manifests.length > limits.maxObjects) {
+        throw new LoadError("SizeLimitExceeded", m.source, `failed to load ${m.source}: more than ${limits.maxObjects} objects`);
+      }
+    }
+  }
+  return manifests;
+}
+
+async function walkDir(walk: Walk, realDir: string, relDir: string, depth: number): Promise<void> {
+  walk.signal?.throwIfAborted();
+  if (depth > walk.limits.maxDepth) throw new LoadError("SizeLimitExceeded", relDir, `failed to load ${relDir}: nested deeper than ${walk.limits.maxDepth} directories`);
+  // A symlink loop inside the root would otherwise recurse forever.
+  if (walk.visitedDirs.has(realDir)) return;
+  walk.visitedDirs.add(realDir);
+  const entries = (await readdir(realDir)).sort();
+  for (const name of entries) {
+    const rel = relDir ? join(relDir, name) : name;
+    const real = await resolveEntry(walk, join(realDir, name), rel);
+    if (!real) continue;
+    if (real.isDir) await walkDir(walk, real.path, rel, depth + 1);
+    else if (MANIFEST_EXTENSIONS.has(extname(name).toLowerCase())) {
+      walk.files.push({ real: real.path, rel });
+      if (walk.files.length > walk.limits.maxFiles) throw new LoadError("SizeLimitExceeded", rel, `failed to load ${rel}: more than ${walk.limits.maxFiles} manifest files`);
+    }
+  }
+}
+
+/** Resolves a directory entry, following a symlink only when its target stays inside the root. */
+async function resolveEntry(walk: Walk, path: string, rel: string): Promise<{ path: string; isDir: boolean } | undefined> {
+  const info = await lstat(path);
+  if (info.isDirectory()) return { path, isDir: true };
+  if (info.isFile()) return { path, isDir: false };
+  if (!info.isSymbolicLink()) return undefined; // sockets, FIFOs, devices: never manifests
+  let target: string;
+  try {
+    target = await realpath(path);
+  } catch {
+    throw new LoadError("InvalidManifest", rel, `failed to load ${rel}: dangling symlink`);
+  }
+  if (!isInside(walk.realRoot, target)) throw new LoadError("PathEscape", rel, `failed to load ${rel}: symlink points outside the root`);
+  const targetInfo = await stat(target);
+  if (targetInfo.isDirectory()) return { path: target, isDir: true };
+  return targetInfo.isFile() ? { path: target, isDir: false } : undefined;
+}
+
+/** Reads a file as UTF-8, counting bytes actually read (never trusting a size taken before the read). */
+async function readCapped(path: string, rel: string, cap: number): Promise<string> {
+  const handle = await open(path, "r");
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read({ buffer: Buffer.allocUnsafe(64 * 1024) });
+      if (bytesRead === 0) break;
+      size += bytesRead;
+      if (size > cap) throw new LoadError("SizeLimitExceeded", rel, `failed to load ${rel}: file exceeds the cap of ${cap} bytes`);
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, size).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Parses every document of one file into manifests; `file` names the file in errors. */
+export function parseManifests(text: string, file: string, maxAliasCount: number = DEFAULT_LOAD_LIMITS.maxAliasCount): Manifest[] {
+  const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
+  if (!Array.isArray(docs)) return []; // an empty stream
+  const out: Manifest[] = [];
+  docs.forEach((doc, i) => {
+    const source = docs.length > 1 ? `${file}#${i + 1}` : file;
+    const parseError = doc.errors[0];
+    if (parseError) {
+      const pos = parseError.linePos?.[0];
+      const at = pos ? `:${pos.line}:${pos.col}` : "";
+      const reason = parseError.message.split("\n")[0] ?? parseError.code;
+      throw new LoadError("InvalidManifest", file, `failed to parse ${file}${at}: ${reason}`, { cause: parseError });
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount });
+    } catch (err) {
+      // The yaml package throws a ReferenceError when alias expansion exceeds maxAliasCount.
+      throw new LoadError("SizeLimitExceeded", file, `failed to parse ${source}: ${(err as Error).message}`, { cause: err });
+    }
+    collect(value, source, out);
+  });
+  return out;
+}
+
+/** Narrows one decoded document (the edge where unknown YAML becomes typed) and expands `kind: List`. */
+function collect(value: unknown, source: string, out: Manifest[]): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return; // not a manifest
+  const rec = value as Record<string, unknown>;
+  if (rec.apiVersion === undefined && rec.kind === undefined) return; // not a manifest
+  if (typeof rec.apiVersion !== "string" || !rec.apiVersion || typeof rec.kind !== "string" || !rec.kind) {
+    throw new LoadError("InvalidManifest", source, `invalid object in ${source}: apiVersion and kind must both be non-empty strings`);
+  }
+  if (rec.kind === "List" && Array.isArray(rec.items)) {
+    rec.items.forEach((item, i) => collect(item, `${source}/items/${i}`, out));
+    return;
+  }
+  const m = checkedMetadata(rec.metadata, rec.kind, source);
+  if (isLocalConfig(rec.apiVersion, m)) return;
+  out.push({ object: rec as Manifest["object"], source });
+}
+
+/** Narrows `metadata`: an object with a non-empty name and, when present, a string namespace. */
+function checkedMetadata(meta: unknown, kind: string, source: string): Record<string, unknown> {
+  if (!meta || typeof meta !== "object" || Array.isArray(meta)) throw new LoadError("InvalidManifest", source, `invalid ${kind} in ${source}: no metadata`);
+  const m = meta as Record<string, unknown>;
+  if (typeof m.name !== "string" || !m.name) throw new LoadError("InvalidManifest", source, `invalid ${kind} in ${source}: no metadata.name`);
+  if (m.namespace !== undefined && typeof m.namespace !== "string") {
+    throw new LoadError("InvalidManifest", source, `invalid ${kind} ${m.name} in ${source}: metadata.namespace is not a string`);
+  }
+  return m;
+}
+
+/** kustomize files and objects marked local-only (`config.kubernetes.io/local-config: "true"`) are never applied. */
+function isLocalConfig(apiVersion: string, meta: Record<string, unknown>): boolean {
+  if (apiVersion.startsWith("kustomize.config.k8s.io/")) return true;
+  const annotations = meta.annotations as Record<string, unknown> | undefined;
+  return annotations?.["config.kubernetes.io/local-config"] === "true";
+}

@@ -1,0 +1,129 @@
+// Prune: delete what left the source, and only that. Candidates come from the inventory; each is re-read and
+// deleted only while it still carries our owner labels, never with `airlift.dev/prune: disabled`, with a uid
+// precondition so a re-created object of the same name is not the one deleted. Safeguards after Config Sync's:
+// never prune everything or a large fraction without an explicit opt-in (Flux and Argo wiped clusters on empty
+// sources; DESIGN.md "What the incidents teach").
+import { isNotFound } from "../kube/api-error.ts";
+import type { KubeClient } from "../kube/rest-client.ts";
+import { objectPath, type KubeObject } from "../kube/resource.ts";
+import { objectError } from "./api-errors.ts";
+import { mapBounded } from "./concurrency.ts";
+import type { Discovery } from "./discovery.ts";
+import { PruneSafeguardError, type SyncError } from "./errors.ts";
+import { describeIdentity } from "./identity.ts";
+import { entryApiVersion, type InventoryEntry } from "./inventory.ts";
+import { PRUNE_STAGES, groupByStage } from "./order.ts";
+import { ANNOTATION_PRUNE, describeOwner, ownerFromLabels, sameOwner, type SyncOwner } from "./ownership.ts";
+
+/** Limits on what one sync may delete. */
+export interface PruneSafeguards {
+  /** Allow pruning every object of the inventory (the source became empty). Default false. */
+  allowPruneAll?: boolean;
+  /** Largest fraction of the inventory one sync may prune (default 0.5). */
+  maxPruneFraction?: number;
+  /** The fraction rule applies from this inventory size on (default 10): small inventories change by halves. */
+  minInventoryForFraction?: number;
+  /** Allow pruning more than `maxPruneFraction`. Default false. */
+  allowLargePrune?: boolean;
+}
+
+/** Returns the safeguard a prune of `candidates` out of `inventorySize` would break, or undefined. */
+export function checkPruneSafeguards(candidates: number, inventorySize: number, currentSize: number, safeguards: PruneSafeguards = {}): PruneSafeguardError | undefined {
+  if (candidates === 0) return undefined;
+  if (currentSize === 0 && !safeguards.allowPruneAll) {
+    return new PruneSafeguardError(
+      `refused to prune: the source has no objects and pruning would delete all ${inventorySize} objects of the inventory; allow it explicitly if this is intended`,
+      candidates,
+      inventorySize,
+    );
+  }
+  const maxFraction = safeguards.maxPruneFraction ?? 0.5;
+  const minSize = safeguards.minInventoryForFraction ?? 10;
+  if (inventorySize >= minSize && candidates / inventorySize > maxFraction && !safeguards.allowLargePrune && !(currentSize === 0 && safeguards.allowPruneAll)) {
+    return new PruneSafeguardError(
+      `refused to prune: ${candidates} of ${inventorySize} objects (more than ${Math.round(maxFraction * 100)}%) left the source; allow a large prune explicitly if this is intended`,
+      candidates,
+      inventorySize,
+    );
+  }
+  return undefined;
+}
+
+/** What pruning did. */
+export interface PruneOutcome {
+  /** Deleted now (deletion requested; finalizers may still hold them). */
+  pruned: InventoryEntry[];
+  /** Already gone, no longer ours, or `prune: disabled`: left alone and dropped from the inventory. */
+  abandoned: { entry: InventoryEntry; reason: string }[];
+  /** Deletion failed: they stay in the inventory so the next sync retries. */
+  failed: InventoryEntry[];
+  errors: SyncError[];
+}
+
+/** What pruning needs. */
+export interface PruneContext {
+  client: KubeClient;
+  discovery: Discovery;
+  owner: SyncOwner;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  concurrency?: number;
+}
+
+type Verdict = { kind: "pruned" } | { kind: "abandoned"; reason: string } | { kind: "failed"; error: SyncError };
+
+/** Deletes the candidates in prune order (custom resources, cluster-scoped objects, CRDs, then Namespaces). */
+export async function pruneObjects(ctx: PruneContext, candidates: readonly InventoryEntry[]): Promise<PruneOutcome> {
+  const out: PruneOutcome = { pruned: [], abandoned: [], failed: [], errors: [] };
+  const stages = groupByStage(candidates.map((entry) => ({ identity: entry, entry })), PRUNE_STAGES);
+  for (const stage of stages) {
+    const verdicts = await mapBounded(stage.items, ctx.concurrency ?? 8, (item) => pruneOne(ctx, item.entry), ctx.signal);
+    verdicts.forEach((v, i) => {
+      const entry = (stage.items[i] as { entry: InventoryEntry }).entry;
+      if (v.kind === "pruned") out.pruned.push(entry);
+      else if (v.kind === "abandoned") out.abandoned.push({ entry, reason: v.reason });
+      else {
+        out.failed.push(entry);
+        out.errors.push(v.error);
+      }
+    });
+  }
+  return out;
+}
+
+async function pruneOne(ctx: PruneContext, entry: InventoryEntry): Promise<Verdict> {
+  try {
+    const type = await ctx.discovery.lookup(entryApiVersion(entry), entry.kind, ctx.signal);
+    // No API serves the kind any more (its CRD is gone), so no such object can exist.
+    if (!type) return { kind: "abandoned", reason: "its kind is no longer served" };
+    const path = objectPath(type, entry);
+    let current: KubeObject;
+    try {
+      current = await ctx.client.request<KubeObject>(path, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+    } catch (err) {
+      if (isNotFound(err)) return { kind: "abandoned", reason: "already deleted" };
+      throw err;
+    }
+    const owner = ownerFromLabels(current.metadata.labels);
+    if (!owner || !sameOwner(owner, ctx.owner)) {
+      return { kind: "abandoned", reason: owner ? `now managed by ${describeOwner(owner)}` : "no longer carries our owner labels" };
+    }
+    if (current.metadata.annotations?.[ANNOTATION_PRUNE] === "disabled") return { kind: "abandoned", reason: `${ANNOTATION_PRUNE} is disabled` };
+    if (current.metadata.deletionTimestamp) return { kind: "pruned" };
+    await ctx.client.request(path, {
+      method: "DELETE",
+      body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background", preconditions: { uid: current.metadata.uid } },
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+    });
+    return { kind: "pruned" };
+  } catch (err) {
+    if (isNotFound(err)) return { kind: "abandoned", reason: "already deleted" };
+    return { kind: "failed", error: objectError("prune", entry, err, "PruneFailed") };
+  }
+}
+
+/** One line per abandoned entry, for logs and events. */
+export function describeAbandoned(outcome: PruneOutcome): string[] {
+  return outcome.abandoned.map((a) => `${describeIdentity(a.entry)}: ${a.reason}`);
+}

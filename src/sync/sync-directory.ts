@@ -1,0 +1,192 @@
+// One sync of a directory: load, scope, staged apply, inventory, prune. The steps and their guarantees are
+// documented in index.ts; this file only sequences them.
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeClient } from "../kube/rest-client.ts";
+import { applyObject, type ApplyContext, type ApplyResult } from "./apply.ts";
+import { syncClient, type Impersonation } from "./client.ts";
+import { mapBounded } from "./concurrency.ts";
+import { definedKinds, waitEstablished, waitServed } from "./crds.ts";
+import { Discovery } from "./discovery.ts";
+import { LoadError, SyncError } from "./errors.ts";
+import { describeIdentity, identityKey, identityOf, splitApiVersion, type Manifest, type ObjectIdentity } from "./identity.ts";
+import { inventoryDiff, normalizeInventory, toEntry, type InventoryEntry } from "./inventory.ts";
+import { loadManifests, type LoadLimits } from "./loader.ts";
+import { APPLY_STAGES, groupByStage } from "./order.ts";
+import { checkOwner, type SyncOwner } from "./ownership.ts";
+import { checkPruneSafeguards, pruneObjects, type PruneSafeguards } from "./prune.ts";
+import { resolveObjects, type ResolvedObject, type SyncScope } from "./scope.ts";
+
+/** Inputs of one sync. */
+export interface SyncDirectoryOptions {
+  /** The extracted source (nothing outside it is read). */
+  root: string;
+  /** Directory inside root (default "."). */
+  dir?: string;
+  scope: SyncScope;
+  owner: SyncOwner;
+  /** Digest of the source image, written to every object's `airlift.dev/source-digest`. */
+  sourceDigest: string;
+  kubeConfig: KubeConfig;
+  impersonate?: Impersonation;
+  /** The inventory returned by the previous sync ([] the first time). */
+  previousInventory: readonly InventoryEntry[];
+  /** Delete what left the source (default true in OciSync). */
+  prune: boolean;
+  safeguards?: PruneSafeguards;
+  limits?: Partial<LoadLimits>;
+  signal?: AbortSignal;
+  /** Parallel API calls within a stage (default 8). */
+  concurrency?: number;
+  /** Per-request timeout (default 30 s). */
+  timeoutMs?: number;
+  /** How long CRDs of the set may take to become Established (default 30 s). */
+  crdTimeoutMs?: number;
+}
+
+/** Outcome of one sync. */
+export interface SyncDirectoryResult {
+  /** False when the source failed to load: nothing was applied or pruned and the inventory is unchanged. */
+  loaded: boolean;
+  /** The inventory to store for the next sync. */
+  inventory: InventoryEntry[];
+  /** One result per loaded object. */
+  results: ApplyResult[];
+  pruned: InventoryEntry[];
+  /** Left alone during prune (already gone, no longer ours, `prune: disabled`) with the reason. */
+  abandoned: { entry: InventoryEntry; reason: string }[];
+  /** Every error: load, per-object apply, safeguard, prune. */
+  errors: SyncError[];
+}
+
+function failedResult(m: Manifest, error: SyncError, identity: ObjectIdentity = identityOf(m.object)): ApplyResult {
+  return { identity, apiVersion: m.object.apiVersion, source: m.source, action: "failed", owned: false, error, message: error.message };
+}
+
+const isCrd = (m: Manifest): boolean => m.object.kind === "CustomResourceDefinition" && m.object.apiVersion.startsWith("apiextensions.k8s.io/");
+
+interface Run {
+  options: SyncDirectoryOptions;
+  client: KubeClient;
+  discovery: Discovery;
+  apply: ApplyContext;
+  results: ApplyResult[];
+  /** Final identities of everything in the source, applied or not: what prune must never touch. */
+  current: ObjectIdentity[];
+}
+
+/** Loads `root/dir` and makes the cluster match it; per-object failures are results, never exceptions. */
+export async function syncDirectory(options: SyncDirectoryOptions): Promise<SyncDirectoryResult> {
+  const previous = normalizeInventory(options.previousInventory);
+  const unchanged = (error: SyncError): SyncDirectoryResult => ({ loaded: false, inventory: previous, results: [], pruned: [], abandoned: [], errors: [error] });
+  let manifests: Manifest[];
+  try {
+    checkOwner(options.owner);
+    manifests = await loadManifests({ root: options.root, dir: options.dir, limits: options.limits, signal: options.signal });
+  } catch (err) {
+    options.signal?.throwIfAborted();
+    if (err instanceof SyncError) return unchanged(err);
+    return unchanged(new LoadError("InvalidManifest", options.dir ?? ".", `failed to load ${options.dir ?? "."}: ${(err as Error).message}`, { cause: err }));
+  }
+  const client = syncClient(options.kubeConfig, options.impersonate);
+  try {
+    const discovery = new Discovery(client);
+    const apply: ApplyContext = { client, owner: options.owner, sourceDigest: options.sourceDigest, signal: options.signal, timeoutMs: options.timeoutMs };
+    const run: Run = { options, client, discovery, apply, results: [], current: [] };
+    await applyCrds(run, manifests.filter(isCrd));
+    await applyRest(run, manifests.filter((m) => !isCrd(m)), definedKinds(manifests));
+    return await finish(run, previous);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Separates resolved objects from per-object errors, recording both. */
+function partition(run: Run, manifests: readonly Manifest[], resolved: readonly (ResolvedObject | SyncError)[]): ResolvedObject[] {
+  const ok: ResolvedObject[] = [];
+  resolved.forEach((r, i) => {
+    const m = manifests[i] as Manifest;
+    if (r instanceof SyncError) {
+      run.results.push(failedResult(m, r));
+      run.current.push(identityOf(m.object));
+    } else {
+      ok.push(r);
+      run.current.push(r.identity);
+    }
+  });
+  return ok;
+}
+
+async function applyStage(run: Run, objects: readonly ResolvedObject[]): Promise<ApplyResult[]> {
+  const results = await mapBounded(objects, run.options.concurrency ?? 8, (o) => applyObject(run.apply, o), run.options.signal);
+  run.results.push(...results);
+  return results;
+}
+
+async function applyCrds(run: Run, crds: readonly Manifest[]): Promise<void> {
+  if (crds.length === 0) return;
+  const ok = partition(run, crds, await resolveObjects([...crds], run.options.scope, run.discovery, run.options.signal));
+  const applied = (await applyStage(run, ok)).filter((r) => r.action !== "failed").map((r) => r.identity.name);
+  await waitEstablished(run.client, applied, { signal: run.options.signal, timeoutMs: run.options.crdTimeoutMs });
+}
+
+async function applyRest(run: Run, manifests: readonly Manifest[], crdKinds: ReadonlyMap<string, string>): Promise<void> {
+  const { signal, scope } = run.options;
+  const resolved = await resolveObjects([...manifests], scope, run.discovery, signal);
+  // Kinds whose CRD was just applied can lag in discovery: wait for them before calling them unknown.
+  for (let i = 0; i < resolved.length; i++) {
+    const r = resolved[i];
+    const m = manifests[i] as Manifest;
+    const crd = crdKinds.get(`${splitApiVersion(m.object.apiVersion).group}/${m.object.kind}`);
+    if (!(r instanceof SyncError) || r.code !== "UnknownKind" || crd === undefined) continue;
+    if (await waitServed(run.discovery, m.object.apiVersion, m.object.kind, { signal, timeoutMs: run.options.crdTimeoutMs ?? 10_000 })) {
+      resolved[i] = (await resolveObjects([m], scope, run.discovery, signal))[0] as ResolvedObject | SyncError;
+    } else {
+      const id = identityOf(m.object);
+      resolved[i] = new SyncError("CRDNotEstablished", `failed to apply ${describeIdentity(id)} from ${m.source}: its CRD ${crd} is not established`, [id]);
+    }
+  }
+  const ok = dropDuplicates(run, partition(run, manifests, resolved));
+  for (const stage of groupByStage(ok, APPLY_STAGES)) await applyStage(run, stage.items);
+}
+
+/** Two manifests can name one object once scope fills in namespaces (`default` written and omitted). */
+function dropDuplicates(run: Run, objects: readonly ResolvedObject[]): ResolvedObject[] {
+  const seen = new Map<string, string>();
+  return objects.filter((o) => {
+    const key = identityKey(o.identity);
+    const other = seen.get(key);
+    if (other === undefined) {
+      seen.set(key, o.manifest.source);
+      return true;
+    }
+    run.results.push(failedResult(o.manifest, new SyncError("DuplicateObject", `duplicate object ${describeIdentity(o.identity)}: declared in ${other} and ${o.manifest.source}`, [o.identity]), o.identity));
+    return false;
+  });
+}
+
+async function finish(run: Run, previous: readonly InventoryEntry[]): Promise<SyncDirectoryResult> {
+  const { options } = run;
+  const previousKeys = new Set(previous.map(identityKey));
+  const errors: SyncError[] = run.results.flatMap((r) => (r.error ? [r.error] : []));
+  // Ours now, or failed this time but ours before (still wanted; a later sync retries it). Never another owner's.
+  const kept = run.results.filter((r) => r.owned || (r.action === "failed" && previousKeys.has(identityKey(r.identity)) && r.error?.code !== "ManagementConflict"));
+  const inventory = kept.map((r) => toEntry(r.identity, r.apiVersion));
+  const out: SyncDirectoryResult = { loaded: true, inventory, results: run.results, pruned: [], abandoned: [], errors };
+  if (!options.prune) {
+    out.inventory = normalizeInventory(inventory);
+    return out;
+  }
+  const candidates = inventoryDiff(previous, run.current);
+  const refused = checkPruneSafeguards(candidates.length, previous.length, run.current.length, options.safeguards);
+  if (refused) {
+    errors.push(refused);
+    out.inventory = normalizeInventory([...candidates, ...inventory]);
+    return out;
+  }
+  const outcome = await pruneObjects({ client: run.client, discovery: run.discovery, owner: options.owner, signal: options.signal, timeoutMs: options.timeoutMs, concurrency: options.concurrency }, candidates);
+  out.pruned = outcome.pruned;
+  out.abandoned = outcome.abandoned;
+  errors.push(...outcome.errors);
+  out.inventory = normalizeInventory([...outcome.failed, ...inventory]);
+  return out;
+}
