@@ -114,7 +114,8 @@ export class EventRecorder {
       },
     });
     if (this.#seen.size >= MAX_TRACKED) this.#seen.delete(this.#seen.keys().next().value ?? "");
-    this.#seen.set(key, { name, namespace: e.namespace, count: 1, firstAt: e.now, lastWriteAt: e.now });
+    // lastWriteAt 0: the first repeat starts the series at once; later ones are rate-limited.
+    this.#seen.set(key, { name, namespace: e.namespace, count: 1, firstAt: e.now, lastWriteAt: 0 });
     return name;
   }
 
