@@ -147,7 +147,7 @@ describe("extractLayers", () => {
     const path = fc.tuple(fc.boolean(), fc.array(segment, { minLength: 1, maxLength: 5 })).map(([abs, s]) => (abs ? "/" : "") + s.join("/"));
     const entry = fc.record({
       name: path,
-      type: fc.constantFrom("file", "directory", "symlink", "link") as fc.Arbitrary<E["type"]>,
+      type: fc.constantFrom("file", "directory", "symlink", "link"),
       linkname: path,
       data: fc.constant("data"),
     });
