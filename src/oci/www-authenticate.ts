@@ -45,6 +45,13 @@ class Cursor {
     return undefined; // unterminated
   }
 
+  bare(): string | undefined {
+    const match = /^[^,\s"]+/.exec(this.text.slice(this.pos));
+    if (!match) return undefined;
+    this.pos += match[0].length;
+    return match[0];
+  }
+
   eat(ch: string): boolean {
     this.skipSpace();
     if (this.text[this.pos] !== ch) return false;
@@ -63,7 +70,8 @@ function readParam(cur: Cursor, params: Record<string, string>): boolean {
     return false;
   }
   cur.skipSpace();
-  const value = cur.quoted() ?? cur.token();
+  // Registries in the wild send unquoted URLs (not RFC tokens): accept anything up to a comma or space.
+  const value = cur.quoted() ?? cur.bare();
   if (value === undefined) {
     cur.pos = start;
     return false;
@@ -82,18 +90,25 @@ export function parseWwwAuthenticate(header: string): Challenge[] {
     const scheme = cur.token();
     if (scheme === undefined) break;
     const params: Record<string, string> = {};
-    if (readParam(cur, params)) {
-      while (cur.eat(",") && readParam(cur, params));
-    } else {
-      // token68 form (e.g. `Negotiate abc==`): keep it whole.
-      cur.skipSpace();
-      const t68 = /^[A-Za-z0-9\-._~+/]+=*/.exec(header.slice(cur.pos));
-      if (t68) {
-        params[""] = t68[0];
-        cur.pos += t68[0].length;
+    let separated = false;
+    cur.skipSpace();
+    // token68 form (e.g. `Negotiate abc==`): a lone value, never followed by more text before a comma.
+    const t68 = /^[A-Za-z0-9\-._~+/]+=*(?=\s*(?:,|$))/.exec(header.slice(cur.pos));
+    if (t68) {
+      params[""] = t68[0];
+      cur.pos += t68[0].length;
+    } else if (readParam(cur, params)) {
+      // After a comma, either another parameter or (when that fails) the next challenge follows.
+      while (cur.eat(",")) {
+        separated = true;
+        if (!readParam(cur, params)) break;
+        separated = false;
       }
     }
     out.push({ scheme: scheme.toLowerCase(), params });
+    cur.skipSpace();
+    // Anything but a comma here is a malformed tail: stop rather than misread it as a new challenge.
+    if (!separated && cur.pos < header.length && header[cur.pos] !== ",") break;
   }
   return out;
 }

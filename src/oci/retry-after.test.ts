@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseRetryAfter } from "./retry-after.ts";
+import { backoffDelay, defaultRetryPolicy, redactUrl } from "./transport.ts";
+
+describe("Retry-After and backoff", () => {
+  const now = Date.parse("2025-01-01T00:00:00Z");
+
+  it("reads delay-seconds and HTTP dates", () => {
+    assert.equal(parseRetryAfter("3", now), 3000);
+    assert.equal(parseRetryAfter(" 0 ", now), 0);
+    assert.equal(parseRetryAfter("Wed, 01 Jan 2025 00:00:10 GMT", now), 10_000);
+    assert.equal(parseRetryAfter("Tue, 31 Dec 2024 23:59:00 GMT", now), 0, "a past date means now");
+  });
+
+  it("ignores absent and malformed values", () => {
+    for (const bad of [undefined, "", "-1", "1.5", "soon", "1e3"]) assert.equal(parseRetryAfter(bad, now), undefined, String(bad));
+  });
+
+  it("backs off exponentially, capped, with jitter in the upper half", () => {
+    const policy = { ...defaultRetryPolicy, baseDelayMs: 100, maxDelayMs: 1000 };
+    assert.equal(backoffDelay(policy, 1, () => 0), 50);
+    assert.equal(backoffDelay(policy, 1, () => 1), 100);
+    assert.equal(backoffDelay(policy, 3, () => 1), 400);
+    assert.equal(backoffDelay(policy, 10, () => 1), 1000);
+    assert.equal(backoffDelay(policy, 10, () => 0), 500);
+  });
+
+  it("redacts userinfo and signed query values in logged URLs", () => {
+    const text = redactUrl(new URL("https://user:pw@s3.example/b?X-Amz-Signature=abc&X-Amz-Credential=k&_state=s&n=2"));
+    assert.ok(!/pw|abc|=k&|=s&/.test(text), text);
+    assert.match(text, /n=2/);
+  });
+});
