@@ -1,0 +1,140 @@
+// The openAPIV3Schema of ImageImport, mirroring image-import.ts. CEL rules catch at `kubectl apply` time the
+// mistakes a reconciler would otherwise only report as Stalled.
+import { STATUS_LIMITS } from "./meta.ts";
+import { IMAGE_IMPORT_DEFAULTS, LAYER_COMPRESSIONS, type ImageImportSpec, type ImageSelector } from "./image-import.ts";
+import {
+  conditions,
+  noLeadingSlash,
+  observedGeneration,
+  registryConnectionProperties,
+  registryHost,
+  REPOSITORY_PATTERN,
+  s3ConnectionProperties,
+  tagList,
+} from "./common-schema.ts";
+import { arr, bool, int, obj, oneOf, str, time, type SchemaNode } from "./openapi-schema.ts";
+
+function repository(description: string): SchemaNode {
+  return str(description, { minLength: 1, maxLength: 255, pattern: REPOSITORY_PATTERN });
+}
+
+const source = obj(
+  "Where the archive is.",
+  {
+    s3: obj(
+      "An object in an S3-compatible bucket: a docker-archive (docker save) or OCI archive tar, plain or gzip.",
+      {
+        ...s3ConnectionProperties(),
+        key: str("Object key of the archive, e.g. g/oracle_db.tar.", { minLength: 1, maxLength: 1024, rules: [noLeadingSlash("source.s3.key")] }),
+      },
+      { required: ["bucket", "key"] },
+    ),
+  },
+  { required: ["s3"] },
+);
+
+const destination = obj("The registry side.", {
+  registry: registryHost(),
+  repository: repository("Repository path, e.g. library/oracle-db."),
+  tags: tagList("Tags to push; exclusive with rewrite."),
+  rewrite: obj("Keep the archive's RepoTags, rewritten onto the destination; exclusive with tags.", {
+    registry: registryHost(),
+    repositoryPrefix: str("Prepended to each RepoTag's repository, e.g. team/.", { maxLength: 128, pattern: "^([a-z0-9]+(([._]|__|-+)[a-z0-9]+)*/)+$" }),
+  }),
+  ...registryConnectionProperties(),
+});
+
+const imageSelector = obj(
+  "One archive entry to import.",
+  {
+    source: {
+      description: "A RepoTag of the archive (name:tag) or a zero-based index into its manifest list.",
+      "x-kubernetes-int-or-string": true,
+      rules: [
+        {
+          rule: "type(self) == int ? self >= 0 : self.size() > 0",
+          message: "images[].source must be a RepoTag of the archive (name:tag) or a zero-based index",
+          check: (self: string | number) => (typeof self === "number" ? self >= 0 : self.length > 0),
+        },
+      ],
+    },
+    repository: repository("Repository for this image; overrides destination.repository and rewrite."),
+    tags: tagList("Tags for this image; override destination.tags and the RepoTags."),
+  },
+  { required: ["source"] },
+);
+
+const everyImageHas = (spec: ImageImportSpec, field: keyof ImageSelector): boolean =>
+  spec.images !== undefined && spec.images.every((i) => i[field] !== undefined);
+
+/** spec. */
+export const imageImportSpecSchema: SchemaNode = obj(
+  "Desired state: which archive goes where.",
+  {
+    source,
+    destination,
+    images: arr("Entries of a multi-image archive to import, optionally renamed; default: every image.", imageSelector, {
+      minItems: 1,
+      maxItems: 64,
+    }),
+    layerCompression: oneOf("preserve pushes layers as archived; gzip compresses uncompressed ones; none pushes them uncompressed.", LAYER_COMPRESSIONS, {
+      default: IMAGE_IMPORT_DEFAULTS.layerCompression,
+    }),
+    concurrency: int("Blobs uploaded at once.", { format: "int32", minimum: 1, maximum: 16, default: IMAGE_IMPORT_DEFAULTS.concurrency }),
+    suspend: bool("Stop reconciling this object.", { default: IMAGE_IMPORT_DEFAULTS.suspend }),
+  },
+  {
+    required: ["source", "destination"],
+    rules: [
+      {
+        rule: "!(has(self.destination.tags) && has(self.destination.rewrite))",
+        message: "destination.tags and destination.rewrite are exclusive: tags names the pushed image, rewrite keeps the archive's RepoTags",
+        check: (s: ImageImportSpec) => !(s.destination.tags && s.destination.rewrite),
+      },
+      {
+        rule: "has(self.destination.rewrite) || has(self.destination.tags) || (has(self.images) && self.images.all(i, has(i.tags)))",
+        message: "destination.tags must list at least one tag, unless destination.rewrite keeps the archive's RepoTags or every images[] entry sets tags",
+        check: (s: ImageImportSpec) => !!s.destination.rewrite || !!s.destination.tags || everyImageHas(s, "tags"),
+      },
+      {
+        rule: "has(self.destination.rewrite) || has(self.destination.repository) || (has(self.images) && self.images.all(i, has(i.repository)))",
+        message: "destination.repository must be set, unless destination.rewrite keeps the archive's repositories or every images[] entry sets repository",
+        check: (s: ImageImportSpec) => !!s.destination.rewrite || !!s.destination.repository || everyImageHas(s, "repository"),
+      },
+    ],
+  },
+);
+
+/** status. */
+export const imageImportStatusSchema: SchemaNode = obj("Observed state.", {
+  observedGeneration: observedGeneration(),
+  conditions: conditions(),
+  images: arr(
+    "Images pushed by the last import.",
+    obj(
+      "One pushed image.",
+      {
+        source: str("The archive entry: its first RepoTag, or #<index> when it has none."),
+        reference: str("registry/repository:tag it was pushed to."),
+        digest: str("Digest of the pushed manifest."),
+        mediaType: str("Media type of the pushed manifest."),
+        size: int("Bytes of the image's blobs as pushed.", { minimum: 0 }),
+      },
+      { required: ["source", "reference", "digest", "mediaType", "size"] },
+    ),
+    { maxItems: STATUS_LIMITS.images },
+  ),
+  progress: obj(
+    "Byte progress of the import under way.",
+    { bytesDone: int("Bytes committed by the registry.", { minimum: 0 }), bytesTotal: int("Bytes to push.", { minimum: 0 }) },
+    { required: ["bytesDone", "bytesTotal"] },
+  ),
+  sourceRevision: str("ETag of the imported archive."),
+  startedAt: time("When the current or last import started."),
+  completedAt: time("When the last import completed."),
+  lastAttempt: obj(
+    "Input of the last attempt, successful or not.",
+    { revision: str("The archive's ETag."), generation: int("metadata.generation of the spec.", { minimum: 0 }) },
+    { required: ["revision", "generation"] },
+  ),
+});

@@ -1,0 +1,143 @@
+// ImageImport: stream an image archive (docker-archive or OCI archive, plain or gzip) from an S3 bucket into an
+// OCI registry. The CRD schema is image-import-schema.ts; schema-agreement.test.ts proves the two agree.
+import type { CaBundleRef, Condition, ObjectMeta, RegistryCredentialsRef, S3Location } from "./meta.ts";
+import { withCaBundleDefaults, withS3Defaults, type S3LocationDefaulted } from "./meta.ts";
+
+/** How layers are written to the registry. */
+export const LAYER_COMPRESSIONS = ["preserve", "gzip", "none"] as const;
+/** `preserve` pushes layers as the archive holds them; `gzip` compresses uncompressed ones; `none` pushes them plain. */
+export type LayerCompression = (typeof LAYER_COMPRESSIONS)[number];
+
+/** The archive's location. */
+export interface ImageImportS3Source extends S3Location {
+  /** Object key of the archive, e.g. `g/oracle_db.tar`. */
+  key: string;
+}
+
+/** Where an archive's images land when their RepoTags are kept. */
+export interface RepoTagRewrite {
+  /** Registry replacing the RepoTag's registry; default destination.registry, then the operator's default. */
+  registry?: string;
+  /** Prepended to each RepoTag's repository (`team/` + `library/nginx` → `team/library/nginx`). */
+  repositoryPrefix?: string;
+}
+
+/** The registry side. */
+export interface ImageImportDestination {
+  /** Registry host[:port]; default: the operator's default registry (`harbor.<dnsSuffix>`). */
+  registry?: string;
+  /** Repository path, e.g. `library/oracle-db`; required unless rewrite (or every images[] entry names one). */
+  repository?: string;
+  /** Tags to push; exclusive with rewrite. */
+  tags?: string[];
+  /** Keep the archive's RepoTags, rewritten onto the destination; exclusive with tags. */
+  rewrite?: RepoTagRewrite;
+  credentialsSecretRef?: RegistryCredentialsRef;
+  caBundleSecretRef?: CaBundleRef;
+  insecureSkipTLSVerify?: boolean;
+  plainHTTP?: boolean;
+}
+
+/** Selects (and optionally renames) one entry of a multi-image archive. */
+export interface ImageSelector {
+  /** A RepoTag of the archive (`oracle/db:19.3`) or a zero-based index into its manifest list. */
+  source: string | number;
+  /** Repository for this image; overrides destination.repository and rewrite. */
+  repository?: string;
+  /** Tags for this image; override destination.tags and the RepoTags. */
+  tags?: string[];
+}
+
+/** Desired state of an ImageImport. */
+export interface ImageImportSpec {
+  source: { s3: ImageImportS3Source };
+  destination: ImageImportDestination;
+  /** Entries to import; default: every image of the archive. */
+  images?: ImageSelector[];
+  /** Default `preserve`. */
+  layerCompression?: LayerCompression;
+  /** Blobs uploaded at once, 1..16; default 3. */
+  concurrency?: number;
+  /** Stop reconciling; default false. */
+  suspend?: boolean;
+}
+
+/** One image pushed. */
+export interface ImportedImage {
+  /** The archive entry: its first RepoTag, or `#<index>` when it has none. */
+  source: string;
+  /** Where it went: `registry/repository:tag`. */
+  reference: string;
+  /** Digest of the pushed manifest. */
+  digest: string;
+  /** Media type of the pushed manifest. */
+  mediaType: string;
+  /** Bytes of the image's blobs (config and layers) as pushed. */
+  size: number;
+}
+
+/** Byte progress of the import under way; never goes backwards within one attempt. */
+export interface ImportProgress {
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+/** The input of the last attempt, so a failed import is not retried in a hot loop on unchanged input. */
+export interface ImportAttempt {
+  /** The archive's ETag. */
+  revision: string;
+  /** metadata.generation of the spec. */
+  generation: number;
+}
+
+/** Observed state of an ImageImport. */
+export interface ImageImportStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  images?: ImportedImage[];
+  progress?: ImportProgress;
+  /** ETag of the imported archive; a re-import happens only when it (or the spec) changes. */
+  sourceRevision?: string;
+  /** When the current or last import started (RFC 3339). */
+  startedAt?: string;
+  /** When the last import completed (RFC 3339). */
+  completedAt?: string;
+  lastAttempt?: ImportAttempt;
+}
+
+/** An ImageImport object. */
+export interface ImageImport {
+  apiVersion: "airlift.dev/v1alpha1";
+  kind: "ImageImport";
+  metadata: ObjectMeta;
+  spec: ImageImportSpec;
+  status?: ImageImportStatus;
+}
+
+/** Defaults of ImageImport's own fields (the CRD schema declares the same). */
+export const IMAGE_IMPORT_DEFAULTS = {
+  layerCompression: "preserve",
+  concurrency: 3,
+  suspend: false,
+} as const;
+
+/** An ImageImport spec with every defaulted field present. */
+export type ImageImportSpecDefaulted = Omit<ImageImportSpec, "layerCompression" | "concurrency" | "suspend" | "source"> & {
+  source: { s3: S3LocationDefaulted<ImageImportS3Source> };
+  layerCompression: LayerCompression;
+  concurrency: number;
+  suspend: boolean;
+};
+
+/** Returns a copy of `spec` with defaults filled in, as the API server would (Secret key names included). */
+export function withImageImportDefaults(spec: ImageImportSpec): ImageImportSpecDefaulted {
+  const copy = structuredClone(spec);
+  return {
+    ...copy,
+    source: { s3: withS3Defaults(copy.source.s3) },
+    destination: withCaBundleDefaults(copy.destination),
+    layerCompression: copy.layerCompression ?? IMAGE_IMPORT_DEFAULTS.layerCompression,
+    concurrency: copy.concurrency ?? IMAGE_IMPORT_DEFAULTS.concurrency,
+    suspend: copy.suspend ?? IMAGE_IMPORT_DEFAULTS.suspend,
+  };
+}

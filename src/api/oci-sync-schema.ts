@@ -1,0 +1,164 @@
+// The openAPIV3Schema of OciSync, mirroring oci-sync.ts.
+import { STATUS_LIMITS } from "./meta.ts";
+import {
+  INVENTORY_STATUSES,
+  LAYER_OPERATIONS,
+  OCI_AUTH_TYPES,
+  OCI_SYNC_DEFAULTS,
+  SOURCE_FORMATS,
+  type OciSource,
+} from "./oci-sync.ts";
+import {
+  artifactRef,
+  caBundleRef,
+  conditions,
+  DNS_SUBDOMAIN_PATTERN,
+  duration,
+  errorSummary,
+  IMAGE_PATTERN,
+  observedGeneration,
+  PLATFORM_PATTERN,
+  registryCredentialsRef,
+  stageErrors,
+} from "./common-schema.ts";
+import { arr, bool, num, obj, oneOf, str, time, type SchemaNode } from "./openapi-schema.ts";
+
+const IMAGE_RE = new RegExp(IMAGE_PATTERN);
+const DOTDOT_RE = /(^|\/)\.\.(\/|$)/;
+const hasTagOrDigest = (image: string): boolean => image.includes("@") || /:[^/]*$/.test(image);
+
+const oci = obj(
+  "The OCI image holding the YAML.",
+  {
+    image: str("registry/repository:tag or registry/repository@sha256:<hex>; no tag or digest when semver is set.", {
+      minLength: 1,
+      maxLength: 512,
+      rules: [
+        {
+          rule: `self.matches('${IMAGE_PATTERN}')`,
+          message: "oci.image must be a reference like registry.example.com/project/repo:tag or registry.example.com/project/repo@sha256:<64 hex>",
+          check: (image: string) => IMAGE_RE.test(image),
+        },
+      ],
+    }),
+    dir: str("Directory inside the image holding the YAML.", {
+      minLength: 1,
+      maxLength: 1024,
+      default: OCI_SYNC_DEFAULTS.dir,
+      rules: [
+        {
+          rule: "!self.startsWith('/') && !self.matches('(^|/)[.][.](/|$)')",
+          message: "oci.dir must be a relative path inside the image (no leading '/', no '..')",
+          check: (dir: string) => !dir.startsWith("/") && !DOTDOT_RE.test(dir),
+        },
+      ],
+    }),
+    period: duration("Poll period; a digest-pinned image is pulled once.", { min: "5s", default: OCI_SYNC_DEFAULTS.period }),
+    auth: oneOf("none, or secret to read credentialsSecretRef.", OCI_AUTH_TYPES, { default: OCI_SYNC_DEFAULTS.auth }),
+    credentialsSecretRef: registryCredentialsRef(),
+    caCertSecretRef: caBundleRef(),
+    insecureSkipTLSVerify: bool("Skip TLS certificate verification (testing only)."),
+    plainHTTP: bool("Talk plain HTTP to the registry (testing only)."),
+    semver: obj("Pick the highest tag in a range.", { range: str("A semver range, e.g. ^1.2.", { minLength: 1, maxLength: 256 }) }, { required: ["range"] }),
+    platform: str("Platform picked from an image index, os/arch[/variant].", {
+      pattern: PLATFORM_PATTERN,
+      maxLength: 64,
+      default: OCI_SYNC_DEFAULTS.platform,
+    }),
+    layerSelector: obj(
+      "Use the first layer of this media type instead of flattening all layers.",
+      {
+        mediaType: str("Layer media type.", { minLength: 1, maxLength: 255 }),
+        operation: oneOf("extract untars the layer; copy keeps it as one file.", LAYER_OPERATIONS, { default: OCI_SYNC_DEFAULTS.layerOperation }),
+      },
+      { required: ["mediaType"] },
+    ),
+  },
+  {
+    required: ["image"],
+    rules: [
+      {
+        rule: "has(self.semver) || self.image.contains('@') || self.image.matches(':[^/]*$')",
+        message: "oci.image must name a tag or a digest (repo:tag, repo@sha256:...), or set oci.semver to pick the tag",
+        check: (o: OciSource) => !!o.semver || hasTagOrDigest(o.image),
+      },
+      {
+        rule: "!has(self.semver) || !(self.image.contains('@') || self.image.matches(':[^/]*$'))",
+        message: "oci.semver picks the tag: oci.image must then name the repository without a tag or digest",
+        check: (o: OciSource) => !o.semver || !hasTagOrDigest(o.image),
+      },
+      {
+        rule: "has(self.credentialsSecretRef) == (has(self.auth) && self.auth == 'secret')",
+        message: "oci.credentialsSecretRef must be set when oci.auth is secret, and only then",
+        check: (o: OciSource) => (o.credentialsSecretRef !== undefined) === (o.auth === "secret"),
+      },
+    ],
+  },
+);
+
+/** spec. */
+export const ociSyncSpecSchema: SchemaNode = obj(
+  "Desired state: which image is applied, how.",
+  {
+    sourceFormat: oneOf("Layout of the YAML; unstructured reads every manifest under dir.", SOURCE_FORMATS, { default: OCI_SYNC_DEFAULTS.sourceFormat }),
+    oci,
+    prune: bool("Delete objects that left the source.", { default: OCI_SYNC_DEFAULTS.prune }),
+    pruneSafeguard: obj(
+      "Limits on prune: never down to zero, never a large fraction, without opt-in.",
+      {
+        allowEmpty: bool("Allow a source with no objects to prune everything.", { default: OCI_SYNC_DEFAULTS.pruneSafeguard.allowEmpty }),
+        maxFraction: num("Largest fraction of the inventory one sync may delete.", {
+          minimum: 0,
+          maximum: 1,
+          default: OCI_SYNC_DEFAULTS.pruneSafeguard.maxFraction,
+        }),
+      },
+      { default: {} },
+    ),
+    serviceAccountName: str("Apply as this ServiceAccount of the OciSync's namespace (impersonation).", {
+      maxLength: 253,
+      pattern: DNS_SUBDOMAIN_PATTERN,
+    }),
+    timeout: duration("How long applied objects may take to become Current.", { min: "1s", default: OCI_SYNC_DEFAULTS.timeout }),
+    suspend: bool("Stop reconciling this object.", { default: OCI_SYNC_DEFAULTS.suspend }),
+  },
+  { required: ["oci"] },
+);
+
+/** status. */
+export const ociSyncStatusSchema: SchemaNode = obj("Observed state.", {
+  observedGeneration: observedGeneration(),
+  conditions: conditions(),
+  source: obj("The fetch stage.", {
+    image: str("The image as resolved."),
+    digest: str("Digest of the manifest used."),
+    lastUpdate: time("When this block last changed."),
+    errors: stageErrors(),
+    errorSummary: errorSummary(),
+  }),
+  sync: obj("The apply stage.", {
+    digest: str("Source digest last applied."),
+    lastUpdate: time("When this block last changed."),
+    errors: stageErrors(),
+    errorSummary: errorSummary(),
+  }),
+  inventory: arr(
+    "Applied objects and their health.",
+    obj(
+      "One object.",
+      {
+        group: str("API group; empty for the core group."),
+        version: str("API version."),
+        kind: str("Kind."),
+        namespace: str("Namespace; absent for cluster-scoped objects."),
+        name: str("Name."),
+        status: oneOf("kstatus.", INVENTORY_STATUSES),
+        message: str("Why it is not Current.", { maxLength: 1024 }),
+      },
+      { required: ["group", "version", "kind", "name", "status"] },
+    ),
+    { maxItems: STATUS_LIMITS.inventory },
+  ),
+  inventoryRef: obj("ConfigMap holding the inventory when it is too large for status.", { name: str("ConfigMap name.") }, { required: ["name"] }),
+  artifact: artifactRef(),
+});

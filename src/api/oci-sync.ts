@@ -1,0 +1,178 @@
+// OciSync: poll an OCI image, extract `dir`, apply its YAML with server-side apply, prune what disappeared and
+// report source digest and per-object health (Config Sync's RootSync/RepoSync with sourceType: oci). An OciSync
+// in the operator's own namespace is a root sync (cluster-wide); elsewhere it is confined to its namespace.
+import type { ArtifactRef, CaBundleRef, Condition, ObjectMeta, RegistryCredentialsRef, StageError, ErrorSummary } from "./meta.ts";
+import { withCaBundleDefaults } from "./meta.ts";
+
+/** How the YAML is laid out; only `unstructured` (any directory tree of manifests). */
+export const SOURCE_FORMATS = ["unstructured"] as const;
+export type SourceFormat = (typeof SOURCE_FORMATS)[number];
+
+/** How the registry is authenticated. */
+export const OCI_AUTH_TYPES = ["none", "secret"] as const;
+export type OciAuthType = (typeof OCI_AUTH_TYPES)[number];
+
+/** What to do with the selected layer. */
+export const LAYER_OPERATIONS = ["extract", "copy"] as const;
+export type LayerOperation = (typeof LAYER_OPERATIONS)[number];
+
+/** kstatus of an applied object. */
+export const INVENTORY_STATUSES = ["Current", "InProgress", "Failed", "NotFound", "Unknown"] as const;
+export type InventoryStatus = (typeof INVENTORY_STATUSES)[number];
+
+/** Use one layer instead of flattening all of them (Flux's layerSelector). */
+export interface LayerSelector {
+  /** Media type of the layer to use; the first match wins. */
+  mediaType: string;
+  /** `extract` untars it (default); `copy` keeps it as one file. */
+  operation?: LayerOperation;
+}
+
+/** The image side. */
+export interface OciSource {
+  /** `registry/repository:tag` or `registry/repository@sha256:...`; without a tag or digest when semver is set. */
+  image: string;
+  /** Directory inside the image holding the YAML; default `.`. */
+  dir?: string;
+  /** Poll period; default `15s`, at least `5s`. A digest-pinned image is pulled once. */
+  period?: string;
+  /** Default `none`; `secret` reads credentialsSecretRef. */
+  auth?: OciAuthType;
+  credentialsSecretRef?: RegistryCredentialsRef;
+  caCertSecretRef?: CaBundleRef;
+  insecureSkipTLSVerify?: boolean;
+  plainHTTP?: boolean;
+  /** Pick the highest tag in a range instead of a fixed tag. */
+  semver?: { range: string };
+  /** Platform picked from an image index; default `linux/amd64`. */
+  platform?: string;
+  layerSelector?: LayerSelector;
+}
+
+/** Prune limits (Config Sync's safeguard): never down to zero, never a large fraction, without opt-in. */
+export interface PruneSafeguard {
+  /** Allow a source with no objects to prune everything; default false. */
+  allowEmpty?: boolean;
+  /** Largest fraction of the inventory one sync may delete, 0..1; default 0.5. */
+  maxFraction?: number;
+}
+
+/** Desired state of an OciSync. */
+export interface OciSyncSpec {
+  /** Default `unstructured`. */
+  sourceFormat?: SourceFormat;
+  oci: OciSource;
+  /** Delete objects that left the source; default true. */
+  prune?: boolean;
+  pruneSafeguard?: PruneSafeguard;
+  /** Apply as this ServiceAccount of the OciSync's namespace (impersonation). */
+  serviceAccountName?: string;
+  /** How long applied objects may take to become Current; default `5m`. */
+  timeout?: string;
+  suspend?: boolean;
+}
+
+/** The fetch stage. */
+export interface OciSourceStatus {
+  /** The image as resolved (with the tag semver picked). */
+  image?: string;
+  /** Digest of the manifest used (the platform's, for an index). */
+  digest?: string;
+  lastUpdate?: string;
+  errors?: StageError[];
+  errorSummary?: ErrorSummary;
+}
+
+/** The apply stage. */
+export interface OciSyncStageStatus {
+  /** Source digest last applied. */
+  digest?: string;
+  lastUpdate?: string;
+  errors?: StageError[];
+  errorSummary?: ErrorSummary;
+}
+
+/** One applied object and its health. */
+export interface InventoryEntry {
+  /** "" for the core group. */
+  group: string;
+  version: string;
+  kind: string;
+  /** Absent for cluster-scoped objects. */
+  namespace?: string;
+  name: string;
+  status: InventoryStatus;
+  message?: string;
+}
+
+/** Observed state of an OciSync. */
+export interface OciSyncStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  source?: OciSourceStatus;
+  sync?: OciSyncStageStatus;
+  /** Applied objects; absent when inventoryRef holds them. */
+  inventory?: InventoryEntry[];
+  /** ConfigMap (in the OciSync's namespace) holding the inventory when it exceeds STATUS_LIMITS.inventory. */
+  inventoryRef?: { name: string };
+  artifact?: ArtifactRef;
+}
+
+/** An OciSync object. */
+export interface OciSync {
+  apiVersion: "airlift.dev/v1alpha1";
+  kind: "OciSync";
+  metadata: ObjectMeta;
+  spec: OciSyncSpec;
+  status?: OciSyncStatus;
+}
+
+/** Defaults of OciSync (the CRD schema declares the same). */
+export const OCI_SYNC_DEFAULTS = {
+  sourceFormat: "unstructured",
+  dir: ".",
+  period: "15s",
+  auth: "none",
+  platform: "linux/amd64",
+  layerOperation: "extract",
+  prune: true,
+  pruneSafeguard: { allowEmpty: false, maxFraction: 0.5 },
+  timeout: "5m",
+  suspend: false,
+} as const;
+
+/** An OciSync spec with every defaulted field present. */
+export type OciSyncSpecDefaulted = Omit<OciSyncSpec, "sourceFormat" | "oci" | "prune" | "pruneSafeguard" | "timeout" | "suspend"> & {
+  sourceFormat: SourceFormat;
+  oci: OciSource & { dir: string; period: string; auth: OciAuthType; platform: string; layerSelector?: Required<LayerSelector> };
+  prune: boolean;
+  pruneSafeguard: Required<PruneSafeguard>;
+  timeout: string;
+  suspend: boolean;
+};
+
+/** Returns a copy of `spec` with defaults filled in, as the API server would. */
+export function withOciSyncDefaults(spec: OciSyncSpec): OciSyncSpecDefaulted {
+  const copy = structuredClone(spec);
+  const d = OCI_SYNC_DEFAULTS;
+  const { layerSelector, ...oci } = withCaBundleDefaults(copy.oci);
+  return {
+    ...copy,
+    sourceFormat: copy.sourceFormat ?? d.sourceFormat,
+    oci: {
+      ...oci,
+      dir: oci.dir ?? d.dir,
+      period: oci.period ?? d.period,
+      auth: oci.auth ?? d.auth,
+      platform: oci.platform ?? d.platform,
+      ...(layerSelector ? { layerSelector: { ...layerSelector, operation: layerSelector.operation ?? d.layerOperation } } : {}),
+    },
+    prune: copy.prune ?? d.prune,
+    pruneSafeguard: {
+      allowEmpty: copy.pruneSafeguard?.allowEmpty ?? d.pruneSafeguard.allowEmpty,
+      maxFraction: copy.pruneSafeguard?.maxFraction ?? d.pruneSafeguard.maxFraction,
+    },
+    timeout: copy.timeout ?? d.timeout,
+    suspend: copy.suspend ?? d.suspend,
+  };
+}
