@@ -202,6 +202,9 @@ describe("OCI client under injected faults", () => {
       const desc = await repo.blobs().push({ digest: toDigest(sha256(data)), size: data.length }, pieces(data), { chunkSize: 256 * 1024, onProgress: (n) => progress.push(n) });
       assert.equal(proxy.cuts(), 1);
       assert.ok(events.some((e) => e.method === "PATCH" && e.status === 0), "a PATCH failed on the wire");
+      // Distribution 2.8 cancels a session whose stored size no longer matches its `_state` offset, so a cut
+      // inside a body means a restart (a second POST); registries that keep the session are resumed instead.
+      process.stderr.write(`# cut upload: ${events.filter((e) => e.method === "POST").length} POST(s), ${events.filter((e) => e.method === "GET").length} status GET(s)\n`);
       assert.deepEqual(progress, [...progress].sort((a, b) => a - b), "progress never goes backwards");
       assert.deepEqual(await readAll(await repo.blobs().fetch(desc)), data);
     } finally {
