@@ -23,7 +23,9 @@ async function tarOf(entries: E[]): Promise<Buffer> {
   const pack = tar.pack();
   for (const e of entries) {
     const type = e.type ?? "file";
-    pack.entry({ name: e.name, type, mode: e.mode ?? (type === "directory" ? 0o755 : 0o644), ...(e.linkname !== undefined ? { linkname: e.linkname } : {}) }, type === "file" ? Buffer.from(e.data ?? "") : undefined);
+    const header = { name: e.name, type, mode: e.mode ?? (type === "directory" ? 0o755 : 0o644), ...(e.linkname !== undefined ? { linkname: e.linkname } : {}) };
+    if (type === "file") pack.entry(header, Buffer.from(e.data ?? ""));
+    else pack.entry(header);
   }
   pack.finalize();
   const chunks: Buffer[] = [];
