@@ -50,11 +50,13 @@ const imageSelector = obj(
     source: {
       description: "A RepoTag of the archive (name:tag) or a zero-based index into its manifest list.",
       "x-kubernetes-int-or-string": true,
+      minLength: 1,
+      maxLength: 512,
       rules: [
         {
-          rule: "type(self) == int ? self >= 0 : self.size() > 0",
+          rule: "type(self) == string || self >= 0",
           message: "images[].source must be a RepoTag of the archive (name:tag) or a zero-based index",
-          check: (self: string | number) => (typeof self === "number" ? self >= 0 : self.length > 0),
+          check: (self: string | number) => typeof self === "string" || self >= 0,
         },
       ],
     },

@@ -20,7 +20,8 @@ describe("parse", () => {
     it(`refuses ${c.name}`, () => {
       const obj = c.build("x", "default");
       const messages = objectIssues(KIND_INFO[obj.kind]!, obj).map((i) => `${i.path}: ${i.message}`);
-      assert.ok(messages.some((m) => m.includes(c.message)), `expected "${c.message}" in ${JSON.stringify(messages)}`);
+      const wanted = (m: string): boolean => m.includes(c.message) && (!c.path || m.startsWith(`${c.path}: `));
+      assert.ok(messages.some(wanted), `expected "${c.message}" at ${c.path ?? "any path"} in ${JSON.stringify(messages)}`);
     });
   }
 

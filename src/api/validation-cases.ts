@@ -11,18 +11,23 @@ export interface InvalidCase {
   name: string;
   /** Builds the invalid object (a fresh one per call), named `name`. */
   build(name: string, namespace: string): ImageImport | ArtifactPull | OciSync;
-  /** Part of the message both the API server and parse.ts give (the API server adds the field path). */
+  /** Part of the message both the API server and parse.ts give. */
   message: string;
+  /** The field the message must name, where the message alone is generic ("should match"). */
+  path?: string;
 }
 
-function importCase(name: string, message: string, mutate: (o: ImageImport) => void): InvalidCase {
-  return { name, message, build: (n, ns) => withMutation(sampleImageImport(n, ns), mutate) };
+function importCase(name: string, message: string, ...rest: [path: string, mutate: (o: ImageImport) => void] | [mutate: (o: ImageImport) => void]): InvalidCase {
+  const [path, mutate] = rest.length === 2 ? rest : [undefined, rest[0]];
+  return { name, message, path, build: (n, ns) => withMutation(sampleImageImport(n, ns), mutate) };
 }
-function pullCase(name: string, message: string, mutate: (o: ArtifactPull) => void): InvalidCase {
-  return { name, message, build: (n, ns) => withMutation(sampleArtifactPull(n, ns), mutate) };
+function pullCase(name: string, message: string, ...rest: [path: string, mutate: (o: ArtifactPull) => void] | [mutate: (o: ArtifactPull) => void]): InvalidCase {
+  const [path, mutate] = rest.length === 2 ? rest : [undefined, rest[0]];
+  return { name, message, path, build: (n, ns) => withMutation(sampleArtifactPull(n, ns), mutate) };
 }
-function syncCase(name: string, message: string, mutate: (o: OciSync) => void): InvalidCase {
-  return { name, message, build: (n, ns) => withMutation(sampleOciSync(n, ns), mutate) };
+function syncCase(name: string, message: string, ...rest: [path: string, mutate: (o: OciSync) => void] | [mutate: (o: OciSync) => void]): InvalidCase {
+  const [path, mutate] = rest.length === 2 ? rest : [undefined, rest[0]];
+  return { name, message, path, build: (n, ns) => withMutation(sampleOciSync(n, ns), mutate) };
 }
 function withMutation<T>(obj: T, mutate: (o: T) => void): T {
   mutate(obj);
@@ -36,7 +41,7 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   importCase("ImageImport without destination.tags or rewrite", "destination.tags must list at least one tag", (o) => {
     delete o.spec.destination.tags;
   }),
-  importCase("ImageImport with empty destination.tags", "should have at least 1 items", (o) => {
+  importCase("ImageImport with empty destination.tags", "should have at least 1 items", "spec.destination.tags", (o) => {
     o.spec.destination.tags = [];
   }),
   importCase("ImageImport with both tags and rewrite", "destination.tags and destination.rewrite are exclusive", (o) => {
@@ -48,22 +53,22 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   importCase("ImageImport with an absolute key", "source.s3.key must not start with '/'", (o) => {
     o.spec.source.s3.key = "/g/oracle_db.tar";
   }),
-  importCase("ImageImport with an uppercase repository", "should match", (o) => {
+  importCase("ImageImport with an uppercase repository", "should match", "spec.destination.repository", (o) => {
     o.spec.destination.repository = "Library/Oracle";
   }),
-  importCase("ImageImport with concurrency 0", "should be greater than or equal to 1", (o) => {
+  importCase("ImageImport with concurrency 0", "should be greater than or equal to 1", "spec.concurrency", (o) => {
     o.spec.concurrency = 0;
   }),
-  importCase("ImageImport with concurrency 17", "should be less than or equal to 16", (o) => {
+  importCase("ImageImport with concurrency 17", "should be less than or equal to 16", "spec.concurrency", (o) => {
     o.spec.concurrency = 17;
   }),
-  importCase("ImageImport with an unknown layerCompression", "Unsupported value", (o) => {
+  importCase("ImageImport with an unknown layerCompression", "Unsupported value", "spec.layerCompression", (o) => {
     (o.spec as { layerCompression: string }).layerCompression = "zstd";
   }),
   importCase("ImageImport with a negative images[].source index", "images[].source must be a RepoTag of the archive", (o) => {
     o.spec.images = [{ source: -1 }];
   }),
-  importCase("ImageImport without source.s3.bucket", "Required value", (o) => {
+  importCase("ImageImport without source.s3.bucket", "Required value", "spec.source.s3.bucket", (o) => {
     delete (o.spec.source.s3 as { bucket?: string }).bucket;
   }),
   pullCase("ArtifactPull with both tag and tagPolicy", "exactly one of source.tag, source.digest or source.tagPolicy", (o) => {
@@ -82,19 +87,19 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   pullCase("ArtifactPull with an empty tagPolicy", "tagPolicy must set newestPushed, semver or pattern", (o) => {
     o.spec.source.tagPolicy = {};
   }),
-  pullCase("ArtifactPull with a malformed interval", "should match", (o) => {
+  pullCase("ArtifactPull with a malformed interval", "should match", "spec.interval", (o) => {
     o.spec.interval = "ten minutes";
   }),
-  pullCase("ArtifactPull with too short an interval", "must be at least 10s", (o) => {
+  pullCase("ArtifactPull with too short an interval", "must be at least 10s", "spec.interval", (o) => {
     o.spec.interval = "2s";
   }),
   pullCase("ArtifactPull with an absolute prefix", "destination.s3.prefix must not start with '/'", (o) => {
     o.spec.destination.s3.prefix = "/apps";
   }),
-  pullCase("ArtifactPull with a malformed platform", "should match", (o) => {
+  pullCase("ArtifactPull with a malformed platform", "should match", "spec.source.platform", (o) => {
     o.spec.source.platform = "amd64";
   }),
-  pullCase("ArtifactPull with a bucket name S3 refuses", "should match", (o) => {
+  pullCase("ArtifactPull with a bucket name S3 refuses", "should match", "spec.destination.s3.bucket", (o) => {
     o.spec.destination.s3.bucket = "Artifacts_Bucket";
   }),
   syncCase("OciSync with an image without tag or digest", "oci.image must name a tag or a digest", (o) => {
@@ -106,7 +111,7 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   syncCase("OciSync with a malformed image", "oci.image must be a reference like", (o) => {
     o.spec.oci.image = "harbor.example.com/Config/test namespace:v1";
   }),
-  syncCase("OciSync with a period under 5s", "must be at least 5s", (o) => {
+  syncCase("OciSync with a period under 5s", "must be at least 5s", "spec.oci.period", (o) => {
     o.spec.oci.period = "1s";
   }),
   syncCase("OciSync with auth secret and no Secret", "oci.credentialsSecretRef must be set when oci.auth is secret", (o) => {
@@ -118,13 +123,13 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   syncCase("OciSync with a dir escaping the image", "oci.dir must be a relative path inside the image", (o) => {
     o.spec.oci.dir = "manifests/../../etc";
   }),
-  syncCase("OciSync with maxFraction above 1", "should be less than or equal to 1", (o) => {
+  syncCase("OciSync with maxFraction above 1", "should be less than or equal to 1", "spec.pruneSafeguard.maxFraction", (o) => {
     o.spec.pruneSafeguard = { maxFraction: 1.5 };
   }),
-  syncCase("OciSync with an unknown sourceFormat", "Unsupported value", (o) => {
+  syncCase("OciSync with an unknown sourceFormat", "Unsupported value", "spec.sourceFormat", (o) => {
     (o.spec as { sourceFormat: string }).sourceFormat = "hierarchy";
   }),
-  syncCase("OciSync with an invalid serviceAccountName", "should match", (o) => {
+  syncCase("OciSync with an invalid serviceAccountName", "should match", "spec.serviceAccountName", (o) => {
     o.spec.serviceAccountName = "Tenant_SA";
   }),
 ];
