@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { describe, it } from "node:test";
+import { parseDuration } from "./command.ts";
+import { main } from "./main.ts";
+import { parseOperatorConfig } from "./operator.ts";
+
+function io(env: NodeJS.ProcessEnv = {}): { out: () => string; err: () => string; io: Parameters<typeof main>[1] } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let o = "";
+  let e = "";
+  stdout.on("data", (c: Buffer) => (o += c.toString()));
+  stderr.on("data", (c: Buffer) => (e += c.toString()));
+  return { out: () => o, err: () => e, io: { stdout, stderr, env } };
+}
+
+describe("airlift CLI", () => {
+  it("prints help with exit 0, and usage with exit 2 when no command is given", async () => {
+    const a = io();
+    assert.equal(await main(["--help"], a.io), 0);
+    assert.match(a.out(), /operator/);
+    const b = io();
+    assert.equal(await main([], b.io), 2);
+    assert.match(b.err(), /Usage: airlift <command>/);
+  });
+
+  it("refuses an unknown command and an unknown flag with exit 2", async () => {
+    const a = io();
+    assert.equal(await main(["teleport"], a.io), 2);
+    assert.match(a.err(), /unknown command "teleport"/);
+    const b = io();
+    assert.equal(await main(["operator", "--bogus"], b.io), 2);
+    assert.match(b.err(), /--bogus/);
+  });
+
+  it("prints the version", async () => {
+    const a = io();
+    assert.equal(await main(["version"], a.io), 0);
+    assert.match(a.out(), /^airlift \d+\.\d+\.\d+/);
+  });
+
+  it("parses Go-style durations", () => {
+    assert.equal(parseDuration("15s"), 15_000);
+    assert.equal(parseDuration("500ms"), 500);
+    assert.equal(parseDuration("1m30s"), 90_000);
+    assert.throws(() => parseDuration("15"), /invalid duration/);
+    assert.throws(() => parseDuration("s"), /invalid duration/);
+  });
+
+  it("reads operator flags with environment fallbacks, flags winning", () => {
+    const env = { KUBECONFIG: "/k", POD_NAMESPACE: "ops", AIRLIFT_WORKERS: "4", AIRLIFT_LEADER_ELECT: "true", POD_NAME: "pod-1" };
+    const cfg = parseOperatorConfig(["--workers", "8", "--metrics-addr", "0", "--lease-duration", "20s"], env);
+    assert.equal(cfg.kubeconfig, "/k");
+    assert.equal(cfg.namespace, "ops");
+    assert.equal(cfg.workers, 8);
+    assert.equal(cfg.leaderElect, true);
+    assert.equal(cfg.metricsAddr, undefined);
+    assert.equal(cfg.healthAddr, ":8081");
+    assert.equal(cfg.leaseDurationMs, 20_000);
+    assert.equal(cfg.allowCrossNamespaceSecrets, false);
+    assert.match(cfg.identity, /^pod-1_[0-9a-f]{8}$/);
+    assert.throws(() => parseOperatorConfig(["--workers", "0"], {}), /positive integer/);
+  });
+});
