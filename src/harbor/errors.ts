@@ -1,0 +1,126 @@
+/**
+ * Typed errors of the Harbor API client. Callers decide "retry later" vs. "stall" by class and `transient`,
+ * never by message text. Messages name the method, the API path and Harbor's error code; never credentials.
+ */
+
+/** One entry of Harbor's error body `{"errors":[{"code":"NOT_FOUND","message":"..."}]}`. */
+export interface HarborErrorDetail {
+  code: string;
+  message: string;
+}
+
+/** Base class: every error of this module has a stable `code` and says whether a retry may help. */
+export class HarborError extends Error {
+  /** Stable machine-readable code, e.g. `NOT_FOUND`, `UNAUTHORIZED`, `UNEXPECTED_RESPONSE`. */
+  readonly code: string;
+  /** True when the same call may succeed later (5xx, 429, connection resets, timeouts). */
+  readonly transient: boolean;
+  /** The HTTP status, when a response came (0 otherwise). */
+  readonly status: number;
+  /** The body's error entries, when Harbor sent any. */
+  readonly details: readonly HarborErrorDetail[];
+
+  constructor(message: string, init: { code: string; transient: boolean; status?: number; details?: readonly HarborErrorDetail[] }, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = init.code;
+    this.transient = init.transient;
+    this.status = init.status ?? 0;
+    this.details = init.details ?? [];
+  }
+}
+
+/** 404: the project or repository does not exist (or is invisible to these credentials). */
+export class HarborNotFoundError extends HarborError {}
+
+/** 401: no credentials, or wrong ones. Not transient: fix the credentials. */
+export class HarborUnauthorizedError extends HarborError {}
+
+/** 403: the credentials are valid but lack permission on the project. */
+export class HarborForbiddenError extends HarborError {}
+
+/** 5xx, 429 or 408: Harbor is overloaded or down; the call may succeed later. */
+export class HarborServerError extends HarborError {}
+
+/** Any other status Harbor should not send for this call (400, 409, ...). */
+export class HarborRequestError extends HarborError {}
+
+/** A 2xx answer that is not Harbor's documented shape: the URL is probably not a Harbor API. */
+export class HarborResponseShapeError extends HarborError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { code: "UNEXPECTED_RESPONSE", transient: false }, options);
+  }
+}
+
+/** A connection-level failure: refused, reset, timeout. Transient. */
+export class HarborTransportError extends HarborError {}
+
+/** The server's certificate could not be verified. Not transient: supply the CA bundle. */
+export class HarborTlsError extends HarborError {}
+
+/** 5xx, 429 and 408 may succeed later; everything else needs a change first. */
+export function isTransientStatus(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408;
+}
+
+/** Narrows Harbor's `{errors:[{code,message}]}`; anything else gives an empty list. */
+export function parseHarborErrorBody(text: string): HarborErrorDetail[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const errors = typeof doc === "object" && doc !== null ? (doc as { errors?: unknown }).errors : undefined;
+  if (!Array.isArray(errors)) return [];
+  return errors.flatMap((e: unknown) => {
+    if (typeof e !== "object" || e === null) return [];
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code !== "string") return [];
+    // Messages end up in conditions; keep them short.
+    return [{ code: code.slice(0, 64), message: typeof message === "string" ? message.slice(0, 300) : "" }];
+  });
+}
+
+/** The typed error of an unexpected status; `what` names the call, e.g. `list artifacts of p/r`. */
+export function errorForStatus(status: number, what: string, details: readonly HarborErrorDetail[]): HarborError {
+  const first = details[0];
+  const suffix = first ? `: ${first.code}${first.message ? ` (${first.message})` : ""}` : "";
+  const message = `failed to ${what}: status ${status}${suffix}`;
+  if (status === 401) return new HarborUnauthorizedError(message, { code: "UNAUTHORIZED", transient: false, status, details });
+  if (status === 403) return new HarborForbiddenError(message, { code: "FORBIDDEN", transient: false, status, details });
+  if (status === 404) return new HarborNotFoundError(message, { code: "NOT_FOUND", transient: false, status, details });
+  if (isTransientStatus(status)) return new HarborServerError(message, { code: first?.code ?? `HTTP_${status}`, transient: true, status, details });
+  return new HarborRequestError(message, { code: first?.code ?? `HTTP_${status}`, transient: false, status, details });
+}
+
+const tlsCodes = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+function lowLevelCode(err: unknown): string | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string") return code;
+  return lowLevelCode((err as { cause?: unknown }).cause);
+}
+
+/** Maps an undici/net/tls failure to a typed error; leaves HarborErrors and the caller's aborts as they are. */
+export function classifyNetworkError(err: unknown, what: string, callerSignal?: AbortSignal): Error {
+  if (err instanceof HarborError) return err;
+  if (callerSignal?.aborted && err instanceof Error) return err;
+  const isTimeout = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+  const code = isTimeout ? "TIMEOUT" : (lowLevelCode(err) ?? "NETWORK");
+  if (tlsCodes.has(code)) {
+    return new HarborTlsError(`failed to ${what}: certificate verification failed (${code}); supply the CA bundle, or set insecureSkipTLSVerify knowingly`, { code: "TLS", transient: false }, { cause: err });
+  }
+  return new HarborTransportError(`failed to ${what}: ${code}`, { code, transient: true }, { cause: err });
+}
