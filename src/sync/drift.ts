@@ -2,9 +2,11 @@
 // resourceVersions with a snapshot taken right after the last sync. Any difference (deleted, or changed by
 // someone) tells the reconciler to re-apply now rather than at the next period. resourceVersions are opaque:
 // only equality is meaningful. https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { collectionPath, type KubeObject } from "../kube/resource.ts";
-import type { Discovery } from "./discovery.ts";
+import { syncClient, type Impersonation } from "./client.ts";
+import { Discovery } from "./discovery.ts";
 import { identityKey, splitApiVersion } from "./identity.ts";
 import { entryApiVersion, type InventoryEntry } from "./inventory.ts";
 import { ownerSelector, type SyncOwner } from "./ownership.ts";
@@ -62,4 +64,17 @@ export function detectDrift(inventory: readonly InventoryEntry[], baseline: Drif
 /** True when anything drifted. */
 export function hasDrift(drift: Drift): boolean {
   return drift.missing.length > 0 || drift.changed.length > 0;
+}
+
+/** takeSnapshot with its own client: what the reconciler calls after a sync and again each drift check. */
+export async function snapshotInventory(
+  inventory: readonly InventoryEntry[],
+  options: { kubeConfig: KubeConfig; owner: SyncOwner; impersonate?: Impersonation; signal?: AbortSignal },
+): Promise<DriftSnapshot> {
+  const client = syncClient(options.kubeConfig, options.impersonate);
+  try {
+    return await takeSnapshot(client, new Discovery(client), inventory, options.owner, options.signal);
+  } finally {
+    await client.close();
+  }
 }

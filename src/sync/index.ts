@@ -23,7 +23,8 @@
 //   computeHealth(inventory, {kubeConfig, impersonate?, signal?}) -> [{entry, status, message}]
 //     kstatus-style Current | InProgress | Failed | NotFound | Unknown per object (health-rules.ts).
 //
-//   takeSnapshot / detectDrift (drift.ts): cheap resourceVersion comparison between periods.
+//   snapshotInventory(inventory, {kubeConfig, owner}) -> snapshot; detectDrift(inventory, baseline, now) ->
+//     {missing[], changed[]} (drift.ts): one labelled LIST per kind and namespace, resourceVersions compared.
 //
 // Errors are SyncError subclasses with a stable `code` (errors.ts); classify by class or code, not by message.
 export { syncDirectory, type SyncDirectoryOptions, type SyncDirectoryResult } from "./sync-directory.ts";
@@ -45,7 +46,7 @@ export {
 } from "./inventory.ts";
 export { APPLY_STAGES, PRUNE_STAGES, groupByStage, stageOf, type Stage } from "./order.ts";
 export { Discovery } from "./discovery.ts";
-export { detectDrift, hasDrift, takeSnapshot, type Drift, type DriftSnapshot } from "./drift.ts";
+export { detectDrift, hasDrift, snapshotInventory, takeSnapshot, type Drift, type DriftSnapshot } from "./drift.ts";
 export { impersonatedUser, impersonatingConfig, syncClient, type Impersonation } from "./client.ts";
 export {
   ANNOTATION_APPLY,

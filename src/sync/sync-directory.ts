@@ -72,6 +72,8 @@ interface Run {
   results: ApplyResult[];
   /** Final identities of everything in the source, applied or not: what prune must never touch. */
   current: ObjectIdentity[];
+  /** Names of the CRDs of the source that were applied and became Established. */
+  established: Set<string>;
 }
 
 /** Loads `root/dir` and makes the cluster match it; per-object failures are results, never exceptions. */
@@ -91,7 +93,7 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
   try {
     const discovery = new Discovery(client);
     const apply: ApplyContext = { client, owner: options.owner, sourceDigest: options.sourceDigest, signal: options.signal, timeoutMs: options.timeoutMs };
-    const run: Run = { options, client, discovery, apply, results: [], current: [] };
+    const run: Run = { options, client, discovery, apply, results: [], current: [], established: new Set() };
     await applyCrds(run, manifests.filter(isCrd));
     await applyRest(run, manifests.filter((m) => !isCrd(m)), definedKinds(manifests));
     return await finish(run, previous);
@@ -126,7 +128,8 @@ async function applyCrds(run: Run, crds: readonly Manifest[]): Promise<void> {
   if (crds.length === 0) return;
   const ok = partition(run, crds, await resolveObjects([...crds], run.options.scope, run.discovery, run.options.signal));
   const applied = (await applyStage(run, ok)).filter((r) => r.action !== "failed").map((r) => r.identity.name);
-  await waitEstablished(run.client, applied, { signal: run.options.signal, timeoutMs: run.options.crdTimeoutMs });
+  const late = new Set(await waitEstablished(run.client, applied, { signal: run.options.signal, timeoutMs: run.options.crdTimeoutMs }));
+  for (const name of applied) if (!late.has(name)) run.established.add(name);
 }
 
 async function applyRest(run: Run, manifests: readonly Manifest[], crdKinds: ReadonlyMap<string, string>): Promise<void> {
@@ -138,11 +141,12 @@ async function applyRest(run: Run, manifests: readonly Manifest[], crdKinds: Rea
     const m = manifests[i] as Manifest;
     const crd = crdKinds.get(`${splitApiVersion(m.object.apiVersion).group}/${m.object.kind}`);
     if (!(r instanceof SyncError) || r.code !== "UnknownKind" || crd === undefined) continue;
-    if (await waitServed(run.discovery, m.object.apiVersion, m.object.kind, { signal, timeoutMs: run.options.crdTimeoutMs ?? 10_000 })) {
+    const served = run.established.has(crd) && (await waitServed(run.discovery, m.object.apiVersion, m.object.kind, { signal, timeoutMs: run.options.crdTimeoutMs ?? 10_000 }));
+    if (served) {
       resolved[i] = (await resolveObjects([m], scope, run.discovery, signal))[0] as ResolvedObject | SyncError;
     } else {
       const id = identityOf(m.object);
-      resolved[i] = new SyncError("CRDNotEstablished", `failed to apply ${describeIdentity(id)} from ${m.source}: its CRD ${crd} is not established`, [id]);
+      resolved[i] = new SyncError("CRDNotEstablished", `failed to apply ${describeIdentity(id)} from ${m.source}: its CRD ${crd} in the same source was not applied or is not established`, [id]);
     }
   }
   const ok = dropDuplicates(run, partition(run, manifests, resolved));

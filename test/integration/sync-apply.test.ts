@@ -95,6 +95,23 @@ describe("sync: apply", () => {
     await admin.close();
   });
 
+  it("fails the custom resources of a CRD that was refused, at once and with the CRD named", async () => {
+    const { base, admin } = await setup();
+    const s = suffix();
+    const group = `bad${s}.airlift.dev`;
+    // "Bogus" is not a scope: the API server refuses the CRD (422).
+    const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: `things.${group}` }, spec: { group, scope: "Bogus", names: { plural: "things", kind: "Thing" }, versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } }] } };
+    const root = writeTree({ "crd.json": JSON.stringify(crd), "thing.yaml": `apiVersion: ${group}/v1\nkind: Thing\nmetadata:\n  name: t\n  namespace: default\n`, "ok.json": configMap("default", `ok-${s}`, {}) });
+    const out = await syncDirectory({ ...base, root, owner: { kind: "OciSync", namespace: "airlift-system", name: `bad-${s}` }, previousInventory: [] });
+    const byKind = new Map(out.results.map((r) => [r.identity.kind, r]));
+    assert.equal(byKind.get("CustomResourceDefinition")?.error?.code, "ApplyFailed");
+    assert.match(byKind.get("CustomResourceDefinition")!.error!.message, /422/);
+    assert.equal(byKind.get("Thing")?.error?.code, "CRDNotEstablished");
+    assert.match(byKind.get("Thing")!.error!.message, new RegExp(`CRD things\\.${group.replaceAll(".", "\\.")}`));
+    assert.equal(byKind.get("ConfigMap")?.action, "created");
+    await admin.close();
+  });
+
   it("applies 500 ConfigMaps and re-syncs them unchanged", async (t) => {
     const { base, admin } = await setup();
     const s = suffix();
