@@ -108,7 +108,10 @@ function compileRange(policy: TagPolicy): semver.Range | undefined {
   if (policy.semver === undefined) return undefined;
   if (policy.newestPushed !== undefined) throw new InvalidTagPolicyError("tagPolicy.newestPushed and tagPolicy.semver are exclusive");
   try {
-    return new semver.Range(policy.semver.range);
+    const plain = new semver.Range(policy.semver.range);
+    // Like Flux's (Masterminds) semver: a range that names any prerelease admits prereleases everywhere in it.
+    const asksForPrerelease = plain.set.some((comparators) => comparators.some((c) => c.semver instanceof semver.SemVer && c.semver.prerelease.length > 0));
+    return asksForPrerelease ? new semver.Range(policy.semver.range, { includePrerelease: true }) : plain;
   } catch {
     throw new InvalidTagPolicyError(`semver.range ${JSON.stringify(policy.semver.range)} is not a valid semver range`);
   }
@@ -145,8 +148,8 @@ function describePolicy(policy: TagPolicy): string {
 
 /**
  * Picks the tag the policy names. Filters in order: attachments (unless `excludeSignatures: false`), the
- * pattern, then for semver the version grammar and range (prereleases only when the range has one on the same
- * major.minor.patch, node-semver's rule). Throws NoMatchingTagError when nothing is left.
+ * pattern, then for semver the version grammar and range (prereleases only when the range itself names a
+ * prerelease, e.g. `>=1.0.0-0`). Throws NoMatchingTagError when nothing is left.
  */
 export function selectTag(candidates: readonly TagCandidate[], policy: TagPolicy, options: SelectOptions = {}): TagSelection {
   const regex = compileRegex(policy);
