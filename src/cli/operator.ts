@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
+import { resolveDefaults, type OperatorDefaults } from "../controllers/defaults.ts";
 import { CONTROLLERS } from "../controllers/index.ts";
 import { Manager } from "../kube/manager.ts";
 import { createLogger } from "../observability/logger.ts";
@@ -33,6 +34,11 @@ Flags (environment fallback in brackets):
   --allow-cross-namespace-secrets      let resources reference Secrets/ConfigMaps in other namespaces
                                        [AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS]
   --shutdown-timeout D                 how long SIGTERM waits for running reconciles (default 30s)
+  --default-registry HOST[:PORT]       registry used when a resource names none [AIRLIFT_DEFAULT_REGISTRY]
+  --default-s3-endpoint URL            S3 endpoint used when a resource names none [AIRLIFT_DEFAULT_S3_ENDPOINT]
+  --dns-suffix SUFFIX                  derive harbor.SUFFIX and https://objectstorage.SUFFIX as the defaults
+                                       [AIRLIFT_DNS_SUFFIX]
+  --work-dir PATH                      where pulled and extracted content is staged [AIRLIFT_WORK_DIR; $TMPDIR/airlift]
   --log-level LEVEL                    fatal|error|warn|info|debug|trace (default info) [LOG_LEVEL]
 `;
 
@@ -52,6 +58,10 @@ const OPTIONS = {
   "allow-cross-namespace-secrets": { type: "boolean" },
   "shutdown-timeout": { type: "string", default: "30s" },
   "log-level": { type: "string" },
+  "default-registry": { type: "string" },
+  "default-s3-endpoint": { type: "string" },
+  "dns-suffix": { type: "string" },
+  "work-dir": { type: "string" },
 } as const;
 
 /** The operator's resolved settings. */
@@ -71,6 +81,7 @@ export interface OperatorConfig {
   allowCrossNamespaceSecrets: boolean;
   shutdownTimeoutMs: number;
   logLevel: string | undefined;
+  defaults: OperatorDefaults;
 }
 
 function ownNamespace(flag: string | undefined, env: NodeJS.ProcessEnv): string {
@@ -102,6 +113,12 @@ export function parseOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): Ope
     allowCrossNamespaceSecrets: v["allow-cross-namespace-secrets"] ?? envBool(env.AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS) ?? false,
     shutdownTimeoutMs: parseDuration(v["shutdown-timeout"]),
     logLevel: v["log-level"] ?? (env.LOG_LEVEL || undefined),
+    defaults: resolveDefaults({
+      registry: v["default-registry"] ?? env.AIRLIFT_DEFAULT_REGISTRY,
+      s3Endpoint: v["default-s3-endpoint"] ?? env.AIRLIFT_DEFAULT_S3_ENDPOINT,
+      dnsSuffix: v["dns-suffix"] ?? env.AIRLIFT_DNS_SUFFIX,
+      workDir: v["work-dir"] ?? env.AIRLIFT_WORK_DIR,
+    }),
   };
 }
 
@@ -139,6 +156,7 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     secrets: manager.secrets,
     operatorNamespace: cfg.namespace,
     identity: manager.identity,
+    defaults: cfg.defaults,
   };
   for (const factory of CONTROLLERS) manager.add(factory(deps));
   const stopped = new Promise<number>((resolve) => {

@@ -1,6 +1,7 @@
 // The controllers the operator runs. Reconciler authors add one factory per kind to CONTROLLERS; the operator
 // command builds each with the manager's shared dependencies and adds it to the manager.
 import type { Logger } from "pino";
+import type { OperatorDefaults } from "./defaults.ts";
 import type { Controller } from "../kube/controller.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
@@ -18,6 +19,8 @@ export interface ControllerDeps {
   operatorNamespace: string;
   /** This replica's identity (for field managers and event reporting). */
   identity: string;
+  /** Registry / S3 endpoint defaults and the staging folder. */
+  defaults: OperatorDefaults;
 }
 
 /** Builds one controller. */
