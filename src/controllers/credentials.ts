@@ -1,0 +1,121 @@
+// Connection settings the reconcilers build from a resource's references: registry credentials
+// (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg or kubernetes.io/basic-auth Secrets), S3 access keys
+// (GDC's object-storage-key-* Secrets: `access-key-id` / `secret-access-key`), CA bundles and endpoints.
+// Every Secret goes through the SecretReader, so the cross-namespace policy holds; values never reach an error text.
+import type { CaBundleRef, RegistryCredentialsRef, S3CredentialsRef, S3Location } from "../api/meta.ts";
+import { SECRET_KEY_DEFAULTS } from "../api/meta.ts";
+import { StallingError } from "../kube/errors.ts";
+import type { SecretData, SecretReader } from "../kube/secrets.ts";
+import { basicCredentials, dockerConfigCredentials, type CredentialProvider } from "../oci/docker-config.ts";
+import type { S3ConnectionConfig } from "../storage/s3-client.ts";
+import type { OperatorDefaults } from "./defaults.ts";
+
+function keysOf(secret: SecretData): string {
+  return Object.keys(secret.data).sort().join(", ") || "none";
+}
+
+function text(secret: SecretData, key: string): string | undefined {
+  const value = secret.data[key]?.toString("utf8");
+  return value && value.length > 0 ? value : undefined;
+}
+
+function invalidSecret(ref: { name: string }, namespace: string, detail: string): StallingError {
+  return new StallingError("InvalidCredentialsSecret", `failed to use Secret ${namespace}/${ref.name}: ${detail}`);
+}
+
+/** Registry credentials for `registry` from the referenced Secret; undefined (anonymous) without a reference. */
+export async function registryCredentials(
+  secrets: SecretReader,
+  namespace: string,
+  ref: RegistryCredentialsRef | undefined,
+  registry: string,
+  signal?: AbortSignal,
+): Promise<CredentialProvider | undefined> {
+  if (!ref) return undefined;
+  const secret = await secrets.secret(namespace, ref, signal);
+  const ns = ref.namespace || namespace;
+  const dockerConfig = text(secret, ".dockerconfigjson");
+  const legacy = text(secret, ".dockercfg");
+  try {
+    if (dockerConfig) return dockerConfigCredentials(dockerConfig);
+    // The legacy format is the `auths` map on its own.
+    if (legacy) return dockerConfigCredentials(JSON.stringify({ auths: JSON.parse(legacy) as unknown }));
+  } catch {
+    throw invalidSecret(ref, ns, "its Docker config JSON does not parse (expected {\"auths\": {\"<registry>\": {\"auth\": ...}}})");
+  }
+  const username = text(secret, "username");
+  const password = text(secret, "password");
+  if (username && password) return basicCredentials(registry, username, password);
+  throw invalidSecret(
+    ref,
+    ns,
+    `type ${secret.type} holds neither .dockerconfigjson nor username/password (keys: ${keysOf(secret)}); ` +
+      "use a kubernetes.io/dockerconfigjson or kubernetes.io/basic-auth Secret",
+  );
+}
+
+/** PEM CA bundle from the referenced Secret (key `ca.crt` by default); undefined without a reference. */
+export async function caBundle(secrets: SecretReader, namespace: string, ref: CaBundleRef | undefined, signal?: AbortSignal): Promise<string | undefined> {
+  if (!ref) return undefined;
+  const secret = await secrets.secret(namespace, ref, signal);
+  const key = ref.key ?? SECRET_KEY_DEFAULTS.caBundleKey;
+  const pem = text(secret, key);
+  if (!pem) throw invalidSecret(ref, ref.namespace || namespace, `it has no key "${key}" (keys: ${keysOf(secret)})`);
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    throw invalidSecret(ref, ref.namespace || namespace, `key "${key}" does not hold a PEM certificate`);
+  }
+  return pem;
+}
+
+/** S3 access keys from the referenced Secret. */
+async function s3Keys(secrets: SecretReader, namespace: string, ref: S3CredentialsRef, signal?: AbortSignal): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const secret = await secrets.secret(namespace, ref, signal);
+  const idKey = ref.accessKeyIdKey ?? SECRET_KEY_DEFAULTS.accessKeyIdKey;
+  const secretKey = ref.secretAccessKeyKey ?? SECRET_KEY_DEFAULTS.secretAccessKeyKey;
+  const accessKeyId = text(secret, idKey);
+  const secretAccessKey = text(secret, secretKey);
+  if (!accessKeyId || !secretAccessKey) {
+    throw invalidSecret(ref, ref.namespace || namespace, `it needs keys "${idKey}" and "${secretKey}" (keys: ${keysOf(secret)})`);
+  }
+  return { accessKeyId, secretAccessKey };
+}
+
+/** `host[:port]` → `https://host[:port]`; an explicit http(s) scheme is kept. */
+export function normalizeEndpoint(endpoint: string): string {
+  const trimmed = endpoint.trim().replace(/\/+$/, "");
+  return /^https?:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+}
+
+/** The full S3 connection of a bucket location: endpoint (or the operator's default), keys, CA, TLS choice. */
+export async function s3Connection(
+  secrets: SecretReader,
+  namespace: string,
+  location: S3Location,
+  defaults: OperatorDefaults,
+  signal?: AbortSignal,
+): Promise<S3ConnectionConfig> {
+  const endpoint = location.endpoint ?? defaults.s3Endpoint;
+  if (!endpoint) {
+    throw new StallingError("NoS3Endpoint", "no S3 endpoint: set s3.endpoint, or start the operator with --default-s3-endpoint or --dns-suffix");
+  }
+  if (!location.credentialsSecretRef) {
+    throw new StallingError("NoS3Credentials", "s3.credentialsSecretRef is required: name the Secret holding the bucket's access keys");
+  }
+  const keys = await s3Keys(secrets, namespace, location.credentialsSecretRef, signal);
+  const caPem = await caBundle(secrets, namespace, location.caBundleSecretRef, signal);
+  return {
+    endpoint: normalizeEndpoint(endpoint),
+    region: location.region ?? "us-east-1",
+    forcePathStyle: location.forcePathStyle ?? true,
+    ...keys,
+    ...(caPem ? { caPem } : {}),
+    ...(location.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
+  };
+}
+
+/** The registry host a resource targets: its own, else the operator's default. */
+export function registryHost(registry: string | undefined, defaults: OperatorDefaults): string {
+  const host = (registry ?? defaults.registry)?.replace(/^https?:\/\//i, "").replace(/\/+$/, "");
+  if (!host) throw new StallingError("NoRegistry", "no registry: set the registry field, or start the operator with --default-registry or --dns-suffix");
+  return host;
+}
