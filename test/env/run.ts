@@ -28,6 +28,8 @@ export async function run(command: string, args: string[], options: RunOptions =
   const err: Buffer[] = [];
   child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
   child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+  // A command that exits without reading its input (tar, say) must not turn into an uncaught EPIPE.
+  child.stdin.on("error", () => undefined);
   child.stdin.end(options.input ?? "");
   const code = await new Promise<number>((resolveCode, reject) => {
     child.once("error", reject);
