@@ -90,6 +90,7 @@ async function readText(body: Dispatcher.ResponseData["body"], limit: number, wh
 /** A Harbor API client for one Harbor instance. */
 export class HarborClient {
   readonly #base: URL;
+  readonly #prefix: string;
   readonly #authorization: string | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
@@ -102,8 +103,9 @@ export class HarborClient {
     const base = new URL(options.url);
     if (base.username !== "" || base.password !== "") throw new HarborRequestError("Harbor URL must not carry credentials; pass them as credentials", { code: "INVALID_URL", transient: false });
     if (base.protocol !== "https:" && base.protocol !== "http:") throw new HarborRequestError(`Harbor URL must be http or https, not ${base.protocol}`, { code: "INVALID_URL", transient: false });
-    base.pathname = base.pathname.replace(/\/+$/, "");
     this.#base = base;
+    // A Harbor behind a path prefix keeps it; "/" (the usual case) adds nothing.
+    this.#prefix = base.pathname.replace(/\/+$/, "");
     const creds = options.credentials;
     this.#authorization = creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`, "utf8").toString("base64")}` : undefined;
     this.#ownsDispatcher = options.dispatcher === undefined;
@@ -173,7 +175,8 @@ export class HarborClient {
 
   #apiUrl(path: string): URL {
     const url = new URL(this.#base);
-    url.pathname = `${this.#base.pathname}${path}`;
+    url.pathname = `${this.#prefix}${path}`;
+    url.search = "";
     return url;
   }
 
