@@ -38,7 +38,9 @@ async function pushImage(repository: string, tag: string, content = `${repositor
 }
 
 async function listAll(c: HarborClient, options: ListArtifactsOptions): Promise<HarborArtifact[]> {
-  return Array.fromAsync(c.listArtifacts(options));
+  const out: HarborArtifact[] = [];
+  for await (const artifact of c.listArtifacts(options)) out.push(artifact);
+  return out;
 }
 
 async function pick(project: string, repository: string, policy: TagPolicy, excludeSignatures = true): Promise<string> {
@@ -162,6 +164,34 @@ describe("robot accounts", () => {
       await assert.rejects(listAll(anonymous, { project, repository: "app" }), HarborUnauthorizedError);
     } finally {
       await Promise.all([good.close(), bad.close(), anonymous.close()]);
+    }
+  });
+});
+
+describe("the stand-in in front of the basic-auth TLS registry", () => {
+  it("proxies an authenticated crane push and lists it with the registry's own credentials", async () => {
+    const reg = (await testEnv()).registries["basic-tls"];
+    const tlsStandin = await startHarborStandin({ registry: reg });
+    const tlsClient = new HarborClient({ url: tlsStandin.url });
+    try {
+      const dockerDir = mkdtempSync(join(scratch, "docker-"));
+      const auth = Buffer.from(`${reg.username}:${reg.password}`).toString("base64");
+      writeFileSync(join(dockerDir, "config.json"), JSON.stringify({ auths: { [tlsStandin.host]: { auth } } }));
+      const dir = mkdtempSync(join(scratch, "tls-"));
+      writeFileSync(join(dir, "f.txt"), `tls ${runId}\n`);
+      await run("tar", ["-C", dir, "-cf", join(dir, "l.tar"), "f.txt"]);
+      const project = `tls-${runId}`;
+      const ref = `${tlsStandin.host}/${project}/app:v9`;
+      // Without credentials the registry's own 401 comes back through the proxy.
+      const refused = await run("crane", ["append", "--insecure", "-f", join(dir, "l.tar"), "-t", ref], { env: { DOCKER_CONFIG: mkdtempSync(join(scratch, "empty-")) }, allowFailure: true });
+      assert.notEqual(refused.code, 0);
+      await run("crane", ["append", "--insecure", "-f", join(dir, "l.tar"), "-t", ref], { env: { DOCKER_CONFIG: dockerDir } });
+      const digest = (await run("crane", ["digest", "--insecure", ref], { env: { DOCKER_CONFIG: dockerDir } })).stdout.trim();
+      const artifacts = await listAll(tlsClient, { project, repository: "app" });
+      assert.deepEqual(artifacts.map((a) => [a.digest, a.tags.map((t) => t.name)]), [[digest, ["v9"]]]);
+    } finally {
+      await tlsClient.close();
+      await tlsStandin.close();
     }
   });
 });
