@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { testEnv } from "../env/index.ts";
 import { startHarborStandin, type HarborStandin } from "../harbor-standin/index.ts";
-import { HarborClient, HarborResponseShapeError, HarborServerError, HarborTlsError, isHarbor, type HarborArtifact } from "../../src/harbor/index.ts";
+import { HarborClient, HarborResponseShapeError, HarborServerError, HarborTlsError, HarborTransportError, isHarbor, type HarborArtifact } from "../../src/harbor/index.ts";
 
 /** A tiny fake HTTP server: NOT Harbor, answers whatever the test says. */
 async function fake(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
@@ -118,6 +118,23 @@ describe("strict listing against tiny fakes", () => {
     const client = new HarborClient({ url: f.url, maxPages: 5 });
     try {
       await assert.rejects(listAll(client), /more than 5 pages/);
+    } finally {
+      await client.close();
+      await f.close();
+    }
+  });
+
+  it("a server that never answers ends in a transient TIMEOUT; the caller's abort ends the call as an abort", async () => {
+    const f = await fake(() => {
+      // Never answers.
+    });
+    const client = new HarborClient({ url: f.url, timeoutMs: 300, attempts: 1 });
+    try {
+      await assert.rejects(listAll(client), (err: unknown) => err instanceof HarborTransportError && err.code === "TIMEOUT" && err.transient);
+      const caller = new AbortController();
+      const pending = client.listArtifacts({ project: "p", repository: "r", signal: caller.signal }).next();
+      caller.abort();
+      await assert.rejects(pending, (err: unknown) => err instanceof Error && err.name === "AbortError" && !(err instanceof HarborTransportError));
     } finally {
       await client.close();
       await f.close();
