@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, type Dispatcher } from "undici";
 import { API_BASE, MAX_PAGE_SIZE, artifactsPath, nextPageFromLink } from "./api-paths.ts";
 import { narrowArtifactPage, type HarborArtifact } from "./artifact.ts";
-import { HarborError, HarborRequestError, HarborResponseShapeError, classifyNetworkError, errorForStatus, parseHarborErrorBody } from "./errors.ts";
+import { HarborError, HarborRequestError, HarborResponseShapeError, classifyNetworkError, errorForStatus, isTransientStatus, parseHarborErrorBody } from "./errors.ts";
 
 /** Basic-auth credentials: a user, or a robot account (`robot$name`, `robot$project+name`). */
 export interface HarborCredentials {
@@ -197,7 +197,7 @@ export class HarborClient {
       } catch (err) {
         result = classifyNetworkError(err, what, signal);
       }
-      const transient = result instanceof HarborError ? result.transient : !(result instanceof Error) && result.status >= 500;
+      const transient = result instanceof HarborError ? result.transient : !(result instanceof Error) && isTransientStatus(result.status);
       if (!transient || attempt >= this.#attempts || signal?.aborted) {
         if (result instanceof Error) throw result;
         return result;
