@@ -38,11 +38,12 @@ describe("newestPushed", () => {
     assert.deepEqual(picked.skipped, { "signature-tag": 2, "digest-tag": 1, subject: 1, "artifact-type": 1 });
   });
 
-  it("allowArtifactTypes lets a chosen artifact type through", () => {
+  it("pulls non-image content (Helm charts, ORAS bundles) but not SBOMs unless allowed", () => {
     const chart = "application/vnd.cncf.helm.config.v1+json";
-    const tags = [cand("chart-1", 5, { artifactType: chart }), cand("img", 1)];
-    assert.equal(selectTag(tags, {}).candidate.tag, "img");
-    assert.equal(selectTag(tags, {}, { allowArtifactTypes: [chart] }).candidate.tag, "chart-1");
+    const sbom = "application/spdx+json";
+    const tags = [cand("sbom-1", 9, { artifactType: sbom }), cand("chart-1", 5, { artifactType: chart }), cand("img", 1)];
+    assert.equal(selectTag(tags, {}).candidate.tag, "chart-1");
+    assert.equal(selectTag(tags, {}, { allowArtifactTypes: [sbom] }).candidate.tag, "sbom-1");
   });
 
   it("breaks push-time ties by tag name then digest, whatever the input order", () => {

@@ -30,7 +30,7 @@ export interface TagPolicy {
 export interface SelectOptions {
   /** Skip signature / attestation / SBOM tags and artifacts (default true). */
   excludeSignatures?: boolean;
-  /** artifactTypes that are pullable besides images' (e.g. a Helm chart's config type). */
+  /** Attachment artifactTypes to pull anyway (e.g. an SBOM type), overriding the attachment filter. */
   allowArtifactTypes?: readonly string[];
 }
 
@@ -78,8 +78,12 @@ export class NoMatchingTagError extends Error {
 const SIGNATURE_SUFFIXES = [".sig", ".att", ".sbom"];
 /** cosign's attachment tags name the subject's digest: `sha256-<hex>[.sig|.att|...]`. */
 const DIGEST_TAG = /^sha(256|512)-[0-9a-f]{16,}/i;
-/** Config types of container images (OCI and Docker): the artifacts a pull means by default. */
-const IMAGE_TYPES = new Set(["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json", "application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json"]);
+/**
+ * artifactTypes of attachments rather than content: cosign and notation signatures, in-toto / DSSE attestations,
+ * SBOMs and VEX documents. Everything else (images, Helm charts, ORAS file bundles) is pullable content: ArtifactPull
+ * exists to pull ORAS artifacts as much as images.
+ */
+const ATTACHMENT_TYPE = /cosign|notary|notation|signature|in-toto|dsse|attestation|sbom|spdx|cyclonedx|syft|vex/i;
 const MAX_REGEX_LENGTH = 512;
 
 function attachmentReason(c: TagCandidate, options: SelectOptions): SkipReason | undefined {
@@ -89,7 +93,7 @@ function attachmentReason(c: TagCandidate, options: SelectOptions): SkipReason |
   if (DIGEST_TAG.test(c.tag)) return "digest-tag";
   if (c.hasSubject === true) return "subject";
   const type = c.artifactType;
-  if (type !== undefined && type !== "" && !IMAGE_TYPES.has(type) && !(options.allowArtifactTypes ?? []).includes(type)) return "artifact-type";
+  if (type !== undefined && ATTACHMENT_TYPE.test(type) && !(options.allowArtifactTypes ?? []).includes(type)) return "artifact-type";
   return undefined;
 }
 
