@@ -4,6 +4,8 @@
  * Harbor from a plain registry. Every call takes an AbortSignal and a per-request timeout; credentials go in
  * the Authorization header only and never into errors or logs.
  */
+import type { EndpointPolicy } from "../net/endpoint-policy.ts";
+import { guardedConnector } from "../net/guarded-connector.ts";
 import { rootCertificates } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, type Dispatcher } from "undici";
@@ -24,6 +26,8 @@ export interface HarborClientOptions {
   credentials?: HarborCredentials;
   /** Extra trusted CAs (PEM), added to Node's built-in roots. */
   caPem?: string;
+  /** The operator's SSRF policy, applied to every connection; everything when absent. */
+  endpointPolicy?: EndpointPolicy;
   /** Skip certificate verification; only when the user explicitly asked for it. */
   insecureSkipTLSVerify?: boolean;
   /** Limit of one request, headers and body together (default 30 s). */
@@ -87,6 +91,13 @@ async function readText(body: Dispatcher.ResponseData["body"], limit: number, wh
   return Buffer.concat(parts, size).toString("utf8");
 }
 
+function tlsOptions(options: { caPem?: string; insecureSkipTLSVerify?: boolean }): { ca?: string[]; rejectUnauthorized?: boolean } {
+  return {
+    ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
+    ...(options.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
+  };
+}
+
 /** A Harbor API client for one Harbor instance. */
 export class HarborClient {
   readonly #base: URL;
@@ -114,10 +125,7 @@ export class HarborClient {
       new Agent({
         connections: 4,
         keepAliveTimeout: 30_000,
-        connect: {
-          ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
-          ...(options.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
-        },
+        connect: options.endpointPolicy ? guardedConnector(options.endpointPolicy, tlsOptions(options)) : tlsOptions(options),
       });
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#attempts = Math.max(1, options.attempts ?? 3);

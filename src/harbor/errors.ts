@@ -2,6 +2,7 @@
  * Typed errors of the Harbor API client. Callers decide "retry later" vs. "stall" by class and `transient`,
  * never by message text. Messages name the method, the API path and Harbor's error code; never credentials.
  */
+import { endpointRefusal } from "../net/endpoint-policy.ts";
 
 /** One entry of Harbor's error body `{"errors":[{"code":"NOT_FOUND","message":"..."}]}`. */
 export interface HarborErrorDetail {
@@ -117,6 +118,9 @@ function lowLevelCode(err: unknown): string | undefined {
 export function classifyNetworkError(err: unknown, what: string, callerSignal?: AbortSignal): Error {
   if (err instanceof HarborError) return err;
   if (callerSignal?.aborted && err instanceof Error) return err;
+  // The operator's SSRF policy refused the address: permanent, and its message names the allowance.
+  const refusal = endpointRefusal(err);
+  if (refusal) return refusal;
   const isTimeout = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
   const code = isTimeout ? "TIMEOUT" : (lowLevelCode(err) ?? "NETWORK");
   if (tlsCodes.has(code)) {

@@ -2,6 +2,7 @@
  * `RegistryClient`: one registry host, its connection pool and its transport stack
  * (auth → retry → redirect → logging → undici). Repositories hang off it.
  */
+import type { EndpointPolicy } from "../net/endpoint-policy.ts";
 import { Authenticator } from "./auth.ts";
 import type { CredentialProvider } from "./docker-config.ts";
 import { InvalidInputError } from "./errors.ts";
@@ -19,6 +20,8 @@ export interface ClientOptions {
   plainHttp?: boolean;
   /** Extra CA certificates (PEM) trusted besides Node's roots. */
   caPem?: string;
+  /** The operator's SSRF policy, applied to every connection (redirect targets included). */
+  endpointPolicy?: EndpointPolicy;
   /** Do not verify the server certificate. An explicit, visible opt-out. */
   insecureSkipTLSVerify?: boolean;
   /** Where credentials come from (see `dockerConfigCredentials`, `basicCredentials`); anonymous when absent. */
@@ -64,6 +67,7 @@ export class RegistryClient {
     this.#agent = createAgent({
       ...(options.caPem !== undefined ? { caPem: options.caPem } : {}),
       ...(options.insecureSkipTLSVerify !== undefined ? { insecureSkipTLSVerify: options.insecureSkipTLSVerify } : {}),
+      ...(options.endpointPolicy ? { endpointPolicy: options.endpointPolicy } : {}),
     });
     const timeouts: Timeouts = { headersTimeoutMs: 30_000, bodyTimeoutMs: 60_000, ...options.timeouts };
     const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };

@@ -2,6 +2,8 @@
  * Typed errors of the OCI client. Callers decide "retry later" vs. "stall" by class and `transient`, never by
  * message text. Messages never carry credentials: they name the method, the path and the registry's error code.
  */
+import { endpointRefusal } from "../net/endpoint-policy.ts";
+
 
 /** Base class: every error of this module has a stable `code` and says whether a retry may help. */
 export class OciError extends Error {
@@ -125,6 +127,9 @@ function errorCode(err: unknown): string | undefined {
 export function classifyNetworkError(err: unknown, what: string): Error {
   if (err instanceof OciError) return err;
   if (err instanceof Error && err.name === "AbortError") return err;
+  // The operator's SSRF policy refused the address: permanent, and its message names the allowance.
+  const refusal = endpointRefusal(err);
+  if (refusal) return refusal;
   const code = errorCode(err) ?? "NETWORK";
   if (tlsCodes.has(code)) return new TlsError(`${what}: certificate verification failed (${code})`, { cause: err });
   return new TransportError(`${what}: ${code}`, code, { cause: err });
@@ -133,6 +138,7 @@ export function classifyNetworkError(err: unknown, what: string): Error {
 /** True for connection-level failures worth another attempt. */
 export function isTransientNetworkError(err: unknown): boolean {
   if (err instanceof OciError) return err.transient;
+  if (endpointRefusal(err)) return false;
   const code = errorCode(err);
   return code !== undefined && transientCodes.has(code);
 }

@@ -2,6 +2,8 @@
  * The request/response shapes every transport layer shares, and the bottom layer that sends over undici
  * (one keep-alive pool per origin, TLS with an extra CA bundle or an explicit opt-out).
  */
+import { guardedConnector } from "../net/guarded-connector.ts";
+import type { EndpointPolicy } from "../net/endpoint-policy.ts";
 import { rootCertificates } from "node:tls";
 import type { Readable } from "node:stream";
 import { Agent, type Dispatcher } from "undici";
@@ -81,17 +83,20 @@ export interface ConnectionOptions {
   insecureSkipTLSVerify?: boolean;
   /** Keep-alive connections per origin (default 8). */
   connections?: number;
+  /** Which addresses may be connected to (the operator's SSRF policy); everything when absent. */
+  endpointPolicy?: EndpointPolicy;
 }
 
 /** An undici Agent: one keep-alive pool per origin, sharing the TLS settings. */
 export function createAgent(options: ConnectionOptions = {}): Agent {
+  const tls = {
+    ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
+    ...(options.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
+  };
   return new Agent({
     connections: options.connections ?? 8,
     keepAliveTimeout: 30_000,
-    connect: {
-      ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
-      ...(options.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
-    },
+    connect: options.endpointPolicy ? guardedConnector(options.endpointPolicy, tls) : tls,
   });
 }
 

@@ -4,6 +4,8 @@
 import { Agent as HttpsAgent } from "node:https";
 import { Agent as HttpAgent } from "node:http";
 import { S3Client } from "@aws-sdk/client-s3";
+import type { EndpointPolicy } from "../net/endpoint-policy.ts";
+import { guardedHttpAgent, guardedHttpsAgent } from "../net/guarded-connector.ts";
 
 /** Where and how to reach a bucket store. Credentials come from a Secret; they are never logged. */
 export interface S3ConnectionConfig {
@@ -24,17 +26,23 @@ export interface S3ConnectionConfig {
   requestTimeoutMs?: number;
   /** Sockets per client (default 16). */
   maxSockets?: number;
+  /** The operator's SSRF policy, applied to every connection; everything when absent. */
+  endpointPolicy?: EndpointPolicy;
 }
 
 /** A client for `config`. Destroy it with `client.destroy()` when done. */
 export function createS3Client(config: S3ConnectionConfig): S3Client {
   const maxSockets = config.maxSockets ?? 16;
-  const httpsAgent = new HttpsAgent({
+  const policy = config.endpointPolicy;
+  policy?.checkUrl(config.endpoint);
+  const httpsOptions = {
     keepAlive: true,
     maxSockets,
     ...(config.caPem ? { ca: config.caPem } : {}),
     ...(config.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
-  });
+  };
+  const httpsAgent = policy ? guardedHttpsAgent(policy, httpsOptions) : new HttpsAgent(httpsOptions);
+  const httpAgent = policy ? guardedHttpAgent(policy, { keepAlive: true, maxSockets }) : new HttpAgent({ keepAlive: true, maxSockets });
   return new S3Client({
     endpoint: config.endpoint,
     region: config.region ?? "us-east-1",
@@ -50,7 +58,7 @@ export function createS3Client(config: S3ConnectionConfig): S3Client {
     responseChecksumValidation: "WHEN_REQUIRED",
     requestHandler: {
       httpsAgent,
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      httpAgent,
       connectionTimeout: config.connectTimeoutMs ?? 10_000,
       requestTimeout: config.requestTimeoutMs ?? 60_000,
     },
