@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
 import { resolveDefaults, type OperatorDefaults } from "../controllers/defaults.ts";
 import { CONTROLLERS } from "../controllers/index.ts";
+import { operatorEndpointPolicy } from "./operator-endpoint-policy.ts";
 import { Manager } from "../kube/manager.ts";
 import { createLogger } from "../observability/logger.ts";
 import { EXIT_FAILURE, EXIT_OK, UsageError, envBool, parseDuration, parsePositiveInt, type CliIO, type Command } from "./command.ts";
@@ -38,6 +39,10 @@ Flags (environment fallback in brackets):
   --default-s3-endpoint URL            S3 endpoint used when a resource names none [AIRLIFT_DEFAULT_S3_ENDPOINT]
   --dns-suffix SUFFIX                  derive harbor.SUFFIX and https://objectstorage.SUFFIX as the defaults
                                        [AIRLIFT_DNS_SUFFIX]
+  --allow-loopback-endpoints           let resources name loopback registry / S3 endpoints (local testing)
+                                       [AIRLIFT_ALLOW_LOOPBACK_ENDPOINTS]
+  --allow-link-local-endpoints         let resources name link-local endpoints (169.254.0.0/16, fe80::/10)
+                                       [AIRLIFT_ALLOW_LINK_LOCAL_ENDPOINTS]
   --work-dir PATH                      where pulled and extracted content is staged [AIRLIFT_WORK_DIR; $TMPDIR/airlift]
   --log-level LEVEL                    fatal|error|warn|info|debug|trace (default info) [LOG_LEVEL]
 `;
@@ -62,6 +67,8 @@ const OPTIONS = {
   "default-s3-endpoint": { type: "string" },
   "dns-suffix": { type: "string" },
   "work-dir": { type: "string" },
+  "allow-loopback-endpoints": { type: "boolean" },
+  "allow-link-local-endpoints": { type: "boolean" },
 } as const;
 
 /** The operator's resolved settings. */
@@ -82,6 +89,8 @@ export interface OperatorConfig {
   shutdownTimeoutMs: number;
   logLevel: string | undefined;
   defaults: OperatorDefaults;
+  allowLoopbackEndpoints: boolean;
+  allowLinkLocalEndpoints: boolean;
 }
 
 function ownNamespace(flag: string | undefined, env: NodeJS.ProcessEnv): string {
@@ -113,6 +122,8 @@ export function parseOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): Ope
     allowCrossNamespaceSecrets: v["allow-cross-namespace-secrets"] ?? envBool(env.AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS) ?? false,
     shutdownTimeoutMs: parseDuration(v["shutdown-timeout"]),
     logLevel: v["log-level"] ?? (env.LOG_LEVEL || undefined),
+    allowLoopbackEndpoints: v["allow-loopback-endpoints"] ?? envBool(env.AIRLIFT_ALLOW_LOOPBACK_ENDPOINTS) ?? false,
+    allowLinkLocalEndpoints: v["allow-link-local-endpoints"] ?? envBool(env.AIRLIFT_ALLOW_LINK_LOCAL_ENDPOINTS) ?? false,
     defaults: resolveDefaults({
       registry: v["default-registry"] ?? env.AIRLIFT_DEFAULT_REGISTRY,
       s3Endpoint: v["default-s3-endpoint"] ?? env.AIRLIFT_DEFAULT_S3_ENDPOINT,
@@ -133,8 +144,15 @@ function loadKubeConfig(path: string | undefined): KubeConfig {
 /** Runs the operator until a signal; resolves to the exit code. */
 export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<number> {
   const log = createLogger({ level: cfg.logLevel, destination: io.stdout });
+  const kubeConfig = loadKubeConfig(cfg.kubeconfig);
+  const endpointPolicy = await operatorEndpointPolicy({
+    allowLoopback: cfg.allowLoopbackEndpoints,
+    allowLinkLocal: cfg.allowLinkLocalEndpoints,
+    apiServer: kubeConfig.getCurrentCluster()?.server,
+    ownListeners: [cfg.metricsAddr, cfg.healthAddr],
+  });
   const manager = new Manager({
-    kubeConfig: loadKubeConfig(cfg.kubeconfig),
+    kubeConfig,
     log,
     namespace: cfg.namespace,
     identity: cfg.identity,
@@ -157,6 +175,7 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     operatorNamespace: cfg.namespace,
     identity: manager.identity,
     defaults: cfg.defaults,
+    endpointPolicy,
   };
   for (const factory of CONTROLLERS) manager.add(factory(deps));
   const stopped = new Promise<number>((resolve) => {

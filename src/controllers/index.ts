@@ -1,6 +1,7 @@
 // The controllers the operator runs. Reconciler authors add one factory per kind to CONTROLLERS; the operator
 // command builds each with the manager's shared dependencies and adds it to the manager.
 import type { Logger } from "pino";
+import type { EndpointPolicy } from "../net/endpoint-policy.ts";
 import type { OperatorDefaults } from "./defaults.ts";
 import type { Controller } from "../kube/controller.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -21,6 +22,8 @@ export interface ControllerDeps {
   identity: string;
   /** Registry / S3 endpoint defaults and the staging folder. */
   defaults: OperatorDefaults;
+  /** The SSRF policy every registry / Harbor / S3 client built from a resource must use (`endpointPolicy` option). */
+  endpointPolicy: EndpointPolicy;
 }
 
 /** Builds one controller. */
