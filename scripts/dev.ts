@@ -4,8 +4,9 @@
 //   --once           exit when every sample has settled (Ready=True or Stalled=True): 0 if all Ready, else 1
 //   --timeout 5m     with --once, give up after this long (exit 1)
 //   --examples DIR   apply the YAML of DIR instead of examples/
-// Examples may use placeholders filled from the environment: ${MINIO_ENDPOINT}, ${REGISTRY_ANONYMOUS},
-// ${REGISTRY_BASIC_TLS}, ${REGISTRY_TOKEN}, ${DEMO_NAMESPACE}.
+// Examples use placeholders filled from the environment: ${REGISTRY} (the plain-HTTP registry), ${PLAIN_HTTP},
+// ${S3_ENDPOINT}, ${S3_ACCESS_KEY_ID}, ${S3_SECRET_ACCESS_KEY}; also ${REGISTRY_BASIC_TLS}, ${REGISTRY_TOKEN} and
+// ${DEMO_NAMESPACE}. The content they refer to is seeded by scripts/dev-seed.ts.
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { parseAllDocuments } from "yaml";
 import { parseDuration } from "../src/cli/command.ts";
 import { KubeClient } from "../src/kube/rest-client.ts";
 import { asKubeObject, type KubeObject } from "../src/kube/resource.ts";
+import { seedBuckets, seedRegistry } from "./dev-seed.ts";
 import { freePort, loadKubeConfig, repoRoot, startEnvironment, type Environment } from "../test/env/index.ts";
 
 const DEMO_NS = "airlift-demo";
@@ -31,10 +33,11 @@ function readYamlDir(dir: string, vars: Record<string, string>): KubeObject[] {
   if (!existsSync(dir)) return [];
   const out: KubeObject[] = [];
   for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-    const text = readFileSync(join(dir, file), "utf8").replace(/\$\{([A-Z_]+)\}/g, (m, k: string) => vars[k] ?? m);
+    const text = readFileSync(join(dir, file), "utf8").replace(/\$\{([A-Z0-9_]+)\}/g, (m, k: string) => vars[k] ?? m);
     for (const doc of parseAllDocuments(text)) {
       const value: unknown = doc.toJS();
-      if (value) out.push(asKubeObject(value));
+      // kustomization.yaml and the like sit beside the manifests: only Kubernetes objects count.
+      if (value && typeof value === "object" && "metadata" in value) out.push(asKubeObject(value));
     }
   }
   return out;
@@ -168,8 +171,11 @@ async function main(): Promise<number> {
   };
   try {
     const vars: Record<string, string> = {
-      MINIO_ENDPOINT: env.minio.endpoint,
-      REGISTRY_ANONYMOUS: env.registries.anonymous.host,
+      REGISTRY: env.registries.anonymous.host,
+      PLAIN_HTTP: "true",
+      S3_ENDPOINT: env.minio.endpoint,
+      S3_ACCESS_KEY_ID: env.minio.accessKeyId,
+      S3_SECRET_ACCESS_KEY: env.minio.secretAccessKey,
       REGISTRY_BASIC_TLS: env.registries["basic-tls"].host,
       REGISTRY_TOKEN: env.registries.token.host,
       DEMO_NAMESPACE: DEMO_NS,
@@ -180,14 +186,19 @@ async function main(): Promise<number> {
     for (const name of [DEMO_NS, OPERATOR_NS]) await apply(client, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
     for (const s of sampleSecrets(env)) await apply(client, s);
     say(`# sample Secrets in ${DEMO_NS}: minio-credentials, registry-basic-tls, registry-basic-tls-ca, registry-token`);
-    for (const [k, v] of Object.entries(vars)) say(`#   ${k}=${v}`);
+    for (const [k, v] of Object.entries(vars)) if (!k.includes("SECRET")) say(`#   ${k}=${v}`);
+    await seedBuckets(env);
+    await seedRegistry(env.registries.anonymous.host);
+    say("# seeded s3://airgap/g/oracle_db.tar, apps/demo:1.0.0 and :1.1.0, config/test-namespace:v1");
 
     const [metricsPort, healthPort] = [await freePort(), await freePort()];
     const logFile = join(env.workDir, "operator.log");
     operator = spawn(
       process.execPath,
       [join(repoRoot, "src/cli/main.ts"), "operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", OPERATOR_NS,
-        "--metrics-addr", `127.0.0.1:${metricsPort}`, "--health-addr", `127.0.0.1:${healthPort}`, "--log-level", "debug"],
+        "--metrics-addr", `127.0.0.1:${metricsPort}`, "--health-addr", `127.0.0.1:${healthPort}`, "--log-level", "debug",
+        // Everything here listens on loopback, which the operator refuses by default (its SSRF policy).
+        "--allow-loopback-endpoints"],
       { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
     );
     const log = createWriteStream(logFile);
@@ -195,8 +206,9 @@ async function main(): Promise<number> {
     operator.stderr?.pipe(log);
     say(`# operator running (log ${logFile}); metrics http://127.0.0.1:${metricsPort}/metrics, probes http://127.0.0.1:${healthPort}/readyz`);
 
-    const samples = readYamlDir(flags.examples, vars);
-    for (const s of samples) await apply(client, s);
+    const applied = readYamlDir(flags.examples, vars);
+    for (const s of applied) await apply(client, s);
+    const samples = applied.filter((s) => s.apiVersion?.startsWith("airlift.dev/"));
     say(`# applied ${samples.length} examples${samples.length ? "" : " (examples/ is empty)"}; Ctrl-C to stop`);
 
     const stop = new AbortController();

@@ -13,6 +13,7 @@ const PLACEHOLDERS: Record<string, string> = {
   S3_ENDPOINT: "http://127.0.0.1:9000",
   S3_ACCESS_KEY_ID: "minioadmin",
   S3_SECRET_ACCESS_KEY: "minioadmin",
+  PLAIN_HTTP: "true",
 };
 const PARSERS: Record<string, (v: unknown) => unknown> = { ImageImport: parseImageImport, ArtifactPull: parseArtifactPull, OciSync: parseOciSync };
 
@@ -21,6 +22,7 @@ before(async () => {
   kube = kubeClient(await testEnv());
   await installCrds(kube);
   await createNamespace(kube, "airlift-system");
+  await createNamespace(kube, "airlift-demo");
 });
 after(() => kube.close());
 
