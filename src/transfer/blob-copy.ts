@@ -1,0 +1,121 @@
+// Moving one layer of an archive into a repository: skipped when the registry has it, mounted from a sibling
+// repository this import already filled, else uploaded (chunked, resumable) with its digest checked as it flows.
+import { Readable, Transform } from "node:stream";
+import type { ArchiveBlob } from "../archive/image-types.ts";
+import type { Descriptor } from "../oci/manifest.ts";
+import type { Repository } from "../oci/repository.ts";
+import { toDigest, type Digest } from "../oci/digest.ts";
+import { layerMediaType, type LayerPlan, type ManifestFormat } from "./layer-plan.ts";
+import { transformLayer } from "./layer-stream.ts";
+import type { ProgressTracker } from "./progress.ts";
+
+/** Counters of one import, shared by every blob copy. */
+export interface CopyStats {
+  blobsUploaded: number;
+  blobsSkipped: number;
+  blobsMounted: number;
+  bytesUploaded: number;
+  bytesSkipped: number;
+}
+
+export function emptyStats(): CopyStats {
+  return { blobsUploaded: 0, blobsSkipped: 0, blobsMounted: 0, bytesUploaded: 0, bytesSkipped: 0 };
+}
+
+export interface CopyContext {
+  stats: CopyStats;
+  progress: ProgressTracker;
+  chunkSize: number;
+  signal: AbortSignal;
+  /** Where each digest already is in this registry, for cross-repository mounts. */
+  placed: Map<string, string>;
+}
+
+/** Drops the first `count` bytes of a stream (a restart from an offset of a source that only reads from 0). */
+function skipBytes(source: Readable, count: number): Readable {
+  if (count === 0) return source;
+  let left = count;
+  const skipper = new Transform({
+    transform(chunk: Buffer, _enc, done): void {
+      if (left >= chunk.length) {
+        left -= chunk.length;
+        done();
+        return;
+      }
+      const rest = chunk.subarray(left);
+      left = 0;
+      done(null, rest);
+    },
+  });
+  source.on("error", (err) => skipper.destroy(err));
+  return source.pipe(skipper);
+}
+
+/** A blob already present (or mounted) in `repo`, by digest: no bytes move. */
+async function present(repo: Repository, digest: string, ctx: CopyContext): Promise<boolean> {
+  if (await repo.blobs().exists(digest, { signal: ctx.signal })) {
+    ctx.stats.blobsSkipped++;
+    return true;
+  }
+  const from = ctx.placed.get(digest);
+  if (from && from !== repo.name && (await repo.blobs().mount(digest, from, { signal: ctx.signal }))) {
+    ctx.stats.blobsMounted++;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Copies one layer into `repo` per its plan and returns its manifest descriptor. `open` gives the layer's stored
+ * bytes from the start (a restart opens it again).
+ */
+export async function copyLayer(
+  repo: Repository,
+  blob: ArchiveBlob,
+  plan: LayerPlan,
+  format: ManifestFormat,
+  open: () => Readable,
+  ctx: CopyContext,
+): Promise<Descriptor> {
+  const mediaType = layerMediaType(format, plan.to);
+  const id = `${blob.digest}:${plan.to}`;
+  ctx.progress.expect(id, blob.size);
+  if (plan.action === "copy") {
+    if (await present(repo, blob.digest, ctx)) {
+      ctx.stats.bytesSkipped += blob.size;
+      ctx.progress.finish(id, blob.size);
+      ctx.placed.set(blob.digest, repo.name);
+      return { mediaType, digest: toDigest(blob.digest), size: blob.size };
+    }
+    const desc = await repo.blobs().push({ mediaType, digest: blob.digest as Digest, size: blob.size }, (offset) => skipBytes(open(), offset), {
+      chunkSize: ctx.chunkSize,
+      signal: ctx.signal,
+      onProgress: (committed) => ctx.progress.update(id, committed),
+    });
+    return uploaded(desc, mediaType, id, repo, ctx);
+  }
+  // A transformed layer's digest is known only once its bytes have flowed: upload while computing it.
+  const desc = await repo.blobs().push({ mediaType }, () => transformLayer(open(), plan), {
+    chunkSize: ctx.chunkSize,
+    signal: ctx.signal,
+    onProgress: (committed) => ctx.progress.update(id, Math.min(committed, blob.size - 1)),
+  });
+  return uploaded(desc, mediaType, id, repo, ctx);
+}
+
+function uploaded(desc: Descriptor, mediaType: string, id: string, repo: Repository, ctx: CopyContext): Descriptor {
+  ctx.stats.blobsUploaded++;
+  ctx.stats.bytesUploaded += desc.size;
+  ctx.progress.finish(id);
+  ctx.placed.set(desc.digest, repo.name);
+  return { mediaType, digest: desc.digest, size: desc.size };
+}
+
+/** Makes sure `repo` has a small blob whose bytes are in memory (a config). */
+export async function copyBytes(repo: Repository, desc: Descriptor, bytes: Buffer, ctx: CopyContext): Promise<void> {
+  if (await present(repo, desc.digest, ctx)) return;
+  await repo.blobs().push({ mediaType: desc.mediaType, digest: desc.digest, size: desc.size }, () => Readable.from([bytes]), { signal: ctx.signal });
+  ctx.stats.blobsUploaded++;
+  ctx.stats.bytesUploaded += desc.size;
+  ctx.placed.set(desc.digest, repo.name);
+}
