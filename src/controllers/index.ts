@@ -8,6 +8,7 @@ import type { EventRecorder } from "../kube/events.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import type { SecretReader } from "../kube/secrets.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import { createOciSyncController } from "./oci-sync.ts";
 
 /** What a controller factory receives. */
 export interface ControllerDeps {
@@ -30,4 +31,4 @@ export interface ControllerDeps {
 export type ControllerFactory = (deps: ControllerDeps) => Controller;
 
 /** Every controller the operator runs, in start order. */
-export const CONTROLLERS: ControllerFactory[] = [];
+export const CONTROLLERS: ControllerFactory[] = [(deps: ControllerDeps): Controller => createOciSyncController(deps)];
