@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { PassThrough } from "node:stream";
+import { main } from "../../src/cli/main.ts";
 import { isNotFound } from "../../src/kube/api-error.ts";
 import type { KubeObject } from "../../src/kube/resource.ts";
 import { createOciSync, ensureNamespace, getOciSync, pushWithCrane, pushWithOras, startOperator, unique, waitFor, waitReady, type TestOperator } from "./ocisync-support.ts";
@@ -21,6 +23,16 @@ async function configMapValue(op: TestOperator, ns: string, name: string): Promi
     if (isNotFound(err)) return undefined;
     throw err;
   }
+}
+
+/** Runs the real `airlift status` command and returns its stdout. */
+async function airliftStatus(op: TestOperator, args: string[]): Promise<string> {
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on("data", (c: Buffer) => chunks.push(c));
+  const code = await main(["status", "--kubeconfig", op.env.kube.kubeconfigPath, ...args], { stdout, stderr: process.stderr, env: {} });
+  assert.equal(code, 0);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 describe("OciSync: the seed's workflow", () => {
@@ -50,6 +62,15 @@ describe("OciSync: the seed's workflow", () => {
       assert.equal(s.status?.source?.image, ref);
       assert.deepEqual(s.status?.inventory, [{ group: "", version: "v1", kind: "Namespace", name: "test", status: "Current" }]);
       assert.ok(s.metadata.finalizers?.includes("airlift.dev/ocisync"));
+      // `airlift status` prints it like `nomos status`.
+      const out = await airliftStatus(op, ["--namespace", opNs, "--root-namespace", opNs]);
+      assert.match(out, new RegExp(`<root>:${name}\\s+${ref.replace(/[.]/g, "\\.")}`));
+      assert.match(out, new RegExp(`SYNCED\\s+${digest.slice(7)}`));
+      assert.match(out, /NAMESPACE\s+NAME\s+STATUS\s+SOURCEHASH/);
+      assert.match(out, new RegExp(`namespace/test\\s+Current\\s+${digest.slice(7, 14)}`));
+      const json = JSON.parse(await airliftStatus(op, ["--namespace", opNs, "--json"])) as { ociSyncs: { name: string; state: string; digest: string }[] };
+      assert.deepEqual(json.ociSyncs.find((o) => o.name === name)?.state, "SYNCED");
+      if (tool === "crane") console.log(out);
       // Delete without propagation: the Namespace stays (Config Sync's default).
       await op.admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${opNs}/ocisyncs/${name}`, { method: "DELETE" });
       await waitFor("OciSync gone", async () => getOciSync(op.admin, opNs, name).then(() => undefined, (err: unknown) => (isNotFound(err) ? true : undefined)));
@@ -74,9 +95,10 @@ describe("OciSync: the seed's workflow", () => {
     await waitReady(op.admin, opNs, "update", "True/Succeeded");
     assert.equal(await configMapValue(op, ns, "a"), "one");
     // Steady state: count requests over three periods.
+    const repoPath = ref.slice(reg.host.length).replace(/:v1$/, "/");
     const before = op.requests.length;
     await sleep(15_500);
-    const steady = op.requests.slice(before);
+    const steady = op.requests.slice(before).filter((r) => r.includes(repoPath));
     assert.ok(steady.length >= 2 && steady.length <= 4, `requests over 3 periods: ${steady.join(", ")}`);
     assert.ok(steady.every((r) => r.startsWith("HEAD ")), `only HEADs in steady state: ${steady.join(", ")}`);
     const pushedAt = Date.now();
