@@ -76,7 +76,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       destination: destination.spec,
       images: destination.images,
       connection,
-      layerCompression: mode as LayerCompressionMode,
+      layerCompression: mode,
       concurrency: parsePositiveInt("concurrency", v.concurrency),
       ...(onProgress ? { onProgress } : {}),
       onImage: (image) => {

@@ -37,8 +37,8 @@ export class ImportStatusWriter {
   async #write(compute: (status: ImageImportStatus, conditions: Condition[] | undefined) => ImageImportStatus): Promise<void> {
     const run = async (): Promise<void> => {
       await updateStatus(this.#ctx.client, IMAGE_IMPORT, keyOf(this.#obj as unknown as KubeObject), (latest) => {
-        const status = ((latest as { status?: ImageImportStatus }).status ?? {}) as ImageImportStatus;
-        return { ...compute(status, status.conditions), observedGeneration: this.#generation } as unknown as Record<string, unknown>;
+        const status = ((latest as { status?: ImageImportStatus }).status ?? {});
+        return { ...compute(status, status.conditions), observedGeneration: this.#generation };
       }, { signal: this.#ctx.signal });
     };
     this.#chain = this.#chain.then(run, run);
