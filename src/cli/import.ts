@@ -8,7 +8,6 @@ import { S3Source } from "../storage/s3-source.ts";
 import { classifyTransferError } from "../transfer/errors.ts";
 import type { DestinationSpec, ImageSelection } from "../transfer/destinations.ts";
 import { importArchive } from "../transfer/import-archive.ts";
-import type { LayerCompressionMode } from "../transfer/layer-plan.ts";
 import { EXIT_OK, UsageError, parsePositiveInt, type CliIO, type Command } from "./command.ts";
 import { progressMode, progressPrinter } from "./progress-printer.ts";
 import { TRANSFER_FLAGS_USAGE, TRANSFER_OPTIONS, exitCodeFor, parseS3Url, readStdin, registryConnection, s3ClientFrom } from "./transfer-flags.ts";
