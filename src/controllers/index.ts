@@ -1,5 +1,6 @@
 // The controllers the operator runs. Reconciler authors add one factory per kind to CONTROLLERS; the operator
 // command builds each with the manager's shared dependencies and adds it to the manager.
+import { createArtifactPullController } from "./artifact-pull.ts";
 import { createImageImportController } from "./image-import.ts";
 import type { Logger } from "pino";
 import type { EndpointPolicy } from "../net/endpoint-policy.ts";
@@ -34,5 +35,6 @@ export type ControllerFactory = (deps: ControllerDeps) => Controller;
 /** Every controller the operator runs, in start order. */
 export const CONTROLLERS: ControllerFactory[] = [
   (deps: ControllerDeps): Controller => createImageImportController(deps),
+  (deps: ControllerDeps): Controller => createArtifactPullController(deps),
   (deps: ControllerDeps): Controller => createOciSyncController(deps),
 ];
