@@ -14,21 +14,18 @@ import { parseArtifactPull } from "../api/parse.ts";
 import { isNotFound } from "../kube/api-error.ts";
 import { getCondition, markReady, markReconciling, markRetrying, markStalled, type Condition } from "../kube/conditions.ts";
 import { Controller } from "../kube/controller.ts";
-import { StallingError, TransientError, WaitingError, errorReason } from "../kube/errors.ts";
+import { TransientError, WaitingError } from "../kube/errors.ts";
 import type { ReconcileContext, Reconciler, Request, Result } from "../kube/reconciler.ts";
 import { keyOf, type KubeObject } from "../kube/resource.ts";
 import { getObject, updateStatus } from "../kube/status.ts";
 import { RegistryClient, type ClientOptions } from "../oci/client.ts";
 import { Repository } from "../oci/repository.ts";
 import { createS3Client } from "../storage/s3-client.ts";
-import { classifyTransferError } from "../transfer/errors.ts";
 import { pullArtifact } from "../transfer/pull-artifact.ts";
-import { resolveArtifact } from "../transfer/resolve-tag.ts";
+import { resolveArtifact, type ResolvedArtifact } from "../transfer/resolve-tag.ts";
+import { REASON_TLS_DISABLED, alreadyPulled, classifyPullFailure, nextCheckMs, pulledStatus, revisionOf } from "./artifact-pull-decide.ts";
 import { caBundle, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
 import type { ControllerDeps } from "./index.ts";
-
-/** Files listed in status; the rest only counted. */
-const MAX_STATUS_FILES = 100;
 
 const nowIso = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -62,19 +59,19 @@ export class ArtifactPullReconciler implements Reconciler {
       }
       return {};
     }
-    const interval = parseDuration(spec.interval);
+    const interval = nextCheckMs(spec, parseDuration(spec.interval));
     try {
       await this.#run(obj, spec, ctx);
-      return { requeueAfterMs: interval };
+      return interval === undefined ? {} : { requeueAfterMs: interval };
     } catch (err) {
       ctx.signal.throwIfAborted();
-      const c = err instanceof StallingError || err instanceof WaitingError ? { reason: errorReason(err), transient: err instanceof WaitingError, message: err.message } : classifyTransferError(err);
-      const text = `failed to pull ${this.#what(obj)}: ${c.message}`;
-      await writeStatus(ctx, obj, (cond) => ({ conditions: c.transient ? markRetrying(cond, gen, c.reason, text) : markStalled(cond, gen, c.reason, text) }));
-      await ctx.events.event(obj as never, { type: "Warning", reason: c.reason, action: "Pull", note: text }, ctx.signal).catch(() => undefined);
+      const f = classifyPullFailure(err, this.#what(obj));
+      await writeStatus(ctx, obj, (cond) => ({ conditions: f.transient ? markRetrying(cond, gen, f.reason, f.message) : markStalled(cond, gen, f.reason, f.message) }));
+      await ctx.events.event(obj as never, { type: "Warning", reason: f.reason, action: "Pull", note: f.message }, ctx.signal).catch(() => undefined);
       if (err instanceof WaitingError) throw err;
-      if (c.transient) throw new TransientError(c.reason, text, { cause: err });
-      return { requeueAfterMs: interval };
+      if (f.transient) throw new TransientError(f.reason, f.message, { cause: err });
+      // Permanent: look again at the next interval (a new push may bring a matching tag); a pin waits for a change.
+      return interval === undefined ? {} : { requeueAfterMs: interval };
     }
   }
 
@@ -83,26 +80,27 @@ export class ArtifactPullReconciler implements Reconciler {
     return `${s.project}/${s.repository}`;
   }
 
-  async #run(obj: ArtifactPull, spec: ArtifactPullSpecDefaulted, ctx: ReconcileContext): Promise<void> {
+  async #connection(obj: ArtifactPull, spec: ArtifactPullSpecDefaulted, registry: string, ctx: ReconcileContext): Promise<Omit<ClientOptions, "registry">> {
     const namespace = obj.metadata.namespace ?? "";
-    const gen = obj.metadata.generation;
     const src = spec.source;
-    const registry = registryHost(src.registry, this.#deps.defaults);
     const credentials = await registryCredentials(ctx.secrets, namespace, src.credentialsSecretRef, registry, ctx.signal);
     const caPem = await caBundle(ctx.secrets, namespace, src.caBundleSecretRef, ctx.signal);
-    const connection: Omit<ClientOptions, "registry"> = {
+    return {
       ...(src.plainHTTP ? { plainHttp: true } : {}),
       ...(caPem ? { caPem } : {}),
       ...(src.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
       ...(credentials ? { credentials } : {}),
       endpointPolicy: this.#deps.endpointPolicy,
     };
-    const repository = `${src.project}/${src.repository}`;
+  }
+
+  /** Step 1: which digest the spec means now (tag HEAD, Harbor listing or image configs). */
+  async #resolve(spec: ArtifactPullSpecDefaulted, registry: string, connection: Omit<ClientOptions, "registry">, signal: AbortSignal): Promise<ResolvedArtifact> {
+    const src = spec.source;
     const client = new RegistryClient({ ...connection, registry });
-    let resolved;
     try {
-      resolved = await resolveArtifact({
-        repo: new Repository(client, repository),
+      return await resolveArtifact({
+        repo: new Repository(client, `${src.project}/${src.repository}`),
         registry,
         project: src.project,
         repository: src.repository,
@@ -111,21 +109,30 @@ export class ArtifactPullReconciler implements Reconciler {
         ...(src.tagPolicy ? { tagPolicy: src.tagPolicy } : {}),
         excludeSignatures: src.excludeSignatures,
         connection,
-        signal: ctx.signal,
+        signal,
       });
     } finally {
       await client.close();
     }
-    const ready = getCondition(obj.status?.conditions, "Ready");
-    if (ready?.status === "True" && obj.status?.resolvedDigest === resolved.digest && obj.status.observedGeneration === gen) return; // nothing new
-    const revision = `${resolved.tag ?? ""}${resolved.tag ? "@" : ""}${resolved.digest}`;
+  }
+
+  async #run(obj: ArtifactPull, spec: ArtifactPullSpecDefaulted, ctx: ReconcileContext): Promise<void> {
+    const gen = obj.metadata.generation;
+    const src = spec.source;
+    const registry = registryHost(src.registry, this.#deps.defaults);
+    const connection = await this.#connection(obj, spec, registry, ctx);
+    const resolved = await this.#resolve(spec, registry, connection, ctx.signal);
+    if (alreadyPulled(obj.status, gen, resolved.digest)) return;
+    const repository = `${src.project}/${src.repository}`;
+    const revision = revisionOf(resolved);
     await writeStatus(ctx, obj, (c) => ({ conditions: markReconciling(c, gen, `pulling ${registry}/${repository}:${revision}`) }));
-    const s3conn = await s3Connection(ctx.secrets, namespace, spec.destination.s3, this.#deps.defaults, ctx.signal);
+    const s3conn = await s3Connection(ctx.secrets, obj.metadata.namespace ?? "", spec.destination.s3, this.#deps.defaults, ctx.signal);
     const s3 = createS3Client({ ...s3conn, endpointPolicy: this.#deps.endpointPolicy });
     const workDir = join(this.#deps.defaults.workDir, "artifactpull");
     await mkdir(workDir, { recursive: true });
+    const { bucket, prefix } = spec.destination.s3;
     try {
-      const result = await pullArtifact(`${registry}/${repository}@${resolved.digest}`, { kind: "s3", client: s3, bucket: spec.destination.s3.bucket, prefix: spec.destination.s3.prefix }, {
+      const result = await pullArtifact(`${registry}/${repository}@${resolved.digest}`, { kind: "s3", client: s3, bucket, prefix }, {
         connection,
         platform: src.platform,
         extract: spec.extract,
@@ -133,22 +140,12 @@ export class ArtifactPullReconciler implements Reconciler {
         workDir,
         signal: ctx.signal,
       });
-      const files = result.files.filter((f) => f.type === "file");
+      const pulled = pulledStatus(resolved, result.files, nowIso());
       const insecure = src.insecureSkipTLSVerify ? " (TLS verification disabled by spec.source.insecureSkipTLSVerify)" : "";
-      const message = `pulled ${revision} to s3://${spec.destination.s3.bucket}/${spec.destination.s3.prefix}${spec.extract ? `, ${files.length} files extracted` : ""}${insecure}`;
-      await writeStatus(ctx, obj, (c) => ({
-        conditions: markReady(c, gen, message, insecure ? "SucceededWithoutTLSVerification" : "Succeeded"),
-        ...(resolved.tag ? { resolvedTag: resolved.tag } : {}),
-        resolvedDigest: resolved.digest,
-        ...(resolved.pushTime ? { pushTime: resolved.pushTime } : {}),
-        ...(resolved.tagSource ? { tagSource: resolved.tagSource } : {}),
-        files: files.slice(0, MAX_STATUS_FILES).map((f) => ({ path: f.path, size: f.size })),
-        fileCount: files.length,
-        artifact: { revision },
-        lastPulled: nowIso(),
-      }));
-      await ctx.events.event(obj as never, { type: insecure ? "Warning" : "Normal", reason: "Pulled", action: "Pull", note: message }, ctx.signal).catch(() => undefined);
-      this.#deps.metrics.bytesTransferred.inc({ controller: "artifactpull", direction: "download" }, files.reduce((n, f) => n + f.size, 0));
+      const message = `pulled ${revision} to s3://${bucket}/${prefix}${spec.extract ? `, ${pulled.fileCount ?? 0} files extracted` : ""}${insecure}`;
+      await writeStatus(ctx, obj, (c) => ({ conditions: markReady(c, gen, message, insecure ? REASON_TLS_DISABLED : "Succeeded"), ...pulled }));
+      await ctx.events.event(obj as never, { type: insecure ? "Warning" : "Normal", reason: insecure ? REASON_TLS_DISABLED : "Pulled", action: "Pull", note: message }, ctx.signal).catch(() => undefined);
+      this.#deps.metrics.bytesTransferred.inc({ controller: "artifactpull", direction: "download" }, result.files.reduce((n, f) => n + (f.type === "file" ? f.size : 0), 0));
     } finally {
       s3.destroy();
     }
