@@ -26,7 +26,7 @@ export interface ImportArchiveOptions {
   layerCompression?: LayerCompressionMode;
   /** Layers uploaded at once (default 3). */
   concurrency?: number;
-  /** PATCH chunk size (default 16 MiB). */
+  /** PATCH chunk size (default 8 MiB). */
   chunkSize?: number;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
@@ -53,7 +53,7 @@ export interface ImportResult extends CopyStats {
   durationMs: number;
 }
 
-const DEFAULT_CHUNK = 16 * 1024 * 1024;
+const DEFAULT_CHUNK = 8 * 1024 * 1024;
 
 /** The manifest an image is pushed with: its stored one when every byte is preserved, else a built one. */
 function manifestFor(image: ArchiveImage, archive: ImageArchive, plans: LayerPlan[], layers: Descriptor[]): { bytes: Buffer; mediaType: string; format: ManifestFormat } {

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { LEASES, objectPath, type ResourceType } from "../../src/kube/resource.ts";
-import { repoRoot, startKube, type KubeEnv } from "../env/index.ts";
+import { repoRoot, startKube, type EnvironmentConnection, type KubeEnv } from "../env/index.ts";
+import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { RecordingReconciler, createNamespace, createWidget, eventually, installWidgetCrd, testManager, unique, widgetController } from "./kube-support.ts";
 
 let kube: KubeEnv;
@@ -20,6 +21,8 @@ before(async () => {
   kube = await startKube(mkdtempSync(join(tmpdir(), "airlift-kube-restart-")));
   client = new KubeClient(kube.kubeConfig());
   type = await installWidgetCrd(client, "restart.kubetest.airlift.dev");
+  // The operator's controllers watch airlift's kinds: their CRDs must be served before it starts.
+  await installCrds(kubeClient({ kube } as unknown as EnvironmentConnection));
 });
 
 after(async () => {
