@@ -13,6 +13,7 @@ interface Entry {
 export const COMMANDS: Record<string, Entry> = {
   import: { summary: "stream an image archive (file or s3://) into a registry", load: () => import("./import.ts") },
   operator: { summary: "run the controllers (in a cluster, or against a kubeconfig)", load: () => import("./operator.ts") },
+  pull: { summary: "pull an artifact into an OCI layout (folder or s3://), optionally extracted", load: () => import("./pull.ts") },
   status: { summary: "show OciSyncs like nomos status, and ImageImports / ArtifactPulls", load: () => import("./status.ts") },
   version: { summary: "print the version", load: () => import("./version.ts") },
 };
