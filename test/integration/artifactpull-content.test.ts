@@ -233,4 +233,20 @@ describe("ArtifactPull content and faults", () => {
     assert.match(skipped.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "", /TLS verification disabled/);
     await waitFor("a Warning event", async () => ((await events("tls-skip")).some((e) => e.type === "Warning" && e.reason === "TLSVerificationDisabled") ? true : undefined), 30_000);
   });
+  it("each fault has its own reason: RepositoryNotFound, Unauthorized, AccessDenied stall; an unreachable registry retries", async () => {
+    await create("missing", { repository: "does-not-exist", tagPolicy: { newestPushed: {} } });
+    await waitReady("missing", "False", "RepositoryNotFound");
+    const tls = env.registries["basic-tls"];
+    await create("noauth", { registry: tls.host, plainHTTP: false, repository: "tls", tag: "v1", caBundleSecretRef: { name: "tls-ca" } });
+    await waitReady("noauth", "False", "Unauthorized");
+    await secret("bad-keys", "Opaque", { "access-key-id": env.minio.accessKeyId, "secret-access-key": "wrong-secret-key" });
+    await push(`${harbor.host}/apps/denied:v1`, [await tarOf({ "d.txt": "d\n" })]);
+    await create("denied", { repository: "denied", tag: "v1" });
+    await patchSpec("denied", { destination: { s3: { credentialsSecretRef: { name: "bad-keys" } } } });
+    await waitReady("denied", "False", "AccessDenied");
+    await create("down", { registry: "127.0.0.1:9", repository: "x", tag: "v1" });
+    const down = await waitReady("down", "False", "RegistryUnavailable");
+    assert.equal(down.status?.conditions?.some((c) => c.type === "Stalled"), false);
+    assert.equal(down.status?.conditions?.find((c) => c.type === "Reconciling")?.reason, "ProgressingWithRetry");
+  });
 });
