@@ -5,7 +5,7 @@ import { ExtractionRefusedError } from "../archive/errors.ts";
 import { NoMatchingTagError } from "../harbor/tag-policy.ts";
 import { StallingError, WaitingError } from "../kube/errors.ts";
 import { TlsError } from "../oci/errors.ts";
-import { MAX_STATUS_FILES, alreadyPulled, classifyPullFailure, nextCheckMs, pulledStatus, revisionOf } from "./artifact-pull-decide.ts";
+import { MAX_STATUS_FILES, alreadyPulled, classifyPullFailure, nextCheckMs, pulledStatus, revisionOf, tagSourceNote } from "./artifact-pull-decide.ts";
 
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
@@ -29,6 +29,10 @@ describe("revisionOf and nextCheckMs", () => {
   it("writes tag@digest, or the digest alone for a pin", () => {
     assert.equal(revisionOf({ tag: "1.2.0", digest: D1 }), `1.2.0@${D1}`);
     assert.equal(revisionOf({ digest: D1 }), D1);
+  });
+  it("says when the tag came from image configs, bounded", () => {
+    assert.match(tagSourceNote({ tagSource: "ImageConfig" }, 50), /at most 50 tags/);
+    assert.equal(tagSourceNote({ tagSource: "HarborAPI" }, 50), "");
   });
   it("never polls a digest pin; polls tags and policies every interval", () => {
     assert.equal(nextCheckMs({ source: { project: "p", repository: "r", digest: D1, excludeSignatures: true, platform: "linux/amd64" } }, 60_000), undefined);

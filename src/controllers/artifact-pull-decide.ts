@@ -56,6 +56,11 @@ export function classifyPullFailure(err: unknown, what: string): PullFailure {
   return { reason: c.reason, transient: c.transient, message: `failed to pull ${what}: ${c.message}${hint ? ` (${hint})` : ""}` };
 }
 
+/** Says in the Ready message how a policy picked its tag when Harbor's API was not there (a bounded guess). */
+export function tagSourceNote(resolved: Pick<ResolvedArtifact, "tagSource">, maxTags: number): string {
+  return resolved.tagSource === "ImageConfig" ? ` (no Harbor API: newest by image config created among at most ${maxTags} tags)` : "";
+}
+
 /** Status fields recording the inputs of a good pull (what alreadyPulled compares). */
 export function pulledStatus(resolved: ResolvedArtifact, files: readonly { path: string; size: number; type?: string }[], now: string): Omit<ArtifactPullStatus, "conditions" | "observedGeneration"> {
   const regular = files.filter((f) => f.type === undefined || f.type === "file");

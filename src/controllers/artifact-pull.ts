@@ -22,8 +22,8 @@ import { RegistryClient, type ClientOptions } from "../oci/client.ts";
 import { Repository } from "../oci/repository.ts";
 import { createS3Client } from "../storage/s3-client.ts";
 import { pullArtifact } from "../transfer/pull-artifact.ts";
-import { resolveArtifact, type ResolvedArtifact } from "../transfer/resolve-tag.ts";
-import { REASON_TLS_DISABLED, alreadyPulled, classifyPullFailure, nextCheckMs, pulledStatus, revisionOf } from "./artifact-pull-decide.ts";
+import { MAX_CONFIG_TAGS, resolveArtifact, type ResolvedArtifact } from "../transfer/resolve-tag.ts";
+import { REASON_TLS_DISABLED, alreadyPulled, classifyPullFailure, nextCheckMs, pulledStatus, revisionOf, tagSourceNote } from "./artifact-pull-decide.ts";
 import { caBundle, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
 import type { ControllerDeps } from "./index.ts";
 
@@ -142,7 +142,7 @@ export class ArtifactPullReconciler implements Reconciler {
       });
       const pulled = pulledStatus(resolved, result.files, nowIso());
       const insecure = src.insecureSkipTLSVerify ? " (TLS verification disabled by spec.source.insecureSkipTLSVerify)" : "";
-      const message = `pulled ${revision} to s3://${bucket}/${prefix}${spec.extract ? `, ${pulled.fileCount ?? 0} files extracted` : ""}${insecure}`;
+      const message = `pulled ${revision} to s3://${bucket}/${prefix}${spec.extract ? `, ${pulled.fileCount ?? 0} files extracted` : ""}${tagSourceNote(resolved, MAX_CONFIG_TAGS)}${insecure}`;
       await writeStatus(ctx, obj, (c) => ({ conditions: markReady(c, gen, message, insecure ? REASON_TLS_DISABLED : "Succeeded"), ...pulled }));
       await ctx.events.event(obj as never, { type: insecure ? "Warning" : "Normal", reason: insecure ? REASON_TLS_DISABLED : "Pulled", action: "Pull", note: message }, ctx.signal).catch(() => undefined);
       this.#deps.metrics.bytesTransferred.inc({ controller: "artifactpull", direction: "download" }, result.files.reduce((n, f) => n + (f.type === "file" ? f.size : 0), 0));

@@ -10,6 +10,8 @@ import type { ClientOptions } from "../oci/client.ts";
 import type { Repository } from "../oci/repository.ts";
 
 export const MAX_CONFIG_TAGS = 50;
+/** Image configs are small JSON; a bigger "config" is not read (it sorts oldest). */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 const MAX_ARTIFACTS = 5_000;
 
 export interface ResolvedArtifact {
@@ -67,10 +69,10 @@ async function fromImageConfigs(req: ResolveRequest): Promise<TagCandidate[]> {
   for (const tag of tags) {
     const fetched = await req.repo.manifests().fetch(tag, req.signal ? { signal: req.signal } : {});
     let created = "1970-01-01T00:00:00Z";
-    if (fetched.manifest.kind === "manifest") {
+    if (fetched.manifest.kind === "manifest" && fetched.manifest.config.size <= MAX_CONFIG_BYTES) {
       const config = await req.repo.blobs().fetch(fetched.manifest.config, req.signal ? { signal: req.signal } : {});
       const chunks: Buffer[] = [];
-      for await (const c of config) chunks.push(c as Buffer);
+      for await (const c of config) chunks.push(Buffer.from(c as Uint8Array));
       try {
         const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { created?: unknown };
         if (typeof parsed.created === "string") created = parsed.created;

@@ -189,6 +189,7 @@ describe("ArtifactPull", () => {
     });
     const o = await waitReady("plain", "True", "Succeeded");
     assert.equal(o.status?.tagSource, "ImageConfig");
+    assert.match(o.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "", /no Harbor API: newest by image config created among at most 50 tags/);
     assert.equal(o.status?.resolvedTag, "a");
   });
 });
