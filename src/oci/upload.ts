@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { ChunkReader } from "./chunk-reader.ts";
 import { locationOf, repoRequest, repoUrl, type CallOptions, type RepositoryContext } from "./client.ts";
 import { Digester, parseDigest, type Digest } from "./digest.ts";
-import { DigestMismatchError, RegistryError, isTransientNetworkError } from "./errors.ts";
+import { DigestMismatchError, RegistryError, TransportError, isTransientNetworkError } from "./errors.ts";
 import { discard, header, type HttpResponse } from "./http.ts";
 import type { Descriptor } from "./manifest.ts";
 import { errorFromResponse } from "./response-errors.ts";
@@ -95,7 +95,8 @@ class Upload {
       try {
         return await this.#attempt(reader, opened.location);
       } catch (err) {
-        if (!(err instanceof SessionLost) || restart >= maxRestarts) throw err instanceof SessionLost ? new RegistryError(`failed to push blob to ${this.#ctx.repository}: upload session lost ${restart + 1} times`, 404) : err;
+        if (!(err instanceof SessionLost) || restart >= maxRestarts) // Sessions lost again and again mean a flaky path to the registry: a later attempt may well succeed.
+        throw err instanceof SessionLost ? new TransportError(`failed to push blob to ${this.#ctx.repository}: upload session lost ${restart + 1} times`, "UPLOAD_SESSION_LOST") : err;
       } finally {
         await reader.close();
       }
@@ -170,7 +171,7 @@ class Upload {
       } catch (err) {
         if (err instanceof SessionLost || !isTransientNetworkError(err)) throw err;
       }
-      if (attempt >= maxResumes) throw new RegistryError(`failed to push blob to ${this.#ctx.repository}: chunk at ${chunkStart} not accepted after ${attempt + 1} attempts`, 0);
+      if (attempt >= maxResumes) throw new TransportError(`failed to push blob to ${this.#ctx.repository}: chunk at ${chunkStart} not accepted after ${attempt + 1} attempts`, "UPLOAD_CHUNK_FAILED");
       ({ location, offset } = await this.#status(location));
       if (offset < chunkStart || offset > chunkEnd) throw new SessionLost(); // bytes we no longer hold
       if (offset === chunkEnd) return { location, committed: offset };
