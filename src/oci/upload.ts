@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { ChunkReader } from "./chunk-reader.ts";
 import { locationOf, repoRequest, repoUrl, type CallOptions, type RepositoryContext } from "./client.ts";
 import { Digester, parseDigest, type Digest } from "./digest.ts";
-import { DigestMismatchError, RegistryError, TransportError, isTransientNetworkError } from "./errors.ts";
+import { DigestMismatchError, TransportError, isTransientNetworkError } from "./errors.ts";
 import { discard, header, type HttpResponse } from "./http.ts";
 import type { Descriptor } from "./manifest.ts";
 import { errorFromResponse } from "./response-errors.ts";
