@@ -1,0 +1,94 @@
+// SIGKILL of the real operator in the middle of an import: a new operator process completes it, and no blob that the
+// registry had committed before the kill is uploaded again (counted by a proxy in front of the registry).
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, request as httpRequest } from "node:http";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { generateDockerArchive } from "../../bench/generate-archive.ts";
+import { putFile } from "../../bench/peers.ts";
+import { KubeClient } from "../../src/kube/rest-client.ts";
+import { freePort, loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { installCrds, kubeClient } from "./api-kube-support.ts";
+import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
+
+const ns = unique("kill");
+const work = mkdtempSync(join(tmpdir(), "airlift-kill-"));
+let env: EnvironmentConnection;
+let admin: KubeClient;
+let proxyHost = "";
+/** Digests whose upload the registry committed (final PUT answered 201), with how many times. */
+const committed = new Map<string, number>();
+const server = createServer();
+
+function startOperator(): ChildProcess {
+  return spawn(process.execPath, [join(repoRoot, "src/cli/main.ts"), "operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", ns, "--watch-namespace", ns,
+    "--metrics-addr", "0", "--health-addr", "0", "--log-level", "warn", "--allow-loopback-endpoints"], { cwd: repoRoot, stdio: "ignore" });
+}
+
+before(async () => {
+  env = await testEnv();
+  await installCrds(kubeClient(env));
+  admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
+  await ensureNamespace(admin, ns);
+  await admin.request(`/api/v1/namespaces/${ns}/secrets`, { method: "POST", body: { metadata: { name: "keys" }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } } });
+  const s3 = s3Client(env.minio);
+  await s3.send(new CreateBucketCommand({ Bucket: "kill" }));
+  await generateDockerArchive(join(work, "app.tar"), 192 << 20, 6, "kill/app:v1");
+  await putFile(s3, "kill", "g/app.tar", join(work, "app.tar"));
+  s3.destroy();
+  const upstream = new URL(env.registries.anonymous.url);
+  server.on("request", (req, res) => {
+    const proxied = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      const digest = new URL(req.url ?? "/", "http://x").searchParams.get("digest");
+      if (req.method === "PUT" && digest && up.statusCode === 201) committed.set(digest, (committed.get(digest) ?? 0) + 1);
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    proxied.on("error", () => res.destroy());
+    req.pipe(proxied);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  proxyHost = `127.0.0.1:${port}`;
+});
+
+after(async () => {
+  await new Promise((r) => server.close(r));
+  await admin.close();
+});
+
+describe("operator killed mid-import", () => {
+  it("a new operator completes the import without re-uploading committed blobs", async () => {
+    let operator = startOperator();
+    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
+      method: "POST",
+      body: { apiVersion: "airlift.dev/v1alpha1", kind: "ImageImport", metadata: { name: "big" }, spec: {
+        source: { s3: { endpoint: env.minio.endpoint, bucket: "kill", key: "g/app.tar", credentialsSecretRef: { name: "keys" } } },
+        destination: { registry: proxyHost, plainHTTP: true, repository: "kill/app", tags: ["v1"] },
+        concurrency: 1,
+      } },
+    });
+    // Kill once at least one layer is committed and the import is still running.
+    await waitFor("a committed layer", async () => (committed.size >= 1 ? true : undefined), 60_000);
+    operator.kill("SIGKILL");
+    await new Promise((r) => operator.once("exit", r));
+    const before = new Map(committed);
+    operator = startOperator();
+    try {
+      await waitFor("Ready", async () => {
+        const o = await admin.request<{ status?: { conditions?: { type: string; status: string }[] } }>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports/big`);
+        return o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? true : undefined;
+      }, 120_000);
+    } finally {
+      operator.kill("SIGTERM");
+      await new Promise((r) => operator.once("exit", r));
+    }
+    assert.ok(before.size >= 1 && before.size < 7, `committed before the kill: ${before.size}`);
+    for (const [digest, count] of committed) assert.equal(count, 1, `${digest} was committed ${count} times`);
+    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${env.registries.anonymous.host}/kill/app:v1`, `dir:${mkdtempSync(join(work, "pulled-"))}`]);
+  });
+});
