@@ -7,7 +7,9 @@
 //     Reconciling=ProgressingWithRetry); permanent ones (bad archive, access denied, unauthorized, bad destination)
 //     are Stalled until an input changes, which is re-checked every RECHECK_MS with a HEAD.
 //   - Deleting an ImageImport aborts its transfer (the reconcile's signal); pushed images stay in the registry.
-//   - Several imports run at once up to the controller's workers (--workers / AIRLIFT_MAX_CONCURRENT_IMPORTS).
+//   - Several imports run at once up to the controller's workers (--workers / AIRLIFT_MAX_CONCURRENT_IMPORTS);
+//     imports into one registry share what is placed and what is being uploaded, so two imports of the same archive
+//     at once upload each blob once and mount it into the other repository.
 import { createHash } from "node:crypto";
 import { Counter, Histogram } from "prom-client";
 import { IMAGE_IMPORT } from "../api/group-version.ts";
@@ -26,6 +28,7 @@ import { S3Source } from "../storage/s3-source.ts";
 import type { DestinationSpec, ImageSelection } from "../transfer/destinations.ts";
 import { classifyTransferError } from "../transfer/errors.ts";
 import { importArchive } from "../transfer/import-archive.ts";
+import type { SharedBlobs } from "../transfer/blob-copy.ts";
 import { caBundle, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
 import type { ControllerDeps } from "./index.ts";
 import { ImportStatusWriter } from "./image-import-status.ts";
@@ -74,6 +77,18 @@ export class ImageImportReconciler implements Reconciler {
   readonly #metrics: ImportMetrics;
   /** Fingerprint of the inputs of each object's last permanent failure (by uid). */
   readonly #stalledOn = new Map<string, string>();
+  /** Per registry: blobs placed and uploads under way, so concurrent imports of one archive mount, not re-upload. */
+  readonly #shared = new Map<string, SharedBlobs>();
+
+  #sharedFor(registry: string): SharedBlobs {
+    let shared = this.#shared.get(registry);
+    // Bounded: forgetting only costs a HEAD-skip or an upload later.
+    if (!shared || shared.placed.size > 50_000) {
+      shared = { placed: new Map(), inflight: shared?.inflight ?? new Map() };
+      this.#shared.set(registry, shared);
+    }
+    return shared;
+  }
 
   constructor(deps: ControllerDeps) {
     this.#deps = deps;
@@ -172,6 +187,7 @@ export class ImageImportReconciler implements Reconciler {
       },
       layerCompression: spec.layerCompression,
       concurrency: spec.concurrency,
+      shared: this.#sharedFor(conn.registry),
       signal: ctx.signal,
       progressIntervalMs: 3_000,
       onProgress: (snapshot) => {

@@ -29,6 +29,18 @@ export interface CopyContext {
   signal: AbortSignal;
   /** Where each digest already is in this registry, for cross-repository mounts. */
   placed: Map<string, string>;
+  /** Uploads under way in this registry (by source digest and target compression), shared across imports. */
+  inflight: Map<string, Promise<{ digest: string; repository: string }>>;
+}
+
+/** What imports into one registry share so that concurrent imports of the same content mount instead of re-uploading. */
+export interface SharedBlobs {
+  placed: Map<string, string>;
+  inflight: Map<string, Promise<{ digest: string; repository: string }>>;
+}
+
+export function sharedBlobs(): SharedBlobs {
+  return { placed: new Map(), inflight: new Map() };
 }
 
 /** Drops the first `count` bytes of a stream (a restart from an offset of a source that only reads from 0). */
@@ -80,6 +92,44 @@ export async function copyLayer(
   const mediaType = layerMediaType(format, plan.to);
   const id = `${blob.digest}:${plan.to}`;
   ctx.progress.expect(id, blob.size);
+  // Another import (or image) is uploading these very bytes: wait for it, then mount from its repository.
+  const pending = ctx.inflight.get(id);
+  if (pending) {
+    const other = await pending.catch(() => undefined);
+    if (other && (other.repository === repo.name || (await repo.blobs().mount(other.digest, other.repository, { signal: ctx.signal })))) {
+      if (other.repository !== repo.name) ctx.stats.blobsMounted++;
+      else ctx.stats.blobsSkipped++;
+      const size = (await repo.blobs().exists(other.digest, { signal: ctx.signal }))?.size ?? blob.size;
+      ctx.progress.finish(id, size);
+      ctx.placed.set(other.digest, repo.name);
+      return { mediaType, digest: toDigest(other.digest), size };
+    }
+  }
+  let settle: { resolve: (v: { digest: string; repository: string }) => void; reject: (e: unknown) => void } | undefined;
+  const mine = new Promise<{ digest: string; repository: string }>((resolve, reject) => (settle = { resolve, reject }));
+  mine.catch(() => undefined); // nobody may be waiting
+  ctx.inflight.set(id, mine);
+  try {
+    const desc = await transferLayer(repo, blob, plan, mediaType, id, open, ctx);
+    settle?.resolve({ digest: desc.digest, repository: repo.name });
+    return desc;
+  } catch (err) {
+    settle?.reject(err);
+    throw err;
+  } finally {
+    if (ctx.inflight.get(id) === mine) ctx.inflight.delete(id);
+  }
+}
+
+async function transferLayer(
+  repo: Repository,
+  blob: ArchiveBlob,
+  plan: LayerPlan,
+  mediaType: string,
+  id: string,
+  open: () => Readable,
+  ctx: CopyContext,
+): Promise<Descriptor> {
   if (plan.action === "copy") {
     if (await present(repo, blob.digest, ctx)) {
       ctx.stats.bytesSkipped += blob.size;

@@ -10,7 +10,7 @@ import { RegistryClient, type ClientOptions } from "../oci/client.ts";
 import { digestOf, toDigest } from "../oci/digest.ts";
 import type { Descriptor } from "../oci/manifest.ts";
 import { Repository } from "../oci/repository.ts";
-import { copyBytes, copyLayer, emptyStats, type CopyContext, type CopyStats } from "./blob-copy.ts";
+import { copyBytes, copyLayer, emptyStats, type CopyContext, type CopyStats, type SharedBlobs } from "./blob-copy.ts";
 import { planDestinations, type DestinationSpec, type ImagePlan, type ImageSelection } from "./destinations.ts";
 import { buildImageManifest, configMediaType, manifestFormat, planLayer, type LayerCompressionMode, type LayerPlan, type ManifestFormat } from "./layer-plan.ts";
 import { forEachBounded } from "./pool.ts";
@@ -31,6 +31,8 @@ export interface ImportArchiveOptions {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   progressIntervalMs?: number;
+  /** Blobs placed / being uploaded by other imports into the same registry (the operator shares one per registry). */
+  shared?: SharedBlobs;
   /** Called as each image is fully pushed (all its tags). */
   onImage?: (image: ImportedImage) => void;
 }
@@ -85,7 +87,8 @@ class Importer {
       progress: new ProgressTracker(options.onProgress, options.progressIntervalMs),
       chunkSize: options.chunkSize ?? DEFAULT_CHUNK,
       signal,
-      placed: new Map(),
+      placed: options.shared?.placed ?? new Map(),
+      inflight: options.shared?.inflight ?? new Map(),
     };
   }
 

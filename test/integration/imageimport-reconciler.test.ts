@@ -164,3 +164,22 @@ describe("ImageImport", () => {
     assert.match(after.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "", /uploaded 0 blobs/);
   });
 });
+
+describe("ImageImport: the same archive into two repositories at once", () => {
+  it("both succeed and every blob is uploaded once: the second import mounts or skips", async () => {
+    const dest = (repository: string): Record<string, unknown> => ({ registry, plainHTTP: true, repository, tags: ["1"] });
+    await Promise.all([
+      create("twin-a", { source: s3Spec("g/oracle_db.tar"), destination: dest("twins/a"), concurrency: 1 }),
+      create("twin-b", { source: s3Spec("g/oracle_db.tar"), destination: dest("twins/b"), concurrency: 1 }),
+    ]);
+    const [a, b] = await Promise.all([waitCondition("twin-a", "True", "Succeeded"), waitCondition("twin-b", "True", "Succeeded")]);
+    assert.equal(a.status?.images?.[0]?.digest, b.status?.images?.[0]?.digest);
+    // Ready messages read "uploaded N blobs, skipped M, mounted K": the layers went up once between the two.
+    const counts = [a, b].map((o) => {
+      const m = /uploaded (\d+) blobs, skipped (\d+), mounted (\d+)/.exec(o.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "");
+      return { uploaded: Number(m?.[1]), reused: Number(m?.[2]) + Number(m?.[3]) };
+    });
+    assert.ok(counts.every((c) => Number.isFinite(c.uploaded)), JSON.stringify(counts));
+    assert.ok(counts.some((c) => c.reused > 0), `no blob was mounted or skipped: ${JSON.stringify(counts)}`);
+  });
+});
