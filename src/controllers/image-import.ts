@@ -28,7 +28,7 @@ import { S3Source } from "../storage/s3-source.ts";
 import type { DestinationSpec, ImageSelection } from "../transfer/destinations.ts";
 import { classifyTransferError } from "../transfer/errors.ts";
 import { importArchive } from "../transfer/import-archive.ts";
-import type { SharedBlobs } from "../transfer/blob-copy.ts";
+import { sharedBlobs, type SharedBlobs } from "../transfer/blob-copy.ts";
 import { caBundle, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
 import type { ControllerDeps } from "./index.ts";
 import { ImportStatusWriter } from "./image-import-status.ts";
@@ -84,7 +84,7 @@ export class ImageImportReconciler implements Reconciler {
     let shared = this.#shared.get(registry);
     // Bounded: forgetting only costs a HEAD-skip or an upload later.
     if (!shared || shared.placed.size > 50_000) {
-      shared = { placed: new Map(), inflight: shared?.inflight ?? new Map() };
+      shared = { ...sharedBlobs(), ...(shared ? { inflight: shared.inflight } : {}) };
       this.#shared.set(registry, shared);
     }
     return shared;

@@ -40,7 +40,7 @@ export interface SharedBlobs {
 }
 
 export function sharedBlobs(): SharedBlobs {
-  return { placed: new Map(), inflight: new Map() };
+  return { placed: new Map<string, string>(), inflight: new Map<string, Promise<{ digest: string; repository: string }>>() };
 }
 
 /** Drops the first `count` bytes of a stream (a restart from an offset of a source that only reads from 0). */

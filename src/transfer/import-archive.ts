@@ -10,7 +10,7 @@ import { RegistryClient, type ClientOptions } from "../oci/client.ts";
 import { digestOf, toDigest } from "../oci/digest.ts";
 import type { Descriptor } from "../oci/manifest.ts";
 import { Repository } from "../oci/repository.ts";
-import { copyBytes, copyLayer, emptyStats, type CopyContext, type CopyStats, type SharedBlobs } from "./blob-copy.ts";
+import { copyBytes, copyLayer, emptyStats, sharedBlobs, type CopyContext, type CopyStats, type SharedBlobs } from "./blob-copy.ts";
 import { planDestinations, type DestinationSpec, type ImagePlan, type ImageSelection } from "./destinations.ts";
 import { buildImageManifest, configMediaType, manifestFormat, planLayer, type LayerCompressionMode, type LayerPlan, type ManifestFormat } from "./layer-plan.ts";
 import { forEachBounded } from "./pool.ts";
@@ -87,8 +87,7 @@ class Importer {
       progress: new ProgressTracker(options.onProgress, options.progressIntervalMs),
       chunkSize: options.chunkSize ?? DEFAULT_CHUNK,
       signal,
-      placed: options.shared?.placed ?? new Map(),
-      inflight: options.shared?.inflight ?? new Map(),
+      ...(options.shared ?? sharedBlobs()),
     };
   }
 
