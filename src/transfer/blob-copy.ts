@@ -63,6 +63,16 @@ function skipBytes(source: Readable, count: number): Readable {
   return source.pipe(skipper);
 }
 
+/** `promise`, or a rejection as soon as `signal` aborts (waiting on another import must not outlive our own). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 /** A blob already present (or mounted) in `repo`, by digest: no bytes move. */
 async function present(repo: Repository, digest: string, ctx: CopyContext): Promise<boolean> {
   if (await repo.blobs().exists(digest, { signal: ctx.signal })) {
@@ -95,7 +105,8 @@ export async function copyLayer(
   // Another import (or image) is uploading these very bytes: wait for it, then mount from its repository.
   const pending = ctx.inflight.get(id);
   if (pending) {
-    const other = await pending.catch(() => undefined);
+    const other = await abortable(pending, ctx.signal).catch(() => undefined);
+    ctx.signal.throwIfAborted();
     if (other && (other.repository === repo.name || (await repo.blobs().mount(other.digest, other.repository, { signal: ctx.signal })))) {
       if (other.repository !== repo.name) ctx.stats.blobsMounted++;
       else ctx.stats.blobsSkipped++;

@@ -97,6 +97,8 @@ describe("leader election", () => {
           "operator",
           "--kubeconfig", env.kube.kubeconfigPath,
           "--namespace", ns,
+          // Only this test's namespace: other files' ImageImports and OciSyncs in the shared cluster are not ours.
+          "--watch-namespace", ns,
           "--leader-elect",
           "--leader-election-id", lease,
           "--identity", id,
