@@ -6,21 +6,18 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { ArtifactPull } from "../../src/api/artifact-pull.ts";
 import { createArtifactPullController } from "../../src/controllers/artifact-pull.ts";
-import { resolveDefaults } from "../../src/controllers/defaults.ts";
-import { Manager } from "../../src/kube/manager.ts";
+import type { Manager } from "../../src/kube/manager.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
-import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
-import { createLogger } from "../../src/observability/logger.ts";
 import { listPrefix } from "../../src/storage/s3-sink.ts";
 import { startHarborStandin, type HarborStandin } from "../harbor-standin/index.ts";
 import { run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
+import { startControllerManager } from "./controller-harness.ts";
 import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
 
 const ns = unique("pulls");
@@ -99,17 +96,7 @@ before(async () => {
   harbor.recordPush("apps/demo", "sha256-abc.sig", new Date(Date.UTC(2026, 0, 9)));
   await craneAppend(`${h}/apps/nested/tool:v1`, { "tool.txt": "nested\n" });
 
-  const log = createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) });
-  manager = new Manager({ kubeConfig, log, namespace: ns, watchNamespace: ns, workers: 3 });
-  manager.add(
-    createArtifactPullController({
-      client: manager.client, log, metrics: manager.metrics, events: manager.events, secrets: manager.secrets,
-      operatorNamespace: ns, identity: manager.identity,
-      defaults: resolveDefaults({ workDir: mkdtempSync(join(tmpdir(), "airlift-ap-work-")) }),
-      endpointPolicy: new EndpointPolicy({ allowLoopback: true }),
-    }),
-  );
-  await manager.start();
+  manager = await startControllerManager(kubeConfig, ns, createArtifactPullController, 3);
 });
 
 after(async () => {

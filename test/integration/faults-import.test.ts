@@ -6,22 +6,19 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { KubeConfig } from "@kubernetes/client-node";
 import { generateDockerArchive } from "../../bench/generate-archive.ts";
 import { putFile } from "../../bench/peers.ts";
-import { resolveDefaults } from "../../src/controllers/defaults.ts";
 import { createImageImportController } from "../../src/controllers/image-import.ts";
-import { Manager } from "../../src/kube/manager.ts";
+import type { Manager } from "../../src/kube/manager.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
-import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
-import { createLogger } from "../../src/observability/logger.ts";
 import { freePort, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { startToxiproxy, type Toxiproxy } from "../env/toxiproxy.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
+import { startControllerManager } from "./controller-harness.ts";
 import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
 
 const ns = unique("faults");
@@ -73,13 +70,7 @@ before(async () => {
   await putFile(s3, "faults", "g/app.tar", join(work, "app.tar"));
   s3.destroy();
   toxi = await startToxiproxy(join(work, "toxiproxy"));
-  const log = createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) });
-  manager = new Manager({ kubeConfig: kc, log, namespace: ns, watchNamespace: ns, workers: 2 });
-  manager.add(createImageImportController({
-    client: manager.client, log, metrics: manager.metrics, events: manager.events, secrets: manager.secrets,
-    operatorNamespace: ns, identity: manager.identity, defaults: resolveDefaults({}), endpointPolicy: new EndpointPolicy({ allowLoopback: true }),
-  }));
-  await manager.start();
+  manager = await startControllerManager(kc, ns, createImageImportController, 2);
 });
 
 after(async () => {

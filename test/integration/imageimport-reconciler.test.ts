@@ -5,19 +5,16 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { ImageImport } from "../../src/api/image-import.ts";
-import { resolveDefaults } from "../../src/controllers/defaults.ts";
 import { createImageImportController } from "../../src/controllers/image-import.ts";
-import { Manager } from "../../src/kube/manager.ts";
+import type { Manager } from "../../src/kube/manager.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
-import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
-import { createLogger } from "../../src/observability/logger.ts";
 import { run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
+import { startControllerManager } from "./controller-harness.ts";
 import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
 
 const ns = unique("imports");
@@ -91,22 +88,7 @@ before(async () => {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "g/multi.tar", Body: readFileSync(multi) }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "g/corrupt.tar", Body: Buffer.from("this is not a tar archive at all".repeat(40)) }));
 
-  const log = createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) });
-  manager = new Manager({ kubeConfig, log, namespace: ns, watchNamespace: ns, workers: 3 });
-  manager.add(
-    createImageImportController({
-      client: manager.client,
-      log,
-      metrics: manager.metrics,
-      events: manager.events,
-      secrets: manager.secrets,
-      operatorNamespace: ns,
-      identity: manager.identity,
-      defaults: resolveDefaults({}),
-      endpointPolicy: new EndpointPolicy({ allowLoopback: true }),
-    }),
-  );
-  await manager.start();
+  manager = await startControllerManager(kubeConfig, ns, createImageImportController, 3);
 });
 
 after(async () => {

@@ -1,0 +1,33 @@
+// One reconciler in a real Manager for a test: watching one namespace, with the dependencies the real operator
+// builds (the loopback allowance included, since the test servers listen on 127.0.0.1) and logs discarded.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { resolveDefaults } from "../../src/controllers/defaults.ts";
+import type { ControllerFactory } from "../../src/controllers/index.ts";
+import { Manager } from "../../src/kube/manager.ts";
+import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+
+/** Starts a Manager running `factory`'s controller over `namespace`; stop it with `manager.stop()`. */
+export async function startControllerManager(kubeConfig: KubeConfig, namespace: string, factory: ControllerFactory, workers = 2): Promise<Manager> {
+  const log = createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) });
+  const manager = new Manager({ kubeConfig, log, namespace, watchNamespace: namespace, workers });
+  manager.add(
+    factory({
+      client: manager.client,
+      log,
+      metrics: manager.metrics,
+      events: manager.events,
+      secrets: manager.secrets,
+      operatorNamespace: namespace,
+      identity: manager.identity,
+      defaults: resolveDefaults({ workDir: mkdtempSync(join(tmpdir(), "airlift-controller-work-")) }),
+      endpointPolicy: new EndpointPolicy({ allowLoopback: true }),
+    }),
+  );
+  await manager.start();
+  return manager;
+}
