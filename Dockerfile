@@ -19,5 +19,6 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Numeric, so the kubelet can verify runAsNonRoot; the Deployment runs as the same user.
 USER 65532:65532
-ENTRYPOINT ["node", "dist/cli/main.js"]
+# A small young generation: lower peak RSS and faster streaming (bin/airlift.mjs says why).
+ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/cli/main.js"]
 CMD ["operator"]

@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // Runs the built CLI (dist/cli/main.js) when present, else the TypeScript sources directly (Node 24 strips types).
+// --max-semi-space-size=2: a small young generation keeps streaming imports under 200 MiB RSS and, measured, makes
+// them faster too (less scavenge copying of short-lived 64 KiB socket buffers); see `npm run bench`.
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 

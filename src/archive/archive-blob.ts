@@ -20,9 +20,10 @@ export interface BlobFacts {
   annotations?: Record<string, string>;
 }
 
-/** Wraps a raw member stream in a size / digest check. */
-function verified(raw: Readable, blob: ArchiveBlob, verifyDigest: boolean): Readable {
-  const check = new BlobVerifier({ what: `blob ${blob.digest} (${quoteName(blob.member)})`, size: blob.size, ...(verifyDigest ? { digest: blob.digest } : {}) });
+/** Wraps a raw member stream (from `offset`) in a size check, and a digest check when it starts at 0. */
+function verified(raw: Readable, blob: ArchiveBlob, verifyDigest: boolean, offset = 0): Readable {
+  const what = `blob ${blob.digest} (${quoteName(blob.member)})${offset > 0 ? ` from byte ${offset}` : ""}`;
+  const check = new BlobVerifier({ what, size: blob.size - offset, ...(verifyDigest && offset === 0 ? { digest: blob.digest } : {}) });
   pipeline(raw, check).catch(() => {
     // The error reaches the consumer through `check`, which pipeline destroys with it.
   });
@@ -43,7 +44,9 @@ export function memberBlob(members: ArchiveMembers, member: ArchiveMember, facts
     annotations: facts.annotations ?? {},
     member: member.name,
     open(options: BlobOpenOptions = {}): Readable {
-      return verified(members.open(member, options.signal), blob, options.verifyDigest ?? false);
+      const offset = options.offset ?? 0;
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset > facts.size) throw new RangeError(`blob ${facts.digest}: offset ${offset} outside its ${facts.size} bytes`);
+      return verified(members.open(member, options.signal, offset), blob, options.verifyDigest ?? false, offset);
     },
   };
   memberOf.set(blob, member);

@@ -5,6 +5,7 @@ import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
+import { dropFirst } from "./drop-first.ts";
 import { InvalidArchiveError, ArchiveError } from "./errors.ts";
 import { SNIFF_BYTES } from "./compression.ts";
 import { MAX_METADATA_BYTES, MemberTable, checkSmall, type ArchiveMember, type ArchiveMembers, type MemberVisitor } from "./archive-members.ts";
@@ -167,13 +168,13 @@ export class SequentialMembers implements ArchiveMembers {
     return Promise.resolve(this.#heads.get(member.ordinal) ?? Buffer.alloc(0));
   }
 
-  open(member: ArchiveMember, signal?: AbortSignal): Readable {
+  open(member: ArchiveMember, signal?: AbortSignal, offset = 0): Readable {
     const out = new PassThrough();
     const stop = new AbortController();
     const combined = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
     out.once("close", () => stop.abort());
     this.visit([member], async (_m, body) => {
-      await pipeline(body, out);
+      await (offset > 0 ? pipeline(body, dropFirst(offset), out) : pipeline(body, out));
     }, combined).catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
     return out;
   }

@@ -36,8 +36,11 @@ export interface ArchiveMembers {
   readSmall(member: ArchiveMember, signal?: AbortSignal, maxBytes?: number): Promise<Buffer>;
   /** The first SNIFF_BYTES bytes of a member (fewer if it is shorter). */
   head(member: ArchiveMember, signal?: AbortSignal): Promise<Buffer>;
-  /** The body of one member. Sequential archives pay a pass up to the member for each call. */
-  open(member: ArchiveMember, signal?: AbortSignal): Readable;
+  /**
+   * The body of one member from `offset` (default 0). Sequential archives pay a pass up to the member for each
+   * call (and skip to the offset); indexed ones read just the range.
+   */
+  open(member: ArchiveMember, signal?: AbortSignal, offset?: number): Readable;
   /** Hands the body of each listed member to `visit`, one at a time, in archive order (one pass). */
   visit(members: readonly ArchiveMember[], visit: MemberVisitor, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -138,8 +141,8 @@ export class IndexedMembers implements ArchiveMembers {
     return this.#source.read(this.#offset(member), Math.min(SNIFF_BYTES, member.size), signal);
   }
 
-  open(member: ArchiveMember, signal?: AbortSignal): Readable {
-    return this.#source.stream(this.#offset(member), member.size, signal);
+  open(member: ArchiveMember, signal?: AbortSignal, offset = 0): Readable {
+    return this.#source.stream(this.#offset(member) + offset, member.size - offset, signal);
   }
 
   async visit(members: readonly ArchiveMember[], visit: MemberVisitor, signal?: AbortSignal): Promise<void> {

@@ -17,6 +17,8 @@ export interface BlobOpenOptions {
   signal?: AbortSignal;
   /** Also hash the bytes and fail the stream at its end on a digest mismatch (size is always checked). */
   verifyDigest?: boolean;
+  /** Start this many bytes into the blob (a resumed upload); the digest is not checked then, only the size. */
+  offset?: number;
 }
 
 /** A layer blob in the archive: what it should be, and a way to read it. */

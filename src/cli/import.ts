@@ -21,7 +21,8 @@ Streams a docker save / OCI archive (plain or gzip) into a registry without unpa
   --image SRC=REPO:TAG       import only SRC (a RepoTag or #index) as REPO:TAG; repeatable
   --layer-compression M      preserve (default) | gzip | none
   --concurrency N            layers uploaded at once (default 3)
-  --chunk-size MIB           upload chunk size in MiB (default 8)
+  --chunk-size MIB           bytes per upload request in MiB (default 64 streamed from the archive, 4 when
+                             a layer is compressed on the fly or the archive is gzip-wrapped)
 ${TRANSFER_FLAGS_USAGE}`;
 
 const OPTIONS = {
@@ -30,7 +31,7 @@ const OPTIONS = {
   image: { type: "string", multiple: true },
   "layer-compression": { type: "string", default: "preserve" },
   concurrency: { type: "string", default: "3" },
-  "chunk-size": { type: "string", default: "8" },
+  "chunk-size": { type: "string" },
 } as const;
 
 function destinationFrom(targets: string[], prefix: string | undefined): { spec: DestinationSpec; images: ImageSelection[] } {
@@ -79,7 +80,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       connection,
       layerCompression: mode,
       concurrency: parsePositiveInt("concurrency", v.concurrency),
-      chunkSize: parsePositiveInt("chunk-size", v["chunk-size"]) * 1024 * 1024,
+      ...(v["chunk-size"] !== undefined ? { chunkSize: parsePositiveInt("chunk-size", v["chunk-size"]) * 1024 * 1024 } : {}),
       ...(onProgress ? { onProgress } : {}),
       onImage: (image) => {
         if (!v.json) io.stdout.write(`${image.unchanged ? "unchanged" : "pushed"} ${image.source} -> ${image.references.join(", ")} ${image.digest}\n`);

@@ -76,6 +76,14 @@ export class Digester {
     this.#size += chunk.byteLength;
   }
 
+  /** An independent digester in this one's state (to rewind a resumed upload to a known point). */
+  copy(): Digester {
+    const twin = new Digester(this.algorithm);
+    twin.#hash = this.#hash.copy();
+    twin.#size = this.#size;
+    return twin;
+  }
+
   /** The digest of everything seen; the digester cannot be used afterwards. */
   digest(): Digest {
     return `${this.algorithm}:${this.#hash.digest("hex")}` as Digest;

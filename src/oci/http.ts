@@ -17,7 +17,7 @@ export interface HttpRequest {
   url: URL;
   headers: Record<string, string>;
   /** Bytes and strings can be resent (retry, re-auth); a stream cannot. */
-  body?: Uint8Array | string | Readable;
+  body?: Uint8Array | string | Readable | AsyncIterable<Uint8Array>;
   signal?: AbortSignal;
   /** Token scopes the request needs, e.g. `repository:team/app:pull,push`. */
   scopes?: readonly string[];
@@ -115,7 +115,8 @@ export function undiciSend(dispatcher: Dispatcher, timeouts: Timeouts): Send {
         path: `${req.url.pathname}${req.url.search}`,
         method: req.method,
         headers: req.headers,
-        body: req.body ?? null,
+        // undici takes async iterables too (its typings leave them out).
+        body: (req.body ?? null) as Dispatcher.RequestOptions["body"],
         signal: req.signal ?? null,
         headersTimeout: timeouts.headersTimeoutMs,
         bodyTimeout: timeouts.bodyTimeoutMs,

@@ -1,16 +1,25 @@
 /**
  * Blob upload per the distribution spec (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs):
- * `POST` opens a session; a blob that fits in one chunk goes in a single `PUT ?digest=`; larger ones go as
- * `PATCH` chunks with `Content-Range: start-end`, each to the latest `Location`, then an empty `PUT ?digest=`.
- * A dropped connection is followed by `GET <location>` to learn the committed range and continue from it; a
- * purged session (404) restarts the blob from `source(0)`. The digest is computed while the bytes flow.
+ * `POST` opens a session; the bytes go as `PATCH` requests with `Content-Range: start-end`, each to the latest
+ * `Location`, then an empty `PUT ?digest=`. The digest is computed while the bytes flow.
+ * Two ways to hold the bytes:
+ * - streamed (the size is known and the caller says `source(offset)` can be opened again at any offset, e.g. a
+ *   layer in an archive): a blob of known digest that fits in one segment goes in a single `PUT ?digest=`, else segments of
+ *   `chunkSize` (default 64 MiB) flow from source to socket, nothing held; after a dropped connection,
+ *   `GET <location>` tells the committed offset and the source is reopened at the segment's start, re-hashing up
+ *   to that offset (the hash state of the segment's start is kept).
+ * - in memory (size unknown, e.g. a layer compressed on the fly, or a source that only reads once): chunks of
+ *   `chunkSize` (default 4 MiB) are held until acknowledged and resent from memory; a blob that fits in one chunk
+ *   goes in a single `PUT ?digest=`.
+ * A purged session (404) restarts the blob from `source(0)`.
  */
 import type { Readable } from "node:stream";
 import { ChunkReader } from "./chunk-reader.ts";
+import { StreamCursor } from "./stream-cursor.ts";
 import { locationOf, repoRequest, repoUrl, type CallOptions, type RepositoryContext } from "./client.ts";
 import { Digester, parseDigest, type Digest } from "./digest.ts";
 import { DigestMismatchError, TransportError, isTransientNetworkError } from "./errors.ts";
-import { discard, header, type HttpResponse } from "./http.ts";
+import { discard, header, type HttpRequest, type HttpResponse } from "./http.ts";
 import type { Descriptor } from "./manifest.ts";
 import { errorFromResponse } from "./response-errors.ts";
 
@@ -25,8 +34,13 @@ export interface PushDescriptor {
 }
 
 export interface PushOptions extends CallOptions {
-  /** PATCH chunk size (default 8 MiB), raised to the registry's `OCI-Chunk-Min-Length`. Blobs that fit go monolithic. */
+  /**
+   * Bytes per PATCH, raised to the registry's `OCI-Chunk-Min-Length` (default 64 MiB streamed, 4 MiB in memory).
+   * In memory, blobs that fit in one chunk go in one PUT.
+   */
   chunkSize?: number;
+  /** True when `source(offset)` really starts at `offset` and may be called again: the blob is streamed. */
+  reopenable?: boolean;
   /** Bytes the registry has committed; never goes backwards. */
   onProgress?: (committed: number) => void;
   /** Restarts of the whole blob after a lost session (default 3). */
@@ -35,10 +49,14 @@ export interface PushOptions extends CallOptions {
   maxResumes?: number;
 }
 
-export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
+export const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
 
 /** The registry lost the session (404, or it refused the state): the blob starts over. */
 class SessionLost extends Error {}
+
+/** The registry did not take a segment (416, or a token expired mid-stream): ask it where the upload stands. */
+class ResumeNeeded extends Error {}
 
 const sessionLostCodes = new Set(["BLOB_UPLOAD_UNKNOWN", "BLOB_UPLOAD_INVALID"]);
 
@@ -72,7 +90,7 @@ class Upload {
     this.#options.onProgress?.(committed);
   }
 
-  async #send(method: "GET" | "PUT" | "PATCH" | "POST" | "DELETE" | "HEAD", url: URL, init: { headers?: Record<string, string>; body?: Uint8Array | string; idempotent?: boolean } = {}): Promise<HttpResponse> {
+  async #send(method: "GET" | "PUT" | "PATCH" | "POST" | "DELETE" | "HEAD", url: URL, init: { headers?: Record<string, string>; body?: HttpRequest["body"]; idempotent?: boolean } = {}): Promise<HttpResponse> {
     return repoRequest(this.#ctx, method, url, { ...init, signal: this.#signal, actions: "pull,push" });
   }
 
@@ -90,17 +108,110 @@ class Upload {
     for (let restart = 0; ; restart++) {
       const opened = session ? { location: session, minChunk: 0 } : await this.#open();
       session = undefined;
-      const chunkSize = Math.max(this.#options.chunkSize ?? DEFAULT_CHUNK_SIZE, opened.minChunk, 1);
-      const reader = new ChunkReader(source(0), chunkSize);
+      const streamed = this.#expected.size !== undefined && this.#options.reopenable === true;
+      const chunkSize = Math.max(this.#options.chunkSize ?? (streamed ? DEFAULT_SEGMENT_SIZE : DEFAULT_CHUNK_SIZE), opened.minChunk, 1);
       try {
-        return await this.#attempt(reader, opened.location);
+        return streamed ? await this.#streamed(source, opened.location, chunkSize) : await this.#inMemory(source, opened.location, chunkSize);
       } catch (err) {
-        if (!(err instanceof SessionLost) || restart >= maxRestarts) // Sessions lost again and again mean a flaky path to the registry: a later attempt may well succeed.
-        throw err instanceof SessionLost ? new TransportError(`failed to push blob to ${this.#ctx.repository}: upload session lost ${restart + 1} times`, "UPLOAD_SESSION_LOST") : err;
-      } finally {
-        await reader.close();
+        // Sessions lost again and again mean a flaky path to the registry: a later attempt may well succeed.
+        if (!(err instanceof SessionLost) || restart >= maxRestarts) {
+          throw err instanceof SessionLost ? new TransportError(`failed to push blob to ${this.#ctx.repository}: upload session lost ${restart + 1} times`, "UPLOAD_SESSION_LOST") : err;
+        }
       }
     }
+  }
+
+  async #inMemory(source: BlobSource, start: URL, chunkSize: number): Promise<Descriptor> {
+    const reader = new ChunkReader(source(0), chunkSize);
+    try {
+      return await this.#attempt(reader, start);
+    } finally {
+      await reader.close();
+    }
+  }
+
+  /** Streams the blob (size known) in segments of `segment` bytes straight from `source`; see the file comment. */
+  async #streamed(source: BlobSource, start: URL, segment: number): Promise<Descriptor> {
+    const size = this.#expected.size ?? 0;
+    let digester = new Digester(this.#expected.digest ? parseDigest(this.#expected.digest).algorithm : "sha256");
+    let cursor = new StreamCursor(source(0), (piece) => digester.update(piece));
+    let location = start;
+    try {
+      if (this.#expected.digest !== undefined && size <= segment) {
+        // One request: the registry checks the digest before it commits anything.
+        const whole = { mediaType: this.#expected.mediaType ?? "application/octet-stream", digest: this.#expected.digest, size };
+        try {
+          await this.#commit(location, whole, cursor.take(size), cursor);
+        } catch (err) {
+          // Our own verdict on bytes that do not match is clearer than the registry's DIGEST_INVALID.
+          if (cursor.position === size) this.#descriptor(digester.copy());
+          throw err;
+        }
+        if (!(await cursor.atEnd())) this.#checkSize(size + 1);
+        return this.#descriptor(digester);
+      }
+      for (let segStart = 0; segStart < size; ) {
+        const segEnd = Math.min(size, segStart + segment);
+        const rewind = digester.copy();
+        let committed = segStart;
+        for (let attempt = 0; committed < segEnd; attempt++) {
+          try {
+            ({ location, committed } = await this.#sendSegment(location, cursor, committed, segEnd));
+            if (committed === segEnd) break;
+          } catch (err) {
+            if (err instanceof SessionLost || !(isTransientNetworkError(err) || err instanceof ResumeNeeded)) throw err;
+          }
+          if (attempt >= (this.#options.maxResumes ?? 5)) throw new TransportError(`failed to push blob to ${this.#ctx.repository}: bytes at ${segStart} not accepted after ${attempt + 1} attempts`, "UPLOAD_CHUNK_FAILED");
+          ({ location, offset: committed } = await this.#status(location));
+          if (committed < segStart || committed > segEnd) throw new SessionLost(); // bytes before the segment are gone
+          // Back to the segment's start: hash state and source; the bytes the registry holds are only hashed.
+          await cursor.close();
+          const restored = rewind.copy();
+          digester = restored;
+          cursor = new StreamCursor(source(segStart), (piece) => restored.update(piece));
+          cursor.position = segStart;
+          if ((await cursor.skip(committed - segStart)) !== committed - segStart) this.#short(cursor.position);
+        }
+        this.#progress(segEnd);
+        segStart = segEnd;
+      }
+      if (!(await cursor.atEnd())) this.#checkSize(size + 1);
+      const desc = this.#descriptor(digester);
+      await this.#commit(location, desc, "");
+      return desc;
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /** One PATCH of [from, to) read from `cursor`; a short source is a size mismatch, a refused one a resume. */
+  async #sendSegment(location: URL, cursor: StreamCursor, from: number, to: number): Promise<{ location: URL; committed: number }> {
+    let res: HttpResponse;
+    try {
+      res = await this.#send("PATCH", location, {
+        headers: { "content-type": "application/octet-stream", "content-range": `${from}-${to - 1}`, "content-length": String(to - from) },
+        body: cursor.take(to - from),
+        idempotent: false,
+      });
+    } catch (err) {
+      if (cursor.exhausted) this.#short(cursor.position);
+      throw err;
+    }
+    if (cursor.exhausted && cursor.position < to) {
+      await discard(res);
+      this.#short(cursor.position);
+    }
+    if (res.status === 202) {
+      await discard(res);
+      const ranged = committedFromRange(header(res, "range"));
+      const committed = ranged === 0 && to === 1 ? 1 : (ranged ?? to);
+      return { location: locationOf(res) ?? location, committed };
+    }
+    if (res.status === 416 || res.status === 401) {
+      await discard(res); // our offset disagrees with the registry's, or a token expired mid-upload: ask the registry
+      throw new ResumeNeeded();
+    }
+    return this.#failure(res, "send blob chunk");
   }
 
   async #attempt(reader: ChunkReader, start: URL): Promise<Descriptor> {
@@ -127,6 +238,12 @@ class Upload {
     const desc = this.#descriptor(digester);
     await this.#commit(location, desc, "");
     return desc;
+  }
+
+  /** The source ended before the expected size. */
+  #short(position: number): never {
+    const size = this.#expected.size ?? 0;
+    throw new DigestMismatchError(`blob source gave ${position} bytes, expected ${size}`, `${size} bytes`, `${position} bytes`);
   }
 
   #checkSize(seen: number): void {
@@ -196,14 +313,16 @@ class Upload {
   }
 
   /** The closing `PUT ?digest=`; after a dropped connection a HEAD tells whether it landed. */
-  async #commit(location: URL, desc: Descriptor, body: Buffer | string): Promise<void> {
+  async #commit(location: URL, desc: Descriptor, body: Buffer | string | AsyncIterable<Buffer>, cursor?: StreamCursor): Promise<void> {
     const url = new URL(location);
     url.searchParams.set("digest", desc.digest);
-    const headers = { "content-type": "application/octet-stream", "content-length": String(body.length) };
+    const length = typeof body === "string" || body instanceof Buffer ? body.length : desc.size;
+    const headers = { "content-type": "application/octet-stream", "content-length": String(length) };
     let res: HttpResponse;
     try {
       res = await this.#send("PUT", url, { headers, body, idempotent: false });
     } catch (err) {
+      if (cursor?.exhausted && cursor.position < desc.size) this.#short(cursor.position);
       if (!isTransientNetworkError(err)) throw err;
       if (await this.#landed(desc)) return;
       throw new SessionLost();

@@ -1,6 +1,6 @@
 // Moving one layer of an archive into a repository: skipped when the registry has it, mounted from a sibling
 // repository this import already filled, else uploaded (chunked, resumable) with its digest checked as it flows.
-import { Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import type { ArchiveBlob } from "../archive/image-types.ts";
 import type { Descriptor } from "../oci/manifest.ts";
 import type { Repository } from "../oci/repository.ts";
@@ -25,7 +25,8 @@ export function emptyStats(): CopyStats {
 export interface CopyContext {
   stats: CopyStats;
   progress: ProgressTracker;
-  chunkSize: number;
+  /** PATCH size; the uploader's default (by how bytes are held) when absent. */
+  chunkSize?: number;
   signal: AbortSignal;
   /** Where each digest already is in this registry, for cross-repository mounts. */
   placed: Map<string, string>;
@@ -41,26 +42,6 @@ export interface SharedBlobs {
 
 export function sharedBlobs(): SharedBlobs {
   return { placed: new Map<string, string>(), inflight: new Map<string, Promise<{ digest: string; repository: string }>>() };
-}
-
-/** Drops the first `count` bytes of a stream (a restart from an offset of a source that only reads from 0). */
-function skipBytes(source: Readable, count: number): Readable {
-  if (count === 0) return source;
-  let left = count;
-  const skipper = new Transform({
-    transform(chunk: Buffer, _enc, done): void {
-      if (left >= chunk.length) {
-        left -= chunk.length;
-        done();
-        return;
-      }
-      const rest = chunk.subarray(left);
-      left = 0;
-      done(null, rest);
-    },
-  });
-  source.on("error", (err) => skipper.destroy(err));
-  return source.pipe(skipper);
 }
 
 /** `promise`, or a rejection as soon as `signal` aborts (waiting on another import must not outlive our own). */
@@ -87,16 +68,19 @@ async function present(repo: Repository, digest: string, ctx: CopyContext): Prom
   return false;
 }
 
-/**
- * Copies one layer into `repo` per its plan and returns its manifest descriptor. `open` gives the layer's stored
- * bytes from the start (a restart opens it again).
- */
+/** The layer's stored bytes from an offset; `reopenable` false when it can be read only once, from 0. */
+export interface LayerSource {
+  open: (offset: number) => Readable;
+  reopenable: boolean;
+}
+
+/** Copies one layer into `repo` per its plan and returns its manifest descriptor. */
 export async function copyLayer(
   repo: Repository,
   blob: ArchiveBlob,
   plan: LayerPlan,
   format: ManifestFormat,
-  open: () => Readable,
+  source: LayerSource,
   ctx: CopyContext,
 ): Promise<Descriptor> {
   const mediaType = layerMediaType(format, plan.to);
@@ -121,7 +105,7 @@ export async function copyLayer(
   mine.catch(() => undefined); // nobody may be waiting
   ctx.inflight.set(id, mine);
   try {
-    const desc = await transferLayer(repo, blob, plan, mediaType, id, open, ctx);
+    const desc = await transferLayer(repo, blob, plan, mediaType, id, source, ctx);
     settle?.resolve({ digest: desc.digest, repository: repo.name });
     return desc;
   } catch (err) {
@@ -138,9 +122,10 @@ async function transferLayer(
   plan: LayerPlan,
   mediaType: string,
   id: string,
-  open: () => Readable,
+  source: LayerSource,
   ctx: CopyContext,
 ): Promise<Descriptor> {
+  const chunking = { ...(ctx.chunkSize !== undefined ? { chunkSize: ctx.chunkSize } : {}), reopenable: source.reopenable };
   if (plan.action === "copy") {
     if (await present(repo, blob.digest, ctx)) {
       ctx.stats.bytesSkipped += blob.size;
@@ -148,16 +133,16 @@ async function transferLayer(
       ctx.placed.set(blob.digest, repo.name);
       return { mediaType, digest: toDigest(blob.digest), size: blob.size };
     }
-    const desc = await repo.blobs().push({ mediaType, digest: blob.digest as Digest, size: blob.size }, (offset) => skipBytes(open(), offset), {
-      chunkSize: ctx.chunkSize,
+    const desc = await repo.blobs().push({ mediaType, digest: blob.digest as Digest, size: blob.size }, source.open, {
+      ...chunking,
       signal: ctx.signal,
       onProgress: (committed) => ctx.progress.update(id, committed),
     });
     return uploaded(desc, mediaType, id, repo, ctx);
   }
   // A transformed layer's digest is known only once its bytes have flowed: upload while computing it.
-  const desc = await repo.blobs().push({ mediaType }, () => transformLayer(open(), plan), {
-    chunkSize: ctx.chunkSize,
+  const desc = await repo.blobs().push({ mediaType }, () => transformLayer(source.open(0), plan), {
+    ...chunking,
     signal: ctx.signal,
     onProgress: (committed) => ctx.progress.update(id, Math.min(committed, blob.size - 1)),
   });

@@ -26,7 +26,7 @@ export interface ImportArchiveOptions {
   layerCompression?: LayerCompressionMode;
   /** Layers uploaded at once (default 3). */
   concurrency?: number;
-  /** PATCH chunk size (default 8 MiB). */
+  /** PATCH size (default 64 MiB streamed from a re-readable archive, 4 MiB held in memory otherwise). */
   chunkSize?: number;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
@@ -54,8 +54,6 @@ export interface ImportResult extends CopyStats {
   format: ImageArchive["format"];
   durationMs: number;
 }
-
-const DEFAULT_CHUNK = 8 * 1024 * 1024;
 
 /** The manifest an image is pushed with: its stored one when every byte is preserved, else a built one. */
 function manifestFor(image: ArchiveImage, archive: ImageArchive, plans: LayerPlan[], layers: Descriptor[]): { bytes: Buffer; mediaType: string; format: ManifestFormat } {
@@ -85,7 +83,7 @@ class Importer {
     this.#ctx = {
       stats: emptyStats(),
       progress: new ProgressTracker(options.onProgress, options.progressIntervalMs),
-      chunkSize: options.chunkSize ?? DEFAULT_CHUNK,
+      ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
       signal,
       ...(options.shared ?? sharedBlobs()),
     };
@@ -144,7 +142,7 @@ class Importer {
               used = true;
               return body;
             };
-            out[x.i] = await copyLayer(repo, blob, plans[x.i] as LayerPlan, format, once, this.#ctx);
+            out[x.i] = await copyLayer(repo, blob, plans[x.i] as LayerPlan, format, { open: once, reopenable: false }, this.#ctx);
             done.add(x.i);
             if (!used) body.resume();
           }
@@ -154,7 +152,8 @@ class Importer {
       return out;
     }
     await forEachBounded(indexed, this.#options.concurrency ?? 3, this.#ctx.signal, async ({ blob, i }, signal) => {
-      out[i] = await copyLayer(repo, blob, plans[i] as LayerPlan, format, () => blob.open({ signal }), { ...this.#ctx, signal });
+      const source = { open: (offset: number) => blob.open({ signal, offset }), reopenable: true };
+      out[i] = await copyLayer(repo, blob, plans[i] as LayerPlan, format, source, { ...this.#ctx, signal });
     });
     return out;
   }

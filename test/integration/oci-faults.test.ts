@@ -24,6 +24,7 @@ import {
   toDigest,
   type ClientOptions,
   type Descriptor,
+  type Digest,
   type RequestEvent,
   type RetryEvent,
 } from "../../src/oci/index.ts";
@@ -229,6 +230,59 @@ describe("OCI client under injected faults", () => {
       assert.ok(events.some((e) => e.method === "GET" && e.url.includes("/blobs/uploads/") && e.status === 204), "asked the registry for the committed range");
       assert.equal(desc.digest, sha256(data));
       assert.deepEqual(await readAll(await repo.blobs().fetch(desc)), data);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("streams a blob from a re-readable source; a PATCH cut mid-segment resumes by reopening the source at the segment", async () => {
+    const { registries } = await testEnv();
+    let patches = 0;
+    const proxy = await tcpProxy(registries.anonymous.host, {
+      onClientData: (chunk) => (chunk.subarray(0, 6).toString("latin1") === "PATCH " && ++patches === 3 ? "cut" : "pass"),
+    });
+    const events: RequestEvent[] = [];
+    const client = new RegistryClient(options(proxy.host, { onRequest: (e) => events.push(e) }));
+    try {
+      const repo = new Repository(client, `oci-${runId}/faults/resume-streamed`);
+      const data = randomBytes(1024 * 1024 + 7);
+      const opened: number[] = [];
+      const source = (offset: number): Readable => {
+        opened.push(offset);
+        return pieces(data.subarray(offset))();
+      };
+      const desc = await repo.blobs().push({ size: data.length, digest: sha256(data) as Digest }, source, { chunkSize: 256 * 1024, reopenable: true });
+      assert.equal(proxy.cuts(), 1);
+      assert.equal(events.filter((e) => e.method === "POST").length, 1, "the session survived: no restart");
+      assert.ok(events.some((e) => e.method === "GET" && e.url.includes("/blobs/uploads/") && e.status === 204), "asked the registry for the committed range");
+      assert.deepEqual(opened, [0, 512 * 1024], "reopened at the start of the cut segment, not at 0");
+      assert.equal(desc.digest, sha256(data));
+      assert.deepEqual(await readAll(await repo.blobs().fetch(desc)), data);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("a streamed source whose bytes do not match the digest fails with DigestMismatchError and commits nothing", async () => {
+    const { registries } = await testEnv();
+    const client = new RegistryClient(options(registries.anonymous.host));
+    try {
+      const repo = new Repository(client, `oci-${runId}/faults/streamed-liar`);
+      const claimed = randomBytes(600 * 1024);
+      const actual = Buffer.from(claimed);
+      actual[1000] = (actual[1000] ?? 0) ^ 0xff;
+      for (const chunkSize of [1024 * 1024, 256 * 1024]) {
+        await assert.rejects(
+          repo.blobs().push({ size: claimed.length, digest: sha256(claimed) as Digest }, (offset) => pieces(actual.subarray(offset))(), { chunkSize, reopenable: true }),
+          (err: Error) => err instanceof DigestMismatchError && /does not match/.test(err.message),
+        );
+        assert.equal(await repo.blobs().exists(sha256(claimed)), undefined);
+        await assert.rejects(
+          repo.blobs().push({ size: claimed.length + 10, digest: sha256(claimed) as Digest }, (offset) => pieces(claimed.subarray(offset))(), { chunkSize, reopenable: true }),
+          (err: Error) => err instanceof DigestMismatchError && /gave 614400 bytes, expected 614410/.test(err.message),
+        );
+        assert.equal(await repo.blobs().exists(sha256(claimed)), undefined);
+      }
     } finally {
       await client.close();
     }
