@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { KubeClient } from "../src/kube/rest-client.ts";
 import { forEachBounded } from "../src/transfer/pool.ts";
 import { installCrds, kubeClient } from "../test/integration/api-kube-support.ts";
-import { repoRoot, startKube, loadKubeConfig, type EnvironmentConnection } from "../test/env/index.ts";
+import { airliftArgs, startKube, loadKubeConfig, type EnvironmentConnection } from "../test/env/index.ts";
 
 const count = Number(process.env.BENCH_IDLE ?? 1000);
 const seconds = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
         body: { apiVersion: "airlift.dev/v1alpha1", kind: kinds[plural], metadata: { name }, spec: specs[plural] },
       });
     });
-    const operator = spawn(join(repoRoot, "node_modules/.bin/node"), [join(repoRoot, "src/cli/main.ts"), "operator", "--kubeconfig", kube.kubeconfigPath, "--namespace", "airlift-system", "--metrics-addr", "0", "--health-addr", "0", "--log-level", "warn"], { stdio: "ignore" });
+    const operator = spawn(...airliftArgs(["operator", "--kubeconfig", kube.kubeconfigPath, "--namespace", "airlift-system", "--metrics-addr", "0", "--health-addr", "0", "--log-level", "warn"]), { stdio: "ignore" });
     const pid = operator.pid ?? 0;
     const started = Date.now();
     // Wait until every object carries the Suspended reason (each reconciled once).

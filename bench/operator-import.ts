@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { KubeClient } from "../src/kube/rest-client.ts";
 import { installCrds, kubeClient } from "../test/integration/api-kube-support.ts";
-import { freePort, loadKubeConfig, repoRoot, startEnvironment, startRegistry } from "../test/env/index.ts";
+import { airliftArgs, freePort, loadKubeConfig, repoRoot, startEnvironment, startRegistry } from "../test/env/index.ts";
 import { s3Client } from "../test/env/minio.ts";
 import { generateDockerArchive } from "./generate-archive.ts";
 import { measure } from "./measure.ts";
@@ -63,8 +63,8 @@ async function main(): Promise<void> {
     await client.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
     await client.request(`/api/v1/namespaces/${ns}/secrets`, { method: "POST", body: { metadata: { name: "keys" }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } } });
     const opRegistry = await startRegistry(join(work, "reg-op"), "anonymous");
-    operator = spawn(node, [join(repoRoot, "src/cli/main.ts"), "operator", "--kubeconfig", env.kube.kubeconfigPath,
-      "--namespace", ns, "--metrics-addr", `127.0.0.1:${await freePort()}`, "--health-addr", "0", "--log-level", "warn", "--allow-loopback-endpoints", "--workers", String(concurrent)], { stdio: "ignore" });
+    operator = spawn(...airliftArgs(["operator", "--kubeconfig", env.kube.kubeconfigPath,
+      "--namespace", ns, "--metrics-addr", `127.0.0.1:${await freePort()}`, "--health-addr", "0", "--log-level", "warn", "--allow-loopback-endpoints", "--workers", String(concurrent)]), { stdio: "ignore" });
     const create = (name: string, key: string): Promise<unknown> =>
       client.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
         method: "POST",

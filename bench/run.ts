@@ -6,11 +6,11 @@
 import { createHash } from "node:crypto";
 import { createReadStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { startMinio, s3Client } from "../test/env/minio.ts";
 import { startRegistry, type RegistryEnv } from "../test/env/registry.ts";
-import { repoRoot, toolsPathEnv } from "../test/env/tools.ts";
+import { airliftArgs } from "../test/env/tools.ts";
 import { generateDockerArchive } from "./generate-archive.ts";
 import { measure, type Measurement } from "./measure.ts";
 import { cranePeer, putFile, rawLimit, skopeoPeer } from "./peers.ts";
@@ -57,12 +57,11 @@ async function main(): Promise<void> {
       AWS_REGION: minio.region,
       AWS_ENDPOINT_URL_S3: minio.endpoint,
     };
-    // The launcher users run (bin/airlift.mjs, with its Node flags), on this Node.
     const airlift = (compression: string) => (reg: RegistryEnv) =>
-      measure(`airlift import (${compression})`, join(repoRoot, "bin/airlift.mjs"), [
+      measure(`airlift import (${compression})`, ...airliftArgs([
         "import", "s3://bench/g/app.tar", `${reg.host}/bench/airlift:v1`,
         "--plain-http", "--layer-compression", compression, "--progress", "none",
-      ], { ...s3Env, PATH: `${dirname(process.execPath)}${delimiter}${toolsPathEnv()}` });
+      ]), s3Env);
     const results: Measurement[] = [];
     results.push(await withRegistry("raw", (reg) => rawLimit(s3, "bench", "g/app.tar", reg.url, "bench/raw", archiveDigest)));
     results.push(await withRegistry("airlift-preserve", airlift("preserve")));

@@ -17,7 +17,7 @@ import { parseDuration } from "../src/cli/command.ts";
 import { KubeClient } from "../src/kube/rest-client.ts";
 import { asKubeObject, type KubeObject } from "../src/kube/resource.ts";
 import { seedBuckets, seedRegistry } from "./dev-seed.ts";
-import { freePort, loadKubeConfig, repoRoot, startEnvironment, type Environment } from "../test/env/index.ts";
+import { airliftArgs, freePort, loadKubeConfig, repoRoot, startEnvironment, type Environment } from "../test/env/index.ts";
 
 const DEMO_NS = "airlift-demo";
 const OPERATOR_NS = "airlift-system";
@@ -194,11 +194,10 @@ async function main(): Promise<number> {
     const [metricsPort, healthPort] = [await freePort(), await freePort()];
     const logFile = join(env.workDir, "operator.log");
     operator = spawn(
-      process.execPath,
-      [join(repoRoot, "src/cli/main.ts"), "operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", OPERATOR_NS,
+      ...airliftArgs(["operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", OPERATOR_NS,
         "--metrics-addr", `127.0.0.1:${metricsPort}`, "--health-addr", `127.0.0.1:${healthPort}`, "--log-level", "debug",
         // Everything here listens on loopback, which the operator refuses by default (its SSRF policy).
-        "--allow-loopback-endpoints"],
+        "--allow-loopback-endpoints"]),
       { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
     );
     const log = createWriteStream(logFile);

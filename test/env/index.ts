@@ -9,7 +9,7 @@ export { startKube, loadKubeConfig, writeTokenKubeconfig, type KubeConnection, t
 export { startRegistry, type RegistryConnection, type RegistryEnv, type RegistryVariant } from "./registry.ts";
 export { startMinio, s3Client, type MinioConnection, type MinioEnv } from "./minio.ts";
 export { run, type RunResult } from "./run.ts";
-export { toolPath, toolsPathEnv, repoRoot, cacheBin } from "./tools.ts";
+export { airliftArgs, toolPath, toolsPathEnv, repoRoot, cacheBin } from "./tools.ts";
 export { freePort } from "./ports.ts";
 export { serviceAccountKubeconfig } from "./service-account.ts";
 

@@ -40,3 +40,11 @@ export function toolPath(name: ToolName): string {
 export function toolsPathEnv(): string {
   return [cacheBin, process.env.PATH ?? ""].join(delimiter);
 }
+
+/**
+ * How to run the airlift CLI as users get it: this Node, with the flags of bin/airlift.mjs's shebang and of the
+ * Dockerfile's ENTRYPOINT (keep the three alike).
+ */
+export function airliftArgs(args: readonly string[]): [string, string[]] {
+  return [process.execPath, ["--max-semi-space-size=2", join(repoRoot, "bin/airlift.mjs"), ...args]];
+}
