@@ -9,6 +9,8 @@ import { resolveDefaults, type OperatorDefaults } from "../controllers/defaults.
 import { CONTROLLERS } from "../controllers/index.ts";
 import { operatorEndpointPolicy } from "./operator-endpoint-policy.ts";
 import { Manager } from "../kube/manager.ts";
+import { missingResources } from "../kube/discovery.ts";
+import { ARTIFACT_PULL, IMAGE_IMPORT, OCI_SYNC } from "../api/group-version.ts";
 import { createLogger } from "../observability/logger.ts";
 import { EXIT_FAILURE, EXIT_OK, UsageError, envBool, parseDuration, parsePositiveInt, type CliIO, type Command } from "./command.ts";
 
@@ -201,6 +203,15 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     { identity: manager.identity, namespace: cfg.namespace, leaderElect: cfg.leaderElect, controllers: CONTROLLERS.length },
     "starting operator",
   );
+  const missing = await missingResources(manager.client, [IMAGE_IMPORT, ARTIFACT_PULL, OCI_SYNC]);
+  if (missing.length > 0) {
+    log.error(
+      { missing: missing.map((r) => `${r.plural}.${r.group}/${r.version}`) },
+      "the API server does not serve these kinds: install the CustomResourceDefinitions first (kubectl apply -f crds/, or kubectl apply -k deploy/, or the Helm chart)",
+    );
+    await manager.stop();
+    return EXIT_FAILURE;
+  }
   await manager.start();
   log.info({ servers: manager.serverUrls }, "operator started");
   return stopped;
