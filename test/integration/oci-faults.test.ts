@@ -213,55 +213,37 @@ describe("OCI client under injected faults", () => {
     }
   });
 
-  it("resumes from the committed range when a PATCH is lost before reaching the registry", async () => {
-    const { registries } = await testEnv();
-    let patches = 0;
-    const proxy = await tcpProxy(registries.anonymous.host, {
-      onClientData: (chunk) => (chunk.subarray(0, 6).toString("latin1") === "PATCH " && ++patches === 3 ? "cut" : "pass"),
+  // In memory the lost chunk is resent from memory; streamed, the source is reopened at the cut segment's start.
+  for (const streamed of [false, true]) {
+    it(`resumes from the committed range when a PATCH is lost before reaching the registry (${streamed ? "streamed" : "in memory"})`, async () => {
+      const { registries } = await testEnv();
+      let patches = 0;
+      const proxy = await tcpProxy(registries.anonymous.host, {
+        onClientData: (chunk) => (chunk.subarray(0, 6).toString("latin1") === "PATCH " && ++patches === 3 ? "cut" : "pass"),
+      });
+      const events: RequestEvent[] = [];
+      const client = new RegistryClient(options(proxy.host, { onRequest: (e) => events.push(e) }));
+      try {
+        const repo = new Repository(client, `oci-${runId}/faults/resume-${streamed ? "streamed" : "memory"}`);
+        const data = randomBytes(1024 * 1024 + 7);
+        const opened: number[] = [];
+        const source = (offset: number): Readable => {
+          opened.push(offset);
+          return pieces(data.subarray(offset))();
+        };
+        const expected = streamed ? { size: data.length, digest: sha256(data) as Digest } : { size: data.length };
+        const desc = await repo.blobs().push(expected, source, { chunkSize: 256 * 1024, reopenable: streamed });
+        assert.equal(proxy.cuts(), 1);
+        assert.equal(events.filter((e) => e.method === "POST").length, 1, "the session survived: no restart");
+        assert.ok(events.some((e) => e.method === "GET" && e.url.includes("/blobs/uploads/") && e.status === 204), "asked the registry for the committed range");
+        assert.deepEqual(opened, streamed ? [0, 512 * 1024] : [0], "streamed: reopened at the start of the cut segment, not at 0");
+        assert.equal(desc.digest, sha256(data));
+        assert.deepEqual(await readAll(await repo.blobs().fetch(desc)), data);
+      } finally {
+        await client.close();
+      }
     });
-    const events: RequestEvent[] = [];
-    const client = new RegistryClient(options(proxy.host, { onRequest: (e) => events.push(e) }));
-    try {
-      const repo = new Repository(client, `oci-${runId}/faults/resume-upload`);
-      const data = randomBytes(1024 * 1024 + 7);
-      const desc = await repo.blobs().push({ size: data.length }, pieces(data), { chunkSize: 256 * 1024 });
-      assert.equal(proxy.cuts(), 1);
-      assert.equal(events.filter((e) => e.method === "POST").length, 1, "the session survived: no restart");
-      assert.ok(events.some((e) => e.method === "GET" && e.url.includes("/blobs/uploads/") && e.status === 204), "asked the registry for the committed range");
-      assert.equal(desc.digest, sha256(data));
-      assert.deepEqual(await readAll(await repo.blobs().fetch(desc)), data);
-    } finally {
-      await client.close();
-    }
-  });
-
-  it("streams a blob from a re-readable source; a PATCH cut mid-segment resumes by reopening the source at the segment", async () => {
-    const { registries } = await testEnv();
-    let patches = 0;
-    const proxy = await tcpProxy(registries.anonymous.host, {
-      onClientData: (chunk) => (chunk.subarray(0, 6).toString("latin1") === "PATCH " && ++patches === 3 ? "cut" : "pass"),
-    });
-    const events: RequestEvent[] = [];
-    const client = new RegistryClient(options(proxy.host, { onRequest: (e) => events.push(e) }));
-    try {
-      const repo = new Repository(client, `oci-${runId}/faults/resume-streamed`);
-      const data = randomBytes(1024 * 1024 + 7);
-      const opened: number[] = [];
-      const source = (offset: number): Readable => {
-        opened.push(offset);
-        return pieces(data.subarray(offset))();
-      };
-      const desc = await repo.blobs().push({ size: data.length, digest: sha256(data) as Digest }, source, { chunkSize: 256 * 1024, reopenable: true });
-      assert.equal(proxy.cuts(), 1);
-      assert.equal(events.filter((e) => e.method === "POST").length, 1, "the session survived: no restart");
-      assert.ok(events.some((e) => e.method === "GET" && e.url.includes("/blobs/uploads/") && e.status === 204), "asked the registry for the committed range");
-      assert.deepEqual(opened, [0, 512 * 1024], "reopened at the start of the cut segment, not at 0");
-      assert.equal(desc.digest, sha256(data));
-      assert.deepEqual(await readAll(await repo.blobs().fetch(desc)), data);
-    } finally {
-      await client.close();
-    }
-  });
+  }
 
   it("a streamed source whose bytes do not match the digest fails with DigestMismatchError and commits nothing", async () => {
     const { registries } = await testEnv();
