@@ -3,12 +3,12 @@
  * never by message text. Messages name the method, the API path and Harbor's error code; never credentials.
  */
 import { endpointRefusal } from "../net/endpoint-policy.ts";
+import { TLS_ERROR_CODES, isTransientStatus, lowLevelCode, parseErrorsBody, type ErrorBodyEntry } from "../net/network-errors.ts";
+
+export { isTransientStatus };
 
 /** One entry of Harbor's error body `{"errors":[{"code":"NOT_FOUND","message":"..."}]}`. */
-export interface HarborErrorDetail {
-  code: string;
-  message: string;
-}
+export type HarborErrorDetail = ErrorBodyEntry;
 
 /** Base class: every error of this module has a stable `code` and says whether a retry may help. */
 export class HarborError extends Error {
@@ -59,29 +59,8 @@ export class HarborTransportError extends HarborError {}
 /** The server's certificate could not be verified. Not transient: supply the CA bundle. */
 export class HarborTlsError extends HarborError {}
 
-/** 5xx, 429 and 408 may succeed later; everything else needs a change first. */
-export function isTransientStatus(status: number): boolean {
-  return status >= 500 || status === 429 || status === 408;
-}
-
 /** Narrows Harbor's `{errors:[{code,message}]}`; anything else gives an empty list. */
-export function parseHarborErrorBody(text: string): HarborErrorDetail[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  const errors = typeof doc === "object" && doc !== null ? (doc as { errors?: unknown }).errors : undefined;
-  if (!Array.isArray(errors)) return [];
-  return errors.flatMap((e: unknown) => {
-    if (typeof e !== "object" || e === null) return [];
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code !== "string") return [];
-    // Messages end up in conditions; keep them short.
-    return [{ code: code.slice(0, 64), message: typeof message === "string" ? message.slice(0, 300) : "" }];
-  });
-}
+export const parseHarborErrorBody: (text: string) => HarborErrorDetail[] = parseErrorsBody;
 
 /** The typed error of an unexpected status; `what` names the call, e.g. `list artifacts of p/r`. */
 export function errorForStatus(status: number, what: string, details: readonly HarborErrorDetail[]): HarborError {
@@ -95,25 +74,6 @@ export function errorForStatus(status: number, what: string, details: readonly H
   return new HarborRequestError(message, { code: first?.code ?? `HTTP_${status}`, transient: false, status, details });
 }
 
-const tlsCodes = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "CERT_UNTRUSTED",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-
-function lowLevelCode(err: unknown): string | undefined {
-  if (typeof err !== "object" || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === "string") return code;
-  return lowLevelCode((err as { cause?: unknown }).cause);
-}
-
 /** Maps an undici/net/tls failure to a typed error; leaves HarborErrors and the caller's aborts as they are. */
 export function classifyNetworkError(err: unknown, what: string, callerSignal?: AbortSignal): Error {
   if (err instanceof HarborError) return err;
@@ -123,7 +83,7 @@ export function classifyNetworkError(err: unknown, what: string, callerSignal?: 
   if (refusal) return refusal;
   const isTimeout = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
   const code = isTimeout ? "TIMEOUT" : (lowLevelCode(err) ?? "NETWORK");
-  if (tlsCodes.has(code)) {
+  if (TLS_ERROR_CODES.has(code)) {
     return new HarborTlsError(`failed to ${what}: certificate verification failed (${code}); supply the CA bundle, or set insecureSkipTLSVerify knowingly`, { code: "TLS", transient: false }, { cause: err });
   }
   return new HarborTransportError(`failed to ${what}: ${code}`, { code, transient: true }, { cause: err });

@@ -3,6 +3,9 @@
  * message text. Messages never carry credentials: they name the method, the path and the registry's error code.
  */
 import { endpointRefusal } from "../net/endpoint-policy.ts";
+import { TLS_ERROR_CODES, TRANSIENT_NETWORK_CODES, isTransientStatus, lowLevelCode, type ErrorBodyEntry } from "../net/network-errors.ts";
+
+export { isTransientStatus };
 
 
 /** Base class: every error of this module has a stable `code` and says whether a retry may help. */
@@ -21,10 +24,7 @@ export class OciError extends Error {
 }
 
 /** One entry of the distribution spec's error body `{"errors":[{code,message,detail}]}`. */
-export interface RegistryErrorDetail {
-  code: string;
-  message: string;
-}
+export type RegistryErrorDetail = ErrorBodyEntry;
 
 /** A registry answered with an unexpected status; `code` is the first error code of its body when it sent one. */
 export class RegistryError extends OciError {
@@ -84,45 +84,6 @@ export class TransportError extends OciError {
   }
 }
 
-/** 5xx, 429 and 408 may succeed later; everything else needs a change first. */
-export function isTransientStatus(status: number): boolean {
-  return status >= 500 || status === 429 || status === 408;
-}
-
-const tlsCodes = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "CERT_UNTRUSTED",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-
-const transientCodes = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "ERR_STREAM_PREMATURE_CLOSE",
-]);
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== "object" || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === "string") return code;
-  return errorCode((err as { cause?: unknown }).cause);
-}
-
 /** Maps a low-level error (undici, net, tls) to the module's types; leaves OciErrors and aborts as they are. */
 export function classifyNetworkError(err: unknown, what: string): Error {
   if (err instanceof OciError) return err;
@@ -130,8 +91,8 @@ export function classifyNetworkError(err: unknown, what: string): Error {
   // The operator's SSRF policy refused the address: permanent, and its message names the allowance.
   const refusal = endpointRefusal(err);
   if (refusal) return refusal;
-  const code = errorCode(err) ?? "NETWORK";
-  if (tlsCodes.has(code)) return new TlsError(`${what}: certificate verification failed (${code})`, { cause: err });
+  const code = lowLevelCode(err) ?? "NETWORK";
+  if (TLS_ERROR_CODES.has(code)) return new TlsError(`${what}: certificate verification failed (${code})`, { cause: err });
   return new TransportError(`${what}: ${code}`, code, { cause: err });
 }
 
@@ -139,6 +100,6 @@ export function classifyNetworkError(err: unknown, what: string): Error {
 export function isTransientNetworkError(err: unknown): boolean {
   if (err instanceof OciError) return err.transient;
   if (endpointRefusal(err)) return false;
-  const code = errorCode(err);
-  return code !== undefined && transientCodes.has(code);
+  const code = lowLevelCode(err);
+  return code !== undefined && TRANSIENT_NETWORK_CODES.has(code);
 }

@@ -4,28 +4,13 @@
  */
 import { AuthError, NotFoundError, RegistryError, type OciError, type RegistryErrorDetail } from "./errors.ts";
 import { readBounded, type HttpResponse } from "./http.ts";
+import { parseErrorsBody } from "../net/network-errors.ts";
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 const notFoundCodes = new Set(["MANIFEST_UNKNOWN", "BLOB_UNKNOWN", "NAME_UNKNOWN", "BLOB_UPLOAD_UNKNOWN"]);
 
 /** Narrows `{"errors":[{code,message}]}`; anything else gives an empty list. */
-export function parseErrorBody(text: string): RegistryErrorDetail[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  const errors = typeof doc === "object" && doc !== null ? (doc as { errors?: unknown }).errors : undefined;
-  if (!Array.isArray(errors)) return [];
-  return errors.flatMap((e: unknown) => {
-    if (typeof e !== "object" || e === null) return [];
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code !== "string") return [];
-    // Registry messages are shown to users; keep them short.
-    return [{ code, message: typeof message === "string" ? message.slice(0, 300) : "" }];
-  });
-}
+export const parseErrorBody: (text: string) => RegistryErrorDetail[] = parseErrorsBody;
 
 /** Reads the error body (bounded) and builds the error; `what` names the operation, e.g. `GET manifest a/b:v1`. */
 export async function errorFromResponse(res: HttpResponse, what: string): Promise<OciError> {
