@@ -8,9 +8,12 @@
  *   `chunkSize` (default 64 MiB) flow from source to socket, nothing held; after a dropped connection,
  *   `GET <location>` tells the committed offset and the source is reopened at the segment's start, re-hashing up
  *   to that offset (the hash state of the segment's start is kept).
- * - in memory (size unknown, e.g. a layer compressed on the fly, or a source that only reads once): chunks of
- *   `chunkSize` (default 4 MiB) are held until acknowledged and resent from memory; a blob that fits in one chunk
- *   goes in a single `PUT ?digest=`.
+ * - streamed, size unknown (a layer compressed on the fly from a re-readable archive): one `PATCH` with a chunked
+ *   body and no `Content-Range`, as `docker push` sends it; after a dropped connection the source is produced again
+ *   from 0 (compression is deterministic), re-hashed up to the committed offset, and the rest sent the same way.
+ * - in memory (a source that only reads once, e.g. a layer of a gzip-wrapped archive): chunks of `chunkSize`
+ *   (default 4 MiB) are held until acknowledged and resent from memory; a blob that fits in one chunk goes in a
+ *   single `PUT ?digest=`.
  * A purged session (404) restarts the blob from `source(0)`.
  */
 import type { Readable } from "node:stream";
@@ -108,10 +111,11 @@ class Upload {
     for (let restart = 0; ; restart++) {
       const opened = session ? { location: session, minChunk: 0 } : await this.#open();
       session = undefined;
-      const streamed = this.#expected.size !== undefined && this.#options.reopenable === true;
+      const streamed = this.#options.reopenable === true;
       const chunkSize = Math.max(this.#options.chunkSize ?? (streamed ? DEFAULT_SEGMENT_SIZE : DEFAULT_CHUNK_SIZE), opened.minChunk, 1);
       try {
-        return streamed ? await this.#streamed(source, opened.location, chunkSize) : await this.#inMemory(source, opened.location, chunkSize);
+        if (!streamed) return await this.#inMemory(source, opened.location, chunkSize);
+        return this.#expected.size !== undefined ? await this.#streamed(source, opened.location, chunkSize) : await this.#streamedUnsized(source, opened.location);
       } catch (err) {
         // Sessions lost again and again mean a flaky path to the registry: a later attempt may well succeed.
         if (!(err instanceof SessionLost) || restart >= maxRestarts) {
@@ -176,6 +180,52 @@ class Upload {
         segStart = segEnd;
       }
       if (!(await cursor.atEnd())) this.#checkSize(size + 1);
+      const desc = this.#descriptor(digester);
+      await this.#commit(location, desc, "");
+      return desc;
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /** Streams a blob of unknown size in chunked PATCH bodies; see the file comment. */
+  async #streamedUnsized(source: BlobSource, start: URL): Promise<Descriptor> {
+    let digester = new Digester(this.#expected.digest ? parseDigest(this.#expected.digest).algorithm : "sha256");
+    let cursor = new StreamCursor(source(0), (piece) => digester.update(piece));
+    let location = start;
+    let committed = 0;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const res = await this.#send("PATCH", location, {
+            headers: { "content-type": "application/octet-stream" },
+            body: cursor.take(Number.POSITIVE_INFINITY),
+            idempotent: false,
+          });
+          if (res.status === 202) {
+            await discard(res);
+            location = locationOf(res) ?? location;
+            committed = committedFromRange(header(res, "range")) ?? cursor.position;
+            this.#checkSize(cursor.position);
+            if (committed === cursor.position) break;
+          } else if (res.status === 416 || res.status === 401) {
+            await discard(res);
+          } else {
+            await this.#failure(res, "send blob");
+          }
+        } catch (err) {
+          if (err instanceof SessionLost || !isTransientNetworkError(err)) throw err;
+        }
+        if (attempt >= (this.#options.maxResumes ?? 5)) throw new TransportError(`failed to push blob to ${this.#ctx.repository}: not accepted after ${attempt + 1} attempts`, "UPLOAD_CHUNK_FAILED");
+        ({ location, offset: committed } = await this.#status(location));
+        // The bytes sent past the committed offset are gone: produce the source again, hashing up to there.
+        await cursor.close();
+        const fresh = new Digester(digester.algorithm);
+        digester = fresh;
+        cursor = new StreamCursor(source(0), (piece) => fresh.update(piece));
+        if ((await cursor.skip(committed)) !== committed) throw new SessionLost(); // the source no longer reaches it
+        this.#progress(committed);
+      }
       const desc = this.#descriptor(digester);
       await this.#commit(location, desc, "");
       return desc;

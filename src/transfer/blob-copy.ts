@@ -140,12 +140,10 @@ async function transferLayer(
     });
     return uploaded(desc, mediaType, id, repo, ctx);
   }
-  // A transformed layer's digest is known only once its bytes have flowed: upload while computing it.
-  const desc = await repo.blobs().push({ mediaType }, () => transformLayer(source.open(0), plan), {
-    ...chunking,
-    signal: ctx.signal,
-    onProgress: (committed) => ctx.progress.update(id, Math.min(committed, blob.size - 1)),
-  });
+  // A transformed layer's digest is known only once its bytes have flowed: upload while computing it. Its
+  // progress counts the stored bytes read (the output's size is unknown until the end).
+  const read = (bytes: number): void => ctx.progress.update(id, Math.min(bytes, blob.size - 1));
+  const desc = await repo.blobs().push({ mediaType }, () => transformLayer(source.open(0), plan, read), { ...chunking, signal: ctx.signal });
   return uploaded(desc, mediaType, id, repo, ctx);
 }
 
