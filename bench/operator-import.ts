@@ -20,7 +20,6 @@ import { putFile } from "./peers.ts";
 const bigMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
 const smallMiB = Number(process.env.BENCH_SMALL_MB ?? 50);
 const concurrent = Number(process.env.BENCH_CONCURRENT ?? 20);
-const node = join(repoRoot, "node_modules/.bin/node");
 
 async function waitAllReady(client: KubeClient, ns: string, names: string[]): Promise<void> {
   for (;;) {
@@ -56,7 +55,7 @@ async function main(): Promise<void> {
     }
     const awsEnv = { AWS_ACCESS_KEY_ID: env.minio.accessKeyId, AWS_SECRET_ACCESS_KEY: env.minio.secretAccessKey, AWS_ENDPOINT_URL_S3: env.minio.endpoint };
     const cliRegistry = await startRegistry(join(work, "reg-cli"), "anonymous");
-    const cli = await measure("airlift import (CLI)", node, [join(repoRoot, "src/cli/main.ts"), "import", "s3://bench/g/big.tar", `${cliRegistry.host}/bench/big:v1`, "--plain-http", "--progress", "none"], awsEnv);
+    const cli = await measure("airlift import (CLI)", ...airliftArgs(["import", "s3://bench/g/big.tar", `${cliRegistry.host}/bench/big:v1`, "--plain-http", "--progress", "none"]), awsEnv);
     await cliRegistry.stop();
 
     const ns = "bench";
