@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { KubeClient } from "../src/kube/rest-client.ts";
 import { installCrds, kubeClient } from "../test/integration/api-kube-support.ts";
-import { airliftArgs, freePort, loadKubeConfig, repoRoot, startEnvironment, startRegistry } from "../test/env/index.ts";
+import { airliftArgs, freePort, loadKubeConfig, startEnvironment, startRegistry } from "../test/env/index.ts";
 import { s3Client } from "../test/env/minio.ts";
 import { generateDockerArchive } from "./generate-archive.ts";
 import { measure } from "./measure.ts";
