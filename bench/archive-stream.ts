@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   try {
     await s3.send(new CreateBucketCommand({ Bucket: "bench" }));
     const path = join(work, "archive.tar");
-    const generated = await generateDockerArchive(path, sizeMiB << 20, 6, "bench/app:v1");
+    const generated = await generateDockerArchive(path, sizeMiB * 2 ** 20, 6, "bench/app:v1");
     await putFile(s3, "bench", "archive.tar", path);
     const keys = [["plain", "archive.tar"]];
     if (process.env.BENCH_GZIP === "1") {

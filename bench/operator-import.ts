@@ -44,12 +44,12 @@ async function main(): Promise<void> {
     await installCrds(kubeClient(env));
     await s3.send(new CreateBucketCommand({ Bucket: "bench" }));
     const bigPath = join(work, "big.tar");
-    await generateDockerArchive(bigPath, bigMiB << 20, 6, "bench/big:v1");
+    await generateDockerArchive(bigPath, bigMiB * 2 ** 20, 6, "bench/big:v1");
     await putFile(s3, "bench", "g/big.tar", bigPath);
     rmSync(bigPath);
     for (let i = 0; i < concurrent; i++) {
       const p = join(work, `small-${i}.tar`);
-      await generateDockerArchive(p, smallMiB << 20, 3, `bench/small${i}:v1`);
+      await generateDockerArchive(p, smallMiB * 2 ** 20, 3, `bench/small${i}:v1`);
       await putFile(s3, "bench", `g/small-${i}.tar`, p);
       rmSync(p);
     }

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   try {
     await s3.send(new CreateBucketCommand({ Bucket: "bench" }));
     const archivePath = join(work, "archive.tar");
-    const archive = await generateDockerArchive(archivePath, sizeMiB << 20, 6, "bench/app:v1");
+    const archive = await generateDockerArchive(archivePath, sizeMiB * 2 ** 20, 6, "bench/app:v1");
     await putFile(s3, "bench", "g/app.tar", archivePath);
     const archiveDigest = await sha256File(archivePath);
     rmSync(archivePath);
