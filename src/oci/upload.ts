@@ -2,7 +2,7 @@
  * Blob upload per the distribution spec (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs):
  * `POST` opens a session; the bytes go as `PATCH` requests with `Content-Range: start-end`, each to the latest
  * `Location`, then an empty `PUT ?digest=`. The digest is computed while the bytes flow.
- * Two ways to hold the bytes:
+ * Three ways to hold the bytes:
  * - streamed (the size is known and the caller says `source(offset)` can be opened again at any offset, e.g. a
  *   layer in an archive): a blob of known digest that fits in one segment goes in a single `PUT ?digest=`, else segments of
  *   `chunkSize` (default 64 MiB) flow from source to socket, nothing held; after a dropped connection,
