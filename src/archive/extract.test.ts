@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, lstatSync, readlinkSync, existsSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, lstatSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve, relative, dirname, isAbsolute } from "node:path";
+import { join, relative, dirname } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { describe, it } from "node:test";
-import fc from "fast-check";
 import tar from "tar-stream";
 import { ExtractionRefusedError } from "./errors.ts";
 import { extractLayers, type LayerToExtract } from "./extract.ts";
@@ -144,35 +143,4 @@ describe("extractLayers", () => {
     assert.deepEqual(readdirSync(dirname(target)), ["out"]);
   });
 
-  it("property: whatever the entry names and link targets, nothing is written outside the root", async () => {
-    const segment = fc.constantFrom("..", ".", "a", "b", "x", "", "etc", ".wh.a", ".wh..wh..opq");
-    const path = fc.tuple(fc.boolean(), fc.array(segment, { minLength: 1, maxLength: 5 })).map(([abs, s]) => (abs ? "/" : "") + s.join("/"));
-    const entry = fc.record({
-      name: path,
-      type: fc.constantFrom("file", "directory", "symlink", "link"),
-      linkname: path,
-      data: fc.constant("data"),
-    });
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(entry, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 2 }), async (layers) => {
-        const { base, target } = fresh();
-        const built = await Promise.all(layers.map(async (l) => layer(await tarOf(l))));
-        try {
-          await extractLayers(built, target);
-        } catch (err) {
-          if (!(err instanceof ExtractionRefusedError)) throw err;
-        }
-        for (const p of walk(base)) {
-          const rel = relative(base, p);
-          assert.ok(["a", "a/b", "a/b/c", "a/b/c/out"].includes(rel) || rel.startsWith("a/b/c/out/"), `written outside: ${rel}`);
-          if (lstatSync(p).isSymbolicLink()) {
-            const link = readlinkSync(p);
-            assert.ok(!isAbsolute(link) && !relative(target, resolve(dirname(p), link)).startsWith(".."), `symlink escapes: ${rel} -> ${link}`);
-          }
-        }
-        assert.ok(!existsSync(join(base, "etc")) && !existsSync(join(base, "a", "etc")));
-      }),
-      { numRuns: 60 },
-    );
-  });
 });

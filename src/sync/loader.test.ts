@@ -40,6 +40,14 @@ describe("parseManifests", () => {
     );
   });
 
+  it("refuses a mapping key that is a map or a list, naming its line (found by fuzzing: it was stringified with a process warning)", () => {
+    const text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  ? {x: 1}\n  : v\n";
+    assert.throws(() => parseManifests(text, "complex.yaml"), (err: LoadError) => err instanceof LoadError && /complex\.yaml:5: a mapping key is itself a map, a list or binary/.test(err.message));
+    assert.throws(() => parseManifests("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n[a, b]: 1\n", "seq.yaml"), /seq\.yaml:4: a mapping key is itself/);
+    assert.throws(() => parseManifests("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nx: &m {k: v}\n*m : 1\n", "alias.yaml"), /alias\.yaml:5: a mapping key is itself/);
+    assert.throws(() => parseManifests("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n!!binary aGk= : 1\n", "bin.yaml"), /bin\.yaml:4: a mapping key is itself/);
+  });
+
   it("refuses duplicate keys, and objects without a name", () => {
     assert.throws(() => parseManifests("apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n", "dup.yaml"), LoadError);
     assert.throws(() => parseManifests("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", "noname.yaml"), /no metadata.name/);

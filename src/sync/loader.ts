@@ -5,7 +5,7 @@
 // partial set.
 import { lstat, open, readdir, realpath, stat } from "node:fs/promises";
 import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { isAlias, isCollection, isPair, isScalar, parseAllDocuments, visit, type Document } from "yaml";
 import { LoadError } from "./errors.ts";
 import { describeIdentity, identityKey, identityOf, type Manifest } from "./identity.ts";
 
@@ -180,6 +180,7 @@ export function parseManifests(text: string, file: string, maxAliasCount: number
       const reason = parseError.message.split("\n")[0] ?? parseError.code;
       throw new LoadError("InvalidManifest", file, `failed to parse ${file}${at}: ${reason}`, { cause: parseError });
     }
+    refuseComplexKeys(doc, text, file, source);
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount });
@@ -190,6 +191,30 @@ export function parseManifests(text: string, file: string, maxAliasCount: number
     collect(value, source, out);
   });
   return out;
+}
+
+/**
+ * A mapping key that is itself a map or a list has no JSON form: the yaml package would turn it into a string and
+ * print a process warning. No Kubernetes object has one, so it is refused with its position.
+ */
+function refuseComplexKeys(doc: Document.Parsed, text: string, file: string, source: string): void {
+  visit(doc, {
+    Pair(_key, pair) {
+      if (!isPair(pair) || !complexKey(pair.key, doc)) return;
+      const offset = (pair.key as { range?: [number, number, number] } | null)?.range?.[0];
+      const at = offset === undefined ? "" : `:${text.slice(0, offset).split("\n").length}`;
+      throw new LoadError("InvalidManifest", file, `failed to parse ${source}${at}: a mapping key is itself a map, a list or binary`);
+    },
+  });
+}
+
+/** A key with no JSON form: a map or list, an alias of one, or a scalar that is not a string, number, boolean or null. */
+function complexKey(key: unknown, doc: Document.Parsed): boolean {
+  const node = isAlias(key) ? key.resolve(doc) : key;
+  if (isCollection(node)) return true;
+  if (!isScalar(node)) return false;
+  const v = node.value;
+  return v !== null && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean" && typeof v !== "bigint";
 }
 
 /** Narrows one decoded document (the edge where unknown YAML becomes typed) and expands `kind: List`. */

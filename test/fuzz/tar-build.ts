@@ -1,0 +1,30 @@
+// Builds tar archives in memory with tar-stream (a real writer, so the fuzzers start from well-formed input).
+import tar from "tar-stream";
+
+export interface TarEntry {
+  name: string;
+  type?: "file" | "directory" | "symlink" | "link";
+  body?: Buffer | string;
+  linkname?: string;
+}
+
+export async function packTar(entries: readonly TarEntry[]): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const e of entries) {
+    const type = e.type ?? "file";
+    const header = { name: e.name, type, ...(e.linkname !== undefined ? { linkname: e.linkname } : {}) };
+    if (type === "file") pack.entry(header, Buffer.from(e.body ?? ""));
+    else pack.entry(header);
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/** `bytes` with some bytes overwritten and maybe cut short. */
+export function mutate(bytes: Buffer, edits: readonly { at: number; value: number }[], cutAt?: number): Buffer {
+  const out = Buffer.from(bytes);
+  for (const e of edits) if (out.length > 0) out[e.at % out.length] = e.value;
+  return cutAt === undefined || out.length === 0 ? out : out.subarray(0, cutAt % (out.length + 1));
+}
