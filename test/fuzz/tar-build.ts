@@ -28,3 +28,14 @@ export function mutate(bytes: Buffer, edits: readonly { at: number; value: numbe
   for (const e of edits) if (out.length > 0) out[e.at % out.length] = e.value;
   return cutAt === undefined || out.length === 0 ? out : out.subarray(0, cutAt % (out.length + 1));
 }
+
+/** Rewrites the checksum of the header block at `offset`, so edits to its fields get past the checksum check. */
+export function fixChecksum(bytes: Buffer, offset = 0): Buffer {
+  if (bytes.length < offset + 512) return bytes;
+  const out = Buffer.from(bytes);
+  out.fill(0x20, offset + 148, offset + 156);
+  let sum = 0;
+  for (let i = offset; i < offset + 512; i++) sum += out[i] ?? 0;
+  out.write(`${sum.toString(8).padStart(6, "0")}\0 `, offset + 148, 8, "ascii");
+  return out;
+}
