@@ -9,7 +9,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { OciSync } from "../api/oci-sync.ts";
 import { TransientError } from "../kube/errors.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
-import { Discovery, syncClient, type Impersonation, type SyncOwner } from "../sync/index.ts";
+import { Discovery, syncClient, type Impersonation, type SyncOwner, type SyncScope } from "../sync/index.ts";
 import { pruneObjects } from "../sync/prune.ts";
 import { deleteInventoryConfigMap, readInventory } from "./oci-sync-inventory.ts";
 import { toEngineInventory } from "./oci-sync-status.ts";
@@ -23,6 +23,7 @@ export interface FinalizeInput {
   kubeConfig: KubeConfig;
   sync: OciSync;
   owner: SyncOwner;
+  scope: SyncScope;
   impersonate?: Impersonation;
   /** The OciSync's staging folder. */
   folder: string;
@@ -37,7 +38,7 @@ export async function finalizeOciSync(input: FinalizeInput): Promise<number> {
     const inventory = toEngineInventory(await readInventory(input.client, sync, signal));
     const client = syncClient(input.kubeConfig, input.impersonate);
     try {
-      const outcome = await pruneObjects({ client, discovery: new Discovery(client), owner: input.owner, signal }, inventory);
+      const outcome = await pruneObjects({ client, discovery: new Discovery(client), owner: input.owner, scope: input.scope, signal }, inventory);
       if (outcome.errors.length > 0) {
         throw new TransientError("PruneFailed", `failed to delete the objects of OciSync ${sync.metadata.namespace}/${sync.metadata.name}: ${outcome.errors.map((e) => e.message).join("; ")}`);
       }

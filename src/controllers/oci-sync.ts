@@ -82,7 +82,7 @@ export class OciSyncReconciler implements Reconciler {
     const impersonate = this.#impersonation(sync);
     if (isDeleting(raw)) {
       if (!hasFinalizer(raw, OCI_SYNC_FINALIZER)) return {};
-      const pruned = await finalizeOciSync({ client: ctx.client, kubeConfig: ctx.client.kubeConfig, sync, owner, ...(impersonate ? { impersonate } : {}), folder, signal: ctx.signal });
+      const pruned = await finalizeOciSync({ client: ctx.client, kubeConfig: ctx.client.kubeConfig, sync, owner, scope: this.#scope(sync), ...(impersonate ? { impersonate } : {}), folder, signal: ctx.signal });
       ctx.log.info({ pruned }, "OciSync deleted; finalizer removed");
       this.#memory.delete(sync.metadata.uid ?? "");
       await removeFinalizer(ctx.client, OCI_SYNC, raw, OCI_SYNC_FINALIZER, ctx.signal);

@@ -173,7 +173,9 @@ export class Controller {
       retries: queue.retries(key),
     };
     const end = rt.metrics.reconcileDuration.startTimer({ controller: this.name });
-    let result: ReconcileResult;
+    // Start and end at debug level: with leader election, who reconciled when can be read back from the logs.
+    log.debug("reconcile started");
+    let result: ReconcileResult | undefined;
     try {
       result = this.#onSuccess(key, await this.#opts.reconciler.reconcile(request, ctx));
     } catch (err) {
@@ -182,6 +184,7 @@ export class Controller {
       end();
       rt.signal.removeEventListener("abort", onStop);
       this.#inFlight.delete(key);
+      log.debug({ result }, "reconcile finished");
     }
     rt.metrics.reconcileTotal.inc({ controller: this.name, result });
   }

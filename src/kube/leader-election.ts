@@ -79,19 +79,31 @@ export class LeaderElector {
 
   /** Tries until elected, then renews until `signal` aborts (returns) or renewal fails past the deadline (onLost). */
   async run(signal: AbortSignal, callbacks: LeaderCallbacks): Promise<void> {
-    while (!signal.aborted && !(await this.#tryAcquireOrRenew(signal))) await sleep(this.#cfg.retryPeriodMs, signal);
-    if (signal.aborted) return;
+    // When the last successful acquire or renewal was sent.
+    let lastRenew: number;
+    for (;;) {
+      if (signal.aborted) return;
+      lastRenew = Date.now();
+      if (await this.#tryAcquireOrRenew(signal)) break;
+      await sleep(this.#cfg.retryPeriodMs, signal);
+    }
     this.#leader = true;
     this.#log?.info({ lease: this.#cfg.name, identity: this.#cfg.identity }, "became leader");
     callbacks.onStartedLeading();
-    let lastRenew = Date.now();
     while (!signal.aborted) {
-      await sleep(this.#cfg.retryPeriodMs, signal);
+      await sleep(Math.max(0, Math.min(this.#cfg.retryPeriodMs, lastRenew + this.#cfg.renewDeadlineMs - Date.now())), signal);
       if (signal.aborted) return;
-      if (await this.#tryAcquireOrRenew(signal)) {
-        lastRenew = Date.now();
+      // A renewal counts from when it was sent (others time the lease from when they saw it change, which is later),
+      // and no attempt may outlive the deadline: a slow GET then PUT (each with its own timeout) must not keep us
+      // leading past the point where a standby may take over.
+      const attemptStart = Date.now();
+      const left = lastRenew + this.#cfg.renewDeadlineMs - attemptStart;
+      const attempt = AbortSignal.any([signal, AbortSignal.timeout(Math.max(left, 1))]);
+      if (left > 0 && (await this.#tryAcquireOrRenew(attempt, signal))) {
+        lastRenew = attemptStart;
         continue;
       }
+      if (signal.aborted) return;
       if (Date.now() - lastRenew >= this.#cfg.renewDeadlineMs) {
         this.#leader = false;
         const reason = `failed to renew lease ${this.#cfg.namespace}/${this.#cfg.name} within ${this.#cfg.renewDeadlineMs} ms`;
@@ -124,11 +136,12 @@ export class LeaderElector {
     }
   }
 
-  async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
+  /** `stop` is the run's own signal: an attempt cut short by it is not worth a warning, one cut by its deadline is. */
+  async #tryAcquireOrRenew(signal: AbortSignal, stop = signal): Promise<boolean> {
     try {
       return await this.#acquireOrRenew(signal);
     } catch (err) {
-      if (!signal.aborted && !isConflict(err) && !isAlreadyExists(err)) {
+      if (!stop.aborted && !isConflict(err) && !isAlreadyExists(err)) {
         this.#log?.warn({ lease: this.#cfg.name, error: errorMessage(err) }, "lease acquire/renew failed");
       }
       return false;

@@ -14,6 +14,7 @@ import { describeIdentity } from "./identity.ts";
 import { entryApiVersion, type InventoryEntry } from "./inventory.ts";
 import { PRUNE_STAGES, groupByStage } from "./order.ts";
 import { ANNOTATION_PRUNE, describeOwner, ownerFromLabels, sameOwner, type SyncOwner } from "./ownership.ts";
+import type { SyncScope } from "./scope.ts";
 
 /** Limits on what one sync may delete. */
 export interface PruneSafeguards {
@@ -65,6 +66,8 @@ export interface PruneContext {
   client: KubeClient;
   discovery: Discovery;
   owner: SyncOwner;
+  /** Where the sync may write: a namespace-scoped sync never deletes outside its namespace, whatever its inventory says. */
+  scope: SyncScope;
   signal?: AbortSignal;
   timeoutMs?: number;
   concurrency?: number;
@@ -96,6 +99,10 @@ async function pruneOne(ctx: PruneContext, entry: InventoryEntry): Promise<Verdi
     const type = await ctx.discovery.lookup(entryApiVersion(entry), entry.kind, ctx.signal);
     // No API serves the kind any more (its CRD is gone), so no such object can exist.
     if (!type) return { kind: "abandoned", reason: "its kind is no longer served" };
+    // The inventory lives in status or in a ConfigMap of the tenant's namespace: never trust it past the scope.
+    if (ctx.scope.kind === "namespace" && (!type.namespaced || entry.namespace !== ctx.scope.namespace)) {
+      return { kind: "abandoned", reason: `outside namespace ${ctx.scope.namespace}, which this sync may not touch` };
+    }
     const path = objectPath(type, entry);
     let current: KubeObject;
     try {

@@ -187,7 +187,7 @@ async function finish(run: Run, previous: readonly InventoryEntry[]): Promise<Sy
     out.inventory = normalizeInventory([...candidates, ...inventory]);
     return out;
   }
-  const outcome = await pruneObjects({ client: run.client, discovery: run.discovery, owner: options.owner, signal: options.signal, timeoutMs: options.timeoutMs, concurrency: options.concurrency }, candidates);
+  const outcome = await pruneObjects({ client: run.client, discovery: run.discovery, owner: options.owner, scope: options.scope, signal: options.signal, timeoutMs: options.timeoutMs, concurrency: options.concurrency }, candidates);
   out.pruned = outcome.pruned;
   out.abandoned = outcome.abandoned;
   errors.push(...outcome.errors);

@@ -20,6 +20,8 @@ export interface Toxiproxy {
   proxy(name: string, upstream: string): Promise<string>;
   addToxic(proxy: string, toxic: Toxic): Promise<void>;
   removeToxic(proxy: string, toxic: string): Promise<void>;
+  /** Disabled, a proxy closes its connections and refuses new ones (the upstream is unreachable); enabled again, it listens. */
+  setEnabled(proxy: string, enabled: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function startToxiproxy(workDir: string): Promise<Toxiproxy> {
     },
     addToxic: (proxy, toxic) => call("POST", `/proxies/${proxy}/toxics`, { stream: "upstream", toxicity: 1, ...toxic }),
     removeToxic: (proxy, toxic) => call("DELETE", `/proxies/${proxy}/toxics/${toxic}`),
+    setEnabled: (proxy, enabled) => call("POST", `/proxies/${proxy}`, { enabled }),
     stop: () => proc.stop(),
   };
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { suiteLog } from "../env/suite-logs.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "airlift-cli-"));
 let env: EnvironmentConnection;
@@ -26,6 +27,8 @@ function airlift(args: string[]): { code: number; stdout: string; stderr: string
     },
     timeout: 120_000,
   });
+  const log = suiteLog("cli");
+  log.end(`$ airlift ${args.join(" ")}\n${res.stdout}${res.stderr}`);
   return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
 }
 

@@ -1,19 +1,20 @@
 // One reconciler in a real Manager for a test: watching one namespace, with the dependencies the real operator
-// builds (the loopback allowance included, since the test servers listen on 127.0.0.1) and logs discarded.
+// builds (the loopback allowance included, since the test servers listen on 127.0.0.1); debug logs go to the suite's
+// log folder, which the suite scans for secret values.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { resolveDefaults } from "../../src/controllers/defaults.ts";
 import type { ControllerFactory } from "../../src/controllers/index.ts";
 import { Manager } from "../../src/kube/manager.ts";
 import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import { suiteLog } from "../env/suite-logs.ts";
 
 /** Starts a Manager running `factory`'s controller over `namespace`; stop it with `manager.stop()`. */
 export async function startControllerManager(kubeConfig: KubeConfig, namespace: string, factory: ControllerFactory, workers = 2): Promise<Manager> {
-  const log = createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) });
+  const log = createLogger({ level: "debug", destination: suiteLog(`controller-${namespace}`) });
   const manager = new Manager({ kubeConfig, log, namespace, watchNamespace: namespace, workers });
   manager.add(
     factory({

@@ -2,7 +2,6 @@
 // registry had committed before the kill is uploaded again (counted by a proxy in front of the registry).
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, request as httpRequest } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,22 +10,25 @@ import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { generateDockerArchive } from "../../bench/generate-archive.ts";
 import { putFile } from "../../bench/peers.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
-import { freePort, loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
+import { committedBlob, startCountingProxy, type CountingProxy } from "./counting-proxy.ts";
 import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
 
 const ns = unique("kill");
 const work = mkdtempSync(join(tmpdir(), "airlift-kill-"));
 let env: EnvironmentConnection;
 let admin: KubeClient;
-let proxyHost = "";
-/** Digests whose upload the registry committed (final PUT answered 201), with how many times. */
+let proxy: CountingProxy;
+/** `repo@digest` of uploads the registry committed (final PUT answered 201), with how many times. */
 const committed = new Map<string, number>();
-const server = createServer();
 
 function startOperator(): ChildProcess {
-  return spawn(process.execPath, [join(repoRoot, "src/cli/main.ts"), "operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", ns, "--watch-namespace", ns,
-    "--metrics-addr", "0", "--health-addr", "0", "--log-level", "warn", "--allow-loopback-endpoints"], { cwd: repoRoot, stdio: "ignore" });
+  const proc = spawn(process.execPath, [join(repoRoot, "src/cli/main.ts"), "operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", ns, "--watch-namespace", ns,
+    "--metrics-addr", "0", "--health-addr", "0", "--log-level", "debug", "--allow-loopback-endpoints"], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  teeToSuiteLog("faults-restart", proc.stdout, proc.stderr);
+  return proc;
 }
 
 before(async () => {
@@ -40,24 +42,14 @@ before(async () => {
   await generateDockerArchive(join(work, "app.tar"), 192 << 20, 6, "kill/app:v1");
   await putFile(s3, "kill", "g/app.tar", join(work, "app.tar"));
   s3.destroy();
-  const upstream = new URL(env.registries.anonymous.url);
-  server.on("request", (req, res) => {
-    const proxied = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
-      const digest = new URL(req.url ?? "/", "http://x").searchParams.get("digest");
-      if (req.method === "PUT" && digest && up.statusCode === 201) committed.set(digest, (committed.get(digest) ?? 0) + 1);
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    proxied.on("error", () => res.destroy());
-    req.pipe(proxied);
+  proxy = await startCountingProxy(env.registries.anonymous.url, (req, status) => {
+    const blob = committedBlob(req, status);
+    if (blob) committed.set(blob, (committed.get(blob) ?? 0) + 1);
   });
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-  proxyHost = `127.0.0.1:${port}`;
 });
 
 after(async () => {
-  await new Promise((r) => server.close(r));
+  await proxy.close();
   await admin.close();
 });
 
@@ -68,7 +60,7 @@ describe("operator killed mid-import", () => {
       method: "POST",
       body: { apiVersion: "airlift.dev/v1alpha1", kind: "ImageImport", metadata: { name: "big" }, spec: {
         source: { s3: { endpoint: env.minio.endpoint, bucket: "kill", key: "g/app.tar", credentialsSecretRef: { name: "keys" } } },
-        destination: { registry: proxyHost, plainHTTP: true, repository: "kill/app", tags: ["v1"] },
+        destination: { registry: proxy.host, plainHTTP: true, repository: "kill/app", tags: ["v1"] },
         concurrency: 1,
       } },
     });

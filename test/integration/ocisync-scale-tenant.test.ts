@@ -119,4 +119,52 @@ describe("OciSync tenant sync", () => {
     const ready = s.status?.conditions?.find((c) => c.type === "Ready");
     assert.equal(ready?.status, "False");
   });
+  it("crafted manifests get nowhere: a List smuggling foreign and cluster-scoped items, a RoleBinding to cluster-admin", async () => {
+    const admin = tenantOp.admin;
+    // A second ServiceAccount that may manage ConfigMaps and RoleBindings in the tenant namespace (not `bind` or `escalate`).
+    await admin.request(`/api/v1/namespaces/${tenantNs}/serviceaccounts`, { method: "POST", body: { metadata: { name: "rbac-editor" } } });
+    await admin.request(`/apis/rbac.authorization.k8s.io/v1/namespaces/${tenantNs}/roles`, {
+      method: "POST",
+      body: { metadata: { name: "rbac-editor" }, rules: [
+        { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] },
+        { apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: ["get", "list", "watch", "create", "patch", "update", "delete"] },
+      ] },
+    });
+    await admin.request(`/apis/rbac.authorization.k8s.io/v1/namespaces/${tenantNs}/rolebindings`, {
+      method: "POST",
+      body: { metadata: { name: "rbac-editor" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "rbac-editor" }, subjects: [{ kind: "ServiceAccount", name: "rbac-editor", namespace: tenantNs }] },
+    });
+    const escape = `${tenantNs}-escape`;
+    const list = {
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "listed-ok" }, data: { a: "b" } },
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "listed-intruder", namespace: otherNs }, data: { a: "b" } },
+        { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: escape },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+          subjects: [{ kind: "ServiceAccount", name: "rbac-editor", namespace: tenantNs }] },
+      ],
+    };
+    const grab = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "grab-admin" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ kind: "ServiceAccount", name: "rbac-editor", namespace: tenantNs }] };
+    const ref = `${tenantOp.env.registries.anonymous.host}/${unique("tenant/crafted")}:v1`;
+    await pushWithCrane(ref, { "list.json": JSON.stringify(list), "grab.json": JSON.stringify(grab) });
+    await createOciSync(admin, tenantNs, "crafted", { serviceAccountName: "rbac-editor", oci: { image: ref, period: "5s", plainHTTP: true } });
+    const s = await waitFor("crafted sync errors", async () => {
+      const got = await getOciSync(admin, tenantNs, "crafted");
+      return (got.status?.sync?.errors?.length ?? 0) >= 3 ? got : undefined;
+    }, 90_000);
+    const errors = s.status?.sync?.errors ?? [];
+    const text = JSON.stringify(errors);
+    assert.match(text, new RegExp(`namespace ${otherNs}`));
+    assert.match(text, /cluster-scoped/);
+    // The API server's RBAC escalation check: binding cluster-admin needs its permissions (or `bind`).
+    assert.match(text, /grab-admin[^"]*(escalat|not currently held|forbidden|Forbidden)/);
+    assert.ok(await exists(admin, `/api/v1/namespaces/${tenantNs}/configmaps/listed-ok`));
+    assert.equal(await exists(admin, `/api/v1/namespaces/${otherNs}/configmaps/listed-intruder`), false);
+    assert.equal(await exists(admin, `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${escape}`), false);
+    assert.equal(await exists(admin, `/apis/rbac.authorization.k8s.io/v1/namespaces/${tenantNs}/rolebindings/grab-admin`), false);
+  });
 });

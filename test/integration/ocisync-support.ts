@@ -5,7 +5,6 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { OciSync } from "../../src/api/oci-sync.ts";
@@ -16,6 +15,7 @@ import { KubeClient } from "../../src/kube/rest-client.ts";
 import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { run, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { suiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 
 export const unique = (prefix: string): string => `${prefix}-${randomBytes(3).toString("hex")}`;
@@ -41,8 +41,7 @@ export async function startOperator(operatorNamespace: string, watchNamespace: s
   kubeConfig.loadFromFile(env.kube.kubeconfigPath);
   const admin = new KubeClient(kubeConfig);
   for (const ns of new Set([operatorNamespace, watchNamespace])) await ensureNamespace(admin, ns);
-  const logs = new Writable({ write: (_c, _e, done) => done() });
-  const log = createLogger({ level: "warn", destination: logs });
+  const log = createLogger({ level: "debug", destination: suiteLog(`ocisync-${watchNamespace}`) });
   const manager = new Manager({ kubeConfig, log, namespace: operatorNamespace, watchNamespace, workers: 2 });
   const requests: string[] = [];
   manager.add(

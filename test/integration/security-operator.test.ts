@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { freePort, loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
 
@@ -75,6 +76,7 @@ before(async () => {
     "--watch-namespace", ns, "--metrics-addr", `127.0.0.1:${metricsPort}`, "--health-addr", "0", "--log-level", "debug", "--allow-loopback-endpoints"], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   operator.stdout?.on("data", (c: Buffer) => (logs += c.toString()));
   operator.stderr?.on("data", (c: Buffer) => (logs += c.toString()));
+  teeToSuiteLog("security-operator", operator.stdout, operator.stderr);
 });
 
 after(async () => {
@@ -120,5 +122,34 @@ describe("operator security", () => {
       assert.ok(!statuses.includes(value), "a secret value is in a status");
       assert.ok(!events.includes(value), "a secret value is in an Event");
     }
+  });
+  it("refuses a Secret of another namespace for every kind, and says so in status", async () => {
+    // The operator's own namespace is the most tempting target; the operator runs without the allowance.
+    await admin.request(`/api/v1/namespaces/${opNs}/secrets`, {
+      method: "POST",
+      body: { metadata: { name: "operator-keys" }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } },
+    });
+    const foreign = { name: "operator-keys", namespace: opNs };
+    await create("imageimports", "ImageImport", "foreign-secret", {
+      source: { s3: { endpoint: env.minio.endpoint, bucket: "security", key: "g/img.tar", credentialsSecretRef: foreign } },
+      destination: { registry: env.registries.anonymous.host, plainHTTP: true, repository: "sec/foreign", tags: ["1"] },
+    });
+    await create("artifactpulls", "ArtifactPull", "foreign-secret", {
+      source: { registry: env.registries.anonymous.host, plainHTTP: true, project: "sec", repository: "config", tag: "v1" },
+      destination: { s3: { endpoint: env.minio.endpoint, bucket: "security", prefix: "foreign/", credentialsSecretRef: foreign } },
+    });
+    await create("ocisyncs", "OciSync", "foreign-secret", {
+      oci: { image: `${env.registries["basic-tls"].host}/sec/config:v1`, period: "5s", auth: "secret", credentialsSecretRef: { name: "harbor", namespace: opNs } },
+    });
+    for (const plural of ["imageimports", "artifactpulls", "ocisyncs"]) {
+      const r = await waitFor(`${plural}/foreign-secret refused`, async () => {
+        const o = await admin.request<{ status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/${plural}/foreign-secret`);
+        const ready = o.status?.conditions?.find((c) => c.type === "Ready");
+        return ready?.status === "False" && ready.reason !== "Reconciling" && ready.reason !== "Progressing" ? ready : undefined;
+      }, 60_000);
+      assert.equal(r.reason, "CrossNamespaceRefused", `${plural}: ${r.reason}: ${r.message}`);
+      assert.match(r.message, new RegExp(`${opNs}/(operator-keys|harbor)`), `${plural}: ${r.message}`);
+    }
+    assert.ok(!logs.includes(env.minio.secretAccessKey));
   });
 });

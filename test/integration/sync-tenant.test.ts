@@ -97,4 +97,40 @@ describe("sync: tenant scope and impersonation", () => {
     assert.equal(existing.metadata.labels?.["airlift.dev/owner-namespace"], ns);
     await admin.close();
   });
+  it("never prunes outside its namespace, even when its inventory names a foreign object that carries its owner labels", async () => {
+    const env = await testEnv();
+    const kubeConfig = loadKubeConfig(env.kube.kubeconfigPath);
+    const admin = new KubeClient(kubeConfig);
+    const ns = `tenant-${randomBytes(3).toString("hex")}`;
+    const other = `victim-${randomBytes(3).toString("hex")}`;
+    for (const name of [ns, other]) await admin.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name } } });
+    const owner: SyncOwner = { kind: "OciSync", namespace: ns, name: "tenant-apps" };
+    const labels = { "airlift.dev/owner-kind": owner.kind, "airlift.dev/owner-namespace": owner.namespace, "airlift.dev/owner-name": owner.name };
+    // A crafted inventory (it lives in status or in a ConfigMap of the tenant's namespace) naming a ConfigMap and a
+    // ClusterRole elsewhere, both labelled as if this sync managed them.
+    await admin.request(`/api/v1/namespaces/${other}/configmaps`, { method: "POST", body: { metadata: { name: "precious", labels }, data: { v: "1" } } });
+    await admin.request("/apis/rbac.authorization.k8s.io/v1/clusterroles", { method: "POST", body: { metadata: { name: `${ns}-precious`, labels }, rules: [] } });
+    const root = writeTree({ "cm.json": { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "mine" }, data: { v: "1" } } });
+    // No impersonation: the operator's own (admin) identity, so only the scope rule stands between the inventory and the deletes.
+    const out = await syncDirectory({
+      root,
+      scope: { kind: "namespace", namespace: ns },
+      owner,
+      sourceDigest: "sha256:" + "c".repeat(64),
+      kubeConfig,
+      previousInventory: [
+        { group: "", version: "v1", kind: "ConfigMap", namespace: other, name: "precious" },
+        { group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", namespace: "", name: `${ns}-precious` },
+        { group: "", version: "v1", kind: "ConfigMap", namespace: ns, name: "mine" },
+      ],
+      prune: true,
+    });
+    assert.deepEqual(out.pruned, []);
+    assert.deepEqual(out.abandoned.map((a) => a.reason), [`outside namespace ${ns}, which this sync may not touch`, `outside namespace ${ns}, which this sync may not touch`]);
+    assert.ok(await exists(admin, `/api/v1/namespaces/${other}/configmaps/precious`));
+    assert.ok(await exists(admin, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${ns}-precious`));
+    assert.deepEqual(out.inventory.map((e) => `${e.kind}/${e.namespace}/${e.name}`), [`ConfigMap/${ns}/mine`]);
+    await admin.request(`/apis/rbac.authorization.k8s.io/v1/clusterroles/${ns}-precious`, { method: "DELETE" });
+    await admin.close();
+  });
 });
