@@ -26,7 +26,7 @@ export const CommonReason = {
   /** A referenced Secret or one of its keys is missing. */
   SecretNotFound: "SecretNotFound",
   /** A referenced Secret lives in another namespace and the operator does not allow that. */
-  CrossNamespaceRefused: "CrossNamespaceRefused",
+  CrossNamespaceRefNotAllowed: "CrossNamespaceRefNotAllowed",
   /** The credentials were refused (401/403). */
   AuthenticationFailed: "AuthenticationFailed",
   /** An endpoint was refused by the operator's network policy (loopback, link-local, the API server). */

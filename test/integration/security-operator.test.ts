@@ -10,10 +10,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { KubeClient } from "../../src/kube/rest-client.ts";
+import { listPrefix } from "../../src/storage/s3-sink.ts";
 import { freePort, loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
-import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
+import { ensureNamespace, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
 
 const ns = unique("security");
 const opNs = unique("security-op");
@@ -130,6 +131,7 @@ describe("operator security", () => {
       body: { metadata: { name: "operator-keys" }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } },
     });
     const foreign = { name: "operator-keys", namespace: opNs };
+    await pushWithCrane(`${env.registries.anonymous.host}/sec/config:v1`, { "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n" });
     await create("imageimports", "ImageImport", "foreign-secret", {
       source: { s3: { endpoint: env.minio.endpoint, bucket: "security", key: "g/img.tar", credentialsSecretRef: foreign } },
       destination: { registry: env.registries.anonymous.host, plainHTTP: true, repository: "sec/foreign", tags: ["1"] },
@@ -147,9 +149,12 @@ describe("operator security", () => {
         const ready = o.status?.conditions?.find((c) => c.type === "Ready");
         return ready?.status === "False" && ready.reason !== "Reconciling" && ready.reason !== "Progressing" ? ready : undefined;
       }, 60_000);
-      assert.equal(r.reason, "CrossNamespaceRefused", `${plural}: ${r.reason}: ${r.message}`);
+      assert.equal(r.reason, "CrossNamespaceRefNotAllowed", `${plural}: ${r.reason}: ${r.message}`);
       assert.match(r.message, new RegExp(`${opNs}/(operator-keys|harbor)`), `${plural}: ${r.message}`);
     }
     assert.ok(!logs.includes(env.minio.secretAccessKey));
+    const s3 = s3Client(env.minio);
+    assert.deepEqual(await listPrefix(s3, "security", "foreign/"), [], "the refused pull wrote nothing");
+    s3.destroy();
   });
 });
