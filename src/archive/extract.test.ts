@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, lstatSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, dirname } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { describe, it } from "node:test";
-import tar from "tar-stream";
 import { ExtractionRefusedError } from "./errors.ts";
 import { extractLayers, type LayerToExtract } from "./extract.ts";
+import { packTar, walk } from "../../test/fuzz/tar-build.ts";
 
 interface E {
   name: string;
@@ -18,19 +18,9 @@ interface E {
   mode?: number;
 }
 
-async function tarOf(entries: E[]): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const e of entries) {
-    const type = e.type ?? "file";
-    const header = { name: e.name, type, mode: e.mode ?? (type === "directory" ? 0o755 : 0o644), ...(e.linkname !== undefined ? { linkname: e.linkname } : {}) };
-    if (type === "file") pack.entry(header, Buffer.from(e.data ?? ""));
-    else pack.entry(header);
-  }
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
-}
+/** Packs with the test suites' tar builder (directories default to 0755, files to 0644). */
+const tarOf = (entries: E[]): Promise<Buffer> =>
+  packTar(entries.map(({ data, ...e }) => ({ ...e, ...(data !== undefined ? { body: data } : {}), mode: e.mode ?? (e.type === "directory" ? 0o755 : 0o644) })));
 
 const layer = (bytes: Buffer, annotations?: Record<string, string>): LayerToExtract => ({ open: () => Readable.from([bytes]), ...(annotations ? { annotations } : {}) });
 
@@ -39,14 +29,6 @@ function fresh(): { base: string; target: string } {
   return { base, target: join(base, "a", "b", "c", "out") };
 }
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    out.push(p);
-    if (lstatSync(p).isDirectory()) walk(p, out);
-  }
-  return out;
-}
 
 async function refused(layers: LayerToExtract[], reason: string, options = {}): Promise<void> {
   const { base, target } = fresh();

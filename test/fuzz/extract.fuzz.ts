@@ -1,28 +1,19 @@
 // Extraction end to end: layers of entries with hostile names, symlinks, hardlinks, duplicates and whiteouts are
 // extracted or refused (ExtractionRefusedError), and either way nothing is written outside the target and no
 // symlink left behind points out of it.
-import { lstatSync, mkdtempSync, readdirSync, readlinkSync } from "node:fs";
+import { lstatSync, mkdtempSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { ExtractionRefusedError } from "../../src/archive/errors.ts";
 import { extractLayers } from "../../src/archive/extract.ts";
-import { packTar } from "./tar-build.ts";
+import { packTar, walk } from "./tar-build.ts";
 import { refusesOnlyWith, type FuzzTarget } from "./target.ts";
 
 const segment = fc.constantFrom("..", ".", "a", "b", "x", "", "etc", ".wh.a", ".wh..wh..opq");
 const path = fc.tuple(fc.boolean(), fc.array(segment, { minLength: 1, maxLength: 5 })).map(([abs, s]) => (abs ? "/" : "") + s.join("/"));
 const entry = fc.record({ name: path, type: fc.constantFrom("file" as const, "directory" as const, "symlink" as const, "link" as const), linkname: path, body: fc.constant("data") });
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    out.push(p);
-    if (lstatSync(p).isDirectory()) walk(p, out);
-  }
-  return out;
-}
 
 export const extractTarget: FuzzTarget = {
   name: "extractor: layers of hostile entries",

@@ -1,18 +1,32 @@
-// Builds tar archives in memory with tar-stream (a real writer, so the fuzzers start from well-formed input).
+// Builds tar archives in memory with tar-stream (a real writer, so the fuzzers and the extractor's tests start from
+// well-formed input), and lists what an extraction left on disk.
+import { lstatSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import tar from "tar-stream";
 
 export interface TarEntry {
   name: string;
-  type?: "file" | "directory" | "symlink" | "link";
+  type?: "file" | "directory" | "symlink" | "link" | "fifo" | "character-device";
   body?: Buffer | string;
   linkname?: string;
+  mode?: number;
+}
+
+/** Every path below `dir`, depth first, without following links. */
+export function walk(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    out.push(p);
+    if (lstatSync(p).isDirectory()) walk(p, out);
+  }
+  return out;
 }
 
 export async function packTar(entries: readonly TarEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   for (const e of entries) {
     const type = e.type ?? "file";
-    const header = { name: e.name, type, ...(e.linkname !== undefined ? { linkname: e.linkname } : {}) };
+    const header = { name: e.name, type, ...(e.mode !== undefined ? { mode: e.mode } : {}), ...(e.linkname !== undefined ? { linkname: e.linkname } : {}) };
     if (type === "file") pack.entry(header, Buffer.from(e.body ?? ""));
     else pack.entry(header);
   }

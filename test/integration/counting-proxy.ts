@@ -1,6 +1,7 @@
 // A plain HTTP pass-through in front of the registry or MinIO that tells the test which requests completed and how,
-// so a test can count what was written (headers, Host included, go through unchanged: S3 signatures stay valid).
-import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
+// so a test can count what was written (headers, Host included, go through unchanged: S3 signatures stay valid), and
+// may answer some requests itself (a registry failing for a while).
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { freePort } from "../env/index.ts";
 
 export interface CountingProxy {
@@ -9,10 +10,18 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-/** Forwards to `upstream` (http://host:port); `onAnswer` sees each request with the upstream's status code. */
-export async function startCountingProxy(upstream: string, onAnswer: (req: IncomingMessage, status: number) => void): Promise<CountingProxy> {
+/**
+ * Forwards to `upstream` (http://host:port); `onAnswer` sees each forwarded request with the upstream's status code.
+ * `intercept`, when it returns true, has answered the request itself and nothing is forwarded.
+ */
+export async function startCountingProxy(
+  upstream: string,
+  onAnswer: (req: IncomingMessage, status: number) => void,
+  intercept?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Promise<CountingProxy> {
   const target = new URL(upstream);
   const server = createServer((req, res) => {
+    if (intercept?.(req, res)) return;
     const proxied = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
       onAnswer(req, up.statusCode ?? 502);
       res.writeHead(up.statusCode ?? 502, up.headers);

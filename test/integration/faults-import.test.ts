@@ -2,12 +2,10 @@
 // toxiproxy, and a registry answering 503 / 429 with Retry-After for a while. Each ends Ready, every blob in the
 // registry verified by skopeo, and the retry is visible in status while it lasts.
 import assert from "node:assert/strict";
-import { createServer, request as httpRequest, type Server } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { KubeConfig } from "@kubernetes/client-node";
 import { generateDockerArchive } from "../../bench/generate-archive.ts";
@@ -15,9 +13,10 @@ import { putFile } from "../../bench/peers.ts";
 import { createImageImportController } from "../../src/controllers/image-import.ts";
 import type { Manager } from "../../src/kube/manager.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
-import { freePort, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { startToxiproxy, type Toxiproxy } from "../env/toxiproxy.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
+import { startCountingProxy } from "./counting-proxy.ts";
 import { startControllerManager } from "./controller-harness.ts";
 import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
 
@@ -103,29 +102,19 @@ describe("faults during imports", () => {
   });
 
   it("a registry answering 503 and 429 with Retry-After for a while: retried, visible in status, then Ready", async () => {
-    const upstream = new URL(env.registries.anonymous.url);
     // Longer than the client's own retries (which honour Retry-After), so the reconciler's backoff shows in status.
     let failUntil = Date.now() + 25_000;
     let faults = 0;
-    const server: Server = createServer((req, res) => {
-      if (Date.now() < failUntil && req.url?.startsWith("/v2/faults")) {
-        faults++;
-        res.writeHead(faults % 2 ? 503 : 429, { "retry-after": "1", "content-type": "application/json" });
-        res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "try later" }] }));
-        req.resume();
-        return;
-      }
-      const proxied = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      proxied.on("error", () => res.destroy());
-      req.pipe(proxied);
+    const proxy = await startCountingProxy(env.registries.anonymous.url, () => undefined, (req, res) => {
+      if (Date.now() >= failUntil || !req.url?.startsWith("/v2/faults")) return false;
+      faults++;
+      res.writeHead(faults % 2 ? 503 : 429, { "retry-after": "1", "content-type": "application/json" });
+      res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "try later" }] }));
+      req.resume();
+      return true;
     });
-    const port = await freePort();
-    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
     try {
-      await create("unavailable", env.minio.endpoint, `127.0.0.1:${port}`, "faults/unavailable");
+      await create("unavailable", env.minio.endpoint, proxy.host, "faults/unavailable");
       const seen = new Set<string>();
       await readyAfter("unavailable", seen);
       assert.ok(faults >= 4, `the fault proxy answered ${faults} times`);
@@ -134,8 +123,7 @@ describe("faults during imports", () => {
       failUntil = 0;
       await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${env.registries.anonymous.host}/faults/unavailable:v1`, `dir:${mkdtempSync(join(work, "pulled-"))}`]);
     } finally {
-      await new Promise((r) => server.close(r));
-      await sleep(10);
+      await proxy.close();
     }
   });
 });

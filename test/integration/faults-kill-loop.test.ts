@@ -23,7 +23,7 @@ import { startHarborStandin, type HarborStandin } from "../harbor-standin/index.
 import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { committedBlob, startCountingProxy, type CountingProxy } from "./counting-proxy.ts";
-import { createOciSync, ensureNamespace, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
+import { createOciSync, namespaceWithS3Keys, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
 
 const ROUNDS = Number(process.env.FAULTS_KILLS ?? 8);
 const SEED = Number(process.env.FAULTS_SEED ?? 20261202);
@@ -99,11 +99,7 @@ before(async () => {
   env = await testEnv();
   await installCrds(kubeClient(env));
   admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
-  await ensureNamespace(admin, ns);
-  await admin.request(`/api/v1/namespaces/${ns}/secrets`, {
-    method: "POST",
-    body: { metadata: { name: "keys" }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } },
-  });
+  await namespaceWithS3Keys(admin, ns, env.minio);
   s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   // The import source: one 96 MiB archive of 6 layers, imported into a new repository each round.

@@ -15,7 +15,7 @@ import { KubeClient } from "../../src/kube/rest-client.ts";
 import { airliftArgs, freePort, loadKubeConfig, repoRoot, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
-import { createOciSync, ensureNamespace, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
+import { createOciSync, namespaceWithS3Keys, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
 
 const IMPORTS = Number(process.env.LOAD_IMPORTS ?? 200);
 const SYNCS = Number(process.env.LOAD_SYNCS ?? 100);
@@ -65,11 +65,7 @@ before(async () => {
   env = await testEnv();
   await installCrds(kubeClient(env));
   admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
-  await ensureNamespace(admin, ns);
-  await admin.request(`/api/v1/namespaces/${ns}/secrets`, {
-    method: "POST",
-    body: { metadata: { name: "keys" }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } },
-  });
+  await namespaceWithS3Keys(admin, ns, env.minio);
   const s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await inBatches(Array.from({ length: IMPORTS }, (_, i) => i), 8, async (i) => {

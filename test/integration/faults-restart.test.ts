@@ -14,7 +14,7 @@ import { loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConne
 import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { committedBlob, startCountingProxy, type CountingProxy } from "./counting-proxy.ts";
-import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
+import { namespaceWithS3Keys, unique, waitFor } from "./ocisync-support.ts";
 
 const ns = unique("kill");
 const work = mkdtempSync(join(tmpdir(), "airlift-kill-"));
@@ -35,8 +35,7 @@ before(async () => {
   env = await testEnv();
   await installCrds(kubeClient(env));
   admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
-  await ensureNamespace(admin, ns);
-  await admin.request(`/api/v1/namespaces/${ns}/secrets`, { method: "POST", body: { metadata: { name: "keys" }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } } });
+  await namespaceWithS3Keys(admin, ns, env.minio);
   const s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: "kill" }));
   await generateDockerArchive(join(work, "app.tar"), 192 << 20, 6, "kill/app:v1");

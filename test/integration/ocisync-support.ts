@@ -84,6 +84,15 @@ export async function ensureNamespace(admin: KubeClient, name: string): Promise<
   });
 }
 
+/** Creates the namespace and a Secret `name` in it with the harness MinIO's keys, as users store S3 credentials. */
+export async function namespaceWithS3Keys(admin: KubeClient, namespace: string, minio: EnvironmentConnection["minio"], name = "keys"): Promise<void> {
+  await ensureNamespace(admin, namespace);
+  await admin.request(`/api/v1/namespaces/${namespace}/secrets`, {
+    method: "POST",
+    body: { metadata: { name }, stringData: { "access-key-id": minio.accessKeyId, "secret-access-key": minio.secretAccessKey } },
+  });
+}
+
 /** Writes files into a fresh folder and returns it. */
 export function writeFiles(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "airlift-ocisync-src-"));
