@@ -18,7 +18,7 @@ import { startToxiproxy, type Toxiproxy } from "../env/toxiproxy.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { startCountingProxy } from "./counting-proxy.ts";
 import { startControllerManager } from "./controller-harness.ts";
-import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
+import { namespaceWithS3Keys, unique, waitFor } from "./ocisync-support.ts";
 
 const ns = unique("faults");
 const work = mkdtempSync(join(tmpdir(), "airlift-faults-"));
@@ -61,8 +61,7 @@ before(async () => {
   const kc = new KubeConfig();
   kc.loadFromFile(env.kube.kubeconfigPath);
   admin = new KubeClient(kc);
-  await ensureNamespace(admin, ns);
-  await admin.request(`/api/v1/namespaces/${ns}/secrets`, { method: "POST", body: { metadata: { name: "keys" }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } } });
+  await namespaceWithS3Keys(admin, ns, env.minio);
   const s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: "faults" }));
   await generateDockerArchive(join(work, "app.tar"), 24 << 20, 3, "faults/app:v1");
@@ -101,16 +100,29 @@ describe("faults during imports", () => {
     await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${env.registries.anonymous.host}/faults/cut:v1`, `dir:${mkdtempSync(join(work, "pulled-"))}`]);
   });
 
-  it("a registry answering 503 and 429 with Retry-After for a while: retried, visible in status, then Ready", async () => {
+  it("a registry answering 500, 503 and 429 with Retry-After for a while: retried no sooner than asked, visible in status, then Ready", async () => {
     // Longer than the client's own retries (which honour Retry-After), so the reconciler's backoff shows in status.
     let failUntil = Date.now() + 25_000;
     let faults = 0;
+    const RETRY_AFTER_S = 2;
+    /** Per idempotent request (method and URL, unique per blob): when it was last answered with Retry-After. */
+    const askedToWait = new Map<string, number>();
+    /** How long after such an answer the same request came again. */
+    const waited: number[] = [];
     const proxy = await startCountingProxy(env.registries.anonymous.url, () => undefined, (req, res) => {
-      if (Date.now() >= failUntil || !req.url?.startsWith("/v2/faults")) return false;
+      if (!req.url?.startsWith("/v2/faults")) return false;
+      const key = `${req.method} ${req.url}`;
+      const idempotent = req.method === "GET" || req.method === "HEAD";
+      const asked = askedToWait.get(key);
+      if (idempotent && asked !== undefined) waited.push(Date.now() - asked);
+      askedToWait.delete(key);
+      if (Date.now() >= failUntil) return false;
       faults++;
-      res.writeHead(faults % 2 ? 503 : 429, { "retry-after": "1", "content-type": "application/json" });
+      const status = [500, 503, 429][faults % 3]!;
+      res.writeHead(status, { "content-type": "application/json", ...(status === 500 ? {} : { "retry-after": String(RETRY_AFTER_S) }) });
       res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "try later" }] }));
       req.resume();
+      if (idempotent && status !== 500) askedToWait.set(key, Date.now());
       return true;
     });
     try {
@@ -118,6 +130,9 @@ describe("faults during imports", () => {
       const seen = new Set<string>();
       await readyAfter("unavailable", seen);
       assert.ok(faults >= 4, `the fault proxy answered ${faults} times`);
+      assert.ok(waited.length >= 2, `retries after a Retry-After answer: ${waited.length}`);
+      console.log(`# ${faults} fault answers; ${waited.length} retries after Retry-After: ${RETRY_AFTER_S}, waited ${Math.min(...waited)}–${Math.max(...waited)} ms`);
+      assert.ok(Math.min(...waited) >= RETRY_AFTER_S * 1000 - 50, `a retry came ${Math.min(...waited)} ms after Retry-After: ${RETRY_AFTER_S}`);
       assert.ok(seen.has("False/RegistryUnavailable"), `reasons seen: ${[...seen].join(", ")}`);
       assert.ok(seen.has("Reconciling/ProgressingWithRetry"), `reasons seen: ${[...seen].join(", ")}`);
       failUntil = 0;
