@@ -29,7 +29,6 @@ function fresh(): { base: string; target: string } {
   return { base, target: join(base, "a", "b", "c", "out") };
 }
 
-
 async function refused(layers: LayerToExtract[], reason: string, options = {}): Promise<void> {
   const { base, target } = fresh();
   await assert.rejects(extractLayers(layers, target, options), (err: ExtractionRefusedError) => {
