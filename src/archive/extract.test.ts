@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { describe, it } from "node:test";
 import { ExtractionRefusedError } from "./errors.ts";
-import { extractLayers, type LayerToExtract } from "./extract.ts";
+import { extractLayers, removeExtractionLeftovers, type LayerToExtract } from "./extract.ts";
 import { packTar, walk } from "../../test/fuzz/tar-build.ts";
 
 interface E {
@@ -124,4 +124,17 @@ describe("extractLayers", () => {
     assert.deepEqual(readdirSync(dirname(target)), ["out"]);
   });
 
+});
+
+describe("removeExtractionLeftovers", () => {
+  it("removes the extractor's temporary folders a dead process left, and nothing else", async () => {
+    const base = mkdtempSync(join(tmpdir(), "airlift-leftovers-"));
+    for (const name of [".sha256-ab.extract-0123456789ab", ".sha256-ab.old-ba9876543210", "sha256-ab", ".hidden", ".x.extract-short"]) {
+      await mkdir(join(base, name, "inner"), { recursive: true });
+    }
+    const removed = await removeExtractionLeftovers(base);
+    assert.deepEqual(removed.sort(), [".sha256-ab.extract-0123456789ab", ".sha256-ab.old-ba9876543210"]);
+    assert.deepEqual(readdirSync(base).sort(), [".hidden", ".x.extract-short", "sha256-ab"]);
+    assert.deepEqual(await removeExtractionLeftovers(join(base, "missing")), []);
+  });
 });

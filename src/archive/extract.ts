@@ -163,6 +163,19 @@ async function listFiles(root: string, dir: string[] = [], out: ExtractedFile[] 
   return out;
 }
 
+/** Names of the extractor's own temporary folders beside a target (see extractLayers and publish). */
+const LEFTOVER = /^\..+\.(extract|old)-[0-9a-f]{12}$/;
+
+/**
+ * Removes what extractions into `parent` left behind when their process died (a killed operator never runs its
+ * cleanup). Only for a folder no extraction is writing into at the time.
+ */
+export async function removeExtractionLeftovers(parent: string): Promise<string[]> {
+  const names = (await readdir(parent).catch(() => [] as string[])).filter((n) => LEFTOVER.test(n));
+  for (const name of names) await rm(join(parent, name), { recursive: true, force: true });
+  return names;
+}
+
 /** Moves the finished folder into place: a plain rename, or a swap when replacing. */
 async function publish(tmp: string, target: string, replace: boolean): Promise<void> {
   const existing = await lstat(target).catch(() => undefined);

@@ -35,6 +35,6 @@ export { isValidDigest, blobPath, BlobVerifier, type BlobExpectation } from "./d
 export { openImageArchive, type OpenArchiveOptions } from "./image-archive.ts";
 export type { ArchiveBlob, ArchiveDocument, ArchiveImage, ArchiveIndex, BlobOpenOptions, BlobVisitor, ImageArchive } from "./image-types.ts";
 export type { Platform } from "./archive-json.ts";
-export { extractLayers, defaultLimits, TITLE_ANNOTATION, UNPACK_ANNOTATION, type ExtractLimits, type ExtractOptions, type ExtractResult, type ExtractedFile, type LayerToExtract } from "./extract.ts";
+export { extractLayers, removeExtractionLeftovers, defaultLimits, TITLE_ANNOTATION, UNPACK_ANNOTATION, type ExtractLimits, type ExtractOptions, type ExtractResult, type ExtractedFile, type LayerToExtract } from "./extract.ts";
 export { OciLayoutWriter, DirectoryLayoutStore, S3LayoutStore, type LayoutStore, type LayoutDescriptor, type S3LayoutStoreOptions } from "./layout-writer.ts";
 export { ArchiveError, InvalidArchiveError, BlobMismatchError, ExtractionRefusedError, type RefusalReason } from "./errors.ts";

@@ -5,7 +5,7 @@
 //   destination.s3.prefix and, with `extract`, publish the extracted tree under `<prefix>/extracted/` → status.
 // Every `interval` it resolves again: a new tag is pulled, the same digest is not. Permanent faults are Stalled and
 // looked at again at the next interval (a new push may fix NoMatchingTag); transient ones back off.
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ARTIFACT_PULL } from "../api/group-version.ts";
 import { parseDuration } from "../api/duration.ts";
@@ -128,7 +128,9 @@ export class ArtifactPullReconciler implements Reconciler {
     await writeStatus(ctx, obj, (c) => ({ conditions: markReconciling(c, gen, `pulling ${registry}/${repository}:${revision}`) }));
     const s3conn = await s3Connection(ctx.secrets, obj.metadata.namespace ?? "", spec.destination.s3, this.#deps.defaults, ctx.signal);
     const s3 = createS3Client({ ...s3conn, endpointPolicy: this.#deps.endpointPolicy });
-    const workDir = join(this.#deps.defaults.workDir, "artifactpull");
+    // A folder per object, emptied first: what a killed operator left mid-pull goes at this object's next pull.
+    const workDir = join(this.#deps.defaults.workDir, "artifactpull", obj.metadata.uid ?? `${obj.metadata.namespace}_${obj.metadata.name}`);
+    await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir, { recursive: true });
     const { bucket, prefix } = spec.destination.s3;
     try {
@@ -148,6 +150,7 @@ export class ArtifactPullReconciler implements Reconciler {
       this.#deps.metrics.bytesTransferred.inc({ controller: "artifactpull", direction: "download" }, result.files.reduce((n, f) => n + (f.type === "file" ? f.size : 0), 0));
     } finally {
       s3.destroy();
+      await rm(workDir, { recursive: true, force: true });
     }
   }
 }

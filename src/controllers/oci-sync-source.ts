@@ -6,7 +6,7 @@ import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import semver from "semver";
-import { extractLayers, TITLE_ANNOTATION, UNPACK_ANNOTATION, type LayerToExtract } from "../archive/index.ts";
+import { extractLayers, removeExtractionLeftovers, TITLE_ANNOTATION, UNPACK_ANNOTATION, type LayerToExtract } from "../archive/index.ts";
 import { parseReference, RegistryClient, Repository, type CredentialProvider, type Descriptor, type Reference, type RequestEvent } from "../oci/index.ts";
 import type { ImageManifest } from "../oci/manifest.ts";
 import type { EndpointPolicy } from "../net/endpoint-policy.ts";
@@ -155,6 +155,9 @@ export async function pullSource(repo: Repository, digest: string, base: string,
   const { manifest, digest: manifestDigest } = await pickManifest(repo, digest, options.platform, options.signal);
   const layers = layersToExtract(repo, manifest, options.layerSelector);
   await mkdir(base, { recursive: true });
+  // One OciSync is reconciled by one worker at a time, so whatever temporary folder is here was left by a process
+  // that died mid-extraction.
+  await removeExtractionLeftovers(base);
   const target = digestFolder(base, digest);
   await extractLayers(layers, target, { signal: options.signal, replace: true });
   await removeOtherFolders(base, target);

@@ -2,12 +2,13 @@
 // Each round starts the operator, creates a new ImageImport and ArtifactPull and moves the OciSync to the other of two
 // images, then kills the operator at a random moment after its controllers start (a seeded PRNG: FAULTS_SEED
 // reproduces a run). At the end one operator runs to completion: every resource is Ready with the right content,
-// and nothing complete was written twice: each (repository, blob) the registry committed once, each layout blob
-// in the bucket written once (counted by pass-through proxies in front of the registry and MinIO).
+// nothing complete was written twice: each (repository, blob) the registry committed once, each layout blob in the
+// bucket written once (counted by pass-through proxies in front of the registry and MinIO), and the operator's work
+// folder holds no staging or half-extracted source of the killed incarnations.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -30,6 +31,8 @@ const SEED = Number(process.env.FAULTS_SEED ?? 20261202);
 const ns = unique("killloop");
 const bucket = unique("killloop");
 const work = mkdtempSync(join(tmpdir(), "airlift-killloop-"));
+/** The operator's --work-dir, kept across its incarnations as an emptyDir is across container restarts. */
+const operatorWork = join(work, "operator");
 let env: EnvironmentConnection;
 let admin: KubeClient;
 let s3: S3Client;
@@ -58,7 +61,7 @@ function prng(seed: number): () => number {
 /** Starts the operator; resolves once its controllers run. */
 async function startOperator(): Promise<ChildProcess> {
   const [cmd, args] = airliftArgs(["operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", ns, "--watch-namespace", ns,
-    "--metrics-addr", "0", "--health-addr", "0", "--log-level", "debug", "--allow-loopback-endpoints"]);
+    "--metrics-addr", "0", "--health-addr", "0", "--log-level", "debug", "--allow-loopback-endpoints", "--work-dir", operatorWork]);
   const proc = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   teeToSuiteLog("faults-kill-loop", proc.stdout, proc.stderr);
   await new Promise<void>((resolve, reject) => {
@@ -202,6 +205,13 @@ describe("operator killed with SIGKILL at random points", () => {
     for (let i = 0; i < 40; i += 13) {
       const got = await admin.request<{ data?: { value?: string } }>(`/api/v1/namespaces/${ns}/configmaps/cm-${i}`);
       assert.equal(got.data?.value, finalValue);
+    }
+    // Nothing left behind by the killed incarnations in the work folder: no pull staging, no half-extracted source.
+    assert.deepEqual(readdirSync(join(operatorWork, "artifactpull")), [], "pull staging left in the work folder");
+    for (const folder of readdirSync(join(operatorWork, "ocisync"))) {
+      const names = readdirSync(join(operatorWork, "ocisync", folder));
+      assert.deepEqual(names.filter((n) => n.startsWith(".")), [], `extraction leftovers in ocisync/${folder}`);
+      assert.equal(names.length, 1, `ocisync/${folder} holds one digest's folder: ${names.join(", ")}`);
     }
     // Nothing complete was written twice.
     for (const [blob, n] of committed) assert.equal(n, 1, `${blob} was committed ${n} times`);
