@@ -8,7 +8,7 @@ import { markReady, markReconciling, markRetrying, markStalled, setCondition, re
 import type { ReconcileContext } from "../kube/reconciler.ts";
 import { keyOf, type KubeObject } from "../kube/resource.ts";
 import { updateStatus } from "../kube/status.ts";
-import type { SyncError } from "../sync/index.ts";
+import type { InventoryEntry, SyncError } from "../sync/index.ts";
 import { writeInventory } from "./oci-sync-inventory.ts";
 import { OciSyncReasons, syncErrorReason, type OciSyncSourceError } from "./oci-sync-reasons.ts";
 import type { ResolvedSource } from "./oci-sync-source.ts";
@@ -41,6 +41,8 @@ function sameJson(a: unknown, b: unknown): boolean {
 export class StatusWriter {
   readonly #ctx: ReconcileContext;
   readonly #sync: OciSync;
+  /** The inventory as last written by recordIntent in this reconcile. */
+  #intended: StatusEntry[] | undefined;
 
   constructor(ctx: ReconcileContext, sync: OciSync) {
     this.#ctx = ctx;
@@ -52,14 +54,14 @@ export class StatusWriter {
   }
 
   /** Merge-patches status with what `compute` returns from the freshest object; skips a write that changes nothing. */
-  async #write(compute: (status: OciSyncStatus) => Record<string, unknown>): Promise<void> {
+  async #write(compute: (status: OciSyncStatus) => Record<string, unknown>, observe = true): Promise<void> {
     await updateStatus(
       this.#ctx.client,
       OCI_SYNC,
       keyOf(this.#sync as unknown as KubeObject),
       (latest) => {
         const status = parseOciSync(latest).status ?? {};
-        const patch = { observedGeneration: this.#generation, ...compute(status) };
+        const patch = { ...(observe ? { observedGeneration: this.#generation } : {}), ...compute(status) };
         return sameJson({ ...status, ...patch }, status) ? undefined : patch;
       },
       { signal: this.#ctx.signal },
@@ -68,6 +70,22 @@ export class StatusWriter {
 
   async #event(type: "Normal" | "Warning", reason: string, note: string): Promise<void> {
     await this.#ctx.events.event(this.#sync as unknown as KubeObject, { type, reason, action: "Sync", note }, this.#ctx.signal);
+  }
+
+  /**
+   * Before applying: adds the objects about to be applied to the stored inventory (status Unknown), when some are not
+   * in it yet, so a crash mid-apply cannot orphan them. observedGeneration is left alone: nothing is synced yet.
+   */
+  async recordIntent(stored: readonly StatusEntry[], entries: readonly InventoryEntry[]): Promise<void> {
+    const base = this.#intended ?? stored;
+    const key = (e: { group: string; kind: string; namespace?: string; name: string }): string => `${e.group}/${e.kind}/${e.namespace ?? ""}/${e.name}`;
+    const known = new Set(base.map(key));
+    const added = entries.filter((e) => !known.has(key(e)));
+    if (added.length === 0) return;
+    const merged: StatusEntry[] = [...base, ...added.map((e) => ({ group: e.group, version: e.version, kind: e.kind, ...(e.namespace ? { namespace: e.namespace } : {}), name: e.name, status: "Unknown" as const }))];
+    const fields = await writeInventory(this.#ctx.client, this.#sync, merged, this.#ctx.signal);
+    await this.#write(() => fields, false);
+    this.#intended = merged;
   }
 
   /** spec.suspend: Ready=False/Suspended, nothing else touched. */

@@ -98,7 +98,7 @@ export class OciSyncReconciler implements Reconciler {
     const periodMs = parseDuration(spec.oci.period);
     const source = await this.#source(current, spec, folder, ctx, writer);
     if (!source) return { requeueAfterMs: periodMs };
-    const outcome = await this.#sync(current, spec, source, { owner, impersonate, ctx });
+    const outcome = await this.#sync(current, spec, source, { owner, impersonate, ctx, writer });
     const healthPending = await writer.synced(source, outcome, parseDuration(spec.timeout));
     return { requeueAfterMs: healthPending ? Math.min(periodMs, 2_000) : periodMs };
   }
@@ -169,8 +169,8 @@ export class OciSyncReconciler implements Reconciler {
     }
   }
 
-  async #sync(sync: OciSync, spec: OciSyncSpecDefaulted, source: ResolvedSource & { root: string; pulled: boolean }, run: { owner: SyncOwner; impersonate: Impersonation | undefined; ctx: ReconcileContext }): Promise<SyncOutcome> {
-    const { ctx, owner, impersonate } = run;
+  async #sync(sync: OciSync, spec: OciSyncSpecDefaulted, source: ResolvedSource & { root: string; pulled: boolean }, run: { owner: SyncOwner; impersonate: Impersonation | undefined; ctx: ReconcileContext; writer: StatusWriter }): Promise<SyncOutcome> {
+    const { ctx, owner, impersonate, writer } = run;
     const kubeConfig = ctx.client.kubeConfig;
     const uid = sync.metadata.uid ?? "";
     const dirPath = resolve(source.root, spec.oci.dir);
@@ -205,6 +205,7 @@ export class OciSyncReconciler implements Reconciler {
       previousInventory: previous,
       prune: spec.prune,
       safeguards: { allowPruneAll: spec.pruneSafeguard.allowEmpty, maxPruneFraction: spec.pruneSafeguard.maxFraction },
+      beforeApply: (entries) => writer.recordIntent(stored, entries),
       signal: ctx.signal,
       ...imp,
     });

@@ -41,6 +41,12 @@ export interface SyncDirectoryOptions {
   timeoutMs?: number;
   /** How long CRDs of the set may take to become Established (default 30 s). */
   crdTimeoutMs?: number;
+  /**
+   * Called with the objects about to be applied, before any of them is (once for the source's CRDs, once for the
+   * rest). The caller records them with the inventory first, so that a process killed mid-apply leaves no object it
+   * created unrecorded, which no later prune would find (Config Sync writes its ResourceGroup first for this reason).
+   */
+  beforeApply?: (entries: InventoryEntry[]) => Promise<void>;
 }
 
 /** Outcome of one sync. */
@@ -118,6 +124,10 @@ function partition(run: Run, manifests: readonly Manifest[], resolved: readonly 
   return ok;
 }
 
+async function announce(run: Run, objects: readonly ResolvedObject[]): Promise<void> {
+  if (objects.length > 0) await run.options.beforeApply?.(objects.map((o) => toEntry(o.identity, o.manifest.object.apiVersion)));
+}
+
 async function applyStage(run: Run, objects: readonly ResolvedObject[]): Promise<ApplyResult[]> {
   const results = await mapBounded(objects, run.options.concurrency ?? 8, (o) => applyObject(run.apply, o), run.options.signal);
   run.results.push(...results);
@@ -127,6 +137,7 @@ async function applyStage(run: Run, objects: readonly ResolvedObject[]): Promise
 async function applyCrds(run: Run, crds: readonly Manifest[]): Promise<void> {
   if (crds.length === 0) return;
   const ok = partition(run, crds, await resolveObjects([...crds], run.options.scope, run.discovery, run.options.signal));
+  await announce(run, ok);
   const applied = (await applyStage(run, ok)).filter((r) => r.action !== "failed").map((r) => r.identity.name);
   const late = new Set(await waitEstablished(run.client, applied, { signal: run.options.signal, timeoutMs: run.options.crdTimeoutMs }));
   for (const name of applied) if (!late.has(name)) run.established.add(name);
@@ -150,6 +161,7 @@ async function applyRest(run: Run, manifests: readonly Manifest[], crdKinds: Rea
     }
   }
   const ok = dropDuplicates(run, partition(run, manifests, resolved));
+  await announce(run, ok);
   for (const stage of groupByStage(ok, APPLY_STAGES)) await applyStage(run, stage.items);
 }
 

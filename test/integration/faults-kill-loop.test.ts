@@ -120,10 +120,10 @@ before(async () => {
     await run("crane", ["append", "--insecure", ...(i > 0 ? ["-b", ref] : []), "-f", join(dir, "layer.tar"), "-t", ref]);
   }
   pullDigest = (await run("crane", ["digest", "--insecure", ref])).stdout.trim();
-  // The sync sources: two images of 40 ConfigMaps each, with different values.
-  for (const v of ["one", "two"]) {
+  // The sync sources: 40 ConfigMaps, and the same 40 with other values plus 10 more (so each move applies or prunes).
+  for (const [v, count] of [["one", 40], ["two", 50]] as const) {
     const files: Record<string, string> = {};
-    for (let i = 0; i < 40; i++) files[`cm-${i}.yaml`] = cm(`cm-${i}`, v);
+    for (let i = 0; i < count; i++) files[`cm-${i}.yaml`] = cm(`cm-${i}`, v);
     const image = `${env.registries.anonymous.host}/${ns}/config:${v}`;
     await pushWithCrane(image, files);
     syncImages.push(image);
@@ -201,11 +201,14 @@ describe("operator killed with SIGKILL at random points", () => {
       assert.equal(index.manifests[0]?.digest, pullDigest);
       assert.equal(await object(`pulls/${round}/extracted/data/README.txt`), "bundle v1\n");
     }
-    const finalValue = ROUNDS % 2 === 1 ? "two" : "one";
-    for (let i = 0; i < 40; i += 13) {
-      const got = await admin.request<{ data?: { value?: string } }>(`/api/v1/namespaces/${ns}/configmaps/cm-${i}`);
-      assert.equal(got.data?.value, finalValue);
-    }
+    // The sync: exactly the last image's objects carry its owner labels, with its values (none orphaned by a kill
+    // between applying and recording what was applied, none missing).
+    const [finalValue, finalCount] = ROUNDS % 2 === 1 ? ["two", 50] : ["one", 40];
+    const owned = await admin.request<{ items: { metadata: { name: string }; data?: { value?: string } }[] }>(`/api/v1/namespaces/${ns}/configmaps`, {
+      query: { labelSelector: "airlift.dev/owner-kind=OciSync,airlift.dev/owner-name=config" },
+    });
+    assert.deepEqual(owned.items.map((o) => o.metadata.name).sort(), Array.from({ length: finalCount }, (_, i) => `cm-${i}`).sort());
+    assert.ok(owned.items.every((o) => o.data?.value === finalValue), "every ConfigMap has the last image's value");
     // Nothing left behind by the killed incarnations in the work folder: no pull staging, no half-extracted source.
     assert.deepEqual(readdirSync(join(operatorWork, "artifactpull")), [], "pull staging left in the work folder");
     for (const folder of readdirSync(join(operatorWork, "ocisync"))) {
