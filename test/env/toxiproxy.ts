@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "undici";
+import { writeTokenKubeconfig, type KubeConnection } from "./kube.ts";
 import { freePort } from "./ports.ts";
 import { startProcess, waitUntil } from "./process.ts";
 import { toolPath } from "./tools.ts";
@@ -23,6 +24,12 @@ export interface Toxiproxy {
   /** Disabled, a proxy closes its connections and refuses new ones (the upstream is unreachable); enabled again, it listens. */
   setEnabled(proxy: string, enabled: boolean): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A proxy `name` in front of the API server and an admin kubeconfig (at `path`) that goes through it. */
+export async function proxiedKubeconfig(toxi: Toxiproxy, name: string, kube: Pick<KubeConnection, "server" | "caFile" | "adminToken">, path: string): Promise<string> {
+  const listen = await toxi.proxy(name, new URL(kube.server).host);
+  return writeTokenKubeconfig(path, { server: `https://${listen}`, caFile: kube.caFile }, "airlift-admin", kube.adminToken);
 }
 
 export async function startToxiproxy(workDir: string): Promise<Toxiproxy> {

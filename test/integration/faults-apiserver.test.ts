@@ -12,13 +12,12 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
-import { KubeClient } from "../../src/kube/rest-client.ts";
+import type { KubeClient } from "../../src/kube/rest-client.ts";
 import { LEASES, objectPath } from "../../src/kube/resource.ts";
-import { airliftArgs, loadKubeConfig, repoRoot, testEnv, writeTokenKubeconfig, type EnvironmentConnection } from "../env/index.ts";
+import { airliftArgs, repoRoot, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
-import { startToxiproxy, type Toxiproxy } from "../env/toxiproxy.ts";
-import { installCrds, kubeClient } from "./api-kube-support.ts";
-import { createOciSync, ensureNamespace, getOciSync, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
+import { proxiedKubeconfig, startToxiproxy, type Toxiproxy } from "../env/toxiproxy.ts";
+import { adminOnTestEnv, createOciSync, ensureNamespace, getOciSync, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
 
 const ns = unique("apifault");
 const lease = "airlift-apifault";
@@ -154,9 +153,7 @@ function assertNoOverlap(): void {
 const images: Record<string, string> = {};
 
 before(async () => {
-  env = await testEnv();
-  await installCrds(kubeClient(env));
-  admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
+  ({ env, admin } = await adminOnTestEnv());
   await ensureNamespace(admin, ns);
   const reg = env.registries.anonymous.host;
   for (let i = 0; i < 6; i++) {
@@ -166,11 +163,8 @@ before(async () => {
     await pushWithCrane(`${images[name]}:v2`, { "cm.yaml": cm(name, "v2") });
   }
   toxi = await startToxiproxy(join(work, "toxiproxy"));
-  const upstream = new URL(env.kube.server).host;
   for (const name of ["a", "b"]) {
-    const listen = await toxi.proxy(`api-${name}`, upstream);
-    const kubeconfig = writeTokenKubeconfig(join(work, `${name}.kubeconfig`), { server: `https://${listen}`, caFile: env.kube.caFile }, "airlift-admin", env.kube.adminToken);
-    replicas.push(new Replica(name, `api-${name}`, kubeconfig));
+    replicas.push(new Replica(name, `api-${name}`, await proxiedKubeconfig(toxi, `api-${name}`, env.kube, join(work, `${name}.kubeconfig`))));
   }
   for (const r of replicas) r.start();
 });

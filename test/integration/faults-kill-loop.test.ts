@@ -17,14 +17,13 @@ import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { generateDockerArchive } from "../../bench/generate-archive.ts";
 import { putFile } from "../../bench/peers.ts";
-import { KubeClient } from "../../src/kube/rest-client.ts";
+import type { KubeClient } from "../../src/kube/rest-client.ts";
 import { listPrefix } from "../../src/storage/s3-sink.ts";
-import { airliftArgs, loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { airliftArgs, repoRoot, run, s3Client, type EnvironmentConnection } from "../env/index.ts";
 import { startHarborStandin, type HarborStandin } from "../harbor-standin/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
-import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { committedBlob, startCountingProxy, type CountingProxy } from "./counting-proxy.ts";
-import { createOciSync, namespaceWithS3Keys, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
+import { adminOnTestEnv, createOciSync, namespaceWithS3Keys, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
 
 const ROUNDS = Number(process.env.FAULTS_KILLS ?? 8);
 const SEED = Number(process.env.FAULTS_SEED ?? 20261202);
@@ -99,9 +98,7 @@ const cm = (name: string, value: string): string =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  value: "${value}"\n`;
 
 before(async () => {
-  env = await testEnv();
-  await installCrds(kubeClient(env));
-  admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
+  ({ env, admin } = await adminOnTestEnv());
   await namespaceWithS3Keys(admin, ns, env.minio);
   s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

@@ -11,11 +11,10 @@ import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { generateDockerArchive } from "../../bench/generate-archive.ts";
 import { putFile } from "../../bench/peers.ts";
-import { KubeClient } from "../../src/kube/rest-client.ts";
-import { airliftArgs, freePort, loadKubeConfig, repoRoot, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import type { KubeClient } from "../../src/kube/rest-client.ts";
+import { airliftArgs, freePort, repoRoot, s3Client, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
-import { installCrds, kubeClient } from "./api-kube-support.ts";
-import { createOciSync, namespaceWithS3Keys, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
+import { adminOnTestEnv, createOciSync, namespaceWithS3Keys, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
 
 const IMPORTS = Number(process.env.LOAD_IMPORTS ?? 200);
 const SYNCS = Number(process.env.LOAD_SYNCS ?? 100);
@@ -62,9 +61,7 @@ function peakRssMiB(pid: number): number {
 }
 
 before(async () => {
-  env = await testEnv();
-  await installCrds(kubeClient(env));
-  admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
+  ({ env, admin } = await adminOnTestEnv());
   await namespaceWithS3Keys(admin, ns, env.minio);
   const s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

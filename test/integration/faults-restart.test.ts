@@ -9,12 +9,11 @@ import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { generateDockerArchive } from "../../bench/generate-archive.ts";
 import { putFile } from "../../bench/peers.ts";
-import { KubeClient } from "../../src/kube/rest-client.ts";
-import { loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import type { KubeClient } from "../../src/kube/rest-client.ts";
+import { repoRoot, run, s3Client, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
-import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { committedBlob, startCountingProxy, type CountingProxy } from "./counting-proxy.ts";
-import { namespaceWithS3Keys, unique, waitFor } from "./ocisync-support.ts";
+import { adminOnTestEnv, namespaceWithS3Keys, unique, waitFor } from "./ocisync-support.ts";
 
 const ns = unique("kill");
 const work = mkdtempSync(join(tmpdir(), "airlift-kill-"));
@@ -32,9 +31,7 @@ function startOperator(): ChildProcess {
 }
 
 before(async () => {
-  env = await testEnv();
-  await installCrds(kubeClient(env));
-  admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
+  ({ env, admin } = await adminOnTestEnv());
   await namespaceWithS3Keys(admin, ns, env.minio);
   const s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: "kill" }));

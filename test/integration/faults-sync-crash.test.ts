@@ -8,12 +8,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { KubeClient } from "../../src/kube/rest-client.ts";
-import { airliftArgs, loadKubeConfig, repoRoot, testEnv, writeTokenKubeconfig, type EnvironmentConnection } from "../env/index.ts";
+import type { KubeClient } from "../../src/kube/rest-client.ts";
+import { airliftArgs, repoRoot, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
-import { startToxiproxy, type Toxiproxy } from "../env/toxiproxy.ts";
-import { installCrds, kubeClient } from "./api-kube-support.ts";
-import { createOciSync, ensureNamespace, getOciSync, pushWithCrane, unique, waitFor, waitReady } from "./ocisync-support.ts";
+import { proxiedKubeconfig, startToxiproxy, type Toxiproxy } from "../env/toxiproxy.ts";
+import { adminOnTestEnv, createOciSync, ensureNamespace, getOciSync, pushWithCrane, unique, waitFor, waitReady } from "./ocisync-support.ts";
 
 const ns = unique("synccrash");
 const work = mkdtempSync(join(tmpdir(), "airlift-synccrash-"));
@@ -50,9 +49,7 @@ async function ownedNames(): Promise<string[]> {
 }
 
 before(async () => {
-  env = await testEnv();
-  await installCrds(kubeClient(env));
-  admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
+  ({ env, admin } = await adminOnTestEnv());
   await ensureNamespace(admin, ns);
   const reg = env.registries.anonymous.host;
   images.small = `${reg}/${ns}/config:small`;
@@ -60,8 +57,7 @@ before(async () => {
   await pushWithCrane(images.small, cms(10));
   await pushWithCrane(images.big, cms(15));
   toxi = await startToxiproxy(join(work, "toxiproxy"));
-  const listen = await toxi.proxy("api", new URL(env.kube.server).host);
-  slowKubeconfig = writeTokenKubeconfig(join(work, "slow.kubeconfig"), { server: `https://${listen}`, caFile: env.kube.caFile }, "airlift-admin", env.kube.adminToken);
+  slowKubeconfig = await proxiedKubeconfig(toxi, "api", env.kube, join(work, "slow.kubeconfig"));
 });
 
 after(async () => {

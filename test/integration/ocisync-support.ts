@@ -14,7 +14,7 @@ import { Manager } from "../../src/kube/manager.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { run, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { loadKubeConfig, run, testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { suiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 
@@ -72,6 +72,14 @@ export async function startOperator(operatorNamespace: string, watchNamespace: s
       await admin.close();
     },
   };
+}
+
+/** The shared environment with airlift's CRDs installed, and an admin client on it (close it after). */
+export async function adminOnTestEnv(): Promise<{ env: EnvironmentConnection; admin: KubeClient }> {
+  const env = await testEnv();
+  crdsInstalled ??= installCrds(kubeClient(env));
+  await crdsInstalled;
+  return { env, admin: new KubeClient(loadKubeConfig(env.kube.kubeconfigPath)) };
 }
 
 /** Creates a namespace unless it exists. */
