@@ -142,22 +142,27 @@ export function digestFolder(base: string, digest: string): string {
   return join(base, digest.replace(":", "-"));
 }
 
-/** True when the digest's folder was extracted before (a restart or an unchanged digest reuses it). */
-export async function hasFolder(base: string, digest: string): Promise<boolean> {
-  return stat(digestFolder(base, digest)).then(
+/**
+ * True when the digest's folder was extracted before (a restart or an unchanged digest reuses it). Tidies `base`
+ * first: one OciSync is reconciled by one worker at a time, so a temporary folder here was left by a process that
+ * died mid-extraction; and when the digest's folder is there, other digests' folders are stale.
+ */
+export async function reuseFolder(base: string, digest: string): Promise<boolean> {
+  await removeExtractionLeftovers(base);
+  const target = digestFolder(base, digest);
+  const present = await stat(target).then(
     (s) => s.isDirectory(),
     () => false,
   );
+  if (present) await removeOtherFolders(base, target);
+  return present;
 }
 
-/** Pulls `digest` and extracts it into `base/<algo>-<hex>`; removes the folders of other digests afterwards. */
+/** Pulls `digest` and extracts it into `base/<algo>-<hex>` (call reuseFolder first); removes the folders of other digests afterwards. */
 export async function pullSource(repo: Repository, digest: string, base: string, options: PullOptions): Promise<PulledSource> {
   const { manifest, digest: manifestDigest } = await pickManifest(repo, digest, options.platform, options.signal);
   const layers = layersToExtract(repo, manifest, options.layerSelector);
   await mkdir(base, { recursive: true });
-  // One OciSync is reconciled by one worker at a time, so whatever temporary folder is here was left by a process
-  // that died mid-extraction.
-  await removeExtractionLeftovers(base);
   const target = digestFolder(base, digest);
   await extractLayers(layers, target, { signal: options.signal, replace: true });
   await removeOtherFolders(base, target);

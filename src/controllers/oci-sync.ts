@@ -33,7 +33,7 @@ import type { ControllerDeps } from "./index.ts";
 import { finalizeOciSync } from "./oci-sync-finalize.ts";
 import { readInventory } from "./oci-sync-inventory.ts";
 import { classifySourceError, OciSyncReasons } from "./oci-sync-reasons.ts";
-import { hasFolder, openSource, pullSource, resolveSource, type ResolvedSource } from "./oci-sync-source.ts";
+import { openSource, pullSource, resolveSource, reuseFolder, type ResolvedSource } from "./oci-sync-source.ts";
 import { fromSyncErrors, inventoryWithHealth, toEngineInventory } from "./oci-sync-status.ts";
 import { StatusWriter, type SyncOutcome } from "./oci-sync-status-writer.ts";
 
@@ -152,7 +152,7 @@ export class OciSyncReconciler implements Reconciler {
       close = () => client.close();
       const resolved = await resolveSource(ref, repo, oci.semver?.range, ctx.signal);
       const lastManifest = sync.status?.source?.digest;
-      if (await hasFolder(folder, resolved.digest)) {
+      if (await reuseFolder(folder, resolved.digest)) {
         return { ...resolved, root: join(folder, resolved.digest.replace(":", "-")), manifestDigest: lastManifest ?? resolved.digest, pulled: false };
       }
       const pulled = await pullSource(repo, resolved.digest, folder, { platform: oci.platform, signal: ctx.signal, ...(oci.layerSelector ? { layerSelector: oci.layerSelector } : {}) });
