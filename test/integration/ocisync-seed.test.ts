@@ -106,8 +106,11 @@ describe("OciSync: the seed's workflow", () => {
     await waitFor("a changed", async () => ((await configMapValue(op, ns, "a")) === "two" ? true : undefined), 20_000);
     const appliedMs = Date.now() - pushedAt;
     await waitFor("b pruned", async () => ((await configMapValue(op, ns, "b")) === undefined ? true : undefined), 10_000);
-    const s = await waitReady(op.admin, opNs, "update", "True/Succeeded");
-    assert.equal(s.status?.sync?.digest, digest2);
+    // Objects change before the status write that records the sync: wait for the status of this digest.
+    const s = await waitFor("the sync of the new digest recorded", async () => {
+      const got = await waitReady(op.admin, opNs, "update", "True/Succeeded");
+      return got.status?.sync?.digest === digest2 ? got : undefined;
+    }, 20_000);
     assert.deepEqual(s.status?.inventory?.map((e) => e.name), ["a"]);
     assert.ok(appliedMs < 12_000, `applied ${appliedMs} ms after the push`);
     console.log(`# ocisync: push -> applied in ${appliedMs} ms (period 5s); steady-state requests per 5s period: ${(steady.length / 3).toFixed(2)}`);
