@@ -12,7 +12,7 @@ import type { InventoryEntry, SyncError } from "../sync/index.ts";
 import { writeInventory } from "./oci-sync-inventory.ts";
 import { OciSyncReasons, syncErrorReason, type OciSyncSourceError } from "./oci-sync-reasons.ts";
 import type { ResolvedSource } from "./oci-sync-source.ts";
-import { countByStatus, describeObjects, healthVerdict, revisionOf, stageErrors, type CodedError } from "./oci-sync-status.ts";
+import { countByStatus, describeObjects, entryKey, healthVerdict, inventoryWithHealth, revisionOf, stageErrors, type CodedError } from "./oci-sync-status.ts";
 import type { InventoryEntry as StatusEntry } from "../api/oci-sync.ts";
 
 /** What the sync stage produced. */
@@ -78,11 +78,11 @@ export class StatusWriter {
    */
   async recordIntent(stored: readonly StatusEntry[], entries: readonly InventoryEntry[]): Promise<void> {
     const base = this.#intended ?? stored;
-    const key = (e: { group: string; kind: string; namespace?: string; name: string }): string => `${e.group}/${e.kind}/${e.namespace ?? ""}/${e.name}`;
-    const known = new Set(base.map(key));
-    const added = entries.filter((e) => !known.has(key(e)));
+    const known = new Set(base.map(entryKey));
+    const added = entries.filter((e) => !known.has(entryKey(e)));
     if (added.length === 0) return;
-    const merged: StatusEntry[] = [...base, ...added.map((e) => ({ group: e.group, version: e.version, kind: e.kind, ...(e.namespace ? { namespace: e.namespace } : {}), name: e.name, status: "Unknown" as const }))];
+    // No health read yet: the new entries are Unknown.
+    const merged = [...base, ...inventoryWithHealth(added, [])];
     const fields = await writeInventory(this.#ctx.client, this.#sync, merged, this.#ctx.signal);
     await this.#write(() => fields, false);
     this.#intended = merged;

@@ -55,7 +55,8 @@ export function toEngineInventory(entries: readonly StatusEntry[]): InventoryEnt
   return entries.map((e) => ({ group: e.group, version: e.version, kind: e.kind, namespace: e.namespace ?? "", name: e.name }));
 }
 
-function entryKey(e: { group: string; kind: string; namespace?: string; name: string }): string {
+/** One key per object of an inventory, in either form. */
+export function entryKey(e: { group: string; kind: string; namespace?: string; name: string }): string {
   return `${e.group}/${e.kind}/${e.namespace ?? ""}/${e.name}`;
 }
 
