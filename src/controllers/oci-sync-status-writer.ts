@@ -43,6 +43,8 @@ export class StatusWriter {
   readonly #sync: OciSync;
   /** The inventory as last written by recordIntent in this reconcile. */
   #intended: StatusEntry[] | undefined;
+  /** status.inventoryRef as last written in this reconcile (undefined: not written yet, so the object's own). */
+  #inventoryRef: OciSyncStatus["inventoryRef"] | null | undefined;
 
   constructor(ctx: ReconcileContext, sync: OciSync) {
     this.#ctx = ctx;
@@ -68,6 +70,19 @@ export class StatusWriter {
     );
   }
 
+  /**
+   * Stores the inventory (in status or its ConfigMap) and returns the status fields to patch. A second store in one
+   * reconcile sees the first one's ConfigMap, so moving back into status deletes it.
+   */
+  async #storeInventory(entries: readonly StatusEntry[]): Promise<Record<string, unknown>> {
+    const ref = this.#inventoryRef === undefined ? this.#sync.status?.inventoryRef : (this.#inventoryRef ?? undefined);
+    const { inventoryRef: _old, ...status } = this.#sync.status ?? {};
+    const sync: OciSync = { ...this.#sync, status: { ...status, ...(ref ? { inventoryRef: ref } : {}) } };
+    const fields = await writeInventory(this.#ctx.client, sync, entries, this.#ctx.signal);
+    this.#inventoryRef = fields.inventoryRef as OciSyncStatus["inventoryRef"] | null;
+    return fields;
+  }
+
   async #event(type: "Normal" | "Warning", reason: string, note: string): Promise<void> {
     await this.#ctx.events.event(this.#sync as unknown as KubeObject, { type, reason, action: "Sync", note }, this.#ctx.signal);
   }
@@ -83,7 +98,7 @@ export class StatusWriter {
     if (added.length === 0) return;
     // No health read yet: the new entries are Unknown.
     const merged = [...base, ...inventoryWithHealth(added, [])];
-    const fields = await writeInventory(this.#ctx.client, this.#sync, merged, this.#ctx.signal);
+    const fields = await this.#storeInventory(merged);
     await this.#write(() => fields, false);
     this.#intended = merged;
   }
@@ -126,7 +141,7 @@ export class StatusWriter {
       await this.#event("Warning", reason, message);
       return false;
     }
-    const inventoryFields = await writeInventory(this.#ctx.client, this.#sync, outcome.entries, this.#ctx.signal);
+    const inventoryFields = await this.#storeInventory(outcome.entries);
     let pending = false;
     let newRevision = false;
     let verdictReason: string = OciSyncReasons.Succeeded;
