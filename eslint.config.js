@@ -20,9 +20,9 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/only-throw-error": "error",
-      complexity: ["warn", 15],
-      "max-depth": ["warn", 4],
-      "max-params": ["warn", 5],
+      complexity: ["warn", 10],
+      "max-depth": ["warn", 3],
+      "max-params": ["warn", 4],
     },
   },
   {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { objectSchema } from "./crds.ts";
 import { ARTIFACT_PULL, IMAGE_IMPORT, OCI_SYNC } from "./group-version.ts";
-import { sampleArtifactPull, sampleImageImport, sampleOciSync } from "./sample-objects.ts";
+import { sampleArtifactPull, sampleImageImport, sampleOciSync } from "../../test/fixtures/api/sample-objects.ts";
 import { withImageImportDefaults } from "./image-import.ts";
 import { withArtifactPullDefaults } from "./artifact-pull.ts";
 import { withOciSyncDefaults } from "./oci-sync.ts";

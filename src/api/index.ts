@@ -9,4 +9,3 @@ export * from "./oci-sync.ts";
 export { InvalidObjectError, objectIssues, parseArtifactPull, parseImageImport, parseOciSync } from "./parse.ts";
 export { formatIssues, type Issue } from "./validate.ts";
 export { customResourceDefinition, crdYaml, crdFileName } from "./crds.ts";
-export { sampleArtifactPull, sampleImageImport, sampleOciSync } from "./sample-objects.ts";

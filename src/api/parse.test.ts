@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidObjectError, objectIssues, parseArtifactPull, parseImageImport, parseOciSync } from "./parse.ts";
-import { INVALID_CASES } from "./validation-cases.ts";
-import { sampleArtifactPull, sampleImageImport, sampleOciSync } from "./sample-objects.ts";
+import { INVALID_CASES } from "../../test/fixtures/api/validation-cases.ts";
+import { sampleArtifactPull, sampleImageImport, sampleOciSync } from "../../test/fixtures/api/sample-objects.ts";
 import { ARTIFACT_PULL, IMAGE_IMPORT, OCI_SYNC, type KindInfo } from "./group-version.ts";
 import { ALL_REASONS, REASON_PATTERN } from "./conditions.ts";
 

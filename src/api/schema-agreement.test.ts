@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ALL_KINDS, type KindInfo } from "./group-version.ts";
 import { objectSchema } from "./crds.ts";
-import { fullArtifactPull, fullImageImport, fullOciSync } from "./full-objects.ts";
+import { fullArtifactPull, fullImageImport, fullOciSync } from "../../test/fixtures/api/full-objects.ts";
 import { validate } from "./validate.ts";
 import type { SchemaNode } from "./openapi-schema.ts";
 

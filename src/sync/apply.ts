@@ -1,4 +1,4 @@
-// Server-side apply of one object, with the ownership rules of DESIGN.md: field manager `airlift`; force only for
+// Server-side apply of one object, with the ownership rules of docs/DESIGN.md: field manager `airlift`; force only for
 // objects we already manage (so a conflict with another manager on a foreign object is reported, not stolen);
 // an object labelled for another owner is never touched; `airlift.dev/apply: IfNotPresent` creates once.
 // https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts

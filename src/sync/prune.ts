@@ -2,7 +2,7 @@
 // deleted only while it still carries our owner labels, never with `airlift.dev/prune: disabled`, with a uid
 // precondition so a re-created object of the same name is not the one deleted. Safeguards after Config Sync's:
 // never prune everything or a large fraction without an explicit opt-in (Flux and Argo wiped clusters on empty
-// sources; DESIGN.md "What the incidents teach").
+// sources; docs/DESIGN.md "What the incidents teach").
 import { isNotFound } from "../kube/api-error.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { objectPath, type KubeObject } from "../kube/resource.ts";

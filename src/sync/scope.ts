@@ -1,4 +1,4 @@
-// Tenancy (DESIGN.md OciSync): a cluster scope applies anything; a namespace scope (an OciSync outside the
+// Tenancy (docs/DESIGN.md, OciSync): a cluster scope applies anything; a namespace scope (an OciSync outside the
 // controller's namespace) puts every namespaced object in its namespace and refuses cluster-scoped objects and
 // objects for another namespace, one clear error per object, like Config Sync's RepoSync.
 import type { ResourceType } from "../kube/resource.ts";

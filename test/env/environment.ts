@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startKube, type KubeConnection, type KubeEnv } from "./kube.ts";
 import { startMinio, type MinioConnection, type MinioEnv } from "./minio.ts";
+import { killAll } from "./process.ts";
 import { startRegistry, type RegistryConnection, type RegistryEnv, type RegistryVariant } from "./registry.ts";
 
 export interface EnvironmentConnection {
@@ -17,6 +18,8 @@ export interface EnvironmentConnection {
 export interface Environment extends EnvironmentConnection {
   kubeEnv: KubeEnv;
   stop(): Promise<void>;
+  /** Kills every process and removes the folder synchronously: for teardowns the runner may cut short. */
+  stopNow(): void;
 }
 
 function connectionOf<T extends object>(env: T): T {
@@ -54,6 +57,10 @@ export async function startEnvironment(workDir = mkdtempSync(join(tmpdir(), "air
       minio: connectionOf(minio),
       async stop(): Promise<void> {
         await stopAll();
+        if (!process.env.AIRLIFT_KEEP_ENV) rmSync(workDir, { recursive: true, force: true });
+      },
+      stopNow(): void {
+        killAll();
         if (!process.env.AIRLIFT_KEEP_ENV) rmSync(workDir, { recursive: true, force: true });
       },
     };

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { startEnvironment, type Environment } from "./environment.ts";
 import { scanLogs } from "./suite-logs.ts";
+import { teardownOnce } from "./teardown.ts";
 
 let env: Environment | undefined;
 
@@ -31,16 +32,15 @@ function harnessSecrets(e: Environment): Record<string, string> {
   return secrets;
 }
 
-export async function globalTeardown(): Promise<void> {
-  if (!env) return;
-  try {
-    const { files, bytes, findings } = scanLogs(join(env.workDir, "suite-logs"), harnessSecrets(env));
-    process.stderr.write(`# secret scan: ${files} log files, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${findings.length} findings\n`);
-    if (findings.length > 0) {
-      process.stderr.write(`# SECRET VALUES IN LOGS:\n#   ${findings.join("\n#   ")}\n`);
-      process.exitCode = 1;
-    }
-  } finally {
-    await env.stop();
+/** The secret scan of every log the suite wrote; a finding fails the run. */
+function scanSuiteLogs(e: Environment): void {
+  const { files, bytes, findings } = scanLogs(join(e.workDir, "suite-logs"), harnessSecrets(e));
+  process.stderr.write(`# secret scan: ${files} log files, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${findings.length} findings\n`);
+  if (findings.length > 0) {
+    process.stderr.write(`# SECRET VALUES IN LOGS:\n#   ${findings.join("\n#   ")}\n`);
+    process.exitCode = 1;
   }
 }
+
+/** Scans the logs once, then kills every server and removes the environment folder (synchronously: see teardown.ts). */
+export const globalTeardown = teardownOnce(() => env, scanSuiteLogs);

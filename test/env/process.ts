@@ -6,7 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 const running = new Set<ChildProcess>();
 
-function killAll(): void {
+/** SIGKILLs every child still running, synchronously (teardown under a runner that may exit at its first await). */
+export function killAll(): void {
   for (const child of running) {
     try {
       child.kill("SIGKILL");

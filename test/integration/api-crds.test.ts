@@ -15,15 +15,13 @@ import {
   parseArtifactPull,
   parseImageImport,
   parseOciSync,
-  sampleArtifactPull,
-  sampleImageImport,
-  sampleOciSync,
   withArtifactPullDefaults,
   withImageImportDefaults,
   withOciSyncDefaults,
   type KindInfo,
 } from "../../src/api/index.ts";
-import { fullArtifactPull, fullImageImport, fullOciSync } from "../../src/api/full-objects.ts";
+import { fullArtifactPull, fullImageImport, fullOciSync } from "../fixtures/api/full-objects.ts";
+import { sampleArtifactPull, sampleImageImport, sampleOciSync } from "../fixtures/api/sample-objects.ts";
 import { createNamespace, eventually, installCrds, kubeClient, type Doc, type Kube } from "./api-kube-support.ts";
 
 const ns = `api-crds-${randomBytes(3).toString("hex")}`;

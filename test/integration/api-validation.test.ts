@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { testEnv } from "../env/index.ts";
-import { ALL_KINDS, GROUP, VERSION, sampleArtifactPull, sampleImageImport, sampleOciSync } from "../../src/api/index.ts";
-import { INVALID_CASES } from "../../src/api/validation-cases.ts";
+import { ALL_KINDS, GROUP, VERSION } from "../../src/api/index.ts";
+import { sampleArtifactPull, sampleImageImport, sampleOciSync } from "../fixtures/api/sample-objects.ts";
+import { INVALID_CASES } from "../fixtures/api/validation-cases.ts";
 import { createNamespace, installCrds, kubeClient, type Kube } from "./api-kube-support.ts";
 
 const ns = `api-validation-${randomBytes(3).toString("hex")}`;

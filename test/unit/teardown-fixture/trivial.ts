@@ -1,0 +1,4 @@
+// One passing test, so the runner has something to run before its global teardown.
+import { it } from "node:test";
+
+it("passes", () => undefined);
