@@ -1,7 +1,9 @@
-// Condition types and reasons shared by the three reconcilers. kstatus
-// (https://github.com/kubernetes-sigs/cli-utils/blob/master/pkg/kstatus/README.md): `Ready` is always present,
-// `Reconciling` and `Stalled` only while True. Reasons are PascalCase, stable, and what alerts and tests match on;
-// the condition message carries the human detail.
+// The one reason catalogue: every reason airlift writes (a condition's reason, an Event's reason, a stage error's
+// `code`), each with its meaning. Reasons are the users' alerting interface: they are PascalCase, stable, and the
+// names below are the ones the operator emits; `Reason` is derived from this table, so code cannot write a reason
+// that is not listed here (and reasons.test.ts scans the source for literals that slip past the type).
+// kstatus (https://github.com/kubernetes-sigs/cli-utils/blob/master/pkg/kstatus/README.md): `Ready` is always
+// present, `Reconciling` and `Stalled` only while True; the condition message carries the human detail.
 
 /** Condition types. */
 export const ConditionType = {
@@ -11,103 +13,82 @@ export const ConditionType = {
 } as const;
 export type ConditionTypeName = (typeof ConditionType)[keyof typeof ConditionType];
 
-/** Reasons every kind uses. */
-export const CommonReason = {
-  /** Ready=True: the desired state is in place. */
-  Succeeded: "Succeeded",
-  /** Reconciling=True: work is under way. */
-  Progressing: "Progressing",
-  /** Reconciling=True after a transient failure that will be retried. */
-  ProgressingWithRetry: "ProgressingWithRetry",
-  /** spec.suspend is true: nothing is reconciled. */
-  Suspended: "Suspended",
-  /** The object passed the API server's schema but not the reconciler's checks (Stalled). */
-  InvalidSpec: "InvalidSpec",
-  /** A referenced Secret or one of its keys is missing. */
-  SecretNotFound: "SecretNotFound",
-  /** A referenced Secret lives in another namespace and the operator does not allow that. */
-  CrossNamespaceRefNotAllowed: "CrossNamespaceRefNotAllowed",
-  /** The credentials were refused (401/403). */
-  AuthenticationFailed: "AuthenticationFailed",
-  /** An endpoint was refused by the operator's network policy (loopback, link-local, the API server). */
-  EndpointRefused: "EndpointRefused",
-  /** TLS failed (unknown authority, bad CA bundle). */
-  TLSFailed: "TLSFailed",
-  /** The registry answered with an error (retried while transient). */
-  RegistryError: "RegistryError",
-  /** The S3 server answered with an error (retried while transient). */
-  StorageError: "StorageError",
-  /** A blob's or manifest's digest differs from the one announced. */
-  DigestMismatch: "DigestMismatch",
-  /** A manifest, config or layer has a media type airlift does not handle. */
-  UnsupportedMediaType: "UnsupportedMediaType",
-  /** The image index has no manifest for spec's platform. */
-  PlatformNotFound: "PlatformNotFound",
-} as const;
+/** Every reason the operator can write, with its one-line meaning (the README's reason table). */
+export const REASONS = {
+  // Progress and success.
+  Succeeded: "Ready=True: the desired state is in place (also the Normal event of a finished import).",
+  Progressing: "Reconciling=True: a pull, import or apply is under way.",
+  ProgressingWithRetry: "Reconciling=True after a transient failure; Ready=False carries the failure's reason and a retry is scheduled with backoff.",
+  Suspended: "Ready=False: spec.suspend is true; nothing is reconciled until it is cleared.",
+  HealthPending: "Reconciling=True: an OciSync applied its objects and waits for all of them to become Current.",
+  TLSVerificationDisabled: "Ready=True (and a Warning event) for an ArtifactPull pulled with TLS verification switched off by spec.",
+  ImportStarted: "Normal event: an ImageImport started copying its archive into the registry.",
+  ImagePushed: "Normal event: one image of an ImageImport is in the registry (pushed, or already present).",
+  Pulled: "Normal event: an ArtifactPull published a new digest to its bucket.",
+  Synced: "Normal event: an OciSync applied a new revision without errors.",
 
-/** Reasons of ImageImport. */
-export const ImageImportReason = {
-  /** The bucket object does not exist. */
-  ArchiveNotFound: "ArchiveNotFound",
-  /** The archive is not a readable docker-archive or OCI archive (bad tar, no manifest.json / index.json). */
-  ArchiveInvalid: "ArchiveInvalid",
-  /** spec.images[].source names no entry of the archive. */
-  ImageNotInArchive: "ImageNotInArchive",
-  /** A multi-image archive without destination.rewrite or spec.images. */
-  AmbiguousArchive: "AmbiguousArchive",
-  /** Pushing a blob or manifest failed. */
-  PushFailed: "PushFailed",
-  /** The object's ETag changed while it was read; the import restarts. */
-  SourceChanged: "SourceChanged",
-} as const;
+  // The spec and the objects it references.
+  InvalidSpec: "Stalled: the object passed the API server's schema but not the reconciler's checks.",
+  SecretNotFound: "A referenced Secret does not exist (yet); looked up again every 30 s.",
+  CrossNamespaceRefNotAllowed: "Stalled: a reference names another namespace and the operator does not allow cross-namespace Secrets.",
+  InvalidCredentialsSecret: "Stalled: a referenced Secret lacks the expected keys or format (Docker config, basic-auth, S3 keys, PEM CA).",
+  NoRegistry: "Stalled: the spec names no registry and the operator has no default (--default-registry / --dns-suffix).",
+  NoS3Endpoint: "Stalled: the spec names no S3 endpoint and the operator has no default (--default-s3-endpoint / --dns-suffix).",
+  NoS3Credentials: "Stalled: the S3 location has no credentialsSecretRef.",
+  EndpointRefused: "Stalled: an endpoint's address is refused by the operator's network policy (loopback, link-local, the API server).",
 
-/** Reasons of ArtifactPull. */
-export const ArtifactPullReason = {
-  /** spec.source.tag or digest does not exist. */
-  ArtifactNotFound: "ArtifactNotFound",
-  /** tagPolicy matched no tag. */
-  NoMatchingTag: "NoMatchingTag",
-  /** The Harbor API could not be read. */
-  HarborAPIError: "HarborAPIError",
-  /** Extraction refused an entry (path escape, link, device) or hit a limit. */
-  ExtractFailed: "ExtractFailed",
-  /** An extraction limit (spec.extractLimits) was exceeded. */
-  SizeLimitExceeded: "SizeLimitExceeded",
-  /** Writing to the destination bucket failed. */
-  UploadFailed: "UploadFailed",
-} as const;
+  // Registries and Harbor.
+  Unauthorized: "Stalled: the registry or Harbor refused the credentials (401/403).",
+  UntrustedCertificate: "Stalled: TLS verification failed (unknown authority, wrong CA bundle); name the CA in the spec's CA Secret reference.",
+  RegistryUnavailable: "The registry or Harbor could not be reached or answered 5xx/429; retried with backoff.",
+  RepositoryNotFound: "Stalled: the repository (or Harbor project) does not exist.",
+  SourceNotFound: "Stalled: what the spec names as the source does not exist: the S3 object, the tag or the digest.",
+  NoMatchingTag: "Stalled: no tag matches the tag policy or semver range yet; checked again every interval.",
+  InvalidTagPolicy: "Stalled: the tag policy cannot be evaluated (for example a bad pattern).",
+  InvalidReference: "Stalled: an image reference, digest or manifest breaks the distribution spec's grammar.",
+  UnsupportedMediaType: "Stalled: a manifest, config or layer has a media type airlift does not handle.",
+  PlatformNotFound: "Stalled: the image index has no manifest for the spec's platform.",
+  LayerNotFound: "Stalled: the image has no layer of the layer selector's media type.",
+  DigestMismatch: "Stalled: content's digest or size differs from the one its descriptor announced.",
 
-/** Reasons of OciSync. */
-export const OciSyncReason = {
-  /** The image could not be resolved or pulled. */
-  SourceFailed: "SourceFailed",
-  /** An extracted path escapes `dir`, or a link points outside it. */
-  PathEscapesRoot: "PathEscapesRoot",
-  /** A YAML document could not be parsed or is not a Kubernetes object. */
-  InvalidManifest: "InvalidManifest",
-  /** A namespaced OciSync carried a cluster-scoped object or another namespace. */
-  ScopeRefused: "ScopeRefused",
-  /** Server-side apply of one or more objects failed. */
-  ApplyFailed: "ApplyFailed",
-  /** Impersonating spec.serviceAccountName failed. */
-  ImpersonationFailed: "ImpersonationFailed",
-  /** Prune was refused by the safeguard (empty source, or too large a fraction). */
-  PruneBlocked: "PruneBlocked",
-  /** Deleting objects that left the source failed. */
-  PruneFailed: "PruneFailed",
-  /** Objects are applied but not yet Current. */
-  HealthCheckPending: "HealthCheckPending",
-  /** Objects did not become Current within spec.timeout. */
-  HealthCheckFailed: "HealthCheckFailed",
-} as const;
+  // Archives, extraction and buckets.
+  InvalidArchive: "Stalled: the archive is not a readable docker-archive or OCI archive.",
+  ExtractionRefused: "Stalled: extraction refused an entry (path escape, link, device file) or hit a size or entry limit.",
+  InvalidDestination: "Stalled: the archive's images cannot be mapped to destinations (ambiguous archive, unknown spec.images source).",
+  AccessDenied: "Stalled: the S3 server refused the credentials or the bucket policy (403).",
+  SourceChanged: "The S3 object changed while it was read; the import restarts from the new version.",
+  SourceUnavailable: "The S3 server could not be reached, answered 5xx or throttled; retried with backoff.",
+  TransferFailed: "Any other failure of a transfer; retried with backoff while it may be transient.",
+  ReconcileError: "Log only: a reconcile failed with an error that carries no reason; retried with backoff.",
 
-/** Every reason constant, for tests that check the PascalCase rule. */
-export const ALL_REASONS: readonly string[] = [
-  ...Object.values(CommonReason),
-  ...Object.values(ImageImportReason),
-  ...Object.values(ArtifactPullReason),
-  ...Object.values(OciSyncReason),
-];
+  // OciSync content, apply, prune and health (also the `code` of status.source/sync errors).
+  DirNotFound: "Stalled: spec.oci.dir is not a folder of the image.",
+  InvalidYAML: "Stalled: a YAML or JSON document does not parse or is not a Kubernetes object (the message names file and line).",
+  PathEscape: "Stalled: spec.oci.dir or a symlink of the image points outside the extracted tree.",
+  SizeLimitExceeded: "Stalled: the manifests exceed the loader's caps (bytes, files, objects or depth).",
+  DuplicateObject: "Stalled: two documents declare the same object.",
+  ScopeViolation: "Stalled: a namespace-scoped OciSync declares a cluster-scoped object or one in another namespace.",
+  Forbidden: "Stalled: the identity the OciSync applies as may not write the object (RBAC).",
+  ManagementConflict: "Stalled: the object is managed by another OciSync (or owner) and is left untouched.",
+  UnknownKind: "The API server serves no such kind (is its CRD installed?); retried.",
+  CRDNotEstablished: "A CRD of the same source was not applied or is not established yet; retried.",
+  ApplyConflict: "Server-side apply conflicts with another field manager on an object airlift does not own; retried.",
+  ApplyFailed: "Server-side apply of one or more objects failed; retried with backoff.",
+  PruneRefused: "Stalled: the prune safeguard refused to delete (empty source, or too large a fraction of the inventory).",
+  PruneFailed: "Deleting objects that left the source (or, with foreground deletion, all of them) failed; retried.",
+  HealthTimeout: "Stalled: objects did not become Current within spec.timeout, or one of them Failed.",
+} as const satisfies Record<string, string>;
+
+/** A reason of the catalogue. */
+export type Reason = keyof typeof REASONS;
+
+/** Every reason of the catalogue. */
+export const ALL_REASONS: readonly Reason[] = Object.keys(REASONS) as Reason[];
+
+/** True when `text` is a reason of the catalogue. */
+export function isReason(text: string): text is Reason {
+  return Object.hasOwn(REASONS, text);
+}
 
 /** The API server's pattern for metav1.Condition.reason. */
 export const REASON_PATTERN = "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$";

@@ -136,7 +136,14 @@ export const imageImportStatusSchema: SchemaNode = obj("Observed state.", {
   completedAt: time("When the last import completed."),
   lastAttempt: obj(
     "Input of the last attempt, successful or not.",
-    { revision: str("The archive's ETag."), generation: int("metadata.generation of the spec.", { minimum: 0 }) },
+    {
+      revision: str("The archive's ETag."),
+      generation: int("metadata.generation of the spec.", { minimum: 0 }),
+      inputs: str(
+        "SHA-256 of everything the attempt depended on (generation, ETag, endpoints, the referenced Secrets' resourceVersions; never their values). An attempt that stalled is not repeated on the same inputs.",
+        { maxLength: 64 },
+      ),
+    },
     { required: ["revision", "generation"] },
   ),
 });

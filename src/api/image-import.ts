@@ -88,6 +88,11 @@ export interface ImportAttempt {
   revision: string;
   /** metadata.generation of the spec. */
   generation: number;
+  /**
+   * SHA-256 (hex) of everything the attempt depended on: generation, ETag, endpoints and the referenced Secrets'
+   * resourceVersions (never their values). An attempt that stalled is not repeated on the same inputs, restarts included.
+   */
+  inputs?: string;
 }
 
 /** Observed state of an ImageImport. */

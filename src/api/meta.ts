@@ -1,8 +1,9 @@
-// Types shared by the three kinds: object metadata, metav1.Condition, Secret references and status blocks.
+// Types shared by the three kinds and the controller runtime (kube imports them from here): object metadata,
+// metav1.Condition, Secret references and status blocks.
 // Field names follow the Kubernetes API conventions
 // (https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md).
 
-/** The metadata fields the reconcilers read; the API server sends more, which are kept as unknown. */
+/** Object metadata as api and kube read it; the API server sends more fields, which are kept as unknown. */
 export interface ObjectMeta {
   name: string;
   namespace?: string;
@@ -17,6 +18,13 @@ export interface ObjectMeta {
   [key: string]: unknown;
 }
 
+/** Any object with type and object metadata (TypeMeta + ObjectMeta): the three kinds and every KubeObject. */
+export interface ApiObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+}
+
 /** metav1.Condition (https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/object-meta/). */
 export interface Condition {
   /** `Ready`, `Reconciling` or `Stalled` (see conditions.ts). */
@@ -26,7 +34,7 @@ export interface Condition {
   observedGeneration?: number;
   /** RFC 3339 time of the last status change. */
   lastTransitionTime: string;
-  /** PascalCase machine-readable reason (see conditions.ts). */
+  /** PascalCase machine-readable reason: one of conditions.ts's catalogue when airlift wrote it. */
   reason: string;
   /** Human-readable detail; never holds credentials or remote response bodies. */
   message: string;

@@ -2,8 +2,9 @@
 // digest) checking on every stream handed out.
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
-import { BlobVerifier } from "./digest.ts";
-import { InvalidArchiveError, quoteName } from "./errors.ts";
+import { BlobVerifier } from "../ocispec/blob-verifier.ts";
+import type { Digest } from "../ocispec/digest.ts";
+import { BlobMismatchError, InvalidArchiveError, quoteName } from "./errors.ts";
 import type { ArchiveMember, ArchiveMembers } from "./archive-members.ts";
 import type { ArchiveBlob, BlobOpenOptions, BlobVisitor } from "./image-types.ts";
 import type { Compression } from "./compression.ts";
@@ -12,18 +13,24 @@ const memberOf = new WeakMap<ArchiveBlob, ArchiveMember>();
 
 /** What is known of a blob before reading it. */
 export interface BlobFacts {
-  digest: string;
+  digest: Digest;
   size: number;
   mediaType: string;
   compression: Compression;
-  diffId?: string;
+  diffId?: Digest;
   annotations?: Record<string, string>;
+}
+
+/** A stream's bytes differ from the blob's descriptor: the archive's own error type. */
+export function blobMismatch(what: string, expected: string, actual: string): BlobMismatchError {
+  return new BlobMismatchError(what, expected, actual);
 }
 
 /** Wraps a raw member stream (from `offset`) in a size check, and a digest check when it starts at 0. */
 function verified(raw: Readable, blob: ArchiveBlob, verifyDigest: boolean, offset = 0): Readable {
   const what = `blob ${blob.digest} (${quoteName(blob.member)})${offset > 0 ? ` from byte ${offset}` : ""}`;
-  const check = new BlobVerifier({ what, size: blob.size - offset, ...(verifyDigest && offset === 0 ? { digest: blob.digest } : {}) });
+  const digest = verifyDigest && offset === 0 ? blob.digest : undefined;
+  const check = new BlobVerifier({ what, size: blob.size - offset, digest, mismatch: blobMismatch });
   pipeline(raw, check).catch(() => {
     // The error reaches the consumer through `check`, which pipeline destroys with it.
   });

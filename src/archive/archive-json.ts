@@ -1,26 +1,13 @@
 // Narrowing of the untrusted JSON documents found in archives (manifest.json, index.json, manifests, configs),
-// once, at the edge: every field read later has been checked here.
+// once, at the edge: every field read later has been checked here. Descriptors are narrowed by the spec floor
+// (src/ocispec/descriptor.ts); its refusals become InvalidArchiveError here, so an archive fails as an archive.
+import { parseDescriptor, type Descriptor } from "../ocispec/descriptor.ts";
+import { isDigest, type Digest } from "../ocispec/digest.ts";
+import { SpecError } from "../ocispec/errors.ts";
 import { InvalidArchiveError } from "./errors.ts";
-import { checkDigest } from "./digest.ts";
 
 /** A plain JSON object. */
 export type JsonObject = Record<string, unknown>;
-
-/** An OCI content descriptor, validated. */
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations: Record<string, string>;
-  platform?: Platform;
-}
-
-/** The platform of a manifest inside an index. */
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
 
 /** Parses JSON bytes, with a clear error naming the document. */
 export function parseJson(bytes: Buffer, what: string): unknown {
@@ -60,35 +47,18 @@ export function asStringArray(value: unknown, what: string): string[] {
   return asArray(value, what).map((v, i) => asString(v, `${what}[${i}]`));
 }
 
-function asAnnotations(value: unknown, what: string): Record<string, string> {
-  if (value === undefined || value === null) return {};
-  const obj = asObject(value, what);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj)) if (typeof v === "string") out[k] = v;
-  return out;
+/** The value as a valid digest, or InvalidArchiveError (`INVALID_DIGEST`) naming `what`. */
+export function asDigest(value: unknown, what: string): Digest {
+  if (!isDigest(value)) throw new InvalidArchiveError(`${what}: invalid digest ${JSON.stringify(String(value).slice(0, 80))}`, "INVALID_DIGEST");
+  return value;
 }
 
-function asPlatform(value: unknown, what: string): Platform | undefined {
-  if (!isObject(value)) return undefined;
-  const platform: Platform = { os: asString(value.os, `${what}.os`), architecture: asString(value.architecture, `${what}.architecture`) };
-  if (typeof value.variant === "string") platform.variant = value.variant;
-  return platform;
-}
-
-/** A validated descriptor (digest format, size a non-negative safe integer). */
+/** A validated descriptor (digest format, size a non-negative safe integer), or InvalidArchiveError naming `what`. */
 export function asDescriptor(value: unknown, what: string): Descriptor {
-  const obj = asObject(value, what);
-  const size = obj.size;
-  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
-    throw new InvalidArchiveError(`${what}: invalid size`, "MALFORMED_JSON");
+  asDigest(asObject(value, what).digest, what);
+  try {
+    return parseDescriptor(value, what);
+  } catch (err) {
+    throw err instanceof SpecError ? new InvalidArchiveError(err.message, "MALFORMED_JSON", { cause: err }) : err;
   }
-  const desc: Descriptor = {
-    mediaType: asString(obj.mediaType, `${what}.mediaType`),
-    digest: checkDigest(obj.digest, what),
-    size,
-    annotations: asAnnotations(obj.annotations, `${what}.annotations`),
-  };
-  const platform = asPlatform(obj.platform, `${what}.platform`);
-  if (platform) desc.platform = platform;
-  return desc;
 }

@@ -9,7 +9,7 @@ import { dropFirst } from "./drop-first.ts";
 import { InvalidArchiveError, ArchiveError } from "./errors.ts";
 import { SNIFF_BYTES } from "./compression.ts";
 import { MAX_METADATA_BYTES, MemberTable, checkSmall, type ArchiveMember, type ArchiveMembers, type MemberVisitor } from "./archive-members.ts";
-import type { RandomAccessSource } from "./source.ts";
+import type { RandomAccessSource } from "../ocispec/random-access-source.ts";
 import { entryType } from "./tar-header.ts";
 
 /** Limits of the listing pass. */

@@ -5,7 +5,7 @@
 import type { Readable } from "node:stream";
 import { InvalidArchiveError, quoteName } from "./errors.ts";
 import { SNIFF_BYTES } from "./compression.ts";
-import type { RandomAccessSource } from "./source.ts";
+import type { RandomAccessSource } from "../ocispec/random-access-source.ts";
 import { indexTar, type TarIndexOptions } from "./tar-index.ts";
 import type { TarEntry, TarEntryType } from "./tar-header.ts";
 
@@ -47,7 +47,7 @@ export interface ArchiveMembers {
 }
 
 /** Canonical form of a member path: no "./", no empty or "." segments, ".." resolved; undefined if it leaves the root. */
-export function normalizeMemberName(name: string): string | undefined {
+function normalizeMemberName(name: string): string | undefined {
   const out: string[] = [];
   for (const part of name.split("/")) {
     if (part === "" || part === ".") continue;

@@ -2,21 +2,16 @@
 // config's `rootfs.diff_ids` give the uncompressed digest of each layer, in order. crane's tarball format is the
 // same with gzip layers named `<hex>.tar.gz`, and Docker 25+ points Layers into an OCI layout (`blobs/sha256/..`).
 // https://github.com/moby/moby/blob/master/image/spec/v1.2.md
-import { createHash } from "node:crypto";
+import { Digester, digestOf, toDigest, type Digest } from "../ocispec/digest.ts";
+import { DOCKER_CONFIG, DOCKER_LAYER, DOCKER_LAYER_GZIP, OCI_LAYER_ZSTD } from "../ocispec/media-types.ts";
 import { BlobMismatchError, InvalidArchiveError, quoteName } from "./errors.ts";
-import { asArray, asObject, asString, asStringArray, parseJson } from "./archive-json.ts";
-import { checkDigest, sha256Of } from "./digest.ts";
+import { asArray, asDigest, asObject, asString, asStringArray, parseJson } from "./archive-json.ts";
 import { sniffCompression, type Compression } from "./compression.ts";
 import { memberBlob } from "./archive-blob.ts";
 import type { ArchiveMember, ArchiveMembers } from "./archive-members.ts";
 import type { ArchiveBlob, ArchiveDocument, ArchiveImage } from "./image-types.ts";
 
-const DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
-const layerMediaType: Record<Compression, string> = {
-  none: "application/vnd.docker.image.rootfs.diff.tar",
-  gzip: "application/vnd.docker.image.rootfs.diff.tar.gzip",
-  zstd: "application/vnd.oci.image.layer.v1.tar+zstd",
-};
+const layerMediaType: Record<Compression, string> = { none: DOCKER_LAYER, gzip: DOCKER_LAYER_GZIP, zstd: OCI_LAYER_ZSTD };
 
 /** One entry of manifest.json, narrowed. */
 export interface DockerManifestEntry {
@@ -39,9 +34,9 @@ export async function readDockerManifest(members: ArchiveMembers, member: Archiv
 }
 
 /** The digest a member's name claims (`<hex>.json`, `<hex>.tar.gz`, `blobs/sha256/<hex>`, `sha256:<hex>`). */
-export function digestFromName(name: string): string | undefined {
+function digestFromName(name: string): Digest | undefined {
   const m = /(?:^|\/)(?:sha256[:_/])?([0-9a-f]{64})(?:\.json|\.tar|\.tar\.gz|\.tar\.zst)?$/.exec(name);
-  return m ? `sha256:${m[1]}` : undefined;
+  return m ? toDigest(`sha256:${m[1]}`) : undefined;
 }
 
 function requireMember(members: ArchiveMembers, name: string, what: string): ArchiveMember {
@@ -50,27 +45,27 @@ function requireMember(members: ArchiveMembers, name: string, what: string): Arc
   return member;
 }
 
-async function readConfig(members: ArchiveMembers, name: string, signal?: AbortSignal): Promise<{ doc: ArchiveDocument; diffIds: string[] }> {
+async function readConfig(members: ArchiveMembers, name: string, signal?: AbortSignal): Promise<{ doc: ArchiveDocument; diffIds: Digest[] }> {
   const bytes = await members.readSmall(requireMember(members, name, "config"), signal);
-  const digest = sha256Of(bytes);
+  const digest = digestOf(bytes);
   const claimed = digestFromName(name);
   if (claimed && claimed !== digest) throw new BlobMismatchError(`config ${quoteName(name)}: digest`, claimed, digest);
   const config = asObject(parseJson(bytes, `config ${name}`), `config ${name}`);
   const rootfs = asObject(config.rootfs, `config ${name}: rootfs`);
-  const diffIds = asArray(rootfs.diff_ids, `config ${name}: rootfs.diff_ids`).map((d, i) => checkDigest(d, `config ${name}: rootfs.diff_ids[${i}]`));
+  const diffIds = asArray(rootfs.diff_ids, `config ${name}: rootfs.diff_ids`).map((d, i) => asDigest(d, `config ${name}: rootfs.diff_ids[${i}]`));
   return { doc: { digest, mediaType: DOCKER_CONFIG, size: bytes.length, bytes }, diffIds };
 }
 
 /** Hashes a member in one read: the digest of a compressed layer whose name does not give it. */
-async function hashMember(members: ArchiveMembers, member: ArchiveMember, signal?: AbortSignal): Promise<string> {
-  const hash = createHash("sha256");
+async function hashMember(members: ArchiveMembers, member: ArchiveMember, signal?: AbortSignal): Promise<Digest> {
+  const digester = new Digester();
   await members.visit([member], async (_m, body) => {
-    for await (const chunk of body as AsyncIterable<Buffer>) hash.update(chunk);
+    for await (const chunk of body as AsyncIterable<Buffer>) digester.update(chunk);
   }, signal);
-  return `sha256:${hash.digest("hex")}`;
+  return digester.digest();
 }
 
-async function layerBlob(members: ArchiveMembers, name: string, diffId: string, signal?: AbortSignal): Promise<ArchiveBlob> {
+async function layerBlob(members: ArchiveMembers, name: string, diffId: Digest, signal?: AbortSignal): Promise<ArchiveBlob> {
   const member = requireMember(members, name, "layer");
   const compression = sniffCompression(await members.head(member, signal));
   // Uncompressed: the diff_id is the blob digest. Compressed: the name gives it (crane, Docker 25), else hash once.
@@ -89,7 +84,7 @@ export async function readDockerArchive(members: ArchiveMembers, manifestMember:
       throw new InvalidArchiveError(`${members.description}: manifest.json[${i}] has ${entry.layers.length} layers, its config ${diffIds.length} diff_ids`, "LAYER_COUNT_MISMATCH");
     }
     const layers: ArchiveBlob[] = [];
-    for (const [j, name] of entry.layers.entries()) layers.push(await layerBlob(members, name, diffIds[j] as string, signal));
+    for (const [j, name] of entry.layers.entries()) layers.push(await layerBlob(members, name, diffIds[j] as Digest, signal));
     images.push({ names: entry.repoTags, config: doc, layers, parents: [] });
   }
   return images;

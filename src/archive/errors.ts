@@ -1,15 +1,11 @@
 // Typed errors of the archive layer. Callers classify by class and `code`, never by message text; every one of
 // these is permanent (bad input), so a reconciler turns it into a Stalled condition instead of retrying.
+import { CodedError } from "../net/coded-error.ts";
 
-/** Base class: a stable machine-readable `code` and whether retrying could help. */
-export class ArchiveError extends Error {
-  readonly code: string;
-  readonly transient: boolean = false;
-
+/** Base class of this module's errors: a stable `code`, never transient. */
+export class ArchiveError extends CodedError {
   constructor(message: string, code: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
+    super(message, code, false, options);
   }
 }
 

@@ -3,8 +3,8 @@
 // OCI layer spec: https://github.com/opencontainers/image-spec/blob/main/layer.md#whiteouts
 import { ExtractionRefusedError, quoteName } from "./errors.ts";
 
-export const OPAQUE_WHITEOUT = ".wh..wh..opq";
-export const WHITEOUT_PREFIX = ".wh.";
+const OPAQUE_WHITEOUT = ".wh..wh..opq";
+const WHITEOUT_PREFIX = ".wh.";
 
 /**
  * The path segments of an entry name relative to the root ([] for the root itself). Refuses absolute names,

@@ -8,15 +8,13 @@ import { basename, dirname, join } from "node:path";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
+import { TITLE_ANNOTATION, UNPACK_ANNOTATION } from "../ocispec/annotations.ts";
 import { decompressor, sniffCompression } from "./compression.ts";
 import { ExtractionRefusedError, InvalidArchiveError, quoteName } from "./errors.ts";
-import { entrySegments, whiteoutOf } from "./extract-paths.ts";
+import { entrySegments, whiteoutOf, type Whiteout } from "./extract-paths.ts";
 import { defaultLimits, ExtractionTree, type ExtractLimits } from "./extract-tree.ts";
 
 export { defaultLimits, type ExtractLimits } from "./extract-tree.ts";
-
-export const TITLE_ANNOTATION = "org.opencontainers.image.title";
-export const UNPACK_ANNOTATION = "io.deis.oras.content.unpack";
 
 /** One layer to apply. */
 export interface LayerToExtract {
@@ -89,8 +87,17 @@ async function applyEntry(tree: ExtractionTree, header: tar.Header, body: Readab
   filter?.(segments, name);
   if (segments.length === 0) return; // the root folder itself
   const whiteout = whiteoutOf(segments);
-  if (whiteout?.kind === "opaque") return tree.opaque(whiteout.dir, name);
-  if (whiteout) return tree.whiteout(whiteout.path, name);
+  if (whiteout) return applyWhiteout(tree, whiteout, name);
+  return applyMember(tree, header, segments, body);
+}
+
+function applyWhiteout(tree: ExtractionTree, whiteout: Whiteout, name: string): Promise<void> {
+  return whiteout.kind === "opaque" ? tree.opaque(whiteout.dir, name) : tree.whiteout(whiteout.path, name);
+}
+
+/** Writes one file, folder or link entry; any other type is refused. */
+async function applyMember(tree: ExtractionTree, header: tar.Header, segments: string[], body: Readable): Promise<void> {
+  const name = header.name;
   const mode = header.mode ?? 0o644;
   switch (header.type) {
     case "file":

@@ -7,7 +7,7 @@ import { SequentialMembers } from "./archive-members-sequential.ts";
 import { readDockerArchive, readDockerManifest } from "./docker-archive.ts";
 import { readOciLayout } from "./oci-layout-archive.ts";
 import { streamMemberBlobs } from "./archive-blob.ts";
-import type { RandomAccessSource } from "./source.ts";
+import type { RandomAccessSource } from "../ocispec/random-access-source.ts";
 import type { ArchiveBlob, ArchiveImage, ArchiveIndex, BlobOpenOptions, BlobVisitor, ImageArchive } from "./image-types.ts";
 
 /** Options of {@link openImageArchive}. */
@@ -15,6 +15,15 @@ export interface OpenArchiveOptions {
   signal?: AbortSignal;
   /** Most members an archive may have (default 100,000). */
   maxEntries?: number;
+}
+
+/** What an opened archive is made of. */
+interface ArchiveParts {
+  members: ArchiveMembers;
+  etag: string | undefined;
+  format: "docker-archive" | "oci-archive";
+  images: ArchiveImage[];
+  indexes: ArchiveIndex[];
 }
 
 class OpenedArchive implements ImageArchive {
@@ -26,7 +35,7 @@ class OpenedArchive implements ImageArchive {
   readonly indexes: ArchiveIndex[];
   readonly #members: ArchiveMembers;
 
-  constructor(members: ArchiveMembers, etag: string | undefined, format: "docker-archive" | "oci-archive", images: ArchiveImage[], indexes: ArchiveIndex[]) {
+  constructor({ members, etag, format, images, indexes }: ArchiveParts) {
     this.#members = members;
     this.wrapping = members.wrapping;
     this.description = members.description;
@@ -61,13 +70,13 @@ async function readImages(members: ArchiveMembers, etag: string | undefined, sig
   if (index) {
     const { images, indexes } = await readOciLayout(members, index, signal);
     await mergeRepoTags(members, images, signal);
-    return new OpenedArchive(members, etag, "oci-archive", images, indexes);
+    return new OpenedArchive({ members, etag, format: "oci-archive", images, indexes });
   }
   const manifest = members.lookup("manifest.json");
   if (!manifest) {
     throw new InvalidArchiveError(`${members.description}: not an image archive: neither manifest.json (docker-archive) nor index.json (OCI layout) found`, "MISSING_MANIFEST");
   }
-  return new OpenedArchive(members, etag, "docker-archive", await readDockerArchive(members, manifest, signal), []);
+  return new OpenedArchive({ members, etag, format: "docker-archive", images: await readDockerArchive(members, manifest, signal), indexes: [] });
 }
 
 /**

@@ -1,12 +1,13 @@
 // The shapes an opened image archive is described with: images with their names, config, layers and (for OCI
 // layouts) manifests and enclosing indexes. Shared by the per-format readers and the transfer layer.
 import type { Readable } from "node:stream";
+import type { Digest } from "../ocispec/digest.ts";
+import type { Platform } from "../ocispec/platform.ts";
 import type { Compression } from "./compression.ts";
-import type { Platform } from "./archive-json.ts";
 
 /** A small document (manifest, index, config) held in memory, its digest checked against its bytes. */
 export interface ArchiveDocument {
-  digest: string;
+  digest: Digest;
   mediaType: string;
   size: number;
   bytes: Buffer;
@@ -24,13 +25,13 @@ export interface BlobOpenOptions {
 /** A layer blob in the archive: what it should be, and a way to read it. */
 export interface ArchiveBlob {
   /** The digest the bytes must hash to (checked when streamed with `verifyDigest`, or by the consumer). */
-  digest: string;
+  digest: Digest;
   size: number;
   mediaType: string;
   /** Sniffed from the first bytes, whatever the media type claims. */
   compression: Compression;
   /** The uncompressed digest from the config's `rootfs.diff_ids`, when known. */
-  diffId?: string;
+  diffId?: Digest;
   annotations: Record<string, string>;
   /** The member holding the bytes (for messages). */
   member: string;

@@ -21,20 +21,17 @@
  * refuses traversal, absolute paths, escaping or followed links, devices and FIFOs (ExtractionRefusedError with
  * a `reason`), caps total / per-file bytes and entries, applies whiteouts, and renames a fresh folder into place.
  *
- * Writing a layout: `OciLayoutWriter.toDirectory(dir)` / `.toS3({client, bucket, prefix})`, then `writeBlob`,
- * `writeBlobBytes`, `addManifest`, `finish` (index.json last).
+ * Writing a layout: `OciLayoutWriter.toDirectory(dir)`, or `new OciLayoutWriter(store)` for any LayoutStore (an S3
+ * prefix: src/storage/s3-layout-store.ts), then `writeBlob`, `writeBlobBytes`, `addManifest`, `finish` (index.json
+ * last). Digests, descriptors, the blob verifier and RandomAccessSource live in src/ocispec/.
  *
  * Errors: InvalidArchiveError (malformed, truncated, missing manifest.json/index.json/blob; `code`),
  * BlobMismatchError (size or digest), ExtractionRefusedError; all permanent (`transient: false`).
  */
-export { FileSource, BufferSource, MAX_SMALL_READ, type RandomAccessSource } from "./source.ts";
-export { indexTar, type TarIndexOptions } from "./tar-index.ts";
-export type { TarEntry, TarEntryType } from "./tar-header.ts";
-export { sniffCompression, decompressor, type Compression } from "./compression.ts";
-export { isValidDigest, blobPath, BlobVerifier, type BlobExpectation } from "./digest.ts";
-export { openImageArchive, type OpenArchiveOptions } from "./image-archive.ts";
-export type { ArchiveBlob, ArchiveDocument, ArchiveImage, ArchiveIndex, BlobOpenOptions, BlobVisitor, ImageArchive } from "./image-types.ts";
-export type { Platform } from "./archive-json.ts";
-export { extractLayers, removeExtractionLeftovers, defaultLimits, TITLE_ANNOTATION, UNPACK_ANNOTATION, type ExtractLimits, type ExtractOptions, type ExtractResult, type ExtractedFile, type LayerToExtract } from "./extract.ts";
-export { OciLayoutWriter, DirectoryLayoutStore, S3LayoutStore, type LayoutStore, type LayoutDescriptor, type S3LayoutStoreOptions } from "./layout-writer.ts";
-export { ArchiveError, InvalidArchiveError, BlobMismatchError, ExtractionRefusedError, type RefusalReason } from "./errors.ts";
+export { FileSource } from "./source.ts";
+export { indexTar } from "./tar-index.ts";
+export { openImageArchive } from "./image-archive.ts";
+export type { ImageArchive } from "./image-types.ts";
+export { extractLayers } from "./extract.ts";
+export { OciLayoutWriter } from "./layout-writer.ts";
+export { InvalidArchiveError, BlobMismatchError, ExtractionRefusedError } from "./errors.ts";

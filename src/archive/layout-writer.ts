@@ -1,16 +1,19 @@
 // Writes an OCI image layout (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`) blob by blob from streams, to a
-// local folder or to an S3 prefix. Each blob is checked (size and digest) while it flows and becomes visible only
-// when complete; blobs already present with the right size are skipped; index.json is written last, so its
-// presence means the layout is complete. https://github.com/opencontainers/image-spec/blob/main/image-layout.md
+// LayoutStore: a local folder here, an S3 prefix in src/storage/s3-layout-store.ts. Each blob is checked (size and
+// digest) while it flows and becomes visible only when complete; blobs already present with the right size are
+// skipped; index.json is written last, so its presence means the layout is complete.
+// https://github.com/opencontainers/image-spec/blob/main/image-layout.md
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { S3Client } from "@aws-sdk/client-s3";
-import { objectSize, uploadStream } from "../storage/s3-sink.ts";
-import { BlobVerifier, blobPath, sha256Of } from "./digest.ts";
+import { BlobVerifier } from "../ocispec/blob-verifier.ts";
+import type { Descriptor } from "../ocispec/descriptor.ts";
+import { blobPath, digestOf, type Digest } from "../ocispec/digest.ts";
+import { OCI_INDEX } from "../ocispec/media-types.ts";
+import { blobMismatch } from "./archive-blob.ts";
 
 /** Where a layout's files go. Paths are "/"-separated and relative to the layout root. */
 export interface LayoutStore {
@@ -22,7 +25,7 @@ export interface LayoutStore {
 }
 
 /** A local folder as a LayoutStore (write to a temporary name, then rename). */
-export class DirectoryLayoutStore implements LayoutStore {
+class DirectoryLayoutStore implements LayoutStore {
   readonly description: string;
   readonly #root: string;
 
@@ -54,55 +57,10 @@ export class DirectoryLayoutStore implements LayoutStore {
   }
 }
 
-/** Options of the S3 store. */
-export interface S3LayoutStoreOptions {
-  client: S3Client;
-  bucket: string;
-  /** Key prefix of the layout ("" or ending without "/"; a "/" is inserted). */
-  prefix: string;
-  partSize?: number;
-}
-
-/** An S3 prefix as a LayoutStore (multipart uploads, aborted on failure). */
-export class S3LayoutStore implements LayoutStore {
-  readonly description: string;
-  readonly #opts: S3LayoutStoreOptions;
-
-  constructor(opts: S3LayoutStoreOptions) {
-    this.#opts = opts;
-    this.description = `s3://${opts.bucket}/${opts.prefix}`;
-  }
-
-  #key(path: string): string {
-    const prefix = this.#opts.prefix.replace(/\/+$/, "");
-    return prefix ? `${prefix}/${path}` : path;
-  }
-
-  size(path: string, signal?: AbortSignal): Promise<number | undefined> {
-    return objectSize(this.#opts.client, this.#opts.bucket, this.#key(path), signal ? { signal } : {});
-  }
-
-  async write(path: string, body: Readable, signal?: AbortSignal): Promise<void> {
-    await uploadStream(this.#opts.client, this.#opts.bucket, this.#key(path), body, {
-      ...(signal ? { signal } : {}),
-      ...(this.#opts.partSize ? { partSize: this.#opts.partSize } : {}),
-    });
-  }
-}
-
-/** A descriptor for index.json. */
-export interface LayoutDescriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-  platform?: { os: string; architecture: string; variant?: string };
-}
-
 /** Builds an OCI layout in a LayoutStore. */
 export class OciLayoutWriter {
   readonly #store: LayoutStore;
-  readonly #manifests: LayoutDescriptor[] = [];
+  readonly #manifests: Descriptor[] = [];
 
   constructor(store: LayoutStore) {
     this.#store = store;
@@ -111,11 +69,6 @@ export class OciLayoutWriter {
   /** A writer into a local folder. */
   static toDirectory(root: string): OciLayoutWriter {
     return new OciLayoutWriter(new DirectoryLayoutStore(root));
-  }
-
-  /** A writer into an S3 prefix. */
-  static toS3(opts: S3LayoutStoreOptions): OciLayoutWriter {
-    return new OciLayoutWriter(new S3LayoutStore(opts));
   }
 
   /**
@@ -129,7 +82,7 @@ export class OciLayoutWriter {
       return false;
     }
     const source = typeof body === "function" ? body() : body;
-    const verifier = new BlobVerifier({ what: `blob ${desc.digest}`, size: desc.size, digest: desc.digest });
+    const verifier = new BlobVerifier({ what: `blob ${desc.digest}`, size: desc.size, digest: desc.digest, mismatch: blobMismatch });
     pipeline(source, verifier).catch(() => {
       // Surfaces through `verifier`, which the store is reading.
     });
@@ -138,21 +91,21 @@ export class OciLayoutWriter {
   }
 
   /** Writes a small blob held in memory (a manifest or config); returns its digest. */
-  async writeBlobBytes(bytes: Buffer, signal?: AbortSignal): Promise<string> {
-    const digest = sha256Of(bytes);
+  async writeBlobBytes(bytes: Buffer, signal?: AbortSignal): Promise<Digest> {
+    const digest = digestOf(bytes);
     await this.writeBlob({ digest, size: bytes.length }, () => Readable.from([bytes]), signal);
     return digest;
   }
 
   /** Adds a manifest (or index) to index.json; name it with `org.opencontainers.image.ref.name`. */
-  addManifest(desc: LayoutDescriptor): void {
+  addManifest(desc: Descriptor): void {
     this.#manifests.push(desc);
   }
 
   /** Writes `oci-layout` and then `index.json`. */
   async finish(signal?: AbortSignal): Promise<void> {
     await this.#store.write("oci-layout", Readable.from([Buffer.from(JSON.stringify({ imageLayoutVersion: "1.0.0" }))]), signal);
-    const index = { schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: this.#manifests };
+    const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: this.#manifests };
     await this.#store.write("index.json", Readable.from([Buffer.from(JSON.stringify(index))]), signal);
   }
 }

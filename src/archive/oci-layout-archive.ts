@@ -1,17 +1,17 @@
 // OCI image layout archives (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`), as written by skopeo's
 // oci-archive, crane and Docker 25+. Indexes nest (multi-arch); names come from the ref-name annotations.
 // https://github.com/opencontainers/image-spec/blob/main/image-layout.md
-import { createHash } from "node:crypto";
+import { CONTAINERD_IMAGE_NAME_ANNOTATION, REF_NAME_ANNOTATION } from "../ocispec/annotations.ts";
+import type { Descriptor } from "../ocispec/descriptor.ts";
+import { blobPath, digestOf, parseDigest } from "../ocispec/digest.ts";
+import { isImageManifestMediaType, isIndexMediaType } from "../ocispec/media-types.ts";
 import { BlobMismatchError, InvalidArchiveError, quoteName } from "./errors.ts";
-import { asArray, asDescriptor, asObject, parseJson, type Descriptor } from "./archive-json.ts";
-import { blobPath } from "./digest.ts";
+import { asArray, asDescriptor, asObject, parseJson } from "./archive-json.ts";
 import { sniffCompression } from "./compression.ts";
 import { memberBlob } from "./archive-blob.ts";
 import { MAX_METADATA_BYTES, type ArchiveMember, type ArchiveMembers } from "./archive-members.ts";
 import type { ArchiveDocument, ArchiveImage, ArchiveIndex } from "./image-types.ts";
 
-const INDEX_TYPES = new Set(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]);
-const MANIFEST_TYPES = new Set(["application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"]);
 const MAX_DEPTH = 4;
 
 /** The images and top-level indexes of an OCI layout. */
@@ -21,8 +21,8 @@ export interface OciLayoutContents {
 }
 
 /** Reference names of a top-level descriptor: containerd's full name first, then the OCI ref name. */
-export function namesOf(desc: Descriptor): string[] {
-  const names = [desc.annotations["io.containerd.image.name"], desc.annotations["org.opencontainers.image.ref.name"]];
+function namesOf(desc: Descriptor): string[] {
+  const names = [desc.annotations?.[CONTAINERD_IMAGE_NAME_ANNOTATION], desc.annotations?.[REF_NAME_ANNOTATION]];
   return [...new Set(names.filter((n): n is string => typeof n === "string" && n !== ""))];
 }
 
@@ -50,8 +50,7 @@ class LayoutReader {
   async document(desc: Descriptor, what: string): Promise<ArchiveDocument> {
     if (desc.size > MAX_METADATA_BYTES) throw new InvalidArchiveError(`${this.#members.description}: ${what} ${desc.digest} is ${desc.size} bytes, over the metadata bound`, "METADATA_TOO_LARGE");
     const bytes = await this.#members.readSmall(this.#member(desc, what), this.#signal);
-    const [alg] = desc.digest.split(":");
-    const actual = `${alg}:${createHash(alg ?? "sha256").update(bytes).digest("hex")}`;
+    const actual = digestOf(bytes, parseDigest(desc.digest).algorithm);
     if (actual !== desc.digest) throw new BlobMismatchError(`${what} ${quoteName(blobPath(desc.digest))}: digest`, desc.digest, actual);
     return { digest: desc.digest, mediaType: desc.mediaType, size: desc.size, bytes };
   }
@@ -63,7 +62,7 @@ class LayoutReader {
     if (body.manifests !== undefined && body.layers !== undefined) {
       throw new InvalidArchiveError(`${this.#members.description}: ${desc.digest} has both manifests and layers`, "AMBIGUOUS_MANIFEST");
     }
-    if (INDEX_TYPES.has(desc.mediaType) || (body.manifests !== undefined && !MANIFEST_TYPES.has(desc.mediaType))) {
+    if (isIndexMediaType(desc.mediaType) || (body.manifests !== undefined && !isImageManifestMediaType(desc.mediaType))) {
       if (parents.length === 0) this.out.indexes.push({ names, document: doc });
       const children = asArray(body.manifests, `index ${desc.digest}: manifests`);
       for (const [i, child] of children.entries()) {
@@ -71,10 +70,11 @@ class LayoutReader {
       }
       return;
     }
-    await this.image(desc, doc, body, names, parents);
+    this.out.images.push({ names, manifest: doc, ...(await this.image(desc, body)), parents });
   }
 
-  async image(desc: Descriptor, doc: ArchiveDocument, body: Record<string, unknown>, names: string[], parents: ArchiveDocument[]): Promise<void> {
+  /** The config, layers and platform of the image manifest `body` that `desc` names. */
+  async image(desc: Descriptor, body: Record<string, unknown>): Promise<Pick<ArchiveImage, "config" | "layers" | "platform">> {
     const config = await this.document(asDescriptor(body.config, `manifest ${desc.digest}: config`), "config");
     const layers = [];
     for (const [i, raw] of asArray(body.layers ?? [], `manifest ${desc.digest}: layers`).entries()) {
@@ -83,7 +83,7 @@ class LayoutReader {
       const compression = sniffCompression(await this.#members.head(member, this.#signal));
       layers.push(memberBlob(this.#members, member, { ...layer, compression }));
     }
-    this.out.images.push({ names, manifest: doc, config, layers, ...(desc.platform ? { platform: desc.platform } : {}), parents });
+    return { config, layers, ...(desc.platform ? { platform: desc.platform } : {}) };
   }
 }
 

@@ -1,32 +1,13 @@
-// Random access to the bytes of an archive, wherever they live (a local file here, an S3 object in
-// src/storage/s3-source.ts). Readers ask for small bounded reads (tar headers, JSON metadata) and for streams of
-// blob bodies with backpressure, so an archive of any size is read without holding it in memory or on disk.
+// The archive's own random-access sources (src/ocispec/random-access-source.ts): a local file and bytes in memory
+// (an S3 object is the third, in src/storage/s3-source.ts). A range past the end is a truncated archive.
 import { open, type FileHandle } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
+import { MAX_SMALL_READ, type RandomAccessSource } from "../ocispec/random-access-source.ts";
 import { InvalidArchiveError } from "./errors.ts";
 
-/** The largest `read()` a source must serve; bodies larger than this go through `stream()`. */
-export const MAX_SMALL_READ = 16 << 20;
-
-/** Random-access bytes of one immutable object (an archive). */
-export interface RandomAccessSource {
-  /** Total size in bytes. */
-  readonly size: number;
-  /** Where the bytes come from, for messages (never holds credentials). */
-  readonly description: string;
-  /** A version tag of the object (S3 ETag); reads fail once the object changes. */
-  readonly etag?: string;
-  /** Exactly `length` bytes at `offset` (at most MAX_SMALL_READ); rejects past the end. */
-  read(offset: number, length: number, signal?: AbortSignal): Promise<Buffer>;
-  /** A stream of exactly `length` bytes at `offset`, honouring backpressure; errors if the bytes run short. */
-  stream(offset: number, length: number, signal?: AbortSignal): Readable;
-  /** Releases handles and connections. */
-  close(): Promise<void>;
-}
-
 /** Throws InvalidArchiveError when [offset, offset+length) is not inside a source of `size` bytes. */
-export function checkRange(description: string, size: number, offset: number, length: number): void {
+function checkRange(description: string, size: number, offset: number, length: number): void {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
     throw new RangeError(`${description}: invalid range ${offset}+${length}`);
   }

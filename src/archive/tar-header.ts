@@ -75,7 +75,7 @@ export function parseNumber(block: Uint8Array, start: number, length: number, wh
 }
 
 /** Verifies the header checksum (unsigned sum, with the historic signed sum accepted too). */
-export function verifyChecksum(block: Uint8Array): void {
+function verifyChecksum(block: Uint8Array): void {
   const stored = parseNumber(block, 148, 8, "checksum");
   let unsigned = 0;
   let signed = 0;
@@ -109,32 +109,40 @@ export function parseHeaderBlock(block: Uint8Array): RawTarHeader {
   };
 }
 
+/** The pax record at `pos`: its key, value and length in bytes. */
+function paxRecordAt(buf: Buffer, pos: number): { key: string; value: string; length: number } {
+  const space = buf.indexOf(0x20, pos);
+  const length = space > pos ? Number(buf.toString("latin1", pos, space)) : NaN;
+  if (!Number.isSafeInteger(length) || length <= space - pos || pos + length > buf.length || buf[pos + length - 1] !== 0x0a) {
+    throw new InvalidArchiveError("tar pax header: malformed record", "INVALID_TAR_HEADER");
+  }
+  const record = buf.toString("utf8", space + 1, pos + length - 1);
+  const eq = record.indexOf("=");
+  if (eq <= 0) throw new InvalidArchiveError("tar pax header: record without '='", "INVALID_TAR_HEADER");
+  return { key: record.slice(0, eq), value: record.slice(eq + 1), length };
+}
+
+/** Keeps a pax record whose key matters here (path, linkpath, size). */
+function keepPaxRecord(out: PendingExtensions, key: string, value: string): void {
+  if (key === "path") out.path = value;
+  else if (key === "linkpath") out.linkpath = value;
+  else if (key === "size") {
+    if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+      throw new InvalidArchiveError(`tar pax header: invalid size ${quoteName(value)}`, "INVALID_TAR_HEADER");
+    }
+    out.size = Number(value);
+  }
+}
+
 /** Parses pax extended header records (`"<len> <key>=<value>\n"`), keeping the keys that matter here. */
 export function parsePaxRecords(data: Uint8Array): PendingExtensions {
   const out: PendingExtensions = {};
   const buf = Buffer.from(data);
-  let pos = 0;
-  while (pos < buf.length) {
+  for (let pos = 0; pos < buf.length; ) {
     if (buf[pos] === 0) break; // some writers pad the record block with NULs
-    const space = buf.indexOf(0x20, pos);
-    const len = space > pos ? Number(buf.toString("latin1", pos, space)) : NaN;
-    if (!Number.isSafeInteger(len) || len <= space - pos || pos + len > buf.length || buf[pos + len - 1] !== 0x0a) {
-      throw new InvalidArchiveError("tar pax header: malformed record", "INVALID_TAR_HEADER");
-    }
-    const record = buf.toString("utf8", space + 1, pos + len - 1);
-    const eq = record.indexOf("=");
-    if (eq <= 0) throw new InvalidArchiveError("tar pax header: record without '='", "INVALID_TAR_HEADER");
-    const key = record.slice(0, eq);
-    const value = record.slice(eq + 1);
-    if (key === "path") out.path = value;
-    else if (key === "linkpath") out.linkpath = value;
-    else if (key === "size") {
-      if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-        throw new InvalidArchiveError(`tar pax header: invalid size ${quoteName(value)}`, "INVALID_TAR_HEADER");
-      }
-      out.size = Number(value);
-    }
-    pos += len;
+    const { key, value, length } = paxRecordAt(buf, pos);
+    keepPaxRecord(out, key, value);
+    pos += length;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Indexes a tar archive by reading only its header blocks through a RandomAccessSource: bodies are skipped by
 // offset, so indexing a multi-GB archive in S3 costs one small ranged read per member.
 import { InvalidArchiveError, quoteName } from "./errors.ts";
-import type { RandomAccessSource } from "./source.ts";
+import type { RandomAccessSource } from "../ocispec/random-access-source.ts";
 import {
   BLOCK_SIZE,
   isExtensionRecord,
@@ -12,6 +12,7 @@ import {
   parsePaxRecords,
   resolveHeader,
   type PendingExtensions,
+  type RawTarHeader,
   type TarEntry,
 } from "./tar-header.ts";
 
@@ -40,48 +41,62 @@ function applyExtension(pending: PendingExtensions, typeflag: string, data: Buff
   // "g" (pax global) records carry nothing this reader uses.
 }
 
+function hasPending(pending: PendingExtensions): boolean {
+  return Object.keys(pending).length > 0;
+}
+
+/** The entries when no extension record waits for its entry; else `error`. */
+function noPending(entries: TarEntry[], pending: PendingExtensions, error: InvalidArchiveError): TarEntry[] {
+  if (hasPending(pending)) throw error;
+  return entries;
+}
+
+/** Reads the extension record (pax, GNU long name) whose header is at `offset` into `pending`. */
+async function readExtension(source: RandomAccessSource, raw: RawTarHeader, at: { offset: number; maxBytes: number; signal?: AbortSignal | undefined }, pending: PendingExtensions): Promise<void> {
+  if (raw.size > at.maxBytes) throw new InvalidArchiveError(`${source.description}: extension record of ${raw.size} bytes at ${at.offset}`, "INVALID_TAR_HEADER");
+  applyExtension(pending, raw.typeflag, await readExact(source, at.offset + BLOCK_SIZE, raw.size, at.signal));
+}
+
+/** The entry, once its data is known to lie inside the source. */
+function inside(source: RandomAccessSource, entry: TarEntry): TarEntry {
+  if (entry.offset + entry.size > source.size) {
+    throw new InvalidArchiveError(
+      `${source.description}: truncated archive: member ${quoteName(entry.name)} needs ${entry.size} bytes at ${entry.offset}, size is ${source.size}`,
+      "TRUNCATED",
+    );
+  }
+  return entry;
+}
+
 /**
  * Lists every member of the tar archive in `source`, in archive order, validating checksums and that every
  * member's data lies inside the source. Reads headers only.
  */
 export async function indexTar(source: RandomAccessSource, options: TarIndexOptions = {}): Promise<TarEntry[]> {
   const maxEntries = options.maxEntries ?? 100_000;
-  const maxExt = options.maxExtensionBytes ?? 1 << 20;
+  const maxBytes = options.maxExtensionBytes ?? 1 << 20;
   const entries: TarEntry[] = [];
   let pending: PendingExtensions = {};
   let entryStart = 0;
   let offset = 0;
   while (offset < source.size) {
     const block = await readExact(source, offset, BLOCK_SIZE, options.signal);
-    if (isZeroBlock(block)) {
-      // End of archive; a second zero block normally follows, and anything after it is ignored as tar does.
-      if (Object.keys(pending).length > 0) throw new InvalidArchiveError(`${source.description}: extension header without an entry`, "INVALID_TAR_HEADER");
-      return entries;
-    }
+    // End of archive; a second zero block normally follows, and anything after it is ignored as tar does.
+    if (isZeroBlock(block)) return noPending(entries, pending, new InvalidArchiveError(`${source.description}: extension header without an entry`, "INVALID_TAR_HEADER"));
     const raw = parseHeaderBlock(block);
     const dataOffset = offset + BLOCK_SIZE;
     if (isExtensionRecord(raw.typeflag)) {
-      if (raw.size > maxExt) throw new InvalidArchiveError(`${source.description}: extension record of ${raw.size} bytes at ${offset}`, "INVALID_TAR_HEADER");
-      const data = await readExact(source, dataOffset, raw.size, options.signal);
-      if (Object.keys(pending).length === 0) entryStart = offset;
-      applyExtension(pending, raw.typeflag, data);
+      if (!hasPending(pending)) entryStart = offset;
+      await readExtension(source, raw, { offset, maxBytes, signal: options.signal }, pending);
       offset = dataOffset + paddedSize(raw.size);
       continue;
     }
-    const start = Object.keys(pending).length > 0 ? entryStart : offset;
-    const entry = resolveHeader(raw, pending, start, dataOffset);
+    const entry = inside(source, resolveHeader(raw, pending, hasPending(pending) ? entryStart : offset, dataOffset));
     pending = {};
-    if (entry.offset + entry.size > source.size) {
-      throw new InvalidArchiveError(
-        `${source.description}: truncated archive: member ${quoteName(entry.name)} needs ${entry.size} bytes at ${entry.offset}, size is ${source.size}`,
-        "TRUNCATED",
-      );
-    }
     entries.push(entry);
     if (entries.length > maxEntries) throw new InvalidArchiveError(`${source.description}: more than ${maxEntries} members`, "TOO_MANY_ENTRIES");
     offset = dataOffset + paddedSize(entry.size);
   }
-  if (Object.keys(pending).length > 0) throw new InvalidArchiveError(`${source.description}: truncated archive after an extension header`, "TRUNCATED");
   // No end-of-archive marker: accepted (as GNU tar and Go's archive/tar do) when the last member is complete.
-  return entries;
+  return noPending(entries, pending, new InvalidArchiveError(`${source.description}: truncated archive after an extension header`, "TRUNCATED"));
 }

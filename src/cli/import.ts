@@ -2,15 +2,16 @@
 // references, or under its own RepoTags with --repository-prefix. The same engine the ImageImport reconciler runs.
 import { parseArgs } from "node:util";
 import { FileSource } from "../archive/source.ts";
-import type { RandomAccessSource } from "../archive/source.ts";
+import type { RandomAccessSource } from "../ocispec/random-access-source.ts";
 import { parseReference } from "../oci/reference.ts";
-import { S3Source } from "../storage/s3-source.ts";
 import { classifyTransferError } from "../transfer/errors.ts";
 import type { DestinationSpec, ImageSelection } from "../transfer/destinations.ts";
-import { importArchive } from "../transfer/import-archive.ts";
+import { importArchive, type ImportResult } from "../transfer/import-archive.ts";
+import type { LayerCompressionMode } from "../transfer/layer-plan.ts";
+import { openS3Archive, type OpenedS3Archive, type S3Connection } from "../transfer/s3-connection.ts";
 import { EXIT_OK, UsageError, parsePositiveInt, type CliIO, type Command } from "./command.ts";
 import { progressMode, progressPrinter } from "./progress-printer.ts";
-import { TRANSFER_FLAGS_USAGE, TRANSFER_OPTIONS, exitCodeFor, parseS3Url, readStdin, registryConnection, s3ClientFrom } from "./transfer-flags.ts";
+import { TRANSFER_FLAGS_USAGE, TRANSFER_OPTIONS, exitCodeFor, parseS3Url, readStdin, registryConnection, s3ConnectionFrom } from "./transfer-flags.ts";
 
 const USAGE = `Usage: airlift import <file | s3://bucket/key> <registry/repository:tag>... [flags]
        airlift import <file | s3://bucket/key> <registry> --repository-prefix PROJECT [flags]
@@ -57,37 +58,49 @@ function selections(values: string[] | undefined, registry: string | undefined):
   });
 }
 
+function layerCompression(value: string | undefined): LayerCompressionMode {
+  if (value !== "preserve" && value !== "gzip" && value !== "none") throw new UsageError(`--layer-compression must be preserve, gzip or none`);
+  return value;
+}
+
+/** The archive: a local file, or an s3:// object (kept in `opened` so that its client is closed at the end). */
+async function openArchive(src: string, s3Connection: S3Connection | undefined, opened: { archive?: OpenedS3Archive }): Promise<RandomAccessSource> {
+  const s3 = parseS3Url(src);
+  if (!s3 || !s3Connection) return FileSource.open(src);
+  opened.archive = await openS3Archive({ connection: s3Connection, bucket: s3.bucket, key: s3.key });
+  return opened.archive.source;
+}
+
+function printResult(result: ImportResult, json: boolean | undefined, io: CliIO): void {
+  if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else io.stderr.write(`\nuploaded ${result.blobsUploaded} blobs (${result.bytesUploaded} bytes), skipped ${result.blobsSkipped}, mounted ${result.blobsMounted} in ${(result.durationMs / 1000).toFixed(1)}s\n`);
+}
+
 async function run(argv: string[], io: CliIO): Promise<number> {
   const { values: v, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const [src, ...targets] = positionals;
   if (!src) throw new UsageError("name the archive: a file or s3://bucket/key");
-  const mode = v["layer-compression"];
-  if (mode !== "preserve" && mode !== "gzip" && mode !== "none") throw new UsageError(`--layer-compression must be preserve, gzip or none`);
+  const mode = layerCompression(v["layer-compression"]);
   const images = selections(v.image, targets[0]);
-  const destination =
-    images.length > 0
-      ? { spec: { registry: targets[0] ?? "" }, images }
-      : destinationFrom(targets, v["repository-prefix"]);
-  const s3 = parseS3Url(src);
-  const client = s3 ? s3ClientFrom(v, io.env) : undefined;
+  const destination = images.length > 0 ? { spec: { registry: targets[0] ?? "" }, images } : destinationFrom(targets, v["repository-prefix"]);
+  const s3Connection = parseS3Url(src) ? s3ConnectionFrom(v, io.env) : undefined;
+  const opened: { archive?: OpenedS3Archive } = {};
   try {
-    const source: RandomAccessSource = s3 && client ? await S3Source.open({ client, bucket: s3.bucket, key: s3.key }) : await FileSource.open(src);
-    const connection = await registryConnection(v, io.env, destination.spec.registry, readStdin);
-    const onProgress = progressPrinter(progressMode(v.progress, io.stderr), io.stderr);
+    const source = await openArchive(src, s3Connection, opened);
+    const connection = await registryConnection(v, io.env, readStdin);
     const result = await importArchive(source, {
       destination: destination.spec,
       images: destination.images,
       connection,
       layerCompression: mode,
       concurrency: parsePositiveInt("concurrency", v.concurrency),
-      ...(v["chunk-size"] !== undefined ? { chunkSize: parsePositiveInt("chunk-size", v["chunk-size"]) * 1024 * 1024 } : {}),
-      ...(onProgress ? { onProgress } : {}),
+      chunkSize: v["chunk-size"] === undefined ? undefined : parsePositiveInt("chunk-size", v["chunk-size"]) * 1024 * 1024,
+      onProgress: progressPrinter(progressMode(v.progress, io.stderr), io.stderr),
       onImage: (image) => {
         if (!v.json) io.stdout.write(`${image.unchanged ? "unchanged" : "pushed"} ${image.source} -> ${image.references.join(", ")} ${image.digest}\n`);
       },
     });
-    if (v.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else io.stderr.write(`\nuploaded ${result.blobsUploaded} blobs (${result.bytesUploaded} bytes), skipped ${result.blobsSkipped}, mounted ${result.blobsMounted} in ${(result.durationMs / 1000).toFixed(1)}s\n`);
+    printResult(result, v.json, io);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -95,7 +108,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`airlift import: ${c.reason}: ${c.message}\n`);
     return exitCodeFor(c.reason);
   } finally {
-    client?.destroy();
+    opened.archive?.close();
   }
 }
 

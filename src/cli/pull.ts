@@ -5,11 +5,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseReference } from "../oci/reference.ts";
 import { classifyTransferError } from "../transfer/errors.ts";
-import { pullArtifact, type PullDestination } from "../transfer/pull-artifact.ts";
+import { pullArtifact, type PullDestination, type PullResult } from "../transfer/pull-artifact.ts";
 import { EXIT_OK, UsageError, type CliIO, type Command } from "./command.ts";
-import { TRANSFER_FLAGS_USAGE, TRANSFER_OPTIONS, exitCodeFor, parseS3Url, readStdin, registryConnection, s3ClientFrom } from "./transfer-flags.ts";
+import { TRANSFER_FLAGS_USAGE, TRANSFER_OPTIONS, exitCodeFor, parseS3Url, readStdin, registryConnection, s3ConnectionFrom, type TransferFlags } from "./transfer-flags.ts";
 
 const USAGE = `Usage: airlift pull <registry/repository:tag | registry/repository@sha256:...> <dir | s3://bucket/prefix> [flags]
 
@@ -22,23 +21,30 @@ ${TRANSFER_FLAGS_USAGE}`;
 
 const OPTIONS = { ...TRANSFER_OPTIONS, extract: { type: "boolean" }, platform: { type: "string", default: "linux/amd64" } } as const;
 
+/** A folder, or an s3:// prefix reached with the S3 flags and AWS_* environment. */
+function destinationOf(target: string, flags: TransferFlags, env: NodeJS.ProcessEnv): PullDestination {
+  const s3 = parseS3Url(target);
+  return s3 ? { kind: "s3", connection: s3ConnectionFrom(flags, env), bucket: s3.bucket, prefix: s3.key } : { kind: "directory", path: target };
+}
+
+function printResult(result: PullResult, reference: string, json: boolean | undefined, io: CliIO): void {
+  if (json) {
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  io.stdout.write(`pulled ${reference} (${result.manifestDigest}${result.platform ? `, ${result.platform}` : ""}) into ${result.location}\n`);
+  for (const f of result.files) io.stdout.write(`  ${f.path} ${f.size}\n`);
+}
+
 async function run(argv: string[], io: CliIO): Promise<number> {
   const { values: v, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const [reference, target] = positionals;
   if (!reference || !target || positionals.length > 2) throw new UsageError("give a reference and a destination");
-  const ref = parseReference(reference);
-  const s3 = parseS3Url(target);
-  const client = s3 ? s3ClientFrom(v, io.env) : undefined;
+  const dest = destinationOf(target, v, io.env);
   const workDir = await mkdtemp(join(tmpdir(), "airlift-pull-"));
   try {
-    const dest: PullDestination = s3 && client ? { kind: "s3", client, bucket: s3.bucket, prefix: s3.key } : { kind: "directory", path: target };
-    const connection = await registryConnection(v, io.env, ref.registry, readStdin);
-    const result = await pullArtifact(reference, dest, { connection, platform: v.platform, extract: Boolean(v.extract), workDir });
-    if (v.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else {
-      io.stdout.write(`pulled ${reference} (${result.manifestDigest}${result.platform ? `, ${result.platform}` : ""}) into ${result.location}\n`);
-      for (const f of result.files) io.stdout.write(`  ${f.path} ${f.size}\n`);
-    }
+    const connection = await registryConnection(v, io.env, readStdin);
+    printResult(await pullArtifact(reference, dest, { connection, platform: v.platform, extract: Boolean(v.extract), workDir }), reference, v.json, io);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -46,7 +52,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`airlift pull: ${c.reason}: ${c.message}\n`);
     return exitCodeFor(c.reason);
   } finally {
-    client?.destroy();
     await rm(workDir, { recursive: true, force: true });
   }
 }

@@ -3,10 +3,9 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { basicCredentials, dockerConfigCredentials, type CredentialProvider } from "../oci/docker-config.ts";
-import { createS3Client, type S3ConnectionConfig } from "../storage/s3-client.ts";
-import type { S3Client } from "@aws-sdk/client-s3";
+import { checkRegistryCredentials, type RegistryConnection, type RegistryCredentials } from "../transfer/connection.ts";
 import type { TransferReason } from "../transfer/errors.ts";
+import type { S3Connection } from "../transfer/s3-connection.ts";
 import { UsageError } from "./command.ts";
 
 export const TRANSFER_FLAGS_USAGE = `S3 (for s3://bucket/key sources and destinations):
@@ -48,32 +47,30 @@ export interface TransferFlags {
   "plain-http"?: boolean | undefined;
 }
 
+/** Exit code per failure kind (the usage text lists them); 1 for any other. */
+const EXIT_CODES: Partial<Record<TransferReason, number>> = {
+  SourceNotFound: 3,
+  AccessDenied: 3,
+  InvalidArchive: 4,
+  DigestMismatch: 4,
+  UnsupportedMediaType: 4,
+  Unauthorized: 5,
+  RepositoryNotFound: 5,
+  UntrustedCertificate: 5,
+  InvalidDestination: 5,
+  InvalidReference: 5,
+  NoMatchingTag: 5,
+  // A platform the index lacks was an InvalidReference before it had a reason of its own.
+  PlatformNotFound: 5,
+  ExtractionRefused: 6,
+  RegistryUnavailable: 7,
+  SourceUnavailable: 7,
+  SourceChanged: 7,
+};
+
 /** Exit code per failure kind. */
 export function exitCodeFor(reason: TransferReason): number {
-  switch (reason) {
-    case "SourceNotFound":
-    case "AccessDenied":
-      return 3;
-    case "InvalidArchive":
-    case "DigestMismatch":
-    case "UnsupportedMediaType":
-      return 4;
-    case "Unauthorized":
-    case "RepositoryNotFound":
-    case "UntrustedCertificate":
-    case "InvalidDestination":
-    case "InvalidReference":
-    case "NoMatchingTag":
-      return 5;
-    case "ExtractionRefused":
-      return 6;
-    case "RegistryUnavailable":
-    case "SourceUnavailable":
-    case "SourceChanged":
-      return 7;
-    default:
-      return 1;
-  }
+  return EXIT_CODES[reason] ?? 1;
 }
 
 /** `s3://bucket/key` → parts, or undefined for a local path. */
@@ -82,48 +79,49 @@ export function parseS3Url(text: string): { bucket: string; key: string } | unde
   return match ? { bucket: match[1] ?? "", key: match[2] ?? "" } : undefined;
 }
 
-/** An S3 client from flags and the AWS_* environment. */
-export function s3ClientFrom(flags: TransferFlags, env: NodeJS.ProcessEnv): S3Client {
+/** The S3 connection of flags and the AWS_* environment. */
+export function s3ConnectionFrom(flags: TransferFlags, env: NodeJS.ProcessEnv): S3Connection {
   const endpoint = flags["s3-endpoint"] ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   if (!endpoint) throw new UsageError("an s3:// location needs --s3-endpoint (or AWS_ENDPOINT_URL_S3)");
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (!accessKeyId || !secretAccessKey) throw new UsageError("an s3:// location needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
-  const config: S3ConnectionConfig = {
+  return {
     endpoint,
     region: flags["s3-region"] ?? env.AWS_REGION ?? "us-east-1",
     forcePathStyle: !flags["s3-virtual-host"],
     accessKeyId,
     secretAccessKey,
-    ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    sessionToken: env.AWS_SESSION_TOKEN || undefined,
   };
-  return createS3Client(config);
+}
+
+/** The Docker config at $DOCKER_CONFIG/config.json (or ~/.docker), when there is a usable one. */
+function dockerConfigFile(env: NodeJS.ProcessEnv): RegistryCredentials | undefined {
+  const path = join(env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json");
+  try {
+    const credentials: RegistryCredentials = { kind: "dockerConfig", json: readFileSync(path, "utf8") };
+    checkRegistryCredentials(credentials);
+    return credentials;
+  } catch {
+    return undefined; // no (usable) Docker config: anonymous
+  }
 }
 
 /** Registry TLS and credentials from flags (and the Docker config). */
-export async function registryConnection(
-  flags: TransferFlags,
-  env: NodeJS.ProcessEnv,
-  registry: string,
-  stdin: () => Promise<string>,
-): Promise<{ plainHttp?: boolean; caPem?: string; insecureSkipTLSVerify?: boolean; credentials?: CredentialProvider }> {
-  let credentials: CredentialProvider | undefined;
+export async function registryConnection(flags: TransferFlags, env: NodeJS.ProcessEnv, stdin: () => Promise<string>): Promise<RegistryConnection> {
+  let credentials: RegistryCredentials | undefined;
   if (flags.username) {
     if (!flags["password-stdin"]) throw new UsageError("--username needs --password-stdin");
-    credentials = basicCredentials(registry, flags.username, (await stdin()).replace(/\r?\n$/, ""));
+    credentials = { kind: "basic", username: flags.username, password: (await stdin()).replace(/\r?\n$/, "") };
   } else {
-    const path = join(env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json");
-    try {
-      credentials = dockerConfigCredentials(readFileSync(path));
-    } catch {
-      credentials = undefined; // no Docker config: anonymous
-    }
+    credentials = dockerConfigFile(env);
   }
   return {
-    ...(flags["plain-http"] ? { plainHttp: true } : {}),
-    ...(flags["ca-file"] ? { caPem: readFileSync(flags["ca-file"], "utf8") } : {}),
-    ...(flags.insecure ? { insecureSkipTLSVerify: true } : {}),
-    ...(credentials ? { credentials } : {}),
+    plainHttp: flags["plain-http"],
+    caPem: flags["ca-file"] ? readFileSync(flags["ca-file"], "utf8") : undefined,
+    insecureSkipTLSVerify: flags.insecure,
+    credentials,
   };
 }
 

@@ -4,8 +4,10 @@ import type { ArtifactPullStatus } from "../api/artifact-pull.ts";
 import { ExtractionRefusedError } from "../archive/errors.ts";
 import { NoMatchingTagError } from "../harbor/tag-policy.ts";
 import { StallingError, WaitingError } from "../kube/errors.ts";
+import { classifyFailure } from "../kube/reconcile-steps.ts";
 import { TlsError } from "../oci/errors.ts";
-import { MAX_STATUS_FILES, alreadyPulled, classifyPullFailure, nextCheckMs, pulledStatus, revisionOf, tagSourceNote } from "./artifact-pull-decide.ts";
+import { classifyTransferError } from "../transfer/errors.ts";
+import { MAX_STATUS_FILES, alreadyPulled, nextCheckMs, pullFailureMessage, pulledStatus, pulledSummary, revisionOf, tagSourceNote } from "./artifact-pull-decide.ts";
 
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
@@ -40,7 +42,7 @@ describe("revisionOf and nextCheckMs", () => {
   });
 });
 
-describe("classifyPullFailure", () => {
+describe("a failed pull: reason, retry and message", () => {
   const cases: { name: string; err: unknown; reason: string; transient: boolean; hint?: RegExp }[] = [
     { name: "unknown CA", err: new TlsError("x509: unknown authority"), reason: "UntrustedCertificate", transient: false, hint: /caBundleSecretRef/ },
     { name: "no matching tag", err: new NoMatchingTagError(3, { "signature-tag": 1 }, "newestPushed"), reason: "NoMatchingTag", transient: false },
@@ -51,11 +53,12 @@ describe("classifyPullFailure", () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const f = classifyPullFailure(c.err, "apps/demo");
+      const f = classifyFailure(c.err, classifyTransferError);
       assert.equal(f.reason, c.reason);
       assert.equal(f.transient, c.transient);
-      assert.match(f.message, /^failed to pull apps\/demo: /);
-      if (c.hint) assert.match(f.message, c.hint);
+      const message = pullFailureMessage(f, "apps/demo");
+      assert.match(message, /^failed to pull apps\/demo: /);
+      if (c.hint) assert.match(message, c.hint);
     });
   }
 });
@@ -71,5 +74,22 @@ describe("pulledStatus", () => {
     assert.equal(s.resolvedDigest, D1);
     assert.equal(s.tagSource, "HarborAPI");
     assert.equal(s.lastPulled, "2026-01-02T00:00:00Z");
+  });
+});
+
+describe("pulledSummary", () => {
+  const resolved = { tag: "v1", digest: D1, tagSource: "HarborAPI" as const };
+  const files = [{ path: "a", size: 1, type: "file" }];
+  it("is Ready/Succeeded with what was pulled", () => {
+    const s = pulledSummary({ resolved, files, destination: "s3://b/p", extract: true, insecure: false, now: "2026-01-02T00:00:00Z" });
+    assert.equal(s.verdict.kind, "ready");
+    assert.equal(s.verdict.kind === "ready" ? s.verdict.reason : "", "Succeeded");
+    assert.equal(s.verdict.message, `pulled v1@${D1} to s3://b/p, 1 files extracted`);
+    assert.equal(s.fields?.resolvedDigest, D1);
+  });
+  it("says so, with its own reason, when TLS verification was off", () => {
+    const s = pulledSummary({ resolved, files, destination: "s3://b/p", extract: false, insecure: true, now: "2026-01-02T00:00:00Z" });
+    assert.equal(s.verdict.kind === "ready" ? s.verdict.reason : "", "TLSVerificationDisabled");
+    assert.match(s.verdict.message, /TLS verification disabled/);
   });
 });

@@ -1,16 +1,16 @@
 // The ArtifactPull reconciler's decisions as pure functions of spec, status and the engine's answers, so "already
-// done?", the revision text, the failure's reason and whether to poll again are table-tested without an API server.
+// done?", the revision text, the failure's message and whether to poll again are table-tested without an API server.
 import type { ArtifactPullSpecDefaulted, ArtifactPullStatus } from "../api/artifact-pull.ts";
+import type { Reason } from "../api/conditions.ts";
 import { getCondition } from "../kube/conditions.ts";
-import { StallingError, WaitingError, errorReason } from "../kube/errors.ts";
-import { classifyTransferError } from "../transfer/errors.ts";
-import type { ResolvedArtifact } from "../transfer/resolve-tag.ts";
+import type { Summary } from "../kube/summarize.ts";
+import { MAX_CONFIG_TAGS, type ResolvedArtifact } from "../transfer/resolve-tag.ts";
 
 /** Files listed in status; the rest only counted (keeps the object far under the 2 MiB limit). */
 export const MAX_STATUS_FILES = 100;
 
 /** The Ready reason of a pull done with TLS verification switched off (a visible, explicit opt-out). */
-export const REASON_TLS_DISABLED = "TLSVerificationDisabled";
+export const REASON_TLS_DISABLED: Reason = "TLSVerificationDisabled";
 
 /** Flux-style `<tag>@sha256:...`, or the digest alone when the spec pinned one. */
 export function revisionOf(resolved: Pick<ResolvedArtifact, "tag" | "digest">): string {
@@ -31,29 +31,16 @@ export function nextCheckMs(spec: Pick<ArtifactPullSpecDefaulted, "source">, int
   return spec.source.digest ? undefined : intervalMs;
 }
 
-/** A failure as the status shows it. */
-export interface PullFailure {
-  reason: string;
-  transient: boolean;
-  message: string;
-}
-
 /** Hints appended to a failure's message, by reason: what the user can change in the spec. */
-const HINTS: Partial<Record<string, string>> = {
+const HINTS: Partial<Record<Reason, string>> = {
   UntrustedCertificate: "set spec.source.caBundleSecretRef to a Secret holding the registry's CA (ca.crt)",
   NoMatchingTag: "no tag matched the policy yet; it is checked again every interval",
 };
 
-/**
- * Classifies what a reconcile threw: the kube typed errors keep their own reason; engine errors go through the
- * one transfer classification (by type and code, never by message text).
- */
-export function classifyPullFailure(err: unknown, what: string): PullFailure {
-  const c = err instanceof StallingError || err instanceof WaitingError
-    ? { reason: errorReason(err), transient: err instanceof WaitingError, message: err.message }
-    : classifyTransferError(err);
-  const hint = HINTS[c.reason];
-  return { reason: c.reason, transient: c.transient, message: `failed to pull ${what}: ${c.message}${hint ? ` (${hint})` : ""}` };
+/** The condition message of a failure (classified by the skeleton, kube/reconcile-steps.ts), with a hint when one helps. */
+export function pullFailureMessage(failure: { reason: Reason; message: string }, what: string): string {
+  const hint = HINTS[failure.reason];
+  return `failed to pull ${what}: ${failure.message}${hint ? ` (${hint})` : ""}`;
 }
 
 /** Says in the Ready message how a policy picked its tag when Harbor's API was not there (a bounded guess). */
@@ -65,13 +52,34 @@ export function tagSourceNote(resolved: Pick<ResolvedArtifact, "tagSource">, max
 export function pulledStatus(resolved: ResolvedArtifact, files: readonly { path: string; size: number; type?: string }[], now: string): Omit<ArtifactPullStatus, "conditions" | "observedGeneration"> {
   const regular = files.filter((f) => f.type === undefined || f.type === "file");
   return {
-    ...(resolved.tag ? { resolvedTag: resolved.tag } : {}),
+    resolvedTag: resolved.tag,
     resolvedDigest: resolved.digest,
-    ...(resolved.pushTime ? { pushTime: resolved.pushTime } : {}),
-    ...(resolved.tagSource ? { tagSource: resolved.tagSource } : {}),
+    pushTime: resolved.pushTime,
+    tagSource: resolved.tagSource,
     files: regular.slice(0, MAX_STATUS_FILES).map((f) => ({ path: f.path, size: f.size })),
     fileCount: regular.length,
     artifact: { revision: revisionOf(resolved) },
     lastPulled: now,
   };
+}
+
+/** What a finished pull's summary says. */
+export interface PulledInput {
+  resolved: ResolvedArtifact;
+  files: readonly { path: string; size: number; type?: string }[];
+  /** `s3://bucket/prefix`. */
+  destination: string;
+  extract: boolean;
+  /** spec.source.insecureSkipTLSVerify: Ready says so, with its own reason. */
+  insecure: boolean;
+  now: string;
+}
+
+/** Ready (Succeeded, or TLSVerificationDisabled when the spec switched verification off) with the pull's status fields. */
+export function pulledSummary(input: PulledInput): Summary {
+  const fields = pulledStatus(input.resolved, input.files, input.now);
+  const extracted = input.extract ? `, ${fields.fileCount ?? 0} files extracted` : "";
+  const insecure = input.insecure ? " (TLS verification disabled by spec.source.insecureSkipTLSVerify)" : "";
+  const message = `pulled ${revisionOf(input.resolved)} to ${input.destination}${extracted}${tagSourceNote(input.resolved, MAX_CONFIG_TAGS)}${insecure}`;
+  return { verdict: { kind: "ready", message, reason: input.insecure ? REASON_TLS_DISABLED : "Succeeded" }, fields: { ...fields } };
 }

@@ -2,12 +2,13 @@
 // (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg or kubernetes.io/basic-auth Secrets), S3 access keys
 // (GDC's object-storage-key-* Secrets: `access-key-id` / `secret-access-key`), CA bundles and endpoints.
 // Every Secret goes through the SecretReader, so the cross-namespace policy holds; values never reach an error text.
+// The values are handed to the engine as they are (src/transfer/connection.ts builds the clients from them).
 import type { CaBundleRef, RegistryCredentialsRef, S3CredentialsRef, S3Location } from "../api/meta.ts";
 import { SECRET_KEY_DEFAULTS } from "../api/meta.ts";
 import { StallingError } from "../kube/errors.ts";
 import type { SecretData, SecretReader } from "../kube/secrets.ts";
-import { basicCredentials, dockerConfigCredentials, type CredentialProvider } from "../oci/docker-config.ts";
-import type { S3ConnectionConfig } from "../storage/s3-client.ts";
+import { checkRegistryCredentials, type RegistryCredentials } from "../transfer/connection.ts";
+import type { S3Connection } from "../transfer/s3-connection.ts";
 import type { OperatorDefaults } from "./defaults.ts";
 
 function keysOf(secret: SecretData): string {
@@ -23,29 +24,27 @@ function invalidSecret(ref: { name: string }, namespace: string, detail: string)
   return new StallingError("InvalidCredentialsSecret", `failed to use Secret ${namespace}/${ref.name}: ${detail}`);
 }
 
-/** Registry credentials for `registry` from the referenced Secret; undefined (anonymous) without a reference. */
-export async function registryCredentials(
-  secrets: SecretReader,
-  namespace: string,
-  ref: RegistryCredentialsRef | undefined,
-  registry: string,
-  signal?: AbortSignal,
-): Promise<CredentialProvider | undefined> {
+/** The registry credentials the referenced Secret holds; undefined (anonymous) without a reference. */
+export async function registryCredentials(secrets: SecretReader, namespace: string, ref: RegistryCredentialsRef | undefined, signal?: AbortSignal): Promise<RegistryCredentials | undefined> {
   if (!ref) return undefined;
   const secret = await secrets.secret(namespace, ref, signal);
   const ns = ref.namespace || namespace;
   const dockerConfig = text(secret, ".dockerconfigjson");
   const legacy = text(secret, ".dockercfg");
   try {
-    if (dockerConfig) return dockerConfigCredentials(dockerConfig);
     // The legacy format is the `auths` map on its own.
-    if (legacy) return dockerConfigCredentials(JSON.stringify({ auths: JSON.parse(legacy) as unknown }));
+    const json = dockerConfig ?? (legacy ? JSON.stringify({ auths: JSON.parse(legacy) as unknown }) : undefined);
+    if (json) {
+      const credentials: RegistryCredentials = { kind: "dockerConfig", json };
+      checkRegistryCredentials(credentials);
+      return credentials;
+    }
   } catch {
     throw invalidSecret(ref, ns, "its Docker config JSON does not parse (expected {\"auths\": {\"<registry>\": {\"auth\": ...}}})");
   }
   const username = text(secret, "username");
   const password = text(secret, "password");
-  if (username && password) return basicCredentials(registry, username, password);
+  if (username && password) return { kind: "basic", username, password };
   throw invalidSecret(
     ref,
     ns,
@@ -93,7 +92,7 @@ export async function s3Connection(
   location: S3Location,
   defaults: OperatorDefaults,
   signal?: AbortSignal,
-): Promise<S3ConnectionConfig> {
+): Promise<S3Connection> {
   const endpoint = location.endpoint ?? defaults.s3Endpoint;
   if (!endpoint) {
     throw new StallingError("NoS3Endpoint", "no S3 endpoint: set s3.endpoint, or start the operator with --default-s3-endpoint or --dns-suffix");

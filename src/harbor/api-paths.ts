@@ -3,6 +3,7 @@
  * The swagger's `repository_name` parameter: "If it contains slash, encode it twice over with URL encoding.
  * e.g. a/b -> a%2Fb -> a%252Fb" (goharbor/harbor api/v2.0/swagger.yaml, parameters.repositoryName).
  */
+import { findLink } from "../net/link-header.ts";
 
 /** The API's base path under the Harbor host. */
 export const API_BASE = "/api/v2.0";
@@ -26,14 +27,9 @@ export function artifactsPath(project: string, repository: string): string {
  * names another host (credentials) or a once-encoded path (a Harbor quirk with nested names) does no harm.
  */
 export function nextPageFromLink(value: string | undefined, currentPage: number): number | undefined {
-  if (value === undefined) return undefined;
-  for (const part of value.split(/,(?=\s*<)/)) {
-    const match = /^\s*<([^>]*)>(.*)$/.exec(part);
-    if (!match) continue;
-    if (!/;\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(match[2] ?? "")) continue;
-    const query = (match[1] ?? "").split("?")[1] ?? "";
-    const page = Number(new URLSearchParams(query).get("page") ?? Number.NaN);
-    return Number.isSafeInteger(page) && page > currentPage ? page : currentPage + 1;
-  }
-  return undefined;
+  const target = findLink(value, "next");
+  if (target === undefined) return undefined;
+  const query = target.split("?")[1] ?? "";
+  const page = Number(new URLSearchParams(query).get("page") ?? Number.NaN);
+  return Number.isSafeInteger(page) && page > currentPage ? page : currentPage + 1;
 }

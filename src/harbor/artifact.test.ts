@@ -4,7 +4,8 @@ import { describe, it } from "node:test";
 import { artifactsPath, encodeRepositoryName, nextPageFromLink } from "./api-paths.ts";
 import { candidatesFromArtifacts } from "./artifact-candidates.ts";
 import { narrowArtifactPage } from "./artifact.ts";
-import { HarborResponseShapeError, errorForStatus, HarborNotFoundError, HarborServerError, HarborUnauthorizedError, parseHarborErrorBody } from "./errors.ts";
+import { parseErrorsBody } from "../net/error-body.ts";
+import { HarborResponseShapeError, errorForStatus, HarborNotFoundError, HarborServerError, HarborUnauthorizedError } from "./errors.ts";
 
 const D1 = `sha256:${"1".repeat(64)}`;
 
@@ -83,7 +84,7 @@ describe("API paths and paging", () => {
 
 describe("errors", () => {
   it("maps statuses to typed errors with Harbor's code and transient flag", () => {
-    const body = parseHarborErrorBody('{"errors":[{"code":"NOT_FOUND","message":"repository p/r not found"}]}');
+    const body = parseErrorsBody('{"errors":[{"code":"NOT_FOUND","message":"repository p/r not found"}]}');
     const nf = errorForStatus(404, "list artifacts of p/r", body);
     assert.ok(nf instanceof HarborNotFoundError);
     assert.equal(nf.code, "NOT_FOUND");
@@ -93,6 +94,6 @@ describe("errors", () => {
     const busy = errorForStatus(503, "x", []);
     assert.ok(busy instanceof HarborServerError);
     assert.equal(busy.transient, true);
-    assert.deepEqual(parseHarborErrorBody("<html>"), []);
+    assert.deepEqual(parseErrorsBody("<html>"), []);
   });
 });

@@ -4,14 +4,17 @@
  * Harbor from a plain registry. Every call takes an AbortSignal and a per-request timeout; credentials go in
  * the Authorization header only and never into errors or logs.
  */
-import type { EndpointPolicy } from "../net/endpoint-policy.ts";
-import { guardedConnector } from "../net/guarded-connector.ts";
-import { rootCertificates } from "node:tls";
-import { setTimeout as sleep } from "node:timers/promises";
-import { Agent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { createAgent, type ConnectionSettings } from "../net/agents.ts";
+import { defaultRetryPolicy, withRetry, type RetryPolicy } from "../net/backoff.ts";
+import { readBounded } from "../net/bounded-read.ts";
+import { readErrorBody, type ErrorBodyEntry } from "../net/error-body.ts";
+import { headerValue, type ResponseHeaders } from "../net/headers.ts";
+import { isTransientStatus } from "../net/network-errors.ts";
+import { timeoutSignal } from "../net/timeout-signal.ts";
 import { API_BASE, MAX_PAGE_SIZE, artifactsPath, nextPageFromLink } from "./api-paths.ts";
 import { narrowArtifactPage, type HarborArtifact } from "./artifact.ts";
-import { HarborError, HarborRequestError, HarborResponseShapeError, classifyNetworkError, errorForStatus, isTransientStatus, parseHarborErrorBody } from "./errors.ts";
+import { HarborRequestError, HarborResponseShapeError, classifyNetworkError, errorForStatus } from "./errors.ts";
 
 /** Basic-auth credentials: a user, or a robot account (`robot$name`, `robot$project+name`). */
 export interface HarborCredentials {
@@ -19,23 +22,15 @@ export interface HarborCredentials {
   password: string;
 }
 
-/** How to reach one Harbor. */
-export interface HarborClientOptions {
+/** How to reach one Harbor (CA bundle, TLS opt-out and SSRF policy: ConnectionSettings). */
+export interface HarborClientOptions extends ConnectionSettings {
   /** Harbor's base URL, e.g. `https://harbor.example.com`; no credentials in it. */
   url: string | URL;
   credentials?: HarborCredentials;
-  /** Extra trusted CAs (PEM), added to Node's built-in roots. */
-  caPem?: string;
-  /** The operator's SSRF policy, applied to every connection; everything when absent. */
-  endpointPolicy?: EndpointPolicy;
-  /** Skip certificate verification; only when the user explicitly asked for it. */
-  insecureSkipTLSVerify?: boolean;
   /** Limit of one request, headers and body together (default 30 s). */
   timeoutMs?: number;
-  /** Attempts per request for transient failures, the first included (default 3). */
-  attempts?: number;
-  /** First retry delay, doubled each time (default 250 ms). */
-  retryDelayMs?: number;
+  /** Retries of transient failures (default 3 attempts in all, from 250 ms); see net/backoff.ts. */
+  retry?: Partial<RetryPolicy>;
   /** Stop with an error beyond this many pages (default 1000, i.e. 100,000 artifacts). */
   maxPages?: number;
   /** A dispatcher to use instead of the client's own Agent (tests, proxies). */
@@ -64,38 +59,14 @@ export interface CallOptions {
 }
 
 const PAGE_BYTES_LIMIT = 8 * 1024 * 1024;
-const ERROR_BYTES_LIMIT = 64 * 1024;
+const PROBE_BYTES_LIMIT = 64 * 1024;
 
-interface JsonResponse {
+/** An API call's answer: the status, and the body as text (200) or as Harbor's error entries (any other status). */
+interface HarborResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: ResponseHeaders;
   text: string;
-}
-
-function lastHeader(headers: JsonResponse["headers"], name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[value.length - 1] : value;
-}
-
-async function readText(body: Dispatcher.ResponseData["body"], limit: number, what: string): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      body.destroy();
-      throw new HarborResponseShapeError(`failed to ${what}: response larger than ${limit} bytes`);
-    }
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts, size).toString("utf8");
-}
-
-function tlsOptions(options: { caPem?: string; insecureSkipTLSVerify?: boolean }): { ca?: string[]; rejectUnauthorized?: boolean } {
-  return {
-    ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
-    ...(options.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
-  };
+  errors: ErrorBodyEntry[];
 }
 
 /** A Harbor API client for one Harbor instance. */
@@ -106,8 +77,7 @@ export class HarborClient {
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   readonly #timeoutMs: number;
-  readonly #attempts: number;
-  readonly #retryDelayMs: number;
+  readonly #retry: RetryPolicy;
   readonly #maxPages: number;
 
   constructor(options: HarborClientOptions) {
@@ -120,16 +90,9 @@ export class HarborClient {
     const creds = options.credentials;
     this.#authorization = creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`, "utf8").toString("base64")}` : undefined;
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher =
-      options.dispatcher ??
-      new Agent({
-        connections: 4,
-        keepAliveTimeout: 30_000,
-        connect: options.endpointPolicy ? guardedConnector(options.endpointPolicy, tlsOptions(options)) : tlsOptions(options),
-      });
+    this.#dispatcher = options.dispatcher ?? createAgent({ ...options, connections: 4 });
     this.#timeoutMs = options.timeoutMs ?? 30_000;
-    this.#attempts = Math.max(1, options.attempts ?? 3);
-    this.#retryDelayMs = options.retryDelayMs ?? 250;
+    this.#retry = { ...defaultRetryPolicy, maxAttempts: 3, baseDelayMs: 250, ...options.retry };
     this.#maxPages = options.maxPages ?? 1000;
   }
 
@@ -155,11 +118,11 @@ export class HarborClient {
       url.searchParams.set("sort", options.sort ?? "-push_time");
       if (options.q !== undefined) url.searchParams.set("q", options.q);
       const res = await this.#get(url, what, PAGE_BYTES_LIMIT, options.signal);
-      if (res.status !== 200) throw errorForStatus(res.status, what, parseHarborErrorBody(res.text));
+      if (res.status !== 200) throw errorForStatus(res.status, what, res.errors);
       const artifacts = narrowArtifactPage(this.#json(res.text, what));
       yield* artifacts;
       // An empty page ends the listing even if a (buggy) server keeps linking onwards.
-      page = artifacts.length === 0 ? undefined : nextPageFromLink(lastHeader(res.headers, "link"), page);
+      page = artifacts.length === 0 ? undefined : nextPageFromLink(headerValue(res.headers, "link"), page);
     }
   }
 
@@ -169,10 +132,10 @@ export class HarborClient {
    * is not "not Harbor".
    */
   async isHarbor(options: CallOptions = {}): Promise<boolean> {
-    const info = await this.#get(this.#apiUrl(`${API_BASE}/systeminfo`), "probe Harbor systeminfo", ERROR_BYTES_LIMIT, options.signal);
+    const info = await this.#get(this.#apiUrl(`${API_BASE}/systeminfo`), "probe Harbor systeminfo", PROBE_BYTES_LIMIT, options.signal);
     if (info.status === 200) return looksLikeSystemInfo(info.text);
-    if (info.status >= 500) throw errorForStatus(info.status, "probe Harbor systeminfo", parseHarborErrorBody(info.text));
-    const ping = await this.#get(this.#apiUrl(`${API_BASE}/ping`), "probe Harbor ping", ERROR_BYTES_LIMIT, options.signal);
+    if (info.status >= 500) throw errorForStatus(info.status, "probe Harbor systeminfo", info.errors);
+    const ping = await this.#get(this.#apiUrl(`${API_BASE}/ping`), "probe Harbor ping", PROBE_BYTES_LIMIT, options.signal);
     return ping.status === 200 && /^"?Pong"?$/.test(ping.text.trim());
   }
 
@@ -196,27 +159,26 @@ export class HarborClient {
     }
   }
 
-  /** One GET with retries of transient failures; the body is read (bounded) before returning. */
-  async #get(url: URL, what: string, limit: number, signal: AbortSignal | undefined): Promise<JsonResponse> {
-    for (let attempt = 1; ; attempt++) {
-      let result: JsonResponse | HarborError | Error;
-      try {
-        result = await this.#getOnce(url, what, limit, signal);
-      } catch (err) {
-        result = classifyNetworkError(err, what, signal);
-      }
-      const transient = result instanceof HarborError ? result.transient : !(result instanceof Error) && isTransientStatus(result.status);
-      if (!transient || attempt >= this.#attempts || signal?.aborted) {
-        if (result instanceof Error) throw result;
-        return result;
-      }
-      await sleep(this.#retryDelayMs * 2 ** (attempt - 1), undefined, signal ? { signal } : {});
-    }
+  /**
+   * One GET with net's retry of transient failures (connection errors, timeouts, 5xx, 429, 408); the body is read
+   * (bounded) before returning. The last attempt's transient status is returned for the caller to judge.
+   */
+  async #get(url: URL, what: string, limit: number, signal: AbortSignal | undefined): Promise<HarborResponse> {
+    return withRetry(
+      async (attempt) => {
+        const res = await this.#getOnce(url, what, limit, signal).catch((err: unknown) => {
+          throw classifyNetworkError(err, what, signal);
+        });
+        if (isTransientStatus(res.status) && attempt < this.#retry.maxAttempts) throw errorForStatus(res.status, what, res.errors);
+        return res;
+      },
+      this.#retry,
+      signal,
+    );
   }
 
-  async #getOnce(url: URL, what: string, limit: number, callerSignal: AbortSignal | undefined): Promise<JsonResponse> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+  async #getOnce(url: URL, what: string, limit: number, callerSignal: AbortSignal | undefined): Promise<HarborResponse> {
+    const signal = timeoutSignal(callerSignal, this.#timeoutMs);
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.#authorization) headers.authorization = this.#authorization;
     const res = await this.#dispatcher.request({
@@ -228,12 +190,10 @@ export class HarborClient {
       headersTimeout: this.#timeoutMs,
       bodyTimeout: this.#timeoutMs,
     });
-    const text = await readText(res.body, res.statusCode === 200 ? limit : ERROR_BYTES_LIMIT, what).catch((err: unknown) => {
-      // An oversized error body says nothing useful; keep the status.
-      if (res.statusCode !== 200 && err instanceof HarborResponseShapeError) return "";
-      throw err;
-    });
-    return { status: res.statusCode, headers: res.headers, text };
+    // An error body says little: read it with net's small bound, and an oversized one gives no entries.
+    if (res.statusCode !== 200) return { status: res.statusCode, headers: res.headers, text: "", errors: await readErrorBody(res.body) };
+    const body = await readBounded(res.body, limit, () => new HarborResponseShapeError(`failed to ${what}: response larger than ${limit} bytes`));
+    return { status: res.statusCode, headers: res.headers, text: body.toString("utf8"), errors: [] };
   }
 }
 
@@ -255,7 +215,7 @@ export async function isHarbor(registryUrl: string | URL, options: Omit<HarborCl
   const { signal, ...clientOptions } = options;
   const client = new HarborClient({ ...clientOptions, url: registryUrl });
   try {
-    return await client.isHarbor(signal ? { signal } : {});
+    return await client.isHarbor({ signal });
   } finally {
     await client.close();
   }

@@ -2,30 +2,22 @@
  * Typed errors of the Harbor API client. Callers decide "retry later" vs. "stall" by class and `transient`,
  * never by message text. Messages name the method, the API path and Harbor's error code; never credentials.
  */
-import { endpointRefusal } from "../net/endpoint-policy.ts";
-import { TLS_ERROR_CODES, isTransientStatus, lowLevelCode, parseErrorsBody, type ErrorBodyEntry } from "../net/network-errors.ts";
-
-export { isTransientStatus };
+import { CodedError } from "../net/coded-error.ts";
+import { statusFailureMessage, type ErrorBodyEntry } from "../net/error-body.ts";
+import { describeNetworkFailure, isTransientStatus } from "../net/network-errors.ts";
 
 /** One entry of Harbor's error body `{"errors":[{"code":"NOT_FOUND","message":"..."}]}`. */
 export type HarborErrorDetail = ErrorBodyEntry;
 
-/** Base class: every error of this module has a stable `code` and says whether a retry may help. */
-export class HarborError extends Error {
-  /** Stable machine-readable code, e.g. `NOT_FOUND`, `UNAUTHORIZED`, `UNEXPECTED_RESPONSE`. */
-  readonly code: string;
-  /** True when the same call may succeed later (5xx, 429, connection resets, timeouts). */
-  readonly transient: boolean;
+/** Base class of this module's errors; `code` e.g. `NOT_FOUND`, `UNAUTHORIZED`, `UNEXPECTED_RESPONSE`. */
+export class HarborError extends CodedError {
   /** The HTTP status, when a response came (0 otherwise). */
   readonly status: number;
   /** The body's error entries, when Harbor sent any. */
   readonly details: readonly HarborErrorDetail[];
 
   constructor(message: string, init: { code: string; transient: boolean; status?: number; details?: readonly HarborErrorDetail[] }, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = init.code;
-    this.transient = init.transient;
+    super(message, init.code, init.transient, options);
     this.status = init.status ?? 0;
     this.details = init.details ?? [];
   }
@@ -59,14 +51,10 @@ export class HarborTransportError extends HarborError {}
 /** The server's certificate could not be verified. Not transient: supply the CA bundle. */
 export class HarborTlsError extends HarborError {}
 
-/** Narrows Harbor's `{errors:[{code,message}]}`; anything else gives an empty list. */
-export const parseHarborErrorBody: (text: string) => HarborErrorDetail[] = parseErrorsBody;
-
 /** The typed error of an unexpected status; `what` names the call, e.g. `list artifacts of p/r`. */
 export function errorForStatus(status: number, what: string, details: readonly HarborErrorDetail[]): HarborError {
   const first = details[0];
-  const suffix = first ? `: ${first.code}${first.message ? ` (${first.message})` : ""}` : "";
-  const message = `failed to ${what}: status ${status}${suffix}`;
+  const message = statusFailureMessage(what, status, details);
   if (status === 401) return new HarborUnauthorizedError(message, { code: "UNAUTHORIZED", transient: false, status, details });
   if (status === 403) return new HarborForbiddenError(message, { code: "FORBIDDEN", transient: false, status, details });
   if (status === 404) return new HarborNotFoundError(message, { code: "NOT_FOUND", transient: false, status, details });
@@ -78,13 +66,13 @@ export function errorForStatus(status: number, what: string, details: readonly H
 export function classifyNetworkError(err: unknown, what: string, callerSignal?: AbortSignal): Error {
   if (err instanceof HarborError) return err;
   if (callerSignal?.aborted && err instanceof Error) return err;
+  const failure = describeNetworkFailure(err);
   // The operator's SSRF policy refused the address: permanent, and its message names the allowance.
-  const refusal = endpointRefusal(err);
-  if (refusal) return refusal;
-  const isTimeout = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-  const code = isTimeout ? "TIMEOUT" : (lowLevelCode(err) ?? "NETWORK");
-  if (TLS_ERROR_CODES.has(code)) {
-    return new HarborTlsError(`failed to ${what}: certificate verification failed (${code}); supply the CA bundle, or set insecureSkipTLSVerify knowingly`, { code: "TLS", transient: false }, { cause: err });
+  if (failure.kind === "refused") return failure.refusal;
+  if (failure.kind === "tls") {
+    return new HarborTlsError(`failed to ${what}: certificate verification failed (${failure.code}); supply the CA bundle, or set insecureSkipTLSVerify knowingly`, { code: "TLS", transient: false }, { cause: err });
   }
+  // The per-request time limit (AbortSignal.timeout) fired: the caller did not abort, so it is a slow Harbor.
+  const code = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? "TIMEOUT" : failure.code;
   return new HarborTransportError(`failed to ${what}: ${code}`, { code, transient: true }, { cause: err });
 }

@@ -4,6 +4,7 @@
  * combines with either; alone it means "newest pushed among the matches").
  */
 import semver from "semver";
+import { CodedError } from "../net/coded-error.ts";
 
 /** One tag that could be picked. */
 export interface TagCandidate {
@@ -46,21 +47,17 @@ export interface TagSelection {
 }
 
 /** The policy itself is unusable: both newestPushed and semver, a bad regex, a bad range. */
-export class InvalidTagPolicyError extends Error {
-  readonly code = "INVALID_TAG_POLICY";
-  readonly transient = false;
-
+export class InvalidTagPolicyError extends CodedError {
   constructor(message: string) {
-    super(message);
-    this.name = "InvalidTagPolicyError";
+    super(message, "INVALID_TAG_POLICY", false);
   }
 }
 
-/** No candidate passed the policy; the message says how many were looked at and why each group was skipped. */
-export class NoMatchingTagError extends Error {
-  readonly code = "NO_MATCHING_TAG";
-  /** Not transient in itself, but a later push may fix it: callers re-check on their interval. */
-  readonly transient = false;
+/**
+ * No candidate passed the policy; the message says how many were looked at and why each group was skipped. Not
+ * transient in itself, but a later push may fix it: callers re-check on their interval.
+ */
+export class NoMatchingTagError extends CodedError {
   readonly total: number;
   readonly skipped: Readonly<Partial<Record<SkipReason, number>>>;
 
@@ -68,8 +65,7 @@ export class NoMatchingTagError extends Error {
     const reasons = Object.entries(skipped)
       .map(([reason, count]) => `${count} ${reason}`)
       .join(", ");
-    super(`no tag matches ${policy}: ${total} tags considered${reasons ? `, skipped ${reasons}` : ""}`);
-    this.name = "NoMatchingTagError";
+    super(`no tag matches ${policy}: ${total} tags considered${reasons ? `, skipped ${reasons}` : ""}`, "NO_MATCHING_TAG", false);
     this.total = total;
     this.skipped = skipped;
   }

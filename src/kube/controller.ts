@@ -1,10 +1,14 @@
 // A controller: informer events -> keys on a rate-limited workqueue -> workers calling the Reconciler.
 // Level-based: handlers only enqueue keys; the reconcile reads the current state itself. Status-only updates of
-// the primary object are not enqueued (our own status writes would otherwise re-trigger us), and an object that
-// stalled is not retried, not even by the periodic resync, until its generation (spec) changes.
+// the primary object are not enqueued (our own status writes would otherwise re-trigger us), and an object whose
+// status says Stalled at its current generation is not retried on its own events, not even by the periodic resync,
+// until its generation (spec) changes. That verdict is read from the object (the Stalled condition's
+// observedGeneration), never kept in process memory, so it holds across restarts and leader changes.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Metrics, ReconcileResult } from "../observability/metrics.ts";
+import type { Condition } from "../api/meta.ts";
+import { stalledAtGeneration } from "./conditions.ts";
 import { classifyError, errorMessage, errorReason, type WaitingError } from "./errors.ts";
 import type { EventRecorder } from "./events.ts";
 import type { Informer, InformerEventType } from "./informer.ts";
@@ -58,8 +62,6 @@ export class Controller {
   #queue: WorkQueue | undefined;
   #primary: Informer | undefined;
   readonly #inFlight = new Map<string, AbortController>();
-  /** Keys that stalled, with the generation that stalled. */
-  readonly #stalled = new Map<string, number | undefined>();
   #workers: Promise<void>[] = [];
 
   constructor(options: ControllerOptions) {
@@ -127,10 +129,9 @@ export class Controller {
     const key = keyString(keyOf(obj));
     if (type === "delete") {
       this.#inFlight.get(key)?.abort(new Error("object was deleted"));
-      this.#stalled.delete(key);
     } else if (type === "update" && old && onlyStatusChanged(old, obj)) {
       return;
-    } else if (this.#stalled.has(key) && this.#stalled.get(key) === obj.metadata.generation && type !== "add") {
+    } else if (type !== "add" && stalledObject(obj)) {
       // Stalled at this generation: only a spec change (or deletion) can unblock it.
       return;
     }
@@ -191,7 +192,6 @@ export class Controller {
 
   #onSuccess(key: string, res: Result): ReconcileResult {
     const queue = this.queue;
-    this.#stalled.delete(key);
     queue.forget(key);
     if (res.requeueAfterMs && res.requeueAfterMs > 0) {
       queue.addAfter(key, res.requeueAfterMs);
@@ -213,7 +213,6 @@ export class Controller {
     const reason = errorReason(err);
     switch (classifyError(err)) {
       case "stalling":
-        this.#stalled.set(key, this.#primary?.get(parseKey(key))?.metadata.generation);
         queue.forget(key);
         log.warn({ reason, error: errorMessage(err) }, "reconcile stalled; waiting for the object to change");
         return "stalled";
@@ -241,6 +240,13 @@ export function onlyStatusChanged(old: KubeObject, obj: KubeObject): boolean {
   if (a.deletionTimestamp !== b.deletionTimestamp) return false;
   const same = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
   return same(a.labels, b.labels) && same(a.annotations, b.annotations) && same(a.finalizers, b.finalizers);
+}
+
+/** True when the object's status says Stalled at its current generation and it is not being deleted. */
+function stalledObject(obj: KubeObject): boolean {
+  if (obj.metadata.deletionTimestamp) return false;
+  const conditions = (obj.status as { conditions?: Condition[] } | undefined)?.conditions;
+  return stalledAtGeneration(Array.isArray(conditions) ? conditions : undefined, obj.metadata.generation);
 }
 
 function safeMap(w: SecondaryWatch, obj: KubeObject, log: Logger): ObjectKey[] {

@@ -2,14 +2,16 @@
 //   StallingError  - the object cannot progress until it changes (bad input); no retry, `Stalled=True`.
 //   WaitingError   - a dependency is not ready yet; retry after `retryAfterMs`, no backoff growth.
 //   anything else  - transient; retried with per-object exponential backoff.
+// Reasons are the catalogue's (api/conditions.ts).
+import type { Reason } from "../api/conditions.ts";
 
 /** An error that needs a spec change (or another object change) to resolve; never retried on its own. */
 export class StallingError extends Error {
   override readonly name = "StallingError";
   /** PascalCase machine-readable reason for the `Stalled` and `Ready` conditions. */
-  readonly reason: string;
+  readonly reason: Reason;
 
-  constructor(reason: string, message: string, options?: ErrorOptions) {
+  constructor(reason: Reason, message: string, options?: ErrorOptions) {
     super(message, options);
     this.reason = reason;
   }
@@ -18,11 +20,11 @@ export class StallingError extends Error {
 /** An error that clears with time (a Secret not created yet, a dependency still progressing). */
 export class WaitingError extends Error {
   override readonly name = "WaitingError";
-  readonly reason: string;
+  readonly reason: Reason;
   /** When to look again. */
   readonly retryAfterMs: number;
 
-  constructor(reason: string, message: string, retryAfterMs: number, options?: ErrorOptions) {
+  constructor(reason: Reason, message: string, retryAfterMs: number, options?: ErrorOptions) {
     super(message, options);
     this.reason = reason;
     this.retryAfterMs = retryAfterMs;
@@ -32,9 +34,9 @@ export class WaitingError extends Error {
 /** A generic failure with a reason (network fault, 5xx, conflict): retried with backoff. */
 export class TransientError extends Error {
   override readonly name = "TransientError";
-  readonly reason: string;
+  readonly reason: Reason;
 
-  constructor(reason: string, message: string, options?: ErrorOptions) {
+  constructor(reason: Reason, message: string, options?: ErrorOptions) {
     super(message, options);
     this.reason = reason;
   }
@@ -51,7 +53,7 @@ export function classifyError(err: unknown): ErrorClass {
 }
 
 /** The PascalCase reason of a reconcile error (`ReconcileError` for untyped ones). */
-export function errorReason(err: unknown): string {
+export function errorReason(err: unknown): Reason {
   if (err instanceof StallingError || err instanceof WaitingError || err instanceof TransientError) return err.reason;
   return "ReconcileError";
 }

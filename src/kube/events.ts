@@ -2,9 +2,11 @@
 // with reason, action and note. A repeat of the same event on the same object becomes a `series` update of the
 // first Event instead of a new object, and series updates are rate-limited so a hot loop cannot flood etcd.
 import type { Logger } from "pino";
+import type { Reason } from "../api/conditions.ts";
+import type { ApiObject } from "../api/meta.ts";
 import { errorMessage } from "./errors.ts";
 import type { KubeClient } from "./rest-client.ts";
-import { EVENTS, collectionPath, objectPath, type KubeObject } from "./resource.ts";
+import { EVENTS, collectionPath, objectPath } from "./resource.ts";
 
 /** Event type. */
 export type EventType = "Normal" | "Warning";
@@ -42,8 +44,8 @@ function microTime(ms: number): string {
 /** One Event to record. */
 export interface EventInput {
   type: EventType;
-  /** PascalCase, machine-readable (e.g. `ImportSucceeded`). */
-  reason: string;
+  /** PascalCase, machine-readable, one of the catalogue (e.g. `ImagePushed`). */
+  reason: Reason;
   /** What the controller did or failed to do (e.g. `Import`). */
   action: string;
   /** Human-readable; truncated to 1 KiB. Never put credentials here. */
@@ -65,7 +67,7 @@ export class EventRecorder {
   }
 
   /** Emits (or counts into a series) one Event about `regarding`. Resolves to the Event's name, or undefined. */
-  async event(regarding: KubeObject, input: EventInput, signal?: AbortSignal): Promise<string | undefined> {
+  async event(regarding: ApiObject, input: EventInput, signal?: AbortSignal): Promise<string | undefined> {
     const { type, reason, action, note } = input;
     const namespace = regarding.metadata.namespace || "default";
     const text = note.length > MAX_NOTE ? `${note.slice(0, MAX_NOTE - 3)}...` : note;
@@ -83,11 +85,11 @@ export class EventRecorder {
 
   async #create(
     key: string,
-    regarding: KubeObject,
-    e: { namespace: string; type: EventType; reason: string; action: string; note: string; now: number },
+    regarding: ApiObject,
+    e: { namespace: string; type: EventType; reason: Reason; action: string; note: string; now: number },
     signal: AbortSignal | undefined,
   ): Promise<string> {
-    const name = `${regarding.metadata.name ?? "object"}.${(e.now * 1_000_000 + Math.floor(Math.random() * 1_000_000)).toString(16)}`;
+    const name = `${regarding.metadata.name || "object"}.${(e.now * 1_000_000 + Math.floor(Math.random() * 1_000_000)).toString(16)}`;
     await this.#opts.client.request(collectionPath(EVENTS, e.namespace), {
       method: "POST",
       signal,

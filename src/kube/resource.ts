@@ -1,26 +1,9 @@
 // Resource types and object keys: the runtime is generic over kinds, so a kind is described by data
-// (group, version, plural) rather than a generated client class.
+// (group, version, plural) rather than a generated client class. Object metadata is api's one ObjectMeta type.
+import type { ApiObject } from "../api/meta.ts";
 
-/** Metadata the runtime reads from any object. */
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  deletionTimestamp?: string;
-  finalizers?: string[];
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
-  [key: string]: unknown;
-}
-
-/** Any Kubernetes object. */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
+/** Any Kubernetes object: type and object metadata (one ObjectMeta type with api) plus whatever else it holds. */
+export interface KubeObject extends ApiObject {
   [key: string]: unknown;
 }
 
@@ -53,8 +36,8 @@ export function parseKey(key: string): ObjectKey {
 }
 
 /** The key of an object. */
-export function keyOf(obj: KubeObject): ObjectKey {
-  return { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name ?? "" };
+export function keyOf(obj: ApiObject): ObjectKey {
+  return { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name };
 }
 
 /** `group/version`, or `version` for the core group. */

@@ -1,12 +1,12 @@
-// Reads Secrets and ConfigMaps that resources reference. References stay inside the resource's own namespace
-// unless the operator was started with --allow-cross-namespace-secrets (DESIGN.md: a tenant must not read another
+// Reads Secrets that resources reference. References stay inside the resource's own namespace
+// unless the operator was started with --allow-cross-namespace-secrets (docs/DESIGN.md: a tenant must not read another
 // tenant's credentials through the operator). Values are returned, never logged.
 import { isNotFound } from "./api-error.ts";
 import { StallingError, WaitingError } from "./errors.ts";
 import type { KubeClient } from "./rest-client.ts";
-import { CONFIG_MAPS, SECRETS, objectPath } from "./resource.ts";
+import { SECRETS, objectPath } from "./resource.ts";
 
-/** A reference to a Secret or ConfigMap; `namespace` defaults to the referring object's. */
+/** A reference to a Secret; `namespace` defaults to the referring object's. */
 export interface NamespacedRef {
   name: string;
   namespace?: string;
@@ -15,6 +15,8 @@ export interface NamespacedRef {
 /** A decoded Secret. */
 export interface SecretData {
   type: string;
+  /** metadata.resourceVersion: changes whenever the Secret does (an input fingerprint without the values). */
+  resourceVersion: string;
   /** Keys to raw bytes (base64 decoded). */
   data: Record<string, Buffer>;
 }
@@ -26,19 +28,17 @@ export interface SecretReaderOptions {
   allowCrossNamespace: boolean;
   /** Retry delay when the referenced object does not exist yet (default 30 s). */
   notFoundRetryMs?: number;
+  /** Called with `namespace/name@resourceVersion` of every Secret read (see recording()). */
+  onRead?: (version: string) => void;
 }
 
 interface SecretDoc {
   type?: string;
+  metadata?: { resourceVersion?: string };
   data?: Record<string, string>;
 }
 
-interface ConfigMapDoc {
-  data?: Record<string, string>;
-  binaryData?: Record<string, string>;
-}
-
-/** Reads referenced Secrets and ConfigMaps under the namespace policy. */
+/** Reads referenced Secrets under the namespace policy. */
 export class SecretReader {
   readonly #opts: SecretReaderOptions;
 
@@ -51,22 +51,32 @@ export class SecretReader {
     return this.#opts.allowCrossNamespace;
   }
 
+  /**
+   * A reader with the same policy that records `namespace/name@resourceVersion` of every Secret it reads, so a
+   * reconcile can fingerprint its inputs (and store the fingerprint in status) without the Secrets' values.
+   */
+  recording(): { reader: SecretReader; reads: () => string[] } {
+    const seen: string[] = [];
+    const outer = this.#opts.onRead;
+    const reader = new SecretReader({
+      ...this.#opts,
+      onRead: (version) => {
+        seen.push(version);
+        outer?.(version);
+      },
+    });
+    return { reader, reads: () => [...seen] };
+  }
+
   /** Reads a Secret referenced by an object in `fromNamespace`. */
   async secret(fromNamespace: string, ref: NamespacedRef, signal?: AbortSignal): Promise<SecretData> {
     const namespace = this.#check("Secret", fromNamespace, ref);
-    const doc = await this.#get<SecretDoc>("Secret", namespace, ref.name, signal);
+    const doc = await this.#get(namespace, ref.name, signal);
     const data: Record<string, Buffer> = {};
     for (const [k, v] of Object.entries(doc.data ?? {})) data[k] = Buffer.from(v, "base64");
-    return { type: doc.type ?? "Opaque", data };
-  }
-
-  /** Reads a ConfigMap referenced by an object in `fromNamespace`; binaryData is returned base64-decoded as text. */
-  async configMap(fromNamespace: string, ref: NamespacedRef, signal?: AbortSignal): Promise<Record<string, string>> {
-    const namespace = this.#check("ConfigMap", fromNamespace, ref);
-    const doc = await this.#get<ConfigMapDoc>("ConfigMap", namespace, ref.name, signal);
-    const out: Record<string, string> = { ...doc.data };
-    for (const [k, v] of Object.entries(doc.binaryData ?? {})) out[k] = Buffer.from(v, "base64").toString("utf8");
-    return out;
+    const resourceVersion = doc.metadata?.resourceVersion ?? "";
+    this.#opts.onRead?.(`${namespace}/${ref.name}@${resourceVersion}`);
+    return { type: doc.type ?? "Opaque", resourceVersion, data };
   }
 
   #check(kind: string, fromNamespace: string, ref: NamespacedRef): string {
@@ -82,13 +92,12 @@ export class SecretReader {
     return namespace;
   }
 
-  async #get<T>(kind: "Secret" | "ConfigMap", namespace: string, name: string, signal?: AbortSignal): Promise<T> {
-    const type = kind === "Secret" ? SECRETS : CONFIG_MAPS;
+  async #get(namespace: string, name: string, signal?: AbortSignal): Promise<SecretDoc> {
     try {
-      return await this.#opts.client.request<T>(objectPath(type, { namespace, name }), { signal, timeoutMs: 15_000 });
+      return await this.#opts.client.request<SecretDoc>(objectPath(SECRETS, { namespace, name }), { signal, timeoutMs: 15_000 });
     } catch (err) {
       if (isNotFound(err)) {
-        throw new WaitingError(`${kind}NotFound`, `failed to read ${kind} ${namespace}/${name}: not found`, this.#opts.notFoundRetryMs ?? 30_000);
+        throw new WaitingError("SecretNotFound", `failed to read Secret ${namespace}/${name}: not found`, this.#opts.notFoundRetryMs ?? 30_000);
       }
       throw err;
     }

@@ -9,6 +9,7 @@
 // The CLI, run by a person against endpoints they typed, uses the permissive policy.
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { BlockList, isIP, type LookupFunction } from "node:net";
+import { CodedError } from "./coded-error.ts";
 
 export interface EndpointPolicyOptions {
   allowLoopback?: boolean;
@@ -17,11 +18,11 @@ export interface EndpointPolicyOptions {
   deniedEndpoints?: readonly { address: string; port: number }[];
 }
 
-/** A connection the policy refused; permanent (the spec must change). */
-export class EndpointRefusedError extends Error {
-  override readonly name = "EndpointRefusedError";
-  readonly code = "ENDPOINT_REFUSED";
-  readonly transient = false;
+/** A connection the policy refused; permanent (the spec must change). Code `ENDPOINT_REFUSED`. */
+export class EndpointRefusedError extends CodedError {
+  constructor(message: string) {
+    super(message, "ENDPOINT_REFUSED", false);
+  }
 }
 
 const loopback = new BlockList();
@@ -62,19 +63,21 @@ export class EndpointPolicy {
   check(rawAddress: string, port: number, host = rawAddress): void {
     if (this.#permissive) return;
     const address = unmapped(rawAddress);
+    const refusal = this.#refusal(address, port);
+    if (!refusal) return;
+    const [why, allowance] = refusal;
+    const shown = host === address ? address : `${host} (${address})`;
+    throw new EndpointRefusedError(`refused to connect to ${shown}:${port}: ${why}${allowance ? `; the operator allows it only with ${allowance}` : ""}`);
+  }
+
+  /** Why `address:port` is refused and which flag would allow it, or undefined when it is allowed. */
+  #refusal(address: string, port: number): readonly [why: string, allowance?: string] | undefined {
     const family = familyOf(address);
-    const refuse = (why: string, allowance?: string): never => {
-      const shown = host === address ? address : `${host} (${address})`;
-      throw new EndpointRefusedError(
-        `refused to connect to ${shown}:${port}: ${why}${allowance ? `; the operator allows it only with ${allowance}` : ""}`,
-      );
-    };
-    if (unspecified.check(address, family)) refuse("an unspecified address");
-    if (!this.#options.allowLoopback && loopback.check(address, family)) refuse("a loopback address", "--allow-loopback-endpoints");
-    if (!this.#options.allowLinkLocal && linkLocal.check(address, family)) refuse("a link-local address", "--allow-link-local-endpoints");
-    for (const denied of this.#options.deniedEndpoints ?? []) {
-      if (denied.port === port && unmapped(denied.address) === address) refuse("an endpoint of the cluster or of the operator itself");
-    }
+    if (unspecified.check(address, family)) return ["an unspecified address"];
+    if (!this.#options.allowLoopback && loopback.check(address, family)) return ["a loopback address", "--allow-loopback-endpoints"];
+    if (!this.#options.allowLinkLocal && linkLocal.check(address, family)) return ["a link-local address", "--allow-link-local-endpoints"];
+    const denied = (this.#options.deniedEndpoints ?? []).some((d) => d.port === port && unmapped(d.address) === address);
+    return denied ? ["an endpoint of the cluster or of the operator itself"] : undefined;
   }
 
   /**

@@ -1,8 +1,9 @@
-// What every HTTP client of airlift (registry, Harbor) reads from a low-level failure (undici, net, tls): the
+// What every client of airlift (registry, Harbor, S3) reads from a low-level failure (undici, net, tls): the
 // error code under any `cause` chain, whether it is a certificate problem, and whether another attempt may help.
+import { endpointRefusal, type EndpointRefusedError } from "./endpoint-policy.ts";
 
 /** Certificate verification failures: permanent until the CA bundle (or an explicit opt-out) changes. */
-export const TLS_ERROR_CODES: ReadonlySet<string> = new Set([
+const TLS_ERROR_CODES: ReadonlySet<string> = new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
   "UNABLE_TO_GET_ISSUER_CERT",
   "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
@@ -20,6 +21,9 @@ export const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   "ECONNREFUSED",
   "EPIPE",
   "ETIMEDOUT",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
   "EAI_AGAIN",
   "ENOTFOUND",
   "UND_ERR_SOCKET",
@@ -31,7 +35,7 @@ export const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** The first string `code` along the error's `cause` chain. */
-export function lowLevelCode(err: unknown): string | undefined {
+function lowLevelCode(err: unknown): string | undefined {
   if (typeof err !== "object" || err === null) return undefined;
   const code = (err as { code?: unknown }).code;
   if (typeof code === "string") return code;
@@ -43,30 +47,20 @@ export function isTransientStatus(status: number): boolean {
   return status >= 500 || status === 429 || status === 408;
 }
 
-/** One entry of the `{"errors":[{code,message}]}` body that registries and Harbor send with an error status. */
-export interface ErrorBodyEntry {
-  code: string;
-  message: string;
+/** A connection-level failure worth another attempt (never a refusal of the endpoint policy). */
+export function isTransientNetworkFailure(err: unknown): boolean {
+  if (endpointRefusal(err)) return false;
+  const code = lowLevelCode(err);
+  return code !== undefined && TRANSIENT_NETWORK_CODES.has(code);
 }
 
-/**
- * Narrows `{"errors":[{code,message}]}` (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes,
- * Harbor's API uses the same shape); anything else gives an empty list. Codes and messages end up in conditions
- * and logs, so both are kept short.
- */
-export function parseErrorsBody(text: string): ErrorBodyEntry[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  const errors = typeof doc === "object" && doc !== null ? (doc as { errors?: unknown }).errors : undefined;
-  if (!Array.isArray(errors)) return [];
-  return errors.flatMap((e: unknown) => {
-    if (typeof e !== "object" || e === null) return [];
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code !== "string") return [];
-    return [{ code: code.slice(0, 64), message: typeof message === "string" ? message.slice(0, 300) : "" }];
-  });
+/** What a low-level failure was: the endpoint policy's refusal, a certificate problem, or another connection failure. */
+export type NetworkFailure = { kind: "refused"; refusal: EndpointRefusedError } | { kind: "tls" | "connection"; code: string };
+
+/** Sorts a low-level failure for a client to wrap in its own error classes; `code` is `NETWORK` when none is found. */
+export function describeNetworkFailure(err: unknown): NetworkFailure {
+  const refusal = endpointRefusal(err);
+  if (refusal) return { kind: "refused", refusal };
+  const code = lowLevelCode(err) ?? "NETWORK";
+  return { kind: TLS_ERROR_CODES.has(code) ? "tls" : "connection", code };
 }

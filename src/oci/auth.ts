@@ -5,9 +5,10 @@
  * sent before the registry asks; a 401 (e.g. a token that expired mid-upload) fetches a fresh token and resends
  * once. Credentials never appear in errors or events.
  */
+import { readBounded } from "../net/bounded-read.ts";
 import { AuthError, RegistryError } from "./errors.ts";
 import type { Credential, CredentialProvider } from "./docker-config.ts";
-import { discard, header, isReplayable, readBounded, type HttpRequest, type HttpResponse, type Layer, type Send } from "./http.ts";
+import { discard, header, isReplayable, type HttpRequest, type HttpResponse, type Layer, type Send } from "./http.ts";
 import { parseWwwAuthenticate, type Challenge } from "./www-authenticate.ts";
 
 interface CachedToken {
@@ -42,6 +43,40 @@ function tokenFromBody(body: unknown): { token: string; expiresIn: number } | un
   const value = typeof accessToken === "string" && accessToken ? accessToken : typeof token === "string" && token ? token : undefined;
   if (value === undefined) return undefined;
   return { token: value, expiresIn: typeof expiresIn === "number" && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS };
+}
+
+/** A token to get: for which host, challenge and scopes, with which credential, and whether a cached one will do. */
+interface TokenWanted {
+  host: string;
+  challenge: Challenge;
+  scopes: readonly string[];
+  credential: Credential | undefined;
+  fresh: boolean;
+  signal: AbortSignal | undefined;
+}
+
+/** The OAuth2 refresh-token form (https://distribution.github.io/distribution/spec/auth/oauth/). */
+function refreshForm(refreshToken: string, want: TokenWanted, clientId: string): string {
+  const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId });
+  const service = want.challenge.params.service;
+  if (service) form.set("service", service);
+  if (want.scopes.length > 0) form.set("scope", want.scopes.join(" "));
+  return form.toString();
+}
+
+/** The token request: an OAuth2 refresh-token POST, or a GET to the realm (with Basic credentials when there are). */
+function tokenRequest(want: TokenWanted, clientId: string): HttpRequest {
+  const realm = want.challenge.params.realm;
+  if (!realm) throw new AuthError("bearer challenge without a realm", 401);
+  const url = new URL(realm);
+  const { credential, signal } = want;
+  if (credential?.kind === "refreshToken") {
+    return { method: "POST", url, headers: { "content-type": "application/x-www-form-urlencoded" }, body: refreshForm(credential.refreshToken, want, clientId), signal };
+  }
+  const service = want.challenge.params.service;
+  if (service) url.searchParams.set("service", service);
+  for (const scope of want.scopes) url.searchParams.append("scope", scope);
+  return { method: "GET", url, headers: credential?.kind === "basic" ? { authorization: basicHeader(credential) } : {}, signal };
 }
 
 /** Stateful per client: remembers each host's challenge and the tokens it was given. */
@@ -82,41 +117,20 @@ export class Authenticator {
       return { ...req, headers: { ...req.headers, authorization: basicHeader(credential) } };
     }
     if (credential?.kind === "registryToken") return { ...req, headers: { ...req.headers, authorization: `Bearer ${credential.token}` } };
-    const token = await this.#token(host, challenge, req.scopes ?? [], credential, fresh, req.signal);
+    const token = await this.#token({ host, challenge, scopes: req.scopes ?? [], credential, fresh, signal: req.signal });
     return { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } };
   }
 
-  async #token(host: string, challenge: Challenge, scopes: readonly string[], credential: Credential | undefined, fresh: boolean, signal?: AbortSignal): Promise<string> {
-    const key = scopeKey(host, scopes);
+  async #token(want: TokenWanted): Promise<string> {
+    const key = scopeKey(want.host, want.scopes);
     const cached = this.#tokens.get(key);
-    if (!fresh && cached && cached.expiresAt > this.#now()) return cached.token;
-    const { token, expiresIn } = await this.#fetchToken(challenge, scopes, credential, signal);
+    if (!want.fresh && cached && cached.expiresAt > this.#now()) return cached.token;
+    const req = tokenRequest(want, this.#options.clientId ?? "airlift");
+    const { token, expiresIn } = await this.#readToken(await this.#options.tokenSend(req), req.url);
     // Refresh a little early so a token does not expire between the check and the registry's.
     const margin = Math.min(30_000, (expiresIn * 1000) / 5);
     this.#tokens.set(key, { token, expiresAt: this.#now() + expiresIn * 1000 - margin });
     return token;
-  }
-
-  async #fetchToken(challenge: Challenge, scopes: readonly string[], credential: Credential | undefined, signal?: AbortSignal): Promise<{ token: string; expiresIn: number }> {
-    const realm = challenge.params.realm;
-    if (!realm) throw new AuthError("bearer challenge without a realm", 401);
-    const url = new URL(realm);
-    const service = challenge.params.service;
-    let req: HttpRequest;
-    if (credential?.kind === "refreshToken") {
-      const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: credential.refreshToken, client_id: this.#options.clientId ?? "airlift" });
-      if (service) form.set("service", service);
-      if (scopes.length > 0) form.set("scope", scopes.join(" "));
-      req = { method: "POST", url, headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString() };
-    } else {
-      if (service) url.searchParams.set("service", service);
-      for (const scope of scopes) url.searchParams.append("scope", scope);
-      const headers: Record<string, string> = credential?.kind === "basic" ? { authorization: basicHeader(credential) } : {};
-      req = { method: "GET", url, headers };
-    }
-    if (signal) req.signal = signal;
-    const res = await this.#options.tokenSend(req);
-    return this.#readToken(res, url);
   }
 
   async #readToken(res: HttpResponse, url: URL): Promise<{ token: string; expiresIn: number }> {

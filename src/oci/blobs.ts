@@ -1,18 +1,18 @@
 /**
  * A repository's blobs: `exists` (HEAD), `fetch` (a stream verified against digest and size as it flows, resumed
- * with `Range` after a dropped connection), `push` (see upload.ts) and cross-repository `mount`.
+ * with `Range` after a dropped connection), `push` (see upload/push-blob.ts) and cross-repository `mount`.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-blobs
  */
 import { Readable } from "node:stream";
-import { locationOf, repoRequest, repoUrl, type CallOptions, type RepositoryContext } from "./client.ts";
-import { Digester, parseDigest, toDigest, type Digest } from "./digest.ts";
+import type { BlobSource, BlobStorage, CallOptions, PushDescriptor, PushOptions } from "../ocispec/content.ts";
+import type { Descriptor } from "../ocispec/descriptor.ts";
+import { Digester, parseDigest, toDigest, type Digest } from "../ocispec/digest.ts";
+import { locationOf, repoRequest, repoUrl, type RepositoryContext } from "./client.ts";
 import { DigestMismatchError, classifyNetworkError, isTransientNetworkError } from "./errors.ts";
 import { discard, header, type HttpResponse } from "./http.ts";
-import type { Descriptor } from "./manifest.ts";
 import { validateRepository } from "./reference.ts";
 import { errorFromResponse } from "./response-errors.ts";
-import type { BlobStorage } from "./storage.ts";
-import { pushBlob, type BlobSource, type PushDescriptor, type PushOptions } from "./upload.ts";
+import { pushBlob } from "./upload/push-blob.ts";
 
 export interface BlobFetchOptions extends CallOptions {
   /**
@@ -56,7 +56,7 @@ export class BlobStore implements BlobStorage {
     return { mediaType: header(res, "content-type") ?? "application/octet-stream", digest: d, size: Number.isSafeInteger(size) ? size : -1 };
   }
 
-  async #open(desc: Descriptor, position: number, signal: AbortSignal | undefined): Promise<{ res: HttpResponse; skip: number }> {
+  async #open(desc: Descriptor, position: number, signal: AbortSignal | undefined): Promise<Opened> {
     const headers: Record<string, string> = position > 0 ? { range: `bytes=${position}-` } : {};
     const res = await repoRequest(this.#ctx, "GET", repoUrl(this.#ctx, `blobs/${desc.digest}`), { headers, signal });
     if (res.status === 200) return { res, skip: position }; // the server ignored Range: drop what we have
@@ -78,13 +78,13 @@ export class BlobStore implements BlobStorage {
     // No whole-call timeout on a stream of unknown duration: undici's idle body timeout guards it.
     const signal = this.#ctx.client.signal(options, undefined);
     const first = await this.#open(desc, start, signal);
-    const open = (position: number): Promise<{ res: HttpResponse; skip: number }> => this.#open(desc, position, signal);
-    return Readable.from(verifiedBytes(desc, start, first, open, options.maxResumes ?? 5), { objectMode: false });
+    const open = (position: number): Promise<Opened> => this.#open(desc, position, signal);
+    return Readable.from(verifiedBytes(desc, first, { start, open, maxResumes: options.maxResumes ?? 5 }), { objectMode: false });
   }
 
   /** Pushes a blob from a restartable source; see {@link pushBlob}. */
   push(expected: PushDescriptor, source: BlobSource, options: PushOptions = {}): Promise<Descriptor> {
-    return pushBlob(this.#ctx, expected, source, options);
+    return pushBlob(this.#ctx, { expected, source }, options);
   }
 
   /**
@@ -111,7 +111,7 @@ export class BlobStore implements BlobStorage {
     await discard(res);
     if (options.fallback) {
       const { source, descriptor, push } = options.fallback;
-      await pushBlob(this.#ctx, { ...descriptor, digest: d }, source, push ?? {}, location);
+      await pushBlob(this.#ctx, { expected: { ...descriptor, digest: d }, source, session: location }, push ?? {});
       return false;
     }
     const cancel = await repoRequest(this.#ctx, "DELETE", location, { signal: this.#ctx.client.signal(options) });
@@ -128,40 +128,71 @@ export class BlobStore implements BlobStorage {
   }
 }
 
-type Open = (position: number) => Promise<{ res: HttpResponse; skip: number }>;
+/** An opened GET of a blob: the response and how many of its first bytes to drop (a server that ignored `Range`). */
+interface Opened {
+  res: HttpResponse;
+  skip: number;
+}
+
+/** How a broken download goes on: from where it started, how to open it again at a position, and how often. */
+interface Resume {
+  start: number;
+  open: (position: number) => Promise<Opened>;
+  maxResumes: number;
+}
+
+/** A body without its first `skip` bytes. */
+async function* skipping(body: AsyncIterable<Buffer>, skip: number): AsyncGenerator<Buffer> {
+  let left = skip;
+  for await (const chunk of body) {
+    const dropped = Math.min(left, chunk.byteLength);
+    left -= dropped;
+    if (dropped < chunk.byteLength) yield dropped > 0 ? chunk.subarray(dropped) : chunk;
+  }
+}
+
+/** Counts (and, from byte 0, hashes) a blob's bytes as they flow; fails on more bytes than its size, and at the end on a wrong size or digest. */
+class BlobCheck {
+  readonly #desc: Descriptor;
+  readonly #digester: Digester | undefined;
+  position: number;
+
+  constructor(desc: Descriptor, start: number) {
+    this.#desc = desc;
+    this.#digester = start === 0 ? new Digester(parseDigest(desc.digest).algorithm) : undefined;
+    this.position = start;
+  }
+
+  /** The chunk, once counted and hashed. */
+  pass(chunk: Buffer): Buffer {
+    const { digest, size } = this.#desc;
+    this.position += chunk.byteLength;
+    if (this.position > size) throw new DigestMismatchError(`blob ${digest}: more bytes than its size ${size}`, `${size} bytes`, `>${size} bytes`);
+    this.#digester?.update(chunk);
+    return chunk;
+  }
+
+  /** Throws unless exactly the blob's bytes went by. */
+  finish(): void {
+    const { digest, size } = this.#desc;
+    if (this.position !== size) throw new DigestMismatchError(`blob ${digest}: ${this.position} bytes, expected ${size}`, `${size} bytes`, `${this.position} bytes`);
+    const actual = this.#digester?.digest();
+    if (actual !== undefined && actual !== digest) throw new DigestMismatchError(`blob ${digest}: content digest is ${actual}`, digest, actual);
+  }
+}
 
 /** The verified byte flow of one blob, reconnecting from the current position after transient failures. */
-async function* verifiedBytes(desc: Descriptor, start: number, first: { res: HttpResponse; skip: number }, open: Open, maxResumes: number): AsyncGenerator<Buffer> {
-  const digester = start === 0 ? new Digester(parseDigest(desc.digest).algorithm) : undefined;
-  let position = start;
-  let current: { res: HttpResponse; skip: number } | undefined = first;
-  for (let resumes = 0; current; ) {
-    let skip = current.skip;
+async function* verifiedBytes(desc: Descriptor, first: Opened, resume: Resume): AsyncGenerator<Buffer> {
+  const check = new BlobCheck(desc, resume.start);
+  let current: Opened | undefined = first;
+  for (let resumes = 0; current; resumes++) {
     try {
-      for await (const raw of current.res.body as AsyncIterable<Buffer>) {
-        let chunk = raw;
-        if (skip > 0) {
-          const dropped = Math.min(skip, chunk.byteLength);
-          skip -= dropped;
-          chunk = chunk.subarray(dropped);
-          if (chunk.byteLength === 0) continue;
-        }
-        position += chunk.byteLength;
-        if (position > desc.size) {
-          current.res.body.destroy();
-          throw new DigestMismatchError(`blob ${desc.digest}: more bytes than its size ${desc.size}`, `${desc.size} bytes`, `>${desc.size} bytes`);
-        }
-        digester?.update(chunk);
-        yield chunk;
-      }
+      for await (const chunk of skipping(current.res.body as AsyncIterable<Buffer>, current.skip)) yield check.pass(chunk);
       current = undefined;
     } catch (err) {
-      if (!isTransientNetworkError(err) || resumes >= maxResumes || position >= desc.size) throw classifyNetworkError(err, `fetch blob ${desc.digest}`);
-      resumes++;
-      current = await open(position);
+      if (!isTransientNetworkError(err) || resumes >= resume.maxResumes || check.position >= desc.size) throw classifyNetworkError(err, `fetch blob ${desc.digest}`);
+      current = await resume.open(check.position);
     }
   }
-  if (position !== desc.size) throw new DigestMismatchError(`blob ${desc.digest}: ${position} bytes, expected ${desc.size}`, `${desc.size} bytes`, `${position} bytes`);
-  const actual = digester?.digest();
-  if (actual !== undefined && actual !== desc.digest) throw new DigestMismatchError(`blob ${desc.digest}: content digest is ${actual}`, desc.digest, actual);
+  check.finish();
 }

@@ -2,28 +2,25 @@
  * `RegistryClient`: one registry host, its connection pool and its transport stack
  * (auth → retry → redirect → logging → undici). Repositories hang off it.
  */
-import type { EndpointPolicy } from "../net/endpoint-policy.ts";
+import type { Agent } from "undici";
+import { createAgent, type ConnectionSettings } from "../net/agents.ts";
+import type { CallOptions } from "../ocispec/content.ts";
+import { defaultRetryPolicy, type RetryPolicy } from "../net/backoff.ts";
+import { timeoutSignal } from "../net/timeout-signal.ts";
 import { Authenticator } from "./auth.ts";
 import type { CredentialProvider } from "./docker-config.ts";
 import { InvalidInputError } from "./errors.ts";
-import { createAgent, discard, undiciSend, type HttpMethod, type HttpRequest, type HttpResponse, type Send, type Timeouts } from "./http.ts";
+import { discard, header, undiciSend, type HttpMethod, type HttpRequest, type HttpResponse, type Send, type Timeouts } from "./http.ts";
 import { registryEndpointHost } from "./reference.ts";
 import { errorFromResponse } from "./response-errors.ts";
-import { compose, defaultRetryPolicy, loggingLayer, redirectLayer, retryLayer, type RequestEvent, type RetryEvent, type RetryPolicy, type TransportLogger } from "./transport.ts";
-import type { Agent } from "undici";
+import { compose, loggingLayer, redirectLayer, retryLayer, type RequestEvent, type RetryEvent, type TransportLogger } from "./transport.ts";
 
-/** Everything a client needs to reach one registry. */
-export interface ClientOptions {
+/** Everything a client needs to reach one registry (CA bundle, TLS opt-out and SSRF policy: ConnectionSettings). */
+export interface ClientOptions extends ConnectionSettings {
   /** Registry host as in references (`harbor.example.com`, `127.0.0.1:5000`, `docker.io`). */
   registry: string;
   /** Speak plain HTTP. Off by default: only for registries the user marked as HTTP. */
   plainHttp?: boolean;
-  /** Extra CA certificates (PEM) trusted besides Node's roots. */
-  caPem?: string;
-  /** The operator's SSRF policy, applied to every connection (redirect targets included). */
-  endpointPolicy?: EndpointPolicy;
-  /** Do not verify the server certificate. An explicit, visible opt-out. */
-  insecureSkipTLSVerify?: boolean;
   /** Where credentials come from (see `dockerConfigCredentials`, `basicCredentials`); anonymous when absent. */
   credentials?: CredentialProvider;
   retry?: Partial<RetryPolicy>;
@@ -36,12 +33,6 @@ export interface ClientOptions {
   /** Called before every retry with the chosen delay. */
   onRetry?: (e: RetryEvent) => void;
   logger?: TransportLogger;
-}
-
-/** Per-call options: every external call takes a signal and a time limit. */
-export interface CallOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
 }
 
 /** What a repository's stores share: the stack, the base URL and the repository name. */
@@ -64,15 +55,11 @@ export class RegistryClient {
     this.baseUrl = new URL(`${options.plainHttp ? "http" : "https"}://${host}`);
     if (this.baseUrl.host !== host.toLowerCase()) throw new InvalidInputError(`invalid registry host ${JSON.stringify(options.registry)}`, "REFERENCE_INVALID");
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
-    this.#agent = createAgent({
-      ...(options.caPem !== undefined ? { caPem: options.caPem } : {}),
-      ...(options.insecureSkipTLSVerify !== undefined ? { insecureSkipTLSVerify: options.insecureSkipTLSVerify } : {}),
-      ...(options.endpointPolicy ? { endpointPolicy: options.endpointPolicy } : {}),
-    });
+    this.#agent = createAgent(options);
     const timeouts: Timeouts = { headersTimeoutMs: 30_000, bodyTimeoutMs: 60_000, ...options.timeouts };
     const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
     const below = compose(undiciSend(this.#agent, timeouts), retryLayer(policy, options.onRetry), redirectLayer(), loggingLayer(options.onRequest, options.logger));
-    const auth = new Authenticator({ tokenSend: below, ...(options.credentials ? { credentials: options.credentials } : {}) });
+    const auth = new Authenticator({ tokenSend: below, credentials: options.credentials });
     this.#send = auth.layer(below);
   }
 
@@ -91,8 +78,7 @@ export class RegistryClient {
   /** The caller's signal combined with the call's time limit. */
   signal(options: CallOptions, defaultTimeoutMs: number | undefined = this.callTimeoutMs): AbortSignal | undefined {
     const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-    const signals = [options.signal, timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
-    return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    return timeoutMs === undefined ? options.signal : timeoutSignal(options.signal, timeoutMs);
   }
 
   /** Closes the connection pool. */
@@ -123,7 +109,6 @@ export function repoRequest(
 
 /** `/v2/<repo>/...` Location headers may be relative or absolute: resolve against the answering URL. */
 export function locationOf(res: HttpResponse): URL | undefined {
-  const value = res.headers.location;
-  const text = Array.isArray(value) ? value[value.length - 1] : value;
+  const text = header(res, "location");
   return text === undefined ? undefined : new URL(text, res.url);
 }

@@ -47,8 +47,8 @@ function credentialOf(entry: Record<string, unknown>): Credential | undefined {
   return undefined;
 }
 
-/** Parses a Docker config JSON into credentials by normalized host. Throws InvalidInputError on malformed input. */
-export function parseDockerConfig(json: string | Uint8Array): Map<string, Credential> {
+/** The config's `auths` (undefined when it has none); throws InvalidInputError on malformed input. */
+function authsOf(json: string | Uint8Array): unknown {
   let doc: unknown;
   try {
     doc = JSON.parse(typeof json === "string" ? json : Buffer.from(json).toString("utf8"));
@@ -57,7 +57,12 @@ export function parseDockerConfig(json: string | Uint8Array): Map<string, Creden
     throw new InvalidInputError("docker config: not valid JSON", "DOCKER_CONFIG_INVALID");
   }
   if (typeof doc !== "object" || doc === null) throw new InvalidInputError("docker config: not a JSON object", "DOCKER_CONFIG_INVALID");
-  const auths = (doc as { auths?: unknown }).auths;
+  return (doc as { auths?: unknown }).auths;
+}
+
+/** Parses a Docker config JSON into credentials by normalized host. Throws InvalidInputError on malformed input. */
+export function parseDockerConfig(json: string | Uint8Array): Map<string, Credential> {
+  const auths = authsOf(json);
   const out = new Map<string, Credential>();
   if (auths === undefined) return out;
   if (typeof auths !== "object" || auths === null) throw new InvalidInputError("docker config: `auths` is not an object", "DOCKER_CONFIG_INVALID");

@@ -2,26 +2,12 @@
  * Typed errors of the OCI client. Callers decide "retry later" vs. "stall" by class and `transient`, never by
  * message text. Messages never carry credentials: they name the method, the path and the registry's error code.
  */
-import { endpointRefusal } from "../net/endpoint-policy.ts";
-import { TLS_ERROR_CODES, TRANSIENT_NETWORK_CODES, isTransientStatus, lowLevelCode, type ErrorBodyEntry } from "../net/network-errors.ts";
+import { CodedError } from "../net/coded-error.ts";
+import type { ErrorBodyEntry } from "../net/error-body.ts";
+import { describeNetworkFailure, isTransientNetworkFailure, isTransientStatus } from "../net/network-errors.ts";
 
-export { isTransientStatus };
-
-
-/** Base class: every error of this module has a stable `code` and says whether a retry may help. */
-export class OciError extends Error {
-  /** Stable machine-readable code, e.g. `MANIFEST_UNKNOWN`, `DIGEST_MISMATCH`, `TLS`. */
-  readonly code: string;
-  /** True when the same call may succeed later (5xx, 429, connection resets, timeouts). */
-  readonly transient: boolean;
-
-  constructor(message: string, code: string, transient: boolean, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.transient = transient;
-  }
-}
+/** Base class of this module's errors; `code` e.g. `MANIFEST_UNKNOWN`, `DIGEST_MISMATCH`, `TLS`. */
+export class OciError extends CodedError {}
 
 /** One entry of the distribution spec's error body `{"errors":[{code,message,detail}]}`. */
 export type RegistryErrorDetail = ErrorBodyEntry;
@@ -88,18 +74,15 @@ export class TransportError extends OciError {
 export function classifyNetworkError(err: unknown, what: string): Error {
   if (err instanceof OciError) return err;
   if (err instanceof Error && err.name === "AbortError") return err;
+  const failure = describeNetworkFailure(err);
   // The operator's SSRF policy refused the address: permanent, and its message names the allowance.
-  const refusal = endpointRefusal(err);
-  if (refusal) return refusal;
-  const code = lowLevelCode(err) ?? "NETWORK";
-  if (TLS_ERROR_CODES.has(code)) return new TlsError(`${what}: certificate verification failed (${code})`, { cause: err });
-  return new TransportError(`${what}: ${code}`, code, { cause: err });
+  if (failure.kind === "refused") return failure.refusal;
+  if (failure.kind === "tls") return new TlsError(`${what}: certificate verification failed (${failure.code})`, { cause: err });
+  return new TransportError(`${what}: ${failure.code}`, failure.code, { cause: err });
 }
 
 /** True for connection-level failures worth another attempt. */
 export function isTransientNetworkError(err: unknown): boolean {
   if (err instanceof OciError) return err.transient;
-  if (endpointRefusal(err)) return false;
-  const code = lowLevelCode(err);
-  return code !== undefined && TRANSIENT_NETWORK_CODES.has(code);
+  return isTransientNetworkFailure(err);
 }

@@ -1,12 +1,10 @@
 /**
- * The request/response shapes every transport layer shares, and the bottom layer that sends over undici
- * (one keep-alive pool per origin, TLS with an extra CA bundle or an explicit opt-out).
+ * The request/response shapes every transport layer shares, and the bottom layer that sends over undici (the pool
+ * and its TLS settings come from net/agents.ts).
  */
-import { guardedConnector } from "../net/guarded-connector.ts";
-import type { EndpointPolicy } from "../net/endpoint-policy.ts";
-import { rootCertificates } from "node:tls";
 import type { Readable } from "node:stream";
-import { Agent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { headerValue, type ResponseHeaders } from "../net/headers.ts";
 import { classifyNetworkError } from "./errors.ts";
 
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -29,7 +27,7 @@ export type ResponseBody = Dispatcher.ResponseData["body"];
 
 export interface HttpResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: ResponseHeaders;
   body: ResponseBody;
   /** The URL that answered (after redirects). */
   url: URL;
@@ -42,8 +40,7 @@ export type Layer = (next: Send) => Send;
 
 /** The last value of a response header. */
 export function header(res: HttpResponse, name: string): string | undefined {
-  const value = res.headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[value.length - 1] : value;
+  return headerValue(res.headers, name);
 }
 
 /** True when the request body can be sent again. */
@@ -58,46 +55,6 @@ export async function discard(res: HttpResponse): Promise<void> {
   } catch {
     // The connection is gone either way.
   }
-}
-
-/** Reads at most `limit` bytes; returns undefined when the body is longer (the rest is dropped). */
-export async function readBounded(body: Readable, limit: number): Promise<Buffer | undefined> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      body.destroy();
-      return undefined;
-    }
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts, size);
-}
-
-/** Connection settings of one registry client. */
-export interface ConnectionOptions {
-  /** Extra trusted CAs (PEM), added to Node's built-in roots. */
-  caPem?: string;
-  /** Skip certificate verification. Only for registries the user explicitly marked so. */
-  insecureSkipTLSVerify?: boolean;
-  /** Keep-alive connections per origin (default 8). */
-  connections?: number;
-  /** Which addresses may be connected to (the operator's SSRF policy); everything when absent. */
-  endpointPolicy?: EndpointPolicy;
-}
-
-/** An undici Agent: one keep-alive pool per origin, sharing the TLS settings. */
-export function createAgent(options: ConnectionOptions = {}): Agent {
-  const tls = {
-    ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
-    ...(options.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
-  };
-  return new Agent({
-    connections: options.connections ?? 8,
-    keepAliveTimeout: 30_000,
-    connect: options.endpointPolicy ? guardedConnector(options.endpointPolicy, tls) : tls,
-  });
 }
 
 /** Time limits of each exchange: until the response headers, and between two body chunks. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { formatReference, parseReference, registryEndpointHost, type Reference } from "./reference.ts";
-import type { Digest } from "./digest.ts";
+import type { Digest } from "../ocispec/digest.ts";
 
 const component = fc.stringMatching(/^[a-z0-9]{1,8}(?:(?:[._]|__|-{1,2})[a-z0-9]{1,8}){0,2}$/);
 const repository = fc.array(component, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/"));

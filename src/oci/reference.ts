@@ -3,7 +3,7 @@
  * (https://github.com/distribution/reference/blob/main/reference.go) with Docker's familiar defaults:
  * no registry means `docker.io`, and a one-component Docker Hub name lives under `library/`.
  */
-import { parseDigest, type Digest } from "./digest.ts";
+import { parseDigest, type Digest } from "../ocispec/digest.ts";
 import { InvalidInputError } from "./errors.ts";
 
 /** A parsed reference; `tag` and `digest` are both optional, and both may be present. */
@@ -41,16 +41,18 @@ export function validateRepository(repository: string): void {
   }
 }
 
+/** True when the first path component names a registry host rather than a Docker Hub namespace. */
+function isDomain(first: string): boolean {
+  return first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase();
+}
+
 function splitDomain(name: string): { registry: string; repository: string } {
   const slash = name.indexOf("/");
-  const first = slash < 0 ? "" : name.slice(0, slash);
-  const isDomain = slash >= 0 && (first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase());
-  if (!isDomain) return { registry: DOCKER_HUB, repository: name.includes("/") ? name : `library/${name}` };
-  let registry = first;
-  let repository = name.slice(slash + 1);
-  if (registry === "index.docker.io") registry = DOCKER_HUB;
-  if (registry === DOCKER_HUB && !repository.includes("/")) repository = `library/${repository}`;
-  return { registry, repository };
+  if (slash < 0 || !isDomain(name.slice(0, slash))) return { registry: DOCKER_HUB, repository: slash < 0 ? `library/${name}` : name };
+  const first = name.slice(0, slash);
+  const registry = first === "index.docker.io" ? DOCKER_HUB : first;
+  const repository = name.slice(slash + 1);
+  return { registry, repository: registry === DOCKER_HUB && !repository.includes("/") ? `library/${repository}` : repository };
 }
 
 /** Parses a reference; throws InvalidInputError with the offending value and the rule it broke. */
@@ -91,11 +93,4 @@ export function formatReference(ref: Reference): string {
 /** The host to connect to: Docker Hub's API is served by `registry-1.docker.io`. */
 export function registryEndpointHost(registry: string): string {
   return registry === DOCKER_HUB ? DOCKER_HUB_ENDPOINT : registry;
-}
-
-/** The tag-or-digest part used in `/v2/<name>/manifests/<reference>`; the digest wins when both are present. */
-export function manifestReference(ref: Reference): string {
-  const value = ref.digest ?? ref.tag;
-  if (value === undefined) throw invalid(formatReference(ref), "needs a tag or a digest");
-  return value;
 }

@@ -2,14 +2,17 @@
  * Referrers of a manifest: the referrers API, and the tag-schema fallback (`sha256-<hex>` tags holding an index)
  * for registries without it. https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-referrers
  */
-import { repoRequest, repoUrl, type CallOptions, type RepositoryContext } from "./client.ts";
-import { parseDigest, toDigest, type Digest } from "./digest.ts";
+import type { CallOptions } from "../ocispec/content.ts";
+import type { Descriptor } from "../ocispec/descriptor.ts";
+import { parseDigest, toDigest, type Digest } from "../ocispec/digest.ts";
+import { parseManifest } from "../ocispec/manifest.ts";
+import { OCI_INDEX } from "../ocispec/media-types.ts";
+import { repoRequest, repoUrl, type RepositoryContext } from "./client.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
-import { discard, header, readBounded } from "./http.ts";
-import { nextLink } from "./link-header.ts";
-import { parseManifest, type Descriptor } from "./manifest.ts";
+import { readBounded } from "../net/bounded-read.ts";
+import { nextLink } from "../net/link-header.ts";
+import { discard, header, type HttpResponse } from "./http.ts";
 import { ManifestStore, MANIFEST_SIZE_LIMIT } from "./manifests.ts";
-import { OCI_INDEX } from "./media-types.ts";
 import { errorFromResponse } from "./response-errors.ts";
 
 export interface ReferrersOptions extends CallOptions {
@@ -20,7 +23,7 @@ export interface ReferrersOptions extends CallOptions {
 }
 
 /** The fallback tag of a subject digest: `sha256:abc…` → `sha256-abc…`. */
-export function referrersTag(digest: Digest | string): string {
+function referrersTag(digest: Digest | string): string {
   const { algorithm, encoded } = parseDigest(digest);
   return `${algorithm}-${encoded}`;
 }
@@ -40,30 +43,38 @@ async function viaTagSchema(ctx: RepositoryContext, subject: Digest, options: Re
   }
 }
 
+/** One answer of the referrers API: its descriptors (filtered, unless the registry did) and the next page. */
+async function readPage(ctx: RepositoryContext, subject: Digest, res: HttpResponse, artifactType: string | undefined): Promise<{ found: Descriptor[]; next: URL | undefined }> {
+  if (res.status !== 200) throw await errorFromResponse(res, `list referrers of ${subject} in ${ctx.repository}`);
+  const body = await readBounded(res.body, MANIFEST_SIZE_LIMIT);
+  if (body === undefined) throw new InvalidInputError(`referrers page of ${subject} is larger than ${MANIFEST_SIZE_LIMIT} bytes`, "REFERRERS_INVALID");
+  const index = parseManifest(body, OCI_INDEX);
+  if (index.kind !== "index") throw new InvalidInputError("referrers answer is not an index", "REFERRERS_INVALID");
+  const applied = header(res, "oci-filters-applied")?.split(",").map((s) => s.trim()) ?? [];
+  const found = applied.includes("artifactType") ? index.manifests : filter(index.manifests, artifactType);
+  const next = nextLink(header(res, "link"), res.url);
+  if (next !== undefined && next.origin !== ctx.client.baseUrl.origin) throw new InvalidInputError("referrers page links to another origin", "REFERRERS_INVALID");
+  return { found, next };
+}
+
 /** Every manifest whose `subject` is `digest` (optionally of one artifact type). */
 export async function listReferrers(ctx: RepositoryContext, digest: Digest | string, options: ReferrersOptions = {}): Promise<Descriptor[]> {
   const subject = toDigest(digest);
   const signal = ctx.client.signal(options);
+  const maxPages = options.maxPages ?? 100;
   let url: URL | undefined = repoUrl(ctx, `referrers/${subject}`);
   if (options.artifactType !== undefined) url.searchParams.set("artifactType", options.artifactType);
   const out: Descriptor[] = [];
   for (let page = 0; url; page++) {
-    if (page >= (options.maxPages ?? 100)) throw new InvalidInputError(`referrers of ${subject} span too many pages`, "REFERRERS_TOO_MANY_PAGES");
+    if (page >= maxPages) throw new InvalidInputError(`referrers of ${subject} span too many pages`, "REFERRERS_TOO_MANY_PAGES");
     const res = await repoRequest(ctx, "GET", url, { headers: { accept: OCI_INDEX }, signal });
     if (res.status === 404 && page === 0) {
       // No referrers API here (the spec says such registries answer 404): read the tag schema instead.
       await discard(res);
       return viaTagSchema(ctx, subject, options);
     }
-    if (res.status !== 200) throw await errorFromResponse(res, `list referrers of ${subject} in ${ctx.repository}`);
-    const body = await readBounded(res.body, MANIFEST_SIZE_LIMIT);
-    if (body === undefined) throw new InvalidInputError(`referrers page of ${subject} is larger than ${MANIFEST_SIZE_LIMIT} bytes`, "REFERRERS_INVALID");
-    const index = parseManifest(body, OCI_INDEX);
-    if (index.kind !== "index") throw new InvalidInputError("referrers answer is not an index", "REFERRERS_INVALID");
-    const applied = header(res, "oci-filters-applied")?.split(",").map((s) => s.trim()) ?? [];
-    out.push(...(applied.includes("artifactType") ? index.manifests : filter(index.manifests, options.artifactType)));
-    const next = nextLink(header(res, "link"), res.url);
-    if (next !== undefined && next.origin !== ctx.client.baseUrl.origin) throw new InvalidInputError("referrers page links to another origin", "REFERRERS_INVALID");
+    const { found, next } = await readPage(ctx, subject, res, options.artifactType);
+    out.push(...found);
     url = next;
   }
   return out;

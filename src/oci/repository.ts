@@ -1,10 +1,11 @@
 /**
  * `Repository`: one repository of a registry, with its blob, manifest and tag stores and its referrers.
  */
+import type { CallOptions } from "../ocispec/content.ts";
+import type { Descriptor } from "../ocispec/descriptor.ts";
+import type { Digest } from "../ocispec/digest.ts";
 import { BlobStore } from "./blobs.ts";
-import { RegistryClient, type CallOptions, type ClientOptions, type RepositoryContext } from "./client.ts";
-import type { Digest } from "./digest.ts";
-import type { Descriptor } from "./manifest.ts";
+import { RegistryClient, type ClientOptions, type RepositoryContext } from "./client.ts";
 import { ManifestStore } from "./manifests.ts";
 import { parseReference, validateRepository, type Reference } from "./reference.ts";
 import { listReferrers, type ReferrersOptions } from "./referrers.ts";
@@ -49,11 +50,6 @@ export class Repository {
   ping(options: CallOptions = {}): Promise<void> {
     return this.client.ping(options);
   }
-}
-
-/** A repository of the client's registry. */
-export function repositoryOf(client: RegistryClient, name: string): Repository {
-  return new Repository(client, name);
 }
 
 /** Parses `registry/repo[:tag][@digest]` and opens a client for its registry; close `repository.client` when done. */

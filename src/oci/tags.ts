@@ -2,10 +2,12 @@
  * Tag listing with `Link` pagination, bounded in pages.
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-tags
  */
-import { repoRequest, repoUrl, type CallOptions, type RepositoryContext } from "./client.ts";
+import { readBounded } from "../net/bounded-read.ts";
+import { nextLink } from "../net/link-header.ts";
+import type { CallOptions } from "../ocispec/content.ts";
+import { repoRequest, repoUrl, type RepositoryContext } from "./client.ts";
 import { InvalidInputError } from "./errors.ts";
-import { header, readBounded } from "./http.ts";
-import { nextLink } from "./link-header.ts";
+import { header } from "./http.ts";
 import { errorFromResponse } from "./response-errors.ts";
 
 export interface TagListOptions extends CallOptions {
@@ -58,8 +60,7 @@ export class TagStore {
       if (page >= maxPages) throw new InvalidInputError(`tag list of ${this.#ctx.repository} has more than ${maxPages} pages`, "TAGS_TOO_MANY_PAGES");
       const res = await repoRequest(this.#ctx, "GET", url, { signal });
       if (res.status !== 200) throw await errorFromResponse(res, `list tags of ${this.#ctx.repository}`);
-      const body = await readBounded(res.body, PAGE_BYTES_LIMIT);
-      if (body === undefined) throw new InvalidInputError(`a tag list page of ${this.#ctx.repository} is larger than ${PAGE_BYTES_LIMIT} bytes`, "TAGS_INVALID");
+      const body = await readBounded(res.body, PAGE_BYTES_LIMIT, () => new InvalidInputError(`a tag list page of ${this.#ctx.repository} is larger than ${PAGE_BYTES_LIMIT} bytes`, "TAGS_INVALID"));
       yield tagsOf(body);
       const next = nextLink(header(res, "link"), res.url);
       // A next link to another host would send our credentials elsewhere: refuse it.

@@ -3,21 +3,10 @@
  * Each layer is a function from the layer below to a new `Send`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { backoffDelay, retryDelay, type RetryPolicy } from "../net/backoff.ts";
+import { parseRetryAfter } from "../net/retry-after.ts";
 import { isTransientNetworkError } from "./errors.ts";
 import { discard, header, isReplayable, type HttpRequest, type HttpResponse, type Layer, type Send } from "./http.ts";
-import { parseRetryAfter } from "./retry-after.ts";
-
-/** Backoff settings; delays double from `baseDelayMs` up to `maxDelayMs`, with jitter. */
-export interface RetryPolicy {
-  /** Attempts in all, the first one included (default 5). */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** The longest `Retry-After` honoured; longer asks are capped (default 60 s). */
-  maxRetryAfterMs: number;
-}
-
-export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 };
 
 /** Told before each retry: what failed and how long the client waits. */
 export interface RetryEvent {
@@ -45,38 +34,41 @@ export interface TransportLogger {
 
 const retryableStatus = new Set([408, 429, 500, 502, 503, 504]);
 
-/** Capped exponential backoff with "equal jitter": half fixed, half random. */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+/** A connection failure may be resent when the body can be replayed and the request was not marked unsafe to repeat. */
+function mayResendAfterError(req: HttpRequest, err: unknown): boolean {
+  return isTransientNetworkError(err) && req.idempotent !== false && isReplayable(req) && !req.signal?.aborted;
 }
 
-function canResendAfterNetworkError(req: HttpRequest): boolean {
-  return req.idempotent !== false && isReplayable(req);
+/** A retryable answer may be resent; a non-idempotent request (an upload PATCH) only after "not now" answers. */
+function mayResendAfterAnswer(req: HttpRequest, res: HttpResponse): boolean {
+  if (!retryableStatus.has(res.status) || !isReplayable(req)) return false;
+  return req.idempotent !== false || res.status === 429 || res.status === 503;
 }
 
-/** Retries 5xx, 429 and 408 answers and connection failures; never resends a stream body. */
+/**
+ * Retries 5xx, 429 and 408 answers and connection failures by net's one rule (backoff.ts), waiting as long as a
+ * `Retry-After` asks; never resends a stream body.
+ */
 export function retryLayer(policy: RetryPolicy, onRetry?: (e: RetryEvent) => void): Layer {
   return (next) => async (req) => {
+    const pause = async (event: Omit<RetryEvent, "method" | "url">): Promise<void> => {
+      onRetry?.({ method: req.method, url: redactUrl(req.url), ...event });
+      await sleep(event.delayMs, undefined, { signal: req.signal });
+    };
     for (let attempt = 1; ; attempt++) {
-      let res: HttpResponse | undefined;
+      const last = attempt >= policy.maxAttempts;
+      let res: HttpResponse;
       try {
         res = await next(req);
       } catch (err) {
-        if (attempt >= policy.maxAttempts || !isTransientNetworkError(err) || !canResendAfterNetworkError(req) || req.signal?.aborted) throw err;
-        const delayMs = backoffDelay(policy, attempt);
-        onRetry?.({ method: req.method, url: redactUrl(req.url), attempt, delayMs, error: (err as { code?: string }).code ?? "NETWORK" });
-        await sleep(delayMs, undefined, { signal: req.signal });
+        if (last || !mayResendAfterError(req, err)) throw err;
+        await pause({ attempt, delayMs: backoffDelay(policy, attempt), error: (err as { code?: string }).code ?? "NETWORK" });
         continue;
       }
-      if (!retryableStatus.has(res.status) || attempt >= policy.maxAttempts || !isReplayable(req)) return res;
-      // A non-idempotent request (an upload PATCH) may have been half-applied, except on "not now" answers.
-      if (req.idempotent === false && res.status !== 429 && res.status !== 503) return res;
-      const asked = parseRetryAfter(header(res, "retry-after"));
-      const delayMs = asked !== undefined ? Math.min(asked, policy.maxRetryAfterMs) : backoffDelay(policy, attempt);
+      if (last || !mayResendAfterAnswer(req, res)) return res;
+      const delayMs = retryDelay(policy, attempt, parseRetryAfter(header(res, "retry-after")));
       await discard(res);
-      onRetry?.({ method: req.method, url: redactUrl(req.url), attempt, delayMs, status: res.status });
-      await sleep(delayMs, undefined, { signal: req.signal });
+      await pause({ attempt, delayMs, status: res.status });
     }
   };
 }

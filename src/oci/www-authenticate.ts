@@ -80,6 +80,26 @@ function readParam(cur: Cursor, params: Record<string, string>): boolean {
   return true;
 }
 
+/**
+ * Reads what follows a scheme: a token68 (e.g. `Negotiate abc==`, a lone value never followed by more text before a
+ * comma) or a list of parameters. `separated` is true when a comma was eaten that starts the next challenge.
+ */
+function readChallengeBody(cur: Cursor, params: Record<string, string>): { separated: boolean } {
+  cur.skipSpace();
+  const t68 = /^[A-Za-z0-9\-._~+/]+=*(?=\s*(?:,|$))/.exec(cur.text.slice(cur.pos));
+  if (t68) {
+    params[""] = t68[0];
+    cur.pos += t68[0].length;
+    return { separated: false };
+  }
+  if (!readParam(cur, params)) return { separated: false };
+  // After a comma, either another parameter or (when that fails) the next challenge follows.
+  while (cur.eat(",")) {
+    if (!readParam(cur, params)) return { separated: true };
+  }
+  return { separated: false };
+}
+
 /** Parses every challenge in a header value; malformed tails are dropped, never thrown. */
 export function parseWwwAuthenticate(header: string): Challenge[] {
   const cur = new Cursor(header);
@@ -90,21 +110,7 @@ export function parseWwwAuthenticate(header: string): Challenge[] {
     const scheme = cur.token();
     if (scheme === undefined) break;
     const params: Record<string, string> = {};
-    let separated = false;
-    cur.skipSpace();
-    // token68 form (e.g. `Negotiate abc==`): a lone value, never followed by more text before a comma.
-    const t68 = /^[A-Za-z0-9\-._~+/]+=*(?=\s*(?:,|$))/.exec(header.slice(cur.pos));
-    if (t68) {
-      params[""] = t68[0];
-      cur.pos += t68[0].length;
-    } else if (readParam(cur, params)) {
-      // After a comma, either another parameter or (when that fails) the next challenge follows.
-      while (cur.eat(",")) {
-        separated = true;
-        if (!readParam(cur, params)) break;
-        separated = false;
-      }
-    }
+    const { separated } = readChallengeBody(cur, params);
     out.push({ scheme: scheme.toLowerCase(), params });
     cur.skipSpace();
     // Anything but a comma here is a malformed tail: stop rather than misread it as a new challenge.

@@ -1,19 +1,11 @@
 // Typed errors of the storage layer with a stable `code` and a `transient` flag, classified from the SDK's error
 // names and HTTP status, never from message text. Retrying is decided by `transient` alone.
 // Error codes: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+import { CodedError } from "../net/coded-error.ts";
+import { isTransientStatus, TRANSIENT_NETWORK_CODES } from "../net/network-errors.ts";
 
 /** Base class of every storage error. */
-export class StorageError extends Error {
-  readonly code: string;
-  readonly transient: boolean;
-
-  constructor(message: string, code: string, transient: boolean, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.transient = transient;
-  }
-}
+export class StorageError extends CodedError {}
 
 /** The bucket or the key does not exist (NoSuchKey, NoSuchBucket, 404). */
 export class SourceNotFoundError extends StorageError {
@@ -50,14 +42,47 @@ export class StorageRequestError extends StorageError {
   }
 }
 
-const notFound = new Set(["NoSuchKey", "NoSuchBucket", "NotFound", "NoSuchUpload"]);
-const denied = new Set(["AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled", "InvalidToken", "ExpiredToken"]);
-const throttled = new Set(["SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed", "InternalError", "ServiceUnavailable", "TooManyRequests"]);
-const networkCodes = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE", "UND_ERR_SOCKET"]);
+/** What a server's answer means for the caller, strongest first: a name or a status may say it. */
+type AnswerKind = "notFound" | "denied" | "changed" | "unavailable";
+const precedence: readonly AnswerKind[] = ["notFound", "denied", "changed", "unavailable"];
+
+const kindByName = new Map<string, AnswerKind>([
+  ...["NoSuchKey", "NoSuchBucket", "NotFound", "NoSuchUpload"].map((n) => [n, "notFound"] as const),
+  ...["AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled", "InvalidToken", "ExpiredToken"].map((n) => [n, "denied"] as const),
+  ["PreconditionFailed", "changed"],
+  ...["SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed", "InternalError", "ServiceUnavailable", "TooManyRequests"].map((n) => [n, "unavailable"] as const),
+]);
+const kindByStatus = new Map<number, AnswerKind>([
+  [404, "notFound"],
+  [401, "denied"],
+  [403, "denied"],
+  [412, "changed"],
+]);
 
 function statusOf(err: object): number | undefined {
   const meta = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata;
   return typeof meta?.httpStatusCode === "number" ? meta.httpStatusCode : undefined;
+}
+
+/** The kind the SDK's error name or the HTTP status stands for; when both say something, the stronger wins. */
+function answerKind(name: string, status: number | undefined): AnswerKind | undefined {
+  const byStatus = status === undefined ? undefined : (kindByStatus.get(status) ?? (isTransientStatus(status) ? "unavailable" : undefined));
+  const said = [kindByName.get(name), byStatus];
+  return precedence.find((kind) => said.includes(kind));
+}
+
+const errorOfKind: Record<AnswerKind, (what: string, detail: string, options: ErrorOptions) => StorageError> = {
+  notFound: (what, detail, options) => new SourceNotFoundError(`${what} not found: ${detail}`, options),
+  denied: (what, detail, options) => new AccessDeniedError(`${what}: access denied: ${detail}`, options),
+  changed: (what, detail, options) => new SourceChangedError(`${what} changed while being read (ETag no longer matches): ${detail}`, options),
+  unavailable: (what, detail, options) => new StorageUnavailableError(`${what}: ${detail}`, "STORAGE_UNAVAILABLE", options),
+};
+
+/** A connection-level failure (reset, refused, timeout) rather than an answer. */
+function isNetworkFailure(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && TRANSIENT_NETWORK_CODES.has(code)) return true;
+  return err.name === "TimeoutError" || /socket hang up|ECONNRESET/.test(err.message);
 }
 
 /** Maps an SDK or network error to a StorageError; `what` names the object (never credentials). */
@@ -66,18 +91,11 @@ export function classifyS3Error(err: unknown, what: string): Error {
   if (!(err instanceof Error)) return new StorageRequestError(`${what}: ${String(err)}`);
   if (err.name === "AbortError") return err;
   const status = statusOf(err);
-  const code = (err as { code?: unknown }).code;
-  const name = err.name;
-  const detail = `${name}${status ? ` (HTTP ${status})` : ""}: ${err.message}`;
-  if (notFound.has(name) || status === 404) return new SourceNotFoundError(`${what} not found: ${detail}`, { cause: err });
-  if (denied.has(name) || status === 403 || status === 401) return new AccessDeniedError(`${what}: access denied: ${detail}`, { cause: err });
-  if (name === "PreconditionFailed" || status === 412) return new SourceChangedError(`${what} changed while being read (ETag no longer matches): ${detail}`, { cause: err });
-  if (throttled.has(name) || (status !== undefined && (status >= 500 || status === 429 || status === 408))) {
-    return new StorageUnavailableError(`${what}: ${detail}`, "STORAGE_UNAVAILABLE", { cause: err });
-  }
-  if ((typeof code === "string" && networkCodes.has(code)) || name === "TimeoutError" || /socket hang up|ECONNRESET/.test(err.message)) {
-    return new StorageUnavailableError(`${what}: network: ${detail}`, "STORAGE_NETWORK", { cause: err });
-  }
-  if (status === undefined && name === "Error") return new StorageUnavailableError(`${what}: ${detail}`, "STORAGE_NETWORK", { cause: err });
+  const detail = `${err.name}${status ? ` (HTTP ${status})` : ""}: ${err.message}`;
+  const kind = answerKind(err.name, status);
+  if (kind) return errorOfKind[kind](what, detail, { cause: err });
+  if (isNetworkFailure(err)) return new StorageUnavailableError(`${what}: network: ${detail}`, "STORAGE_NETWORK", { cause: err });
+  // An error with neither a status nor a name of its own: the SDK lost the connection before an answer.
+  if (status === undefined && err.name === "Error") return new StorageUnavailableError(`${what}: ${detail}`, "STORAGE_NETWORK", { cause: err });
   return new StorageRequestError(`${what}: ${detail}`, "STORAGE_REQUEST_FAILED", { cause: err });
 }

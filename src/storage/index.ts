@@ -8,8 +8,9 @@
  *   source.stream(offset, length, signal) // blob bodies, backpressure, resumed after a break
  * Every GET is pinned with `If-Match: <ETag>`: a replaced object fails with SourceChangedError (start over).
  * Bodies have an idle timeout (`idleTimeoutMs`); 5xx, throttling, resets and stalls are retried with capped
- * exponential backoff (`retry`). S3Source implements the archive layer's RandomAccessSource, so
- * `openImageArchive(await S3Source.open(...))` lists an archive's images with a few small ranged reads.
+ * exponential backoff (`retry`, net's one rule: src/net/backoff.ts). S3Source implements the archive layer's
+ * RandomAccessSource, so `openImageArchive(await S3Source.open(...))` lists an archive's images with a few small
+ * ranged reads.
  *
  * Writing: `uploadStream(client, bucket, key, readable, { partSize, beforeCommit })` puts a stream of unknown
  * length (one PUT below `partSize`, multipart above it, one part in memory at a time; a failed multipart upload
@@ -32,4 +33,3 @@ export {
   StorageRequestError,
   classifyS3Error,
 } from "./errors.ts";
-export { withRetry, defaultRetryPolicy, isTransient, type RetryPolicy } from "./retry.ts";

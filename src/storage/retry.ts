@@ -1,39 +1,36 @@
-// Capped exponential backoff with full jitter for transient storage faults
-// (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
-import { setTimeout as sleep } from "node:timers/promises";
+// One S3 call as every storage function makes it: a per-attempt time limit, the SDK's errors mapped to
+// StorageErrors, and the transient ones retried by net's one backoff rule (src/net/backoff.ts). The SDK's own
+// retries are off (s3-client.ts), so a failed request and a broken body stream are retried alike.
+import { defaultRetryPolicy, withRetry, type RetryPolicy } from "../net/backoff.ts";
+import { timeoutSignal } from "../net/timeout-signal.ts";
+import { classifyS3Error } from "./errors.ts";
 
-/** How often and how patiently to retry. */
-export interface RetryPolicy {
-  /** Attempts in all, the first included (default 5). */
-  attempts: number;
-  /** First backoff ceiling in ms (default 200). */
-  baseMs: number;
-  /** Largest backoff in ms (default 10,000). */
-  maxMs: number;
+/** What bounds one S3 call. */
+export interface S3CallOptions {
+  /** The caller's signal; aborting it ends the call and its retries. */
+  signal?: AbortSignal | undefined;
+  /** Retry settings over net's defaults. */
+  retry?: Partial<RetryPolicy> | undefined;
+  /** Limit of each attempt in ms (default 60,000). */
+  timeoutMs?: number | undefined;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 10_000 };
-
-/** The delay before retry number `attempt` (1-based). */
-export function backoffDelay(policy: RetryPolicy, attempt: number): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1));
-  return Math.floor(Math.random() * ceiling);
+/** The full policy of `retry` over net's defaults. */
+export function retryPolicy(retry: Partial<RetryPolicy> | undefined): RetryPolicy {
+  return { ...defaultRetryPolicy, ...retry };
 }
 
-/** True when an error says retrying may help. */
-export function isTransient(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { transient?: unknown }).transient === true;
-}
-
-/** Runs `fn` until it succeeds, fails permanently, runs out of attempts or `signal` aborts. */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy = defaultRetryPolicy, signal?: AbortSignal): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    signal?.throwIfAborted();
-    try {
-      return await fn(attempt);
-    } catch (err) {
-      if (!isTransient(err) || attempt >= policy.attempts || signal?.aborted) throw err;
-      await sleep(backoffDelay(policy, attempt), undefined, signal ? { signal } : {});
-    }
-  }
+/** Runs `call` (an SDK `send` given its abort signal) with retries; `what` names the object in errors. */
+export function callS3<T>(what: string, call: (abortSignal: AbortSignal) => Promise<T>, options: S3CallOptions = {}): Promise<T> {
+  return withRetry(
+    async () => {
+      try {
+        return await call(timeoutSignal(options.signal, options.timeoutMs ?? 60_000));
+      } catch (err) {
+        throw classifyS3Error(err, what);
+      }
+    },
+    retryPolicy(options.retry),
+    options.signal,
+  );
 }

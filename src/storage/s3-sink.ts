@@ -14,8 +14,9 @@ import {
   UploadPartCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { classifyS3Error, SourceNotFoundError, StorageRequestError } from "./errors.ts";
-import { defaultRetryPolicy, withRetry, type RetryPolicy } from "./retry.ts";
+import type { RetryPolicy } from "../net/backoff.ts";
+import { SourceNotFoundError, StorageRequestError } from "./errors.ts";
+import { callS3 } from "./retry.ts";
 
 /** S3's smallest part (all but the last). */
 export const MIN_PART_SIZE = 5 << 20;
@@ -28,7 +29,8 @@ export interface UploadOptions {
   /** Part size in bytes (default 16 MiB, at least 5 MiB). Objects up to this size go up in one PUT. */
   partSize?: number;
   contentType?: string;
-  retry?: RetryPolicy;
+  /** Retry settings over net's defaults (src/net/backoff.ts). */
+  retry?: Partial<RetryPolicy>;
   /** Per-request timeout in ms (default 120,000). */
   requestTimeoutMs?: number;
   /**
@@ -84,16 +86,9 @@ class Uploader {
   }
 
   /** Sends one request with retries and a timeout, mapping errors to StorageErrors. */
-  async send<T>(call: (client: S3Client, abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    return withRetry(async () => {
-      const timeout = AbortSignal.timeout(this.#opts.requestTimeoutMs ?? 120_000);
-      const signal = this.#opts.signal ? AbortSignal.any([this.#opts.signal, timeout]) : timeout;
-      try {
-        return await call(this.#client, signal);
-      } catch (err) {
-        throw classifyS3Error(err, this.#what);
-      }
-    }, this.#opts.retry ?? defaultRetryPolicy, this.#opts.signal);
+  send<T>(call: (client: S3Client, abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const { signal, retry, requestTimeoutMs } = this.#opts;
+    return callS3(this.#what, (abortSignal) => call(this.#client, abortSignal), { signal, retry, timeoutMs: requestTimeoutMs ?? 120_000 });
   }
 
   async single(part: Buffer): Promise<UploadResult> {
@@ -170,7 +165,8 @@ export async function uploadStream(client: S3Client, bucket: string, key: string
 /** Options of the prefix helpers. */
 export interface PrefixOptions {
   signal?: AbortSignal;
-  retry?: RetryPolicy;
+  /** Retry settings over net's defaults (src/net/backoff.ts). */
+  retry?: Partial<RetryPolicy>;
   /** Stop listing after this many keys (default 100,000). */
   maxKeys?: number;
 }
@@ -186,17 +182,12 @@ export interface ListedObject {
 export async function listPrefix(client: S3Client, bucket: string, prefix: string, opts: PrefixOptions = {}): Promise<ListedObject[]> {
   const out: ListedObject[] = [];
   const what = `s3://${bucket}/${prefix}`;
+  const maxKeys = opts.maxKeys ?? 100_000;
   let token: string | undefined;
   do {
-    const page = await withRetry(async () => {
-      try {
-        return await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: timeoutSignal(opts.signal) });
-      } catch (err) {
-        throw classifyS3Error(err, what);
-      }
-    }, opts.retry ?? defaultRetryPolicy, opts.signal);
+    const page = await callS3(what, (abortSignal) => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal }), opts);
     for (const obj of page.Contents ?? []) if (obj.Key) out.push({ key: obj.Key, size: obj.Size ?? 0, etag: obj.ETag });
-    if (out.length > (opts.maxKeys ?? 100_000)) throw new StorageRequestError(`${what}: more than ${opts.maxKeys ?? 100_000} keys`, "STORAGE_TOO_MANY_KEYS");
+    if (out.length > maxKeys) throw new StorageRequestError(`${what}: more than ${maxKeys} keys`, "STORAGE_TOO_MANY_KEYS");
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out;
@@ -208,13 +199,7 @@ export async function deletePrefix(client: S3Client, bucket: string, prefix: str
   const what = `s3://${bucket}/${prefix}`;
   for (let i = 0; i < keys.length; i += 1000) {
     const batch = keys.slice(i, i + 1000);
-    const res = await withRetry(async () => {
-      try {
-        return await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), { abortSignal: timeoutSignal(opts.signal) });
-      } catch (err) {
-        throw classifyS3Error(err, what);
-      }
-    }, opts.retry ?? defaultRetryPolicy, opts.signal);
+    const res = await callS3(what, (abortSignal) => client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), { abortSignal }), opts);
     const failed = res.Errors?.[0];
     if (failed) throw new StorageRequestError(`${what}: delete of ${failed.Key ?? "?"} failed: ${failed.Code ?? ""}`, "STORAGE_DELETE_FAILED");
   }
@@ -224,21 +209,10 @@ export async function deletePrefix(client: S3Client, bucket: string, prefix: str
 /** The size of `bucket/key`, or undefined when it does not exist. */
 export async function objectSize(client: S3Client, bucket: string, key: string, opts: PrefixOptions = {}): Promise<number | undefined> {
   try {
-    const head = await withRetry(async () => {
-      try {
-        return await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: timeoutSignal(opts.signal) });
-      } catch (err) {
-        throw classifyS3Error(err, `s3://${bucket}/${key}`);
-      }
-    }, opts.retry ?? defaultRetryPolicy, opts.signal);
+    const head = await callS3(`s3://${bucket}/${key}`, (abortSignal) => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }), opts);
     return head.ContentLength ?? 0;
   } catch (err) {
     if (err instanceof SourceNotFoundError) return undefined;
     throw err;
   }
-}
-
-function timeoutSignal(signal: AbortSignal | undefined, ms = 60_000): AbortSignal {
-  const t = AbortSignal.timeout(ms);
-  return signal ? AbortSignal.any([signal, t]) : t;
 }

@@ -1,14 +1,16 @@
-// An S3 object as a RandomAccessSource (src/archive/source.ts). Every read is a ranged GetObject pinned to the
+// An S3 object as a RandomAccessSource (src/ocispec/random-access-source.ts). Every read is a ranged GetObject pinned to the
 // ETag seen at open time (`If-Match`), so an object replaced mid-import fails with SourceChangedError instead of
 // mixing two versions. Bodies get an idle timeout (the SDK can wait forever on a dropped connection), and a body
 // that breaks is resumed with a new ranged GET from the byte reached.
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
 import { Readable } from "node:stream";
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { RandomAccessSource } from "../archive/source.ts";
-import { classifyS3Error, StorageRequestError, StorageUnavailableError } from "./errors.ts";
-import { defaultRetryPolicy, isTransient, withRetry, backoffDelay, type RetryPolicy } from "./retry.ts";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { RandomAccessSource } from "../ocispec/random-access-source.ts";
+import { backoffDelay, type RetryPolicy } from "../net/backoff.ts";
+import { isTransient } from "../net/coded-error.ts";
+import { classifyS3Error, StorageRequestError, StorageUnavailableError } from "./errors.ts";
+import { callS3, retryPolicy } from "./retry.ts";
 
 /** Largest `read()`; larger ranges go through `stream()`. */
 const MAX_READ = 16 << 20;
@@ -19,7 +21,8 @@ export interface S3SourceOptions {
   bucket: string;
   key: string;
   signal?: AbortSignal;
-  retry?: RetryPolicy;
+  /** Retry settings over net's defaults (src/net/backoff.ts); also bounds the resumes of a broken body. */
+  retry?: Partial<RetryPolicy>;
   /** A body that delivers nothing for this long while data is wanted is abandoned and resumed (default 30 s). */
   idleTimeoutMs?: number;
   /** Per-request timeout for HEAD and for a GET's headers (default 60 s). */
@@ -57,7 +60,7 @@ export class S3Source implements RandomAccessSource {
 
   private constructor(opts: S3SourceOptions, size: number, etag: string) {
     this.#opts = opts;
-    this.#retry = opts.retry ?? defaultRetryPolicy;
+    this.#retry = retryPolicy(opts.retry);
     this.size = size;
     this.etag = etag;
     this.description = `s3://${opts.bucket}/${opts.key}`;
@@ -66,20 +69,13 @@ export class S3Source implements RandomAccessSource {
   /** HEADs the object for its size and ETag. Throws SourceNotFoundError / AccessDeniedError / StorageError. */
   static async open(opts: S3SourceOptions): Promise<S3Source> {
     const what = `s3://${opts.bucket}/${opts.key}`;
-    const head = await withRetry(async () => {
-      try {
-        return await opts.client.send(new HeadObjectCommand({ Bucket: opts.bucket, Key: opts.key }), { abortSignal: S3Source.#timeout(opts.signal, opts.requestTimeoutMs) });
-      } catch (err) {
-        throw classifyS3Error(err, what);
-      }
-    }, opts.retry ?? defaultRetryPolicy, opts.signal);
+    const head = await callS3(what, (abortSignal) => opts.client.send(new HeadObjectCommand({ Bucket: opts.bucket, Key: opts.key }), { abortSignal }), {
+      signal: opts.signal,
+      retry: opts.retry,
+      timeoutMs: opts.requestTimeoutMs,
+    });
     if (head.ContentLength === undefined || head.ETag === undefined) throw new StorageRequestError(`${what}: HEAD gave no size or ETag`, "STORAGE_NO_ETAG");
     return new S3Source(opts, head.ContentLength, head.ETag);
-  }
-
-  static #timeout(signal: AbortSignal | undefined, ms = 60_000): AbortSignal {
-    const t = AbortSignal.timeout(ms);
-    return signal ? AbortSignal.any([signal, t]) : t;
   }
 
   /** One ranged GET of [start, end) pinned to the ETag; resolves with the body once headers arrive. */
@@ -132,33 +128,45 @@ export class S3Source implements RandomAccessSource {
     const end = offset + length;
     let pos = offset;
     let failures = 0;
-    const idleMs = this.#opts.idleTimeoutMs ?? 30_000;
     while (pos < end) {
       let body: Readable | undefined;
       try {
         body = await this.#get(pos, end, signal);
-        const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-        for (;;) {
-          const next = await nextWithin(iterator, body, idleMs, this.description);
-          if (next.done) break;
-          // A server that sends more than asked for would corrupt the stream: keep only the range.
-          const chunk = next.value.length > end - pos ? next.value.subarray(0, end - pos) : next.value;
+        for await (const chunk of this.#clipped(body, pos, end)) {
           pos += chunk.length;
           failures = 0;
           yield chunk;
-          if (pos >= end) break;
         }
         if (pos < end) throw new StorageUnavailableError(`${this.description}: body ended at byte ${pos} of ${end}`, "STORAGE_SHORT_BODY");
       } catch (caught) {
-        const err = classifyS3Error(caught, this.description);
         failures++;
-        if (!isTransient(err) || failures >= this.#retry.attempts || signal?.aborted) throw err;
-        if (body) this.stats.resumes++;
-        await sleep(backoffDelay(this.#retry, failures), undefined, signal ? { signal } : {});
+        await this.#pauseOrThrow(caught, failures, body !== undefined, signal);
       } finally {
         body?.destroy();
       }
     }
+  }
+
+  /** One GET's body as chunks clipped to [start, end), each within the idle timeout; stops early if the body ends. */
+  async *#clipped(body: Readable, start: number, end: number): AsyncGenerator<Buffer> {
+    const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const idleMs = this.#opts.idleTimeoutMs ?? 30_000;
+    for (let pos = start; pos < end; ) {
+      const next = await nextWithin(iterator, body, idleMs, this.description);
+      if (next.done) return;
+      // A server that sends more than asked for would corrupt the stream: keep only the range.
+      const chunk = next.value.length > end - pos ? next.value.subarray(0, end - pos) : next.value;
+      pos += chunk.length;
+      yield chunk;
+    }
+  }
+
+  /** After a failed read: throws when the failure is permanent or the attempts are spent, else waits net's backoff. */
+  async #pauseOrThrow(caught: unknown, failures: number, resuming: boolean, signal?: AbortSignal): Promise<void> {
+    const err = classifyS3Error(caught, this.description);
+    if (!isTransient(err) || failures >= this.#retry.maxAttempts || signal?.aborted) throw err;
+    if (resuming) this.stats.resumes++;
+    await sleep(backoffDelay(this.#retry, failures), undefined, { signal });
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,14 @@
 // Typed errors of the sync engine. Callers classify by class or `code`, never by message text (STYLE.md);
-// the reconciler maps them to Config Sync-style status errors `{code, message, resources[]}`.
+// the reconciler maps them to Config Sync-style status errors `{code, message, resources[]}`. Codes are reasons of
+// the one catalogue (api/conditions.ts): a stage error's code and a condition's reason never differ for one thing.
+import type { Reason } from "../api/conditions.ts";
 import type { ObjectIdentity } from "./identity.ts";
 
-/** Stable machine-readable codes, PascalCase like condition reasons. */
-export type SyncErrorCode =
-  | "InvalidManifest"
+/** Stable machine-readable codes: the catalogue's reasons the sync engine can give. */
+export type SyncErrorCode = Extract<
+  Reason,
+  | "DirNotFound"
+  | "InvalidYAML"
   | "PathEscape"
   | "SizeLimitExceeded"
   | "DuplicateObject"
@@ -15,8 +19,9 @@ export type SyncErrorCode =
   | "Forbidden"
   | "ApplyFailed"
   | "CRDNotEstablished"
-  | "PruneSafeguard"
-  | "PruneFailed";
+  | "PruneRefused"
+  | "PruneFailed"
+>;
 
 /** Base of every sync error: a code, a message, and the objects or files it concerns. */
 export class SyncError extends Error {
@@ -64,7 +69,7 @@ export class PruneSafeguardError extends SyncError {
   readonly inventorySize: number;
 
   constructor(message: string, wouldPrune: number, inventorySize: number) {
-    super("PruneSafeguard", message);
+    super("PruneRefused", message);
     this.wouldPrune = wouldPrune;
     this.inventorySize = inventorySize;
   }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { LoadError } from "./errors.ts";
-import { loadManifests, parseManifests } from "./loader.ts";
+import { DirNotFoundError, loadManifests, parseManifests } from "./loader.ts";
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "airlift-loader-"));
@@ -36,7 +36,7 @@ describe("parseManifests", () => {
   it("names file, line and column of a syntax error", () => {
     assert.throws(
       () => parseManifests(`${cm("a")}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n`, "bad.yaml"),
-      (err: unknown) => err instanceof LoadError && err.code === "InvalidManifest" && /^failed to parse bad\.yaml:\d+:\d+: /.test(err.message),
+      (err: unknown) => err instanceof LoadError && err.code === "InvalidYAML" && /^failed to parse bad\.yaml:\d+:\d+: /.test(err.message),
     );
   });
 
@@ -86,6 +86,13 @@ describe("loadManifests", () => {
     const root = tree({ "a.yaml": cm("a") });
     await assert.rejects(loadManifests({ root, dir: "../" }), (err: unknown) => err instanceof LoadError && err.code === "PathEscape");
     await assert.rejects(loadManifests({ root, dir: "/etc" }), (err: unknown) => err instanceof LoadError && err.code === "PathEscape");
+  });
+
+  it("says when dir is not a directory of the root (absent, or a file), apart from load failures", async () => {
+    const root = tree({ "a.yaml": cm("a") });
+    await assert.rejects(loadManifests({ root, dir: "missing" }), (err: unknown) => err instanceof DirNotFoundError && err.file === "missing");
+    await assert.rejects(loadManifests({ root, dir: "a.yaml" }), DirNotFoundError);
+    await assert.rejects(loadManifests({ root, dir: "a.yaml/inner" }), DirNotFoundError);
   });
 
   it("refuses a symlink out of the root, follows one inside it", async () => {

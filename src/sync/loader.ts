@@ -1,5 +1,5 @@
 // Reads the manifests of a sync directory: every *.yaml, *.yml and *.json file under `dir`, recursively.
-// Strict by default (DESIGN.md "Extraction: be Argo-strict"): the directory and every symlink must stay inside the
+// Strict by default (docs/DESIGN.md "Extraction: be Argo-strict"): the directory and every symlink must stay inside the
 // root, files and the total are size-capped, YAML aliases are capped (a "billion laughs" document expands
 // exponentially), and any file that fails to parse fails the whole load, so nothing is applied or pruned from a
 // partial set.
@@ -47,6 +47,22 @@ export interface LoadOptions {
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 
+/**
+ * `dir` is not a folder of the root (absent, or a file): the source lacks what the spec names, which a new source
+ * fixes, unlike a file that fails to load. The one check of it; callers read it from the load's error.
+ */
+export class DirNotFoundError extends LoadError {
+  constructor(dir: string, message: string, options?: ErrorOptions) {
+    super("DirNotFound", dir, message, options);
+  }
+}
+
+/** True for "no such file" errors, including a path component that is a file. */
+function isMissing(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
 /** True when `child` is `parent` or inside it (both absolute, normalised). */
 function isInside(parent: string, child: string): boolean {
   const rel = relative(parent, child);
@@ -68,19 +84,7 @@ interface Walk {
 export async function loadManifests(options: LoadOptions): Promise<Manifest[]> {
   const limits = { ...DEFAULT_LOAD_LIMITS, ...options.limits };
   const realRoot = await realpath(options.root);
-  const dir = options.dir ?? ".";
-  if (isAbsolute(dir)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir must be relative to the root`);
-  const start = resolve(realRoot, dir);
-  if (!isInside(realRoot, start)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir escapes the root`);
-  let realStart: string;
-  try {
-    realStart = await realpath(start);
-  } catch (err) {
-    throw new LoadError("InvalidManifest", dir, `failed to load ${dir}: ${(err as Error).message}`, { cause: err });
-  }
-  if (!isInside(realRoot, realStart)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir resolves outside the root`);
-  if (!(await stat(realStart)).isDirectory()) throw new LoadError("InvalidManifest", dir, `failed to load ${dir}: not a directory`);
-
+  const { start, realStart } = await startFolder(realRoot, options.dir ?? ".");
   const walk: Walk = { realRoot, limits, signal: options.signal, visitedDirs: new Set(), files: [] };
   await walkDir(walk, realStart, relative(realRoot, start), 0);
 
@@ -108,6 +112,23 @@ export async function loadManifests(options: LoadOptions): Promise<Manifest[]> {
     }
   }
   return manifests;
+}
+
+/** `dir` inside the root, as written and resolved: it must stay inside the root and be a directory (the one check). */
+async function startFolder(realRoot: string, dir: string): Promise<{ start: string; realStart: string }> {
+  if (isAbsolute(dir)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir must be relative to the root`);
+  const start = resolve(realRoot, dir);
+  if (!isInside(realRoot, start)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir escapes the root`);
+  let realStart: string;
+  try {
+    realStart = await realpath(start);
+  } catch (err) {
+    if (isMissing(err)) throw new DirNotFoundError(dir, `failed to load ${dir}: the source has no directory "${dir}"`, { cause: err });
+    throw new LoadError("InvalidYAML", dir, `failed to load ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!isInside(realRoot, realStart)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir resolves outside the root`);
+  if (!(await stat(realStart)).isDirectory()) throw new DirNotFoundError(dir, `failed to load ${dir}: "${dir}" is not a directory`);
+  return { start, realStart };
 }
 
 async function walkDir(walk: Walk, realDir: string, relDir: string, depth: number): Promise<void> {
@@ -139,7 +160,7 @@ async function resolveEntry(walk: Walk, path: string, rel: string): Promise<{ pa
   try {
     target = await realpath(path);
   } catch {
-    throw new LoadError("InvalidManifest", rel, `failed to load ${rel}: dangling symlink`);
+    throw new LoadError("InvalidYAML", rel, `failed to load ${rel}: dangling symlink`);
   }
   if (!isInside(walk.realRoot, target)) throw new LoadError("PathEscape", rel, `failed to load ${rel}: symlink points outside the root`);
   const targetInfo = await stat(target);
@@ -178,7 +199,7 @@ export function parseManifests(text: string, file: string, maxAliasCount: number
       const pos = parseError.linePos?.[0];
       const at = pos ? `:${pos.line}:${pos.col}` : "";
       const reason = parseError.message.split("\n")[0] ?? parseError.code;
-      throw new LoadError("InvalidManifest", file, `failed to parse ${file}${at}: ${reason}`, { cause: parseError });
+      throw new LoadError("InvalidYAML", file, `failed to parse ${file}${at}: ${reason}`, { cause: parseError });
     }
     refuseComplexKeys(doc, text, file, source);
     let value: unknown;
@@ -203,7 +224,7 @@ function refuseComplexKeys(doc: Document.Parsed, text: string, file: string, sou
       if (!isPair(pair) || !complexKey(pair.key, doc)) return;
       const offset = (pair.key as { range?: [number, number, number] } | null)?.range?.[0];
       const at = offset === undefined ? "" : `:${text.slice(0, offset).split("\n").length}`;
-      throw new LoadError("InvalidManifest", file, `failed to parse ${source}${at}: a mapping key is itself a map, a list or binary`);
+      throw new LoadError("InvalidYAML", file, `failed to parse ${source}${at}: a mapping key is itself a map, a list or binary`);
     },
   });
 }
@@ -217,14 +238,21 @@ function complexKey(key: unknown, doc: Document.Parsed): boolean {
   return v !== null && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean" && typeof v !== "bigint";
 }
 
+/** A decoded document that claims to be an object (has apiVersion or kind), with both checked; else undefined. */
+function typedObject(value: unknown, source: string): (Record<string, unknown> & { apiVersion: string; kind: string }) | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined; // not a manifest
+  const rec = value as Record<string, unknown>;
+  if (rec.apiVersion === undefined && rec.kind === undefined) return undefined; // not a manifest
+  if (typeof rec.apiVersion !== "string" || !rec.apiVersion || typeof rec.kind !== "string" || !rec.kind) {
+    throw new LoadError("InvalidYAML", source, `invalid object in ${source}: apiVersion and kind must both be non-empty strings`);
+  }
+  return rec as Record<string, unknown> & { apiVersion: string; kind: string };
+}
+
 /** Narrows one decoded document (the edge where unknown YAML becomes typed) and expands `kind: List`. */
 function collect(value: unknown, source: string, out: Manifest[]): void {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return; // not a manifest
-  const rec = value as Record<string, unknown>;
-  if (rec.apiVersion === undefined && rec.kind === undefined) return; // not a manifest
-  if (typeof rec.apiVersion !== "string" || !rec.apiVersion || typeof rec.kind !== "string" || !rec.kind) {
-    throw new LoadError("InvalidManifest", source, `invalid object in ${source}: apiVersion and kind must both be non-empty strings`);
-  }
+  const rec = typedObject(value, source);
+  if (!rec) return;
   if (rec.kind === "List" && Array.isArray(rec.items)) {
     rec.items.forEach((item, i) => collect(item, `${source}/items/${i}`, out));
     return;
@@ -236,11 +264,11 @@ function collect(value: unknown, source: string, out: Manifest[]): void {
 
 /** Narrows `metadata`: an object with a non-empty name and, when present, a string namespace. */
 function checkedMetadata(meta: unknown, kind: string, source: string): Record<string, unknown> {
-  if (!meta || typeof meta !== "object" || Array.isArray(meta)) throw new LoadError("InvalidManifest", source, `invalid ${kind} in ${source}: no metadata`);
+  if (!meta || typeof meta !== "object" || Array.isArray(meta)) throw new LoadError("InvalidYAML", source, `invalid ${kind} in ${source}: no metadata`);
   const m = meta as Record<string, unknown>;
-  if (typeof m.name !== "string" || !m.name) throw new LoadError("InvalidManifest", source, `invalid ${kind} in ${source}: no metadata.name`);
+  if (typeof m.name !== "string" || !m.name) throw new LoadError("InvalidYAML", source, `invalid ${kind} in ${source}: no metadata.name`);
   if (m.namespace !== undefined && typeof m.namespace !== "string") {
-    throw new LoadError("InvalidManifest", source, `invalid ${kind} ${m.name} in ${source}: metadata.namespace is not a string`);
+    throw new LoadError("InvalidYAML", source, `invalid ${kind} ${m.name} in ${source}: metadata.namespace is not a string`);
   }
   return m;
 }

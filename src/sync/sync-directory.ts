@@ -93,7 +93,7 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
   } catch (err) {
     options.signal?.throwIfAborted();
     if (err instanceof SyncError) return unchanged(err);
-    return unchanged(new LoadError("InvalidManifest", options.dir ?? ".", `failed to load ${options.dir ?? "."}: ${(err as Error).message}`, { cause: err }));
+    return unchanged(new LoadError("InvalidYAML", options.dir ?? ".", `failed to load ${options.dir ?? "."}: ${(err as Error).message}`, { cause: err }));
   }
   const client = syncClient(options.kubeConfig, options.impersonate);
   try {

@@ -2,9 +2,9 @@
 // repository this import already filled, else uploaded (chunked, resumable) with its digest checked as it flows.
 import { Readable } from "node:stream";
 import type { ArchiveBlob } from "../archive/image-types.ts";
-import type { Descriptor } from "../oci/manifest.ts";
+import type { Descriptor } from "../ocispec/descriptor.ts";
 import type { Repository } from "../oci/repository.ts";
-import { toDigest, type Digest } from "../oci/digest.ts";
+import { toDigest } from "../ocispec/digest.ts";
 import { layerMediaType, type LayerPlan, type ManifestFormat } from "./layer-plan.ts";
 import { transformLayer } from "./layer-stream.ts";
 import type { ProgressTracker } from "./progress.ts";
@@ -74,58 +74,66 @@ export interface LayerSource {
   reopenable: boolean;
 }
 
+/** One layer to copy: the archive's blob, what to do with it, in which manifest format, and how to read it. */
+export interface LayerCopy {
+  blob: ArchiveBlob;
+  plan: LayerPlan;
+  format: ManifestFormat;
+  source: LayerSource;
+}
+
+/** A layer copy under way: its manifest media type and its progress (and in-flight) key. */
+interface Job {
+  layer: LayerCopy;
+  mediaType: string;
+  id: string;
+}
+
+type Placed = { digest: string; repository: string };
+
+/** Another import (or image) is uploading these very bytes: wait for it, then mount from its repository. */
+async function fromInflight(repo: Repository, job: Job, ctx: CopyContext): Promise<Descriptor | undefined> {
+  const pending = ctx.inflight.get(job.id);
+  if (!pending) return undefined;
+  const other = await abortable(pending, ctx.signal).catch(() => undefined);
+  ctx.signal.throwIfAborted();
+  if (!other) return undefined;
+  const same = other.repository === repo.name;
+  if (!same && !(await repo.blobs().mount(other.digest, other.repository, { signal: ctx.signal }))) return undefined;
+  if (same) ctx.stats.blobsSkipped++;
+  else ctx.stats.blobsMounted++;
+  const size = (await repo.blobs().exists(other.digest, { signal: ctx.signal }))?.size ?? job.layer.blob.size;
+  ctx.progress.finish(job.id, size);
+  ctx.placed.set(other.digest, repo.name);
+  return { mediaType: job.mediaType, digest: toDigest(other.digest), size };
+}
+
 /** Copies one layer into `repo` per its plan and returns its manifest descriptor. */
-export async function copyLayer(
-  repo: Repository,
-  blob: ArchiveBlob,
-  plan: LayerPlan,
-  format: ManifestFormat,
-  source: LayerSource,
-  ctx: CopyContext,
-): Promise<Descriptor> {
-  const mediaType = layerMediaType(format, plan.to);
-  const id = `${blob.digest}:${plan.to}`;
-  ctx.progress.expect(id, blob.size);
-  // Another import (or image) is uploading these very bytes: wait for it, then mount from its repository.
-  const pending = ctx.inflight.get(id);
-  if (pending) {
-    const other = await abortable(pending, ctx.signal).catch(() => undefined);
-    ctx.signal.throwIfAborted();
-    if (other && (other.repository === repo.name || (await repo.blobs().mount(other.digest, other.repository, { signal: ctx.signal })))) {
-      if (other.repository !== repo.name) ctx.stats.blobsMounted++;
-      else ctx.stats.blobsSkipped++;
-      const size = (await repo.blobs().exists(other.digest, { signal: ctx.signal }))?.size ?? blob.size;
-      ctx.progress.finish(id, size);
-      ctx.placed.set(other.digest, repo.name);
-      return { mediaType, digest: toDigest(other.digest), size };
-    }
-  }
-  let settle: { resolve: (v: { digest: string; repository: string }) => void; reject: (e: unknown) => void } | undefined;
-  const mine = new Promise<{ digest: string; repository: string }>((resolve, reject) => (settle = { resolve, reject }));
+export async function copyLayer(repo: Repository, layer: LayerCopy, ctx: CopyContext): Promise<Descriptor> {
+  const job: Job = { layer, mediaType: layerMediaType(layer.format, layer.plan.to), id: `${layer.blob.digest}:${layer.plan.to}` };
+  ctx.progress.expect(job.id, layer.blob.size);
+  const done = await fromInflight(repo, job, ctx);
+  if (done) return done;
+  let settle: { resolve: (v: Placed) => void; reject: (e: unknown) => void } | undefined;
+  const mine = new Promise<Placed>((resolve, reject) => (settle = { resolve, reject }));
   mine.catch(() => undefined); // nobody may be waiting
-  ctx.inflight.set(id, mine);
+  ctx.inflight.set(job.id, mine);
   try {
-    const desc = await transferLayer(repo, blob, plan, mediaType, id, source, ctx);
+    const desc = await transferLayer(repo, job, ctx);
     settle?.resolve({ digest: desc.digest, repository: repo.name });
     return desc;
   } catch (err) {
     settle?.reject(err);
     throw err;
   } finally {
-    if (ctx.inflight.get(id) === mine) ctx.inflight.delete(id);
+    if (ctx.inflight.get(job.id) === mine) ctx.inflight.delete(job.id);
   }
 }
 
-async function transferLayer(
-  repo: Repository,
-  blob: ArchiveBlob,
-  plan: LayerPlan,
-  mediaType: string,
-  id: string,
-  source: LayerSource,
-  ctx: CopyContext,
-): Promise<Descriptor> {
-  const chunking = { ...(ctx.chunkSize !== undefined ? { chunkSize: ctx.chunkSize } : {}), reopenable: source.reopenable };
+async function transferLayer(repo: Repository, job: Job, ctx: CopyContext): Promise<Descriptor> {
+  const { blob, plan, source } = job.layer;
+  const { mediaType, id } = job;
+  const chunking = { chunkSize: ctx.chunkSize, reopenable: source.reopenable };
   if (plan.action === "copy") {
     if (await present(repo, blob.digest, ctx)) {
       ctx.stats.bytesSkipped += blob.size;
@@ -133,26 +141,26 @@ async function transferLayer(
       ctx.placed.set(blob.digest, repo.name);
       return { mediaType, digest: toDigest(blob.digest), size: blob.size };
     }
-    const desc = await repo.blobs().push({ mediaType, digest: blob.digest as Digest, size: blob.size }, source.open, {
+    const desc = await repo.blobs().push({ mediaType, digest: blob.digest, size: blob.size }, source.open, {
       ...chunking,
       signal: ctx.signal,
       onProgress: (committed) => ctx.progress.update(id, committed),
     });
-    return uploaded(desc, mediaType, id, repo, ctx);
+    return uploaded(repo, desc, job, ctx);
   }
   // A transformed layer's digest is known only once its bytes have flowed: upload while computing it. Its
   // progress counts the stored bytes read (the output's size is unknown until the end).
   const read = (bytes: number): void => ctx.progress.update(id, Math.min(bytes, blob.size - 1));
   const desc = await repo.blobs().push({ mediaType }, () => transformLayer(source.open(0), plan, read), { ...chunking, signal: ctx.signal });
-  return uploaded(desc, mediaType, id, repo, ctx);
+  return uploaded(repo, desc, job, ctx);
 }
 
-function uploaded(desc: Descriptor, mediaType: string, id: string, repo: Repository, ctx: CopyContext): Descriptor {
+function uploaded(repo: Repository, desc: Descriptor, job: Job, ctx: CopyContext): Descriptor {
   ctx.stats.blobsUploaded++;
   ctx.stats.bytesUploaded += desc.size;
-  ctx.progress.finish(id);
+  ctx.progress.finish(job.id);
   ctx.placed.set(desc.digest, repo.name);
-  return { mediaType, digest: desc.digest, size: desc.size };
+  return { mediaType: job.mediaType, digest: desc.digest, size: desc.size };
 }
 
 /** Makes sure `repo` has a small blob whose bytes are in memory (a config). */

@@ -125,29 +125,25 @@ function selectionTargets(image: ArchiveImageNames, selection: ImageSelection, s
   return repositories.flatMap((repository) => explicitTargets(repository, selection.tags ?? [], spec.registry));
 }
 
-/** Plans the references each image is pushed under; every target is validated, duplicates are refused. */
-export function planDestinations(
-  images: readonly ArchiveImageNames[],
-  spec: DestinationSpec,
-  selections: readonly ImageSelection[] = [],
-): ImagePlan[] {
-  if (images.length === 0) throw new DestinationPlanError("the archive holds no image");
-  let plans: ImagePlan[];
+/** One plan per image pushed: the selected ones, the single image under `spec.repository`, or all under their RepoTags. */
+function plansOf(images: readonly ArchiveImageNames[], spec: DestinationSpec, selections: readonly ImageSelection[]): ImagePlan[] {
   if (selections.length > 0) {
-    plans = selections.map((selection) => {
+    return selections.map((selection) => {
       const image = findImage(images, selection.source);
       return { index: image.index, source: selection.source, targets: selectionTargets(image, selection, spec) };
     });
-  } else if (spec.repository) {
-    if (images.length > 1) {
-      throw new DestinationPlanError(`the archive holds ${images.length} images: use images[] to choose and name them, or a repositoryPrefix to keep their RepoTags`);
-    }
-    const image = images[0] as ArchiveImageNames;
-    const tags = spec.tags ?? keptNames(image, spec).map((t) => t.tag);
-    plans = [{ index: image.index, source: image.names[0] ?? "#0", targets: explicitTargets(spec.repository, tags, spec.registry) }];
-  } else {
-    plans = images.map((image) => ({ index: image.index, source: image.names[0] ?? `#${image.index}`, targets: keptNames(image, spec) }));
   }
+  if (!spec.repository) return images.map((image) => ({ index: image.index, source: image.names[0] ?? `#${image.index}`, targets: keptNames(image, spec) }));
+  if (images.length > 1) {
+    throw new DestinationPlanError(`the archive holds ${images.length} images: use images[] to choose and name them, or a repositoryPrefix to keep their RepoTags`);
+  }
+  const image = images[0] as ArchiveImageNames;
+  const tags = spec.tags ?? keptNames(image, spec).map((t) => t.tag);
+  return [{ index: image.index, source: image.names[0] ?? "#0", targets: explicitTargets(spec.repository, tags, spec.registry) }];
+}
+
+/** Validates every target and refuses one reference pushed by two images. */
+function checkPlans(plans: readonly ImagePlan[]): void {
   const seen = new Map<string, string>();
   for (const plan of plans) {
     for (const target of plan.targets) {
@@ -160,5 +156,16 @@ export function planDestinations(
       seen.set(key, plan.source);
     }
   }
+}
+
+/** Plans the references each image is pushed under; every target is validated, duplicates are refused. */
+export function planDestinations(
+  images: readonly ArchiveImageNames[],
+  spec: DestinationSpec,
+  selections: readonly ImageSelection[] = [],
+): ImagePlan[] {
+  if (images.length === 0) throw new DestinationPlanError("the archive holds no image");
+  const plans = plansOf(images, spec, selections);
+  checkPlans(plans);
   return plans;
 }

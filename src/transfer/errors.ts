@@ -1,15 +1,20 @@
-// One classification of every engine error, for the reconcilers (condition reasons) and the CLI (exit codes).
-// By class and `code`/`transient` only, never by message text.
-import { ArchiveError, BlobMismatchError, ExtractionRefusedError, InvalidArchiveError } from "../archive/errors.ts";
-import { HarborError, HarborNotFoundError, HarborTlsError, HarborUnauthorizedError, HarborForbiddenError } from "../harbor/errors.ts";
-import { NoMatchingTagError, InvalidTagPolicyError } from "../harbor/tag-policy.ts";
-import { EndpointRefusedError } from "../net/endpoint-policy.ts";
+// The one classification of every engine error, for the three reconcilers (condition reasons) and the CLI (exit
+// codes): an error becomes a catalogue reason (api/conditions.ts), whether a retry may help, and a message safe for
+// status. By class and `code` only, never by message or `name` text (STYLE.md). The controller-level errors
+// (kube's StallingError / WaitingError, which keep their own reason) are the reconciler skeleton's business.
+import type { Reason } from "../api/conditions.ts";
+import { ArchiveError, BlobMismatchError, ExtractionRefusedError } from "../archive/errors.ts";
+import { HarborError, HarborForbiddenError, HarborNotFoundError, HarborTlsError, HarborUnauthorizedError } from "../harbor/errors.ts";
+import { InvalidTagPolicyError, NoMatchingTagError } from "../harbor/tag-policy.ts";
+import { endpointRefusal } from "../net/endpoint-policy.ts";
 import { AuthError, DigestMismatchError, InvalidInputError, NotFoundError, OciError, TlsError } from "../oci/errors.ts";
 import { AccessDeniedError, SourceChangedError, SourceNotFoundError, StorageError } from "../storage/errors.ts";
+import { LayerNotFoundError, NestedIndexError, NoMatchingSemverTagError, PlatformNotFoundError } from "./content-errors.ts";
 import { DestinationPlanError } from "./destinations.ts";
 
-/** The reasons users see in status (PascalCase, stable). */
-export type TransferReason =
+/** The reasons an engine error can have (a part of the catalogue). */
+export type TransferReason = Extract<
+  Reason,
   | "InvalidArchive"
   | "DigestMismatch"
   | "SourceNotFound"
@@ -27,8 +32,12 @@ export type TransferReason =
   | "NoMatchingTag"
   | "InvalidTagPolicy"
   | "UnsupportedMediaType"
-  | "TransferFailed";
+  | "PlatformNotFound"
+  | "LayerNotFound"
+  | "TransferFailed"
+>;
 
+/** An engine error as status shows it. */
 export interface Classified {
   reason: TransferReason;
   /** True when the same attempt may succeed later (5xx, 429, resets, a changed source object). */
@@ -36,12 +45,29 @@ export interface Classified {
   message: string;
 }
 
+/** Registry codes (distribution spec error codes, or the client's own) with a reason of their own. */
+const REGISTRY_CODES: Readonly<Record<string, TransferReason>> = {
+  UNAUTHORIZED: "Unauthorized",
+  DENIED: "Unauthorized",
+  HTTP_401: "Unauthorized",
+  HTTP_403: "Unauthorized",
+  NAME_UNKNOWN: "RepositoryNotFound",
+  MANIFEST_INVALID: "UnsupportedMediaType",
+  MANIFEST_UNSUPPORTED: "UnsupportedMediaType",
+  MEDIA_TYPE_UNSUPPORTED: "UnsupportedMediaType",
+  PLATFORM_NOT_FOUND: "PlatformNotFound",
+  LAYER_NOT_FOUND: "LayerNotFound",
+  NO_MATCHING_TAG: "NoMatchingTag",
+};
+
 function registryReason(err: OciError): TransferReason {
   if (err instanceof TlsError) return "UntrustedCertificate";
-  if (err instanceof AuthError || err.code === "UNAUTHORIZED" || err.code === "DENIED" || err.code === "HTTP_401" || err.code === "HTTP_403") return "Unauthorized";
-  if (err instanceof NotFoundError) return err.code === "NAME_UNKNOWN" ? "RepositoryNotFound" : "SourceNotFound";
   if (err instanceof DigestMismatchError) return "DigestMismatch";
-  if (err instanceof InvalidInputError) return err.code === "MEDIA_TYPE_UNSUPPORTED" || err.code === "MANIFEST_INVALID" ? "UnsupportedMediaType" : "InvalidReference";
+  const byCode = REGISTRY_CODES[err.code];
+  if (byCode) return byCode;
+  if (err instanceof AuthError) return "Unauthorized";
+  if (err instanceof NotFoundError) return "SourceNotFound";
+  if (err instanceof InvalidInputError) return "InvalidReference";
   return err.transient ? "RegistryUnavailable" : "TransferFailed";
 }
 
@@ -55,7 +81,6 @@ function harborReason(err: HarborError): TransferReason {
 function archiveReason(err: ArchiveError): TransferReason {
   if (err instanceof ExtractionRefusedError) return "ExtractionRefused";
   if (err instanceof BlobMismatchError) return "DigestMismatch";
-  if (err instanceof InvalidArchiveError) return "InvalidArchive";
   return "InvalidArchive";
 }
 
@@ -66,20 +91,35 @@ function storageReason(err: StorageError): TransferReason {
   return err.transient ? "SourceUnavailable" : "TransferFailed";
 }
 
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** The engine's own choices that no retry changes: a new push or a spec change fixes them. */
+const PERMANENT: readonly (readonly [ErrorClass, TransferReason])[] = [
+  [DestinationPlanError, "InvalidDestination"],
+  [PlatformNotFoundError, "PlatformNotFound"],
+  [LayerNotFoundError, "LayerNotFound"],
+  [NestedIndexError, "UnsupportedMediaType"],
+  [NoMatchingTagError, "NoMatchingTag"],
+  [NoMatchingSemverTagError, "NoMatchingTag"],
+  [InvalidTagPolicyError, "InvalidTagPolicy"],
+];
+
+/** Reason and retry verdict of a typed engine error; undefined for an error the engine did not type. */
+function typed(err: unknown): [TransferReason, boolean] | undefined {
+  // The network policy's refusal may sit under a client's own error: permanent, the spec must change.
+  if (endpointRefusal(err)) return ["EndpointRefused", false];
+  if (err instanceof OciError) return [registryReason(err), err.transient];
+  if (err instanceof HarborError) return [harborReason(err), err.transient];
+  if (err instanceof ArchiveError) return [archiveReason(err), false];
+  // A changed source object restarts the transfer from the new version.
+  if (err instanceof StorageError) return [storageReason(err), err.transient || err instanceof SourceChangedError];
+  const permanent = PERMANENT.find(([type]) => err instanceof type);
+  return permanent ? [permanent[1], false] : undefined;
+}
+
 /** Classifies any error the engine throws. Unknown errors are transient (a retry with backoff is the safe bet). */
 export function classifyTransferError(err: unknown): Classified {
   const message = err instanceof Error ? err.message : String(err);
-  let reason: TransferReason = "TransferFailed";
-  let transient = true;
-  if (err instanceof OciError) [reason, transient] = [registryReason(err), err.transient];
-  else if (err instanceof HarborError) [reason, transient] = [harborReason(err), err.transient];
-  else if (err instanceof ArchiveError) [reason, transient] = [archiveReason(err), false];
-  else if (err instanceof StorageError) [reason, transient] = [storageReason(err), err.transient];
-  else if (err instanceof DestinationPlanError) [reason, transient] = ["InvalidDestination", false];
-  else if (err instanceof EndpointRefusedError) [reason, transient] = ["EndpointRefused", false];
-  else if (err instanceof NoMatchingTagError) [reason, transient] = ["NoMatchingTag", false];
-  else if (err instanceof InvalidTagPolicyError) [reason, transient] = ["InvalidTagPolicy", false];
-  // A changed source object restarts the transfer from the new version.
-  if (reason === "SourceChanged") transient = true;
+  const [reason, transient] = typed(err) ?? ["TransferFailed", true];
   return { reason, transient, message };
 }

@@ -5,11 +5,12 @@
 import type { Readable } from "node:stream";
 import { openImageArchive } from "../archive/image-archive.ts";
 import type { ArchiveBlob, ArchiveImage, ImageArchive } from "../archive/image-types.ts";
-import type { RandomAccessSource } from "../archive/source.ts";
-import { RegistryClient, type ClientOptions } from "../oci/client.ts";
-import { digestOf, toDigest } from "../oci/digest.ts";
-import type { Descriptor } from "../oci/manifest.ts";
+import type { RandomAccessSource } from "../ocispec/random-access-source.ts";
+import type { RegistryClient } from "../oci/client.ts";
+import { digestOf, toDigest } from "../ocispec/digest.ts";
+import type { Descriptor } from "../ocispec/descriptor.ts";
 import { Repository } from "../oci/repository.ts";
+import { openRegistryClient, type RegistryConnection } from "./connection.ts";
 import { copyBytes, copyLayer, emptyStats, sharedBlobs, type CopyContext, type CopyStats, type SharedBlobs } from "./blob-copy.ts";
 import { planDestinations, type DestinationSpec, type ImagePlan, type ImageSelection } from "./destinations.ts";
 import { buildImageManifest, configMediaType, manifestFormat, planLayer, type LayerCompressionMode, type LayerPlan, type ManifestFormat } from "./layer-plan.ts";
@@ -22,7 +23,7 @@ export interface ImportArchiveOptions {
   /** Select / rename images of a multi-image archive. */
   images?: readonly ImageSelection[];
   /** How the registry is reached (TLS, credentials, endpoint policy, request hook). */
-  connection?: Omit<ClientOptions, "registry">;
+  connection?: RegistryConnection;
   layerCompression?: LayerCompressionMode;
   /** Layers uploaded at once (default 3). */
   concurrency?: number;
@@ -55,12 +56,23 @@ export interface ImportResult extends CopyStats {
   durationMs: number;
 }
 
+/** The stored manifest of an image whose every byte is preserved (pushed as is), else undefined. */
+function storedManifest(image: ArchiveImage, plans: LayerPlan[]): ArchiveImage["manifest"] | undefined {
+  return image.manifest && plans.every((p) => p.action === "copy") ? image.manifest : undefined;
+}
+
+/** The format an image is pushed in: its stored manifest's when kept, else the one its layers allow. */
+function pushFormat(image: ArchiveImage, archive: ImageArchive, plans: LayerPlan[]): ManifestFormat {
+  const stored = storedManifest(image, plans);
+  if (stored) return stored.mediaType.includes("docker") ? "docker" : "oci";
+  return formatOf(archive, plans);
+}
+
 /** The manifest an image is pushed with: its stored one when every byte is preserved, else a built one. */
 function manifestFor(image: ArchiveImage, archive: ImageArchive, plans: LayerPlan[], layers: Descriptor[]): { bytes: Buffer; mediaType: string; format: ManifestFormat } {
-  if (image.manifest && plans.every((p) => p.action === "copy")) {
-    return { bytes: image.manifest.bytes, mediaType: image.manifest.mediaType, format: image.manifest.mediaType.includes("docker") ? "docker" : "oci" };
-  }
-  const format = formatOf(archive, plans);
+  const stored = storedManifest(image, plans);
+  const format = pushFormat(image, archive, plans);
+  if (stored) return { bytes: stored.bytes, mediaType: stored.mediaType, format };
   const config = { mediaType: configMediaType(format), digest: image.config.digest, size: image.config.size };
   return { ...buildImageManifest(format, config, layers), format };
 }
@@ -142,7 +154,7 @@ class Importer {
               used = true;
               return body;
             };
-            out[x.i] = await copyLayer(repo, blob, plans[x.i] as LayerPlan, format, { open: once, reopenable: false }, this.#ctx);
+            out[x.i] = await copyLayer(repo, { blob, plan: plans[x.i] as LayerPlan, format, source: { open: once, reopenable: false } }, this.#ctx);
             done.add(x.i);
             if (!used) body.resume();
           }
@@ -153,7 +165,7 @@ class Importer {
     }
     await forEachBounded(indexed, this.#options.concurrency ?? 3, this.#ctx.signal, async ({ blob, i }, signal) => {
       const source = { open: (offset: number) => blob.open({ signal, offset }), reopenable: true };
-      out[i] = await copyLayer(repo, blob, plans[i] as LayerPlan, format, source, { ...this.#ctx, signal });
+      out[i] = await copyLayer(repo, { blob, plan: plans[i] as LayerPlan, format, source }, { ...this.#ctx, signal });
     });
     return out;
   }
@@ -169,24 +181,29 @@ class Importer {
       return { source: plan.source, references, digest: existing.digest, mediaType: existing.mediaType, size: existing.size, unchanged: true };
     }
     const primary = this.#repo(plan.targets[0]?.repository ?? "");
-    const format = image.manifest && plans.every((p) => p.action === "copy") ? (image.manifest.mediaType.includes("docker") ? "docker" : "oci") : formatOf(this.#archive, plans);
-    const layers = await this.#uploadLayers(primary, image, plans, format);
+    const layers = await this.#uploadLayers(primary, image, plans, pushFormat(image, this.#archive, plans));
     const manifest = manifestFor(image, this.#archive, plans, layers);
+    const desc = await this.#pushManifest(image, plan, { primary, layers, manifest });
+    return { source: plan.source, references, digest: desc.digest, mediaType: manifest.mediaType, size: desc.size, unchanged: false };
+  }
+
+  /** Config and manifest (by digest) into every planned repository, siblings mounting the primary's layers; tags last. */
+  async #pushManifest(image: ArchiveImage, plan: ImagePlan, pushed: { primary: Repository; layers: Descriptor[]; manifest: { bytes: Buffer; mediaType: string; format: ManifestFormat } }): Promise<Descriptor> {
+    const { primary, layers, manifest } = pushed;
     const configDesc: Descriptor = { mediaType: configMediaType(manifest.format), digest: toDigest(image.config.digest), size: image.config.size };
     const repositories = [...new Set(plan.targets.map((t) => t.repository))];
-    let pushed: Descriptor | undefined;
+    let desc: Descriptor | undefined;
     for (const name of repositories) {
       const repo = this.#repo(name);
       // Sibling repositories get every blob by mount (or skip) from the primary one.
       if (repo !== primary) for (const l of layers) await copyBytesOrMount(repo, l, this.#ctx, primary.name);
       await copyBytes(repo, configDesc, image.config.bytes, this.#ctx);
-      pushed = await repo.manifests().push(digestOf(manifest.bytes), manifest.bytes, manifest.mediaType, { signal: this.#ctx.signal });
+      desc = await repo.manifests().push(digestOf(manifest.bytes), manifest.bytes, manifest.mediaType, { signal: this.#ctx.signal });
     }
     for (const target of plan.targets) {
       await this.#repo(target.repository).manifests().push(target.tag, manifest.bytes, manifest.mediaType, { signal: this.#ctx.signal });
     }
-    const desc = pushed as Descriptor;
-    return { source: plan.source, references, digest: desc.digest, mediaType: manifest.mediaType, size: desc.size, unchanged: false };
+    return desc as Descriptor;
   }
 }
 
@@ -208,7 +225,7 @@ export async function importArchive(source: RandomAccessSource, options: ImportA
   const started = Date.now();
   const signal = options.signal ?? new AbortController().signal;
   const archive = await openImageArchive(source, { signal });
-  const client = new RegistryClient({ ...options.connection, registry: options.destination.registry });
+  const client = openRegistryClient(options.destination.registry, options.connection ?? {});
   try {
     const plans = planDestinations(archive.images.map((image, index) => ({ index, names: image.names })), options.destination, options.images);
     const importer = new Importer(archive, client, options, signal);

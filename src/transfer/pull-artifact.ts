@@ -9,19 +9,21 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { PassThrough, type Readable } from "node:stream";
-import { extractLayers, type ExtractedFile, type ExtractLimits, type LayerToExtract } from "../archive/extract.ts";
+import { extractLayers, type ExtractedFile, type ExtractLimits } from "../archive/extract.ts";
 import { OciLayoutWriter } from "../archive/layout-writer.ts";
-import { RegistryClient, type ClientOptions } from "../oci/client.ts";
-import { InvalidInputError } from "../oci/errors.ts";
-import type { Descriptor, ImageManifest } from "../oci/manifest.ts";
-import { parseReference } from "../oci/reference.ts";
-import { Repository } from "../oci/repository.ts";
+import type { Descriptor } from "../ocispec/descriptor.ts";
+import type { Repository } from "../oci/repository.ts";
+import { S3LayoutStore } from "../storage/s3-layout-store.ts";
 import { deletePrefix, listPrefix, uploadStream } from "../storage/s3-sink.ts";
+import { openRepositoryOf, type RegistryConnection } from "./connection.ts";
+import { openS3Client, type S3Connection } from "./s3-connection.ts";
+import { layersToExtract, selectManifest, type SelectedManifest } from "./select-content.ts";
 
-export type PullDestination = { kind: "directory"; path: string } | { kind: "s3"; client: S3Client; bucket: string; prefix: string };
+/** Where a pull writes: a local folder, or an S3 prefix (the engine opens and closes the client). */
+export type PullDestination = { kind: "directory"; path: string } | { kind: "s3"; connection: S3Connection; bucket: string; prefix: string };
 
-export interface PullArtifactOptions {
-  connection?: Omit<ClientOptions, "registry">;
+/** How one pull runs. */
+export interface PullOptions {
   /** os/arch[/variant] picked from an index (default linux/amd64). */
   platform?: string;
   extract?: boolean;
@@ -31,6 +33,12 @@ export interface PullArtifactOptions {
   signal?: AbortSignal;
 }
 
+/** A pull of a reference string, over a client of its own. */
+export interface PullArtifactOptions extends PullOptions {
+  connection?: RegistryConnection;
+}
+
+/** What a pull wrote. */
 export interface PullResult {
   /** Digest of what the reference named (an index for multi-platform images). */
   digest: string;
@@ -44,39 +52,10 @@ export interface PullResult {
   location: string;
 }
 
-function platformText(p: { os: string; architecture: string; variant?: string } | undefined): string {
-  return p ? `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ""}` : "?";
-}
+/** An opened destination: the S3 client, when there is one, lives as long as the pull. */
+type OpenedDestination = { kind: "directory"; path: string } | { kind: "s3"; client: S3Client; bucket: string; prefix: string };
 
-/** The image manifest of `reference`: itself, or the entry of its index matching `platform`. */
-export async function resolvePlatformManifest(
-  repo: Repository,
-  reference: string,
-  platform: string,
-  signal?: AbortSignal,
-): Promise<{ top: Descriptor; manifest: ImageManifest; descriptor: Descriptor; bytes: Uint8Array; platform?: string }> {
-  const top = await repo.manifests().fetch(reference, signal ? { signal } : {});
-  if (top.manifest.kind === "manifest") return { top: top.descriptor, manifest: top.manifest, descriptor: top.descriptor, bytes: top.bytes };
-  const [os, architecture, variant] = platform.split("/");
-  const match = top.manifest.manifests.find((d) => d.platform?.os === os && d.platform?.architecture === architecture && (!variant || d.platform?.variant === variant));
-  if (!match) {
-    const have = top.manifest.manifests.map((d) => platformText(d.platform)).join(", ");
-    throw new InvalidInputError(`${reference} is an index with no manifest for ${platform} (it has: ${have || "none"})`, "PLATFORM_NOT_FOUND");
-  }
-  const inner = await repo.manifests().fetch(match, signal ? { signal } : {});
-  if (inner.manifest.kind !== "manifest") throw new InvalidInputError(`manifest ${match.digest} for ${platform} is a nested index`, "MANIFEST_INVALID");
-  return { top: top.descriptor, manifest: inner.manifest, descriptor: inner.descriptor, bytes: inner.bytes, platform };
-}
-
-function layersOf(repo: Repository, manifest: ImageManifest): LayerToExtract[] {
-  return manifest.layers.map((l) => ({
-    open: (signal?: AbortSignal) => repo.blobs().fetch(l, signal ? { signal } : {}),
-    mediaType: l.mediaType,
-    ...(l.annotations ? { annotations: l.annotations } : {}),
-  }));
-}
-
-async function publishTree(staged: string, files: ExtractedFile[], dest: PullDestination, signal?: AbortSignal): Promise<void> {
+async function publishTree(staged: string, files: ExtractedFile[], dest: OpenedDestination, signal?: AbortSignal): Promise<void> {
   if (dest.kind === "directory") {
     const target = join(dest.path, "extracted");
     const old = `${target}.old-${randomBytes(4).toString("hex")}`;
@@ -90,59 +69,76 @@ async function publishTree(staged: string, files: ExtractedFile[], dest: PullDes
   for (const f of files.filter((x) => x.type === "file")) {
     const key = `${base}${f.path}`;
     keep.add(key);
-    await uploadStream(dest.client, dest.bucket, key, createReadStream(join(staged, f.path)), signal ? { signal } : {});
+    await uploadStream(dest.client, dest.bucket, key, createReadStream(join(staged, f.path)), { signal });
   }
   // Keys of an older artifact that this one does not have.
-  for (const stale of (await listPrefix(dest.client, dest.bucket, base, signal ? { signal } : {})).filter((o) => !keep.has(o.key))) {
-    await deletePrefix(dest.client, dest.bucket, stale.key, signal ? { signal } : {});
+  for (const stale of (await listPrefix(dest.client, dest.bucket, base, { signal })).filter((o) => !keep.has(o.key))) {
+    await deletePrefix(dest.client, dest.bucket, stale.key, { signal });
   }
 }
 
-/** Pulls `reference` (`registry/repository:tag` or `@sha256:...`) into `dest`; see the file comment. */
-export async function pullArtifact(reference: string, dest: PullDestination, options: PullArtifactOptions): Promise<PullResult> {
-  const ref = parseReference(reference);
-  const client = new RegistryClient({ ...options.connection, registry: ref.registry });
-  const repo = new Repository(client, ref.repository);
+/** Writes the picked manifest, its config and layers as an OCI layout named `title`; returns the blobs written. */
+async function writeLayout(repo: Repository, picked: SelectedManifest, target: { title: string; dest: OpenedDestination }, signal?: AbortSignal): Promise<number> {
+  const { title, dest } = target;
+  const writer = dest.kind === "directory" ? OciLayoutWriter.toDirectory(dest.path) : new OciLayoutWriter(new S3LayoutStore({ client: dest.client, bucket: dest.bucket, prefix: dest.prefix.replace(/\/+$/, "") }));
+  let blobsWritten = 0;
+  for (const blob of [picked.manifest.config, ...picked.manifest.layers]) {
+    if (await writer.writeBlob(blob, () => streamOf(repo, blob, signal), signal)) blobsWritten++;
+  }
+  await writer.writeBlobBytes(Buffer.from(picked.bytes), signal);
+  writer.addManifest({ mediaType: picked.descriptor.mediaType, digest: picked.descriptor.digest, size: picked.descriptor.size, annotations: { "org.opencontainers.image.ref.name": title } });
+  await writer.finish(signal);
+  return blobsWritten;
+}
+
+async function pullInto(repo: Repository, reference: { tag?: string; digest?: string }, dest: OpenedDestination, options: PullOptions): Promise<PullResult> {
   const signal = options.signal;
   const staging = join(options.workDir, `pull-${randomBytes(6).toString("hex")}`);
   try {
-    const picked = await resolvePlatformManifest(repo, ref.digest ?? ref.tag ?? "latest", options.platform ?? "linux/amd64", signal);
+    const picked = await selectManifest(repo, reference.digest ?? reference.tag ?? "latest", options.platform ?? "linux/amd64", signal);
     let files: ExtractedFile[] = [];
     const staged = join(staging, "tree");
     if (options.extract) {
       await mkdir(staging, { recursive: true });
-      files = (await extractLayers(layersOf(repo, picked.manifest), staged, { ...options.limits, ...(signal ? { signal } : {}) })).files;
+      files = (await extractLayers(layersToExtract(repo, picked.manifest), staged, { ...options.limits, signal })).files;
     }
-    const writer = dest.kind === "directory" ? OciLayoutWriter.toDirectory(dest.path) : OciLayoutWriter.toS3({ client: dest.client, bucket: dest.bucket, prefix: dest.prefix.replace(/\/+$/, "") });
-    let blobsWritten = 0;
-    for (const blob of [picked.manifest.config, ...picked.manifest.layers]) {
-      if (await writer.writeBlob(blob, () => streamOf(repo, blob, signal), signal)) blobsWritten++;
-    }
-    await writer.writeBlobBytes(Buffer.from(picked.bytes), signal);
-    const title = ref.tag ?? picked.descriptor.digest;
-    writer.addManifest({ mediaType: picked.descriptor.mediaType, digest: picked.descriptor.digest, size: picked.descriptor.size, annotations: { "org.opencontainers.image.ref.name": title } });
-    await writer.finish(signal);
+    const blobsWritten = await writeLayout(repo, picked, { title: reference.tag ?? picked.descriptor.digest, dest }, signal);
     if (options.extract) await publishTree(staged, files, dest, signal);
     const location = dest.kind === "directory" ? dest.path : `s3://${dest.bucket}/${dest.prefix}`;
-    return {
-      digest: picked.top.digest,
-      manifestDigest: picked.descriptor.digest,
-      mediaType: picked.top.mediaType,
-      ...(picked.platform ? { platform: picked.platform } : {}),
-      files,
-      blobsWritten,
-      location,
-    };
+    return { digest: picked.top.digest, manifestDigest: picked.descriptor.digest, mediaType: picked.top.mediaType, platform: picked.platform, files, blobsWritten, location };
   } finally {
     await rm(staging, { recursive: true, force: true });
-    await client.close();
+  }
+}
+
+/**
+ * Pulls `reference` (a tag or digest of `repo`) into `dest`; see the file comment. An S3 destination's client is
+ * opened first (an endpoint the policy refuses fails before any registry request) and closed at the end.
+ */
+export async function pullFromRepository(repo: Repository, reference: { tag?: string; digest?: string }, dest: PullDestination, options: PullOptions): Promise<PullResult> {
+  if (dest.kind === "directory") return pullInto(repo, reference, dest, options);
+  const client = openS3Client(dest.connection);
+  try {
+    return await pullInto(repo, reference, { kind: "s3", client, bucket: dest.bucket, prefix: dest.prefix }, options);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Pulls `reference` (`registry/repository:tag` or `@sha256:...`) into `dest` over a client of its own. */
+export async function pullArtifact(reference: string, dest: PullDestination, options: PullArtifactOptions): Promise<PullResult> {
+  const opened = openRepositoryOf(reference, options.connection ?? {});
+  try {
+    return await pullFromRepository(opened.repository, opened.reference, dest, options);
+  } finally {
+    await opened.close();
   }
 }
 
 /** A blob's verified byte stream as a Readable the layout writer can consume synchronously. */
 function streamOf(repo: Repository, blob: Descriptor, signal?: AbortSignal): Readable {
   const out = new PassThrough();
-  repo.blobs().fetch(blob, signal ? { signal } : {}).then(
+  repo.blobs().fetch(blob, { signal }).then(
     (body) => body.on("error", (e) => out.destroy(e)).pipe(out),
     (err: unknown) => out.destroy(err as Error),
   );

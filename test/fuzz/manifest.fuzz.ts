@@ -1,8 +1,8 @@
 // The manifest parser: arbitrary JSON, valid manifests with fields swapped for arbitrary values, and raw bytes are
-// parsed or refused with the client's own typed errors, never a TypeError.
+// parsed or refused with the spec floor's own typed error, never a TypeError.
 import fc from "fast-check";
-import { OciError } from "../../src/oci/errors.ts";
-import { childrenOf, parseManifest } from "../../src/oci/manifest.ts";
+import { InvalidManifestError } from "../../src/ocispec/errors.ts";
+import { childrenOf, parseManifest } from "../../src/ocispec/manifest.ts";
 import { refusesOnlyWith, type FuzzTarget } from "./target.ts";
 
 const digest = "sha256:" + "c".repeat(64);
@@ -44,7 +44,7 @@ export const manifestTarget: FuzzTarget = {
   name: "manifest parser: arbitrary and mutated manifests",
   check: (params) =>
     fc.assert(fc.asyncProperty(fc.oneof(mutated, fc.jsonValue().map((v) => JSON.stringify(v)), fc.string()), mediaTypes, async (text, contentType) => {
-      const manifest = await refusesOnlyWith(() => parseManifest(text, contentType), [OciError]);
+      const manifest = await refusesOnlyWith(() => parseManifest(text, contentType), [InvalidManifestError]);
       if (manifest !== undefined) for (const child of childrenOf(manifest)) if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(child.digest)) throw new Error(`accepted a descriptor with digest ${child.digest}`);
     }), params),
 };

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { resolveDefaults } from "../../src/controllers/defaults.ts";
-import type { ControllerFactory } from "../../src/controllers/index.ts";
+import type { ControllerFactory } from "../../src/controllers/deps.ts";
 import { Manager } from "../../src/kube/manager.ts";
 import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
 import { createLogger } from "../../src/observability/logger.ts";

@@ -8,11 +8,17 @@ import { resolveDefaults } from "../../src/controllers/defaults.ts";
 import { StallingError } from "../../src/kube/errors.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { SecretReader } from "../../src/kube/secrets.ts";
+import { registryClientOptions, type RegistryCredentials } from "../../src/transfer/connection.ts";
 import { loadKubeConfig, testEnv } from "../env/index.ts";
 
 const ns = "creds-test";
 const otherNs = "creds-other";
 let reader: SecretReader;
+
+/** What the engine's connection builder makes of the credentials for `registry`. */
+function credentialFor(credentials: RegistryCredentials | undefined, registry: string): unknown {
+  return credentials && registryClientOptions(registry, { credentials }).credentials?.(registry);
+}
 
 function secret(name: string, type: string, data: Record<string, string>, namespace = ns): V1Secret {
   return { metadata: { name, namespace }, type, stringData: data };
@@ -40,20 +46,21 @@ before(async () => {
 
 describe("connection settings from Secrets", () => {
   it("reads dockerconfigjson and basic-auth registry credentials", async () => {
-    const docker = await registryCredentials(reader, ns, { name: "docker" }, "harbor.test");
-    assert.deepEqual(docker?.("harbor.test"), { kind: "basic", username: "robot$ci", password: "s3cr3t-value" });
-    const basic = await registryCredentials(reader, ns, { name: "basic" }, "reg:5000");
-    assert.deepEqual(basic?.("reg:5000"), { kind: "basic", username: "admin", password: "hunter2-value" });
-    assert.equal(await registryCredentials(reader, ns, undefined, "reg:5000"), undefined);
+    const docker = await registryCredentials(reader, ns, { name: "docker" });
+    assert.deepEqual(credentialFor(docker, "harbor.test"), { kind: "basic", username: "robot$ci", password: "s3cr3t-value" });
+    const basic = await registryCredentials(reader, ns, { name: "basic" });
+    assert.deepEqual(basic, { kind: "basic", username: "admin", password: "hunter2-value" });
+    assert.deepEqual(credentialFor(basic, "reg:5000"), { kind: "basic", username: "admin", password: "hunter2-value" });
+    assert.equal(await registryCredentials(reader, ns, undefined), undefined);
   });
 
   it("explains an unusable Secret without printing its values", async () => {
-    await assert.rejects(registryCredentials(reader, ns, { name: "garbage" }, "h"), (err: Error) => {
+    await assert.rejects(registryCredentials(reader, ns, { name: "garbage" }), (err: Error) => {
       assert.ok(err instanceof StallingError);
       assert.match(err.message, /does not parse/);
       return true;
     });
-    await assert.rejects(registryCredentials(reader, ns, { name: "empty" }, "h"), /neither \.dockerconfigjson nor username\/password \(keys: unrelated\)/);
+    await assert.rejects(registryCredentials(reader, ns, { name: "empty" }), /neither \.dockerconfigjson nor username\/password \(keys: unrelated\)/);
     await assert.rejects(
       s3Connection(reader, ns, { bucket: "b", endpoint: "s3.test", credentialsSecretRef: { name: "basic" } }, resolveDefaults({})),
       (err: Error) => /needs keys "access-key-id" and "secret-access-key" \(keys: password, username\)/.test(err.message) && !err.message.includes("hunter2"),
@@ -78,10 +85,10 @@ describe("connection settings from Secrets", () => {
   });
 
   it("refuses a Secret in another namespace unless the operator allows it", async () => {
-    await assert.rejects(registryCredentials(reader, ns, { name: "elsewhere", namespace: otherNs }, "h"), /CrossNamespace|outside the resource's namespace/);
+    await assert.rejects(registryCredentials(reader, ns, { name: "elsewhere", namespace: otherNs }), /CrossNamespace|outside the resource's namespace/);
     const env = await testEnv();
     const allowing = new SecretReader({ client: new KubeClient(loadKubeConfig(env.kube.kubeconfigPath)), allowCrossNamespace: true });
-    const creds = await registryCredentials(allowing, ns, { name: "elsewhere", namespace: otherNs }, "h");
-    assert.deepEqual(creds?.("h"), { kind: "basic", username: "u", password: "p" });
+    const creds = await registryCredentials(allowing, ns, { name: "elsewhere", namespace: otherNs });
+    assert.deepEqual(creds, { kind: "basic", username: "u", password: "p" });
   });
 });

@@ -149,7 +149,7 @@ describe("robot accounts", () => {
     await run("crane", ["append", "--insecure", "-f", join(dir, "l.tar"), "-t", `${guarded.host}/${project}/app:v1`]);
     const good = new HarborClient({ url: guarded.url, credentials: { username: robot.name, password: robot.password } });
     const wrongPassword = `wrong-${randomBytes(6).toString("hex")}`;
-    const bad = new HarborClient({ url: guarded.url, credentials: { username: robot.name, password: wrongPassword }, attempts: 1 });
+    const bad = new HarborClient({ url: guarded.url, credentials: { username: robot.name, password: wrongPassword }, retry: { maxAttempts: 1 } });
     const anonymous = new HarborClient({ url: guarded.url });
     try {
       const artifacts = await listAll(good, { project, repository: "app" });

@@ -71,7 +71,7 @@ describe("strict listing against tiny fakes", () => {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(body);
       });
-      const client = new HarborClient({ url: f.url, attempts: 1 });
+      const client = new HarborClient({ url: f.url, retry: { maxAttempts: 1 } });
       try {
         await assert.rejects(listAll(client), (err: unknown) => err instanceof HarborResponseShapeError && err.code === "UNEXPECTED_RESPONSE" && /not a JSON array|tags\[0\]\.push_time|not JSON/.test(err.message));
       } finally {
@@ -95,8 +95,8 @@ describe("strict listing against tiny fakes", () => {
       res.writeHead(200, { "content-type": "application/json", "x-total-count": "0" });
       res.end("[]");
     });
-    const patient = new HarborClient({ url: f.url, attempts: 3, retryDelayMs: 10 });
-    const hasty = new HarborClient({ url: f.url, attempts: 1 });
+    const patient = new HarborClient({ url: f.url, retry: { maxAttempts: 3, baseDelayMs: 10 } });
+    const hasty = new HarborClient({ url: f.url, retry: { maxAttempts: 1 } });
     try {
       assert.deepEqual(await listAll(patient), []);
       assert.equal(calls, 3);
@@ -128,7 +128,7 @@ describe("strict listing against tiny fakes", () => {
     const f = await fake(() => {
       // Never answers.
     });
-    const client = new HarborClient({ url: f.url, timeoutMs: 300, attempts: 1 });
+    const client = new HarborClient({ url: f.url, timeoutMs: 300, retry: { maxAttempts: 1 } });
     try {
       await assert.rejects(listAll(client), (err: unknown) => err instanceof HarborTransportError && err.code === "TIMEOUT" && err.transient);
       const caller = new AbortController();

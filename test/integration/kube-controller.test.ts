@@ -180,7 +180,7 @@ describe("status, finalizers and events", () => {
     const obj = await createWidget(client, type, ns, "e1");
     const { manager } = testManager(client.kubeConfig, { namespace: ns });
     const events = manager.events.forController("airlift.dev/widget");
-    const input = { type: "Warning", reason: "PushFailed", action: "Push", note: "failed to push: 503" } as const;
+    const input = { type: "Warning", reason: "RegistryUnavailable", action: "Push", note: "failed to push: 503" } as const;
     const first = await events.event(obj, input);
     assert.ok(first);
     // Three repeats: the first is written as a series right away, the next two only counted (rate limit).
@@ -191,7 +191,7 @@ describe("status, finalizers and events", () => {
     const list = await client.request<{ items: KubeObject[] }>(`/apis/events.k8s.io/v1/namespaces/${ns}/events`);
     assert.equal(list.items.length, 1);
     const ev = list.items[0]!;
-    assert.equal(ev.reason, "PushFailed");
+    assert.equal(ev.reason, "RegistryUnavailable");
     assert.equal(ev.action, "Push");
     assert.equal(ev.note, "failed to push: 503");
     assert.equal((ev.regarding as { name?: string }).name, "e1");

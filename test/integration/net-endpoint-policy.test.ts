@@ -37,7 +37,7 @@ describe("endpoint policy", () => {
 
   it("the Harbor client refuses a loopback URL", async () => {
     const { registries } = await testEnv();
-    await assert.rejects(isHarbor(registries.anonymous.url, { endpointPolicy: strict, attempts: 1 }), refusedPermanently);
+    await assert.rejects(isHarbor(registries.anonymous.url, { endpointPolicy: strict, retry: { maxAttempts: 1 } }), refusedPermanently);
     assert.equal(await isHarbor(registries.anonymous.url, { endpointPolicy: loopbackAllowed }), false);
   });
 

@@ -10,25 +10,18 @@ import { Readable } from "node:stream";
 import { describe, it } from "node:test";
 import { run, testEnv, type RegistryConnection, type RegistryVariant } from "../env/index.ts";
 import {
-  DOCKER_CONFIG,
-  DOCKER_LAYER_GZIP,
-  DOCKER_MANIFEST,
-  DOCKER_MANIFEST_LIST,
-  OCI_CONFIG,
-  OCI_INDEX,
-  OCI_LAYER,
-  OCI_MANIFEST,
   DigestMismatchError,
   NotFoundError,
   RegistryClient,
   Repository,
   basicCredentials,
   dockerConfigCredentials,
-  toDigest,
   type ClientOptions,
-  type Descriptor,
   type RequestEvent,
 } from "../../src/oci/index.ts";
+import type { Descriptor } from "../../src/ocispec/descriptor.ts";
+import { toDigest } from "../../src/ocispec/digest.ts";
+import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST } from "../../src/ocispec/media-types.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "airlift-oci-"));
 const runId = randomBytes(3).toString("hex");

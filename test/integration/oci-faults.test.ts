@@ -13,21 +13,19 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
 import { startRegistry, testEnv, type RegistryEnv } from "../env/index.ts";
 import {
-  OCI_LAYER,
-  OCI_MANIFEST,
   DigestMismatchError,
   RegistryClient,
   RegistryError,
   Repository,
   TlsError,
   basicCredentials,
-  toDigest,
   type ClientOptions,
-  type Descriptor,
-  type Digest,
   type RequestEvent,
   type RetryEvent,
 } from "../../src/oci/index.ts";
+import type { Descriptor } from "../../src/ocispec/descriptor.ts";
+import { toDigest, type Digest } from "../../src/ocispec/digest.ts";
+import { OCI_LAYER, OCI_MANIFEST } from "../../src/ocispec/media-types.ts";
 
 const runId = randomBytes(3).toString("hex");
 const closers: (() => Promise<void>)[] = [];

@@ -1,4 +1,4 @@
-// Each failure its own reason (InvalidYAML naming file and line, DirNotFound, ImageNotFound, Unauthorized), and drift
+// Each failure its own reason (InvalidYAML naming file and line, DirNotFound, SourceNotFound, Unauthorized), and drift
 // repair: a managed object deleted or edited by hand is put back within one period.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -31,11 +31,11 @@ describe("OciSync: failures and drift", () => {
     assert.match(s.status?.sync?.errors?.[0]?.message ?? "", /clusters\/prod/);
   });
 
-  it("an image that does not exist stalls with ImageNotFound", async () => {
+  it("an image that does not exist stalls with SourceNotFound", async () => {
     const ref = `${op.env.registries.anonymous.host}/${unique("config/missing")}/app:v1`;
     await createOciSync(op.admin, opNs, "missing", { oci: { image: ref, period: "5s", plainHTTP: true } });
-    const s = await waitReady(op.admin, opNs, "missing", "False/ImageNotFound");
-    assert.equal(s.status?.source?.errors?.[0]?.code, "ImageNotFound");
+    const s = await waitReady(op.admin, opNs, "missing", "False/SourceNotFound");
+    assert.equal(s.status?.source?.errors?.[0]?.code, "SourceNotFound");
   });
 
   it("bad credentials stall with Unauthorized", async () => {

@@ -21,8 +21,9 @@ import {
   SourceNotFoundError,
   uploadStream,
 } from "../../src/storage/index.ts";
+import { S3LayoutStore } from "../../src/storage/s3-layout-store.ts";
 import { BlobMismatchError, OciLayoutWriter } from "../../src/archive/index.ts";
-import { sha256Of } from "../../src/archive/digest.ts";
+import { digestOf as sha256Of } from "../../src/ocispec/digest.ts";
 
 const bucket = `storage-${randomBytes(4).toString("hex")}`;
 
@@ -150,7 +151,7 @@ describe("S3 source and sink against MinIO", () => {
     try {
       const head = await S3Source.open({ client, bucket, key: "obj.bin" });
       cuts = 0;
-      const source = await S3Source.open({ client: viaProxy, bucket, key: "obj.bin", retry: { attempts: 4, baseMs: 10, maxMs: 50 } });
+      const source = await S3Source.open({ client: viaProxy, bucket, key: "obj.bin", retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 } });
       assert.equal(source.etag, head.etag);
       const got = await collect(source.stream(0, source.size));
       assert.equal(sha256Of(got), sha256Of(data));
@@ -173,7 +174,7 @@ describe("S3 source and sink against MinIO", () => {
       layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256Of(layer), size: layer.length }],
     }));
     const dir = join(mkdtempSync(join(tmpdir(), "airlift-layout-")), "layout");
-    for (const writer of [OciLayoutWriter.toS3({ client, bucket, prefix: "layout/app" }), OciLayoutWriter.toDirectory(dir)]) {
+    for (const writer of [new OciLayoutWriter(new S3LayoutStore({ client, bucket, prefix: "layout/app" })), OciLayoutWriter.toDirectory(dir)]) {
       assert.equal(await writer.writeBlob({ digest: sha256Of(layer), size: layer.length }, () => Readable.from([layer])), true);
       assert.equal(await writer.writeBlob({ digest: sha256Of(layer), size: layer.length }, () => Readable.from([layer])), false, "skipped");
       await assert.rejects(writer.writeBlob({ digest: sha256Of(Buffer.from("other")), size: layer.length }, () => Readable.from([layer])), BlobMismatchError);

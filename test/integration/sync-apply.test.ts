@@ -222,7 +222,7 @@ describe("sync: apply", () => {
     const empty = writeTree({ "README.yaml": "# nothing here\n" });
     const refused = await syncDirectory({ ...base, root: empty, owner, previousInventory: full.inventory });
     assert.equal(refused.errors.length, 1);
-    assert.equal(refused.errors[0]?.code, "PruneSafeguard");
+    assert.equal(refused.errors[0]?.code, "PruneRefused");
     assert.deepEqual(refused.pruned, []);
     assert.deepEqual(refused.inventory, full.inventory);
     assert.ok(await getOrUndefined(admin, `/api/v1/namespaces/${ns}/configmaps/a`));

@@ -46,7 +46,7 @@ describe("sync: a source that fails to load", () => {
     });
     const huge = writeTree({ "huge.yaml": `${cm(ns, "huge")}  blob: "${"x".repeat(10 * 1024 * 1024)}"\n` });
     for (const [root, code, message] of [
-      [invalid, "InvalidManifest", /^failed to parse bad\.yaml:\d+:\d+: /],
+      [invalid, "InvalidYAML", /^failed to parse bad\.yaml:\d+:\d+: /],
       [bomb, "SizeLimitExceeded", /bomb\.yaml.*(alias|resource exhaustion)/i],
       [huge, "SizeLimitExceeded", /huge\.yaml: file exceeds the cap of \d+ bytes/],
     ] as const) {

@@ -8,7 +8,6 @@ import { gzipSync } from "node:zlib";
 import { before, describe, it } from "node:test";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { S3Source } from "../../src/storage/s3-source.ts";
-import { basicCredentials } from "../../src/oci/docker-config.ts";
 import { importArchive } from "../../src/transfer/import-archive.ts";
 import { classifyTransferError } from "../../src/transfer/errors.ts";
 import { run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
@@ -98,7 +97,7 @@ describe("importArchive", () => {
     await put("g/oci.tar", readFileSync(tar));
     const result = await importArchive(await source("g/oci.tar"), {
       destination: { registry: tls.host, repository: "team/tool", tags: ["2"] },
-      connection: { caPem: tls.caPem ?? "", credentials: basicCredentials(tls.host, tls.username ?? "", tls.password ?? "") },
+      connection: { caPem: tls.caPem ?? "", credentials: { kind: "basic", username: tls.username ?? "", password: tls.password ?? "" } },
       layerCompression: "none",
     });
     assert.equal(result.images[0]?.mediaType, "application/vnd.oci.image.manifest.v1+json");

@@ -1,0 +1,117 @@
+// The sync stage of OciSync: apply the extracted tree when the digest or spec changed, the last sync had errors or
+// the managed objects drifted (oci-sync-decide.ts says which), else only re-read health. The drift baseline (the
+// managed objects' resourceVersions right after a sync) is a cache in process memory: without it (a restart) the
+// stage applies again, which is always correct. A sync with errors is logged as a failure with its reason.
+import type { OciSync, OciSyncSpecDefaulted, OciSyncStatus, InventoryEntry as StatusEntry } from "../api/oci-sync.ts";
+import type { Run, StepResult } from "../kube/reconcile-steps.ts";
+import { computeHealth, detectDrift, hasDrift, snapshotInventory, syncDirectory, type DriftSnapshot, type Impersonation, type InventoryEntry, type SyncError, type SyncOwner, type SyncScope } from "../sync/index.ts";
+import { DirNotFoundError } from "../sync/loader.ts";
+import type { SyncSource } from "../transfer/sync-source.ts";
+import { needsApply, sourceChanged, syncFailureReason, type SyncStageError } from "./oci-sync-decide.ts";
+import { readInventory } from "./oci-sync-inventory.ts";
+import { InventoryStore } from "./oci-sync-inventory-store.ts";
+import { inventoryWithHealth, toEngineInventory } from "./oci-sync-status.ts";
+
+/** What the sync stage produced. */
+export type SyncOutcome =
+  /** The source could not be loaded (no such dir, a file that does not parse): nothing applied or pruned. */
+  | { kind: "loadFailed"; errors: SyncStageError[] }
+  /** The stage ran (or found nothing to do): the inventory with health, and the errors of the objects that failed. */
+  | { kind: "synced"; entries: StatusEntry[]; errors: SyncError[]; changed: boolean };
+
+/** What one OciSync reconcile's steps share. */
+export interface SyncState {
+  spec: OciSyncSpecDefaulted;
+  owner: SyncOwner;
+  /** The staging folder (one sub-folder per digest). */
+  folder: string;
+  scope: SyncScope;
+  impersonate: Impersonation | undefined;
+  /** The stage a failure belongs to (the source stage records its error in status.source). */
+  stage: "source" | "sync";
+  periodMs: number;
+  source?: SyncSource & { manifestDigest: string };
+  outcome?: SyncOutcome;
+  inventory?: InventoryStore;
+}
+
+/** One OciSync reconcile as its steps see it. */
+export type SyncRun = Run<OciSync, OciSyncStatus, SyncState>;
+
+/** The sync stage, with the drift baselines of the OciSyncs this process synced. */
+export class OciSyncApplier {
+  /** resourceVersions of each OciSync's managed objects right after its last sync (by uid). */
+  readonly #baselines = new Map<string, DriftSnapshot>();
+
+  /** Drops an OciSync's baseline (it was deleted). */
+  forget(sync: OciSync): void {
+    this.#baselines.delete(sync.metadata.uid ?? "");
+  }
+
+  /** Step 2 of a reconcile: apply, or check for drift and re-read health. */
+  async sync(run: SyncRun): Promise<StepResult> {
+    const { ctx, obj, state } = run;
+    const source = state.source;
+    if (!source) throw new Error("OciSync: the source stage did not run");
+    state.stage = "sync";
+    state.inventory = new InventoryStore({ client: ctx.client, sync: obj, status: run.status, signal: ctx.signal });
+    const stored = await readInventory(ctx.client, obj, ctx.signal);
+    const uid = obj.metadata.uid ?? "";
+    const decision = { status: obj.status, generation: obj.metadata.generation, digest: source.digest, pulled: source.pulled, hasBaseline: this.#baselines.has(uid) };
+    if (!needsApply(decision)) {
+      state.outcome = await this.#steady(run, stored);
+      if (state.outcome) return "continue";
+      ctx.log.info("managed objects drifted; re-applying");
+    }
+    state.outcome = await this.#apply(run, stored, { source, changed: sourceChanged(decision), drifted: !needsApply(decision) });
+    return "continue";
+  }
+
+  /** Nothing changed: unless the objects drifted, nothing is applied; health is re-read while some is not Current. */
+  async #steady(run: SyncRun, stored: StatusEntry[]): Promise<SyncOutcome | undefined> {
+    const { ctx, state } = run;
+    const baseline = this.#baselines.get(run.obj.metadata.uid ?? "");
+    const previous = toEngineInventory(stored);
+    const options = { kubeConfig: ctx.client.kubeConfig, signal: ctx.signal, impersonate: state.impersonate };
+    const now = await snapshotInventory(previous, { ...options, owner: state.owner }).catch(() => undefined);
+    if (!now || !baseline || hasDrift(detectDrift(previous, baseline, now))) return undefined;
+    if (stored.every((e) => e.status === "Current")) return { kind: "synced", entries: stored, errors: [], changed: false };
+    const health = await computeHealth(previous, options);
+    return { kind: "synced", entries: inventoryWithHealth(previous, health), errors: [], changed: false };
+  }
+
+  /** Applies `dir` of the extracted tree with server-side apply and prunes what left it. */
+  async #apply(run: SyncRun, stored: StatusEntry[], input: { source: NonNullable<SyncState["source"]>; changed: boolean; drifted: boolean }): Promise<SyncOutcome> {
+    const { ctx, obj, state } = run;
+    const { source } = input;
+    const { spec, impersonate } = state;
+    const kubeConfig = ctx.client.kubeConfig;
+    const result = await syncDirectory({
+      root: source.root,
+      dir: spec.oci.dir,
+      scope: state.scope,
+      owner: state.owner,
+      sourceDigest: source.digest,
+      kubeConfig,
+      previousInventory: toEngineInventory(stored),
+      prune: spec.prune,
+      safeguards: { allowPruneAll: spec.pruneSafeguard.allowEmpty, maxPruneFraction: spec.pruneSafeguard.maxFraction },
+      beforeApply: (entries: readonly InventoryEntry[]) => state.inventory?.recordIntent(stored, entries) ?? Promise.resolve(),
+      signal: ctx.signal,
+      impersonate,
+    });
+    if (!result.loaded) {
+      const errors = result.errors.map((e): SyncStageError => (e instanceof DirNotFoundError ? { code: e.code, message: `failed to load ${spec.oci.dir}: the image ${source.image}@${source.digest} has no directory "${spec.oci.dir}"` } : e));
+      ctx.log.warn({ reason: syncFailureReason(errors), errors: errors.length, error: errors[0]?.message }, "sync failed: the source did not load");
+      return { kind: "loadFailed", errors };
+    }
+    const health = await computeHealth(result.inventory, { kubeConfig, signal: ctx.signal, impersonate });
+    const baseline = await snapshotInventory(result.inventory, { kubeConfig, owner: state.owner, signal: ctx.signal, impersonate }).catch(() => undefined);
+    if (baseline) this.#baselines.set(obj.metadata.uid ?? "", baseline);
+    else this.#baselines.delete(obj.metadata.uid ?? "");
+    const counts = { objects: result.inventory.length, pruned: result.pruned.length, errors: result.errors.length, drifted: input.drifted };
+    if (result.errors.length > 0) ctx.log.warn({ ...counts, reason: syncFailureReason(result.errors), error: result.errors[0]?.message }, "sync failed");
+    else ctx.log.info(counts, "synced");
+    return { kind: "synced", entries: inventoryWithHealth(result.inventory, health), errors: result.errors, changed: input.changed };
+  }
+}

@@ -1,0 +1,98 @@
+// The one place where registry connection inputs become clients. Controllers and the CLI hold only plain values
+// (the text of a Docker config, a username and password, a CA bundle, the TLS and HTTP choices of a spec, the
+// operator's endpoint policy); this file turns them into the OCI client's options, an opened repository, or the
+// Harbor API client that stands beside the registry, so every flow reaches a registry the same way.
+import type { EndpointPolicy } from "../net/endpoint-policy.ts";
+import type { HarborClientOptions, HarborCredentials } from "../harbor/client.ts";
+import { RegistryClient, type ClientOptions } from "../oci/client.ts";
+import { basicCredentials, dockerConfigCredentials, type CredentialProvider } from "../oci/docker-config.ts";
+import { parseReference, type Reference } from "../oci/reference.ts";
+import { Repository } from "../oci/repository.ts";
+import type { RequestEvent } from "../oci/transport.ts";
+
+/** Registry credentials as users hand them: a Docker config JSON (`auths`), or one username and password. */
+export type RegistryCredentials = { kind: "dockerConfig"; json: string } | { kind: "basic"; username: string; password: string };
+
+/** One exchange with a registry, as reported to `onRequest`. */
+export type RegistryRequestEvent = RequestEvent;
+
+/** How to reach a registry, in plain values. */
+export interface RegistryConnection {
+  /** Anonymous when absent. */
+  credentials?: RegistryCredentials;
+  /** Extra CA certificates (PEM) trusted besides Node's roots. */
+  caPem?: string;
+  /** Do not verify the server certificate: an explicit, visible opt-out. */
+  insecureSkipTLSVerify?: boolean;
+  /** Speak plain HTTP (only for registries the user marked so). */
+  plainHttp?: boolean;
+  /** The operator's SSRF policy, applied to every connection. */
+  endpointPolicy?: EndpointPolicy;
+  /** Called after every exchange on the wire (request counting, metrics). */
+  onRequest?: (e: RegistryRequestEvent) => void;
+}
+
+/** Engine-chosen tuning of one flow's client (not a user input). */
+export interface ClientTuning {
+  retry?: ClientOptions["retry"];
+}
+
+function credentialProvider(credentials: RegistryCredentials, registry: string): CredentialProvider {
+  return credentials.kind === "dockerConfig" ? dockerConfigCredentials(credentials.json) : basicCredentials(registry, credentials.username, credentials.password);
+}
+
+/** Throws (InvalidInputError, code DOCKER_CONFIG_INVALID) when a Docker config JSON cannot be used. */
+export function checkRegistryCredentials(credentials: RegistryCredentials): void {
+  credentialProvider(credentials, "");
+}
+
+/** The OCI client's options for `registry` (host as in references). */
+export function registryClientOptions(registry: string, connection: RegistryConnection, tuning: ClientTuning = {}): ClientOptions {
+  return {
+    registry,
+    plainHttp: connection.plainHttp,
+    caPem: connection.caPem,
+    insecureSkipTLSVerify: connection.insecureSkipTLSVerify,
+    credentials: connection.credentials && credentialProvider(connection.credentials, registry),
+    endpointPolicy: connection.endpointPolicy,
+    onRequest: connection.onRequest,
+    retry: tuning.retry,
+  };
+}
+
+/** A client (one connection pool) for `registry`; close it when done. */
+export function openRegistryClient(registry: string, connection: RegistryConnection, tuning: ClientTuning = {}): RegistryClient {
+  return new RegistryClient(registryClientOptions(registry, connection, tuning));
+}
+
+/** An opened repository of `reference` (`registry/repository[:tag][@digest]`) and its client's close. */
+export interface OpenedRepository {
+  reference: Reference;
+  repository: Repository;
+  /** Closes the client's connection pool. */
+  close: () => Promise<void>;
+}
+
+/** Parses `reference` and opens one client for its registry. */
+export function openRepositoryOf(reference: string, connection: RegistryConnection, tuning: ClientTuning = {}): OpenedRepository {
+  const parsed = parseReference(reference);
+  const client = openRegistryClient(parsed.registry, connection, tuning);
+  return { reference: parsed, repository: new Repository(client, parsed.repository), close: () => client.close() };
+}
+
+/** Basic credentials for Harbor's API from the registry's credentials (Harbor takes no tokens here). */
+function harborCredentials(registry: string, connection: RegistryConnection): HarborCredentials | undefined {
+  const credential = connection.credentials ? credentialProvider(connection.credentials, registry)(registry) : undefined;
+  return credential?.kind === "basic" ? { username: credential.username, password: credential.password } : undefined;
+}
+
+/** The Harbor API client's options for the Harbor serving `registry`, with the registry's trust and credentials. */
+export function harborClientOptions(registry: string, connection: RegistryConnection): HarborClientOptions {
+  return {
+    url: `${connection.plainHttp ? "http" : "https"}://${registry}`,
+    credentials: harborCredentials(registry, connection),
+    caPem: connection.caPem,
+    insecureSkipTLSVerify: connection.insecureSkipTLSVerify,
+    endpointPolicy: connection.endpointPolicy,
+  };
+}
