@@ -11,7 +11,6 @@ export const ConditionType = {
   Reconciling: "Reconciling",
   Stalled: "Stalled",
 } as const;
-export type ConditionTypeName = (typeof ConditionType)[keyof typeof ConditionType];
 
 /** Every reason the operator can write, with its one-line meaning (the README's reason table). */
 export const REASONS = {

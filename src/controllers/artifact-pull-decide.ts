@@ -10,7 +10,7 @@ import { MAX_CONFIG_TAGS, type ResolvedArtifact } from "../transfer/resolve-tag.
 export const MAX_STATUS_FILES = 100;
 
 /** The Ready reason of a pull done with TLS verification switched off (a visible, explicit opt-out). */
-export const REASON_TLS_DISABLED: Reason = "TLSVerificationDisabled";
+const REASON_TLS_DISABLED: Reason = "TLSVerificationDisabled";
 
 /** Flux-style `<tag>@sha256:...`, or the digest alone when the spec pinned one. */
 export function revisionOf(resolved: Pick<ResolvedArtifact, "tag" | "digest">): string {

@@ -108,7 +108,7 @@ export class ArtifactPullReconciler implements Reconciler {
     const { source, registry } = required(state.session, "open");
     const resolved = required(state.resolved, "resolve");
     await run.status.progressing(`pulling ${registry}/${what(spec)}:${revisionOf(resolved)}`);
-    const s3conn = await s3Connection(ctx.secrets, obj.metadata.namespace ?? "", spec.destination.s3, this.#deps.defaults, ctx.signal);
+    const s3conn = await s3Connection({ secrets: ctx.secrets, namespace: obj.metadata.namespace ?? "", location: spec.destination.s3, defaults: this.#deps.defaults, signal: ctx.signal });
     // A folder per object, emptied first: what a killed operator left mid-pull goes at this object's next pull.
     const workDir = join(this.#deps.defaults.workDir, "artifactpull", obj.metadata.uid ?? `${obj.metadata.namespace}_${obj.metadata.name}`);
     await rm(workDir, { recursive: true, force: true });

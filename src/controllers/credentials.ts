@@ -80,19 +80,23 @@ async function s3Keys(secrets: SecretReader, namespace: string, ref: S3Credentia
 }
 
 /** `host[:port]` → `https://host[:port]`; an explicit http(s) scheme is kept. */
-export function normalizeEndpoint(endpoint: string): string {
+function normalizeEndpoint(endpoint: string): string {
   const trimmed = endpoint.trim().replace(/\/+$/, "");
   return /^https?:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
 }
 
+/** What s3Connection reads: a bucket location of an object in `namespace`, and the operator's defaults. */
+export interface S3ConnectionRequest {
+  secrets: SecretReader;
+  namespace: string;
+  location: S3Location;
+  defaults: OperatorDefaults;
+  signal?: AbortSignal;
+}
+
 /** The full S3 connection of a bucket location: endpoint (or the operator's default), keys, CA, TLS choice. */
-export async function s3Connection(
-  secrets: SecretReader,
-  namespace: string,
-  location: S3Location,
-  defaults: OperatorDefaults,
-  signal?: AbortSignal,
-): Promise<S3Connection> {
+export async function s3Connection(request: S3ConnectionRequest): Promise<S3Connection> {
+  const { secrets, namespace, location, defaults, signal } = request;
   const endpoint = location.endpoint ?? defaults.s3Endpoint;
   if (!endpoint) {
     throw new StallingError("NoS3Endpoint", "no S3 endpoint: set s3.endpoint, or start the operator with --default-s3-endpoint or --dns-suffix");
@@ -107,8 +111,8 @@ export async function s3Connection(
     region: location.region ?? "us-east-1",
     forcePathStyle: location.forcePathStyle ?? true,
     ...keys,
-    ...(caPem ? { caPem } : {}),
-    ...(location.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
+    caPem,
+    insecureSkipTLSVerify: location.insecureSkipTLSVerify,
   };
 }
 

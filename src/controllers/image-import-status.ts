@@ -7,7 +7,7 @@ import type { ImportResult } from "../transfer/import-archive.ts";
 import type { ProgressSnapshot } from "../transfer/progress.ts";
 
 /** The status fields of a finished import, one entry per pushed reference. */
-export function importedImages(result: Pick<ImportResult, "images">): ImportedImage[] {
+function importedImages(result: Pick<ImportResult, "images">): ImportedImage[] {
   return result.images.flatMap((image) =>
     image.references.map((reference) => ({ source: image.source, reference, digest: image.digest, mediaType: image.mediaType, size: image.size })),
   );

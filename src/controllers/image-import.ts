@@ -95,7 +95,7 @@ export class ImageImportReconciler implements Reconciler {
     const namespace = obj.metadata.namespace ?? "";
     const d = state.spec.destination;
     const { reader: secrets, reads } = ctx.secrets.recording();
-    const s3conn = await s3Connection(secrets, namespace, state.spec.source.s3, this.#deps.defaults, ctx.signal);
+    const s3conn = await s3Connection({ secrets, namespace, location: state.spec.source.s3, defaults: this.#deps.defaults, signal: ctx.signal });
     const registry = registryHost(d.registry ?? d.rewrite?.registry, this.#deps.defaults);
     const credentials = await registryCredentials(secrets, namespace, d.credentialsSecretRef, ctx.signal);
     const caPem = await caBundle(secrets, namespace, d.caBundleSecretRef, ctx.signal);

@@ -3,7 +3,7 @@
 // verdict (Current / pending / timed out). No API calls here, so it is tested with plain tables.
 import { STATUS_LIMITS, type ErrorSummary, type StageError } from "../api/meta.ts";
 import type { InventoryEntry as StatusEntry, InventoryStatus } from "../api/oci-sync.ts";
-import type { InventoryEntry, ObjectHealth, SyncError } from "../sync/index.ts";
+import type { InventoryEntry, ObjectHealth } from "../sync/index.ts";
 
 /** A stage's errors block, truncated to STATUS_LIMITS.errors. */
 export interface StageErrors {
@@ -28,11 +28,6 @@ export function stageErrors(errors: readonly CodedError[]): StageErrors {
     return resources.length > 0 ? { code: e.code, message, resources } : { code: e.code, message };
   });
   return { errors: kept, errorSummary: { totalCount: errors.length, truncated: errors.length > kept.length } };
-}
-
-/** Sync errors as coded errors. */
-export function fromSyncErrors(errors: readonly SyncError[]): CodedError[] {
-  return errors.map((e) => ({ code: e.code, message: e.message, resources: e.resources }));
 }
 
 const STATUSES: ReadonlySet<string> = new Set<InventoryStatus>(["Current", "InProgress", "Failed", "NotFound", "Unknown"]);
@@ -63,13 +58,6 @@ export function entryKey(e: { group: string; kind: string; namespace?: string; n
 /** Flux's `<tag>@sha256:<hex>`, or the bare digest for a pinned image without a tag. */
 export function revisionOf(tag: string | undefined, digest: string): string {
   return tag ? `${tag}@${digest}` : digest;
-}
-
-/** The digest part of a revision. */
-export function digestOfRevision(revision: string | undefined): string | undefined {
-  if (!revision) return undefined;
-  const at = revision.lastIndexOf("@");
-  return at >= 0 ? revision.slice(at + 1) : revision;
 }
 
 /** What the health of the inventory means for Ready. */

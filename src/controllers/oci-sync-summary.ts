@@ -21,7 +21,7 @@ export interface SourceSeen {
 const NO_ERRORS = { errors: [], errorSummary: { totalCount: 0, truncated: false } };
 
 /** status.source after a successful fetch: its lastUpdate stays while the manifest and the error-free state do. */
-export function sourceBlock(s: OciSyncStatus, source: SourceSeen, now: string): Record<string, unknown> {
+function sourceBlock(s: OciSyncStatus, source: SourceSeen, now: string): Record<string, unknown> {
   const same = s.source?.digest === source.manifestDigest && !s.source.errors?.length && s.source.lastUpdate;
   return { image: source.image, digest: source.manifestDigest, lastUpdate: same ? s.source?.lastUpdate : now, ...NO_ERRORS };
 }

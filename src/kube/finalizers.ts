@@ -3,6 +3,13 @@
 // patch replaces lists and another controller may be editing the same list.
 import type { KubeClient } from "./rest-client.ts";
 import { asKubeObject, keyOf, objectPath, type KubeObject, type ResourceType } from "./resource.ts";
+
+/** Where finalizer writes go: the client, the object's kind, and the reconcile's signal. */
+export interface FinalizerTarget {
+  client: KubeClient;
+  type: ResourceType;
+  signal?: AbortSignal;
+}
 import { retryOnConflict } from "./status.ts";
 
 /** True when `obj` carries `finalizer`. */
@@ -15,14 +22,9 @@ export function isDeleting(obj: KubeObject): boolean {
   return Boolean(obj.metadata.deletionTimestamp);
 }
 
-async function setFinalizers(
-  client: KubeClient,
-  type: ResourceType,
-  obj: KubeObject,
-  change: (list: string[]) => string[] | undefined,
-  signal?: AbortSignal,
-): Promise<KubeObject> {
-  const result = await retryOnConflict(client, type, keyOf(obj), { current: obj, signal }, async (latest) => {
+async function setFinalizers(target: FinalizerTarget, obj: KubeObject, change: (list: string[]) => string[] | undefined): Promise<KubeObject> {
+  const { client, type, signal } = target;
+  const result = await retryOnConflict(client, { type, key: keyOf(obj) }, { current: obj, signal }, async (latest) => {
     const next = change([...(latest.metadata.finalizers ?? [])]);
     if (!next) return undefined;
     const body = { metadata: { resourceVersion: latest.metadata.resourceVersion, finalizers: next } };
@@ -32,11 +34,11 @@ async function setFinalizers(
 }
 
 /** Adds `finalizer` if missing; returns the object as stored. */
-export function addFinalizer(client: KubeClient, type: ResourceType, obj: KubeObject, finalizer: string, signal?: AbortSignal): Promise<KubeObject> {
-  return setFinalizers(client, type, obj, (list) => (list.includes(finalizer) ? undefined : [...list, finalizer]), signal);
+export function addFinalizer(target: FinalizerTarget, obj: KubeObject, finalizer: string): Promise<KubeObject> {
+  return setFinalizers(target, obj, (list) => (list.includes(finalizer) ? undefined : [...list, finalizer]));
 }
 
 /** Removes `finalizer` if present; returns the object as stored (the API server may delete it right after). */
-export function removeFinalizer(client: KubeClient, type: ResourceType, obj: KubeObject, finalizer: string, signal?: AbortSignal): Promise<KubeObject> {
-  return setFinalizers(client, type, obj, (list) => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined), signal);
+export function removeFinalizer(target: FinalizerTarget, obj: KubeObject, finalizer: string): Promise<KubeObject> {
+  return setFinalizers(target, obj, (list) => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined));
 }

@@ -152,11 +152,7 @@ export class Informer {
     let cont: string | undefined;
     let rv = "";
     do {
-      const page = await this.#client.request<ListPage>(collectionPath(this.type, this.#opts.namespace), {
-        query: { limit: this.#opts.pageSize ?? 500, continue: cont, labelSelector: this.#opts.labelSelector },
-        signal,
-        timeoutMs: 60_000,
-      });
+      const page = await this.#listPage(cont, signal);
       for (const item of page.items ?? []) items.push(asKubeObject(item));
       cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? "";
@@ -164,10 +160,21 @@ export class Informer {
     this.#replace(items);
     this.#resourceVersion = rv;
     this.#relists++;
-    if (!this.#synced) {
-      this.#synced = true;
-      for (const w of this.#syncWaiters.splice(0)) w();
-    }
+    this.#markSynced();
+  }
+
+  #listPage(cont: string | undefined, signal: AbortSignal): Promise<ListPage> {
+    return this.#client.request<ListPage>(collectionPath(this.type, this.#opts.namespace), {
+      query: { limit: this.#opts.pageSize ?? 500, continue: cont, labelSelector: this.#opts.labelSelector },
+      signal,
+      timeoutMs: 60_000,
+    });
+  }
+
+  #markSynced(): void {
+    if (this.#synced) return;
+    this.#synced = true;
+    for (const w of this.#syncWaiters.splice(0)) w();
   }
 
   #replace(items: KubeObject[]): void {
@@ -217,13 +224,10 @@ export class Informer {
       let buffered = "";
       for await (const chunk of body) {
         arm();
-        buffered += chunk.toString("utf8");
-        let nl: number;
-        while ((nl = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) this.#apply(JSON.parse(line) as WatchEvent);
-        }
+        const lines = (buffered + chunk.toString("utf8")).split("\n");
+        // The last piece is an incomplete line (or "" after a newline): keep it for the next chunk.
+        buffered = lines.pop() ?? "";
+        this.#applyLines(lines);
       }
     } catch (err) {
       if (watch.signal.aborted && !signal.aborted) throw watch.signal.reason as Error;
@@ -232,6 +236,10 @@ export class Informer {
       clearTimeout(timer);
       watch.abort();
     }
+  }
+
+  #applyLines(lines: readonly string[]): void {
+    for (const line of lines) if (line.trim()) this.#apply(JSON.parse(line) as WatchEvent);
   }
 
   #apply(event: WatchEvent): void {

@@ -79,17 +79,28 @@ export class LeaderElector {
 
   /** Tries until elected, then renews until `signal` aborts (returns) or renewal fails past the deadline (onLost). */
   async run(signal: AbortSignal, callbacks: LeaderCallbacks): Promise<void> {
-    // When the last successful acquire or renewal was sent.
-    let lastRenew: number;
-    for (;;) {
-      if (signal.aborted) return;
-      lastRenew = Date.now();
-      if (await this.#tryAcquireOrRenew(signal)) break;
-      await sleep(this.#cfg.retryPeriodMs, signal);
-    }
+    const acquiredAt = await this.#acquire(signal);
+    if (acquiredAt === undefined) return;
     this.#leader = true;
     this.#log?.info({ lease: this.#cfg.name, identity: this.#cfg.identity }, "became leader");
     callbacks.onStartedLeading();
+    await this.#renew(signal, callbacks, acquiredAt);
+  }
+
+  /** Tries until elected; resolves with when the winning attempt was sent, or undefined once `signal` aborts. */
+  async #acquire(signal: AbortSignal): Promise<number | undefined> {
+    for (;;) {
+      if (signal.aborted) return undefined;
+      const sentAt = Date.now();
+      if (await this.#tryAcquireOrRenew(signal)) return sentAt;
+      await sleep(this.#cfg.retryPeriodMs, signal);
+    }
+  }
+
+  /** Renews until `signal` aborts, or calls onLost once renewal failed past the deadline. */
+  async #renew(signal: AbortSignal, callbacks: LeaderCallbacks, acquiredAt: number): Promise<void> {
+    // When the last successful acquire or renewal was sent.
+    let lastRenew = acquiredAt;
     while (!signal.aborted) {
       await sleep(Math.max(0, Math.min(this.#cfg.retryPeriodMs, lastRenew + this.#cfg.renewDeadlineMs - Date.now())), signal);
       if (signal.aborted) return;
@@ -160,27 +171,33 @@ export class LeaderElector {
       renewTime: microTime(now),
       leaseTransitions: 0,
     };
-    let current: Lease;
-    try {
-      current = await this.#client.request<Lease>(path, { signal, timeoutMs });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    const current = await this.#client.request<Lease>(path, { signal, timeoutMs }).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    if (!current) {
       const body = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace }, spec: desired };
       this.#lease = await this.#client.request<Lease>(collectionPath(LEASES, namespace), { method: "POST", body, signal, timeoutMs });
       this.#observe(this.#lease, now);
       return true;
     }
+    if (!this.#mayTake(current, now)) return false;
     const spec = current.spec ?? {};
-    this.#observe(current, now);
-    const holder = spec.holderIdentity ?? "";
-    const durationMs = (spec.leaseDurationSeconds ?? 0) * 1_000;
-    if (holder !== "" && holder !== identity && this.#observedAt + durationMs > now) return false;
-    const renewing = holder === identity;
+    const renewing = spec.holderIdentity === identity;
     desired.acquireTime = renewing ? (spec.acquireTime ?? desired.acquireTime) : desired.acquireTime;
     desired.leaseTransitions = (spec.leaseTransitions ?? 0) + (renewing ? 0 : 1);
     this.#lease = await this.#client.request<Lease>(path, { method: "PUT", body: { ...current, spec: desired }, signal, timeoutMs });
     this.#observe(this.#lease, now);
     return true;
+  }
+
+  /** Observes the lease; true when it is ours, free, or another holder's that expired by our own clock. */
+  #mayTake(current: Lease, now: number): boolean {
+    const spec = current.spec ?? {};
+    this.#observe(current, now);
+    const holder = spec.holderIdentity ?? "";
+    const durationMs = (spec.leaseDurationSeconds ?? 0) * 1_000;
+    return holder === "" || holder === this.#cfg.identity || this.#observedAt + durationMs <= now;
   }
 
   #observe(lease: Lease, now: number): void {

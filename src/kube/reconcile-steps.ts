@@ -125,7 +125,7 @@ async function finalize<T extends KindObject<S>, S extends KindStatus, State>(ki
   const finalizer = kind.finalizer;
   if (!finalizer || !hasFinalizer(raw, finalizer.name)) return {};
   await finalizer.finalize(obj, ctx);
-  await removeFinalizer(ctx.client, kind.type, raw, finalizer.name, ctx.signal);
+  await removeFinalizer({ client: ctx.client, type: kind.type, signal: ctx.signal }, raw, finalizer.name);
   return {};
 }
 
@@ -135,7 +135,7 @@ export async function reconcileKind<T extends KindObject<S>, S extends KindStatu
   if (!raw) return {};
   let obj = await parseOrStall(kind, raw, ctx);
   if (isDeleting(raw)) return finalize(kind, raw, obj, ctx);
-  if (kind.finalizer && !hasFinalizer(raw, kind.finalizer.name)) obj = kind.parse(await addFinalizer(ctx.client, kind.type, raw, kind.finalizer.name, ctx.signal));
+  if (kind.finalizer && !hasFinalizer(raw, kind.finalizer.name)) obj = kind.parse(await addFinalizer({ client: ctx.client, type: kind.type, signal: ctx.signal }, raw, kind.finalizer.name));
   const status = new Summarizer<S>(ctx, kind.type, obj, (latest) => kind.statusOf(kind.parse(latest)));
   const suspended = kind.suspended(obj);
   if (suspended !== undefined) {

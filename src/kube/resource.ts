@@ -40,11 +40,6 @@ export function keyOf(obj: ApiObject): ObjectKey {
   return { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name };
 }
 
-/** `group/version`, or `version` for the core group. */
-export function apiVersionOf(type: ResourceType): string {
-  return type.group ? `${type.group}/${type.version}` : type.version;
-}
-
 /** Collection path, across namespaces when `namespace` is undefined. */
 export function collectionPath(type: ResourceType, namespace?: string): string {
   const base = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;

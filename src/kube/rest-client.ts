@@ -36,6 +36,17 @@ export interface StreamOptions {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** JSON client for the Kubernetes API server named by a KubeConfig's current context. */
+/** The caller's signal, bounded by the request's timeout. */
+function requestSignal(options: RequestOptions): AbortSignal {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  return options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+}
+
+/** The content type of a request body: a patch type's, else JSON. */
+function contentType(patchType: PatchType | undefined): string {
+  return patchType ? PATCH_CONTENT_TYPES[patchType] : "application/json";
+}
+
 export class KubeClient {
   readonly #kc: KubeConfig;
   readonly #server: string;
@@ -57,15 +68,11 @@ export class KubeClient {
   async request<T = unknown>(path: string, options: RequestOptions = {}): Promise<T> {
     const method = options.method ?? "GET";
     if (method === "PATCH" && !options.patchType) throw new Error("failed to patch: a patch type is required");
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const signal = requestSignal(options);
     const headers = await this.#headers();
     headers.accept = "application/json";
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers["content-type"] = options.patchType ? PATCH_CONTENT_TYPES[options.patchType] : "application/json";
-    }
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    if (body !== undefined) headers["content-type"] = contentType(options.patchType);
     const res = await request(this.#url(path, options.query), {
       method,
       headers,

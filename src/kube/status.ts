@@ -6,6 +6,12 @@ import { isConflict } from "./api-error.ts";
 import type { KubeClient } from "./rest-client.ts";
 import { asKubeObject, objectPath, type KubeObject, type ObjectKey, type ResourceType } from "./resource.ts";
 
+/** The object whose status is written: its kind and key. */
+export interface ObjectRef {
+  type: ResourceType;
+  key: ObjectKey;
+}
+
 /** Options of updateStatus. */
 export interface StatusUpdateOptions {
   signal?: AbortSignal;
@@ -36,12 +42,12 @@ export async function getObject(client: KubeClient, type: ResourceType, key: Obj
  */
 export async function updateStatus(
   client: KubeClient,
-  type: ResourceType,
-  key: ObjectKey,
+  ref: ObjectRef,
   compute: (latest: KubeObject) => Record<string, unknown> | undefined,
   options: StatusUpdateOptions = {},
 ): Promise<StatusUpdateResult> {
-  return retryOnConflict(client, type, key, options, async (latest) => {
+  const { type, key } = ref;
+  return retryOnConflict(client, ref, options, async (latest) => {
     const status = compute(latest);
     if (status === undefined) return undefined;
     return asKubeObject(
@@ -58,11 +64,11 @@ export async function updateStatus(
 /** Runs `write` with the freshest object it can, re-reading after each 409; `write` returns undefined for no-op. */
 export async function retryOnConflict(
   client: KubeClient,
-  type: ResourceType,
-  key: ObjectKey,
+  ref: ObjectRef,
   options: StatusUpdateOptions,
   write: (latest: KubeObject) => Promise<KubeObject | undefined>,
 ): Promise<StatusUpdateResult> {
+  const { type, key } = ref;
   const max = options.maxAttempts ?? 5;
   let latest = options.current ?? (await getObject(client, type, key, options.signal));
   for (let attempt = 1; ; attempt++) {

@@ -122,8 +122,7 @@ export class Summarizer<S extends KindStatus> {
     const run = async (): Promise<void> => {
       await updateStatus(
         this.#ctx.client,
-        this.#type,
-        keyOf(this.#obj),
+        { type: this.#type, key: keyOf(this.#obj) },
         (latest) => {
           const status = this.#statusOf(latest);
           const patch = { ...compute(status) };

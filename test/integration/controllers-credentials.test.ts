@@ -62,18 +62,18 @@ describe("connection settings from Secrets", () => {
     });
     await assert.rejects(registryCredentials(reader, ns, { name: "empty" }), /neither \.dockerconfigjson nor username\/password \(keys: unrelated\)/);
     await assert.rejects(
-      s3Connection(reader, ns, { bucket: "b", endpoint: "s3.test", credentialsSecretRef: { name: "basic" } }, resolveDefaults({})),
+      s3Connection({ secrets: reader, namespace: ns, location: { bucket: "b", endpoint: "s3.test", credentialsSecretRef: { name: "basic" } }, defaults: resolveDefaults({}) }),
       (err: Error) => /needs keys "access-key-id" and "secret-access-key" \(keys: password, username\)/.test(err.message) && !err.message.includes("hunter2"),
     );
   });
 
   it("builds an S3 connection from a GDC object-storage key Secret and the operator's dnsSuffix", async () => {
-    const conn = await s3Connection(
-      reader,
-      ns,
-      { bucket: "b", credentialsSecretRef: { name: "object-storage-key-std-user-42" }, caBundleSecretRef: { name: "ca" } },
-      resolveDefaults({ dnsSuffix: "zone1.gdch.test" }),
-    );
+    const conn = await s3Connection({
+      secrets: reader,
+      namespace: ns,
+      location: { bucket: "b", credentialsSecretRef: { name: "object-storage-key-std-user-42" }, caBundleSecretRef: { name: "ca" } },
+      defaults: resolveDefaults({ dnsSuffix: "zone1.gdch.test" }),
+    });
     assert.equal(conn.endpoint, "https://objectstorage.zone1.gdch.test");
     assert.equal(conn.accessKeyId, "AKIDVALUE");
     assert.equal(conn.secretAccessKey, "SECRETVALUE");

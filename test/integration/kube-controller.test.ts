@@ -55,7 +55,7 @@ describe("controller runtime", () => {
     await createNamespace(client, ns);
     const rec = new RecordingReconciler("m", async (req, ctx) => {
       ctx.log.info("reconciling");
-      await updateStatus(ctx.client, type, req, (latest) => ({ conditions: markReady([], latest.metadata.generation, "done") }), { signal: ctx.signal });
+      await updateStatus(ctx.client, { type, key: req }, (latest) => ({ conditions: markReady([], latest.metadata.generation, "done") }), { signal: ctx.signal });
       return {};
     });
     const { logs } = await startWith(rec, ns);
@@ -144,8 +144,7 @@ describe("status, finalizers and events", () => {
     const seen: string[] = [];
     const result = await updateStatus(
       client,
-      type,
-      { namespace: ns, name: "c1" },
+      { type, key: { namespace: ns, name: "c1" } },
       (latest) => {
         seen.push(latest.metadata.resourceVersion ?? "");
         return { observedSize: 1 };
@@ -163,14 +162,14 @@ describe("status, finalizers and events", () => {
     const ns = unique("rt-final");
     await createNamespace(client, ns);
     const obj = await createWidget(client, type, ns, "f1");
-    const withF = await addFinalizer(client, type, obj, "airlift.dev/cleanup");
+    const withF = await addFinalizer({ client, type }, obj, "airlift.dev/cleanup");
     assert.ok(hasFinalizer(withF, "airlift.dev/cleanup"));
-    const again = await addFinalizer(client, type, withF, "airlift.dev/cleanup");
+    const again = await addFinalizer({ client, type }, withF, "airlift.dev/cleanup");
     assert.deepEqual(again.metadata.finalizers, ["airlift.dev/cleanup"]);
     await client.request(objectPath(type, { namespace: ns, name: "f1" }), { method: "DELETE" });
     const deleting = await getObject(client, type, { namespace: ns, name: "f1" });
     assert.ok(deleting.metadata.deletionTimestamp, "the finalizer holds the object");
-    await removeFinalizer(client, type, deleting, "airlift.dev/cleanup");
+    await removeFinalizer({ client, type }, deleting, "airlift.dev/cleanup");
     await assert.rejects(getObject(client, type, { namespace: ns, name: "f1" }), (err: { status?: number }) => err.status === 404);
   });
 

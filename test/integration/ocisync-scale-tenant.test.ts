@@ -119,6 +119,18 @@ describe("OciSync tenant sync", () => {
     const ready = s.status?.conditions?.find((c) => c.type === "Ready");
     assert.equal(ready?.status, "False");
   });
+  it("a source whose every object is refused for scope stalls with ScopeViolation, not ApplyFailed", async () => {
+    const files = {
+      "binding.yaml": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: tenant-admin\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects: []\n",
+      "system.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tenant-intruder\n  namespace: kube-system\ndata:\n  a: b\n",
+    };
+    const ref = `${tenantOp.env.registries.anonymous.host}/${unique("tenant/scope")}:v1`;
+    await pushWithCrane(ref, files);
+    await createOciSync(tenantOp.admin, tenantNs, "scope", { oci: { image: ref, dir: ".", period: "5s", plainHTTP: true } });
+    const s = await waitReady(tenantOp.admin, tenantNs, "scope", "False/ScopeViolation", 90_000);
+    assert.ok(s.status?.conditions?.some((c) => c.type === "Stalled" && c.status === "True" && c.reason === "ScopeViolation"));
+    assert.deepEqual(s.status?.sync?.errors?.map((e) => e.code), ["ScopeViolation", "ScopeViolation"]);
+  });
   it("crafted manifests get nowhere: a List smuggling foreign and cluster-scoped items, a RoleBinding to cluster-admin", async () => {
     const admin = tenantOp.admin;
     // A second ServiceAccount that may manage ConfigMaps and RoleBindings in the tenant namespace (not `bind` or `escalate`).
