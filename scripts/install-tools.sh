@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the test environment and the dev loop need, from the registries this machine reaches:
 #   Debian: skopeo, docker-registry (CNCF distribution), GNU time
-#   Go modules: kube-apiserver, etcd, MinIO, crane, oras, helm, toxiproxy
+#   Go modules: kube-apiserver, kubectl, etcd, MinIO, crane, oras, helm, toxiproxy
 #   npm: Node 24 LTS (the `node` package) and the project's packages
 # Binaries land in one gitignored cache folder ($AIRLIFT_CACHE, default .cache/ in the repo); a warm run reuses them
 # (each binary is stamped with its version, so changing a pin rebuilds only that one).
@@ -63,6 +63,28 @@ go_install() {
   stamp "$name" "$version"
 }
 
+# kubectl, from the k8s.io/kubernetes pin of tools/kube (so it matches kube-apiserver), stamped with that version so
+# `kubectl version` and the skew check read it. Built against a scratch copy of go.mod/go.sum: kubectl needs module
+# checksums kube-apiserver does not, and writing them into tools/kube/go.sum would change kube-apiserver's stamp.
+kubectl_binary() {
+  local version scratch k8s ldflags major minor pkg
+  version=$(sha256sum "$root/tools/kube/go.mod" "$root/tools/kube/go.sum" | sha256sum | cut -c1-16)
+  stamped kubectl "$version" && return 0
+  scratch=$(mktemp -d)
+  cp "$root/tools/kube/go.mod" "$root/tools/kube/go.sum" "$scratch/"
+  k8s=$(cd "$root/tools/kube" && go list -modfile="$scratch/go.mod" -m -f '{{.Version}}' k8s.io/kubernetes)
+  major=${k8s#v}; major=${major%%.*}
+  minor=${k8s#v*.}; minor=${minor%%.*}
+  ldflags=-s
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags="$ldflags -X $pkg.gitVersion=$k8s -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+  done
+  log "go build k8s.io/kubernetes/cmd/kubectl $k8s (tools/kube)"
+  (cd "$root/tools/kube" && go build -modfile="$scratch/go.mod" -ldflags="$ldflags" -o "$bin/kubectl" k8s.io/kubernetes/cmd/kubectl)
+  rm -rf "$scratch"
+  stamp kubectl "$version"
+}
+
 kube_binaries() {
   if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] && [ -x "$KUBEBUILDER_ASSETS/etcd" ]; then
     log "using kube-apiserver and etcd from KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
@@ -84,6 +106,7 @@ main() {
   apt_packages
   node_packages
   kube_binaries
+  kubectl_binary
   go_install crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
   go_install oras oras.land/oras/cmd/oras "$ORAS_VERSION"
   go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"

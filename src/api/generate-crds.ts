@@ -1,13 +1,15 @@
-// Writes crds/*.yaml and charts/airlift/crds/*.yaml from the TypeScript schema:
+// Writes crds/*.yaml and charts/airlift/files/crds/*.yaml from the TypeScript schema:
 //   npx node src/api/generate-crds.ts
-// crds-generated.test.ts fails when the committed files differ from what this writes.
+// crds-generated.test.ts fails when the committed files differ from what this writes. The chart keeps its copy
+// under files/ (not crds/, which Helm installs once and never upgrades): templates/crds.yaml renders it behind
+// `crds.enabled`, so `helm upgrade` updates the CRDs, like cert-manager's chart.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { allCrdFiles } from "./crds.ts";
 
 /** Folders that hold a copy of the CRDs, relative to the repository root. */
-export const CRD_DIRS = ["crds", "charts/airlift/crds"] as const;
+export const CRD_DIRS = ["crds", "charts/airlift/files/crds"] as const;
 
 /** The repository root (two levels above this file). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");

@@ -1,6 +1,8 @@
-// The shape of an `airlift` subcommand and the flag helpers they share.
+// What every `airlift` subcommand shares: the exit codes the help promises, the streams it writes to, the two error
+// kinds (a usage mistake, exit 2; a failure with its own exit code) and the flag parsers.
+import { InvalidArgumentError, type Command } from "commander";
 
-/** Exit codes of every subcommand. */
+/** Exit codes of every subcommand (import and pull add 3..7, see transfer-flags.ts). */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -12,20 +14,29 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
 }
 
-/** One subcommand, loaded lazily by the dispatcher. */
-export interface Command {
-  name: string;
-  /** One line for `airlift --help`. */
-  summary: string;
-  /** Full help text for `airlift <cmd> --help`. */
-  usage: string;
-  /** Runs the command; resolves to the process exit code. */
-  run(argv: string[], io: CliIO): Promise<number>;
+/** One run of the CLI: its streams, and the exit code the command's action sets. */
+export interface CliContext {
+  io: CliIO;
+  exitCode: number;
 }
 
-/** A command-line mistake: printed with the usage and exit code 2. */
+/** A subcommand's module exports one of these: it builds the commander command, whose action sets ctx.exitCode. */
+export type CommandFactory = (ctx: CliContext) => Command;
+
+/** A command-line mistake: one line, "see `airlift <cmd> --help`", exit code 2. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
+}
+
+/** A failure the user can act on: one line and a documented exit code. */
+export class CliError extends Error {
+  override readonly name = "CliError";
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode: number = EXIT_FAILURE) {
+    super(message);
+    this.exitCode = exitCode;
+  }
 }
 
 /** Parses a Go-style duration ("500ms", "15s", "2m", "1h", "1m30s") into milliseconds. */
@@ -46,6 +57,22 @@ export function parseDuration(text: string): number {
 export function parsePositiveInt(name: string, text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
+  return n;
+}
+
+/** commander parser of a duration flag: a bad value is reported like any other usage error. */
+export function durationArg(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new InvalidArgumentError("Use a duration like 500ms, 15s or 2m.");
+  }
+}
+
+/** commander parser of a positive integer flag. */
+export function positiveIntArg(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("Use a positive integer.");
   return n;
 }
 

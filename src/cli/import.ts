@@ -1,115 +1,133 @@
 // `airlift import`: an image archive (a local file or s3://bucket/key) streamed into a registry under the given
 // references, or under its own RepoTags with --repository-prefix. The same engine the ImageImport reconciler runs.
-import { parseArgs } from "node:util";
+// Every argument is checked before the first byte goes over the network.
+import { Command, Option } from "commander";
 import { FileSource } from "../archive/source.ts";
 import type { RandomAccessSource } from "../ocispec/random-access-source.ts";
-import { parseReference } from "../oci/reference.ts";
 import { classifyTransferError } from "../transfer/errors.ts";
 import type { DestinationSpec, ImageSelection } from "../transfer/destinations.ts";
 import { importArchive, type ImportResult } from "../transfer/import-archive.ts";
 import type { LayerCompressionMode } from "../transfer/layer-plan.ts";
 import { openS3Archive, type OpenedS3Archive, type S3Connection } from "../transfer/s3-connection.ts";
-import { EXIT_OK, UsageError, parsePositiveInt, type CliIO, type Command } from "./command.ts";
+import { CliError, EXIT_OK, UsageError, positiveIntArg, type CliContext, type CliIO } from "./command.ts";
 import { progressMode, progressPrinter } from "./progress-printer.ts";
-import { TRANSFER_FLAGS_USAGE, TRANSFER_OPTIONS, exitCodeFor, parseS3Url, readStdin, registryConnection, s3ConnectionFrom } from "./transfer-flags.ts";
+import { checkReference, hostProblem } from "./reference-check.ts";
+import { TRANSFER_EXIT_CODES_HELP, addTransferFlags, checkRegistryFlags, exitCodeFor, readStdin, registryConnection, s3ConnectionFrom, type TransferFlags } from "./transfer-flags.ts";
+import { checkLocalArchive, parseS3Location, type S3Location } from "./transfer-input.ts";
 
-const USAGE = `Usage: airlift import <file | s3://bucket/key> <registry/repository:tag>... [flags]
-       airlift import <file | s3://bucket/key> <registry> --repository-prefix PROJECT [flags]
+interface ImportFlags extends TransferFlags {
+  repositoryPrefix?: string;
+  image?: string[];
+  layerCompression: LayerCompressionMode;
+  concurrency: number;
+  chunkSize?: number;
+}
 
-Streams a docker save / OCI archive (plain or gzip) into a registry without unpacking it anywhere.
+const AFTER = `
+Examples:
+  airlift import app.tar harbor.example.com/library/app:1.0 harbor.example.com/library/app:latest
+  airlift import s3://airgap/g/images.tar harbor.example.com --repository-prefix mirror
+  airlift import images.tar harbor.example.com --image app:1=apps/app:1 --image '#1=apps/db:19'
 
-  --repository-prefix P      keep the archive's RepoTags, under P on the registry
-  --image SRC=REPO:TAG       import only SRC (a RepoTag or #index) as REPO:TAG; repeatable
-  --layer-compression M      preserve (default) | gzip | none
-  --concurrency N            layers uploaded at once (default 3)
-  --chunk-size MIB           bytes per upload request in MiB (default 64 streamed from the archive, 4 when
-                             a layer is compressed on the fly or the archive is gzip-wrapped)
-${TRANSFER_FLAGS_USAGE}`;
+${TRANSFER_EXIT_CODES_HELP}`;
 
-const OPTIONS = {
-  ...TRANSFER_OPTIONS,
-  "repository-prefix": { type: "string" },
-  image: { type: "string", multiple: true },
-  "layer-compression": { type: "string", default: "preserve" },
-  concurrency: { type: "string", default: "3" },
-  "chunk-size": { type: "string" },
-} as const;
-
-function destinationFrom(targets: string[], prefix: string | undefined): { spec: DestinationSpec; images: ImageSelection[] } {
-  if (targets.length === 0) throw new UsageError("name at least one destination");
+function destinationFrom(targets: string[], prefix: string | undefined): DestinationSpec {
+  if (targets.length === 0) throw new UsageError("name at least one destination: registry/repository:tag");
   if (prefix !== undefined) {
-    if (targets.length !== 1 || targets[0]?.includes("/")) throw new UsageError("with --repository-prefix, give the registry host only");
-    return { spec: { registry: targets[0] ?? "", repositoryPrefix: prefix }, images: [] };
+    const host = targets[0] ?? "";
+    if (targets.length !== 1 || host.includes("/")) throw new UsageError("with --repository-prefix, give the registry host only (e.g. harbor.example.com)");
+    const problem = hostProblem(host);
+    if (problem) throw new UsageError(`invalid registry "${host}": ${problem}`);
+    return { registry: host, repositoryPrefix: prefix };
   }
-  const refs = targets.map((t) => parseReference(t));
+  const refs = targets.map((t) => checkReference(t, "destination"));
   const first = refs[0];
   if (!first || refs.some((r) => r.registry !== first.registry || r.repository !== first.repository)) {
     throw new UsageError("all destinations must name the same registry/repository (use --image for several repositories)");
   }
-  return { spec: { registry: first.registry, repository: first.repository, tags: refs.map((r) => r.tag ?? "latest") }, images: [] };
+  if (refs.some((r) => r.digest !== undefined)) throw new UsageError("a destination names a tag, not a digest: the digest is the archive's");
+  return { registry: first.registry, repository: first.repository, tags: refs.map((r) => r.tag ?? "latest") };
 }
 
-function selections(values: string[] | undefined, registry: string | undefined): ImageSelection[] {
-  return (values ?? []).map((v) => {
+function selections(values: string[], registry: string | undefined): ImageSelection[] {
+  return values.map((v) => {
     const eq = v.lastIndexOf("=");
-    if (eq <= 0) throw new UsageError(`--image takes SRC=REPO:TAG, got "${v}"`);
-    const ref = parseReference(`${registry ?? "localhost"}/${v.slice(eq + 1)}`);
+    if (eq <= 0) throw new UsageError(`--image takes SRC=REPO:TAG (SRC a RepoTag of the archive or #index), got "${v}"`);
+    const ref = checkReference(`${registry ?? "localhost"}/${v.slice(eq + 1)}`, `--image target "${v.slice(eq + 1)}" as`);
     return { source: v.slice(0, eq), repository: ref.repository, tags: [ref.tag ?? "latest"] };
   });
 }
 
-function layerCompression(value: string | undefined): LayerCompressionMode {
-  if (value !== "preserve" && value !== "gzip" && value !== "none") throw new UsageError(`--layer-compression must be preserve, gzip or none`);
-  return value;
+/** What to import from and to, all checked; nothing has touched the network yet. */
+function plan(src: string, targets: string[], flags: ImportFlags, env: NodeJS.ProcessEnv): { s3?: { location: S3Location; connection: S3Connection }; destination: DestinationSpec; images: ImageSelection[] } {
+  const location = parseS3Location(src, "archive");
+  const s3 = location ? { location, connection: s3ConnectionFrom(flags, env) } : undefined;
+  const images = selections(flags.image ?? [], targets[0]);
+  if (images.length > 0 && (targets.length !== 1 || targets[0]?.includes("/"))) throw new UsageError("with --image, give the registry host only (e.g. harbor.example.com)");
+  const destination = images.length > 0 ? { registry: targets[0] ?? "" } : destinationFrom(targets, flags.repositoryPrefix);
+  checkRegistryFlags(flags);
+  if (!location) checkLocalArchive(src);
+  return { s3, destination, images };
 }
 
 /** The archive: a local file, or an s3:// object (kept in `opened` so that its client is closed at the end). */
-async function openArchive(src: string, s3Connection: S3Connection | undefined, opened: { archive?: OpenedS3Archive }): Promise<RandomAccessSource> {
-  const s3 = parseS3Url(src);
-  if (!s3 || !s3Connection) return FileSource.open(src);
-  opened.archive = await openS3Archive({ connection: s3Connection, bucket: s3.bucket, key: s3.key });
+async function openArchive(src: string, s3: { location: S3Location; connection: S3Connection } | undefined, opened: { archive?: OpenedS3Archive }): Promise<RandomAccessSource> {
+  if (!s3) return FileSource.open(src);
+  opened.archive = await openS3Archive({ connection: s3.connection, bucket: s3.location.bucket, key: s3.location.key });
   return opened.archive.source;
 }
 
 function printResult(result: ImportResult, json: boolean | undefined, io: CliIO): void {
   if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else io.stderr.write(`\nuploaded ${result.blobsUploaded} blobs (${result.bytesUploaded} bytes), skipped ${result.blobsSkipped}, mounted ${result.blobsMounted} in ${(result.durationMs / 1000).toFixed(1)}s\n`);
+  else io.stderr.write(`uploaded ${result.blobsUploaded} blobs (${result.bytesUploaded} bytes), skipped ${result.blobsSkipped}, mounted ${result.blobsMounted} in ${(result.durationMs / 1000).toFixed(1)}s\n`);
 }
 
-async function run(argv: string[], io: CliIO): Promise<number> {
-  const { values: v, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  const [src, ...targets] = positionals;
-  if (!src) throw new UsageError("name the archive: a file or s3://bucket/key");
-  const mode = layerCompression(v["layer-compression"]);
-  const images = selections(v.image, targets[0]);
-  const destination = images.length > 0 ? { spec: { registry: targets[0] ?? "" }, images } : destinationFrom(targets, v["repository-prefix"]);
-  const s3Connection = parseS3Url(src) ? s3ConnectionFrom(v, io.env) : undefined;
+async function run(src: string, targets: string[], flags: ImportFlags, io: CliIO): Promise<number> {
+  const { s3, destination, images } = plan(src, targets, flags, io.env);
+  const progress = progressPrinter(progressMode(flags.progress, io.stderr), io.stderr);
   const opened: { archive?: OpenedS3Archive } = {};
   try {
-    const source = await openArchive(src, s3Connection, opened);
-    const connection = await registryConnection(v, io.env, readStdin);
+    const source = await openArchive(src, s3, opened);
     const result = await importArchive(source, {
-      destination: destination.spec,
-      images: destination.images,
-      connection,
-      layerCompression: mode,
-      concurrency: parsePositiveInt("concurrency", v.concurrency),
-      chunkSize: v["chunk-size"] === undefined ? undefined : parsePositiveInt("chunk-size", v["chunk-size"]) * 1024 * 1024,
-      onProgress: progressPrinter(progressMode(v.progress, io.stderr), io.stderr),
+      destination,
+      images,
+      connection: await registryConnection(flags, io.env, readStdin),
+      layerCompression: flags.layerCompression,
+      concurrency: flags.concurrency,
+      chunkSize: flags.chunkSize === undefined ? undefined : flags.chunkSize * 1024 * 1024,
+      onProgress: progress.onProgress,
+      progressIntervalMs: progress.intervalMs,
       onImage: (image) => {
-        if (!v.json) io.stdout.write(`${image.unchanged ? "unchanged" : "pushed"} ${image.source} -> ${image.references.join(", ")} ${image.digest}\n`);
+        if (!flags.json) io.stdout.write(`${image.unchanged ? "unchanged" : "pushed"} ${image.source} -> ${image.references.join(", ")} ${image.digest}\n`);
       },
     });
-    printResult(result, v.json, io);
+    progress.done();
+    printResult(result, flags.json, io);
     return EXIT_OK;
   } catch (err) {
-    if (err instanceof UsageError) throw err;
+    progress.done();
+    if (err instanceof UsageError || err instanceof CliError) throw err;
     const c = classifyTransferError(err);
-    io.stderr.write(`airlift import: ${c.reason}: ${c.message}\n`);
-    return exitCodeFor(c.reason);
+    throw new CliError(`${c.reason}: ${c.message}`, exitCodeFor(c.reason));
   } finally {
     opened.archive?.close();
   }
 }
 
-export const command: Command = { name: "import", summary: "stream an image archive (file or s3://) into a registry", usage: USAGE, run };
+/** The `import` command. */
+export function command(ctx: CliContext): Command {
+  const cmd = new Command("import")
+    .description("Stream a docker save / OCI archive (plain or gzip) into a registry without unpacking it anywhere.")
+    .argument("<archive>", "a file, or s3://bucket/key")
+    .argument("[destinations...]", "registry/repository:tag (one or more tags of one repository), or the registry host with --repository-prefix / --image")
+    .option("--repository-prefix <project>", "keep the archive's RepoTags, under PROJECT on the registry")
+    .option("--image <src=repo:tag>", "import only SRC (a RepoTag or #index) as REPO:TAG; repeatable", (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(new Option("--layer-compression <mode>", "how layers are stored").choices(["preserve", "gzip", "none"]).default("preserve"))
+    .addOption(new Option("--concurrency <n>", "layers uploaded at once").argParser(positiveIntArg).default(3))
+    .addOption(new Option("--chunk-size <mib>", "bytes per upload request in MiB (default: 64 streamed from the archive, 4 when a layer is compressed on the fly or the archive is gzip-wrapped)").argParser(positiveIntArg));
+  return addTransferFlags(cmd)
+    .addHelpText("after", AFTER)
+    .action(async (src: string, targets: string[], flags: ImportFlags) => {
+      ctx.exitCode = await run(src, targets, flags, ctx.io);
+    });
+}

@@ -3,7 +3,7 @@ import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import { parseDuration } from "./command.ts";
 import { main } from "./main.ts";
-import { parseOperatorConfig } from "./operator.ts";
+import { parseOperatorConfig } from "./operator-config.ts";
 
 function io(env: NodeJS.ProcessEnv = {}): { out: () => string; err: () => string; io: Parameters<typeof main>[1] } {
   const stdout = new PassThrough();
@@ -16,7 +16,7 @@ function io(env: NodeJS.ProcessEnv = {}): { out: () => string; err: () => string
 }
 
 describe("airlift CLI", () => {
-  it("prints help with exit 0, and usage with exit 2 when no command is given", async () => {
+  it("prints help with exit 0, and the help on stderr with exit 2 when no command is given", async () => {
     const a = io();
     assert.equal(await main(["--help"], a.io), 0);
     assert.match(a.out(), /operator/);
@@ -25,13 +25,25 @@ describe("airlift CLI", () => {
     assert.match(b.err(), /Usage: airlift <command>/);
   });
 
-  it("refuses an unknown command and an unknown flag with exit 2", async () => {
+  it("refuses an unknown command or flag in one line with a suggestion and a pointer to the help, exit 2", async () => {
     const a = io();
-    assert.equal(await main(["teleport"], a.io), 2);
-    assert.match(a.err(), /unknown command "teleport"/);
+    assert.equal(await main(["statsu"], a.io), 2);
+    assert.equal(a.err(), "airlift: unknown command 'statsu' (did you mean status?)\nsee `airlift --help`\n");
     const b = io();
-    assert.equal(await main(["operator", "--bogus"], b.io), 2);
-    assert.match(b.err(), /--bogus/);
+    assert.equal(await main(["pull", "--progres", "plain", "r", "d"], b.io), 2);
+    assert.equal(b.err(), "airlift pull: unknown option '--progres' (did you mean --progress?)\nsee `airlift pull --help`\n");
+    const c = io();
+    assert.equal(await main(["operator", "--bogus"], c.io), 2);
+    assert.match(c.err(), /^airlift operator: unknown option '--bogus'\nsee `airlift operator --help`\n$/);
+  });
+
+  it("prints a command's help on stdout with exit 0", async () => {
+    const a = io();
+    assert.equal(await main(["status", "--help"], a.io), 0);
+    assert.match(a.out(), /--poll <duration>/);
+    const b = io();
+    assert.equal(await main(["help", "pull"], b.io), 0);
+    assert.match(b.out(), /Usage: airlift pull/);
   });
 
   it("prints the version", async () => {
@@ -49,17 +61,21 @@ describe("airlift CLI", () => {
   });
 
   it("reads operator flags with environment fallbacks, flags winning", () => {
-    const env = { KUBECONFIG: "/k", POD_NAMESPACE: "ops", AIRLIFT_WORKERS: "4", AIRLIFT_LEADER_ELECT: "true", POD_NAME: "pod-1" };
-    const cfg = parseOperatorConfig(["--workers", "8", "--metrics-addr", "0", "--lease-duration", "20s"], env);
+    const env = { POD_NAMESPACE: "ops", AIRLIFT_WORKERS: "4", AIRLIFT_LEADER_ELECT: "true", POD_NAME: "pod-1" };
+    const cfg = parseOperatorConfig(["--workers", "8", "--metrics-addr", "0", "--lease-duration", "20s", "--kubeconfig", "/k", "--context", "c"], env);
     assert.equal(cfg.kubeconfig, "/k");
+    assert.equal(cfg.context, "c");
     assert.equal(cfg.namespace, "ops");
     assert.equal(cfg.workers, 8);
     assert.equal(cfg.leaderElect, true);
     assert.equal(cfg.metricsAddr, undefined);
     assert.equal(cfg.healthAddr, ":8081");
     assert.equal(cfg.leaseDurationMs, 20_000);
+    assert.equal(cfg.renewDeadlineMs, 10_000);
     assert.equal(cfg.allowCrossNamespaceSecrets, false);
     assert.match(cfg.identity, /^pod-1_[0-9a-f]{8}$/);
+    assert.equal(parseOperatorConfig([], env).workers, 4);
     assert.throws(() => parseOperatorConfig(["--workers", "0"], {}), /positive integer/);
+    assert.throws(() => parseOperatorConfig(["--lease-duration", "15"], {}), /duration/);
   });
 });

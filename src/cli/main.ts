@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// `airlift <command>`: the dispatcher. Subcommands load lazily so `airlift version` does not pull in the Kubernetes
-// client; adding a command is one line in COMMANDS (its module exports `command: Command`).
+// `airlift <command>`: the dispatcher, on commander (its "did you mean" covers unknown commands and flags). Only the
+// named subcommand's module is loaded, so `airlift version` does not pull in the Kubernetes client: the others are
+// registered as stubs that carry their one-line summary for the help and for suggestions. Every error ends here
+// and is printed as one line (usage errors add "see `airlift <cmd> --help`") with its documented exit code.
 import { fileURLToPath } from "node:url";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIO, type Command } from "./command.ts";
+import { Command, CommanderError } from "commander";
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliContext, type CliIO, type CommandFactory } from "./command.ts";
+import { commanderMessage, errorLine, usageLines } from "./error-lines.ts";
 
 interface Entry {
   summary: string;
-  load: () => Promise<{ command: Command }>;
+  load: () => Promise<{ command: CommandFactory }>;
 }
 
 /** Registered subcommands, in help order. */
@@ -18,56 +22,66 @@ export const COMMANDS: Record<string, Entry> = {
   version: { summary: "print the version", load: () => import("./version.ts") },
 };
 
-function help(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
-  const lines = Object.entries(COMMANDS).map(([name, e]) => `  ${name.padEnd(width)}  ${e.summary}`);
-  return [
-    "airlift moves artifacts across an air gap: bucket archives into registries, registry artifacts into buckets,",
-    "and OCI images of YAML into clusters.",
-    "",
-    "Usage: airlift <command> [flags]",
-    "",
-    "Commands:",
-    ...lines,
-    "",
-    "Run `airlift <command> --help` for a command's flags.",
-    "Exit codes: 0 success, 1 failure, 2 usage error.",
-    "",
-  ].join("\n");
+const ABOUT = "airlift moves artifacts across an air gap: bucket archives into registries, registry artifacts into buckets, and OCI images of YAML into clusters.";
+
+const AFTER = `
+Run \`airlift <command> --help\` for a command's flags.
+Exit codes: 0 success, 1 failure, 2 usage error; import and pull add 3-7 (see their help).`;
+
+/** Streams, one-line errors and no process.exit, for the program and every subcommand. */
+function configure(cmd: Command, path: string, io: CliIO): Command {
+  return cmd
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .helpOption("-h, --help", "show this help")
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(usageLines(path, commanderMessage(s))),
+    });
 }
 
-// node:util parseArgs reports unknown or malformed flags as TypeErrors with an ERR_PARSE_ARGS_* code.
-function isUsageError(err: unknown): err is Error {
-  return err instanceof UsageError || (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"));
+/** The subcommand named in argv (`airlift help pull` names pull), if any. */
+function commandName(argv: readonly string[]): string | undefined {
+  const first = argv.find((a) => !a.startsWith("-"));
+  const name = first === "help" ? argv[argv.indexOf(first) + 1] : first;
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? name : undefined;
+}
+
+async function program(ctx: CliContext, name: string | undefined): Promise<Command> {
+  const root = configure(new Command("airlift"), "airlift", ctx.io).description(ABOUT).usage("<command> [flags]").addHelpText("after", AFTER);
+  for (const [n, entry] of Object.entries(COMMANDS)) {
+    if (n === name) root.addCommand(configure((await entry.load()).command(ctx), `airlift ${n}`, ctx.io));
+    else root.command(n).description(entry.summary);
+  }
+  return root;
+}
+
+/** Prints `err` as one line (two for usage errors) and returns its exit code. */
+function report(err: unknown, path: string, io: CliIO): number {
+  if (err instanceof CommanderError) {
+    // commander already printed the message or the help; help asked for exits 0, help for a missing command 2.
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return EXIT_OK;
+    return err.code === "commander.help" && err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  if (err instanceof UsageError) {
+    io.stderr.write(usageLines(path, err.message));
+    return EXIT_USAGE;
+  }
+  io.stderr.write(`${path}: ${errorLine(err)}\n`);
+  return err instanceof CliError ? err.exitCode : EXIT_FAILURE;
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: string[], io: CliIO): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    (name === undefined ? io.stderr : io.stdout).write(help());
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
-  }
-  if (name === "--version") return main(["version"], io);
-  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!entry) {
-    io.stderr.write(`airlift: unknown command "${name}"\n\n${help()}`);
-    return EXIT_USAGE;
-  }
-  const { command } = await entry.load();
-  if (rest.includes("--help") || rest.includes("-h")) {
-    io.stdout.write(command.usage);
-    return EXIT_OK;
-  }
+  const args = argv[0] === "--version" ? ["version", ...argv.slice(1)] : argv;
+  const name = commandName(args);
+  const ctx: CliContext = { io, exitCode: EXIT_OK };
   try {
-    return await command.run(rest, io);
+    await (await program(ctx, name)).parseAsync(args, { from: "user" });
+    return ctx.exitCode;
   } catch (err) {
-    if (isUsageError(err)) {
-      io.stderr.write(`airlift ${name}: ${err.message}\n\n${command.usage}`);
-      return EXIT_USAGE;
-    }
-    io.stderr.write(`airlift ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_FAILURE;
+    return report(err, name ? `airlift ${name}` : "airlift", io);
   }
 }
 

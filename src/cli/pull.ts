@@ -1,30 +1,39 @@
 // `airlift pull`: an artifact (image, a platform of an index, or an ORAS artifact) into an OCI image layout in a
 // folder or under an s3:// prefix, optionally extracted beside it under extracted/ — the runbook's
 // `gdcloud artifacts pull` + `gdcloud artifacts extract`. The same engine the ArtifactPull reconciler runs.
+// Every argument is checked before the first request.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { Command } from "commander";
 import { classifyTransferError } from "../transfer/errors.ts";
 import { pullArtifact, type PullDestination, type PullResult } from "../transfer/pull-artifact.ts";
-import { EXIT_OK, UsageError, type CliIO, type Command } from "./command.ts";
-import { TRANSFER_FLAGS_USAGE, TRANSFER_OPTIONS, exitCodeFor, parseS3Url, readStdin, registryConnection, s3ConnectionFrom, type TransferFlags } from "./transfer-flags.ts";
+import { CliError, EXIT_OK, UsageError, type CliContext, type CliIO } from "./command.ts";
+import { progressMode, progressPrinter } from "./progress-printer.ts";
+import { checkReference } from "./reference-check.ts";
+import { TRANSFER_EXIT_CODES_HELP, addTransferFlags, checkRegistryFlags, exitCodeFor, readStdin, registryConnection, s3ConnectionFrom, type TransferFlags } from "./transfer-flags.ts";
+import { parseS3Location } from "./transfer-input.ts";
 
-const USAGE = `Usage: airlift pull <registry/repository:tag | registry/repository@sha256:...> <dir | s3://bucket/prefix> [flags]
+interface PullFlags extends TransferFlags {
+  extract?: boolean;
+  platform: string;
+}
 
-Writes the artifact as an OCI image layout; with --extract also its files under extracted/ (safe extraction: no path
-escapes, size and entry caps; a refused artifact leaves the destination as it was).
+const AFTER = `
+Examples:
+  airlift pull harbor.example.com/apps/demo:1.1.0 ./demo --extract
+  airlift pull harbor.example.com/apps/demo@sha256:... s3://artifacts/apps/demo --platform linux/arm64
 
-  --extract                  extract the layers (ORAS files by their title) under extracted/
-  --platform OS/ARCH         the manifest to take from an index (default linux/amd64)
-${TRANSFER_FLAGS_USAGE}`;
-
-const OPTIONS = { ...TRANSFER_OPTIONS, extract: { type: "boolean" }, platform: { type: "string", default: "linux/amd64" } } as const;
+${TRANSFER_EXIT_CODES_HELP}`;
 
 /** A folder, or an s3:// prefix reached with the S3 flags and AWS_* environment. */
 function destinationOf(target: string, flags: TransferFlags, env: NodeJS.ProcessEnv): PullDestination {
-  const s3 = parseS3Url(target);
+  const s3 = parseS3Location(target, "destination");
   return s3 ? { kind: "s3", connection: s3ConnectionFrom(flags, env), bucket: s3.bucket, prefix: s3.key } : { kind: "directory", path: target };
+}
+
+function checkPlatform(platform: string): void {
+  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform)) throw new UsageError(`--platform takes OS/ARCH[/VARIANT] such as linux/amd64 or linux/arm64/v8, got "${platform}"`);
 }
 
 function printResult(result: PullResult, reference: string, json: boolean | undefined, io: CliIO): void {
@@ -36,24 +45,40 @@ function printResult(result: PullResult, reference: string, json: boolean | unde
   for (const f of result.files) io.stdout.write(`  ${f.path} ${f.size}\n`);
 }
 
-async function run(argv: string[], io: CliIO): Promise<number> {
-  const { values: v, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  const [reference, target] = positionals;
-  if (!reference || !target || positionals.length > 2) throw new UsageError("give a reference and a destination");
-  const dest = destinationOf(target, v, io.env);
+async function run(reference: string, target: string, flags: PullFlags, io: CliIO): Promise<number> {
+  checkReference(reference, "reference");
+  checkPlatform(flags.platform);
+  const dest = destinationOf(target, flags, io.env);
+  checkRegistryFlags(flags);
+  const progress = progressPrinter(progressMode(flags.progress, io.stderr), io.stderr);
   const workDir = await mkdtemp(join(tmpdir(), "airlift-pull-"));
   try {
-    const connection = await registryConnection(v, io.env, readStdin);
-    printResult(await pullArtifact(reference, dest, { connection, platform: v.platform, extract: Boolean(v.extract), workDir }), reference, v.json, io);
+    const connection = await registryConnection(flags, io.env, readStdin);
+    const result = await pullArtifact(reference, dest, { connection, platform: flags.platform, extract: Boolean(flags.extract), workDir, onProgress: progress.onProgress, progressIntervalMs: progress.intervalMs });
+    progress.done();
+    printResult(result, reference, flags.json, io);
     return EXIT_OK;
   } catch (err) {
-    if (err instanceof UsageError) throw err;
+    progress.done();
+    if (err instanceof UsageError || err instanceof CliError) throw err;
     const c = classifyTransferError(err);
-    io.stderr.write(`airlift pull: ${c.reason}: ${c.message}\n`);
-    return exitCodeFor(c.reason);
+    throw new CliError(`${c.reason}: ${c.message}`, exitCodeFor(c.reason));
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-export const command: Command = { name: "pull", summary: "pull an artifact into an OCI layout (folder or s3://), optionally extracted", usage: USAGE, run };
+/** The `pull` command. */
+export function command(ctx: CliContext): Command {
+  const cmd = new Command("pull")
+    .description("Write an artifact as an OCI image layout; with --extract also its files under extracted/ (safe extraction: no path escapes, size and entry caps; a refused artifact leaves the destination as it was).")
+    .argument("<reference>", "registry/repository:tag or registry/repository@sha256:...")
+    .argument("<destination>", "a folder, or s3://bucket/prefix")
+    .option("--extract", "extract the layers (ORAS files by their title) under extracted/")
+    .option("--platform <os/arch>", "the manifest to take from an index", "linux/amd64");
+  return addTransferFlags(cmd)
+    .addHelpText("after", AFTER)
+    .action(async (reference: string, target: string, flags: PullFlags) => {
+      ctx.exitCode = await run(reference, target, flags, ctx.io);
+    });
+}

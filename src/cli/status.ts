@@ -1,119 +1,114 @@
 // `airlift status`: what `nomos status` shows for Config Sync, for OciSyncs, plus one line per ImageImport and
-// ArtifactPull. Reads only (list calls); `--json` prints the same data for scripts.
-import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
-import { ARTIFACT_PULL, IMAGE_IMPORT, OCI_SYNC } from "../api/group-version.ts";
-import type { InventoryEntry, OciSync } from "../api/oci-sync.ts";
-import { readInventory } from "../controllers/oci-sync-inventory.ts";
-import { setTimeout as sleep } from "node:timers/promises";
-import { ApiError } from "../kube/api-error.ts";
+// ArtifactPull. Reads only (list calls); `--json` prints the same report for scripts; `--poll` redraws until
+// interrupted. The namespace defaults to the kubeconfig context's, as in kubectl.
+import { Command, Option } from "commander";
 import { KubeClient } from "../kube/rest-client.ts";
-import { collectionPath, type ResourceType } from "../kube/resource.ts";
-import { EXIT_OK, UsageError, type CliIO, type Command } from "./command.ts";
-import { formatOciSync, formatSummaries, syncState, type SummaryObject } from "./status-format.ts";
+import { durationArg, EXIT_OK, UsageError, type CliContext, type CliIO } from "./command.ts";
+import { errorLine } from "./error-lines.ts";
+import { kubeFailure } from "./kube-errors.ts";
+import { addKubeFlags, kubeConnection, type KubeFlags } from "./kube-flags.ts";
+import { formatStatus } from "./status-format.ts";
+import { readStatus, type StatusQuery } from "./status-read.ts";
+import type { StatusReport } from "./status-report.ts";
 
-const USAGE = `Usage: airlift status [flags]
-
-Shows each OciSync like \`nomos status\` (image, SYNCED / ERROR / PENDING / STALLED, digest, managed resources with
-their kstatus), then one line per ImageImport and ArtifactPull.
-
-Flags:
-  --kubeconfig PATH     kubeconfig (default: $KUBECONFIG, else in-cluster)
-  -n, --namespace NS    only this namespace
-  -A, --all-namespaces  every namespace (default)
-  --root-namespace NS   the operator's namespace, whose OciSyncs are root syncs (default airlift-system)
-  --json                print JSON for scripts
-  --timeout DURATION    per request (default 30s)
-`;
-
-interface ListDoc<T> {
-  items?: T[];
+interface StatusFlags extends KubeFlags {
+  namespace?: string;
+  allNamespaces?: boolean;
+  name?: string;
+  rootNamespace?: string;
+  json?: boolean;
+  poll?: number;
+  timeout: number;
 }
 
-async function list<T>(client: KubeClient, type: ResourceType, namespace: string | undefined, signal: AbortSignal): Promise<T[]> {
-  // A freshly installed CRD answers 429 "storage is (re)initializing" for a moment: retry a few times.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const out = await client.request<ListDoc<T>>(collectionPath(type, namespace), { signal });
-      return out.items ?? [];
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 429 || attempt >= 5) throw err;
-      await sleep(500 * attempt, undefined, { signal });
-    }
+const AFTER = `
+States: SYNCED @ time (applied and every object Current), PENDING, ERROR (see the reason and errors), STALLED,
+SUSPENDED. Digests are shortened to sha256:12345678; --json prints them in full.
+Exit codes: 0 ok, 1 the API server could not be reached or refused, or the kubeconfig is unusable, 2 usage.`;
+
+function write(report: StatusReport, flags: StatusFlags, io: CliIO, rootNamespace: string): void {
+  if (flags.json) io.stdout.write(flags.poll ? `${JSON.stringify(report)}\n` : `${JSON.stringify(report, null, 2)}\n`);
+  else io.stdout.write(formatStatus(report, rootNamespace));
+}
+
+/** One redraw of `--poll`: a failed round is reported on stderr and the next one tried. */
+async function redraw(round: () => Promise<StatusReport>, flags: StatusFlags, io: CliIO, rootNamespace: string): Promise<void> {
+  const tty = !flags.json && (io.stdout as { isTTY?: boolean }).isTTY === true;
+  try {
+    const report = await round();
+    if (tty) io.stdout.write("\x1b[H\x1b[2J");
+    write(report, flags, io, rootNamespace);
+    if (!tty && !flags.json) io.stdout.write("\n");
+  } catch (err) {
+    io.stderr.write(`airlift status: ${errorLine(err)}\n`);
   }
 }
 
-/** Status of one OciSync, as `--json` prints it. */
-export interface OciSyncReport {
-  namespace: string;
-  name: string;
-  image: string;
-  state: string;
-  digest?: string;
-  revision?: string;
-  errors: { code: string; message: string }[];
-  resources: InventoryEntry[];
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => resolve(clearTimeout(timer)), { once: true });
+  });
 }
 
-/** Runs `airlift status`. */
-export async function runStatus(argv: string[], io: CliIO): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      kubeconfig: { type: "string" },
-      namespace: { type: "string", short: "n" },
-      "all-namespaces": { type: "boolean", short: "A" },
-      "root-namespace": { type: "string" },
-      json: { type: "boolean" },
-      timeout: { type: "string" },
-    },
-    strict: true,
-  });
-  if (v.namespace && v["all-namespaces"]) throw new UsageError("--namespace and --all-namespaces exclude each other");
-  const kc = new KubeConfig();
-  const path = v.kubeconfig ?? io.env.KUBECONFIG;
-  if (path) kc.loadFromFile(path);
-  else kc.loadFromCluster();
-  const client = new KubeClient(kc);
-  const signal = AbortSignal.timeout(60_000);
-  const rootNs = v["root-namespace"] ?? io.env.AIRLIFT_NAMESPACE ?? "airlift-system";
+/** Redraws every `flags.poll` ms until SIGINT / SIGTERM, then exits 0. */
+async function poll(round: () => Promise<StatusReport>, flags: StatusFlags & { poll: number }, io: CliIO, rootNamespace: string): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
   try {
-    const syncs = await list<OciSync>(client, OCI_SYNC, v.namespace, signal);
-    const others = [...(await list<SummaryObject>(client, IMAGE_IMPORT, v.namespace, signal)), ...(await list<SummaryObject>(client, ARTIFACT_PULL, v.namespace, signal))];
-    const reports: { sync: OciSync; inventory: InventoryEntry[] }[] = [];
-    for (const sync of syncs) reports.push({ sync, inventory: await readInventory(client, sync, signal) });
-    if (v.json) {
-      const ociSyncs: OciSyncReport[] = reports.map(({ sync, inventory }) => ({
-        namespace: sync.metadata.namespace ?? "",
-        name: sync.metadata.name,
-        image: sync.status?.source?.image ?? sync.spec.oci.image,
-        state: syncState(sync),
-        ...(sync.status?.sync?.digest ? { digest: sync.status.sync.digest } : {}),
-        ...(sync.status?.artifact?.revision ? { revision: sync.status.artifact.revision } : {}),
-        errors: [...(sync.status?.source?.errors ?? []), ...(sync.status?.sync?.errors ?? [])].map((e) => ({ code: e.code, message: e.message })),
-        resources: inventory,
-      }));
-      const summaries = others.map((o) => {
-        const ready = o.status?.conditions?.find((c) => c.type === "Ready");
-        return { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, ready: ready?.status ?? "Unknown", reason: ready?.reason ?? "" };
-      });
-      io.stdout.write(`${JSON.stringify({ ociSyncs, resources: summaries }, null, 2)}\n`);
-      return EXIT_OK;
+    while (!stop.signal.aborted) {
+      const started = Date.now();
+      await redraw(round, flags, io, rootNamespace);
+      await pause(Math.max(0, flags.poll - (Date.now() - started)), stop.signal);
     }
-    const blocks = reports.map(({ sync, inventory }) => formatOciSync(sync, inventory, rootNs));
-    const context = kc.getCurrentContext() || "in-cluster";
-    io.stdout.write(`*${context}\n${blocks.join("\n\n")}${blocks.length ? "\n" : "   no OciSyncs\n"}`);
-    const summary = formatSummaries(others.map((o) => ({ ...o, kind: o.kind ?? "" })));
-    if (summary) io.stdout.write(`\n${summary}\n`);
+    return EXIT_OK;
+  } finally {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+  }
+}
+
+function checkFlags(flags: StatusFlags): void {
+  if (flags.namespace !== undefined && flags.allNamespaces) throw new UsageError("give either -n NAMESPACE or -A, not both");
+  if (flags.poll !== undefined && flags.poll < 1000) throw new UsageError("--poll must be at least 1s");
+}
+
+/** Which objects the flags select: -n over the context's namespace, -A for all. */
+function queryOf(flags: StatusFlags, contextNamespace: string): StatusQuery {
+  return { namespace: flags.allNamespaces ? undefined : (flags.namespace ?? contextNamespace), name: flags.name, timeoutMs: flags.timeout };
+}
+
+async function run(flags: StatusFlags, io: CliIO): Promise<number> {
+  checkFlags(flags);
+  const conn = kubeConnection(flags, io.env);
+  const query = queryOf(flags, conn.namespace);
+  const rootNamespace = flags.rootNamespace ?? io.env.AIRLIFT_NAMESPACE ?? "airlift-system";
+  const client = new KubeClient(conn.kubeConfig);
+  const server = conn.kubeConfig.getCurrentCluster()?.server ?? "";
+  const round = (): Promise<StatusReport> => readStatus(client, conn.context, query).catch((err: unknown) => Promise.reject(kubeFailure(err, server, conn.context, flags.timeout)));
+  try {
+    if (flags.poll !== undefined) return await poll(round, { ...flags, poll: flags.poll }, io, rootNamespace);
+    write(await round(), flags, io, rootNamespace);
     return EXIT_OK;
   } finally {
     await client.close();
   }
 }
 
-export const command: Command = {
-  name: "status",
-  summary: "show OciSyncs like nomos status, and the state of ImageImports and ArtifactPulls",
-  usage: USAGE,
-  run: runStatus,
-};
+/** The `status` command. */
+export function command(ctx: CliContext): Command {
+  const cmd = new Command("status")
+    .description("Show each OciSync like `nomos status` (image, state, digest, managed resources with their kstatus), then one line per ImageImport and ArtifactPull.")
+    .option("-n, --namespace <namespace>", "only this namespace (default: the context's namespace, else default)")
+    .option("-A, --all-namespaces", "every namespace")
+    .option("--name <name>", "only objects of this name")
+    .option("--root-namespace <namespace>", "the operator's namespace, whose OciSyncs are root syncs [AIRLIFT_NAMESPACE] (default: airlift-system)")
+    .option("--json", "print the report as JSON (one line per round with --poll)")
+    .addOption(new Option("--poll <duration>", "redraw every DURATION (e.g. 5s) until interrupted").argParser(durationArg))
+    .addOption(new Option("--timeout <duration>", "per API request").argParser(durationArg).default(30_000, "30s"))
+    .addHelpText("after", AFTER);
+  return addKubeFlags(cmd).action(async (flags: StatusFlags) => {
+    ctx.exitCode = await run(flags, ctx.io);
+  });
+}

@@ -1,53 +1,48 @@
-// Flags `airlift import` and `airlift pull` share: S3 connection (AWS_* conventions), registry auth and TLS, and
-// the exit codes that tell failure kinds apart.
+// Flags `airlift import` and `airlift pull` share: S3 connection (AWS_* conventions), registry auth and TLS, output;
+// and the exit codes that tell failure kinds apart. Everything here is checked before any network I/O.
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { Option, type Command } from "commander";
 import { checkRegistryCredentials, type RegistryConnection, type RegistryCredentials } from "../transfer/connection.ts";
 import type { TransferReason } from "../transfer/errors.ts";
 import type { S3Connection } from "../transfer/s3-connection.ts";
 import { UsageError } from "./command.ts";
+import { PROGRESS_MODES, type ProgressFlag } from "./progress-printer.ts";
 
-export const TRANSFER_FLAGS_USAGE = `S3 (for s3://bucket/key sources and destinations):
-  --s3-endpoint URL          [AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL]; keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
-  --s3-region REGION         [AWS_REGION] (default us-east-1)
-  --s3-virtual-host          virtual-hosted-style addressing (default: path-style, as on-premises stores need)
-Registry:
-  --username USER --password-stdin   basic credentials; otherwise the Docker config at $DOCKER_CONFIG/config.json
-  --ca-file PEM              trust this CA bundle too
-  --insecure                 skip TLS certificate verification
-  --plain-http               talk HTTP to the registry
-Output:
-  --progress auto|bar|plain|none   (default auto: a bar on a TTY, plain lines otherwise)
-  --json                     print the result as JSON
-Exit codes: 0 ok, 1 other failure, 2 usage, 3 source not found / access denied, 4 invalid archive / digest mismatch,
-  5 registry or authentication failure, 6 extraction refused, 7 source or registry unavailable (retry later)`;
+export const TRANSFER_EXIT_CODES_HELP = `Exit codes: 0 ok, 1 other failure, 2 usage, 3 source not found / access denied, 4 invalid archive / digest
+  mismatch, 5 registry or authentication failure, 6 extraction refused, 7 source or registry unavailable (retry later)`;
 
-export const TRANSFER_OPTIONS = {
-  "s3-endpoint": { type: "string" },
-  "s3-region": { type: "string" },
-  "s3-virtual-host": { type: "boolean" },
-  username: { type: "string" },
-  "password-stdin": { type: "boolean" },
-  "ca-file": { type: "string" },
-  insecure: { type: "boolean" },
-  "plain-http": { type: "boolean" },
-  progress: { type: "string", default: "auto" },
-  json: { type: "boolean" },
-} as const;
-
+/** Values of the shared flags, as commander hands them over. */
 export interface TransferFlags {
-  "s3-endpoint"?: string | undefined;
-  "s3-region"?: string | undefined;
-  "s3-virtual-host"?: boolean | undefined;
-  username?: string | undefined;
-  "password-stdin"?: boolean | undefined;
-  "ca-file"?: string | undefined;
-  insecure?: boolean | undefined;
-  "plain-http"?: boolean | undefined;
+  s3Endpoint?: string;
+  s3Region?: string;
+  s3VirtualHost?: boolean;
+  username?: string;
+  passwordStdin?: boolean;
+  caFile?: string;
+  insecure?: boolean;
+  plainHttp?: boolean;
+  progress: ProgressFlag;
+  json?: boolean;
 }
 
-/** Exit code per failure kind (the usage text lists them); 1 for any other. */
+/** Adds the S3, registry and output flags. */
+export function addTransferFlags(cmd: Command): Command {
+  return cmd
+    .option("--s3-endpoint <url>", "S3 endpoint [AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL]; keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY")
+    .option("--s3-region <region>", "S3 region [AWS_REGION] (default: us-east-1)")
+    .option("--s3-virtual-host", "virtual-hosted-style S3 addressing (default: path-style, as on-premises stores need)")
+    .option("--username <user>", "registry user; the password is read from standard input (--password-stdin)")
+    .option("--password-stdin", "read the registry password from standard input (otherwise: the Docker config at $DOCKER_CONFIG/config.json)")
+    .option("--ca-file <pem>", "trust this CA bundle too")
+    .option("--insecure", "skip TLS certificate verification")
+    .option("--plain-http", "talk HTTP to the registry")
+    .addOption(new Option("--progress <mode>", "progress on stderr: a redrawn bar on a terminal, plain lines otherwise").choices(PROGRESS_MODES).default("auto"))
+    .option("--json", "print the result as JSON on stdout");
+}
+
+/** Exit code per failure kind (the help lists them); 1 for any other. */
 const EXIT_CODES: Partial<Record<TransferReason, number>> = {
   SourceNotFound: 3,
   AccessDenied: 3,
@@ -73,23 +68,24 @@ export function exitCodeFor(reason: TransferReason): number {
   return EXIT_CODES[reason] ?? 1;
 }
 
-/** `s3://bucket/key` → parts, or undefined for a local path. */
-export function parseS3Url(text: string): { bucket: string; key: string } | undefined {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(text);
-  return match ? { bucket: match[1] ?? "", key: match[2] ?? "" } : undefined;
+/** The S3 endpoint of the flags or the environment, checked. */
+function s3Endpoint(flags: TransferFlags, env: NodeJS.ProcessEnv): string {
+  const endpoint = flags.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  if (!endpoint) throw new UsageError("an s3:// location needs --s3-endpoint URL (or AWS_ENDPOINT_URL_S3)");
+  if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) throw new UsageError(`the S3 endpoint "${endpoint}" is not an http:// or https:// URL`);
+  return endpoint;
 }
 
 /** The S3 connection of flags and the AWS_* environment. */
 export function s3ConnectionFrom(flags: TransferFlags, env: NodeJS.ProcessEnv): S3Connection {
-  const endpoint = flags["s3-endpoint"] ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  if (!endpoint) throw new UsageError("an s3:// location needs --s3-endpoint (or AWS_ENDPOINT_URL_S3)");
+  const endpoint = s3Endpoint(flags, env);
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) throw new UsageError("an s3:// location needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  if (!accessKeyId || !secretAccessKey) throw new UsageError("an s3:// location needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
   return {
     endpoint,
-    region: flags["s3-region"] ?? env.AWS_REGION ?? "us-east-1",
-    forcePathStyle: !flags["s3-virtual-host"],
+    region: flags.s3Region ?? env.AWS_REGION ?? "us-east-1",
+    forcePathStyle: !flags.s3VirtualHost,
     accessKeyId,
     secretAccessKey,
     sessionToken: env.AWS_SESSION_TOKEN || undefined,
@@ -108,18 +104,33 @@ function dockerConfigFile(env: NodeJS.ProcessEnv): RegistryCredentials | undefin
   }
 }
 
+function readCaFile(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read --ca-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--ca-file ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return pem;
+}
+
+/** Checks the registry flags that need no input (before reading standard input or touching the network). */
+export function checkRegistryFlags(flags: TransferFlags): void {
+  if (flags.username && !flags.passwordStdin) throw new UsageError("--username needs --password-stdin (pipe the password in)");
+  if (flags.passwordStdin && !flags.username) throw new UsageError("--password-stdin needs --username");
+  if (flags.caFile) readCaFile(flags.caFile);
+}
+
 /** Registry TLS and credentials from flags (and the Docker config). */
 export async function registryConnection(flags: TransferFlags, env: NodeJS.ProcessEnv, stdin: () => Promise<string>): Promise<RegistryConnection> {
-  let credentials: RegistryCredentials | undefined;
-  if (flags.username) {
-    if (!flags["password-stdin"]) throw new UsageError("--username needs --password-stdin");
-    credentials = { kind: "basic", username: flags.username, password: (await stdin()).replace(/\r?\n$/, "") };
-  } else {
-    credentials = dockerConfigFile(env);
-  }
+  checkRegistryFlags(flags);
+  const credentials: RegistryCredentials | undefined = flags.username
+    ? { kind: "basic", username: flags.username, password: (await stdin()).replace(/\r?\n$/, "") }
+    : dockerConfigFile(env);
   return {
-    plainHttp: flags["plain-http"],
-    caPem: flags["ca-file"] ? readFileSync(flags["ca-file"], "utf8") : undefined,
+    plainHttp: flags.plainHttp,
+    caPem: flags.caFile ? readCaFile(flags.caFile) : undefined,
     insecureSkipTLSVerify: flags.insecure,
     credentials,
   };

@@ -1,6 +1,7 @@
 // `airlift version`: the package version, and the Node runtime it runs on.
 import { readFileSync } from "node:fs";
-import { EXIT_OK, type Command } from "./command.ts";
+import { Command } from "commander";
+import { EXIT_OK, type CliContext } from "./command.ts";
 
 /** The version from package.json (two levels up from src/cli or dist/cli). */
 export function airliftVersion(): string {
@@ -9,12 +10,10 @@ export function airliftVersion(): string {
   return typeof version === "string" ? version : "unknown";
 }
 
-export const command: Command = {
-  name: "version",
-  summary: "print the version",
-  usage: "Usage: airlift version\n\nPrints airlift's version and the Node.js version.\n",
-  run: (_argv, io) => {
-    io.stdout.write(`airlift ${airliftVersion()} (node ${process.version})\n`);
-    return Promise.resolve(EXIT_OK);
-  },
-};
+/** The `version` command. */
+export function command(ctx: CliContext): Command {
+  return new Command("version").description("Print airlift's version and the Node.js version.").action(() => {
+    ctx.io.stdout.write(`airlift ${airliftVersion()} (node ${process.version})\n`);
+    ctx.exitCode = EXIT_OK;
+  });
+}

@@ -7,6 +7,7 @@ import { ArchiveError, BlobMismatchError, ExtractionRefusedError } from "../arch
 import { HarborError, HarborForbiddenError, HarborNotFoundError, HarborTlsError, HarborUnauthorizedError } from "../harbor/errors.ts";
 import { InvalidTagPolicyError, NoMatchingTagError } from "../harbor/tag-policy.ts";
 import { endpointRefusal } from "../net/endpoint-policy.ts";
+import { ContentMismatchError, InvalidManifestError, SpecError } from "../ocispec/errors.ts";
 import { AuthError, DigestMismatchError, InvalidInputError, NotFoundError, OciError, TlsError } from "../oci/errors.ts";
 import { AccessDeniedError, SourceChangedError, SourceNotFoundError, StorageError } from "../storage/errors.ts";
 import { LayerNotFoundError, NestedIndexError, NoMatchingSemverTagError, PlatformNotFoundError } from "./content-errors.ts";
@@ -84,6 +85,12 @@ function archiveReason(err: ArchiveError): TransferReason {
   return "InvalidArchive";
 }
 
+function specReason(err: SpecError): TransferReason {
+  if (err instanceof ContentMismatchError) return "DigestMismatch";
+  if (err instanceof InvalidManifestError) return "UnsupportedMediaType";
+  return "InvalidReference";
+}
+
 function storageReason(err: StorageError): TransferReason {
   if (err instanceof SourceNotFoundError) return "SourceNotFound";
   if (err instanceof AccessDeniedError) return "AccessDenied";
@@ -111,6 +118,7 @@ function typed(err: unknown): [TransferReason, boolean] | undefined {
   if (err instanceof OciError) return [registryReason(err), err.transient];
   if (err instanceof HarborError) return [harborReason(err), err.transient];
   if (err instanceof ArchiveError) return [archiveReason(err), false];
+  if (err instanceof SpecError) return [specReason(err), false];
   // A changed source object restarts the transfer from the new version.
   if (err instanceof StorageError) return [storageReason(err), err.transient || err instanceof SourceChangedError];
   const permanent = PERMANENT.find(([type]) => err instanceof type);

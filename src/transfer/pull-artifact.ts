@@ -8,7 +8,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { PassThrough, type Readable } from "node:stream";
+import { Transform, type Readable } from "node:stream";
 import { extractLayers, type ExtractedFile, type ExtractLimits } from "../archive/extract.ts";
 import { OciLayoutWriter } from "../archive/layout-writer.ts";
 import type { Descriptor } from "../ocispec/descriptor.ts";
@@ -16,6 +16,7 @@ import type { Repository } from "../oci/repository.ts";
 import { S3LayoutStore } from "../storage/s3-layout-store.ts";
 import { deletePrefix, listPrefix, uploadStream } from "../storage/s3-sink.ts";
 import { openRepositoryOf, type RegistryConnection } from "./connection.ts";
+import { ProgressTracker, type ProgressListener } from "./progress.ts";
 import { openS3Client, type S3Connection } from "./s3-connection.ts";
 import { layersToExtract, selectManifest, type SelectedManifest } from "./select-content.ts";
 
@@ -31,6 +32,9 @@ export interface PullOptions {
   /** Where extraction is staged (a fresh folder below it, removed afterwards). */
   workDir: string;
   signal?: AbortSignal;
+  /** Bytes fetched so far (the layers count twice with `extract`: once extracted, once written). */
+  onProgress?: ProgressListener;
+  progressIntervalMs?: number;
 }
 
 /** A pull of a reference string, over a client of its own. */
@@ -78,12 +82,13 @@ async function publishTree(staged: string, files: ExtractedFile[], dest: OpenedD
 }
 
 /** Writes the picked manifest, its config and layers as an OCI layout named `title`; returns the blobs written. */
-async function writeLayout(repo: Repository, picked: SelectedManifest, target: { title: string; dest: OpenedDestination }, signal?: AbortSignal): Promise<number> {
-  const { title, dest } = target;
+async function writeLayout(repo: Repository, picked: SelectedManifest, target: { title: string; dest: OpenedDestination; progress: ProgressTracker }, signal?: AbortSignal): Promise<number> {
+  const { title, dest, progress } = target;
   const writer = dest.kind === "directory" ? OciLayoutWriter.toDirectory(dest.path) : new OciLayoutWriter(new S3LayoutStore({ client: dest.client, bucket: dest.bucket, prefix: dest.prefix.replace(/\/+$/, "") }));
   let blobsWritten = 0;
   for (const blob of [picked.manifest.config, ...picked.manifest.layers]) {
-    if (await writer.writeBlob(blob, () => streamOf(repo, blob, signal), signal)) blobsWritten++;
+    if (await writer.writeBlob(blob, () => streamOf(repo, blob, counter(blob.digest, progress), signal), signal)) blobsWritten++;
+    else progress.finish(blob.digest);
   }
   await writer.writeBlobBytes(Buffer.from(picked.bytes), signal);
   writer.addManifest({ mediaType: picked.descriptor.mediaType, digest: picked.descriptor.digest, size: picked.descriptor.size, annotations: { "org.opencontainers.image.ref.name": title } });
@@ -96,13 +101,16 @@ async function pullInto(repo: Repository, reference: { tag?: string; digest?: st
   const staging = join(options.workDir, `pull-${randomBytes(6).toString("hex")}`);
   try {
     const picked = await selectManifest(repo, reference.digest ?? reference.tag ?? "latest", options.platform ?? "linux/amd64", signal);
+    const progress = expectedProgress(picked, options);
     let files: ExtractedFile[] = [];
     const staged = join(staging, "tree");
     if (options.extract) {
       await mkdir(staging, { recursive: true });
-      files = (await extractLayers(layersToExtract(repo, picked.manifest), staged, { ...options.limits, signal })).files;
+      const layers = layersToExtract(repo, picked.manifest).map((l, i) => ({ ...l, open: async (s?: AbortSignal) => through(await l.open(s), counter(`extract:${i}`, progress)) }));
+      files = (await extractLayers(layers, staged, { ...options.limits, signal })).files;
     }
-    const blobsWritten = await writeLayout(repo, picked, { title: reference.tag ?? picked.descriptor.digest, dest }, signal);
+    const blobsWritten = await writeLayout(repo, picked, { title: reference.tag ?? picked.descriptor.digest, dest, progress }, signal);
+    progress.flush();
     if (options.extract) await publishTree(staged, files, dest, signal);
     const location = dest.kind === "directory" ? dest.path : `s3://${dest.bucket}/${dest.prefix}`;
     return { digest: picked.top.digest, manifestDigest: picked.descriptor.digest, mediaType: picked.top.mediaType, platform: picked.platform, files, blobsWritten, location };
@@ -135,11 +143,40 @@ export async function pullArtifact(reference: string, dest: PullDestination, opt
   }
 }
 
-/** A blob's verified byte stream as a Readable the layout writer can consume synchronously. */
-function streamOf(repo: Repository, blob: Descriptor, signal?: AbortSignal): Readable {
-  const out = new PassThrough();
+/** The tracker of one pull, told every blob's size up front so the total never grows. */
+function expectedProgress(picked: SelectedManifest, options: PullOptions): ProgressTracker {
+  const progress = new ProgressTracker(options.onProgress, options.progressIntervalMs);
+  // Without a layer selector every layer is extracted, in order.
+  if (options.extract) picked.manifest.layers.forEach((l, i) => progress.expect(`extract:${i}`, l.size));
+  for (const blob of [picked.manifest.config, ...picked.manifest.layers]) progress.expect(blob.digest, blob.size);
+  return progress;
+}
+
+/** A pass-through that reports the bytes of blob `id` flowing through it. */
+function counter(id: string, progress: ProgressTracker): Transform {
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done): void {
+      bytes += chunk.length;
+      progress.update(id, bytes);
+      done(null, chunk);
+    },
+    flush(done): void {
+      progress.finish(id);
+      done();
+    },
+  });
+}
+
+/** `body` piped into `out`, its errors too. */
+function through(body: Readable, out: Transform): Transform {
+  return body.on("error", (e) => out.destroy(e)).pipe(out);
+}
+
+/** A blob's verified byte stream, through `out`, as a Readable the layout writer can consume synchronously. */
+function streamOf(repo: Repository, blob: Descriptor, out: Transform, signal?: AbortSignal): Readable {
   repo.blobs().fetch(blob, { signal }).then(
-    (body) => body.on("error", (e) => out.destroy(e)).pipe(out),
+    (body) => through(body, out),
     (err: unknown) => out.destroy(err as Error),
   );
   return out;

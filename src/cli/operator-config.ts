@@ -1,0 +1,151 @@
+// The flags of `airlift operator` and their environment fallbacks (flags win), resolved into one settings object.
+import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { Command, Option } from "commander";
+import { resolveDefaults, type OperatorDefaults } from "../controllers/defaults.ts";
+import { durationArg, envBool, parsePositiveInt } from "./command.ts";
+import { addKubeFlags, type KubeFlags } from "./kube-flags.ts";
+
+const NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+/** Flag values as commander hands them over (durations already in milliseconds). */
+export interface OperatorFlags extends KubeFlags {
+  namespace?: string;
+  watchNamespace?: string;
+  leaderElect?: boolean;
+  leaderElectionId: string;
+  leaseDuration: number;
+  renewDeadline: number;
+  retryPeriod: number;
+  identity?: string;
+  workers?: string;
+  metricsAddr?: string;
+  healthAddr?: string;
+  allowCrossNamespaceSecrets?: boolean;
+  shutdownTimeout: number;
+  logLevel?: string;
+  defaultRegistry?: string;
+  defaultS3Endpoint?: string;
+  dnsSuffix?: string;
+  workDir?: string;
+  allowLoopbackEndpoints?: boolean;
+  allowLinkLocalEndpoints?: boolean;
+}
+
+/** The operator's resolved settings. */
+export interface OperatorConfig {
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  namespace: string;
+  watchNamespace: string | undefined;
+  leaderElect: boolean;
+  leaderElectionId: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  identity: string;
+  workers: number;
+  metricsAddr: string | undefined;
+  healthAddr: string | undefined;
+  allowCrossNamespaceSecrets: boolean;
+  shutdownTimeoutMs: number;
+  logLevel: string | undefined;
+  defaults: OperatorDefaults;
+  allowLoopbackEndpoints: boolean;
+  allowLinkLocalEndpoints: boolean;
+}
+
+const duration = (flags: string, description: string, fallback: number, shown: string): Option =>
+  new Option(flags, description).argParser(durationArg).default(fallback, shown);
+
+/** Adds the operator's flags (environment fallback in brackets) to `cmd`. */
+export function addOperatorFlags(cmd: Command): Command {
+  return cmd
+    .option("--namespace <namespace>", 'the operator\'s own namespace, holds the leader Lease [POD_NAMESPACE; in-cluster namespace file; "airlift-system"]')
+    .option("--watch-namespace <namespace>", "reconcile objects of this namespace only (default: all) [AIRLIFT_WATCH_NAMESPACE]")
+    .option("--leader-elect", "run leader election so only one replica reconciles [AIRLIFT_LEADER_ELECT]")
+    .option("--leader-election-id <name>", "name of the Lease", "airlift-leader")
+    .addOption(duration("--lease-duration <duration>", "how long a lease is valid without renewal", 15_000, "15s"))
+    .addOption(duration("--renew-deadline <duration>", "how long the leader retries renewing before giving up", 10_000, "10s"))
+    .addOption(duration("--retry-period <duration>", "how often candidates retry and the leader renews", 2_000, "2s"))
+    .option("--identity <name>", "this replica's identity [POD_NAME; hostname] plus a random suffix")
+    .option("--workers <n>", "concurrent reconciles per controller (default: 2) [AIRLIFT_WORKERS]")
+    .option("--metrics-addr <host:port>", '/metrics listen address, "0" to disable (default: ":8080") [AIRLIFT_METRICS_ADDR]')
+    .option("--health-addr <host:port>", '/healthz and /readyz listen address, "0" to disable (default: ":8081") [AIRLIFT_HEALTH_ADDR]')
+    .option("--allow-cross-namespace-secrets", "let resources reference Secrets/ConfigMaps in other namespaces [AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS]")
+    .addOption(duration("--shutdown-timeout <duration>", "how long SIGTERM waits for running reconciles", 30_000, "30s"))
+    .option("--default-registry <host[:port]>", "registry used when a resource names none [AIRLIFT_DEFAULT_REGISTRY]")
+    .option("--default-s3-endpoint <url>", "S3 endpoint used when a resource names none [AIRLIFT_DEFAULT_S3_ENDPOINT]")
+    .option("--dns-suffix <suffix>", "derive harbor.SUFFIX and https://objectstorage.SUFFIX as the defaults [AIRLIFT_DNS_SUFFIX]")
+    .option("--allow-loopback-endpoints", "let resources name loopback registry / S3 endpoints (local testing) [AIRLIFT_ALLOW_LOOPBACK_ENDPOINTS]")
+    .option("--allow-link-local-endpoints", "let resources name link-local endpoints (169.254.0.0/16, fe80::/10) [AIRLIFT_ALLOW_LINK_LOCAL_ENDPOINTS]")
+    .option("--work-dir <path>", "where pulled and extracted content is staged [AIRLIFT_WORK_DIR; $TMPDIR/airlift]")
+    .addOption(new Option("--log-level <level>", "log level [LOG_LEVEL] (default: info)").choices(["fatal", "error", "warn", "info", "debug", "trace"]));
+}
+
+function ownNamespace(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (flag) return flag;
+  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+  if (existsSync(NAMESPACE_FILE)) return readFileSync(NAMESPACE_FILE, "utf8").trim();
+  return "airlift-system";
+}
+
+/** A listen address: the flag, else the environment variable (where "" or "0" disables), else `fallback`. */
+const listen = (flag: string | undefined, env: string | undefined, fallback: string): string | undefined => {
+  const addr = flag ?? env ?? fallback;
+  return addr === "0" || addr === "" ? undefined : addr;
+};
+/** The flag, else the environment variable when set and not empty. */
+const pick = (flag: string | undefined, env: string | undefined): string | undefined => flag ?? (env || undefined);
+/** The boolean flag, else the environment variable, else false. */
+const bool = (flag: boolean | undefined, env: string | undefined): boolean => flag ?? envBool(env) ?? false;
+
+function leaderSettings(v: OperatorFlags, env: NodeJS.ProcessEnv): Pick<OperatorConfig, "leaderElect" | "leaderElectionId" | "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs" | "identity"> {
+  return {
+    leaderElect: bool(v.leaderElect, env.AIRLIFT_LEADER_ELECT),
+    leaderElectionId: v.leaderElectionId,
+    leaseDurationMs: v.leaseDuration,
+    renewDeadlineMs: v.renewDeadline,
+    retryPeriodMs: v.retryPeriod,
+    identity: `${pick(v.identity, env.POD_NAME) ?? hostname()}_${randomBytes(4).toString("hex")}`,
+  };
+}
+
+function endpointSettings(v: OperatorFlags, env: NodeJS.ProcessEnv): Pick<OperatorConfig, "defaults" | "allowLoopbackEndpoints" | "allowLinkLocalEndpoints" | "allowCrossNamespaceSecrets"> {
+  return {
+    allowCrossNamespaceSecrets: bool(v.allowCrossNamespaceSecrets, env.AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS),
+    allowLoopbackEndpoints: bool(v.allowLoopbackEndpoints, env.AIRLIFT_ALLOW_LOOPBACK_ENDPOINTS),
+    allowLinkLocalEndpoints: bool(v.allowLinkLocalEndpoints, env.AIRLIFT_ALLOW_LINK_LOCAL_ENDPOINTS),
+    defaults: resolveDefaults({
+      registry: pick(v.defaultRegistry, env.AIRLIFT_DEFAULT_REGISTRY),
+      s3Endpoint: pick(v.defaultS3Endpoint, env.AIRLIFT_DEFAULT_S3_ENDPOINT),
+      dnsSuffix: pick(v.dnsSuffix, env.AIRLIFT_DNS_SUFFIX),
+      workDir: pick(v.workDir, env.AIRLIFT_WORK_DIR),
+    }),
+  };
+}
+
+/** Resolves flags with environment fallbacks. */
+export function operatorConfig(v: OperatorFlags, env: NodeJS.ProcessEnv): OperatorConfig {
+  return {
+    kubeconfig: v.kubeconfig,
+    context: v.context,
+    namespace: ownNamespace(v.namespace, env),
+    watchNamespace: pick(v.watchNamespace, env.AIRLIFT_WATCH_NAMESPACE),
+    ...leaderSettings(v, env),
+    workers: parsePositiveInt("workers", pick(v.workers, env.AIRLIFT_WORKERS) ?? "2"),
+    metricsAddr: listen(v.metricsAddr, env.AIRLIFT_METRICS_ADDR, ":8080"),
+    healthAddr: listen(v.healthAddr, env.AIRLIFT_HEALTH_ADDR, ":8081"),
+    shutdownTimeoutMs: v.shutdownTimeout,
+    logLevel: pick(v.logLevel, env.LOG_LEVEL),
+    ...endpointSettings(v, env),
+  };
+}
+
+/** Parses `argv` (the operator's flags only) with environment fallbacks; throws on a usage error. */
+export function parseOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
+  const cmd = addOperatorFlags(addKubeFlags(new Command("operator"))).exitOverride().configureOutput({ outputError: () => undefined });
+  cmd.parse(argv, { from: "user" });
+  return operatorConfig(cmd.opts<OperatorFlags>(), env);
+}

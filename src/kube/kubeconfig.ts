@@ -1,0 +1,141 @@
+// The one place a Kubernetes connection is chosen, the way kubectl (client-go's ClientConfigLoadingRules) chooses it:
+// `--kubeconfig` alone when given; else every file of `KUBECONFIG` (colon-separated, missing files skipped, the
+// first file to set a cluster, user, context or current-context wins); else `~/.kube/config`; else the in-cluster
+// ServiceAccount. `--context` picks another context, whose namespace is the default one. client-node's
+// loadFromDefault differs (the last current-context wins, a duplicate name or a missing file throws, and it falls
+// back to localhost:8080), so it only reads single files here.
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
+import { KubeConfig, type Cluster, type Context, type User } from "@kubernetes/client-node";
+
+const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/** Why no usable connection could be built; the message says what to fix. Never transient. */
+export class KubeConfigError extends Error {
+  override readonly name = "KubeConfigError";
+  readonly code: "KUBECONFIG_UNREADABLE" | "KUBECONFIG_INVALID" | "NO_KUBECONFIG" | "NO_CONTEXT" | "CONTEXT_NOT_FOUND" | "CONTEXT_INCOMPLETE";
+  readonly transient = false;
+
+  constructor(code: KubeConfigError["code"], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** What to load; `env` supplies KUBECONFIG, HOME and KUBERNETES_SERVICE_HOST/PORT. */
+export interface KubeConfigRequest {
+  /** `--kubeconfig`: this file only (it must exist). */
+  kubeconfig?: string | undefined;
+  /** `--context`: a context other than the current one. */
+  context?: string | undefined;
+  env: NodeJS.ProcessEnv;
+  /** Prefix of the ServiceAccount folder /var/run/secrets/kubernetes.io/serviceaccount (tests point it elsewhere). */
+  rootDir?: string;
+}
+
+/** A loaded connection. */
+export interface LoadedKubeConfig {
+  kubeConfig: KubeConfig;
+  /** The context's name ("inClusterContext" in a pod). */
+  context: string;
+  /** The context's namespace, else the pod's namespace, else "default" (what `-n` defaults to). */
+  namespace: string;
+  /** The files merged, or ["in-cluster"]. */
+  sources: string[];
+}
+
+/** The files kubectl would read, in precedence order. */
+export function kubeconfigFiles(request: KubeConfigRequest): { files: string[]; explicit: boolean } {
+  if (request.kubeconfig) return { files: [request.kubeconfig], explicit: true };
+  const list = request.env.KUBECONFIG;
+  if (list) return { files: [...new Set(list.split(delimiter).filter((f) => f !== ""))], explicit: false };
+  return { files: [join(request.env.HOME || homedir(), ".kube", "config")], explicit: false };
+}
+
+/** One file as a KubeConfig, or undefined when it does not exist and need not (a KUBECONFIG entry). */
+function readFile(file: string, explicit: boolean): KubeConfig | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !explicit) return undefined;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : String(code);
+    throw new KubeConfigError("KUBECONFIG_UNREADABLE", `cannot read kubeconfig ${file}: ${why}`);
+  }
+  const kc = new KubeConfig();
+  if (text.trim() === "") return kc;
+  try {
+    // loadFromFile makes relative certificate and key paths relative to the file that names them, as kubectl does.
+    kc.loadFromFile(file);
+  } catch (err) {
+    throw new KubeConfigError("KUBECONFIG_INVALID", `invalid kubeconfig ${file}: ${(err as Error).message.split("\n")[0] ?? ""}`);
+  }
+  return kc;
+}
+
+/** Merges kubectl's way: the first file to set a name (or the current context) keeps it. */
+function merge(configs: readonly KubeConfig[]): KubeConfig {
+  const firstOfEachName = <T extends { name: string }>(lists: (T[] | undefined)[]): T[] => {
+    const byName = new Map<string, T>();
+    for (const item of lists.flatMap((l) => l ?? [])) if (!byName.has(item.name)) byName.set(item.name, item);
+    return [...byName.values()];
+  };
+  const merged = new KubeConfig();
+  merged.loadFromOptions({
+    clusters: firstOfEachName<Cluster>(configs.map((kc) => kc.clusters)),
+    users: firstOfEachName<User>(configs.map((kc) => kc.users)),
+    contexts: firstOfEachName<Context>(configs.map((kc) => kc.contexts)),
+    currentContext: configs.map((kc) => kc.currentContext).find((name) => name) ?? "",
+  });
+  return merged;
+}
+
+function inClusterPossible(request: KubeConfigRequest): boolean {
+  const dir = `${request.rootDir ?? ""}${SERVICE_ACCOUNT_DIR}`;
+  return Boolean(request.env.KUBERNETES_SERVICE_HOST && request.env.KUBERNETES_SERVICE_PORT && existsSync(join(dir, "token")));
+}
+
+/** The pod's ServiceAccount (client-node reads KUBERNETES_SERVICE_HOST/PORT from process.env itself). */
+function inCluster(request: KubeConfigRequest): LoadedKubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromCluster(request.rootDir ?? "");
+  const nsFile = `${request.rootDir ?? ""}${SERVICE_ACCOUNT_DIR}/namespace`;
+  const namespace = existsSync(nsFile) ? readFileSync(nsFile, "utf8").trim() : "";
+  return { kubeConfig: kc, context: kc.currentContext, namespace: namespace || "default", sources: ["in-cluster"] };
+}
+
+/** Checks that `name` is a context whose cluster (with a server) and user exist. */
+function useContext(kc: KubeConfig, name: string, sources: readonly string[]): Context {
+  const where = sources.join(", ");
+  const context = kc.getContextObject(name);
+  if (!context) {
+    const known = kc.contexts.map((c) => c.name).join(", ") || "none";
+    throw new KubeConfigError("CONTEXT_NOT_FOUND", `context "${name}" is not in the kubeconfig (${where}; contexts: ${known})`);
+  }
+  if (!kc.getCluster(context.cluster)) throw new KubeConfigError("CONTEXT_INCOMPLETE", `context "${name}" names cluster "${context.cluster}", which is not in the kubeconfig (${where})`);
+  if (context.user && !kc.getUser(context.user)) throw new KubeConfigError("CONTEXT_INCOMPLETE", `context "${name}" names user "${context.user}", which is not in the kubeconfig (${where})`);
+  kc.setCurrentContext(name);
+  return context;
+}
+
+/** Loads the connection as kubectl would (see the file comment); throws KubeConfigError saying what to fix. */
+export function loadKubeConfig(request: KubeConfigRequest): LoadedKubeConfig {
+  const { files, explicit } = kubeconfigFiles(request);
+  const loaded = files.flatMap((f) => {
+    const kc = readFile(f, explicit);
+    return kc ? [{ file: f, kc }] : [];
+  });
+  const kc = merge(loaded.map((l) => l.kc));
+  const sources = loaded.map((l) => l.file);
+  if (loaded.length === 0 || (kc.contexts.length === 0 && kc.clusters.length === 0)) {
+    if (inClusterPossible(request) && !request.context) return inCluster(request);
+    const tried = request.env.KUBECONFIG ? `KUBECONFIG=${request.env.KUBECONFIG}` : files.join(", ");
+    throw new KubeConfigError("NO_KUBECONFIG", `no Kubernetes configuration found (${tried}): create ~/.kube/config, set KUBECONFIG, pass --kubeconfig, or run in a cluster`);
+  }
+  const name = request.context || kc.currentContext;
+  if (!name) throw new KubeConfigError("NO_CONTEXT", `the kubeconfig (${sources.join(", ")}) has no current-context: pass --context NAME or run \`kubectl config use-context NAME\``);
+  const context = useContext(kc, name, sources);
+  return { kubeConfig: kc, context: name, namespace: context.namespace || "default", sources };
+}
