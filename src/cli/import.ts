@@ -98,7 +98,7 @@ async function run(src: string, targets: string[], flags: ImportFlags, io: CliIO
       onProgress: progress.onProgress,
       progressIntervalMs: progress.intervalMs,
       onImage: (image) => {
-        if (!flags.json) io.stdout.write(`${image.unchanged ? "unchanged" : "pushed"} ${image.source} -> ${image.references.join(", ")} ${image.digest}\n`);
+        if (!flags.json) progress.above(() => io.stdout.write(`${image.unchanged ? "unchanged" : "pushed"} ${image.source} -> ${image.references.join(", ")} ${image.digest}\n`));
       },
     });
     progress.done();

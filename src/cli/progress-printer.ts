@@ -32,20 +32,23 @@ export function formatBytes(bytes: number): string {
 }
 
 function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return "";
-  if (seconds < 60) return `ETA ${Math.ceil(seconds)}s`;
-  return `ETA ${Math.floor(seconds / 60)}m${String(Math.ceil(seconds % 60)).padStart(2, "0")}s`;
+  const s = Math.ceil(seconds);
+  if (!Number.isFinite(s) || s < 0) return "";
+  if (s < 60) return `ETA ${s}s`;
+  if (s < 3600) return `ETA ${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `ETA ${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
-/** One progress line (without bar): done / total, percent, blobs, rate and ETA. */
-export function progressText(s: ProgressSnapshot, bytesPerSecond: number): string {
+/** One progress line (without bar): done / total, percent, blobs, rate and (with a rate) ETA. */
+export function progressText(s: ProgressSnapshot, bytesPerSecond: number | undefined): string {
   const pct = s.bytesTotal > 0 ? Math.floor((100 * s.bytesDone) / s.bytesTotal) : 0;
-  const eta = bytesPerSecond > 0 && s.bytesDone < s.bytesTotal ? formatEta((s.bytesTotal - s.bytesDone) / bytesPerSecond) : "";
-  return [`${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)}`, `${pct}%`, `blobs ${s.blobsDone}/${s.blobsTotal}`, `${formatBytes(bytesPerSecond)}/s`, eta].filter(Boolean).join("  ");
+  const rate = bytesPerSecond === undefined ? "" : `${formatBytes(Math.round(bytesPerSecond))}/s`;
+  const eta = bytesPerSecond && s.bytesDone < s.bytesTotal ? formatEta((s.bytesTotal - s.bytesDone) / bytesPerSecond) : "";
+  return [`${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)}`, `${pct}%`, `blobs ${s.blobsDone}/${s.blobsTotal}`, rate, eta].filter(Boolean).join("  ");
 }
 
 /** The terminal line: bar and text, cut to `columns - 1`, to be written after "\r" and followed by erase-line. */
-export function barLine(s: ProgressSnapshot, bytesPerSecond: number, columns: number): string {
+export function barLine(s: ProgressSnapshot, bytesPerSecond: number | undefined, columns: number): string {
   const filled = s.bytesTotal > 0 ? Math.round((BAR_WIDTH * s.bytesDone) / s.bytesTotal) : 0;
   const line = `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${progressText(s, bytesPerSecond)}`;
   return line.slice(0, Math.max(10, columns - 1));
@@ -55,24 +58,27 @@ export function barLine(s: ProgressSnapshot, bytesPerSecond: number, columns: nu
 export interface ProgressPrinter {
   onProgress: ((s: ProgressSnapshot) => void) | undefined;
   intervalMs: number;
+  /** Clears the bar before `print` writes a line of its own (on stdout, which may share the terminal). */
+  above(print: () => void): void;
   done(): void;
 }
 
-/** Rate over the last RATE_WINDOW_MS of samples. */
-function rateMeter(now: () => number): (bytesDone: number) => number {
-  const samples: { at: number; bytes: number }[] = [{ at: now(), bytes: 0 }];
+/** Rate over the last RATE_WINDOW_MS of samples; undefined during the first second (too few bytes to tell). */
+function rateMeter(now: () => number): (bytesDone: number) => number | undefined {
+  const started = now();
+  const samples: { at: number; bytes: number }[] = [{ at: started, bytes: 0 }];
   return (bytesDone) => {
     const at = now();
     samples.push({ at, bytes: bytesDone });
     while (samples.length > 2 && at - (samples[1]?.at ?? at) >= RATE_WINDOW_MS) samples.shift();
     const first = samples[0] ?? { at, bytes: 0 };
-    return at > first.at ? ((bytesDone - first.bytes) * 1000) / (at - first.at) : 0;
+    return at - started < 1000 ? undefined : ((bytesDone - first.bytes) * 1000) / (at - first.at);
   };
 }
 
 /** A printer for `mode` writing to `out` (`now` is for tests). */
 export function progressPrinter(mode: ProgressMode, out: NodeJS.WritableStream, now: () => number = Date.now): ProgressPrinter {
-  if (mode === "none") return { onProgress: undefined, intervalMs: INTERVAL_MS.none, done: () => undefined };
+  if (mode === "none") return { onProgress: undefined, intervalMs: INTERVAL_MS.none, above: (print) => print(), done: () => undefined };
   const rate = rateMeter(now);
   let drawn = false;
   const onProgress = (s: ProgressSnapshot): void => {
@@ -87,6 +93,11 @@ export function progressPrinter(mode: ProgressMode, out: NodeJS.WritableStream, 
   return {
     onProgress,
     intervalMs: INTERVAL_MS[mode],
+    above: (print) => {
+      if (drawn) out.write("\r\x1b[K");
+      drawn = false;
+      print();
+    },
     done: () => {
       if (drawn) out.write("\n");
       drawn = false;

@@ -55,7 +55,6 @@ export class ArtifactPullReconciler implements Reconciler {
       type: ARTIFACT_PULL,
       action: "Pull",
       parse: parseArtifactPull,
-      statusOf: (obj) => obj.status ?? {},
       classify: classifyTransferError,
       suspended: (obj) => (obj.spec.suspend ? "spec.suspend is true: nothing is pulled until it is cleared" : undefined),
       begin: (obj) => {

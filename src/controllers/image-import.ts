@@ -25,9 +25,9 @@ import { classifyTransferError } from "../transfer/errors.ts";
 import { importArchive, type ImportResult } from "../transfer/import-archive.ts";
 import { openS3Archive, type OpenedS3Archive } from "../transfer/s3-connection.ts";
 import { caBundle, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
+import type { ImportMetrics } from "../observability/airlift-metrics.ts";
 import type { ControllerDeps } from "./deps.ts";
 import { alreadyImported, importInputs, stalledOnInputs } from "./image-import-decide.ts";
-import { importMetrics, type ImportMetrics } from "./image-import-metrics.ts";
 import { destination, selections, sourceUrl } from "./image-import-spec.ts";
 import { progressFields, startedFields, succeededSummary } from "./image-import-status.ts";
 
@@ -59,12 +59,11 @@ export class ImageImportReconciler implements Reconciler {
 
   constructor(deps: ControllerDeps) {
     this.#deps = deps;
-    this.#metrics = importMetrics(deps.metrics);
+    this.#metrics = deps.metrics.imageImport;
     this.#kind = {
       type: IMAGE_IMPORT,
       action: "Import",
       parse: parseImageImport,
-      statusOf: (obj) => obj.status ?? {},
       classify: classifyTransferError,
       suspended: (obj) => (obj.spec.suspend ? "spec.suspend is true: no import runs until it is cleared" : undefined),
       begin: (obj) => ({ spec: withImageImportDefaults(obj.spec) }),

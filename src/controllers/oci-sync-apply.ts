@@ -38,10 +38,21 @@ export interface SyncState {
 /** One OciSync reconcile as its steps see it. */
 export type SyncRun = Run<OciSync, OciSyncStatus, SyncState>;
 
+/** Options of an OciSyncApplier. */
+export interface OciSyncApplierOptions {
+  /** Called when managed objects drifted and the source is applied again (airlift_ocisync_drift_corrections_total). */
+  onDrift?: () => void;
+}
+
 /** The sync stage, with the drift baselines of the OciSyncs this process synced. */
 export class OciSyncApplier {
   /** resourceVersions of each OciSync's managed objects right after its last sync (by uid). */
   readonly #baselines = new Map<string, DriftSnapshot>();
+  readonly #onDrift: (() => void) | undefined;
+
+  constructor(options: OciSyncApplierOptions = {}) {
+    this.#onDrift = options.onDrift;
+  }
 
   /** Drops an OciSync's baseline (it was deleted). */
   forget(sync: OciSync): void {
@@ -62,6 +73,7 @@ export class OciSyncApplier {
       state.outcome = await this.#steady(run, stored);
       if (state.outcome) return "continue";
       ctx.log.info("managed objects drifted; re-applying");
+      this.#onDrift?.();
     }
     state.outcome = await this.#apply(run, stored, { source, changed: sourceChanged(decision), drifted: !needsApply(decision) });
     return "continue";

@@ -32,7 +32,6 @@ import { caBundle, registryCredentials } from "./credentials.ts";
 import type { ControllerDeps } from "./deps.ts";
 import { OciSyncApplier, type SyncRun, type SyncState } from "./oci-sync-apply.ts";
 import { finalizeOciSync } from "./oci-sync-finalize.ts";
-import { requestCounter } from "./oci-sync-metrics.ts";
 import { loadFailedSummary, sourceFailedFields, syncedSummary } from "./oci-sync-summary.ts";
 
 /** The finalizer OciSyncs carry. */
@@ -50,14 +49,15 @@ export interface OciSyncOptions {
 export class OciSyncReconciler implements Reconciler {
   readonly #deps: ControllerDeps;
   readonly #opts: OciSyncOptions;
-  readonly #applier = new OciSyncApplier();
+  readonly #applier: OciSyncApplier;
   readonly #onRequest: (e: RegistryRequestEvent) => void;
   readonly #kind: KindReconciler<OciSync, OciSyncStatus, SyncState>;
 
   constructor(deps: ControllerDeps, options: OciSyncOptions = {}) {
     this.#deps = deps;
     this.#opts = options;
-    const requests = requestCounter(deps.metrics);
+    const requests = deps.metrics.ociSync.registryRequests;
+    this.#applier = new OciSyncApplier({ onDrift: () => deps.metrics.ociSync.driftCorrections.inc() });
     this.#onRequest = (e) => {
       requests.inc();
       this.#opts.onRegistryRequest?.(e.method, e.url);
@@ -66,7 +66,6 @@ export class OciSyncReconciler implements Reconciler {
       type: OCI_SYNC,
       action: "Sync",
       parse: parseOciSync,
-      statusOf: (obj) => obj.status ?? {},
       classify: classifyTransferError,
       suspended: (obj) => (obj.spec.suspend ? "spec.suspend is true: the source is not polled and nothing is applied" : undefined),
       finalizer: { name: OCI_SYNC_FINALIZER, finalize: (obj, ctx) => this.#finalize(obj, ctx) },

@@ -4,9 +4,11 @@
 // status says Stalled at its current generation is not retried on its own events, not even by the periodic resync,
 // until its generation (spec) changes. That verdict is read from the object (the Stalled condition's
 // observedGeneration), never kept in process memory, so it holds across restarts and leader changes.
+// While it runs (on the leader) it keeps each primary object's airlift_resource_info series from the object as stored.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { Metrics, ReconcileResult } from "../observability/metrics.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import type { ReconcileResult } from "../observability/reconcile-metrics.ts";
 import type { Condition } from "../api/meta.ts";
 import { stalledAtGeneration } from "./conditions.ts";
 import { classifyError, errorMessage, errorReason, type WaitingError } from "./errors.ts";
@@ -16,6 +18,7 @@ import { defaultRateLimiter, type RateLimiterOptions } from "./rate-limiter.ts";
 import type { ReconcileContext, Reconciler, Result } from "./reconciler.ts";
 import type { KubeClient } from "./rest-client.ts";
 import { keyOf, keyString, parseKey, type KubeObject, type ObjectKey, type ResourceType } from "./resource.ts";
+import { resourceState } from "./resource-state.ts";
 import type { SecretReader } from "./secrets.ts";
 import { WorkQueue } from "./workqueue.ts";
 
@@ -78,14 +81,11 @@ export class Controller {
   /** Registers event handlers on the manager's informers; called once by Manager.add. */
   setup(rt: ControllerRuntime): Informer[] {
     this.#rt = rt;
-    rt.metrics.initController(this.name);
-    const queue = new WorkQueue({
+    rt.metrics.initController(this.name, this.#opts.workers ?? rt.defaultWorkers);
+    const queue: WorkQueue = new WorkQueue({
       name: this.name,
       rateLimiter: defaultRateLimiter(this.#opts.rateLimiter),
-      metrics: {
-        depth: (name, depth) => rt.metrics.workqueueDepth.set({ name }, depth),
-        retry: (name) => rt.metrics.workqueueRetries.inc({ name }),
-      },
+      metrics: rt.metrics.workqueue.forQueue(this.name, () => queue.unfinishedWork()),
     });
     this.#queue = queue;
     const primary = rt.informer(this.#opts.type);
@@ -108,6 +108,7 @@ export class Controller {
     if (!rt || this.#workers.length) return;
     const n = this.#opts.workers ?? rt.defaultWorkers;
     for (let i = 0; i < n; i++) this.#workers.push(this.#worker());
+    for (const obj of this.#primary?.list() ?? []) this.#recordState(obj, "add");
   }
 
   /**
@@ -126,6 +127,7 @@ export class Controller {
   }
 
   #onPrimary(obj: KubeObject, type: InformerEventType, old?: KubeObject): void {
+    this.#recordState(obj, type);
     const key = keyString(keyOf(obj));
     if (type === "delete") {
       this.#inFlight.get(key)?.abort(new Error("object was deleted"));
@@ -136,6 +138,15 @@ export class Controller {
       return;
     }
     this.#queue?.add(key);
+  }
+
+  /** Keeps the object's airlift_resource_info series while this controller runs (only the leader reports it). */
+  #recordState(obj: KubeObject, type: InformerEventType): void {
+    const rt = this.#rt;
+    if (!rt || this.#workers.length === 0) return;
+    const state = resourceState(this.#opts.type.kind, obj);
+    if (type === "delete") rt.metrics.resources.remove(state.kind, state.namespace, state.name);
+    else rt.metrics.resources.set(state);
   }
 
   async #worker(): Promise<void> {
@@ -173,7 +184,9 @@ export class Controller {
       secrets: rt.secrets,
       retries: queue.retries(key),
     };
-    const end = rt.metrics.reconcileDuration.startTimer({ controller: this.name });
+    const labels = { controller: this.name };
+    const end = rt.metrics.reconcile.time.startTimer(labels);
+    rt.metrics.reconcile.activeWorkers.inc(labels);
     // Start and end at debug level: with leader election, who reconciled when can be read back from the logs.
     log.debug("reconcile started");
     let result: ReconcileResult | undefined;
@@ -183,11 +196,12 @@ export class Controller {
       result = this.#onError(key, err, log, ac.signal);
     } finally {
       end();
+      rt.metrics.reconcile.activeWorkers.dec(labels);
       rt.signal.removeEventListener("abort", onStop);
       this.#inFlight.delete(key);
       log.debug({ result }, "reconcile finished");
     }
-    rt.metrics.reconcileTotal.inc({ controller: this.name, result });
+    rt.metrics.reconcile.total.inc({ controller: this.name, result });
   }
 
   #onSuccess(key: string, res: Result): ReconcileResult {
@@ -209,14 +223,18 @@ export class Controller {
       queue.forget(key);
       return "error";
     }
-    rt?.metrics.reconcileErrors.inc({ controller: this.name });
     const reason = errorReason(err);
+    const counts = { controller: this.name };
     switch (classifyError(err)) {
       case "stalling":
+        // controller-runtime's terminal error: counted, not retried.
+        rt?.metrics.reconcile.errors.inc(counts);
+        rt?.metrics.reconcile.terminalErrors.inc(counts);
         queue.forget(key);
         log.warn({ reason, error: errorMessage(err) }, "reconcile stalled; waiting for the object to change");
-        return "stalled";
+        return "error";
       case "waiting": {
+        // Flux's waiting error is an expected wait, not a failure: a requeue after the delay.
         const after = (err as WaitingError).retryAfterMs;
         queue.forget(key);
         queue.addAfter(key, after);
@@ -224,6 +242,7 @@ export class Controller {
         return "requeue_after";
       }
       case "transient": {
+        rt?.metrics.reconcile.errors.inc(counts);
         const delay = queue.addRateLimited(key);
         log.error({ reason, error: errorMessage(err), retryInMs: delay }, "reconcile failed; retrying with backoff");
         return "error";

@@ -11,7 +11,7 @@ import type { Controller } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
 import { Informer } from "./informer.ts";
 import { LeaderElector, type LeaderElectionConfig } from "./leader-election.ts";
-import { KubeClient } from "./rest-client.ts";
+import { KubeClient, observeRequests } from "./rest-client.ts";
 import type { ResourceType } from "./resource.ts";
 import { SecretReader } from "./secrets.ts";
 
@@ -67,13 +67,15 @@ export class Manager {
 
   constructor(options: ManagerOptions) {
     this.#opts = options;
-    this.client = new KubeClient(options.kubeConfig);
     this.log = options.log;
     this.metrics = options.metrics ?? createMetrics();
+    // Every client built from this config counts in rest_client_*: the manager's and the sync engine's.
+    observeRequests(options.kubeConfig, (r) => this.metrics.restClient.observe(r));
+    this.client = new KubeClient(options.kubeConfig);
     this.identity = options.identity ?? `${hostname()}_${randomBytes(4).toString("hex")}`;
     this.events = new EventRecorder({ client: this.client, controller: "airlift.dev/operator", instance: this.identity, log: this.log });
     this.secrets = new SecretReader({ client: this.client, allowCrossNamespace: options.allowCrossNamespaceSecrets ?? false });
-    this.metrics.leader.set({ identity: this.identity }, 0);
+    this.#setLeader(0);
   }
 
   /** Adds a controller; must be called before start(). */
@@ -161,7 +163,7 @@ export class Manager {
     // Release only after the workers are done, so the next leader never overlaps with our last writes.
     if (wasLeading) await this.#elector?.release();
     this.#leading = false;
-    this.metrics.leader.set({ identity: this.identity }, 0);
+    this.#setLeader(0);
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
     await Promise.all(this.#servers.map((s) => s.close()));
     await this.client.close();
@@ -171,14 +173,14 @@ export class Manager {
   #lead(): void {
     if (this.#stop.signal.aborted) return;
     this.#leading = true;
-    this.metrics.leader.set({ identity: this.identity }, 1);
+    this.#setLeader(1);
     for (const c of this.#controllers) c.start();
     this.log.info({ controllers: this.#controllers.map((c) => c.name) }, "controllers started");
   }
 
   #lost(reason: string): void {
     this.#leading = false;
-    this.metrics.leader.set({ identity: this.identity }, 0);
+    this.#setLeader(0);
     // Stop reconciling at once; no graceful drain, because another replica may already be leader.
     for (const c of this.#controllers) void c.stop(0);
     this.#stop.abort(new Error(reason));
@@ -189,6 +191,12 @@ export class Manager {
         process.exit(1);
       });
     handler(reason);
+  }
+
+  /** leader_election_master_status, reported (as client-go does) only when leader election runs. */
+  #setLeader(value: 0 | 1): void {
+    const lease = this.#opts.leaderElection?.name;
+    if (lease !== undefined) this.metrics.leaderElection.set({ name: lease }, value);
   }
 
   async #startServers(): Promise<void> {

@@ -79,8 +79,8 @@ export interface KindReconciler<T extends KindObject<S>, S extends KindStatus, S
   action: string;
   /** Narrows an object read from the API server (throws InvalidObjectError). */
   parse: (obj: KubeObject) => T;
-  /** The object's status, empty when it has none yet. */
-  statusOf: (obj: T) => S;
+  /** The object's status, empty when it has none yet (default: `obj.status ?? {}`). */
+  statusOf?: (obj: T) => S;
   classify: Classifier;
   /** The message of Ready=False/Suspended, or undefined when the object is not suspended. */
   suspended: (obj: T) => string | undefined;
@@ -91,6 +91,11 @@ export interface KindReconciler<T extends KindObject<S>, S extends KindStatus, S
   /** After the steps: summarize through run.status and say when to reconcile again. */
   finish: (run: Run<T, S, State>) => Promise<Result>;
   failed: (run: Run<T, S, State>, failure: Failure) => FailurePlan<S>;
+}
+
+/** The status of a parsed object: the kind's own reading, else its `status` (empty when it has none yet). */
+function statusOf<T extends KindObject<S>, S extends KindStatus, State>(kind: KindReconciler<T, S, State>, obj: T): S {
+  return kind.statusOf ? kind.statusOf(obj) : (obj.status ?? ({} as S));
 }
 
 /** The status of an object the kind's parser refuses, narrowed no further than the summarizer needs. */
@@ -136,7 +141,7 @@ export async function reconcileKind<T extends KindObject<S>, S extends KindStatu
   let obj = await parseOrStall(kind, raw, ctx);
   if (isDeleting(raw)) return finalize(kind, raw, obj, ctx);
   if (kind.finalizer && !hasFinalizer(raw, kind.finalizer.name)) obj = kind.parse(await addFinalizer({ client: ctx.client, type: kind.type, signal: ctx.signal }, raw, kind.finalizer.name));
-  const status = new Summarizer<S>(ctx, kind.type, obj, (latest) => kind.statusOf(kind.parse(latest)));
+  const status = new Summarizer<S>(ctx, kind.type, obj, (latest) => statusOf(kind, kind.parse(latest)));
   const suspended = kind.suspended(obj);
   if (suspended !== undefined) {
     await status.summarize(() => ({ verdict: { kind: "suspended", message: suspended } }));

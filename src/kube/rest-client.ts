@@ -1,10 +1,34 @@
 // A small JSON REST client for the Kubernetes API on top of a client-node KubeConfig. The generated client-node
 // APIs build a new undici Agent per call and take no AbortSignal; the runtime needs one pooled connection, a
 // signal and a timeout on every call, and an explicit patch content type (STYLE.md, client-node issue #2434).
+// Every call is reported to the client's request observer (the rest_client_* metrics), as client-go's transport does.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, request, type Dispatcher } from "undici";
 import type { ConnectionOptions } from "node:tls";
+import type { RestRequest } from "../observability/rest-client-metrics.ts";
 import { ApiError, apiErrorFromBody } from "./api-error.ts";
+
+/** Called once per API call with its status code ("<error>" when no answer came) and latency to the headers. */
+export type RequestObserver = (request: RestRequest) => void;
+
+/** The observers of KubeConfigs, so clients built deeper down from the same config (the sync engine's) count too. */
+const observers = new WeakMap<KubeConfig, RequestObserver>();
+
+/** Reports every call of the KubeClients built from `kc` from now on to `observer` (the manager's metrics). */
+export function observeRequests(kc: KubeConfig, observer: RequestObserver): void {
+  observers.set(kc, observer);
+}
+
+/** The observer registered for `kc`, if any (a client built from a copy of `kc` passes it on). */
+export function requestObserver(kc: KubeConfig): RequestObserver | undefined {
+  return observers.get(kc);
+}
+
+/** Options of a KubeClient. */
+export interface KubeClientOptions {
+  /** Default: the one registered for the KubeConfig with observeRequests. */
+  observer?: RequestObserver;
+}
 
 /** The patch flavours the API server accepts; strategic merge is deliberately absent (custom resources refuse it). */
 export type PatchType = "merge" | "apply" | "json";
@@ -50,13 +74,17 @@ function contentType(patchType: PatchType | undefined): string {
 export class KubeClient {
   readonly #kc: KubeConfig;
   readonly #server: string;
+  readonly #host: string;
+  readonly #observer: RequestObserver | undefined;
   #dispatcher: Dispatcher | undefined;
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, options: KubeClientOptions = {}) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error("failed to build kube client: the kubeconfig has no current cluster");
     this.#kc = kc;
     this.#server = cluster.server.replace(/\/+$/, "");
+    this.#host = URL.canParse(this.#server) ? new URL(this.#server).host : this.#server;
+    this.#observer = options.observer ?? observers.get(kc);
   }
 
   /** The KubeConfig this client was built from. */
@@ -73,13 +101,7 @@ export class KubeClient {
     headers.accept = "application/json";
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) headers["content-type"] = contentType(options.patchType);
-    const res = await request(this.#url(path, options.query), {
-      method,
-      headers,
-      body,
-      signal,
-      dispatcher: this.#dispatcher,
-    });
+    const res = await this.#send(method, this.#url(path, options.query), { method, headers, body, signal, dispatcher: this.#dispatcher });
     const text = await res.body.text();
     if (res.statusCode < 200 || res.statusCode >= 300) throw apiErrorFromBody(res.statusCode, method, path, text);
     return (text ? JSON.parse(text) : undefined) as T;
@@ -95,9 +117,9 @@ export class KubeClient {
     // The signal given to undici covers the body too, so the connect timeout is a timer cleared once headers arrive.
     const connect = new AbortController();
     const timer = setTimeout(() => connect.abort(new Error(`failed to watch ${path}: no response headers in ${DEFAULT_TIMEOUT_MS} ms`)), DEFAULT_TIMEOUT_MS);
-    let res: Dispatcher.ResponseData;
+    let res: Dispatcher.ResponseData<unknown>;
     try {
-      res = await request(this.#url(path, options.query), {
+      res = await this.#send("GET", this.#url(path, options.query), {
         method: "GET",
         headers,
         signal: AbortSignal.any([options.signal, connect.signal]),
@@ -117,6 +139,19 @@ export class KubeClient {
   /** Closes pooled connections. */
   async close(): Promise<void> {
     await this.#dispatcher?.close();
+  }
+
+  /** One HTTP exchange up to its response headers, reported to the observer. */
+  async #send(method: string, url: string, options: Parameters<typeof request>[1]): Promise<Dispatcher.ResponseData<unknown>> {
+    const started = performance.now();
+    let code = "<error>";
+    try {
+      const res = await request(url, options);
+      code = String(res.statusCode);
+      return res;
+    } finally {
+      this.#observer?.({ method, code, host: this.#host, seconds: (performance.now() - started) / 1_000 });
+    }
   }
 
   #url(path: string, query: RequestOptions["query"]): string {

@@ -88,17 +88,39 @@ describe("WorkQueue", () => {
     assert.equal(q.len(), 0);
   });
 
-  it("reports depth and retries to its metrics hooks", async () => {
-    const depths: number[] = [];
-    let retries = 0;
-    const q = new WorkQueue({ name: "m", metrics: { depth: (_n, d) => depths.push(d), retry: () => retries++ } });
+  it("reports adds, depth, queue latency, work duration and retries to its metrics hooks", async () => {
+    const seen = { adds: 0, depths: [] as number[], latencies: [] as number[], work: [] as number[], retries: 0 };
+    const q = new WorkQueue({
+      name: "m",
+      metrics: {
+        add: () => seen.adds++,
+        depth: (d) => seen.depths.push(d),
+        queueLatency: (s) => seen.latencies.push(s),
+        workDuration: (s) => seen.work.push(s),
+        retry: () => seen.retries++,
+      },
+    });
     q.add("a");
     q.add("b");
-    await q.get();
+    q.add("a");
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await q.get(), "a");
+    assert.equal(q.unfinishedWork().longestSeconds < 0.01, true, "just handed out");
+    await new Promise((r) => setTimeout(r, 30));
+    const unfinished = q.unfinishedWork();
+    assert.ok(unfinished.longestSeconds >= 0.025, `longest ${unfinished.longestSeconds}`);
+    assert.equal(unfinished.totalSeconds, unfinished.longestSeconds);
+    q.done("a");
+    assert.deepEqual(q.unfinishedWork(), { totalSeconds: 0, longestSeconds: 0 });
     q.addRateLimited("c");
     q.shutDown();
-    assert.deepEqual(depths, [1, 2, 1]);
-    assert.equal(retries, 1);
+    assert.equal(seen.adds, 2, "the second add of a waiting key is not an add");
+    assert.deepEqual(seen.depths, [1, 2, 1]);
+    assert.equal(seen.latencies.length, 1);
+    assert.ok((seen.latencies[0] ?? 0) >= 0.015, `queued for ${seen.latencies[0]} s`);
+    assert.equal(seen.work.length, 1);
+    assert.ok((seen.work[0] ?? 0) >= 0.025, `worked for ${seen.work[0]} s`);
+    assert.equal(seen.retries, 1);
   });
 });
 

@@ -1,28 +1,29 @@
 // A rate-limited workqueue of keys, with client-go's guarantees: a key is queued at most once (dirty set), is never
 // handed to two workers at once (processing set; a key added while processed is queued again on `done`), and
-// waits on delays (addAfter) or backoff (addRateLimited) without a worker blocked on it.
+// waits on delays (addAfter) or backoff (addRateLimited) without a worker blocked on it. It times each key as
+// client-go's queue does (queued -> handed out -> done) for the workqueue_* metrics.
+import type { QueueMetricsHooks, UnfinishedWork } from "../observability/workqueue-metrics.ts";
 import { defaultRateLimiter, type RateLimiter } from "./rate-limiter.ts";
-
-/** Hooks for the queue's metrics, so the queue itself does not depend on a metrics library. */
-export interface QueueMetrics {
-  depth(name: string, depth: number): void;
-  retry(name: string): void;
-}
 
 /** Workqueue construction options. */
 export interface WorkQueueOptions {
   /** Name used in metrics. */
   name: string;
   rateLimiter?: RateLimiter;
-  metrics?: QueueMetrics;
+  /** The queue's metrics (controller-runtime's workqueue_* series for this queue). */
+  metrics?: QueueMetricsHooks;
 }
 
 /** Keys-only, de-duplicated, rate-limited work queue. */
 export class WorkQueue {
   readonly name: string;
   readonly #limiter: RateLimiter;
-  readonly #metrics: QueueMetrics | undefined;
+  readonly #metrics: QueueMetricsHooks | undefined;
   readonly #queue: string[] = [];
+  /** When each waiting key was first queued (for the queue latency). */
+  readonly #addedAt = new Map<string, number>();
+  /** When each in-flight key was handed out (for the work duration and the unfinished work). */
+  readonly #startedAt = new Map<string, number>();
   readonly #dirty = new Set<string>();
   readonly #processing = new Set<string>();
   readonly #delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -39,6 +40,8 @@ export class WorkQueue {
   add(key: string): void {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
     this.#dirty.add(key);
+    this.#metrics?.add();
+    if (!this.#addedAt.has(key)) this.#addedAt.set(key, performance.now());
     if (this.#processing.has(key)) return;
     this.#push(key);
   }
@@ -61,7 +64,7 @@ export class WorkQueue {
   /** Queues `key` after its rate limiter's delay, counting a retry. */
   addRateLimited(key: string): number {
     const delay = this.#limiter.when(key);
-    this.#metrics?.retry(this.name);
+    this.#metrics?.retry();
     this.addAfter(key, delay);
     return delay;
   }
@@ -86,6 +89,9 @@ export class WorkQueue {
 
   /** Marks `key` processed; if it was added meanwhile it goes back on the queue. */
   done(key: string): void {
+    const started = this.#startedAt.get(key);
+    if (started !== undefined) this.#metrics?.workDuration((performance.now() - started) / 1_000);
+    this.#startedAt.delete(key);
     this.#processing.delete(key);
     if (this.#dirty.has(key) && !this.#shuttingDown) this.#push(key);
   }
@@ -98,6 +104,18 @@ export class WorkQueue {
   /** Keys currently handed out and not yet done. */
   inFlight(): number {
     return this.#processing.size;
+  }
+
+  /** Seconds of work in flight now: their sum and the oldest key's (client-go's unfinished work metrics). */
+  unfinishedWork(now: number = performance.now()): UnfinishedWork {
+    let totalSeconds = 0;
+    let longestSeconds = 0;
+    for (const started of this.#startedAt.values()) {
+      const seconds = Math.max(0, now - started) / 1_000;
+      totalSeconds += seconds;
+      longestSeconds = Math.max(longestSeconds, seconds);
+    }
+    return { totalSeconds, longestSeconds };
   }
 
   /** True once shutDown has been called. */
@@ -121,19 +139,24 @@ export class WorkQueue {
     } else {
       this.#queue.push(key);
     }
-    this.#metrics?.depth(this.name, this.#queue.length);
+    this.#metrics?.depth(this.#queue.length);
   }
 
   #pop(): string | undefined {
     const key = this.#queue.shift();
     if (key === undefined) return undefined;
     this.#take(key);
-    this.#metrics?.depth(this.name, this.#queue.length);
+    this.#metrics?.depth(this.#queue.length);
     return key;
   }
 
   #take(key: string): void {
+    const now = performance.now();
+    const added = this.#addedAt.get(key);
+    if (added !== undefined) this.#metrics?.queueLatency((now - added) / 1_000);
+    this.#addedAt.delete(key);
     this.#dirty.delete(key);
     this.#processing.add(key);
+    this.#startedAt.set(key, now);
   }
 }

@@ -46,6 +46,21 @@ function runChecks(checks: Record<string, Check>): { ok: boolean; text: string }
   return { ok, text: `${lines.join("\n")}\n` };
 }
 
+/** The checks of a probe path (/healthz, /readyz), or undefined for any other path. */
+function probeChecks(options: HealthServerOptions, path: string | undefined): Record<string, Check> | undefined {
+  if (path === "/healthz") return options.healthChecks ?? {};
+  if (path === "/readyz") return options.readyChecks ?? {};
+  return undefined;
+}
+
+/** Answers /metrics with the registry's text exposition (500 when a collector fails). */
+function replyMetrics(registry: Registry, reply: (status: number, body: string, type?: string) => void): void {
+  registry.metrics().then(
+    (text) => reply(200, text, registry.contentType),
+    (err: unknown) => reply(500, `failed to collect metrics: ${err instanceof Error ? err.message : String(err)}\n`),
+  );
+}
+
 /** Starts the HTTP server and resolves once it listens. */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const serveHealth = options.serve?.health ?? true;
@@ -55,18 +70,12 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     const reply = (status: number, body: string, type = "text/plain; charset=utf-8"): void => {
       res.writeHead(status, { "content-type": type }).end(body);
     };
-    if (serveHealth && (path === "/healthz" || path === "/readyz")) {
-      const result = runChecks((path === "/healthz" ? options.healthChecks : options.readyChecks) ?? {});
+    const checks = serveHealth ? probeChecks(options, path) : undefined;
+    if (checks) {
+      const result = runChecks(checks);
       return reply(result.ok ? 200 : 503, result.text);
     }
-    if (serveMetrics && path === "/metrics" && options.registry) {
-      const registry = options.registry;
-      registry.metrics().then(
-        (text) => reply(200, text, registry.contentType),
-        (err: unknown) => reply(500, `failed to collect metrics: ${err instanceof Error ? err.message : String(err)}\n`),
-      );
-      return;
-    }
+    if (serveMetrics && path === "/metrics" && options.registry) return replyMetrics(options.registry, reply);
     reply(404, "not found\n");
   });
   const { host, port } = parseAddress(options.address);

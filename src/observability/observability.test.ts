@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { createLogger } from "./logger.ts";
-import { createMetrics } from "./metrics.ts";
 import { parseAddress } from "./health-server.ts";
 
 describe("logger", () => {
@@ -28,20 +27,6 @@ describe("logger", () => {
 
   it("refuses an unknown level", () => {
     assert.throws(() => createLogger({ level: "loud" }), /unknown log level "loud"/);
-  });
-});
-
-describe("metrics", () => {
-  it("creates every label set of a controller at zero", async () => {
-    const m = createMetrics({ processMetrics: false });
-    m.initController("imageimport");
-    const text = await m.registry.metrics();
-    assert.match(text, /airlift_reconcile_total\{controller="imageimport",result="success"\} 0/);
-    assert.match(text, /airlift_reconcile_total\{controller="imageimport",result="stalled"\} 0/);
-    assert.match(text, /airlift_reconcile_errors_total\{controller="imageimport"\} 0/);
-    assert.match(text, /airlift_reconcile_duration_seconds_count\{controller="imageimport"\} 0/);
-    assert.match(text, /airlift_workqueue_depth\{name="imageimport"\} 0/);
-    assert.match(text, /airlift_bytes_transferred_total\{controller="imageimport",direction="download"\} 0/);
   });
 });
 

@@ -2,7 +2,7 @@
 // tenant's RBAC, not the operator's, bounds what a namespace-scoped sync can write.
 // https://kubernetes.io/docs/reference/access-authn-authz/authentication/#user-impersonation
 import { KubeConfig } from "@kubernetes/client-node";
-import { KubeClient } from "../kube/rest-client.ts";
+import { KubeClient, requestObserver } from "../kube/rest-client.ts";
 
 /** Whom to act as. */
 export interface Impersonation {
@@ -32,8 +32,8 @@ export function impersonatingConfig(kc: KubeConfig, user: string): KubeConfig {
   return copy;
 }
 
-/** A client for `kc`, impersonating when asked. The caller closes it. */
+/** A client for `kc`, impersonating when asked, counted in `kc`'s request metrics. The caller closes it. */
 export function syncClient(kc: KubeConfig, impersonate?: Impersonation): KubeClient {
   const user = impersonatedUser(impersonate);
-  return new KubeClient(user ? impersonatingConfig(kc, user) : kc);
+  return new KubeClient(user ? impersonatingConfig(kc, user) : kc, { observer: requestObserver(kc) });
 }

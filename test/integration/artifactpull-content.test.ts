@@ -97,7 +97,7 @@ async function events(name: string): Promise<{ type: string; reason: string; not
 }
 
 async function reconcileCount(): Promise<number> {
-  const m = await manager.metrics.reconcileTotal.get();
+  const m = await manager.metrics.reconcile.total.get();
   return m.values.filter((v) => v.labels.controller === "artifactpull").reduce((n, v) => n + v.value, 0);
 }
 

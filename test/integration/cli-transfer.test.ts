@@ -1,5 +1,5 @@
 // The `airlift import` and `airlift pull` commands as a user runs them: a real child process, real registry and
-// MinIO, exit codes that tell failure kinds apart, --json output.
+// MinIO, exit codes that tell failure kinds apart, --json output on stdout and progress on stderr.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -66,6 +66,25 @@ describe("airlift import / pull", () => {
     const remote = airlift(["pull", `${registry}/cli/app:1`, "s3://cli/pulled/app", "--plain-http", "--extract", "--json"]);
     assert.equal(remote.code, 0, remote.stderr);
     assert.deepEqual(JSON.parse(remote.stdout).files.map((f: { path: string }) => f.path), ["hello.txt"]);
+  });
+
+  it("shows progress on stderr for import and pull, keeping --json on stdout clean", () => {
+    const imported = airlift(["import", join(scratch, "app.tar"), `${registry}/cli/progress:1`, "--plain-http", "--progress", "plain", "--json"]);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.equal(JSON.parse(imported.stdout).images.length, 1);
+    assert.match(imported.stderr, /^progress: [\d.]+ (B|KiB|MiB) \/ [\d.]+ (B|KiB|MiB) {2}100% {2}blobs \d+\/\d+( {2}.*)?$/m);
+    assert.doesNotMatch(imported.stderr, /\r/);
+    const pulled = airlift(["pull", `${registry}/cli/app:1`, join(scratch, "pulled-progress"), "--plain-http", "--extract", "--progress", "plain", "--json"]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal(JSON.parse(pulled.stdout).files.length, 1);
+    assert.match(pulled.stderr, /^progress: .* {2}100% {2}blobs 3\/3( {2}.*)?$/m);
+    // A bar (forced here; the default on a terminal) redraws in place and erases the rest of the previous line.
+    const bar = airlift(["pull", `${registry}/cli/app:1`, join(scratch, "pulled-bar"), "--plain-http", "--progress", "bar"]);
+    assert.equal(bar.code, 0, bar.stderr);
+    assert.match(bar.stderr, /^(\r\[[#-]{24}\] [^\r\n]*\x1b\[K)+\n$/);
+    assert.match(bar.stderr, /100% {2}blobs 2\/2[^\r]*\x1b\[K\n$/);
+    // Piped, the default is plain lines.
+    assert.match(airlift(["pull", `${registry}/cli/app:1`, join(scratch, "pulled-auto"), "--plain-http"]).stderr, /^progress: /m);
   });
 
   it("tells failure kinds apart by exit code", () => {

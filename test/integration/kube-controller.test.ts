@@ -88,9 +88,10 @@ describe("controller runtime", () => {
     // Delays are 200, 400, 800, 1600, 3200 ms: each gap is at least its delay, and grows.
     gaps.forEach((gap, i) => assert.ok(gap >= 200 * 2 ** i - 5, `gap ${i} was ${gap} ms, want >= ${200 * 2 ** i}`));
     assert.ok((gaps[4] ?? 0) > (gaps[1] ?? 0) * 2, `gaps grow: ${gaps.join(", ")}`);
-    const metrics = await manager.metrics.registry.getSingleMetricAsString("airlift_reconcile_total");
-    assert.match(metrics, /airlift_reconcile_total\{controller="widget",result="error"\} 5/);
-    assert.equal(manager.metrics.registry.getSingleMetric("airlift_workqueue_retries_total") !== undefined, true);
+    const metrics = await manager.metrics.registry.metrics();
+    assert.match(metrics, /controller_runtime_reconcile_total\{controller="widget",result="error"\} 5/);
+    assert.match(metrics, /controller_runtime_reconcile_errors_total\{controller="widget"\} 5/);
+    assert.match(metrics, /workqueue_retries_total\{name="widget",controller="widget"\} 5/);
   });
 
   it("does not retry a stalled object until it changes", async () => {
@@ -242,15 +243,22 @@ describe("probes and metrics", () => {
     assert.equal(ready.status, 200);
     assert.match(ready.text, /\[\+\]informers ok/);
     const metrics = (await get("/metrics")).text;
-    for (const result of ["success", "error", "requeue_after", "stalled"]) {
-      assert.match(metrics, new RegExp(`airlift_reconcile_total\\{controller="widget",result="${result}"\\} 0`));
+    for (const result of ["success", "error", "requeue", "requeue_after"]) {
+      assert.match(metrics, new RegExp(`controller_runtime_reconcile_total\\{controller="widget",result="${result}"\\} 0`));
     }
-    assert.match(metrics, /airlift_reconcile_errors_total\{controller="widget"\} 0/);
-    assert.match(metrics, /airlift_reconcile_duration_seconds_count\{controller="widget"\} 0/);
-    assert.match(metrics, /airlift_workqueue_depth\{name="widget"\} 0/);
-    assert.match(metrics, /airlift_workqueue_retries_total\{name="widget"\} 0/);
+    assert.match(metrics, /controller_runtime_reconcile_errors_total\{controller="widget"\} 0/);
+    assert.match(metrics, /controller_runtime_terminal_reconcile_errors_total\{controller="widget"\} 0/);
+    assert.match(metrics, /controller_runtime_reconcile_time_seconds_count\{controller="widget"\} 0/);
+    assert.match(metrics, /controller_runtime_max_concurrent_reconciles\{controller="widget"\} 2/);
+    assert.match(metrics, /controller_runtime_active_workers\{controller="widget"\} 0/);
+    for (const name of ["workqueue_depth", "workqueue_adds_total", "workqueue_retries_total", "workqueue_unfinished_work_seconds", "workqueue_longest_running_processor_seconds"]) {
+      assert.match(metrics, new RegExp(`${name}\\{name="widget",controller="widget"\\} 0`));
+    }
+    assert.match(metrics, /workqueue_queue_duration_seconds_count\{name="widget",controller="widget"\} 0/);
+    assert.match(metrics, /workqueue_work_duration_seconds_count\{name="widget",controller="widget"\} 0/);
     assert.match(metrics, /airlift_bytes_transferred_total\{controller="widget",direction="upload"\} 0/);
-    assert.match(metrics, new RegExp(`airlift_leader\\{identity="${manager.identity}"\\} 1`));
+    assert.match(metrics, /rest_client_requests_total\{code="200",method="GET",host="[^"]+"\} [1-9]/);
+    assert.doesNotMatch(metrics, /leader_election_master_status/, "reported only when leader election runs");
     assert.equal((await get("/nope")).status, 404);
     await manager.stop();
     assert.equal(rec.calls.length, 0);

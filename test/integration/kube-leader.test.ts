@@ -63,6 +63,9 @@ describe("leader election", () => {
     await eventually("a leads", () => a.isLeader);
     await b.start();
     assert.equal(b.isLeader, false, "the lease is held, so b waits");
+    const status = async (m: typeof a): Promise<string> => m.metrics.registry.getSingleMetricAsString("leader_election_master_status");
+    assert.match(await status(a), new RegExp(`leader_election_master_status\\{name="${lease}"\\} 1`));
+    assert.match(await status(b), new RegExp(`leader_election_master_status\\{name="${lease}"\\} 0`));
     for (const name of ["w1", "w2", "w3"]) await createWidget(client, type, ns, name);
     await eventually("three reconciles", () => calls.length >= 3);
     // Give the standby time to misbehave: a few of its retry periods.
@@ -77,6 +80,7 @@ describe("leader election", () => {
     process.stderr.write(`# graceful handover took ${handover} ms\n`);
     assert.ok(handover < 15_000, `handover took ${handover} ms; a released lease must not be waited out`);
     assert.equal(await holder(ns, lease), "replica-b");
+    assert.match(await status(b), new RegExp(`leader_election_master_status\\{name="${lease}"\\} 1`));
     await createWidget(client, type, ns, "w4");
     await eventually("b reconciles w4", () => calls.some((c) => c.key === `${ns}/w4`));
     assert.deepEqual([...new Set(calls.filter((c) => c.at > stoppedAt).map((c) => c.manager))], ["replica-b"]);

@@ -65,9 +65,9 @@ describe("OciSync: the seed's workflow", () => {
       // `airlift status` prints it like `nomos status`.
       const out = await airliftStatus(op, ["--namespace", opNs, "--root-namespace", opNs]);
       assert.match(out, new RegExp(`<root>:${name}\\s+${ref.replace(/[.]/g, "\\.")}`));
-      assert.match(out, new RegExp(`SYNCED\\s+${digest.slice(7)}`));
+      assert.match(out, new RegExp(`SYNCED @ \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\s+${digest.slice(0, 15)}`));
       assert.match(out, /NAMESPACE\s+NAME\s+STATUS\s+SOURCEHASH/);
-      assert.match(out, new RegExp(`namespace/test\\s+Current\\s+${digest.slice(7, 14)}`));
+      assert.match(out, new RegExp(`namespace/test\\s+Current\\s+${digest.slice(0, 15)}`));
       const json = JSON.parse(await airliftStatus(op, ["--namespace", opNs, "--json"])) as { ociSyncs: { name: string; state: string; digest: string }[] };
       assert.deepEqual(json.ociSyncs.find((o) => o.name === name)?.state, "SYNCED");
       if (tool === "crane") console.log(out);
