@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the test environment and the dev loop need, from the registries this machine reaches:
 #   Debian: skopeo, docker-registry (CNCF distribution), GNU time
-#   Go modules: kube-apiserver, kubectl, etcd, MinIO, crane, oras, helm, toxiproxy
+#   Go modules: kube-apiserver, kubectl, etcd, MinIO, crane, oras, helm, toxiproxy; the prometheus-operator module's
+#     monitoring.coreos.com CRDs (ServiceMonitor, PodMonitor, PrometheusRule), which the chart's monitoring test installs
 #   npm: Node 24 LTS (the `node` package) and the project's packages
 # Binaries land in one gitignored cache folder ($AIRLIFT_CACHE, default .cache/ in the repo); a warm run reuses them
 # (each binary is stamped with its version, so changing a pin rebuilds only that one).
@@ -23,6 +24,7 @@ ORAS_VERSION=v1.3.6
 HELM_VERSION=v3.22.0
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 TOXIPROXY_VERSION=v2.5.0
+PROMETHEUS_OPERATOR_VERSION=v0.85.0
 
 # stamped NAME VERSION: true when bin/NAME exists and was built from VERSION.
 stamped() { [ -x "$bin/$1" ] && [ "$(cat "$bin/.$1.version" 2>/dev/null)" = "$2" ]; }
@@ -94,6 +96,21 @@ kube_binaries() {
   go_module_tool etcd etcd go.etcd.io/etcd/server/v3
 }
 
+# The ServiceMonitor, PodMonitor and PrometheusRule CRDs, copied from the prometheus-operator Go module (its
+# example/prometheus-operator-crd folder) into $cache/crds/monitoring, so the chart's monitoring objects are
+# validated by a real API server against the real schemas.
+monitoring_crds() {
+  local dir=$cache/crds/monitoring stampfile=$cache/crds/.monitoring.version module kind
+  [ -d "$dir" ] && [ "$(cat "$stampfile" 2>/dev/null)" = "$PROMETHEUS_OPERATOR_VERSION" ] && return 0
+  log "go mod download github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION (CRDs)"
+  module=$(cd "${TMPDIR:-/tmp}" && go mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  mkdir -p "$dir"
+  for kind in servicemonitors podmonitors prometheusrules; do
+    cp "$module/example/prometheus-operator-crd/monitoring.coreos.com_$kind.yaml" "$dir/$kind.yaml"
+    chmod u+w "$dir/$kind.yaml"
+  done
+  echo "$PROMETHEUS_OPERATOR_VERSION" >"$stampfile"
+}
 node_packages() {
   cd "$root"
   if [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -112,6 +129,7 @@ main() {
   go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
   go_install toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server "$TOXIPROXY_VERSION"
   go_install minio github.com/minio/minio "$MINIO_VERSION"
+  monitoring_crds
   log "tools ready in $bin"
 }
 

@@ -113,7 +113,7 @@ export function customResourceDefinition(kind: KindInfo): Record<string, JsonVal
   };
 }
 
-/** File name of a kind's CRD in crds/ and charts/airlift/crds/. */
+/** File name of a kind's CRD in crds/ and charts/airlift/files/crds/. */
 export function crdFileName(kind: KindInfo): string {
   return `${kind.group}_${kind.plural}.yaml`;
 }

@@ -3,14 +3,14 @@
 // EndpointPolicy every socket passes the operator's SSRF policy at connect time.
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import { rootCertificates } from "node:tls";
+import { getCACertificates } from "node:tls";
 import { Agent } from "undici";
 import type { EndpointPolicy } from "./endpoint-policy.ts";
 import { guardedConnector, guardedHttpAgent, guardedHttpsAgent } from "./guarded-connector.ts";
 
 /** How a client may connect: which certificates it trusts, and which addresses it may reach. */
 export interface ConnectionSettings {
-  /** Extra trusted CAs (PEM), added to Node's built-in roots. */
+  /** Extra trusted CAs (PEM), added to Node's default trust (its roots and NODE_EXTRA_CA_CERTS). */
   caPem?: string;
   /** Skip certificate verification. Only for endpoints the user explicitly marked so. */
   insecureSkipTLSVerify?: boolean;
@@ -27,7 +27,9 @@ export interface AgentOptions extends ConnectionSettings {
 /** The TLS options of `settings` for node:tls (undici's connector and node:https take the same). */
 export function tlsOptions(settings: ConnectionSettings): { ca?: string[]; rejectUnauthorized?: boolean } {
   const tls: { ca?: string[]; rejectUnauthorized?: boolean } = {};
-  if (settings.caPem) tls.ca = [...rootCertificates, settings.caPem];
+  // "default" is what Node trusts when no `ca` is given: its roots plus NODE_EXTRA_CA_CERTS (the operator-wide CA
+  // the chart mounts), so a resource's own CA adds to the site's trust instead of replacing it.
+  if (settings.caPem) tls.ca = [...getCACertificates("default"), settings.caPem];
   if (settings.insecureSkipTLSVerify) tls.rejectUnauthorized = false;
   return tls;
 }

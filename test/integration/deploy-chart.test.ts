@@ -11,99 +11,79 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { isDeepStrictEqual } from "node:util";
 import { parse, parseDocument, stringify, type YAMLMap } from "yaml";
-import { cacheBin, repoRoot, run, testEnv, type RunResult } from "../env/index.ts";
+import { repoRoot, testEnv } from "../env/index.ts";
 import { kubeClient, parseDocs, type Doc, type Kube } from "./api-kube-support.ts";
+import {
+  cli,
+  deployDocs,
+  dryRunCount,
+  env,
+  one,
+  operator,
+  podOf,
+  schemaPaths,
+  valueKeys,
+  type Cli,
+  type Deployment,
+  type SchemaNode,
+} from "./deploy-support.ts";
 
 const suffix = randomBytes(3).toString("hex");
 const chart = join(repoRoot, "charts/airlift");
 const maxValues = join(repoRoot, "test/fixtures/chart/values-max.yaml");
-const crdFiles = readdirSync(join(repoRoot, "crds")).filter((f) => f.startsWith("airlift.dev_")).sort();
-let kubeconfig: string;
+const crdFiles = readdirSync(join(repoRoot, "crds"))
+  .filter((f) => f.startsWith("airlift.dev_"))
+  .sort();
+let kubectl: Cli["kubectl"];
+let helm: Cli["helm"];
 let kube: Kube;
 
 before(async () => {
-  assert.ok(existsSync(join(cacheBin, "kubectl")), `kubectl is missing from ${cacheBin}: run "npm run setup" (scripts/install-tools.sh)`);
   const env = await testEnv();
-  kubeconfig = env.kube.kubeconfigPath;
+  ({ kubectl, helm } = cli(env.kube.kubeconfigPath));
   kube = kubeClient(env);
 });
 after(() => kube.close());
-
-function kubectl(args: string[], input?: string, allowFailure = false): Promise<RunResult> {
-  return run("kubectl", ["--kubeconfig", kubeconfig, ...args], { input, allowFailure });
-}
-
-function helm(args: string[], allowFailure = false): Promise<RunResult> {
-  return run("helm", [...args, "--kubeconfig", kubeconfig], { allowFailure });
-}
 
 interface Render {
   text: string;
   docs: Doc[];
 }
 
-async function template(release: string, namespace: string, options: { set?: string[]; values?: string; chartDir?: string } = {}): Promise<Render> {
-  const args = ["template", release, options.chartDir ?? chart, "--namespace", namespace, ...(options.set ?? []).flatMap((s) => ["--set", s])];
+async function template(
+  release: string,
+  namespace: string,
+  options: { set?: string[]; values?: string } = {},
+): Promise<Render> {
+  const args = [
+    "template",
+    release,
+    chart,
+    "--namespace",
+    namespace,
+    ...(options.set ?? []).flatMap((s) => ["--set", s]),
+  ];
   if (options.values) args.push("--values", options.values);
   const { stdout } = await helm(args);
   return { text: stdout, docs: parseDocs(stdout) };
 }
 
 async function namespace(name: string, labels: Record<string, string> = {}): Promise<void> {
-  await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }));
+  await kubectl(
+    ["apply", "-f", "-"],
+    JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }),
+  );
 }
 
 /** `kubectl apply --dry-run=server -f -`: every object accepted (strict field validation, admission). */
 async function dryRun(render: Render): Promise<void> {
   const { stdout } = await kubectl(["apply", "--dry-run=server", "-f", "-"], render.text);
-  assert.equal(stdout.trim().split("\n").filter((l) => l.endsWith("(server dry run)")).length, render.docs.length, stdout);
-}
-
-interface Container {
-  name: string;
-  image: string;
-  args: string[];
-  env: { name: string; value?: string }[];
-  volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
-  securityContext: Record<string, unknown>;
-}
-interface PodSpec {
-  serviceAccountName: string;
-  priorityClassName?: string;
-  securityContext: Record<string, unknown>;
-  containers: Container[];
-  volumes: { name: string; configMap?: { name: string; items: { key: string; path: string }[] } }[];
-  topologySpreadConstraints?: { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } }[];
-}
-interface Deployment {
-  spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
-}
-
-function one<T>(docs: Doc[], kind: string): T {
-  const found = docs.filter((d) => d.kind === kind);
-  assert.equal(found.length, 1, `expected one ${kind}, got ${found.length}`);
-  return found[0] as unknown as T;
-}
-
-function operator(docs: Doc[]): Container {
-  return one<Deployment>(docs, "Deployment").spec.template.spec.containers[0]!;
-}
-
-function env(docs: Doc[]): Record<string, string> {
-  return Object.fromEntries(operator(docs).env.map((e) => [e.name, e.value ?? "(from field)"]));
-}
-
-function deployDocs(): Doc[] {
-  const dir = join(repoRoot, "deploy");
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml")
-    .flatMap((f) => parseDocs(readFileSync(join(dir, f), "utf8")));
+  assert.equal(dryRunCount(stdout), render.docs.length, stdout);
 }
 
 /** Dry-runs the Deployment's pod in a namespace that enforces Pod Security "restricted". */
 async function assertRestricted(docs: Doc[], ns: string): Promise<void> {
-  const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "airlift-restricted-check", namespace: ns }, spec: one<Deployment>(docs, "Deployment").spec.template.spec };
-  await kubectl(["apply", "--dry-run=server", "-f", "-"], JSON.stringify(pod));
+  await kubectl(["apply", "--dry-run=server", "-f", "-"], JSON.stringify(podOf(docs, "airlift-restricted-check", ns)));
 }
 
 describe("values and schema", () => {
@@ -134,8 +114,11 @@ describe("values and schema", () => {
     const text = readFileSync(join(chart, "values.yaml"), "utf8");
     const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8")) as SchemaNode;
     assert.equal(schema.$schema, "http://json-schema.org/draft-07/schema#");
-    assert.deepEqual(schemaKeys(schema).sort(), valueKeys(parse(text) as Record<string, unknown>, schema).sort());
-    const undescribed = schemaPaths(schema).filter(([, node]) => !node.description).map(([path]) => path);
+    const schemaKeys = schemaPaths(schema).map(([path]) => path);
+    assert.deepEqual(schemaKeys.sort(), valueKeys(parse(text) as Record<string, unknown>, schema).sort());
+    const undescribed = schemaPaths(schema)
+      .filter(([, node]) => !node.description)
+      .map(([path]) => path);
     assert.deepEqual(undescribed, []);
     const contents = parseDocument(text).contents as YAMLMap<{ value: string; commentBefore?: string }>;
     const uncommented = contents.items.filter((p) => !p.key.commentBefore?.trim()).map((p) => p.key.value);
@@ -146,10 +129,16 @@ describe("values and schema", () => {
 describe("render-time guards", () => {
   it("two replicas with leader election off fail to render, saying what to change", async () => {
     // (helm lint only logs a template's `fail` as [INFO]; template, install and upgrade stop on it.)
-    for (const command of [["template", "two"], ["install", "two", "--dry-run=client"]]) {
+    for (const command of [
+      ["template", "two"],
+      ["install", "two", "--dry-run=client"],
+    ]) {
       const result = await helm([...command, chart, "--set", "leaderElection.enabled=false"], true);
       assert.notEqual(result.code, 0, command.join(" "));
-      assert.match(result.stderr + result.stdout, /replicas=2 with leaderElection\.enabled=false: every replica would reconcile the same objects at once\. Set leaderElection\.enabled=true, or replicas=1\./);
+      assert.match(
+        result.stderr + result.stdout,
+        /replicas=2 with leaderElection\.enabled=false: every replica would reconcile the same objects at once\. Set leaderElection\.enabled=true, or replicas=1\./,
+      );
     }
     // One replica without leader election is fine, and gets no PodDisruptionBudget (it would block every drain).
     const single = await template("single", "default", { set: ["leaderElection.enabled=false", "replicas=1"] });
@@ -158,7 +147,10 @@ describe("render-time guards", () => {
   });
 
   it("an operator-wide CA from both a ConfigMap and a Secret is refused", async () => {
-    const result = await helm(["template", chart, "--set", "caBundle.configMap.name=a", "--set", "caBundle.secret.name=b"], true);
+    const result = await helm(
+      ["template", chart, "--set", "caBundle.configMap.name=a", "--set", "caBundle.secret.name=b"],
+      true,
+    );
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /caBundle: set caBundle\.configMap\.name or caBundle\.secret\.name, not both/);
   });
@@ -170,7 +162,11 @@ describe("default values", () => {
     await namespace(ns);
     const render = await template(`d${suffix}`, ns);
     await dryRun(render);
-    const kinds = (list: Doc[]): string[] => list.map((d) => d.kind).filter((k) => k !== "Namespace").sort();
+    const kinds = (list: Doc[]): string[] =>
+      list
+        .map((d) => d.kind)
+        .filter((k) => k !== "Namespace")
+        .sort();
     const crds = crdFiles.flatMap((f) => parseDocs(readFileSync(join(repoRoot, "crds", f), "utf8")));
     assert.deepEqual(kinds(render.docs), kinds([...deployDocs(), ...crds]));
     assert.deepEqual(env(render.docs), env(deployDocs()));
@@ -181,7 +177,15 @@ describe("default values", () => {
   it("the pod passes Pod Security restricted, with the default values and with the maximal ones", async () => {
     const ns = `chart-psa-${suffix}`;
     await namespace(ns, { "pod-security.kubernetes.io/enforce": "restricted" });
-    await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "airlift-max-critical" }, value: 1000000 }));
+    await kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "scheduling.k8s.io/v1",
+        kind: "PriorityClass",
+        metadata: { name: "airlift-max-critical" },
+        value: 1000000,
+      }),
+    );
     await assertRestricted((await template("psa", ns)).docs, ns);
     await assertRestricted((await template("psa", ns, { values: maxValues })).docs, ns);
     // The check can fail: dropping the container's securityContext is refused.
@@ -190,12 +194,24 @@ describe("default values", () => {
   });
 
   it("dnsSuffix gives harbor.<suffix> and objectstorage.<suffix>, and explicit defaults win", async () => {
-    const e = env((await template("g", "default", { set: ["dnsSuffix=zone1.example.com", "logLevel=debug", "allowCrossNamespaceSecrets=true"] })).docs);
+    const e = env(
+      (
+        await template("g", "default", {
+          set: ["dnsSuffix=zone1.example.com", "logLevel=debug", "allowCrossNamespaceSecrets=true"],
+        })
+      ).docs,
+    );
     assert.equal(e.AIRLIFT_DEFAULT_REGISTRY, "harbor.zone1.example.com");
     assert.equal(e.AIRLIFT_DEFAULT_S3_ENDPOINT, "objectstorage.zone1.example.com");
     assert.equal(e.LOG_LEVEL, "debug");
     assert.equal(e.AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS, "true");
-    const explicit = env((await template("x", "default", { set: ["dnsSuffix=zone1.example.com", "defaults.registry=registry.local:5000"] })).docs);
+    const explicit = env(
+      (
+        await template("x", "default", {
+          set: ["dnsSuffix=zone1.example.com", "defaults.registry=registry.local:5000"],
+        })
+      ).docs,
+    );
     assert.equal(explicit.AIRLIFT_DEFAULT_REGISTRY, "registry.local:5000");
     assert.equal(explicit.AIRLIFT_DEFAULT_S3_ENDPOINT, "objectstorage.zone1.example.com");
   });
@@ -212,13 +228,32 @@ describe("maximal values", () => {
     const pod = deployment.spec.template.spec;
     const c = operator(docs);
     assert.equal(deployment.spec.replicas, 3);
-    assert.equal(c.image, "registry.airgap.example/platform/airlift@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-    assert.deepEqual(c.args, ["operator", "--lease-duration=30s", "--renew-deadline=20s", "--retry-period=4s", "--shutdown-timeout=45s", "--work-dir=/work"]);
+    assert.equal(
+      c.image,
+      "registry.airgap.example/platform/airlift@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    );
+    assert.deepEqual(c.args, [
+      "operator",
+      "--lease-duration=30s",
+      "--renew-deadline=20s",
+      "--retry-period=4s",
+      "--shutdown-timeout=45s",
+      "--work-dir=/work",
+    ]);
     // extraEnv replaces the chart's LOG_LEVEL rather than adding a second one.
-    assert.deepEqual(c.env.filter((e) => e.name === "LOG_LEVEL"), [{ name: "LOG_LEVEL", value: "trace" }]);
+    assert.deepEqual(
+      c.env.filter((e) => e.name === "LOG_LEVEL"),
+      [{ name: "LOG_LEVEL", value: "trace" }],
+    );
     assert.equal(env(docs).NODE_EXTRA_CA_CERTS, "/etc/airlift/ca/site-root.pem");
-    assert.deepEqual(c.volumeMounts.find((m) => m.name === "ca-bundle"), { name: "ca-bundle", mountPath: "/etc/airlift/ca", readOnly: true });
-    assert.deepEqual(pod.volumes.find((v) => v.name === "ca-bundle")?.configMap, { name: "airlift-site-ca", items: [{ key: "site-root.pem", path: "site-root.pem" }] });
+    assert.deepEqual(
+      c.volumeMounts.find((m) => m.name === "ca-bundle"),
+      { name: "ca-bundle", mountPath: "/etc/airlift/ca", readOnly: true },
+    );
+    assert.deepEqual(pod.volumes.find((v) => v.name === "ca-bundle")?.configMap, {
+      name: "airlift-site-ca",
+      items: [{ key: "site-root.pem", path: "site-root.pem" }],
+    });
     assert.equal(env(docs).AIRLIFT_WATCH_NAMESPACE, "tenants");
     assert.equal(env(docs).AIRLIFT_ALLOW_LOOPBACK_ENDPOINTS, "true");
     assert.equal(pod.serviceAccountName, "airlift-operator");
@@ -231,7 +266,11 @@ describe("maximal values", () => {
     assert.equal(labels["example.com/team"], "platform");
     assert.equal(labels["app.kubernetes.io/name"], "airlift-max", "the chart's own label wins over podLabels");
     const [zone, host] = pod.topologySpreadConstraints ?? [];
-    assert.deepEqual(zone?.labelSelector.matchLabels, deployment.spec.selector.matchLabels, "a constraint without labelSelector gets the pod's");
+    assert.deepEqual(
+      zone?.labelSelector.matchLabels,
+      deployment.spec.selector.matchLabels,
+      "a constraint without labelSelector gets the pod's",
+    );
     assert.deepEqual(host?.labelSelector.matchLabels, { "app.kubernetes.io/name": "airlift-max" });
     const pdb = one<{ spec: Record<string, unknown> }>(docs, "PodDisruptionBudget");
     assert.equal(pdb.spec.maxUnavailable, 1);
@@ -240,13 +279,20 @@ describe("maximal values", () => {
     assert.equal(policy.spec.ingress[0]?.from?.length, 1);
     assert.equal(policy.spec.egress.length, 2);
     for (const crd of docs.filter((d) => d.kind === "CustomResourceDefinition")) {
-      assert.equal((crd.metadata as { annotations?: unknown }).annotations, undefined, "crds.keep=false: no keep annotation");
+      assert.equal(
+        (crd.metadata as { annotations?: unknown }).annotations,
+        undefined,
+        "crds.keep=false: no keep annotation",
+      );
     }
   });
 
   it("a typo inside a Kubernetes-typed value, which the schema leaves open, is refused by the dry run", async () => {
     const ns = `chart-max-${suffix}`;
-    const render = await template(`t${suffix}`, ns, { values: maxValues, set: ["extraVolumes[0].name=work", "extraVolumes[0].emptyDri.medium=Memory"] });
+    const render = await template(`t${suffix}`, ns, {
+      values: maxValues,
+      set: ["extraVolumes[0].name=work", "extraVolumes[0].emptyDri.medium=Memory"],
+    });
     const result = await kubectl(["apply", "--dry-run=server", "-f", "-"], render.text, true);
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /strict decoding error: unknown field "spec\.template\.spec\.volumes\[\d\]\.emptyDri"/);
@@ -256,13 +302,20 @@ describe("maximal values", () => {
 describe("CRDs", () => {
   it("the chart's copy is crds/, and renders as crds/ plus the release labels and, by default, the keep annotation", async () => {
     assert.deepEqual(readdirSync(join(chart, "files/crds")).sort(), crdFiles);
-    for (const name of crdFiles) assert.ok(readFileSync(join(chart, "files/crds", name), "utf8") === readFileSync(join(repoRoot, "crds", name), "utf8"), `${name} drifted`);
+    for (const name of crdFiles)
+      assert.ok(
+        readFileSync(join(chart, "files/crds", name), "utf8") === readFileSync(join(repoRoot, "crds", name), "utf8"),
+        `${name} drifted`,
+      );
     assert.ok(!existsSync(join(chart, "crds")), "a crds/ folder would be installed once and never upgraded");
     const rendered = (await template("c", "default")).docs.filter((d) => d.kind === "CustomResourceDefinition");
     assert.equal(rendered.length, crdFiles.length);
     for (const name of crdFiles) {
-      const want = parse(readFileSync(join(repoRoot, "crds", name), "utf8")) as Doc & { metadata: { labels: Record<string, string> } };
-      const got = rendered.find((d) => d.metadata.name === want.metadata.name) as (Doc & { metadata: { labels: Record<string, string>; annotations?: Record<string, string> } }) | undefined;
+      const want = parse(readFileSync(join(repoRoot, "crds", name), "utf8")) as Doc & {
+        metadata: { labels: Record<string, string> };
+      };
+      const got = rendered.find((d) => d.metadata.name === want.metadata.name) as
+        (Doc & { metadata: { labels: Record<string, string>; annotations?: Record<string, string> } }) | undefined;
       assert.ok(got, `${want.metadata.name} not rendered`);
       assert.deepEqual(got.metadata.annotations, { "helm.sh/resource-policy": "keep" });
       assert.equal(got.metadata.labels["app.kubernetes.io/managed-by"], "Helm");
@@ -291,20 +344,44 @@ describe("CRDs", () => {
       await kubectl(["apply", "-f", "-"], renamed.map((d) => JSON.stringify(d)).join("\n"));
       const refused = await helm(["install", release, copy, "-n", ns], true);
       assert.notEqual(refused.code, 0);
-      assert.match(refused.stderr, /exists and cannot be imported into the current release: invalid ownership metadata/);
+      assert.match(
+        refused.stderr,
+        /exists and cannot be imported into the current release: invalid ownership metadata/,
+      );
       // docs/operators-guide.md, "Upgrading from a chart that kept the CRDs in crds/".
-      await kubectl(["label", "crd", "-l", "app.kubernetes.io/part-of=airlift", "app.kubernetes.io/managed-by=Helm", "--overwrite"]);
-      await kubectl(["annotate", "crd", "-l", "app.kubernetes.io/part-of=airlift", `meta.helm.sh/release-name=${release}`, `meta.helm.sh/release-namespace=${ns}`, "--overwrite"]);
+      await kubectl([
+        "label",
+        "crd",
+        "-l",
+        "app.kubernetes.io/part-of=airlift",
+        "app.kubernetes.io/managed-by=Helm",
+        "--overwrite",
+      ]);
+      await kubectl([
+        "annotate",
+        "crd",
+        "-l",
+        "app.kubernetes.io/part-of=airlift",
+        `meta.helm.sh/release-name=${release}`,
+        `meta.helm.sh/release-namespace=${ns}`,
+        "--overwrite",
+      ]);
       await helm(["upgrade", "--install", release, copy, "-n", ns]);
       const names = renamed.map((d) => d.metadata.name);
       // A new chart version whose CRD changed: helm upgrade updates it in place.
       const file = join(copy, "files/crds", readdirSync(join(copy, "files/crds"))[0]!);
       writeFileSync(file, readFileSync(file, "utf8").replace("description: ", "description: Changed by the upgrade. "));
-      writeFileSync(join(copy, "Chart.yaml"), readFileSync(join(copy, "Chart.yaml"), "utf8").replace(/^version: .*$/m, "version: 9.9.9"));
+      writeFileSync(
+        join(copy, "Chart.yaml"),
+        readFileSync(join(copy, "Chart.yaml"), "utf8").replace(/^version: .*$/m, "version: 9.9.9"),
+      );
       await helm(["upgrade", release, copy, "-n", ns]);
       const live = (await kubectl(["get", "crd", ...names, "-o", "json"])).stdout;
       const items = (JSON.parse(live) as { items: { metadata: { labels: Record<string, string> } }[] }).items;
-      assert.deepEqual(items.map((c) => c.metadata.labels["helm.sh/chart"]), names.map(() => "airlift-9.9.9"));
+      assert.deepEqual(
+        items.map((c) => c.metadata.labels["helm.sh/chart"]),
+        names.map(() => "airlift-9.9.9"),
+      );
       assert.match(live, /Changed by the upgrade\./);
       // helm uninstall keeps them (crds.keep), and with them every object of those kinds.
       const uninstall = await helm(["uninstall", release, "-n", ns]);
@@ -351,7 +428,11 @@ describe("RBAC", () => {
 
 async function canI(user: string, attrs: Record<string, string>): Promise<boolean> {
   const { status, body } = await kube.call("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", {
-    body: { apiVersion: "authorization.k8s.io/v1", kind: "SubjectAccessReview", spec: { user, groups: ["system:serviceaccounts"], resourceAttributes: attrs } },
+    body: {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SubjectAccessReview",
+      spec: { user, groups: ["system:serviceaccounts"], resourceAttributes: attrs },
+    },
   });
   assert.equal(status, 201, JSON.stringify(body));
   return (body.status as { allowed: boolean }).allowed;
@@ -361,7 +442,10 @@ async function canI(user: string, attrs: Record<string, string>): Promise<boolea
 function renameCrds(copy: string, group: string): Doc[] {
   const dir = join(copy, "files/crds");
   return readdirSync(dir).map((file) => {
-    const crd = parse(readFileSync(join(dir, file), "utf8")) as Doc & { metadata: { labels: Record<string, string> }; spec: { group: string; names: Record<string, unknown> } };
+    const crd = parse(readFileSync(join(dir, file), "utf8")) as Doc & {
+      metadata: { labels: Record<string, string> };
+      spec: { group: string; names: Record<string, unknown> };
+    };
     crd.spec.group = group;
     crd.metadata.name = `${String(crd.spec.names.plural)}.${group}`;
     crd.metadata.labels["airlift.test/run"] = suffix;
@@ -370,32 +454,4 @@ function renameCrds(copy: string, group: string): Doc[] {
     writeFileSync(join(dir, file), stringify(crd));
     return crd;
   });
-}
-
-interface SchemaNode {
-  $schema?: string;
-  type?: string | string[];
-  description?: string;
-  properties?: Record<string, SchemaNode>;
-  additionalProperties?: boolean | SchemaNode;
-}
-
-/** Dotted paths of the schema's closed objects' properties (open, Kubernetes-typed objects end the walk). */
-function schemaKeys(node: SchemaNode, prefix = ""): string[] {
-  return schemaPaths(node, prefix).map(([path]) => path);
-}
-
-function schemaPaths(node: SchemaNode, prefix = ""): [string, SchemaNode][] {
-  if (node.additionalProperties !== false || !node.properties) return [];
-  return Object.entries(node.properties).flatMap(([k, child]): [string, SchemaNode][] => [[`${prefix}${k}`, child], ...schemaPaths(child, `${prefix}${k}.`)]);
-}
-
-/** Dotted paths of values.yaml, descending only where the schema is closed (plus `global`, which only the schema names). */
-function valueKeys(values: Record<string, unknown>, schema: SchemaNode, prefix = ""): string[] {
-  const keys = Object.entries(values).flatMap(([k, v]) => {
-    const child = schema.properties?.[k];
-    const closed = child?.additionalProperties === false && v !== null && typeof v === "object" && !Array.isArray(v);
-    return [`${prefix}${k}`, ...(closed ? valueKeys(v as Record<string, unknown>, child, `${prefix}${k}.`) : [])];
-  });
-  return prefix === "" ? [...keys, "global"] : keys;
 }

@@ -1,7 +1,7 @@
 // Load: LOAD_IMPORTS (200) ImageImports of small archives and LOAD_SYNCS (100) OciSyncs created at once, reconciled
 // by one real operator process with the Deployment's defaults (2 workers per controller). All reach Ready, the
 // operator's peak RSS stays under the Deployment's memory limit (deploy/deployment.yaml: 512Mi), and every
-// workqueue drains (airlift_workqueue_depth back to 0 on /metrics). Times and peak memory are printed.
+// workqueue drains (workqueue_depth back to 0 on /metrics). Times and peak memory are printed.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -96,7 +96,7 @@ describe("load", () => {
     operator = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
     teeToSuiteLog("faults-load", operator.stdout, operator.stderr);
     const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    await waitFor("the operator's metrics", async () => ((await metrics()).includes("airlift_workqueue_depth") ? true : undefined), 30_000);
+    await waitFor("the operator's metrics", async () => ((await metrics()).includes("workqueue_depth") ? true : undefined), 30_000);
 
     const started = Date.now();
     const creates: (() => Promise<unknown>)[] = [];
@@ -127,7 +127,7 @@ describe("load", () => {
 
     // Every workqueue drains: no item waiting (period requeues sit in the delay heap, not in the queue).
     const depths = await waitFor("workqueues drained", async () => {
-      const lines = (await metrics()).split("\n").filter((l) => l.startsWith("airlift_workqueue_depth{"));
+      const lines = (await metrics()).split("\n").filter((l) => l.startsWith("workqueue_depth{"));
       return lines.length > 0 && lines.every((l) => l.endsWith(" 0")) ? lines : undefined;
     }, 30_000);
     const rss = peakRssMiB(operator.pid!);
