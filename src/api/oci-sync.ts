@@ -151,27 +151,31 @@ export type OciSyncSpecDefaulted = Omit<OciSyncSpec, "sourceFormat" | "oci" | "p
   suspend: boolean;
 };
 
+/** The image side with its defaults; a layer selector gets its default operation. */
+function withOciSourceDefaults(source: OciSource): OciSyncSpecDefaulted["oci"] {
+  const d = OCI_SYNC_DEFAULTS;
+  const { layerSelector, ...oci } = withCaBundleDefaults(source);
+  const out: OciSyncSpecDefaulted["oci"] = { ...oci, dir: oci.dir ?? d.dir, period: oci.period ?? d.period, auth: oci.auth ?? d.auth, platform: oci.platform ?? d.platform };
+  if (layerSelector) out.layerSelector = { ...layerSelector, operation: layerSelector.operation ?? d.layerOperation };
+  return out;
+}
+
+/** Both prune limits, each defaulted on its own. */
+function withPruneSafeguardDefaults(safeguard: PruneSafeguard | undefined): Required<PruneSafeguard> {
+  const d = OCI_SYNC_DEFAULTS.pruneSafeguard;
+  return { allowEmpty: safeguard?.allowEmpty ?? d.allowEmpty, maxFraction: safeguard?.maxFraction ?? d.maxFraction };
+}
+
 /** Returns a copy of `spec` with defaults filled in, as the API server would. */
 export function withOciSyncDefaults(spec: OciSyncSpec): OciSyncSpecDefaulted {
   const copy = structuredClone(spec);
   const d = OCI_SYNC_DEFAULTS;
-  const { layerSelector, ...oci } = withCaBundleDefaults(copy.oci);
   return {
     ...copy,
     sourceFormat: copy.sourceFormat ?? d.sourceFormat,
-    oci: {
-      ...oci,
-      dir: oci.dir ?? d.dir,
-      period: oci.period ?? d.period,
-      auth: oci.auth ?? d.auth,
-      platform: oci.platform ?? d.platform,
-      ...(layerSelector ? { layerSelector: { ...layerSelector, operation: layerSelector.operation ?? d.layerOperation } } : {}),
-    },
+    oci: withOciSourceDefaults(copy.oci),
     prune: copy.prune ?? d.prune,
-    pruneSafeguard: {
-      allowEmpty: copy.pruneSafeguard?.allowEmpty ?? d.pruneSafeguard.allowEmpty,
-      maxFraction: copy.pruneSafeguard?.maxFraction ?? d.pruneSafeguard.maxFraction,
-    },
+    pruneSafeguard: withPruneSafeguardDefaults(copy.pruneSafeguard),
     timeout: copy.timeout ?? d.timeout,
     suspend: copy.suspend ?? d.suspend,
   };

@@ -39,17 +39,26 @@ function typeIssue(node: SchemaNode, value: unknown): string | undefined {
   return ok(value) ? undefined : message;
 }
 
-function stringIssues(node: SchemaNode, value: string): string[] {
+function stringLengthIssues(node: SchemaNode, length: number): string[] {
   const out: string[] = [];
-  const length = [...value].length;
   if (node.minLength !== undefined && length < node.minLength) out.push(`must be at least ${node.minLength} characters long`);
   if (node.maxLength !== undefined && length > node.maxLength) out.push(`may not be more than ${node.maxLength} characters long`);
+  return out;
+}
+
+function stringContentIssues(node: SchemaNode, value: string): string[] {
+  const out: string[] = [];
   if (node.enum && !node.enum.includes(value)) {
     out.push(`Unsupported value: ${JSON.stringify(value)}: supported values: ${node.enum.map((e) => JSON.stringify(e)).join(", ")}`);
   }
   if (node.pattern && !new RegExp(node.pattern).test(value)) out.push(`should match '${node.pattern}'`);
   if (node.format === "date-time" && Number.isNaN(Date.parse(value))) out.push("must be an RFC 3339 date-time");
   return out;
+}
+
+function stringIssues(node: SchemaNode, value: string): string[] {
+  // Lengths count code points, as the API server does, not UTF-16 units.
+  return [...stringLengthIssues(node, [...value].length), ...stringContentIssues(node, value)];
 }
 
 function numberIssues(node: SchemaNode, value: number): string[] {
@@ -59,21 +68,30 @@ function numberIssues(node: SchemaNode, value: number): string[] {
   return out;
 }
 
-function arrayIssues(node: SchemaNode, value: unknown[]): string[] {
+function arrayLengthIssues(node: SchemaNode, value: unknown[]): string[] {
   const out: string[] = [];
   if (node.minItems !== undefined && value.length < node.minItems) out.push(`should have at least ${node.minItems} items`);
   if (node.maxItems !== undefined && value.length > node.maxItems) out.push(`must have at most ${node.maxItems} items`);
+  return out;
+}
+
+/** A `set` list compares whole items, a `map` list the values of its map keys. */
+function duplicateIssues(node: SchemaNode, value: unknown[]): string[] {
   const listType = node["x-kubernetes-list-type"];
-  if (listType === "set" || listType === "map") {
-    const keys = node["x-kubernetes-list-map-keys"] ?? [];
-    const seen = new Set<string>();
-    for (const item of value) {
-      const key = listType === "set" ? JSON.stringify(item) : JSON.stringify(keys.map((k) => (isObject(item) ? item[k] : undefined)));
-      if (seen.has(key)) out.push(`has a duplicate entry ${key}`);
-      seen.add(key);
-    }
+  if (listType !== "set" && listType !== "map") return [];
+  const keys = node["x-kubernetes-list-map-keys"] ?? [];
+  const identify = (item: unknown): string => (listType === "set" ? JSON.stringify(item) : JSON.stringify(keys.map((k) => (isObject(item) ? item[k] : undefined))));
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const key of value.map(identify)) {
+    if (seen.has(key)) out.push(`has a duplicate entry ${key}`);
+    seen.add(key);
   }
   return out;
+}
+
+function arrayIssues(node: SchemaNode, value: unknown[]): string[] {
+  return [...arrayLengthIssues(node, value), ...duplicateIssues(node, value)];
 }
 
 function ruleIssues(rules: CelRule[], value: unknown): string[] {
@@ -81,16 +99,22 @@ function ruleIssues(rules: CelRule[], value: unknown): string[] {
   return rules.filter((r) => !(r.check as (self: unknown) => boolean)(value)).map((r) => r.message);
 }
 
-function childIssues(node: SchemaNode, value: unknown, path: string, options: Required<ValidateOptions>, out: Issue[]): void {
+/** What one validation carries down the tree: its options and the issues found so far. */
+interface Walk {
+  rules: boolean;
+  out: Issue[];
+}
+
+function childIssues(node: SchemaNode, value: unknown, path: string, w: Walk): void {
   if (Array.isArray(value) && node.items) {
     const items = node.items;
-    value.forEach((item, i) => walk(items, item, `${path}[${i}]`, options, out));
+    value.forEach((item, i) => walk(items, item, `${path}[${i}]`, w));
   }
   if (!isObject(value)) return;
   const at = (name: string): string => (path ? `${path}.${name}` : name);
-  for (const name of node.required ?? []) if (value[name] === undefined) out.push({ path: at(name), message: "Required value" });
+  for (const name of node.required ?? []) if (value[name] === undefined) w.out.push({ path: at(name), message: "Required value" });
   for (const [name, child] of Object.entries(node.properties ?? {})) {
-    if (value[name] !== undefined) walk(child, value[name], at(name), options, out);
+    if (value[name] !== undefined) walk(child, value[name], at(name), w);
   }
 }
 
@@ -101,26 +125,26 @@ function ownIssues(node: SchemaNode, value: unknown): string[] {
   return [];
 }
 
-function walk(node: SchemaNode, value: unknown, path: string, options: Required<ValidateOptions>, out: Issue[]): void {
+function walk(node: SchemaNode, value: unknown, path: string, w: Walk): void {
   const wrongType = typeIssue(node, value);
   if (wrongType) {
-    out.push({ path, message: wrongType });
+    w.out.push({ path, message: wrongType });
     return;
   }
-  const before = out.length;
-  for (const message of ownIssues(node, value)) out.push({ path, message });
-  childIssues(node, value, path, options, out);
+  const before = w.out.length;
+  for (const message of ownIssues(node, value)) w.out.push({ path, message });
+  childIssues(node, value, path, w);
   // CEL rules run only on a structurally valid value, so the twins never see a shape they do not expect.
-  if (options.rules && node.rules && out.length === before) {
-    for (const message of ruleIssues(node.rules, value)) out.push({ path, message });
+  if (w.rules && node.rules && w.out.length === before) {
+    for (const message of ruleIssues(node.rules, value)) w.out.push({ path, message });
   }
 }
 
 /** Every problem of `value` against `schema`; empty when valid. */
 export function validate(schema: SchemaNode, value: unknown, path = "", options: ValidateOptions = {}): Issue[] {
-  const out: Issue[] = [];
-  walk(schema, value, path, { rules: options.rules ?? true }, out);
-  return out;
+  const w: Walk = { rules: options.rules ?? true, out: [] };
+  walk(schema, value, path, w);
+  return w.out;
 }
 
 /** Issues as one line each, `path: message`. */

@@ -12,7 +12,7 @@ import { openS3Archive, type OpenedS3Archive, type S3Connection } from "../trans
 import { CliError, EXIT_OK, UsageError, positiveIntArg, type CliContext, type CliIO } from "./command.ts";
 import { progressMode, progressPrinter } from "./progress-printer.ts";
 import { checkReference, hostProblem } from "./reference-check.ts";
-import { TRANSFER_EXIT_CODES_HELP, addTransferFlags, checkRegistryFlags, exitCodeFor, readStdin, registryConnection, s3ConnectionFrom, type TransferFlags } from "./transfer-flags.ts";
+import { TRANSFER_EXIT_CODES_HELP, addTransferFlags, checkRegistryFlags, defaultRegistry, exitCodeFor, readStdin, registryConnection, s3ConnectionFrom, type TransferFlags } from "./transfer-flags.ts";
 import { checkLocalArchive, parseS3Location, type S3Location } from "./transfer-input.ts";
 
 interface ImportFlags extends TransferFlags {
@@ -28,10 +28,11 @@ Examples:
   airlift import app.tar harbor.example.com/library/app:1.0 harbor.example.com/library/app:latest
   airlift import s3://airgap/g/images.tar harbor.example.com --repository-prefix mirror
   airlift import images.tar harbor.example.com --image app:1=apps/app:1 --image '#1=apps/db:19'
+  AIRLIFT_DEFAULT_REGISTRY=harbor.example.com airlift import app.tar library/app:1.0
 
 ${TRANSFER_EXIT_CODES_HELP}`;
 
-function destinationFrom(targets: string[], prefix: string | undefined): DestinationSpec {
+function destinationFrom(targets: string[], prefix: string | undefined, registry: string | undefined): DestinationSpec {
   if (targets.length === 0) throw new UsageError("name at least one destination: registry/repository:tag");
   if (prefix !== undefined) {
     const host = targets[0] ?? "";
@@ -40,7 +41,7 @@ function destinationFrom(targets: string[], prefix: string | undefined): Destina
     if (problem) throw new UsageError(`invalid registry "${host}": ${problem}`);
     return { registry: host, repositoryPrefix: prefix };
   }
-  const refs = targets.map((t) => checkReference(t, "destination"));
+  const refs = targets.map((t) => checkReference(t, "destination", registry));
   const first = refs[0];
   if (!first || refs.some((r) => r.registry !== first.registry || r.repository !== first.repository)) {
     throw new UsageError("all destinations must name the same registry/repository (use --image for several repositories)");
@@ -58,13 +59,21 @@ function selections(values: string[], registry: string | undefined): ImageSelect
   });
 }
 
+/** The destinations as given, or the default registry when --repository-prefix / --image name none. */
+function targetsOf(targets: string[], flags: ImportFlags, registry: string | undefined): string[] {
+  const hostOnly = flags.repositoryPrefix !== undefined || (flags.image ?? []).length > 0;
+  return targets.length === 0 && hostOnly && registry !== undefined ? [registry] : targets;
+}
+
 /** What to import from and to, all checked; nothing has touched the network yet. */
-function plan(src: string, targets: string[], flags: ImportFlags, env: NodeJS.ProcessEnv): { s3?: { location: S3Location; connection: S3Connection }; destination: DestinationSpec; images: ImageSelection[] } {
+function plan(src: string, given: string[], flags: ImportFlags, env: NodeJS.ProcessEnv): { s3?: { location: S3Location; connection: S3Connection }; destination: DestinationSpec; images: ImageSelection[] } {
   const location = parseS3Location(src, "archive");
   const s3 = location ? { location, connection: s3ConnectionFrom(flags, env) } : undefined;
+  const registry = defaultRegistry(flags, env);
+  const targets = targetsOf(given, flags, registry);
   const images = selections(flags.image ?? [], targets[0]);
   if (images.length > 0 && (targets.length !== 1 || targets[0]?.includes("/"))) throw new UsageError("with --image, give the registry host only (e.g. harbor.example.com)");
-  const destination = images.length > 0 ? { registry: targets[0] ?? "" } : destinationFrom(targets, flags.repositoryPrefix);
+  const destination = images.length > 0 ? { registry: targets[0] ?? "" } : destinationFrom(targets, flags.repositoryPrefix, registry);
   checkRegistryFlags(flags);
   if (!location) checkLocalArchive(src);
   return { s3, destination, images };
@@ -91,7 +100,7 @@ async function run(src: string, targets: string[], flags: ImportFlags, io: CliIO
     const result = await importArchive(source, {
       destination,
       images,
-      connection: await registryConnection(flags, io.env, readStdin),
+      connection: await registryConnection(flags, io.env, destination.registry, { stdin: readStdin, warn: (line) => io.stderr.write(`airlift import: warning: ${line}\n`) }),
       layerCompression: flags.layerCompression,
       concurrency: flags.concurrency,
       chunkSize: flags.chunkSize === undefined ? undefined : flags.chunkSize * 1024 * 1024,

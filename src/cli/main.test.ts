@@ -78,4 +78,14 @@ describe("airlift CLI", () => {
     assert.throws(() => parseOperatorConfig(["--workers", "0"], {}), /positive integer/);
     assert.throws(() => parseOperatorConfig(["--lease-duration", "15"], {}), /duration/);
   });
+
+  it("resolves the Secret source namespaces: explicit list, else the site profile's, else none", () => {
+    assert.deepEqual(parseOperatorConfig([], {}).secretSourceNamespaces, []);
+    assert.deepEqual(parseOperatorConfig(["--site-profile", "gdc"], {}).secretSourceNamespaces, ["object-storage-access-keys", "harbor-system"]);
+    assert.deepEqual(parseOperatorConfig([], { AIRLIFT_SITE_PROFILE: "gdc" }).secretSourceNamespaces, ["object-storage-access-keys", "harbor-system"]);
+    assert.deepEqual(parseOperatorConfig(["--site-profile", "gdc", "--secret-source-namespaces", " keys, ,ops "], {}).secretSourceNamespaces, ["keys", "ops"]);
+    assert.deepEqual(parseOperatorConfig(["--site-profile", "gdc"], { AIRLIFT_SECRET_SOURCE_NAMESPACES: "" }).secretSourceNamespaces, []);
+    assert.throws(() => parseOperatorConfig(["--site-profile", "aws"], {}), /Allowed choices are gdc, none/);
+    assert.throws(() => parseOperatorConfig([], { AIRLIFT_SITE_PROFILE: "aws" }), /unknown site profile "aws"/);
+  });
 });

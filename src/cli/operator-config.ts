@@ -4,7 +4,8 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { Command, Option } from "commander";
 import { resolveDefaults, type OperatorDefaults } from "../controllers/defaults.ts";
-import { durationArg, envBool, parsePositiveInt } from "./command.ts";
+import { SITE_PROFILES, secretSourceNamespaces } from "../controllers/site-profile.ts";
+import { UsageError, durationArg, envBool, parsePositiveInt } from "./command.ts";
 import { addKubeFlags, type KubeFlags } from "./kube-flags.ts";
 
 const NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -23,6 +24,8 @@ export interface OperatorFlags extends KubeFlags {
   metricsAddr?: string;
   healthAddr?: string;
   allowCrossNamespaceSecrets?: boolean;
+  secretSourceNamespaces?: string;
+  siteProfile?: string;
   shutdownTimeout: number;
   logLevel?: string;
   defaultRegistry?: string;
@@ -49,6 +52,10 @@ export interface OperatorConfig {
   metricsAddr: string | undefined;
   healthAddr: string | undefined;
   allowCrossNamespaceSecrets: boolean;
+  /** Namespaces whose Secrets may be granted to others by their airlift.dev/allowed-namespaces annotation. */
+  secretSourceNamespaces: string[];
+  /** The site profile whose defaults apply ("none" when not set). */
+  siteProfile: string;
   shutdownTimeoutMs: number;
   logLevel: string | undefined;
   defaults: OperatorDefaults;
@@ -73,7 +80,12 @@ export function addOperatorFlags(cmd: Command): Command {
     .option("--workers <n>", "concurrent reconciles per controller (default: 2) [AIRLIFT_WORKERS]")
     .option("--metrics-addr <host:port>", '/metrics listen address, "0" to disable (default: ":8080") [AIRLIFT_METRICS_ADDR]')
     .option("--health-addr <host:port>", '/healthz and /readyz listen address, "0" to disable (default: ":8081") [AIRLIFT_HEALTH_ADDR]')
-    .option("--allow-cross-namespace-secrets", "let resources reference Secrets/ConfigMaps in other namespaces [AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS]")
+    .option("--allow-cross-namespace-secrets", "the wide door: let every resource reference Secrets in every namespace [AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS]")
+    .option(
+      "--secret-source-namespaces <a,b>",
+      'namespaces whose Secrets may be used from other namespaces when the Secret\'s annotation airlift.dev/allowed-namespaces names them ("" for none; default: the site profile\'s) [AIRLIFT_SECRET_SOURCE_NAMESPACES]',
+    )
+    .addOption(new Option("--site-profile <name>", "site defaults: gdc lists object-storage-access-keys and harbor-system as Secret sources [AIRLIFT_SITE_PROFILE] (default: none)").choices(Object.keys(SITE_PROFILES)))
     .addOption(duration("--shutdown-timeout <duration>", "how long SIGTERM waits for running reconciles", 30_000, "30s"))
     .option("--default-registry <host[:port]>", "registry used when a resource names none [AIRLIFT_DEFAULT_REGISTRY]")
     .option("--default-s3-endpoint <url>", "S3 endpoint used when a resource names none [AIRLIFT_DEFAULT_S3_ENDPOINT]")
@@ -126,6 +138,13 @@ function endpointSettings(v: OperatorFlags, env: NodeJS.ProcessEnv): Pick<Operat
   };
 }
 
+function secretSettings(v: OperatorFlags, env: NodeJS.ProcessEnv): Pick<OperatorConfig, "secretSourceNamespaces" | "siteProfile"> {
+  const siteProfile = pick(v.siteProfile, env.AIRLIFT_SITE_PROFILE) ?? "none";
+  if (!(siteProfile in SITE_PROFILES)) throw new UsageError(`unknown site profile "${siteProfile}" (known: ${Object.keys(SITE_PROFILES).join(", ")})`);
+  // An empty flag or variable is an explicit "none", unlike the other settings.
+  return { siteProfile, secretSourceNamespaces: secretSourceNamespaces(v.secretSourceNamespaces ?? env.AIRLIFT_SECRET_SOURCE_NAMESPACES, siteProfile) };
+}
+
 /** Resolves flags with environment fallbacks. */
 export function operatorConfig(v: OperatorFlags, env: NodeJS.ProcessEnv): OperatorConfig {
   return {
@@ -140,6 +159,7 @@ export function operatorConfig(v: OperatorFlags, env: NodeJS.ProcessEnv): Operat
     shutdownTimeoutMs: v.shutdownTimeout,
     logLevel: pick(v.logLevel, env.LOG_LEVEL),
     ...endpointSettings(v, env),
+    ...secretSettings(v, env),
   };
 }
 

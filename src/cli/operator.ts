@@ -36,6 +36,7 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
       ? { name: cfg.leaderElectionId, leaseDurationMs: cfg.leaseDurationMs, renewDeadlineMs: cfg.renewDeadlineMs, retryPeriodMs: cfg.retryPeriodMs }
       : undefined,
   });
+  manager.secrets.setSourceNamespaces(cfg.secretSourceNamespaces);
   const deps = {
     client: manager.client,
     log,
@@ -68,7 +69,15 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     process.on("SIGINT", onSignal);
   });
   log.info(
-    { identity: manager.identity, namespace: cfg.namespace, leaderElect: cfg.leaderElect, controllers: CONTROLLERS.length },
+    {
+      identity: manager.identity,
+      namespace: cfg.namespace,
+      leaderElect: cfg.leaderElect,
+      controllers: CONTROLLERS.length,
+      siteProfile: cfg.siteProfile,
+      secretSourceNamespaces: cfg.secretSourceNamespaces,
+      allowCrossNamespaceSecrets: cfg.allowCrossNamespaceSecrets,
+    },
     "starting operator",
   );
   const missing = await missingResources(manager.client, [IMAGE_IMPORT, ARTIFACT_PULL, OCI_SYNC]);

@@ -10,8 +10,8 @@ import { classifyTransferError } from "../transfer/errors.ts";
 import { pullArtifact, type PullDestination, type PullResult } from "../transfer/pull-artifact.ts";
 import { CliError, EXIT_OK, UsageError, type CliContext, type CliIO } from "./command.ts";
 import { progressMode, progressPrinter } from "./progress-printer.ts";
-import { checkReference } from "./reference-check.ts";
-import { TRANSFER_EXIT_CODES_HELP, addTransferFlags, checkRegistryFlags, exitCodeFor, readStdin, registryConnection, s3ConnectionFrom, type TransferFlags } from "./transfer-flags.ts";
+import { checkReference, withRegistry } from "./reference-check.ts";
+import { TRANSFER_EXIT_CODES_HELP, addTransferFlags, checkRegistryFlags, defaultRegistry, exitCodeFor, readStdin, registryConnection, s3ConnectionFrom, type TransferFlags } from "./transfer-flags.ts";
 import { parseS3Location } from "./transfer-input.ts";
 
 interface PullFlags extends TransferFlags {
@@ -45,15 +45,17 @@ function printResult(result: PullResult, reference: string, json: boolean | unde
   for (const f of result.files) io.stdout.write(`  ${f.path} ${f.size}\n`);
 }
 
-async function run(reference: string, target: string, flags: PullFlags, io: CliIO): Promise<number> {
-  checkReference(reference, "reference");
+async function run(given: string, target: string, flags: PullFlags, io: CliIO): Promise<number> {
+  const registry = defaultRegistry(flags, io.env);
+  const parsed = checkReference(given, "reference", registry);
+  const reference = withRegistry(given, "reference", registry);
   checkPlatform(flags.platform);
   const dest = destinationOf(target, flags, io.env);
   checkRegistryFlags(flags);
   const progress = progressPrinter(progressMode(flags.progress, io.stderr), io.stderr);
   const workDir = await mkdtemp(join(tmpdir(), "airlift-pull-"));
   try {
-    const connection = await registryConnection(flags, io.env, readStdin);
+    const connection = await registryConnection(flags, io.env, parsed.registry, { stdin: readStdin, warn: (line) => io.stderr.write(`airlift pull: warning: ${line}\n`) });
     const result = await pullArtifact(reference, dest, { connection, platform: flags.platform, extract: Boolean(flags.extract), workDir, onProgress: progress.onProgress, progressIntervalMs: progress.intervalMs });
     progress.done();
     printResult(result, reference, flags.json, io);

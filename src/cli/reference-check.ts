@@ -1,8 +1,10 @@
 // A reference typed on the command line, checked before any network I/O, with every problem named: the parser in
 // src/oci/reference.ts stops at the first rule broken and says only which ("bad tag"), which is right for the
-// engine but not enough for a person who has to fix `harbor..example.com/x:`. Pure, tested beside.
+// engine but not enough for a person who has to fix `harbor..example.com/x:`. A reference without a registry host
+// takes the configured default registry, or is refused: the parser's docker.io default never applies to what a
+// person typed here. Pure, tested beside.
 import { parseReference, type Reference } from "../oci/reference.ts";
-import { UsageError } from "./command.ts";
+import { CliError, EXIT_USAGE, UsageError } from "./command.ts";
 
 const TAG = /^\w[\w.-]{0,127}$/;
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -66,12 +68,31 @@ export function referenceProblems(text: string): string[] {
   return problems.filter((p): p is string => p !== undefined);
 }
 
-/** Parses a reference given as `what` (e.g. "destination"), or throws a UsageError naming every problem. */
-export function checkReference(text: string, what: string): Reference {
+/** True when the first component of `text` names a registry host (it has "." or ":", or is localhost). */
+export function hasRegistryHost(text: string): boolean {
+  const slash = text.indexOf("/");
+  if (slash < 0) return false;
+  const first = text.slice(0, slash);
+  return first.includes(".") || first.includes(":") || first === "localhost";
+}
+
+/** `text` with `defaultRegistry` in front when it names no registry host; one line (exit 2) when there is none. */
+export function withRegistry(text: string, what: string, defaultRegistry: string | undefined): string {
+  if (hasRegistryHost(text)) return text;
+  if (defaultRegistry !== undefined) return `${defaultRegistry}/${text}`;
+  throw new CliError(`${what} "${text}" has no registry host: write harbor.example.com/${text}, or set --default-registry / AIRLIFT_DEFAULT_REGISTRY`, EXIT_USAGE);
+}
+
+/**
+ * Parses a reference given as `what` (e.g. "destination"), or throws a UsageError naming every problem. A
+ * reference without a registry host is put under `defaultRegistry`, or refused when there is none.
+ */
+export function checkReference(text: string, what: string, defaultRegistry?: string): Reference {
   const problems = referenceProblems(text);
   if (problems.length > 0) throw new UsageError(`invalid ${what} "${text}": ${problems.join("; ")}`);
+  const qualified = withRegistry(text, what, defaultRegistry);
   try {
-    return parseReference(text);
+    return parseReference(qualified);
   } catch (err) {
     throw new UsageError(`invalid ${what} "${text}": ${(err as Error).message.replace(/^invalid reference "[^"]*": /, "")}`);
   }

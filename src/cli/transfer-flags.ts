@@ -4,11 +4,13 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
-import { checkRegistryCredentials, type RegistryConnection, type RegistryCredentials } from "../transfer/connection.ts";
+import type { RegistryConnection, RegistryCredentials } from "../transfer/connection.ts";
 import type { TransferReason } from "../transfer/errors.ts";
 import type { S3Connection } from "../transfer/s3-connection.ts";
 import { UsageError } from "./command.ts";
+import { dockerConfigCredentialsFor } from "./credential-helpers.ts";
 import { PROGRESS_MODES, type ProgressFlag } from "./progress-printer.ts";
+import { hostProblem } from "./reference-check.ts";
 
 export const TRANSFER_EXIT_CODES_HELP = `Exit codes: 0 ok, 1 other failure, 2 usage, 3 source not found / access denied, 4 invalid archive / digest
   mismatch, 5 registry or authentication failure, 6 extraction refused, 7 source or registry unavailable (retry later)`;
@@ -25,6 +27,7 @@ export interface TransferFlags {
   plainHttp?: boolean;
   progress: ProgressFlag;
   json?: boolean;
+  defaultRegistry?: string;
 }
 
 /** Adds the S3, registry and output flags. */
@@ -34,7 +37,8 @@ export function addTransferFlags(cmd: Command): Command {
     .option("--s3-region <region>", "S3 region [AWS_REGION] (default: us-east-1)")
     .option("--s3-virtual-host", "virtual-hosted-style S3 addressing (default: path-style, as on-premises stores need)")
     .option("--username <user>", "registry user; the password is read from standard input (--password-stdin)")
-    .option("--password-stdin", "read the registry password from standard input (otherwise: the Docker config at $DOCKER_CONFIG/config.json)")
+    .option("--password-stdin", "read the registry password from standard input (otherwise: the Docker config at $DOCKER_CONFIG/config.json, with its credHelpers / credsStore)")
+    .option("--default-registry <host>", "the registry of references written without one, e.g. app:1 [AIRLIFT_DEFAULT_REGISTRY] (never docker.io unless named)")
     .option("--ca-file <pem>", "trust this CA bundle too")
     .option("--insecure", "skip TLS certificate verification")
     .option("--plain-http", "talk HTTP to the registry")
@@ -92,16 +96,16 @@ export function s3ConnectionFrom(flags: TransferFlags, env: NodeJS.ProcessEnv): 
   };
 }
 
-/** The Docker config at $DOCKER_CONFIG/config.json (or ~/.docker), when there is a usable one. */
-function dockerConfigFile(env: NodeJS.ProcessEnv): RegistryCredentials | undefined {
+/** The credentials for `registry` from the Docker config at $DOCKER_CONFIG/config.json (or ~/.docker), if any. */
+async function dockerConfigFile(env: NodeJS.ProcessEnv, registry: string, warn: (line: string) => void): Promise<RegistryCredentials | undefined> {
   const path = join(env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json");
+  let json: string;
   try {
-    const credentials: RegistryCredentials = { kind: "dockerConfig", json: readFileSync(path, "utf8") };
-    checkRegistryCredentials(credentials);
-    return credentials;
+    json = readFileSync(path, "utf8");
   } catch {
-    return undefined; // no (usable) Docker config: anonymous
+    return undefined; // no Docker config: anonymous
   }
+  return dockerConfigCredentialsFor(json, registry, { env, warn });
 }
 
 function readCaFile(path: string): string {
@@ -122,18 +126,34 @@ export function checkRegistryFlags(flags: TransferFlags): void {
   if (flags.caFile) readCaFile(flags.caFile);
 }
 
-/** Registry TLS and credentials from flags (and the Docker config). */
-export async function registryConnection(flags: TransferFlags, env: NodeJS.ProcessEnv, stdin: () => Promise<string>): Promise<RegistryConnection> {
+/** How `registryConnection` reaches its inputs: standard input, and a line of warning on stderr. */
+export interface ConnectionInputs {
+  stdin: () => Promise<string>;
+  warn: (line: string) => void;
+}
+
+/** Registry TLS and credentials for `registry` from flags (and the Docker config, running its credential helper). */
+export async function registryConnection(flags: TransferFlags, env: NodeJS.ProcessEnv, registry: string, inputs: ConnectionInputs): Promise<RegistryConnection> {
   checkRegistryFlags(flags);
   const credentials: RegistryCredentials | undefined = flags.username
-    ? { kind: "basic", username: flags.username, password: (await stdin()).replace(/\r?\n$/, "") }
-    : dockerConfigFile(env);
+    ? { kind: "basic", username: flags.username, password: (await inputs.stdin()).replace(/\r?\n$/, "") }
+    : await dockerConfigFile(env, registry, inputs.warn);
   return {
     plainHttp: flags.plainHttp,
     caPem: flags.caFile ? readCaFile(flags.caFile) : undefined,
     insecureSkipTLSVerify: flags.insecure,
     credentials,
   };
+}
+
+/** The registry host for references written without one: --default-registry, else AIRLIFT_DEFAULT_REGISTRY, checked. */
+export function defaultRegistry(flags: TransferFlags, env: NodeJS.ProcessEnv): string | undefined {
+  const fromFlag = flags.defaultRegistry !== undefined;
+  const host = fromFlag ? flags.defaultRegistry : env.AIRLIFT_DEFAULT_REGISTRY || undefined;
+  if (host === undefined) return undefined;
+  const problem = host.includes("/") ? `write the host only (e.g. harbor.example.com), got "${host}"` : hostProblem(host);
+  if (problem) throw new UsageError(`invalid ${fromFlag ? "--default-registry" : "AIRLIFT_DEFAULT_REGISTRY"}: ${problem}`);
+  return host;
 }
 
 /** Reads all of standard input. */

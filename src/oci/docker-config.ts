@@ -1,7 +1,9 @@
 /**
  * Credentials from a Docker config JSON (`~/.docker/config.json`, or a Secret of type
  * `kubernetes.io/dockerconfigjson`): `auths.<host>.auth` (base64 `user:password`), `username`/`password`,
- * `identitytoken` (an OAuth2 refresh token) and `registrytoken` (a bearer token used as is).
+ * `identitytoken` (an OAuth2 refresh token) and `registrytoken` (a bearer token used as is). `credentialSourceFor`
+ * tells where Docker would look for a host's credential (`credHelpers`, `auths`, `credsStore`); only the CLI runs the
+ * helpers it names (see src/cli/credential-helpers.ts): in the operator a Secret is data, never a program to run.
  */
 import { InvalidInputError } from "./errors.ts";
 import { DOCKER_HUB } from "./reference.ts";
@@ -47,8 +49,8 @@ function credentialOf(entry: Record<string, unknown>): Credential | undefined {
   return undefined;
 }
 
-/** The config's `auths` (undefined when it has none); throws InvalidInputError on malformed input. */
-function authsOf(json: string | Uint8Array): unknown {
+/** The config document as an object; throws InvalidInputError on malformed input. */
+function documentOf(json: string | Uint8Array): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = JSON.parse(typeof json === "string" ? json : Buffer.from(json).toString("utf8"));
@@ -57,7 +59,12 @@ function authsOf(json: string | Uint8Array): unknown {
     throw new InvalidInputError("docker config: not valid JSON", "DOCKER_CONFIG_INVALID");
   }
   if (typeof doc !== "object" || doc === null) throw new InvalidInputError("docker config: not a JSON object", "DOCKER_CONFIG_INVALID");
-  return (doc as { auths?: unknown }).auths;
+  return doc as Record<string, unknown>;
+}
+
+/** The config's `auths` (undefined when it has none); throws InvalidInputError on malformed input. */
+function authsOf(json: string | Uint8Array): unknown {
+  return documentOf(json).auths;
 }
 
 /** Parses a Docker config JSON into credentials by normalized host. Throws InvalidInputError on malformed input. */
@@ -84,4 +91,84 @@ export function dockerConfigCredentials(json: string | Uint8Array): CredentialPr
 export function basicCredentials(registry: string, username: string, password: string): CredentialProvider {
   const key = normalizeKey(registry);
   return (host) => (normalizeKey(host) === key ? { kind: "basic", username, password } : undefined);
+}
+
+/** Where the credential of one registry host comes from, in Docker's order. */
+export type CredentialSource =
+  | { kind: "helper"; helper: string; serverUrl: string }
+  | { kind: "auths"; credential: Credential }
+  | { kind: "anonymous" };
+
+const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function helperName(value: unknown, where: string): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (typeof value !== "string" || !HELPER_NAME.test(value)) throw new InvalidInputError(`docker config: ${where} is not a credential helper name (letters, digits, ".", "_", "-")`, "DOCKER_CONFIG_INVALID");
+  return value;
+}
+
+function credHelperFor(doc: Record<string, unknown>, key: string): string | undefined {
+  const helpers = doc.credHelpers;
+  if (helpers === undefined) return undefined;
+  if (typeof helpers !== "object" || helpers === null) throw new InvalidInputError("docker config: `credHelpers` is not an object", "DOCKER_CONFIG_INVALID");
+  const entry = Object.entries(helpers).find(([k]) => normalizeKey(k) === key);
+  return entry ? helperName(entry[1], `credHelpers["${entry[0]}"]`) : undefined;
+}
+
+/** The server URL a helper is asked about: Docker Hub by its legacy index URL, any other registry by its host. */
+export function helperServerUrl(registry: string): string {
+  const key = normalizeKey(registry);
+  return key === DOCKER_HUB ? "https://index.docker.io/v1/" : key;
+}
+
+/**
+ * Where Docker takes `registry`'s credential from: `credHelpers[host]` wins, else a credential in `auths[host]`
+ * (an empty entry, as `docker login` leaves beside a credsStore, does not count), else `credsStore`, else none.
+ * Throws InvalidInputError on a malformed document.
+ */
+export function credentialSourceFor(json: string | Uint8Array, registry: string): CredentialSource {
+  const doc = documentOf(json);
+  const key = normalizeKey(registry);
+  const helper = credHelperFor(doc, key);
+  if (helper) return { kind: "helper", helper, serverUrl: helperServerUrl(registry) };
+  const credential = parseDockerConfig(json).get(key);
+  if (credential) return { kind: "auths", credential };
+  const store = helperName(doc.credsStore, "`credsStore`");
+  return store ? { kind: "helper", helper: store, serverUrl: helperServerUrl(registry) } : { kind: "anonymous" };
+}
+
+/** Docker's marker for an identity token in a helper's answer. */
+const TOKEN_USERNAME = "<token>";
+
+/**
+ * A credential helper's `get` answer (`{"ServerURL","Username","Secret"}`) as a credential: Username `<token>` makes
+ * the Secret an identity token (as Docker reads it); an empty Secret means none. Throws InvalidInputError (without
+ * quoting the answer, which holds the secret) when the answer is not that JSON.
+ */
+export function credentialFromHelper(answer: string): Credential | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(answer);
+  } catch {
+    doc = undefined;
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new InvalidInputError("the credential helper's answer is not a JSON object", "HELPER_ANSWER_INVALID");
+  const { Username: username, Secret: secret } = doc as Record<string, unknown>;
+  if ((username !== undefined && typeof username !== "string") || (secret !== undefined && typeof secret !== "string")) {
+    throw new InvalidInputError("the credential helper's answer has a Username or Secret that is not a string", "HELPER_ANSWER_INVALID");
+  }
+  if (!secret) return undefined;
+  if (username === TOKEN_USERNAME) return { kind: "refreshToken", refreshToken: secret };
+  return username ? { kind: "basic", username, password: secret } : undefined;
+}
+
+/** A Docker config JSON holding only `credential` for `registry` (what a helper answered, as `auths` carry it). */
+export function dockerConfigOf(registry: string, credential: Credential): string {
+  const entry =
+    credential.kind === "basic"
+      ? { username: credential.username, password: credential.password }
+      : credential.kind === "refreshToken"
+        ? { identitytoken: credential.refreshToken, ...(credential.username ? { username: credential.username } : {}) }
+        : { registrytoken: credential.token };
+  return JSON.stringify({ auths: { [normalizeKey(registry)]: entry } });
 }

@@ -12,7 +12,7 @@
  * RandomAccessSource, so `openImageArchive(await S3Source.open(...))` lists an archive's images with a few small
  * ranged reads.
  *
- * Writing: `uploadStream(client, bucket, key, readable, { partSize, beforeCommit })` puts a stream of unknown
+ * Writing: `uploadStream({ client, bucket, key, body, partSize, beforeCommit })` puts a stream of unknown
  * length (one PUT below `partSize`, multipart above it, one part in memory at a time; a failed multipart upload
  * is aborted, and `beforeCommit` may veto the object, e.g. on a digest mismatch). `listPrefix`, `deletePrefix`
  * and `objectSize` manage a prefix (an OCI layout written by src/archive/layout-writer.ts).

@@ -23,8 +23,13 @@ export const MIN_PART_SIZE = 5 << 20;
 /** S3's most parts per upload. */
 const MAX_PARTS = 10_000;
 
-/** Options of {@link uploadStream}. */
+/** Options of {@link uploadStream}: where `body` goes and how. */
 export interface UploadOptions {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  /** Any length; destroyed when the upload fails. */
+  body: Readable;
   signal?: AbortSignal;
   /** Part size in bytes (default 16 MiB, at least 5 MiB). Objects up to this size go up in one PUT. */
   partSize?: number;
@@ -77,12 +82,12 @@ class Uploader {
   readonly #opts: UploadOptions;
   readonly #what: string;
 
-  constructor(client: S3Client, bucket: string, key: string, opts: UploadOptions) {
-    this.#client = client;
-    this.#bucket = bucket;
-    this.#key = key;
+  constructor(opts: UploadOptions) {
+    this.#client = opts.client;
+    this.#bucket = opts.bucket;
+    this.#key = opts.key;
     this.#opts = opts;
-    this.#what = `s3://${bucket}/${key}`;
+    this.#what = `s3://${opts.bucket}/${opts.key}`;
   }
 
   /** Sends one request with retries and a timeout, mapping errors to StorageErrors. */
@@ -140,9 +145,10 @@ class Uploader {
 }
 
 /** Uploads `body` (any length) to `bucket/key`. The object appears only if every byte arrived. */
-export async function uploadStream(client: S3Client, bucket: string, key: string, body: Readable, opts: UploadOptions = {}): Promise<UploadResult> {
+export async function uploadStream(opts: UploadOptions): Promise<UploadResult> {
+  const { body } = opts;
   const partSize = Math.max(MIN_PART_SIZE, opts.partSize ?? 16 << 20);
-  const uploader = new Uploader(client, bucket, key, opts);
+  const uploader = new Uploader(opts);
   const parts = partsOf(body, partSize);
   try {
     const first = await parts.next();

@@ -64,45 +64,76 @@ export function applyBody(object: KubeObject, owner: SyncOwner, sourceDigest: st
   return body;
 }
 
-/** Applies one object; never throws for a per-object failure (the result says `failed`). */
-export async function applyObject(ctx: ApplyContext, obj: ResolvedObject): Promise<ApplyResult> {
-  const { identity, type } = obj;
-  const desired = obj.manifest.object;
-  const base = { identity, apiVersion: desired.apiVersion, source: obj.manifest.source };
-  const path = objectPath(type, { namespace: identity.namespace, name: identity.name });
-  let current: KubeObject | undefined;
+type ResultBase = Pick<ApplyResult, "identity" | "apiVersion" | "source">;
+
+function resultBase(obj: ResolvedObject): ResultBase {
+  return { identity: obj.identity, apiVersion: obj.manifest.object.apiVersion, source: obj.manifest.source };
+}
+
+function pathOf(obj: ResolvedObject): string {
+  return objectPath(obj.type, { namespace: obj.identity.namespace, name: obj.identity.name });
+}
+
+/** The live object, or undefined when it does not exist yet. */
+async function readLive(ctx: ApplyContext, path: string): Promise<KubeObject | undefined> {
   try {
-    current = await ctx.client.request<KubeObject>(path, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+    return await ctx.client.request<KubeObject>(path, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
   } catch (err) {
-    if (!isNotFound(err)) return { ...base, action: "failed", owned: false, error: objectError("read", identity, err) };
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
-  const currentOwner = ownerFromLabels(current?.metadata.labels);
-  const ours = currentOwner !== undefined && sameOwner(currentOwner, ctx.owner);
-  if (current && currentOwner && !ours) {
+}
+
+function isOurs(live: KubeObject | undefined, owner: SyncOwner): boolean {
+  const liveOwner = ownerFromLabels(live?.metadata.labels);
+  return liveOwner !== undefined && sameOwner(liveOwner, owner);
+}
+
+/** The result when the live object must stay as it is (another owner's, or created once), else undefined. */
+function leaveAlone(ctx: ApplyContext, obj: ResolvedObject, live: KubeObject): ApplyResult | undefined {
+  const liveOwner = ownerFromLabels(live.metadata.labels);
+  if (liveOwner && !sameOwner(liveOwner, ctx.owner)) {
     const error = new ManagementConflictError(
-      identity,
-      describeOwner(currentOwner),
-      `failed to apply ${describeIdentity(identity)}: it is managed by ${describeOwner(currentOwner)}; left untouched (remove it from one of the two sources)`,
+      obj.identity,
+      describeOwner(liveOwner),
+      `failed to apply ${describeIdentity(obj.identity)}: it is managed by ${describeOwner(liveOwner)}; left untouched (remove it from one of the two sources)`,
     );
-    return { ...base, action: "failed", owned: false, error, message: error.message };
+    return { ...resultBase(obj), action: "failed", owned: false, error, message: error.message };
   }
-  if (current && desired.metadata.annotations?.[ANNOTATION_APPLY] === "IfNotPresent") {
-    return { ...base, action: "skipped", owned: ours, message: `exists and ${ANNOTATION_APPLY} is IfNotPresent`, resourceVersion: current.metadata.resourceVersion };
+  if (obj.manifest.object.metadata.annotations?.[ANNOTATION_APPLY] === "IfNotPresent") {
+    return { ...resultBase(obj), action: "skipped", owned: liveOwner !== undefined, message: `exists and ${ANNOTATION_APPLY} is IfNotPresent`, resourceVersion: live.metadata.resourceVersion };
   }
+  return undefined;
+}
+
+/** The server-side apply itself: forced only over an object we already manage. */
+async function patchObject(ctx: ApplyContext, obj: ResolvedObject, live: KubeObject | undefined): Promise<ApplyResult> {
+  const ours = isOurs(live, ctx.owner);
   try {
-    const applied = await ctx.client.request<KubeObject>(path, {
+    const applied = await ctx.client.request<KubeObject>(pathOf(obj), {
       method: "PATCH",
       patchType: "apply",
       query: { fieldManager: FIELD_MANAGER, force: ours ? true : undefined },
-      body: applyBody(desired, ctx.owner, ctx.sourceDigest),
+      body: applyBody(obj.manifest.object, ctx.owner, ctx.sourceDigest),
       signal: ctx.signal,
       timeoutMs: ctx.timeoutMs,
     });
     const rv = applied.metadata.resourceVersion;
-    const action: ApplyAction = !current ? "created" : rv === current.metadata.resourceVersion ? "unchanged" : "configured";
-    return { ...base, action, owned: true, resourceVersion: rv };
+    const action: ApplyAction = !live ? "created" : rv === live.metadata.resourceVersion ? "unchanged" : "configured";
+    return { ...resultBase(obj), action, owned: true, resourceVersion: rv };
   } catch (err) {
-    const error = objectError("apply", identity, err);
-    return { ...base, action: "failed", owned: ours, error, message: error.message };
+    const error = objectError("apply", obj.identity, err);
+    return { ...resultBase(obj), action: "failed", owned: ours, error, message: error.message };
   }
+}
+
+/** Applies one object; never throws for a per-object failure (the result says `failed`). */
+export async function applyObject(ctx: ApplyContext, obj: ResolvedObject): Promise<ApplyResult> {
+  let live: KubeObject | undefined;
+  try {
+    live = await readLive(ctx, pathOf(obj));
+  } catch (err) {
+    return { ...resultBase(obj), action: "failed", owned: false, error: objectError("read", obj.identity, err) };
+  }
+  return (live && leaveAlone(ctx, obj, live)) || (await patchObject(ctx, obj, live));
 }

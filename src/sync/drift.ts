@@ -14,27 +14,52 @@ import { ownerSelector, type SyncOwner } from "./ownership.ts";
 /** identityKey -> resourceVersion of the inventory's objects that exist. */
 export type DriftSnapshot = Map<string, string>;
 
-/** Lists the inventory's kinds (one call per kind and namespace) and records each object's resourceVersion. */
-export async function takeSnapshot(client: KubeClient, discovery: Discovery, inventory: readonly InventoryEntry[], owner: SyncOwner, signal?: AbortSignal): Promise<DriftSnapshot> {
-  const groups = new Map<string, { apiVersion: string; kind: string; namespace: string }>();
+/** What takeSnapshot reads with. */
+export interface SnapshotOptions {
+  client: KubeClient;
+  discovery: Discovery;
+  owner: SyncOwner;
+  signal?: AbortSignal;
+}
+
+/** One LIST: a kind in one namespace ("" for cluster-scoped kinds). */
+interface ListGroup {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+}
+
+function listGroups(inventory: readonly InventoryEntry[]): ListGroup[] {
+  const groups = new Map<string, ListGroup>();
   for (const e of inventory) groups.set(`${entryApiVersion(e)}|${e.kind}|${e.namespace}`, { apiVersion: entryApiVersion(e), kind: e.kind, namespace: e.namespace });
+  return [...groups.values()];
+}
+
+/** The objects of one group that carry our owner labels. */
+async function* listOwned(g: ListGroup, options: SnapshotOptions): AsyncGenerator<KubeObject, void, undefined> {
+  const type = await options.discovery.lookup(g.apiVersion, g.kind, options.signal);
+  if (!type) return; // the kind is gone, so are its objects
+  // Pagination keeps each answer bounded; continue tokens walk the rest.
+  let cont: string | undefined;
+  do {
+    const list = await options.client.request<{ items?: KubeObject[]; metadata?: { continue?: string } }>(collectionPath(type, g.namespace || undefined), {
+      query: { labelSelector: ownerSelector(options.owner), limit: 500, continue: cont },
+      signal: options.signal,
+    });
+    yield* list.items ?? [];
+    cont = list.metadata?.continue || undefined;
+  } while (cont);
+}
+
+/** Lists the inventory's kinds (one call per kind and namespace) and records each object's resourceVersion. */
+export async function takeSnapshot(inventory: readonly InventoryEntry[], options: SnapshotOptions): Promise<DriftSnapshot> {
   const snapshot: DriftSnapshot = new Map();
-  for (const g of groups.values()) {
-    const type = await discovery.lookup(g.apiVersion, g.kind, signal);
-    if (!type) continue; // the kind is gone, so are its objects
-    // Pagination keeps each answer bounded; continue tokens walk the rest.
-    let cont: string | undefined;
-    do {
-      const list = await client.request<{ items?: KubeObject[]; metadata?: { continue?: string } }>(collectionPath(type, g.namespace || undefined), {
-        query: { labelSelector: ownerSelector(owner), limit: 500, continue: cont },
-        signal,
-      });
-      for (const item of list.items ?? []) {
-        const key = identityKey({ group: splitApiVersion(g.apiVersion).group, kind: g.kind, namespace: item.metadata.namespace ?? "", name: item.metadata.name ?? "" });
-        snapshot.set(key, item.metadata.resourceVersion ?? "");
-      }
-      cont = list.metadata?.continue || undefined;
-    } while (cont);
+  for (const g of listGroups(inventory)) {
+    const group = splitApiVersion(g.apiVersion).group;
+    for await (const item of listOwned(g, options)) {
+      const key = identityKey({ group, kind: g.kind, namespace: item.metadata.namespace ?? "", name: item.metadata.name ?? "" });
+      snapshot.set(key, item.metadata.resourceVersion ?? "");
+    }
   }
   return snapshot;
 }
@@ -73,7 +98,7 @@ export async function snapshotInventory(
 ): Promise<DriftSnapshot> {
   const client = syncClient(options.kubeConfig, options.impersonate);
   try {
-    return await takeSnapshot(client, new Discovery(client), inventory, options.owner, options.signal);
+    return await takeSnapshot(inventory, { client, discovery: new Discovery(client), owner: options.owner, signal: options.signal });
   } finally {
     await client.close();
   }

@@ -50,19 +50,45 @@ function specOf(obj: KubeObject): Status {
   return s && typeof s === "object" ? (s as Status) : {};
 }
 
-/** Generic rules every kind goes through first; undefined when they decide nothing. */
-function genericHealth(obj: KubeObject, status: Status): Health | undefined {
-  if (obj.metadata.deletionTimestamp) return inProgress("being deleted");
+/** The condition of `type` when its status is "True". */
+function trueCondition(status: Status, type: string): Condition | undefined {
+  const found = findCondition(status, type);
+  return found?.status === "True" ? found : undefined;
+}
+
+/** What a condition says, for a human: its message, else its reason, else `fallback`. */
+function explain(condition: Condition, fallback: string): string {
+  return condition.message || condition.reason || fallback;
+}
+
+/** The phase as written, or "pending" before the first status. */
+function phaseOf(s: Status): string {
+  return typeof s.phase === "string" ? s.phase : "pending";
+}
+
+/** In progress while the controller has not yet seen the latest spec. */
+function generationHealth(obj: KubeObject, status: Status): Health | undefined {
   const generation = obj.metadata.generation;
   const observed = status.observedGeneration;
   if (typeof generation === "number" && typeof observed === "number" && observed < generation) {
     return inProgress(`generation ${generation} not yet observed (observed ${observed})`);
   }
-  const stalled = findCondition(status, "Stalled");
-  if (stalled?.status === "True") return failed(stalled.message || stalled.reason || "stalled");
-  const reconciling = findCondition(status, "Reconciling");
-  if (reconciling?.status === "True") return inProgress(reconciling.message || reconciling.reason || "reconciling");
   return undefined;
+}
+
+/** kstatus' abnormal-true conditions: Stalled fails, Reconciling is in progress. */
+function abnormalConditionHealth(status: Status): Health | undefined {
+  const stalled = trueCondition(status, "Stalled");
+  if (stalled) return failed(explain(stalled, "stalled"));
+  const reconciling = trueCondition(status, "Reconciling");
+  if (reconciling) return inProgress(explain(reconciling, "reconciling"));
+  return undefined;
+}
+
+/** Generic rules every kind goes through first; undefined when they decide nothing. */
+function genericHealth(obj: KubeObject, status: Status): Health | undefined {
+  if (obj.metadata.deletionTimestamp) return inProgress("being deleted");
+  return generationHealth(obj, status) ?? abnormalConditionHealth(status);
 }
 
 function deploymentHealth(obj: KubeObject, s: Status): Health {
@@ -78,19 +104,25 @@ function deploymentHealth(obj: KubeObject, s: Status): Health {
   return current(`${available} of ${want} replicas available`);
 }
 
+/** A StatefulSet's rolling update; undefined once every replica it should update runs the update revision. */
+function rollingUpdateHealth(s: Status, want: number, partition: number): Health | undefined {
+  const updated = num(s.updatedReplicas);
+  if (partition > 0) return updated < want - partition ? inProgress(`${updated} of ${want - partition} replicas updated (partition ${partition})`) : current("partitioned rollout done");
+  if (updated < want) return inProgress(`${updated} of ${want} replicas updated`);
+  if (s.updateRevision && s.currentRevision !== s.updateRevision) return inProgress("rollout to the update revision in progress");
+  return undefined;
+}
+
 function statefulSetHealth(obj: KubeObject, s: Status): Health {
   const spec = specOf(obj);
   const want = num(spec.replicas, 1);
   const ready = num(s.readyReplicas);
+  const readiness = `${ready} of ${want} replicas ready`;
+  if (ready < want) return inProgress(readiness);
   const strategy = spec.updateStrategy as { type?: string; rollingUpdate?: { partition?: number } } | undefined;
-  if (strategy?.type === "OnDelete") return ready < want ? inProgress(`${ready} of ${want} replicas ready`) : current(`${ready} of ${want} replicas ready`);
-  const partition = num(strategy?.rollingUpdate?.partition);
-  const updated = num(s.updatedReplicas);
-  if (ready < want) return inProgress(`${ready} of ${want} replicas ready`);
-  if (partition > 0) return updated < want - partition ? inProgress(`${updated} of ${want - partition} replicas updated (partition ${partition})`) : current("partitioned rollout done");
-  if (updated < want) return inProgress(`${updated} of ${want} replicas updated`);
-  if (s.updateRevision && s.currentRevision !== s.updateRevision) return inProgress("rollout to the update revision in progress");
-  return current(`${ready} of ${want} replicas ready`);
+  // OnDelete: pods update only when someone deletes them, so there is no rollout to wait for.
+  if (strategy?.type === "OnDelete") return current(readiness);
+  return rollingUpdateHealth(s, want, num(strategy?.rollingUpdate?.partition)) ?? current(readiness);
 }
 
 function daemonSetHealth(s: Status): Health {
@@ -114,16 +146,23 @@ function replicaSetHealth(obj: KubeObject, s: Status): Health {
 
 const POD_FAILURES = new Set(["CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError", "InvalidImageName"]);
 
-function podHealth(s: Status): Health {
-  if (s.phase === "Succeeded") return current("pod succeeded");
-  if (s.phase === "Failed") return failed(typeof s.message === "string" ? s.message : "pod failed");
+/** The first container waiting for a reason that will not fix itself, as a message. */
+function containerFailure(s: Status): string | undefined {
   const statuses = Array.isArray(s.containerStatuses) ? (s.containerStatuses as { name?: string; state?: { waiting?: { reason?: string } } }[]) : [];
   for (const c of statuses) {
     const reason = c.state?.waiting?.reason;
-    if (reason && POD_FAILURES.has(reason)) return failed(`container ${c.name ?? "?"}: ${reason}`);
+    if (reason && POD_FAILURES.has(reason)) return `container ${c.name ?? "?"}: ${reason}`;
   }
-  if (findCondition(s, "Ready")?.status === "True") return current("pod ready");
-  return inProgress(`pod ${typeof s.phase === "string" ? s.phase : "pending"}, not ready`);
+  return undefined;
+}
+
+function podHealth(s: Status): Health {
+  if (s.phase === "Succeeded") return current("pod succeeded");
+  if (s.phase === "Failed") return failed(typeof s.message === "string" ? s.message : "pod failed");
+  const failure = containerFailure(s);
+  if (failure) return failed(failure);
+  if (trueCondition(s, "Ready")) return current("pod ready");
+  return inProgress(`pod ${phaseOf(s)}, not ready`);
 }
 
 function jobHealth(s: Status): Health {
@@ -136,7 +175,7 @@ function jobHealth(s: Status): Health {
 function phaseHealth(s: Status, want: string, failedPhase: string | undefined, what: string): Health {
   if (s.phase === want) return current(`${what} ${want}`);
   if (failedPhase && s.phase === failedPhase) return failed(`${what} ${failedPhase}`);
-  return inProgress(`${what} ${typeof s.phase === "string" ? s.phase : "pending"}`);
+  return inProgress(`${what} ${phaseOf(s)}`);
 }
 
 function serviceHealth(obj: KubeObject, s: Status): Health {

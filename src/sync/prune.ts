@@ -5,7 +5,7 @@
 // sources; docs/DESIGN.md "What the incidents teach").
 import { isNotFound } from "../kube/api-error.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
-import { objectPath, type KubeObject } from "../kube/resource.ts";
+import { objectPath, type KubeObject, type ResourceType } from "../kube/resource.ts";
 import { objectError } from "./api-errors.ts";
 import { mapBounded } from "./concurrency.ts";
 import type { Discovery } from "./discovery.ts";
@@ -31,16 +31,24 @@ export interface PruneSafeguards {
 /** Returns the safeguard a prune of `candidates` out of `inventorySize` would break, or undefined. */
 export function checkPruneSafeguards(candidates: number, inventorySize: number, currentSize: number, safeguards: PruneSafeguards = {}): PruneSafeguardError | undefined {
   if (candidates === 0) return undefined;
-  if (currentSize === 0 && !safeguards.allowPruneAll) {
-    return new PruneSafeguardError(
-      `refused to prune: the source has no objects and pruning would delete all ${inventorySize} objects of the inventory; allow it explicitly if this is intended`,
-      candidates,
-      inventorySize,
-    );
-  }
+  // Allowing a prune of everything allows a large one too.
+  if (currentSize === 0) return safeguards.allowPruneAll ? undefined : emptySourceRefusal(candidates, inventorySize);
+  if (safeguards.allowLargePrune) return undefined;
+  return largePruneRefusal(candidates, inventorySize, safeguards);
+}
+
+function emptySourceRefusal(candidates: number, inventorySize: number): PruneSafeguardError {
+  return new PruneSafeguardError(
+    `refused to prune: the source has no objects and pruning would delete all ${inventorySize} objects of the inventory; allow it explicitly if this is intended`,
+    candidates,
+    inventorySize,
+  );
+}
+
+function largePruneRefusal(candidates: number, inventorySize: number, safeguards: PruneSafeguards): PruneSafeguardError | undefined {
   const maxFraction = safeguards.maxPruneFraction ?? 0.5;
   const minSize = safeguards.minInventoryForFraction ?? 10;
-  if (inventorySize >= minSize && candidates / inventorySize > maxFraction && !safeguards.allowLargePrune && !(currentSize === 0 && safeguards.allowPruneAll)) {
+  if (inventorySize >= minSize && candidates / inventorySize > maxFraction) {
     return new PruneSafeguardError(
       `refused to prune: ${candidates} of ${inventorySize} objects (more than ${Math.round(maxFraction * 100)}%) left the source; allow a large prune explicitly if this is intended`,
       candidates,
@@ -96,38 +104,58 @@ export async function pruneObjects(ctx: PruneContext, candidates: readonly Inven
 
 async function pruneOne(ctx: PruneContext, entry: InventoryEntry): Promise<Verdict> {
   try {
-    const type = await ctx.discovery.lookup(entryApiVersion(entry), entry.kind, ctx.signal);
-    // No API serves the kind any more (its CRD is gone), so no such object can exist.
-    if (!type) return { kind: "abandoned", reason: "its kind is no longer served" };
-    // The inventory lives in status or in a ConfigMap of the tenant's namespace: never trust it past the scope.
-    if (ctx.scope.kind === "namespace" && (!type.namespaced || entry.namespace !== ctx.scope.namespace)) {
-      return { kind: "abandoned", reason: `outside namespace ${ctx.scope.namespace}, which this sync may not touch` };
-    }
-    const path = objectPath(type, entry);
-    let current: KubeObject;
-    try {
-      current = await ctx.client.request<KubeObject>(path, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
-    } catch (err) {
-      if (isNotFound(err)) return { kind: "abandoned", reason: "already deleted" };
-      throw err;
-    }
-    const owner = ownerFromLabels(current.metadata.labels);
-    if (!owner || !sameOwner(owner, ctx.owner)) {
-      return { kind: "abandoned", reason: owner ? `now managed by ${describeOwner(owner)}` : "no longer carries our owner labels" };
-    }
-    if (current.metadata.annotations?.[ANNOTATION_PRUNE] === "disabled") return { kind: "abandoned", reason: `${ANNOTATION_PRUNE} is disabled` };
-    if (current.metadata.deletionTimestamp) return { kind: "pruned" };
-    await ctx.client.request(path, {
-      method: "DELETE",
-      body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background", preconditions: { uid: current.metadata.uid } },
-      signal: ctx.signal,
-      timeoutMs: ctx.timeoutMs,
-    });
-    return { kind: "pruned" };
+    return await pruneLive(ctx, entry);
   } catch (err) {
-    if (isNotFound(err)) return { kind: "abandoned", reason: "already deleted" };
+    if (isNotFound(err)) return abandoned("already deleted");
     return { kind: "failed", error: objectError("prune", entry, err, "PruneFailed") };
   }
+}
+
+function abandoned(reason: string): Verdict {
+  return { kind: "abandoned", reason };
+}
+
+/** Re-reads the entry's object and deletes it if it is still ours to delete; a 404 on the way throws. */
+async function pruneLive(ctx: PruneContext, entry: InventoryEntry): Promise<Verdict> {
+  const type = await ctx.discovery.lookup(entryApiVersion(entry), entry.kind, ctx.signal);
+  // No API serves the kind any more (its CRD is gone), so no such object can exist.
+  if (!type) return abandoned("its kind is no longer served");
+  const outside = outsideScope(ctx.scope, type, entry);
+  if (outside) return abandoned(outside);
+  const path = objectPath(type, entry);
+  const live = await ctx.client.request<KubeObject>(path, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+  const keep = keepReason(live, ctx.owner);
+  if (keep) return abandoned(keep);
+  if (!live.metadata.deletionTimestamp) await deleteExactly(ctx, path, live);
+  return { kind: "pruned" };
+}
+
+/** Why the sync may not touch the entry's place, or undefined. */
+function outsideScope(scope: SyncScope, type: ResourceType, entry: InventoryEntry): string | undefined {
+  // The inventory lives in status or in a ConfigMap of the tenant's namespace: never trust it past the scope.
+  if (scope.kind === "namespace" && (!type.namespaced || entry.namespace !== scope.namespace)) {
+    return `outside namespace ${scope.namespace}, which this sync may not touch`;
+  }
+  return undefined;
+}
+
+/** Why the live object must be left alone (not ours any more, or pruning disabled), or undefined. */
+function keepReason(live: KubeObject, owner: SyncOwner): string | undefined {
+  const liveOwner = ownerFromLabels(live.metadata.labels);
+  if (!liveOwner) return "no longer carries our owner labels";
+  if (!sameOwner(liveOwner, owner)) return `now managed by ${describeOwner(liveOwner)}`;
+  if (live.metadata.annotations?.[ANNOTATION_PRUNE] === "disabled") return `${ANNOTATION_PRUNE} is disabled`;
+  return undefined;
+}
+
+/** Deletes `live` and nothing else: the uid precondition fails on a re-created object of the same name. */
+async function deleteExactly(ctx: PruneContext, path: string, live: KubeObject): Promise<void> {
+  await ctx.client.request(path, {
+    method: "DELETE",
+    body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background", preconditions: { uid: live.metadata.uid } },
+    signal: ctx.signal,
+    timeoutMs: ctx.timeoutMs,
+  });
 }
 
 /** One line per abandoned entry, for logs and events. */

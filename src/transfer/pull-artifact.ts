@@ -73,7 +73,7 @@ async function publishTree(staged: string, files: ExtractedFile[], dest: OpenedD
   for (const f of files.filter((x) => x.type === "file")) {
     const key = `${base}${f.path}`;
     keep.add(key);
-    await uploadStream(dest.client, dest.bucket, key, createReadStream(join(staged, f.path)), { signal });
+    await uploadStream({ client: dest.client, bucket: dest.bucket, key, body: createReadStream(join(staged, f.path)), signal });
   }
   // Keys of an older artifact that this one does not have.
   for (const stale of (await listPrefix(dest.client, dest.bucket, base, { signal })).filter((o) => !keep.has(o.key))) {

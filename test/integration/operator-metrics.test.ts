@@ -1,7 +1,8 @@
 // The real `airlift operator` process's /metrics after it reconciled one object of each kind: controller-runtime's
 // reconcile and workqueue metrics, client-go's REST client and leader-election metrics under their upstream names and
 // labels (what the dashboards and alerts written for controller-runtime operators query), Node's process metrics
-// unprefixed, and airlift_resource_info with one series per object that goes away with the object.
+// unprefixed, airlift_resource_info with one series per object that goes away with the object, and OciSync's drift
+// corrections.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -183,6 +184,13 @@ describe("the operator's /metrics", () => {
     assert.ok(one(samples, "airlift_ocisync_registry_requests_total", {}) >= 1);
     const old = samples.filter((s) => /^airlift_(reconcile|workqueue|leader|process|nodejs)/.test(s.name)).map((s) => s.name);
     assert.deepEqual([...new Set(old)], []);
+  });
+
+  it("counts an OciSync drift correction when a managed object is deleted behind its back", async () => {
+    assert.equal(one(await scrape(), "airlift_ocisync_drift_corrections_total", {}), 0);
+    await admin.request(`/api/v1/namespaces/${ns}/configmaps/from-sync`, { method: "DELETE" });
+    await waitFor("a drift correction", async () => (one(await scrape(), "airlift_ocisync_drift_corrections_total", {}) >= 1 ? true : undefined), 60_000);
+    await waitFor("the ConfigMap re-applied", () => admin.request(`/api/v1/namespaces/${ns}/configmaps/from-sync`), 30_000);
   });
 
   it("has one airlift_resource_info series per object, removed when the object is deleted", async () => {

@@ -96,10 +96,10 @@ describe("S3 source and sink against MinIO", () => {
   });
 
   it("uploads small streams in one PUT and large ones in parts", async () => {
-    const small = await uploadStream(client, bucket, "up/small.bin", bytesStream(data.subarray(0, 1000)));
+    const small = await uploadStream({ client, bucket, key: "up/small.bin", body: bytesStream(data.subarray(0, 1000)) });
     assert.deepEqual([small.size, small.parts], [1000, 1]);
     const big = randomBytes(12 << 20);
-    const res = await uploadStream(client, bucket, "up/big.bin", bytesStream(big), { partSize: 5 << 20 });
+    const res = await uploadStream({ client, bucket, key: "up/big.bin", body: bytesStream(big), partSize: 5 << 20 });
     assert.deepEqual([res.size, res.parts], [big.length, 3]);
     const source = await S3Source.open({ client, bucket, key: "up/big.bin" });
     assert.equal(sha256Of(await collect(source.stream(0, source.size))), sha256Of(big));
@@ -107,14 +107,14 @@ describe("S3 source and sink against MinIO", () => {
 
   it("aborts a failed multipart upload: no object and no pending parts remain", async () => {
     const big = randomBytes(12 << 20);
-    await assert.rejects(uploadStream(client, bucket, "up/broken.bin", bytesStream(big, 11 << 20), { partSize: 5 << 20 }), /source broke/);
+    await assert.rejects(uploadStream({ client, bucket, key: "up/broken.bin", body: bytesStream(big, 11 << 20), partSize: 5 << 20 }), /source broke/);
     await assert.rejects(S3Source.open({ client, bucket, key: "up/broken.bin" }), SourceNotFoundError);
     const pending = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: "up/broken.bin" }));
     assert.equal(pending.Uploads?.length ?? 0, 0);
   });
 
   it("lists and deletes a prefix", async () => {
-    for (let i = 0; i < 5; i++) await uploadStream(client, bucket, `del/${i}.txt`, Readable.from([Buffer.from(String(i))]));
+    for (let i = 0; i < 5; i++) await uploadStream({ client, bucket, key: `del/${i}.txt`, body: Readable.from([Buffer.from(String(i))]) });
     assert.deepEqual((await listPrefix(client, bucket, "del/")).map((o) => o.key), ["del/0.txt", "del/1.txt", "del/2.txt", "del/3.txt", "del/4.txt"]);
     assert.equal(await deletePrefix(client, bucket, "del/"), 5);
     assert.deepEqual(await listPrefix(client, bucket, "del/"), []);
