@@ -1,6 +1,6 @@
 // Schema pieces the three kinds share: name patterns, Secret references, S3 locations, durations, conditions and
 // Config Sync-style error blocks. Patterns are written for both JavaScript RegExp and Go's RE2 (the API server).
-import { CONDITION_STATUSES, DEFAULT_S3_REGION, SECRET_KEY_DEFAULTS, STATUS_LIMITS } from "./meta.ts";
+import { CONDITION_STATUSES, DEFAULT_S3_REGION, SECRET_KEY_DEFAULTS, STATUS_LIMITS, type RegistryCredentialsRef } from "./meta.ts";
 import { REASON_PATTERN } from "./conditions.ts";
 import { DURATION_PATTERN, parseDuration } from "./duration.ts";
 import { arr, bool, int, obj, oneOf, str, time, type CelRule, type SchemaExtras, type SchemaNode } from "./openapi-schema.ts";
@@ -67,7 +67,7 @@ function secretName(): SchemaNode {
 
 function secretNamespace(): SchemaNode {
   return str(
-    "Namespace of the Secret; honoured only when the operator runs with allowCrossNamespaceSecrets. Default: the object's namespace.",
+    "Namespace of the Secret; another namespace than the object's needs a grant: the operator lists it as a Secret source namespace and the Secret's airlift.dev/allowed-namespaces annotation names the object's namespace. Default: the object's namespace.",
     { maxLength: 63, pattern: DNS_LABEL_PATTERN },
   );
 }
@@ -76,12 +76,29 @@ function secretKey(description: string, fallback: string): SchemaNode {
   return str(description, { minLength: 1, maxLength: 253, pattern: SECRET_KEY_PATTERN, default: fallback });
 }
 
-/** A Secret with registry credentials (kubernetes.io/dockerconfigjson or kubernetes.io/basic-auth). */
+/** A Secret with registry credentials (kubernetes.io/dockerconfigjson or kubernetes.io/basic-auth, or any Secret's keys). */
 export function registryCredentialsRef(): SchemaNode {
+  const key = (description: string): SchemaNode => str(description, { minLength: 1, maxLength: 253, pattern: SECRET_KEY_PATTERN });
   return obj(
-    "Secret of type kubernetes.io/dockerconfigjson or kubernetes.io/basic-auth with the registry credentials.",
-    { name: secretName(), namespace: secretNamespace() },
-    { required: ["name"] },
+    "Secret with the registry credentials: kubernetes.io/dockerconfigjson or kubernetes.io/basic-auth, or any Secret read as " +
+      "basic credentials once usernameKey, passwordKey or username is set (Harbor's harbor-admin: passwordKey secret, username admin).",
+    {
+      name: secretName(),
+      namespace: secretNamespace(),
+      usernameKey: key(`Key of the username; default ${SECRET_KEY_DEFAULTS.usernameKey}. Exclusive with username.`),
+      passwordKey: key(`Key of the password; default ${SECRET_KEY_DEFAULTS.passwordKey}.`),
+      username: str("A literal username, for Secrets that hold only the password (e.g. admin).", { minLength: 1, maxLength: 256 }),
+    },
+    {
+      required: ["name"],
+      rules: [
+        {
+          rule: "!(has(self.username) && has(self.usernameKey))",
+          message: "credentialsSecretRef.username and credentialsSecretRef.usernameKey are exclusive: name the user or the key that holds it",
+          check: (r: RegistryCredentialsRef) => !(r.username !== undefined && r.usernameKey !== undefined),
+        },
+      ],
+    },
   );
 }
 

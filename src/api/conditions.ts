@@ -29,7 +29,8 @@ export const REASONS = {
   // The spec and the objects it references.
   InvalidSpec: "Stalled: the object passed the API server's schema but not the reconciler's checks.",
   SecretNotFound: "A referenced Secret does not exist (yet); looked up again every 30 s.",
-  CrossNamespaceRefNotAllowed: "Stalled: a reference names another namespace and the operator does not allow cross-namespace Secrets.",
+  CrossNamespaceRefNotAllowed:
+    "Stalled: a reference names a Secret of another namespace without a grant (the namespace is not an operator Secret source, or the Secret's airlift.dev/allowed-namespaces annotation does not name the resource's namespace); the message says which.",
   InvalidCredentialsSecret: "Stalled: a referenced Secret lacks the expected keys or format (Docker config, basic-auth, S3 keys, PEM CA).",
   NoRegistry: "Stalled: the spec names no registry and the operator has no default (--default-registry / --dns-suffix).",
   NoS3Endpoint: "Stalled: the spec names no S3 endpoint and the operator has no default (--default-s3-endpoint / --dns-suffix).",

@@ -43,17 +43,27 @@ export interface Condition {
 /** The values a condition's status takes. */
 export const CONDITION_STATUSES = ["True", "False", "Unknown"] as const;
 
-/** A Secret holding registry credentials: type kubernetes.io/dockerconfigjson or kubernetes.io/basic-auth. */
+/**
+ * A Secret holding registry (and Harbor API) credentials: kubernetes.io/dockerconfigjson or kubernetes.io/basic-auth,
+ * or any Secret read as basic credentials once a key or the username is named (Harbor's harbor-admin: key `secret`,
+ * user `admin`).
+ */
 export interface RegistryCredentialsRef {
   name: string;
-  /** Only honoured when the operator runs with allowCrossNamespaceSecrets; defaults to the object's namespace. */
+  /** Another namespace needs a grant (a Secret source namespace and the Secret's annotation); default: the object's. */
   namespace?: string;
+  /** Key of the username (default `username`); exclusive with `username`. */
+  usernameKey?: string;
+  /** Key of the password (default `password`). */
+  passwordKey?: string;
+  /** A literal username, for Secrets that hold only the password (e.g. `admin`). */
+  username?: string;
 }
 
 /** A Secret holding S3 access keys, under configurable keys (GDC's object-storage-key-* Secrets use the defaults). */
 export interface S3CredentialsRef {
   name: string;
-  /** Only honoured when the operator runs with allowCrossNamespaceSecrets; defaults to the object's namespace. */
+  /** Another namespace needs a grant (a Secret source namespace and the Secret's annotation); default: the object's. */
   namespace?: string;
   /** Key of the access key id; default `access-key-id`. */
   accessKeyIdKey?: string;
@@ -64,7 +74,7 @@ export interface S3CredentialsRef {
 /** A Secret holding PEM CA certificates to trust in addition to the system roots. */
 export interface CaBundleRef {
   name: string;
-  /** Only honoured when the operator runs with allowCrossNamespaceSecrets; defaults to the object's namespace. */
+  /** Another namespace needs a grant (a Secret source namespace and the Secret's annotation); default: the object's. */
   namespace?: string;
   /** Key of the PEM bundle; default `ca.crt`. */
   key?: string;
@@ -75,6 +85,8 @@ export const SECRET_KEY_DEFAULTS = {
   accessKeyIdKey: "access-key-id",
   secretAccessKeyKey: "secret-access-key",
   caBundleKey: "ca.crt",
+  usernameKey: "username",
+  passwordKey: "password",
 } as const;
 
 /** An S3-compatible bucket location with its connection settings. */

@@ -61,6 +61,9 @@ function runHelper(program: string, input: string, ctx: HelperContext): Promise<
     const fail = (err: CliError): void => {
       clearTimeout(timer);
       child.kill("SIGKILL");
+      // A grandchild may still hold the pipes: stop reading them so that nothing waits on it.
+      child.stdout.destroy();
+      child.stderr.destroy();
       reject(err);
     };
     const onData = (bytes: number): void => {

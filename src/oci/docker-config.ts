@@ -146,6 +146,13 @@ const TOKEN_USERNAME = "<token>";
  * quoting the answer, which holds the secret) when the answer is not that JSON.
  */
 export function credentialFromHelper(answer: string): Credential | undefined {
+  const { username, secret } = helperFields(answer);
+  if (!secret) return undefined;
+  if (username === TOKEN_USERNAME) return { kind: "refreshToken", refreshToken: secret };
+  return username ? { kind: "basic", username, password: secret } : undefined;
+}
+
+function helperFields(answer: string): { username?: string; secret?: string } {
   let doc: unknown;
   try {
     doc = JSON.parse(answer);
@@ -157,9 +164,7 @@ export function credentialFromHelper(answer: string): Credential | undefined {
   if ((username !== undefined && typeof username !== "string") || (secret !== undefined && typeof secret !== "string")) {
     throw new InvalidInputError("the credential helper's answer has a Username or Secret that is not a string", "HELPER_ANSWER_INVALID");
   }
-  if (!secret) return undefined;
-  if (username === TOKEN_USERNAME) return { kind: "refreshToken", refreshToken: secret };
-  return username ? { kind: "basic", username, password: secret } : undefined;
+  return { username, secret };
 }
 
 /** A Docker config JSON holding only `credential` for `registry` (what a helper answered, as `auths` carry it). */

@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { LEASES, objectPath, type ResourceType } from "../../src/kube/resource.ts";
 import { loadKubeConfig, repoRoot, testEnv } from "../env/index.ts";
+import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { RecordingReconciler, createNamespace, createWidget, eventually, installWidgetCrd, testManager, unique, widgetController, type Call } from "./kube-support.ts";
 
 const group = `${unique("lead")}.kubetest.airlift.dev`;
@@ -18,6 +19,8 @@ before(async () => {
   const env = await testEnv();
   client = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
   type = await installWidgetCrd(client, group);
+  // The operator processes this file starts refuse to run without airlift's own CRDs: do not rely on another file.
+  await installCrds(kubeClient(env));
 });
 
 after(async () => {
