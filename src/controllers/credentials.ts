@@ -1,5 +1,6 @@
 // Connection settings the reconcilers build from a resource's references: registry credentials
-// (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg or kubernetes.io/basic-auth Secrets), S3 access keys
+// (kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg or kubernetes.io/basic-auth Secrets, or the keys of any
+// Secret the reference names, with an optional literal username: Harbor's harbor-admin), S3 access keys
 // (GDC's object-storage-key-* Secrets: `access-key-id` / `secret-access-key`), CA bundles and endpoints.
 // Every Secret goes through the SecretReader, so the cross-namespace policy holds; values never reach an error text.
 // The values are handed to the engine as they are (src/transfer/connection.ts builds the clients from them).
@@ -24,24 +25,50 @@ function invalidSecret(ref: { name: string }, namespace: string, detail: string)
   return new StallingError("InvalidCredentialsSecret", `failed to use Secret ${namespace}/${ref.name}: ${detail}`);
 }
 
-/** The registry credentials the referenced Secret holds; undefined (anonymous) without a reference. */
-export async function registryCredentials(secrets: SecretReader, namespace: string, ref: RegistryCredentialsRef | undefined, signal?: AbortSignal): Promise<RegistryCredentials | undefined> {
-  if (!ref) return undefined;
-  const secret = await secrets.secret(namespace, ref, signal);
-  const ns = ref.namespace || namespace;
+/** True when the reference names keys or a username: the Secret is then read as basic credentials, whatever its type. */
+function namesBasicKeys(ref: RegistryCredentialsRef): boolean {
+  return ref.usernameKey !== undefined || ref.passwordKey !== undefined || ref.username !== undefined;
+}
+
+/** Basic credentials from the keys a reference names (Harbor's harbor-admin: passwordKey `secret`, username `admin`). */
+function basicFromKeys(secret: SecretData, ref: RegistryCredentialsRef, namespace: string): RegistryCredentials {
+  const usernameKey = ref.usernameKey ?? SECRET_KEY_DEFAULTS.usernameKey;
+  const passwordKey = ref.passwordKey ?? SECRET_KEY_DEFAULTS.passwordKey;
+  const username = ref.username ?? text(secret, usernameKey);
+  const password = text(secret, passwordKey);
+  if (username && password) return { kind: "basic", username, password };
+  const wanted = ref.username === undefined ? `keys "${usernameKey}" and "${passwordKey}"` : `key "${passwordKey}"`;
+  throw invalidSecret(ref, namespace, `it needs ${wanted} (keys: ${keysOf(secret)})`);
+}
+
+/** Credentials from a Docker config Secret (.dockerconfigjson, or the legacy .dockercfg); undefined when it has neither. */
+function dockerConfigOf(secret: SecretData, ref: RegistryCredentialsRef, namespace: string): RegistryCredentials | undefined {
   const dockerConfig = text(secret, ".dockerconfigjson");
   const legacy = text(secret, ".dockercfg");
   try {
     // The legacy format is the `auths` map on its own.
     const json = dockerConfig ?? (legacy ? JSON.stringify({ auths: JSON.parse(legacy) as unknown }) : undefined);
-    if (json) {
-      const credentials: RegistryCredentials = { kind: "dockerConfig", json };
-      checkRegistryCredentials(credentials);
-      return credentials;
-    }
+    if (!json) return undefined;
+    const credentials: RegistryCredentials = { kind: "dockerConfig", json };
+    checkRegistryCredentials(credentials);
+    return credentials;
   } catch {
-    throw invalidSecret(ref, ns, "its Docker config JSON does not parse (expected {\"auths\": {\"<registry>\": {\"auth\": ...}}})");
+    throw invalidSecret(ref, namespace, "its Docker config JSON does not parse (expected {\"auths\": {\"<registry>\": {\"auth\": ...}}})");
   }
+}
+
+/**
+ * The registry (and Harbor API) credentials the referenced Secret holds; undefined (anonymous) without a reference.
+ * A reference naming usernameKey, passwordKey or username reads those keys of any Secret; otherwise the Secret is a
+ * Docker config or holds `username` / `password`.
+ */
+export async function registryCredentials(secrets: SecretReader, namespace: string, ref: RegistryCredentialsRef | undefined, signal?: AbortSignal): Promise<RegistryCredentials | undefined> {
+  if (!ref) return undefined;
+  const secret = await secrets.secret(namespace, ref, signal);
+  const ns = ref.namespace || namespace;
+  if (namesBasicKeys(ref)) return basicFromKeys(secret, ref, ns);
+  const docker = dockerConfigOf(secret, ref, ns);
+  if (docker) return docker;
   const username = text(secret, "username");
   const password = text(secret, "password");
   if (username && password) return { kind: "basic", username, password };
@@ -49,7 +76,8 @@ export async function registryCredentials(secrets: SecretReader, namespace: stri
     ref,
     ns,
     `type ${secret.type} holds neither .dockerconfigjson nor username/password (keys: ${keysOf(secret)}); ` +
-      "use a kubernetes.io/dockerconfigjson or kubernetes.io/basic-auth Secret",
+      "use a kubernetes.io/dockerconfigjson or kubernetes.io/basic-auth Secret, or name its keys with " +
+      "credentialsSecretRef.passwordKey and usernameKey (or a literal username)",
   );
 }
 
