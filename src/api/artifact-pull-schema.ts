@@ -4,6 +4,7 @@ import { ARTIFACT_PULL_DEFAULTS, TAG_SOURCES, type ArtifactPullSource, type TagP
 import {
   artifactRef,
   conditions,
+  endpointsStatus,
   DIGEST_PATTERN,
   duration,
   noLeadingSlash,
@@ -130,6 +131,7 @@ export const artifactPullSpecSchema: SchemaNode = obj(
 export const artifactPullStatusSchema: SchemaNode = obj("Observed state.", {
   observedGeneration: observedGeneration(),
   conditions: conditions(),
+  endpoints: endpointsStatus(),
   resolvedTag: str("The tag picked."),
   resolvedDigest: str("Digest of the pulled manifest."),
   pushTime: time("Harbor's push_time of the artifact."),

@@ -1,6 +1,6 @@
 // ArtifactPull: pick an artifact in Harbor by tag, digest or tag policy, pull it into an OCI image layout under a
 // bucket prefix, optionally extracted. The CRD schema is artifact-pull-schema.ts.
-import type { ArtifactRef, CaBundleRef, Condition, ObjectMeta, RegistryCredentialsRef, S3Location } from "./meta.ts";
+import type { ArtifactRef, CaBundleRef, Condition, EndpointsUsed, ObjectMeta, RegistryCredentialsRef, S3Location } from "./meta.ts";
 import { withCaBundleDefaults, withS3Defaults, type S3LocationDefaulted } from "./meta.ts";
 
 /**
@@ -88,6 +88,8 @@ export interface ArtifactPullStatus {
   artifact?: ArtifactRef;
   /** When the artifact was last pulled (RFC 3339). */
   lastPulled?: string;
+  /** The registry and S3 endpoint the last reconcile used, and where each came from. */
+  endpoints?: EndpointsUsed;
 }
 
 /** An ArtifactPull object. */

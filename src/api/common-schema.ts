@@ -102,6 +102,20 @@ export function registryCredentialsRef(): SchemaNode {
   );
 }
 
+/** status.endpoints: the endpoints a reconcile used and their origins. */
+export function endpointsStatus(): SchemaNode {
+  const used = (what: string): SchemaNode =>
+    obj(
+      `The ${what} used.`,
+      {
+        value: str(`The ${what}.`),
+        origin: str("Where it came from: from spec, from --default-registry, from ConfigMap gpc-system/dnssuffix, ..."),
+      },
+      { required: ["value", "origin"] },
+    );
+  return obj("The registry and S3 endpoint the last reconcile used, and where each came from.", { registry: used("registry host"), s3: used("S3 endpoint") });
+}
+
 /** A Secret with S3 access keys. */
 export function s3CredentialsRef(): SchemaNode {
   return obj(

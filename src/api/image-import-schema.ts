@@ -4,6 +4,7 @@ import { STATUS_LIMITS } from "./meta.ts";
 import { IMAGE_IMPORT_DEFAULTS, LAYER_COMPRESSIONS, type ImageImportSpec, type ImageSelector } from "./image-import.ts";
 import {
   conditions,
+  endpointsStatus,
   noLeadingSlash,
   observedGeneration,
   registryConnectionProperties,
@@ -111,6 +112,7 @@ export const imageImportSpecSchema: SchemaNode = obj(
 export const imageImportStatusSchema: SchemaNode = obj("Observed state.", {
   observedGeneration: observedGeneration(),
   conditions: conditions(),
+  endpoints: endpointsStatus(),
   images: arr(
     "Images pushed by the last import.",
     obj(

@@ -1,6 +1,6 @@
 // ImageImport: stream an image archive (docker-archive or OCI archive, plain or gzip) from an S3 bucket into an
 // OCI registry. The CRD schema is image-import-schema.ts; schema-agreement.test.ts proves the two agree.
-import type { CaBundleRef, Condition, ObjectMeta, RegistryCredentialsRef, S3Location } from "./meta.ts";
+import type { CaBundleRef, Condition, EndpointsUsed, ObjectMeta, RegistryCredentialsRef, S3Location } from "./meta.ts";
 import { withCaBundleDefaults, withS3Defaults, type S3LocationDefaulted } from "./meta.ts";
 
 /** How layers are written to the registry. */
@@ -108,6 +108,8 @@ export interface ImageImportStatus {
   /** When the last import completed (RFC 3339). */
   completedAt?: string;
   lastAttempt?: ImportAttempt;
+  /** The registry and S3 endpoint the last reconcile used, and where each came from. */
+  endpoints?: EndpointsUsed;
 }
 
 /** An ImageImport object. */

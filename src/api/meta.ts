@@ -80,6 +80,18 @@ export interface CaBundleRef {
   key?: string;
 }
 
+/** An endpoint a reconcile used and where it came from (e.g. `from ConfigMap gpc-system/dnssuffix`, `from spec`). */
+export interface EndpointUsed {
+  value: string;
+  origin: string;
+}
+
+/** The endpoints of a resource's last reconcile, with their origins. */
+export interface EndpointsUsed {
+  registry?: EndpointUsed;
+  s3?: EndpointUsed;
+}
+
 /** Secret keys used when a reference leaves them out. */
 export const SECRET_KEY_DEFAULTS = {
   accessKeyIdKey: "access-key-id",

@@ -79,6 +79,22 @@ describe("airlift CLI", () => {
     assert.throws(() => parseOperatorConfig(["--lease-duration", "15"], {}), /duration/);
   });
 
+  it("watches the site's DNS suffix ConfigMap by default, unless turned off or renamed", () => {
+    assert.equal(parseOperatorConfig([], {}).dnsSuffixConfigMap, "gpc-system/dnssuffix");
+    assert.equal(parseOperatorConfig(["--site-dns-suffix-configmap", "site/suffix"], {}).dnsSuffixConfigMap, "site/suffix");
+    assert.equal(parseOperatorConfig([], { AIRLIFT_SITE_DNS_SUFFIX_CONFIGMAP: "site/suffix" }).dnsSuffixConfigMap, "site/suffix");
+    assert.equal(parseOperatorConfig(["--site-dns-suffix-configmap", ""], {}).dnsSuffixConfigMap, undefined);
+    assert.equal(parseOperatorConfig(["--no-site-discovery"], {}).dnsSuffixConfigMap, undefined);
+    assert.equal(parseOperatorConfig([], {}).harborCluster, "harbor-system/harbor");
+    assert.equal(parseOperatorConfig(["--site-harbor-cluster", "h/core"], {}).harborCluster, "h/core");
+    assert.equal(parseOperatorConfig([], { AIRLIFT_SITE_HARBOR_CLUSTER: "" }).harborCluster, undefined);
+    assert.equal(parseOperatorConfig(["--no-site-discovery"], {}).harborCluster, undefined);
+    assert.equal(parseOperatorConfig([], { AIRLIFT_SITE_DISCOVERY: "false" }).harborCluster, undefined);
+    assert.equal(parseOperatorConfig([], { AIRLIFT_SITE_DISCOVERY: "false" }).dnsSuffixConfigMap, undefined);
+    assert.throws(() => parseOperatorConfig(["--site-dns-suffix-configmap", "dnssuffix"], {}), /namespace\/name/);
+    assert.equal(parseOperatorConfig(["--dns-suffix", "z.example"], {}).defaults.registry, "harbor.z.example");
+  });
+
   it("resolves the Secret source namespaces: explicit list, else the site profile's, else none", () => {
     assert.deepEqual(parseOperatorConfig([], {}).secretSourceNamespaces, []);
     assert.deepEqual(parseOperatorConfig(["--site-profile", "gdc"], {}).secretSourceNamespaces, ["object-storage-access-keys", "harbor-system"]);

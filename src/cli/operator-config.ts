@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { Command, Option } from "commander";
-import { resolveDefaults, type OperatorDefaults } from "../controllers/defaults.ts";
+import { SiteDefaults } from "../controllers/defaults.ts";
+import { GDC_DNS_SUFFIX_CONFIGMAP, GDC_HARBOR_CLUSTER, configMapRef } from "../controllers/site-discovery.ts";
 import { SITE_PROFILES, secretSourceNamespaces } from "../controllers/site-profile.ts";
 import { UsageError, durationArg, envBool, parsePositiveInt } from "./command.ts";
 import { addKubeFlags, type KubeFlags } from "./kube-flags.ts";
@@ -31,6 +32,9 @@ export interface OperatorFlags extends KubeFlags {
   defaultRegistry?: string;
   defaultS3Endpoint?: string;
   dnsSuffix?: string;
+  siteDnsSuffixConfigmap?: string;
+  siteHarborCluster?: string;
+  siteDiscovery?: boolean;
   workDir?: string;
   allowLoopbackEndpoints?: boolean;
   allowLinkLocalEndpoints?: boolean;
@@ -58,7 +62,12 @@ export interface OperatorConfig {
   siteProfile: string;
   shutdownTimeoutMs: number;
   logLevel: string | undefined;
-  defaults: OperatorDefaults;
+  /** Registry / S3 defaults; a discovered DNS suffix updates them while the operator runs. */
+  defaults: SiteDefaults;
+  /** `namespace/name` of the ConfigMap holding the site's DNS suffix; undefined: no discovery. */
+  dnsSuffixConfigMap: string | undefined;
+  /** `namespace/name` of the HarborCluster whose spec.externalURL gives the default registry; undefined: none. */
+  harborCluster: string | undefined;
   allowLoopbackEndpoints: boolean;
   allowLinkLocalEndpoints: boolean;
 }
@@ -89,7 +98,16 @@ export function addOperatorFlags(cmd: Command): Command {
     .addOption(duration("--shutdown-timeout <duration>", "how long SIGTERM waits for running reconciles", 30_000, "30s"))
     .option("--default-registry <host[:port]>", "registry used when a resource names none [AIRLIFT_DEFAULT_REGISTRY]")
     .option("--default-s3-endpoint <url>", "S3 endpoint used when a resource names none [AIRLIFT_DEFAULT_S3_ENDPOINT]")
-    .option("--dns-suffix <suffix>", "derive harbor.SUFFIX and https://objectstorage.SUFFIX as the defaults [AIRLIFT_DNS_SUFFIX]")
+    .option("--dns-suffix <suffix>", "derive harbor.SUFFIX and https://objectstorage.SUFFIX as the defaults; wins over the discovered suffix [AIRLIFT_DNS_SUFFIX]")
+    .option(
+      "--site-dns-suffix-configmap <namespace/name>",
+      `watch the site's DNS suffix (key dnsSuffix) in this ConfigMap; "" turns it off [AIRLIFT_SITE_DNS_SUFFIX_CONFIGMAP] (default: "${GDC_DNS_SUFFIX_CONFIGMAP}")`,
+    )
+    .option(
+      "--site-harbor-cluster <namespace/name>",
+      `take the default registry from this HarborCluster's spec.externalURL when the kind is served; "" turns it off [AIRLIFT_SITE_HARBOR_CLUSTER] (default: "${GDC_HARBOR_CLUSTER}")`,
+    )
+    .option("--no-site-discovery", "do not discover site values (DNS suffix ConfigMap, HarborCluster) [AIRLIFT_SITE_DISCOVERY=false]")
     .option("--allow-loopback-endpoints", "let resources name loopback registry / S3 endpoints (local testing) [AIRLIFT_ALLOW_LOOPBACK_ENDPOINTS]")
     .option("--allow-link-local-endpoints", "let resources name link-local endpoints (169.254.0.0/16, fe80::/10) [AIRLIFT_ALLOW_LINK_LOCAL_ENDPOINTS]")
     .option("--work-dir <path>", "where pulled and extracted content is staged [AIRLIFT_WORK_DIR; $TMPDIR/airlift]")
@@ -129,12 +147,34 @@ function endpointSettings(v: OperatorFlags, env: NodeJS.ProcessEnv): Pick<Operat
     allowCrossNamespaceSecrets: bool(v.allowCrossNamespaceSecrets, env.AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS),
     allowLoopbackEndpoints: bool(v.allowLoopbackEndpoints, env.AIRLIFT_ALLOW_LOOPBACK_ENDPOINTS),
     allowLinkLocalEndpoints: bool(v.allowLinkLocalEndpoints, env.AIRLIFT_ALLOW_LINK_LOCAL_ENDPOINTS),
-    defaults: resolveDefaults({
+    defaults: new SiteDefaults({
       registry: pick(v.defaultRegistry, env.AIRLIFT_DEFAULT_REGISTRY),
       s3Endpoint: pick(v.defaultS3Endpoint, env.AIRLIFT_DEFAULT_S3_ENDPOINT),
       dnsSuffix: pick(v.dnsSuffix, env.AIRLIFT_DNS_SUFFIX),
       workDir: pick(v.workDir, env.AIRLIFT_WORK_DIR),
     }),
+  };
+}
+
+/** A discovered object to watch: off with --no-site-discovery / AIRLIFT_SITE_DISCOVERY=false or an empty name. */
+function siteObject(v: OperatorFlags, flag: string, value: string | undefined): string | undefined {
+  if (v.siteDiscovery === false) return undefined;
+  const name = (value ?? "").trim();
+  if (!name) return undefined;
+  try {
+    configMapRef(name);
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${(err as Error).message}`);
+  }
+  return name;
+}
+
+function siteSettings(v: OperatorFlags, env: NodeJS.ProcessEnv): Pick<OperatorConfig, "dnsSuffixConfigMap" | "harborCluster"> {
+  const off = envBool(env.AIRLIFT_SITE_DISCOVERY) === false;
+  const flags = off ? { ...v, siteDiscovery: false } : v;
+  return {
+    dnsSuffixConfigMap: siteObject(flags, "site-dns-suffix-configmap", v.siteDnsSuffixConfigmap ?? env.AIRLIFT_SITE_DNS_SUFFIX_CONFIGMAP ?? GDC_DNS_SUFFIX_CONFIGMAP),
+    harborCluster: siteObject(flags, "site-harbor-cluster", v.siteHarborCluster ?? env.AIRLIFT_SITE_HARBOR_CLUSTER ?? GDC_HARBOR_CLUSTER),
   };
 }
 
@@ -160,6 +200,7 @@ export function operatorConfig(v: OperatorFlags, env: NodeJS.ProcessEnv): Operat
     logLevel: pick(v.logLevel, env.LOG_LEVEL),
     ...endpointSettings(v, env),
     ...secretSettings(v, env),
+    ...siteSettings(v, env),
   };
 }
 

@@ -2,6 +2,7 @@
 // of src/controllers, and runs until SIGTERM/SIGINT (exit 0 after a graceful stop) or a lost lease (exit 1).
 import { Command } from "commander";
 import { CONTROLLERS } from "../controllers/index.ts";
+import { startSiteDiscovery } from "../controllers/site-discovery.ts";
 import { operatorEndpointPolicy } from "./operator-endpoint-policy.ts";
 import { Manager } from "../kube/manager.ts";
 import { missingResources } from "../kube/discovery.ts";
@@ -37,6 +38,11 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
       : undefined,
   });
   manager.secrets.setSourceNamespaces(cfg.secretSourceNamespaces);
+  // Discovery starts before the controllers, so the first reconciles already see the site's values.
+  const site = await startSiteDiscovery({ client: manager.client, defaults: cfg.defaults, log, dnsSuffixConfigMap: cfg.dnsSuffixConfigMap, harborCluster: cfg.harborCluster });
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([manager.stop(), site.stop()]);
+  };
   const deps = {
     client: manager.client,
     log,
@@ -57,7 +63,7 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
         process.exit(EXIT_FAILURE);
       }
       log.info({ signal }, "signal received; stopping");
-      manager.stop().then(
+      stopAll().then(
         () => resolve(EXIT_OK),
         (err: unknown) => {
           log.error({ error: err instanceof Error ? err.message : String(err) }, "shutdown failed");
@@ -77,6 +83,8 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
       siteProfile: cfg.siteProfile,
       secretSourceNamespaces: cfg.secretSourceNamespaces,
       allowCrossNamespaceSecrets: cfg.allowCrossNamespaceSecrets,
+      siteDiscovery: site.watched,
+      defaults: cfg.defaults.describe(),
     },
     "starting operator",
   );
@@ -86,7 +94,7 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
       { missing: missing.map((r) => `${r.plural}.${r.group}/${r.version}`) },
       "the API server does not serve these kinds: install the CustomResourceDefinitions first (kubectl apply -f crds/, or kubectl apply -k deploy/, or the Helm chart)",
     );
-    await manager.stop();
+    await stopAll();
     return EXIT_FAILURE;
   }
   await manager.start();

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { withArtifactPullDefaults, type ArtifactPull, type ArtifactPullSpecDefaulted, type ArtifactPullStatus } from "../api/artifact-pull.ts";
 import { parseDuration } from "../api/duration.ts";
 import { ARTIFACT_PULL } from "../api/group-version.ts";
+import type { EndpointsUsed } from "../api/meta.ts";
 import { parseArtifactPull } from "../api/parse.ts";
 import { Controller } from "../kube/controller.ts";
 import { reconcileKind, type KindReconciler, type Run, type StepResult } from "../kube/reconcile-steps.ts";
@@ -20,7 +21,7 @@ import { classifyTransferError } from "../transfer/errors.ts";
 import type { PullResult } from "../transfer/pull-artifact.ts";
 import type { ResolvedArtifact } from "../transfer/resolve-tag.ts";
 import { alreadyPulled, nextCheckMs, pullFailureMessage, pulledSummary, revisionOf } from "./artifact-pull-decide.ts";
-import { caBundle, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
+import { caBundle, endpointUsed, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
 import type { ControllerDeps } from "./deps.ts";
 
 /** What the steps of one reconcile found out. */
@@ -31,6 +32,8 @@ interface PullState {
   session?: { source: ArtifactSource; registry: string };
   resolved?: ResolvedArtifact;
   pulled?: PullResult;
+  /** The endpoints this reconcile uses and their origins (status.endpoints), set first. */
+  endpoints?: EndpointsUsed;
 }
 
 type PullRun = Run<ArtifactPull, ArtifactPullStatus, PullState>;
@@ -64,7 +67,10 @@ export class ArtifactPullReconciler implements Reconciler {
       steps: [(run) => this.#open(run), (run) => this.#resolve(run), (run) => this.#pull(run)],
       finish: (run) => this.#finish(run),
       // Permanent: look again at the next interval (a new push may bring a matching tag); a pin waits for a change.
-      failed: (run, failure) => ({ message: pullFailureMessage(failure, what(run.state.spec)), recheckAfterMs: run.state.intervalMs }),
+      failed: (run, failure) => {
+        const endpoints = run.state.endpoints;
+        return { message: pullFailureMessage(failure, what(run.state.spec)), recheckAfterMs: run.state.intervalMs, fields: endpoints ? () => ({ endpoints }) : undefined };
+      },
     };
   }
 
@@ -77,7 +83,9 @@ export class ArtifactPullReconciler implements Reconciler {
     const { obj, ctx, state } = run;
     const namespace = obj.metadata.namespace ?? "";
     const src = state.spec.source;
-    const registry = registryHost(src.registry, this.#deps.defaults);
+    const defaults = this.#deps.defaults;
+    state.endpoints = { registry: endpointUsed(src.registry, "spec.source.registry", defaults, "registry"), s3: endpointUsed(state.spec.destination.s3.endpoint, "spec.destination.s3.endpoint", defaults, "s3") };
+    const registry = registryHost(src.registry, defaults);
     const connection = {
       credentials: await registryCredentials(ctx.secrets, namespace, src.credentialsSecretRef, ctx.signal),
       caPem: await caBundle(ctx.secrets, namespace, src.caBundleSecretRef, ctx.signal),
@@ -106,7 +114,7 @@ export class ArtifactPullReconciler implements Reconciler {
     const { spec } = state;
     const { source, registry } = required(state.session, "open");
     const resolved = required(state.resolved, "resolve");
-    await run.status.progressing(`pulling ${registry}/${what(spec)}:${revisionOf(resolved)}`);
+    await run.status.progressing(`pulling ${registry}/${what(spec)}:${revisionOf(resolved)}`, { endpoints: state.endpoints });
     const s3conn = await s3Connection({ secrets: ctx.secrets, namespace: obj.metadata.namespace ?? "", location: spec.destination.s3, defaults: this.#deps.defaults, signal: ctx.signal });
     // A folder per object, emptied first: what a killed operator left mid-pull goes at this object's next pull.
     const workDir = join(this.#deps.defaults.workDir, "artifactpull", obj.metadata.uid ?? `${obj.metadata.namespace}_${obj.metadata.name}`);
@@ -132,7 +140,7 @@ export class ArtifactPullReconciler implements Reconciler {
     const { bucket, prefix } = state.spec.destination.s3;
     const insecure = state.spec.source.insecureSkipTLSVerify === true;
     const summary = pulledSummary({ resolved: state.resolved, files: state.pulled.files, destination: `s3://${bucket}/${prefix}`, extract: state.spec.extract, insecure, now: nowIso() });
-    const verdict = await run.status.summarize(() => summary);
+    const verdict = await run.status.summarize(() => ({ ...summary, fields: { ...summary.fields, endpoints: state.endpoints } }));
     const event = insecure ? ({ type: "Warning", reason: "TLSVerificationDisabled" } as const) : ({ type: "Normal", reason: "Pulled" } as const);
     await ctx.events.event(run.obj, { ...event, action: "Pull", note: verdict.message }, ctx.signal);
     const bytes = state.pulled.files.reduce((n, f) => n + (f.type === "file" ? f.size : 0), 0);

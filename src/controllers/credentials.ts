@@ -4,7 +4,7 @@
 // (GDC's object-storage-key-* Secrets: `access-key-id` / `secret-access-key`), CA bundles and endpoints.
 // Every Secret goes through the SecretReader, so the cross-namespace policy holds; values never reach an error text.
 // The values are handed to the engine as they are (src/transfer/connection.ts builds the clients from them).
-import type { CaBundleRef, RegistryCredentialsRef, S3CredentialsRef, S3Location } from "../api/meta.ts";
+import type { CaBundleRef, EndpointUsed, RegistryCredentialsRef, S3CredentialsRef, S3Location } from "../api/meta.ts";
 import { SECRET_KEY_DEFAULTS } from "../api/meta.ts";
 import { StallingError } from "../kube/errors.ts";
 import type { SecretData, SecretReader } from "../kube/secrets.ts";
@@ -127,7 +127,7 @@ export async function s3Connection(request: S3ConnectionRequest): Promise<S3Conn
   const { secrets, namespace, location, defaults, signal } = request;
   const endpoint = location.endpoint ?? defaults.s3Endpoint;
   if (!endpoint) {
-    throw new StallingError("NoS3Endpoint", "no S3 endpoint: set s3.endpoint, or start the operator with --default-s3-endpoint or --dns-suffix");
+    throw new StallingError("NoS3Endpoint", "no S3 endpoint: set s3.endpoint, or start the operator with --default-s3-endpoint or --dns-suffix, or publish the site's suffix in its DNS suffix ConfigMap (gpc-system/dnssuffix)");
   }
   if (!location.credentialsSecretRef) {
     throw new StallingError("NoS3Credentials", "s3.credentialsSecretRef is required: name the Secret holding the bucket's access keys");
@@ -144,9 +144,20 @@ export async function s3Connection(request: S3ConnectionRequest): Promise<S3Conn
   };
 }
 
+/**
+ * The endpoint a resource uses for status.endpoints: its own field (origin `from <field>`), else the operator's
+ * default with the default's origin (`from ConfigMap gpc-system/dnssuffix`, `from --default-registry`, ...).
+ */
+export function endpointUsed(own: string | undefined, field: string, defaults: OperatorDefaults, which: "registry" | "s3"): EndpointUsed | undefined {
+  if (own) return { value: own, origin: `from ${field}` };
+  const value = which === "registry" ? defaults.registry : defaults.s3Endpoint;
+  const withOrigin = which === "registry" ? defaults.registryWithOrigin : defaults.s3EndpointWithOrigin;
+  return value ? { value, origin: withOrigin?.origin ?? "from the operator's defaults" } : undefined;
+}
+
 /** The registry host a resource targets: its own, else the operator's default. */
 export function registryHost(registry: string | undefined, defaults: OperatorDefaults): string {
   const host = (registry ?? defaults.registry)?.replace(/^https?:\/\//i, "").replace(/\/+$/, "");
-  if (!host) throw new StallingError("NoRegistry", "no registry: set the registry field, or start the operator with --default-registry or --dns-suffix");
+  if (!host) throw new StallingError("NoRegistry", "no registry: set the registry field, or start the operator with --default-registry or --dns-suffix, or publish the site's suffix in its DNS suffix ConfigMap (gpc-system/dnssuffix)");
   return host;
 }

@@ -14,6 +14,7 @@
 //     at once upload each blob once and mount it into the other repository.
 import { IMAGE_IMPORT } from "../api/group-version.ts";
 import { withImageImportDefaults, type ImageImport, type ImageImportSpecDefaulted, type ImageImportStatus, type ImportAttempt } from "../api/image-import.ts";
+import type { EndpointsUsed } from "../api/meta.ts";
 import { parseImageImport } from "../api/parse.ts";
 import { Controller } from "../kube/controller.ts";
 import type { ReconcileContext, Reconciler, Request, Result } from "../kube/reconciler.ts";
@@ -24,8 +25,9 @@ import type { RegistryConnection } from "../transfer/connection.ts";
 import { classifyTransferError } from "../transfer/errors.ts";
 import { importArchive, type ImportResult } from "../transfer/import-archive.ts";
 import { openS3Archive, type OpenedS3Archive } from "../transfer/s3-connection.ts";
-import { caBundle, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
+import { caBundle, endpointUsed, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
 import type { ImportMetrics } from "../observability/airlift-metrics.ts";
+import type { OperatorDefaults } from "./defaults.ts";
 import type { ControllerDeps } from "./deps.ts";
 import { alreadyImported, importInputs, stalledOnInputs } from "./image-import-decide.ts";
 import { destination, selections, sourceUrl } from "./image-import-spec.ts";
@@ -41,6 +43,15 @@ interface ImportState {
   opened?: { archive: OpenedS3Archive; registry: string; connection: RegistryConnection; attempt: ImportAttempt };
   /** Set when an import ran to the end. */
   done?: { result: ImportResult; startedMs: number };
+  /** The endpoints this reconcile uses and their origins (status.endpoints), set first. */
+  endpoints?: EndpointsUsed;
+}
+
+/** The import's endpoints: the spec's own, else the operator's defaults, each with its origin. */
+function importEndpoints(spec: ImageImportSpecDefaulted, defaults: OperatorDefaults): EndpointsUsed {
+  const d = spec.destination;
+  const field = d.registry ? "spec.destination.registry" : "spec.destination.rewrite.registry";
+  return { registry: endpointUsed(d.registry ?? d.rewrite?.registry, field, defaults, "registry"), s3: endpointUsed(spec.source.s3.endpoint, "spec.source.s3.endpoint", defaults, "s3") };
 }
 
 type ImportRun = Run<ImageImport, ImageImportStatus, ImportState>;
@@ -93,6 +104,7 @@ export class ImageImportReconciler implements Reconciler {
     const { obj, ctx, state } = run;
     const namespace = obj.metadata.namespace ?? "";
     const d = state.spec.destination;
+    state.endpoints = importEndpoints(state.spec, this.#deps.defaults);
     const { reader: secrets, reads } = ctx.secrets.recording();
     const s3conn = await s3Connection({ secrets, namespace, location: state.spec.source.s3, defaults: this.#deps.defaults, signal: ctx.signal });
     const registry = registryHost(d.registry ?? d.rewrite?.registry, this.#deps.defaults);
@@ -121,7 +133,7 @@ export class ImageImportReconciler implements Reconciler {
     const { obj, ctx, state } = run;
     const { archive, registry, connection, attempt } = opened(run);
     const startedMs = Date.now();
-    await run.status.progressing(`importing ${sourceUrl(state.spec)} (revision ${archive.etag})`, startedFields(archive.size, attempt, nowIso()));
+    await run.status.progressing(`importing ${sourceUrl(state.spec)} (revision ${archive.etag})`, { ...startedFields(archive.size, attempt, nowIso()), endpoints: state.endpoints });
     await ctx.events.event(obj, { type: "Normal", reason: "ImportStarted", action: "Import", note: `importing ${sourceUrl(state.spec)} into ${registry}` }, ctx.signal);
     let uploadedSoFar = 0;
     const result = await importArchive(archive.source, {
@@ -152,7 +164,10 @@ export class ImageImportReconciler implements Reconciler {
     const { ctx, state } = run;
     if (!state.done) return { requeueAfterMs: RECHECK_MS };
     const { result, startedMs } = state.done;
-    await run.status.summarize(() => succeededSummary(result, opened(run).attempt, nowIso()));
+    await run.status.summarize(() => {
+      const summary = succeededSummary(result, opened(run).attempt, nowIso());
+      return { ...summary, fields: { ...summary.fields, endpoints: state.endpoints } };
+    });
     const seconds = (Date.now() - startedMs) / 1000;
     this.#metrics.duration.observe(seconds);
     this.#metrics.imports.inc({ result: result.images.every((i) => i.unchanged) ? "unchanged" : "succeeded" });
@@ -163,7 +178,8 @@ export class ImageImportReconciler implements Reconciler {
 
   #failed(run: ImportRun, failure: Failure): FailurePlan<ImageImportStatus> {
     if (failure.retryAfterMs === undefined) this.#metrics.imports.inc({ result: failure.transient ? "retrying" : "failed" });
-    return { message: `failed to import ${sourceUrl(run.state.spec)}: ${failure.message}`, recheckAfterMs: RECHECK_MS };
+    const endpoints = run.state.endpoints;
+    return { message: `failed to import ${sourceUrl(run.state.spec)}: ${failure.message}`, recheckAfterMs: RECHECK_MS, fields: endpoints ? () => ({ endpoints }) : undefined };
   }
 }
 

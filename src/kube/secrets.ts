@@ -126,7 +126,8 @@ export class SecretReader {
       `failed to read Secret ${namespace}/${ref.name}: it is outside the resource's namespace "${fromNamespace}", and ` +
         `namespace "${namespace}" is not one of the operator's Secret source namespaces (${sources}); an admin lists it ` +
         `with --secret-source-namespaces (Helm value secretSourceNamespaces) and annotates the Secret with ` +
-        `${ALLOWED_NAMESPACES_ANNOTATION}: "${fromNamespace}", or move the Secret into "${fromNamespace}"`,
+        `${ALLOWED_NAMESPACES_ANNOTATION}: "${fromNamespace}", or move the Secret into "${fromNamespace}" ` +
+        `(--allow-cross-namespace-secrets, the wide door, opens every Secret to every resource)`,
     );
   }
 

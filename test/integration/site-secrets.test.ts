@@ -2,10 +2,11 @@
 // namespace is used only when the operator lists its namespace as a source AND the Secret's
 // airlift.dev/allowed-namespaces annotation names the referring namespace. Every other reference is Stalled with
 // CrossNamespaceRefNotAllowed and a message naming the missing half; a granted one imports into the registry from
-// MinIO; no key value reaches logs, status or events.
+// MinIO; Harbor's harbor-admin Secret (password under key `secret`, user `admin` by convention) is used as it is; no
+// key or password reaches logs, status or events.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -22,6 +23,7 @@ const tenant = unique("team-site");
 const source = unique("site-keys");
 const unlisted = unique("site-unlisted");
 const otherProject = unique("team-other");
+const harborNs = unique("site-harbor");
 const opNs = unique("site-op");
 const bucket = unique("site-secrets");
 const keyName = "object-storage-key-std-user-7";
@@ -44,18 +46,25 @@ async function keysSecret(namespace: string, name: string, annotations?: Record<
   });
 }
 
-async function importFrom(name: string, credentialsSecretRef: { name: string; namespace: string }): Promise<void> {
+async function createImport(name: string, spec: Record<string, unknown>): Promise<void> {
   await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${tenant}/imageimports`, {
     method: "POST",
-    body: {
-      apiVersion: "airlift.dev/v1alpha1",
-      kind: "ImageImport",
-      metadata: { name },
-      spec: {
-        source: { s3: { endpoint: env.minio.endpoint, bucket, key: "g/img.tar", credentialsSecretRef } },
-        destination: { registry: env.registries.anonymous.host, plainHTTP: true, repository: `site/${name}`, tags: ["1"] },
-      },
-    },
+    body: { apiVersion: "airlift.dev/v1alpha1", kind: "ImageImport", metadata: { name }, spec },
+  });
+}
+
+async function importFrom(name: string, credentialsSecretRef: { name: string; namespace: string }): Promise<void> {
+  await createImport(name, {
+    source: { s3: { endpoint: env.minio.endpoint, bucket, key: "g/img.tar", credentialsSecretRef } },
+    destination: { registry: env.registries.anonymous.host, plainHTTP: true, repository: `site/${name}`, tags: ["1"] },
+  });
+}
+
+/** An import into the basic-auth TLS registry with the bucket keys granted from the source namespace. */
+async function importToHarbor(name: string, credentialsSecretRef: Record<string, string>): Promise<void> {
+  await createImport(name, {
+    source: { s3: { endpoint: env.minio.endpoint, bucket, key: "g/img.tar", credentialsSecretRef: { name: keyName, namespace: source } } },
+    destination: { registry: env.registries["basic-tls"].host, repository: `site/${name}`, tags: ["1"], credentialsSecretRef, caBundleSecretRef: { name: "harbor-ca" } },
   });
 }
 
@@ -73,13 +82,21 @@ before(async () => {
   env = await testEnv();
   await installCrds(kubeClient(env));
   admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
-  for (const ns of [tenant, source, unlisted, otherProject, opNs]) await ensureNamespace(admin, ns);
+  for (const ns of [tenant, source, unlisted, otherProject, harborNs, opNs]) await ensureNamespace(admin, ns);
   // The site's shapes: GDC's object-storage key Secret, granted by annotation to the team-* namespaces.
   await keysSecret(source, keyName, { "airlift.dev/allowed-namespaces": "team-site-*, ops" });
   await keysSecret(source, "not-annotated");
   await keysSecret(source, "for-others", { "airlift.dev/allowed-namespaces": "ops,team-x?" });
   await keysSecret(unlisted, keyName, { "airlift.dev/allowed-namespaces": "*" });
   await keysSecret(otherProject, "keys");
+  // Harbor's admin Secret as GDC ships it: the password under key `secret`, the user `admin` known by convention
+  // (here the TLS registry's user), granted to the team namespaces; the registry's CA sits in the tenant namespace.
+  const tls = env.registries["basic-tls"];
+  await admin.request(`/api/v1/namespaces/${harborNs}/secrets`, {
+    method: "POST",
+    body: { metadata: { name: "harbor-admin", annotations: { "airlift.dev/allowed-namespaces": "team-*" } }, stringData: { secret: tls.password ?? "" } },
+  });
+  await admin.request(`/api/v1/namespaces/${tenant}/secrets`, { method: "POST", body: { metadata: { name: "harbor-ca" }, stringData: { "ca.crt": tls.caPem ?? "" } } });
 
   const scratch = mkdtempSync(join(tmpdir(), "airlift-site-secrets-"));
   const ref = `${env.registries.anonymous.host}/site/seed:v1`;
@@ -94,7 +111,7 @@ before(async () => {
     process.execPath,
     [join(repoRoot, "src/cli/main.ts"), "operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", opNs, "--watch-namespace", tenant,
       "--metrics-addr", "0", "--health-addr", "0", "--log-level", "debug", "--allow-loopback-endpoints", "--site-profile", "gdc",
-      "--secret-source-namespaces", `${source},${otherProject}-not-this`],
+      "--secret-source-namespaces", `${source},${harborNs},${otherProject}-not-this`],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
   );
   operator.stdout?.on("data", (c: Buffer) => (logs += c.toString()));
@@ -115,7 +132,7 @@ describe("cross-namespace Secret grants", () => {
     const line = logs.split("\n").find((l) => l.includes('"msg":"starting operator"')) ?? "";
     const start = JSON.parse(line) as { siteProfile: string; secretSourceNamespaces: string[]; allowCrossNamespaceSecrets: boolean };
     assert.equal(start.siteProfile, "gdc");
-    assert.deepEqual(start.secretSourceNamespaces, [source, `${otherProject}-not-this`]);
+    assert.deepEqual(start.secretSourceNamespaces, [source, harborNs, `${otherProject}-not-this`]);
     assert.equal(start.allowCrossNamespaceSecrets, false);
   });
 
@@ -156,6 +173,33 @@ describe("cross-namespace Secret grants", () => {
     assert.equal(r.reason, "Succeeded");
     const tags = await run("crane", ["ls", "--insecure", `${env.registries.anonymous.host}/site/granted`]);
     assert.deepEqual(tags.stdout.trim().split("\n"), ["1"]);
+    const o = await admin.request<{ status?: { endpoints?: unknown } }>(`/apis/airlift.dev/v1alpha1/namespaces/${tenant}/imageimports/granted`);
+    assert.deepEqual(o.status?.endpoints, {
+      registry: { value: env.registries.anonymous.host, origin: "from spec.destination.registry" },
+      s3: { value: env.minio.endpoint, origin: "from spec.source.s3.endpoint" },
+    });
+  });
+
+  it("pushes to the basic-auth TLS registry with Harbor's harbor-admin Secret as it is (key secret, literal user)", async () => {
+    const tls = env.registries["basic-tls"];
+    await importToHarbor("harbor-admin", { name: "harbor-admin", namespace: harborNs, passwordKey: "secret", username: tls.username ?? "" });
+    const r = await settled("harbor-admin");
+    assert.equal(r.status, "True", `${r.reason}: ${r.message}`);
+    const dockerDir = mkdtempSync(join(tmpdir(), "airlift-site-docker-"));
+    writeFileSync(join(dockerDir, "config.json"), JSON.stringify({ auths: { [tls.host]: { auth: Buffer.from(`${tls.username}:${tls.password}`).toString("base64") } } }));
+    const tags = await run("crane", ["ls", `${tls.host}/site/harbor-admin`], { env: { DOCKER_CONFIG: dockerDir, SSL_CERT_FILE: tls.caFile ?? "" } });
+    assert.deepEqual(tags.stdout.trim().split("\n"), ["1"]);
+  });
+
+  it("names the missing key of a site-shaped Secret, and the API server refuses both username and usernameKey", async () => {
+    await importToHarbor("wrong-key", { name: "harbor-admin", namespace: harborNs, passwordKey: "password", username: "admin" });
+    const r = await settled("wrong-key");
+    assert.equal(r.reason, "InvalidCredentialsSecret", r.message);
+    assert.match(r.message, new RegExp(`Secret ${harborNs}/harbor-admin: it needs key "password" \\(keys: secret\\)`));
+    await assert.rejects(
+      importToHarbor("both-users", { name: "harbor-admin", namespace: harborNs, passwordKey: "secret", username: "admin", usernameKey: "user" }),
+      /username and credentialsSecretRef\.usernameKey are exclusive/,
+    );
   });
 
   it("never writes the keys into logs, status or events", async () => {
@@ -163,7 +207,8 @@ describe("cross-namespace Secret grants", () => {
     const events = JSON.stringify(await admin.request(`/apis/events.k8s.io/v1/namespaces/${tenant}/events`));
     assert.ok(logs.length > 1000, "the operator logged at debug level");
     assert.match(events, /CrossNamespaceRefNotAllowed/, "the refusals were recorded as Events");
-    for (const value of [env.minio.secretAccessKey, Buffer.from(env.minio.secretAccessKey).toString("base64")]) {
+    const password = env.registries["basic-tls"].password ?? "";
+    for (const value of [env.minio.secretAccessKey, Buffer.from(env.minio.secretAccessKey).toString("base64"), password, Buffer.from(password).toString("base64")]) {
       assert.ok(value.length >= 8);
       assert.ok(!logs.includes(value), "a key is in the operator's logs");
       assert.ok(!statuses.includes(value), "a key is in a status");

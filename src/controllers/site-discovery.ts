@@ -1,0 +1,113 @@
+// Site discovery: values a GDC site already publishes, watched so a change reaches the next reconcile through
+// SiteDefaults without a restart, and logged with their origin on every change.
+// - The DNS suffix: ConfigMap gpc-system/dnssuffix, key dnsSuffix (the runbook reads it by hand with kubectl).
+// - Harbor's URL: HarborCluster harbor-system/harbor (goharbor.io), .spec.externalURL, when that kind is served.
+// One informer per value watches the object's namespace (the handler keeps the one named). A missing object (or
+// namespace) just leaves the defaults unset.
+import type { Logger } from "pino";
+import { missingResources } from "../kube/discovery.ts";
+import { Informer } from "../kube/informer.ts";
+import type { KubeClient } from "../kube/rest-client.ts";
+import { CONFIG_MAPS, type KubeObject, type ResourceType } from "../kube/resource.ts";
+import type { SiteDefaults } from "./defaults.ts";
+
+/** The ConfigMap GDC publishes its DNS suffix in. */
+export const GDC_DNS_SUFFIX_CONFIGMAP = "gpc-system/dnssuffix";
+/** The key of the suffix in that ConfigMap. */
+export const DNS_SUFFIX_KEY = "dnsSuffix";
+/** The HarborCluster of a GDC site. */
+export const GDC_HARBOR_CLUSTER = "harbor-system/harbor";
+/** Harbor operator's HarborCluster kind. */
+export const HARBOR_CLUSTERS: ResourceType = { group: "goharbor.io", version: "v1beta1", plural: "harborclusters", kind: "HarborCluster", namespaced: true };
+
+/** Parses `namespace/name`; throws on another shape. */
+export function configMapRef(text: string): { namespace: string; name: string } {
+  const [namespace, name, ...rest] = text.split("/");
+  if (!namespace || !name || rest.length > 0) throw new Error(`an object is named namespace/name, got "${text}"`);
+  return { namespace, name };
+}
+
+/** `value[key]` when value is an object. */
+function field(value: unknown, key: string): unknown {
+  return value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** What a site watch needs. */
+export interface SiteWatch {
+  client: KubeClient;
+  /** `namespace/name` of the watched object. */
+  object: string;
+  defaults: SiteDefaults;
+  log: Logger;
+  /** How long start waits for the first list (default 10 s). */
+  syncTimeoutMs?: number;
+}
+
+/** Watches one object; `apply` gets it (undefined once deleted) and says whether the defaults changed. */
+async function watchOne(watch: SiteWatch, type: ResourceType, apply: (obj: KubeObject | undefined, origin: string) => boolean): Promise<Informer> {
+  const { namespace, name } = configMapRef(watch.object);
+  const origin = `from ${type.kind} ${namespace}/${name}`;
+  const informer = new Informer(watch.client, type, { namespace, log: watch.log });
+  informer.on((obj, event) => {
+    if (obj.metadata.name !== name || !apply(event === "delete" ? undefined : obj, origin)) return;
+    watch.log.info({ [type.kind]: `${namespace}/${name}`, defaults: watch.defaults.describe() }, "site defaults changed");
+  });
+  informer.start();
+  try {
+    await informer.waitForSync(AbortSignal.timeout(watch.syncTimeoutMs ?? 10_000));
+  } catch {
+    watch.log.warn({ [type.kind]: `${namespace}/${name}` }, `cannot list ${type.plural} there yet (RBAC: get/list/watch); starting without it, still trying`);
+  }
+  return informer;
+}
+
+/** Starts watching the suffix ConfigMap into `defaults`; stop the returned informer at shutdown. */
+export function watchDnsSuffix(watch: SiteWatch): Promise<Informer> {
+  return watchOne(watch, CONFIG_MAPS, (obj, origin) => {
+    const suffix = field(obj?.data, DNS_SUFFIX_KEY);
+    return watch.defaults.discoverDnsSuffix(typeof suffix === "string" ? suffix : undefined, origin);
+  });
+}
+
+/** Starts watching the HarborCluster's externalURL into `defaults`; undefined when the kind is not served. */
+export async function watchHarborCluster(watch: SiteWatch): Promise<Informer | undefined> {
+  if ((await missingResources(watch.client, [HARBOR_CLUSTERS])).length > 0) {
+    watch.log.info({ kind: `${HARBOR_CLUSTERS.plural}.${HARBOR_CLUSTERS.group}` }, "HarborCluster is not served here: no Harbor URL discovery");
+    return undefined;
+  }
+  return watchOne(watch, HARBOR_CLUSTERS, (obj, origin) => {
+    const url = field(obj?.spec, "externalURL");
+    return watch.defaults.discoverHarborUrl(typeof url === "string" ? url : undefined, origin);
+  });
+}
+
+/** Which site values to discover (undefined: that one is off). */
+export interface SiteDiscovery {
+  client: KubeClient;
+  defaults: SiteDefaults;
+  log: Logger;
+  /** `namespace/name` of the DNS suffix ConfigMap. */
+  dnsSuffixConfigMap?: string;
+  /** `namespace/name` of the HarborCluster. */
+  harborCluster?: string;
+}
+
+/**
+ * Starts the discovery watches the explicit settings leave a say to; resolves with what is watched (for the start
+ * log) and a stop function.
+ */
+export async function startSiteDiscovery(d: SiteDiscovery): Promise<{ watched: string[]; stop: () => Promise<void> }> {
+  const informers: Informer[] = [];
+  const watched: string[] = [];
+  const base = { client: d.client, defaults: d.defaults, log: d.log };
+  if (d.dnsSuffixConfigMap && !d.defaults.explicitlySet) {
+    informers.push(await watchDnsSuffix({ ...base, object: d.dnsSuffixConfigMap }));
+    watched.push(`ConfigMap ${d.dnsSuffixConfigMap}`);
+  }
+  if (d.harborCluster && !d.defaults.registryExplicitlySet) {
+    const harbor = await watchHarborCluster({ ...base, object: d.harborCluster });
+    if (harbor) informers.push(harbor);
+    if (harbor) watched.push(`HarborCluster ${d.harborCluster}`);
+  }
+  return { watched, stop: async () => void (await Promise.all(informers.map((i) => i.stop()))) };
+}
