@@ -32,10 +32,21 @@ async function main(): Promise<void> {
     rmSync(path, { force: true });
     rmSync(`${path}.gz`, { force: true });
     const worker = join(import.meta.dirname, "archive-hash-worker.ts");
-    process.stdout.write(`archive: ${(generated.size / (1 << 20)).toFixed(0)} MiB, ${generated.layers.length} layers\n| source | wall | peak RSS |\n| --- | --- | --- |\n`);
+    process.stdout.write(
+      `archive: ${(generated.size / (1 << 20)).toFixed(0)} MiB, ${generated.layers.length} layers\n| source | wall | peak RSS |\n| --- | --- | --- |\n`,
+    );
     for (const [label, key] of keys) {
-      const m = await measure(label ?? "", process.execPath, [worker, minio.endpoint, minio.accessKeyId, minio.secretAccessKey, "bench", key ?? ""]);
-      process.stdout.write(`| S3Source ${label}, hash every layer | ${m.wallSeconds.toFixed(1)} s | ${m.peakRssMiB.toFixed(0)} MiB |\n`);
+      const m = await measure(label ?? "", process.execPath, [
+        worker,
+        minio.endpoint,
+        minio.accessKeyId,
+        minio.secretAccessKey,
+        "bench",
+        key ?? "",
+      ]);
+      process.stdout.write(
+        `| S3Source ${label}, hash every layer | ${m.wallSeconds.toFixed(1)} s | ${m.peakRssMiB.toFixed(0)} MiB |\n`,
+      );
     }
   } finally {
     s3.destroy();

@@ -22,7 +22,14 @@ function tarHeader(name: string, size: number, type: "0" | "5" = "0"): Buffer {
   header.write("0000000\0", 108, 8, "ascii");
   header.write("0000000\0", 116, 8, "ascii");
   header.write(`${size.toString(8).padStart(11, "0")}\0`, 124, 12, "ascii");
-  header.write(`${Math.floor(Date.UTC(2024, 0, 1) / 1000).toString(8).padStart(11, "0")}\0`, 136, 12, "ascii");
+  header.write(
+    `${Math.floor(Date.UTC(2024, 0, 1) / 1000)
+      .toString(8)
+      .padStart(11, "0")}\0`,
+    136,
+    12,
+    "ascii",
+  );
   header.write("        ", 148, 8, "ascii");
   header.write(type, 156, 1, "ascii");
   header.write("ustar\0", 257, 6, "ascii");
@@ -47,7 +54,12 @@ function layerTarSize(fileSize: number): number {
   return BLOCK + fileSize + padding(fileSize).length + 2 * BLOCK;
 }
 
-async function writeLayer(out: Writable, index: number, fileSize: number, compressible: boolean): Promise<{ diffId: string; size: number }> {
+async function writeLayer(
+  out: Writable,
+  index: number,
+  fileSize: number,
+  compressible: boolean,
+): Promise<{ diffId: string; size: number }> {
   const hash = createHash("sha256");
   const emit = async (chunk: Buffer): Promise<void> => {
     hash.update(chunk);
@@ -67,7 +79,12 @@ async function writeLayer(out: Writable, index: number, fileSize: number, compre
 }
 
 /** Writes the archive: layers first (their digests go into the config), then config and manifest.json. */
-export async function generateDockerArchive(path: string, totalBytes: number, layerCount = 6, repoTag = "bench/app:v1"): Promise<GeneratedArchive> {
+export async function generateDockerArchive(
+  path: string,
+  totalBytes: number,
+  layerCount = 6,
+  repoTag = "bench/app:v1",
+): Promise<GeneratedArchive> {
   const out = createWriteStream(path);
   let offset = 0;
   const put = async (chunk: Buffer): Promise<void> => {
@@ -101,7 +118,9 @@ export async function generateDockerArchive(path: string, totalBytes: number, la
   await put(config);
   await put(padding(config.length));
   const manifest = Buffer.from(
-    JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [repoTag], Layers: layers.map((_, i) => `layer${i}/layer.tar`) }]),
+    JSON.stringify([
+      { Config: `${configHex}.json`, RepoTags: [repoTag], Layers: layers.map((_, i) => `layer${i}/layer.tar`) },
+    ]),
   );
   await put(tarHeader("manifest.json", manifest.length));
   await put(manifest);

@@ -12,7 +12,12 @@ export interface Measurement {
 }
 
 /** Wall time and peak RSS (GNU time's %M, in KiB) of `command args`; throws with its stderr when it fails. */
-export async function measure(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measurement> {
+export async function measure(
+  label: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<Measurement> {
   const out = join(mkdtempSync(join(tmpdir(), "airlift-bench-time-")), "time.txt");
   const started = process.hrtime.bigint();
   const child = spawn("/usr/bin/time", ["-f", "%M", "-o", out, command, ...args], {

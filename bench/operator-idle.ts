@@ -27,11 +27,27 @@ function memory(pid: number): { rss: number; hwm: number } {
 }
 
 const specs: Record<string, Record<string, unknown>> = {
-  imageimports: { suspend: true, source: { s3: { endpoint: "http://198.51.100.1", bucket: "airgap", key: "k.tar", credentialsSecretRef: { name: "s" } } }, destination: { registry: "198.51.100.2", repository: "p/r", tags: ["1"] } },
-  artifactpulls: { suspend: true, source: { registry: "198.51.100.2", project: "p", repository: "r", tag: "1" }, destination: { s3: { endpoint: "http://198.51.100.1", bucket: "airgap", prefix: "p/", credentialsSecretRef: { name: "s" } } } },
+  imageimports: {
+    suspend: true,
+    source: {
+      s3: { endpoint: "http://198.51.100.1", bucket: "airgap", key: "k.tar", credentialsSecretRef: { name: "s" } },
+    },
+    destination: { registry: "198.51.100.2", repository: "p/r", tags: ["1"] },
+  },
+  artifactpulls: {
+    suspend: true,
+    source: { registry: "198.51.100.2", project: "p", repository: "r", tag: "1" },
+    destination: {
+      s3: { endpoint: "http://198.51.100.1", bucket: "airgap", prefix: "p/", credentialsSecretRef: { name: "s" } },
+    },
+  },
   ocisyncs: { suspend: true, oci: { image: "198.51.100.2/p/r:1" } },
 };
-const kinds: Record<string, string> = { imageimports: "ImageImport", artifactpulls: "ArtifactPull", ocisyncs: "OciSync" };
+const kinds: Record<string, string> = {
+  imageimports: "ImageImport",
+  artifactpulls: "ArtifactPull",
+  ocisyncs: "OciSync",
+};
 
 async function main(): Promise<void> {
   const kube = await startKube(mkdtempSync(join(tmpdir(), "airlift-idle-")));
@@ -39,21 +55,40 @@ async function main(): Promise<void> {
   try {
     await installCrds(kubeClient({ kube } as unknown as EnvironmentConnection));
     await client.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
-    const items = Object.keys(specs).flatMap((plural) => Array.from({ length: count }, (_, i) => ({ plural, name: `${plural.slice(0, 2)}-${i}` })));
+    const items = Object.keys(specs).flatMap((plural) =>
+      Array.from({ length: count }, (_, i) => ({ plural, name: `${plural.slice(0, 2)}-${i}` })),
+    );
     await forEachBounded(items, 16, undefined, async ({ plural, name }) => {
       await client.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/${plural}`, {
         method: "POST",
         body: { apiVersion: "airlift.dev/v1alpha1", kind: kinds[plural], metadata: { name }, spec: specs[plural] },
       });
     });
-    const operator = spawn(...airliftArgs(["operator", "--kubeconfig", kube.kubeconfigPath, "--namespace", "airlift-system", "--metrics-addr", "0", "--health-addr", "0", "--log-level", "warn"]), { stdio: "ignore" });
+    const operator = spawn(
+      ...airliftArgs([
+        "operator",
+        "--kubeconfig",
+        kube.kubeconfigPath,
+        "--namespace",
+        "airlift-system",
+        "--metrics-addr",
+        "0",
+        "--health-addr",
+        "0",
+        "--log-level",
+        "warn",
+      ]),
+      { stdio: "ignore" },
+    );
     const pid = operator.pid ?? 0;
     const started = Date.now();
     // Wait until every object carries the Suspended reason (each reconciled once).
     for (;;) {
       let done = 0;
       for (const plural of Object.keys(specs)) {
-        const list = await client.request<{ items: { status?: { conditions?: { reason?: string }[] } }[] }>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/${plural}`);
+        const list = await client.request<{ items: { status?: { conditions?: { reason?: string }[] } }[] }>(
+          `/apis/airlift.dev/v1alpha1/namespaces/${ns}/${plural}`,
+        );
         done += list.items.filter((i) => i.status?.conditions?.some((c) => c.reason === "Suspended")).length;
       }
       if (done >= 3 * count) break;

@@ -23,11 +23,19 @@ const concurrent = Number(process.env.BENCH_CONCURRENT ?? 20);
 
 async function waitAllReady(client: KubeClient, ns: string, names: string[]): Promise<void> {
   for (;;) {
-    const list = await client.request<{ items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } }[] }>(
-      `/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`,
+    const list = await client.request<{
+      items: {
+        metadata: { name: string };
+        status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+      }[];
+    }>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`);
+    const ready = list.items.filter(
+      (i) =>
+        names.includes(i.metadata.name) && i.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
     );
-    const ready = list.items.filter((i) => names.includes(i.metadata.name) && i.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
-    const stalled = list.items.find((i) => i.status?.conditions?.some((c) => c.type === "Stalled" && c.status === "True"));
+    const stalled = list.items.find((i) =>
+      i.status?.conditions?.some((c) => c.type === "Stalled" && c.status === "True"),
+    );
     if (stalled) throw new Error(`${stalled.metadata.name} stalled: ${JSON.stringify(stalled.status?.conditions)}`);
     if (ready.length === names.length) return;
     await sleep(200);
@@ -53,31 +61,78 @@ async function main(): Promise<void> {
       await putFile(s3, "bench", `g/small-${i}.tar`, p);
       rmSync(p);
     }
-    const awsEnv = { AWS_ACCESS_KEY_ID: env.minio.accessKeyId, AWS_SECRET_ACCESS_KEY: env.minio.secretAccessKey, AWS_ENDPOINT_URL_S3: env.minio.endpoint };
+    const awsEnv = {
+      AWS_ACCESS_KEY_ID: env.minio.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: env.minio.secretAccessKey,
+      AWS_ENDPOINT_URL_S3: env.minio.endpoint,
+    };
     const cliRegistry = await startRegistry(join(work, "reg-cli"), "anonymous");
-    const cli = await measure("airlift import (CLI)", ...airliftArgs(["import", "s3://bench/g/big.tar", `${cliRegistry.host}/bench/big:v1`, "--plain-http", "--progress", "none"]), awsEnv);
+    const cli = await measure(
+      "airlift import (CLI)",
+      ...airliftArgs([
+        "import",
+        "s3://bench/g/big.tar",
+        `${cliRegistry.host}/bench/big:v1`,
+        "--plain-http",
+        "--progress",
+        "none",
+      ]),
+      awsEnv,
+    );
     await cliRegistry.stop();
 
     const ns = "bench";
     await client.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
-    await client.request(`/api/v1/namespaces/${ns}/secrets`, { method: "POST", body: { metadata: { name: "keys" }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } } });
+    await client.request(`/api/v1/namespaces/${ns}/secrets`, {
+      method: "POST",
+      body: {
+        metadata: { name: "keys" },
+        stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey },
+      },
+    });
     const opRegistry = await startRegistry(join(work, "reg-op"), "anonymous");
-    operator = spawn(...airliftArgs(["operator", "--kubeconfig", env.kube.kubeconfigPath,
-      "--namespace", ns, "--metrics-addr", `127.0.0.1:${await freePort()}`, "--health-addr", "0", "--log-level", "warn", "--allow-loopback-endpoints", "--workers", String(concurrent)]), { stdio: "ignore" });
+    operator = spawn(
+      ...airliftArgs([
+        "operator",
+        "--kubeconfig",
+        env.kube.kubeconfigPath,
+        "--namespace",
+        ns,
+        "--metrics-addr",
+        `127.0.0.1:${await freePort()}`,
+        "--health-addr",
+        "0",
+        "--log-level",
+        "warn",
+        "--allow-loopback-endpoints",
+        "--workers",
+        String(concurrent),
+      ]),
+      { stdio: "ignore" },
+    );
     const create = (name: string, key: string): Promise<unknown> =>
       client.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
         method: "POST",
-        body: { apiVersion: "airlift.dev/v1alpha1", kind: "ImageImport", metadata: { name }, spec: {
-          source: { s3: { endpoint: env.minio.endpoint, bucket: "bench", key, credentialsSecretRef: { name: "keys" } } },
-          destination: { registry: opRegistry.host, plainHTTP: true, repository: `bench/${name}`, tags: ["v1"] },
-        } },
+        body: {
+          apiVersion: "airlift.dev/v1alpha1",
+          kind: "ImageImport",
+          metadata: { name },
+          spec: {
+            source: {
+              s3: { endpoint: env.minio.endpoint, bucket: "bench", key, credentialsSecretRef: { name: "keys" } },
+            },
+            destination: { registry: opRegistry.host, plainHTTP: true, repository: `bench/${name}`, tags: ["v1"] },
+          },
+        },
       });
     await sleep(2_000); // the operator's caches sync
     let started = Date.now();
     await create("big", "g/big.tar");
     await waitAllReady(client, ns, ["big"]);
     const opBig = (Date.now() - started) / 1000;
-    const big = await client.request<{ status?: { startedAt?: string; completedAt?: string } }>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports/big`);
+    const big = await client.request<{ status?: { startedAt?: string; completedAt?: string } }>(
+      `/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports/big`,
+    );
     const engine = (Date.parse(big.status?.completedAt ?? "") - Date.parse(big.status?.startedAt ?? "")) / 1000;
     started = Date.now();
     const names = Array.from({ length: concurrent }, (_, i) => `small-${i}`);
@@ -92,9 +147,15 @@ async function main(): Promise<void> {
     await exited;
     await opRegistry.stop();
     console.log(`\n| measurement | value |\n| --- | --- |`);
-    console.log(`| ${bigMiB} MiB import, airlift import (CLI) | ${cli.wallSeconds.toFixed(1)} s (peak RSS ${cli.peakRssMiB.toFixed(0)} MiB) |`);
-    console.log(`| ${bigMiB} MiB import through the operator (create → Ready) | ${opBig.toFixed(1)} s (${((opBig / cli.wallSeconds - 1) * 100).toFixed(0)} % over the CLI; startedAt → completedAt ${engine.toFixed(0)} s) |`);
-    console.log(`| ${concurrent} concurrent ${smallMiB} MiB imports through the operator | ${opSmall.toFixed(1)} s total |`);
+    console.log(
+      `| ${bigMiB} MiB import, airlift import (CLI) | ${cli.wallSeconds.toFixed(1)} s (peak RSS ${cli.peakRssMiB.toFixed(0)} MiB) |`,
+    );
+    console.log(
+      `| ${bigMiB} MiB import through the operator (create → Ready) | ${opBig.toFixed(1)} s (${((opBig / cli.wallSeconds - 1) * 100).toFixed(0)} % over the CLI; startedAt → completedAt ${engine.toFixed(0)} s) |`,
+    );
+    console.log(
+      `| ${concurrent} concurrent ${smallMiB} MiB imports through the operator | ${opSmall.toFixed(1)} s total |`,
+    );
     console.log(`| operator peak RSS over both | ${rss.toFixed(0)} MiB |`);
   } finally {
     if (operator && operator.exitCode === null) operator.kill("SIGKILL");

@@ -24,13 +24,19 @@ export async function putFile(s3: S3Client, bucket: string, key: string, path: s
     const end = Math.min(size, offset + PART);
     const res = await s3.send(
       new UploadPartCommand({
-        Bucket: bucket, Key: key, UploadId, PartNumber: n,
-        Body: createReadStream(path, { start: offset, end: end - 1 }), ContentLength: end - offset,
+        Bucket: bucket,
+        Key: key,
+        UploadId,
+        PartNumber: n,
+        Body: createReadStream(path, { start: offset, end: end - 1 }),
+        ContentLength: end - offset,
       }),
     );
     parts.push({ ETag: res.ETag ?? "", PartNumber: n });
   }
-  await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+  await s3.send(
+    new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
+  );
 }
 
 async function download(s3: S3Client, bucket: string, key: string, path: string): Promise<void> {
@@ -39,24 +45,57 @@ async function download(s3: S3Client, bucket: string, key: string, path: string)
 }
 
 /** skopeo: download the archive (as the runbook's `gdcloud cp` does), then `skopeo copy docker-archive:`. */
-export async function skopeoPeer(s3: S3Client, bucket: string, key: string, localPath: string, dest: string): Promise<Measurement> {
+export async function skopeoPeer(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  localPath: string,
+  dest: string,
+): Promise<Measurement> {
   const dl = await timeIt("download", () => download(s3, bucket, key, localPath));
-  const copy = await measure("skopeo", "skopeo", ["copy", "--quiet", "--dest-tls-verify=false", `docker-archive:${localPath}`, `docker://${dest}`]);
-  return { label: "skopeo copy (incl. download)", wallSeconds: dl.wallSeconds + copy.wallSeconds, peakRssMiB: copy.peakRssMiB };
+  const copy = await measure("skopeo", "skopeo", [
+    "copy",
+    "--quiet",
+    "--dest-tls-verify=false",
+    `docker-archive:${localPath}`,
+    `docker://${dest}`,
+  ]);
+  return {
+    label: "skopeo copy (incl. download)",
+    wallSeconds: dl.wallSeconds + copy.wallSeconds,
+    peakRssMiB: copy.peakRssMiB,
+  };
 }
 
 /** crane: download, then `crane push` of the tarball. */
-export async function cranePeer(s3: S3Client, bucket: string, key: string, localPath: string, dest: string): Promise<Measurement> {
+export async function cranePeer(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  localPath: string,
+  dest: string,
+): Promise<Measurement> {
   const dl = await timeIt("download", () => download(s3, bucket, key, localPath));
   const push = await measure("crane", "crane", ["push", "--insecure", localPath, dest]);
-  return { label: "crane push (incl. download)", wallSeconds: dl.wallSeconds + push.wallSeconds, peakRssMiB: push.peakRssMiB };
+  return {
+    label: "crane push (incl. download)",
+    wallSeconds: dl.wallSeconds + push.wallSeconds,
+    peakRssMiB: push.peakRssMiB,
+  };
 }
 
 /**
  * The raw limit: stream the object out of MinIO and into the registry as one blob, with no parsing, hashing or
  * compression (the digest is known beforehand).
  */
-export async function rawLimit(s3: S3Client, bucket: string, key: string, registryUrl: string, repository: string, digest: string): Promise<Measurement> {
+export async function rawLimit(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  registryUrl: string,
+  repository: string,
+  digest: string,
+): Promise<Measurement> {
   return timeIt("raw limit (one blob, no processing)", async () => {
     const start = await request(`${registryUrl}/v2/${repository}/blobs/uploads/`, { method: "POST" });
     await start.body.dump();

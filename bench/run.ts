@@ -35,7 +35,9 @@ async function withRegistry<T>(name: string, fn: (reg: RegistryEnv) => Promise<T
 }
 
 function row(m: Measurement, peers: Record<string, number>): string {
-  const ratios = Object.entries(peers).map(([name, t]) => `${(m.wallSeconds / t).toFixed(2)}× ${name}`).join(", ");
+  const ratios = Object.entries(peers)
+    .map(([name, t]) => `${(m.wallSeconds / t).toFixed(2)}× ${name}`)
+    .join(", ");
   const rss = Number.isNaN(m.peakRssMiB) ? "-" : `${m.peakRssMiB.toFixed(0)} MiB`;
   return `| ${m.label} | ${m.wallSeconds.toFixed(1)} s | ${rss} | ${ratios} |`;
 }
@@ -58,21 +60,43 @@ async function main(): Promise<void> {
       AWS_ENDPOINT_URL_S3: minio.endpoint,
     };
     const airlift = (compression: string) => (reg: RegistryEnv) =>
-      measure(`airlift import (${compression})`, ...airliftArgs([
-        "import", "s3://bench/g/app.tar", `${reg.host}/bench/airlift:v1`,
-        "--plain-http", "--layer-compression", compression, "--progress", "none",
-      ]), s3Env);
+      measure(
+        `airlift import (${compression})`,
+        ...airliftArgs([
+          "import",
+          "s3://bench/g/app.tar",
+          `${reg.host}/bench/airlift:v1`,
+          "--plain-http",
+          "--layer-compression",
+          compression,
+          "--progress",
+          "none",
+        ]),
+        s3Env,
+      );
     const results: Measurement[] = [];
-    results.push(await withRegistry("raw", (reg) => rawLimit(s3, "bench", "g/app.tar", reg.url, "bench/raw", archiveDigest)));
+    results.push(
+      await withRegistry("raw", (reg) => rawLimit(s3, "bench", "g/app.tar", reg.url, "bench/raw", archiveDigest)),
+    );
     results.push(await withRegistry("airlift-preserve", airlift("preserve")));
     results.push(await withRegistry("airlift-gzip", airlift("gzip")));
-    results.push(await withRegistry("skopeo", (reg) => skopeoPeer(s3, "bench", "g/app.tar", local, `${reg.host}/bench/skopeo:v1`)));
+    results.push(
+      await withRegistry("skopeo", (reg) => skopeoPeer(s3, "bench", "g/app.tar", local, `${reg.host}/bench/skopeo:v1`)),
+    );
     rmSync(local, { force: true });
-    results.push(await withRegistry("crane", (reg) => cranePeer(s3, "bench", "g/app.tar", local, `${reg.host}/bench/crane:v1`)));
+    results.push(
+      await withRegistry("crane", (reg) => cranePeer(s3, "bench", "g/app.tar", local, `${reg.host}/bench/crane:v1`)),
+    );
     rmSync(local, { force: true });
     const [raw, , , skopeo, crane] = results;
-    const peers = { raw: raw?.wallSeconds ?? NaN, skopeo: skopeo?.wallSeconds ?? NaN, crane: crane?.wallSeconds ?? NaN };
-    console.log(`\nairlift import benchmark: ${(archive.size / 2 ** 20).toFixed(0)} MiB docker-archive, ${archive.layers.length} layers (half incompressible)\n`);
+    const peers = {
+      raw: raw?.wallSeconds ?? NaN,
+      skopeo: skopeo?.wallSeconds ?? NaN,
+      crane: crane?.wallSeconds ?? NaN,
+    };
+    console.log(
+      `\nairlift import benchmark: ${(archive.size / 2 ** 20).toFixed(0)} MiB docker-archive, ${archive.layers.length} layers (half incompressible)\n`,
+    );
     console.log("| contender | wall time | peak RSS | ratio to peers |\n| --- | --- | --- | --- |");
     for (const m of results) console.log(row(m, peers));
   } finally {

@@ -19,7 +19,9 @@ if (major < MINIMUM_MAJOR) {
   const source = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
   const entry = existsSync(built) ? built : source;
   import(pathToFileURL(entry).href)
-    .then(({ main }) => main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }))
+    .then(({ main }) =>
+      main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }),
+    )
     .then((code) => {
       process.exitCode = code;
     });

@@ -32,5 +32,7 @@ async function craneAppend(registry: string, ref: string, files: Record<string, 
 export async function seedRegistry(registry: string): Promise<void> {
   await craneAppend(registry, "apps/demo:1.0.0", { "app.yaml": "version: 1.0.0\n" });
   await craneAppend(registry, "apps/demo:1.1.0", { "app.yaml": "version: 1.1.0\n" });
-  await craneAppend(registry, "config/test-namespace:v1", { "test-namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: test\n" });
+  await craneAppend(registry, "config/test-namespace:v1", {
+    "test-namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: test\n",
+  });
 }

@@ -17,13 +17,26 @@ import { parseDuration } from "../src/cli/command.ts";
 import { KubeClient } from "../src/kube/rest-client.ts";
 import { asKubeObject, type KubeObject } from "../src/kube/resource.ts";
 import { seedBuckets, seedRegistry } from "./dev-seed.ts";
-import { airliftArgs, freePort, loadKubeConfig, repoRoot, startEnvironment, type Environment } from "../test/env/index.ts";
+import {
+  airliftArgs,
+  freePort,
+  loadKubeConfig,
+  repoRoot,
+  startEnvironment,
+  type Environment,
+} from "../test/env/index.ts";
 
 const DEMO_NS = "airlift-demo";
 const OPERATOR_NS = "airlift-system";
 const FIELD_MANAGER = "airlift-dev";
 
-const { values: flags } = parseArgs({ options: { once: { type: "boolean" }, timeout: { type: "string", default: "5m" }, examples: { type: "string", default: join(repoRoot, "examples") } } });
+const { values: flags } = parseArgs({
+  options: {
+    once: { type: "boolean" },
+    timeout: { type: "string", default: "5m" },
+    examples: { type: "string", default: join(repoRoot, "examples") },
+  },
+});
 
 function say(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -32,7 +45,9 @@ function say(text: string): void {
 function readYamlDir(dir: string, vars: Record<string, string>): KubeObject[] {
   if (!existsSync(dir)) return [];
   const out: KubeObject[] = [];
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     const text = readFileSync(join(dir, file), "utf8").replace(/\$\{([A-Z0-9_]+)\}/g, (m, k: string) => vars[k] ?? m);
     for (const doc of parseAllDocuments(text)) {
       const value: unknown = doc.toJS();
@@ -59,7 +74,12 @@ async function apply(client: KubeClient, obj: KubeObject): Promise<void> {
   const ns = res.namespaced ? (obj.metadata.namespace ?? DEMO_NS) : undefined;
   if (ns) obj.metadata.namespace = ns;
   const path = `${base}${ns ? `/namespaces/${ns}` : ""}/${res.name}/${encodeURIComponent(obj.metadata.name ?? "")}`;
-  await client.request(path, { method: "PATCH", patchType: "apply", query: { fieldManager: FIELD_MANAGER, force: true }, body: obj });
+  await client.request(path, {
+    method: "PATCH",
+    patchType: "apply",
+    query: { fieldManager: FIELD_MANAGER, force: true },
+    body: obj,
+  });
 }
 
 function dockerConfig(host: string, username: string, password: string): string {
@@ -84,9 +104,13 @@ function sampleSecrets(env: Environment): KubeObject[] {
       AWS_ACCESS_KEY_ID: env.minio.accessKeyId,
       AWS_SECRET_ACCESS_KEY: env.minio.secretAccessKey,
     }),
-    secret("registry-basic-tls", "kubernetes.io/dockerconfigjson", { ".dockerconfigjson": dockerConfig(basic.host, basic.username ?? "", basic.password ?? "") }),
+    secret("registry-basic-tls", "kubernetes.io/dockerconfigjson", {
+      ".dockerconfigjson": dockerConfig(basic.host, basic.username ?? "", basic.password ?? ""),
+    }),
     secret("registry-basic-tls-ca", "Opaque", { "ca.crt": basic.caPem ?? "" }),
-    secret("registry-token", "kubernetes.io/dockerconfigjson", { ".dockerconfigjson": dockerConfig(token.host, token.username ?? "", token.password ?? "") }),
+    secret("registry-token", "kubernetes.io/dockerconfigjson", {
+      ".dockerconfigjson": dockerConfig(token.host, token.username ?? "", token.password ?? ""),
+    }),
   ];
 }
 
@@ -136,7 +160,14 @@ function table(rows: Row[]): string {
   const head = ["KIND", "NAME", "READY", "REASON", "MESSAGE"];
   const cells = [head, ...rows.map((r) => [r.kind, r.name, r.ready, r.reason, r.message])];
   const widths = head.map((_, i) => Math.max(...cells.map((c) => (c[i] ?? "").length)));
-  return cells.map((c) => c.map((v, i) => v.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  return cells
+    .map((c) =>
+      c
+        .map((v, i) => v.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 async function statusRows(client: KubeClient, samples: KubeObject[]): Promise<Row[]> {
@@ -149,7 +180,14 @@ async function statusRows(client: KubeClient, samples: KubeObject[]): Promise<Ro
       const path = `/apis/${apiVersion}/namespaces/${s.metadata.namespace ?? DEMO_NS}/${plural}/${s.metadata.name ?? ""}`;
       rows.push(rowOf(asKubeObject(await client.request(path))));
     } catch (err) {
-      rows.push({ kind: s.kind ?? "", name: s.metadata.name ?? "", ready: "-", reason: "NotFound", message: String(err), settled: false });
+      rows.push({
+        kind: s.kind ?? "",
+        name: s.metadata.name ?? "",
+        ready: "-",
+        reason: "NotFound",
+        message: String(err),
+        settled: false,
+      });
     }
   }
   return rows;
@@ -183,7 +221,8 @@ async function main(): Promise<number> {
     const crds = readYamlDir(join(repoRoot, "crds"), vars);
     await installCrds(client, crds);
     say(`# installed ${crds.length} CRDs`);
-    for (const name of [DEMO_NS, OPERATOR_NS]) await apply(client, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    for (const name of [DEMO_NS, OPERATOR_NS])
+      await apply(client, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
     for (const s of sampleSecrets(env)) await apply(client, s);
     say(`# sample Secrets in ${DEMO_NS}: minio-credentials, registry-basic-tls, registry-basic-tls-ca, registry-token`);
     for (const [k, v] of Object.entries(vars)) if (!k.includes("SECRET")) say(`#   ${k}=${v}`);
@@ -194,16 +233,29 @@ async function main(): Promise<number> {
     const [metricsPort, healthPort] = [await freePort(), await freePort()];
     const logFile = join(env.workDir, "operator.log");
     operator = spawn(
-      ...airliftArgs(["operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", OPERATOR_NS,
-        "--metrics-addr", `127.0.0.1:${metricsPort}`, "--health-addr", `127.0.0.1:${healthPort}`, "--log-level", "debug",
+      ...airliftArgs([
+        "operator",
+        "--kubeconfig",
+        env.kube.kubeconfigPath,
+        "--namespace",
+        OPERATOR_NS,
+        "--metrics-addr",
+        `127.0.0.1:${metricsPort}`,
+        "--health-addr",
+        `127.0.0.1:${healthPort}`,
+        "--log-level",
+        "debug",
         // Everything here listens on loopback, which the operator refuses by default (its SSRF policy).
-        "--allow-loopback-endpoints"]),
+        "--allow-loopback-endpoints",
+      ]),
       { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
     );
     const log = createWriteStream(logFile);
     operator.stdout?.pipe(log);
     operator.stderr?.pipe(log);
-    say(`# operator running (log ${logFile}); metrics http://127.0.0.1:${metricsPort}/metrics, probes http://127.0.0.1:${healthPort}/readyz`);
+    say(
+      `# operator running (log ${logFile}); metrics http://127.0.0.1:${metricsPort}/metrics, probes http://127.0.0.1:${healthPort}/readyz`,
+    );
 
     const applied = readYamlDir(flags.examples, vars);
     for (const s of applied) await apply(client, s);

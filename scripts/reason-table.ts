@@ -10,7 +10,9 @@ export const END = "<!-- reasons:end -->";
 
 /** The markdown table of every reason and its meaning, in catalogue order. */
 export function reasonTable(): string {
-  const rows = Object.entries(REASONS).map(([reason, meaning]) => `| \`${reason}\` | ${meaning.replaceAll("|", "\\|")} |`);
+  const rows = Object.entries(REASONS).map(
+    ([reason, meaning]) => `| \`${reason}\` | ${meaning.replaceAll("|", "\\|")} |`,
+  );
   return ["| reason | meaning |", "| --- | --- |", ...rows].join("\n");
 }
 

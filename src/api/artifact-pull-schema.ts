@@ -25,7 +25,11 @@ const tagPolicy = obj(
   "Pick a tag by policy.",
   {
     newestPushed: obj("The newest by Harbor's push_time.", {}),
-    semver: obj("The highest version in a range.", { range: str("A semver range, e.g. >=1.2.0 <2.0.0.", { minLength: 1, maxLength: 256 }) }, { required: ["range"] }),
+    semver: obj(
+      "The highest version in a range.",
+      { range: str("A semver range, e.g. >=1.2.0 <2.0.0.", { minLength: 1, maxLength: 256 }) },
+      { required: ["range"] },
+    ),
     pattern: obj(
       "Only tags matching a regular expression; alone, the newest pushed among them.",
       { regex: str("An RE2-compatible regular expression, e.g. ^v1[.].*.", { minLength: 1, maxLength: 256 }) },
@@ -116,12 +120,18 @@ export const artifactPullSpecSchema: SchemaNode = obj(
     extractLimits: obj(
       "Caps of extraction.",
       {
-        maxTotalBytes: int("Bytes written, all files together.", { minimum: 1, default: ARTIFACT_PULL_DEFAULTS.extractLimits.maxTotalBytes }),
+        maxTotalBytes: int("Bytes written, all files together.", {
+          minimum: 1,
+          default: ARTIFACT_PULL_DEFAULTS.extractLimits.maxTotalBytes,
+        }),
         maxFiles: int("Regular files written.", { minimum: 1, default: ARTIFACT_PULL_DEFAULTS.extractLimits.maxFiles }),
       },
       { default: {} },
     ),
-    interval: duration("How often to look for a newer tag; ignored for a digest.", { min: "10s", default: ARTIFACT_PULL_DEFAULTS.interval }),
+    interval: duration("How often to look for a newer tag; ignored for a digest.", {
+      min: "10s",
+      default: ARTIFACT_PULL_DEFAULTS.interval,
+    }),
     suspend: bool("Stop reconciling this object.", { default: ARTIFACT_PULL_DEFAULTS.suspend }),
   },
   { required: ["source", "destination"] },
@@ -138,7 +148,11 @@ export const artifactPullStatusSchema: SchemaNode = obj("Observed state.", {
   tagSource: oneOf("Where the tag came from.", TAG_SOURCES),
   files: arr(
     "The first extracted files.",
-    obj("One file.", { path: str("Path under the prefix."), size: int("Bytes.", { minimum: 0 }) }, { required: ["path", "size"] }),
+    obj(
+      "One file.",
+      { path: str("Path under the prefix."), size: int("Bytes.", { minimum: 0 }) },
+      { required: ["path", "size"] },
+    ),
     { maxItems: STATUS_LIMITS.files },
   ),
   fileCount: int("Number of extracted files, all of them.", { minimum: 0 }),

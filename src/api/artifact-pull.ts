@@ -1,6 +1,14 @@
 // ArtifactPull: pick an artifact in Harbor by tag, digest or tag policy, pull it into an OCI image layout under a
 // bucket prefix, optionally extracted. The CRD schema is artifact-pull-schema.ts.
-import type { ArtifactRef, CaBundleRef, Condition, EndpointsUsed, ObjectMeta, RegistryCredentialsRef, S3Location } from "./meta.ts";
+import type {
+  ArtifactRef,
+  CaBundleRef,
+  Condition,
+  EndpointsUsed,
+  ObjectMeta,
+  RegistryCredentialsRef,
+  S3Location,
+} from "./meta.ts";
 import { withCaBundleDefaults, withS3Defaults, type S3LocationDefaulted } from "./meta.ts";
 
 /**
@@ -112,7 +120,10 @@ export const ARTIFACT_PULL_DEFAULTS = {
 } as const;
 
 /** An ArtifactPull spec with every defaulted field present. */
-export type ArtifactPullSpecDefaulted = Omit<ArtifactPullSpec, "source" | "destination" | "extract" | "extractLimits" | "interval" | "suspend"> & {
+export type ArtifactPullSpecDefaulted = Omit<
+  ArtifactPullSpec,
+  "source" | "destination" | "extract" | "extractLimits" | "interval" | "suspend"
+> & {
   source: ArtifactPullSource & { excludeSignatures: boolean; platform: string };
   destination: { s3: S3LocationDefaulted<ArtifactPullS3Destination> };
   extract: boolean;

@@ -1,9 +1,26 @@
 // Schema pieces the three kinds share: name patterns, Secret references, S3 locations, durations, conditions and
 // Config Sync-style error blocks. Patterns are written for both JavaScript RegExp and Go's RE2 (the API server).
-import { CONDITION_STATUSES, DEFAULT_S3_REGION, SECRET_KEY_DEFAULTS, STATUS_LIMITS, type RegistryCredentialsRef } from "./meta.ts";
+import {
+  CONDITION_STATUSES,
+  DEFAULT_S3_REGION,
+  SECRET_KEY_DEFAULTS,
+  STATUS_LIMITS,
+  type RegistryCredentialsRef,
+} from "./meta.ts";
 import { REASON_PATTERN } from "./conditions.ts";
 import { DURATION_PATTERN, parseDuration } from "./duration.ts";
-import { arr, bool, int, obj, oneOf, str, time, type CelRule, type SchemaExtras, type SchemaNode } from "./openapi-schema.ts";
+import {
+  arr,
+  bool,
+  int,
+  obj,
+  oneOf,
+  str,
+  time,
+  type CelRule,
+  type SchemaExtras,
+  type SchemaNode,
+} from "./openapi-schema.ts";
 
 /** `host[:port]` of a registry. */
 export const HOST_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$";
@@ -19,8 +36,7 @@ export const TAG_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
 /** A sha256 digest. */
 export const DIGEST_PATTERN = "^sha256:[a-f0-9]{64}$";
 /** `registry/repository[:tag][@digest]`. */
-export const IMAGE_PATTERN =
-  `^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?(/${PATH_COMPONENT})+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`;
+export const IMAGE_PATTERN = `^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?(/${PATH_COMPONENT})+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`;
 /** `os/arch[/variant]`. */
 export const PLATFORM_PATTERN = "^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$";
 /** An S3 bucket name. */
@@ -78,7 +94,8 @@ function secretKey(description: string, fallback: string): SchemaNode {
 
 /** A Secret with registry credentials (kubernetes.io/dockerconfigjson or kubernetes.io/basic-auth, or any Secret's keys). */
 export function registryCredentialsRef(): SchemaNode {
-  const key = (description: string): SchemaNode => str(description, { minLength: 1, maxLength: 253, pattern: SECRET_KEY_PATTERN });
+  const key = (description: string): SchemaNode =>
+    str(description, { minLength: 1, maxLength: 253, pattern: SECRET_KEY_PATTERN });
   return obj(
     "Secret with the registry credentials: kubernetes.io/dockerconfigjson or kubernetes.io/basic-auth, or any Secret read as " +
       "basic credentials once usernameKey, passwordKey or username is set (Harbor's harbor-admin: passwordKey secret, username admin).",
@@ -87,14 +104,18 @@ export function registryCredentialsRef(): SchemaNode {
       namespace: secretNamespace(),
       usernameKey: key(`Key of the username; default ${SECRET_KEY_DEFAULTS.usernameKey}. Exclusive with username.`),
       passwordKey: key(`Key of the password; default ${SECRET_KEY_DEFAULTS.passwordKey}.`),
-      username: str("A literal username, for Secrets that hold only the password (e.g. admin).", { minLength: 1, maxLength: 256 }),
+      username: str("A literal username, for Secrets that hold only the password (e.g. admin).", {
+        minLength: 1,
+        maxLength: 256,
+      }),
     },
     {
       required: ["name"],
       rules: [
         {
           rule: "!(has(self.username) && has(self.usernameKey))",
-          message: "credentialsSecretRef.username and credentialsSecretRef.usernameKey are exclusive: name the user or the key that holds it",
+          message:
+            "credentialsSecretRef.username and credentialsSecretRef.usernameKey are exclusive: name the user or the key that holds it",
           check: (r: RegistryCredentialsRef) => !(r.username !== undefined && r.usernameKey !== undefined),
         },
       ],
@@ -113,7 +134,10 @@ export function endpointsStatus(): SchemaNode {
       },
       { required: ["value", "origin"] },
     );
-  return obj("The registry and S3 endpoint the last reconcile used, and where each came from.", { registry: used("registry host"), s3: used("S3 endpoint") });
+  return obj("The registry and S3 endpoint the last reconcile used, and where each came from.", {
+    registry: used("registry host"),
+    s3: used("S3 endpoint"),
+  });
 }
 
 /** A Secret with S3 access keys. */
@@ -131,10 +155,16 @@ export function s3CredentialsRef(): SchemaNode {
 }
 
 /** A Secret with a PEM CA bundle. */
-export function caBundleRef(description = "Secret holding PEM CA certificates to trust besides the system roots."): SchemaNode {
+export function caBundleRef(
+  description = "Secret holding PEM CA certificates to trust besides the system roots.",
+): SchemaNode {
   return obj(
     description,
-    { name: secretName(), namespace: secretNamespace(), key: secretKey("Key of the PEM bundle.", SECRET_KEY_DEFAULTS.caBundleKey) },
+    {
+      name: secretName(),
+      namespace: secretNamespace(),
+      key: secretKey("Key of the PEM bundle.", SECRET_KEY_DEFAULTS.caBundleKey),
+    },
     { required: ["name"] },
   );
 }
@@ -148,7 +178,9 @@ export function s3ConnectionProperties(): Record<string, SchemaNode> {
     ),
     bucket: str("Bucket name.", { minLength: 3, maxLength: 63, pattern: BUCKET_PATTERN }),
     region: str("Signing region.", { minLength: 1, maxLength: 63, default: DEFAULT_S3_REGION }),
-    forcePathStyle: bool("Path-style addressing (endpoint/bucket/key), which most on-premises S3 servers need.", { default: true }),
+    forcePathStyle: bool("Path-style addressing (endpoint/bucket/key), which most on-premises S3 servers need.", {
+      default: true,
+    }),
     credentialsSecretRef: s3CredentialsRef(),
     caBundleSecretRef: caBundleRef(),
     insecureSkipTLSVerify: bool("Skip TLS certificate verification (testing only)."),
@@ -210,7 +242,11 @@ export function observedGeneration(): SchemaNode {
 
 /** Flux-style `status.artifact`. */
 export function artifactRef(): SchemaNode {
-  return obj("The artifact in place.", { revision: str("<tag>@sha256:<hex>, or sha256:<hex> when no tag was involved.", { maxLength: 512 }) }, { required: ["revision"] });
+  return obj(
+    "The artifact in place.",
+    { revision: str("<tag>@sha256:<hex>, or sha256:<hex> when no tag was involved.", { maxLength: 512 }) },
+    { required: ["revision"] },
+  );
 }
 
 /** Config Sync-style errors of one stage, truncated to STATUS_LIMITS.errors. */
@@ -244,7 +280,10 @@ export function stageErrors(): SchemaNode {
 export function errorSummary(): SchemaNode {
   return obj(
     "How many errors there were.",
-    { totalCount: int("Number of errors.", { minimum: 0 }), truncated: bool("True when errors holds fewer than totalCount.") },
+    {
+      totalCount: int("Number of errors.", { minimum: 0 }),
+      truncated: bool("True when errors holds fewer than totalCount."),
+    },
     { required: ["totalCount", "truncated"] },
   );
 }

@@ -17,10 +17,12 @@ export const REASONS = {
   // Progress and success.
   Succeeded: "Ready=True: the desired state is in place (also the Normal event of a finished import).",
   Progressing: "Reconciling=True: a pull, import or apply is under way.",
-  ProgressingWithRetry: "Reconciling=True after a transient failure; Ready=False carries the failure's reason and a retry is scheduled with backoff.",
+  ProgressingWithRetry:
+    "Reconciling=True after a transient failure; Ready=False carries the failure's reason and a retry is scheduled with backoff.",
   Suspended: "Ready=False: spec.suspend is true; nothing is reconciled until it is cleared.",
   HealthPending: "Reconciling=True: an OciSync applied its objects and waits for all of them to become Current.",
-  TLSVerificationDisabled: "Ready=True (and a Warning event) for an ArtifactPull pulled with TLS verification switched off by spec.",
+  TLSVerificationDisabled:
+    "Ready=True (and a Warning event) for an ArtifactPull pulled with TLS verification switched off by spec.",
   ImportStarted: "Normal event: an ImageImport started copying its archive into the registry.",
   ImagePushed: "Normal event: one image of an ImageImport is in the registry (pushed, or already present).",
   Pulled: "Normal event: an ArtifactPull published a new digest to its bucket.",
@@ -31,15 +33,20 @@ export const REASONS = {
   SecretNotFound: "A referenced Secret does not exist (yet); looked up again every 30 s.",
   CrossNamespaceRefNotAllowed:
     "Stalled: a reference names a Secret of another namespace without a grant (the namespace is not an operator Secret source, or the Secret's airlift.dev/allowed-namespaces annotation does not name the resource's namespace); the message says which.",
-  InvalidCredentialsSecret: "Stalled: a referenced Secret lacks the expected keys or format (Docker config, basic-auth, S3 keys, PEM CA).",
-  NoRegistry: "Stalled: the spec names no registry and the operator has no default (--default-registry / --dns-suffix).",
-  NoS3Endpoint: "Stalled: the spec names no S3 endpoint and the operator has no default (--default-s3-endpoint / --dns-suffix).",
+  InvalidCredentialsSecret:
+    "Stalled: a referenced Secret lacks the expected keys or format (Docker config, basic-auth, S3 keys, PEM CA).",
+  NoRegistry:
+    "Stalled: the spec names no registry and the operator has no default (--default-registry / --dns-suffix).",
+  NoS3Endpoint:
+    "Stalled: the spec names no S3 endpoint and the operator has no default (--default-s3-endpoint / --dns-suffix).",
   NoS3Credentials: "Stalled: the S3 location has no credentialsSecretRef.",
-  EndpointRefused: "Stalled: an endpoint's address is refused by the operator's network policy (loopback, link-local, the API server).",
+  EndpointRefused:
+    "Stalled: an endpoint's address is refused by the operator's network policy (loopback, link-local, the API server).",
 
   // Registries and Harbor.
   Unauthorized: "Stalled: the registry or Harbor refused the credentials (401/403).",
-  UntrustedCertificate: "Stalled: TLS verification failed (unknown authority, wrong CA bundle); name the CA in the spec's CA Secret reference.",
+  UntrustedCertificate:
+    "Stalled: TLS verification failed (unknown authority, wrong CA bundle); name the CA in the spec's CA Secret reference.",
   RegistryUnavailable: "The registry or Harbor could not be reached or answered 5xx/429; retried with backoff.",
   RepositoryNotFound: "Stalled: the repository (or Harbor project) does not exist.",
   SourceNotFound: "Stalled: what the spec names as the source does not exist: the S3 object, the tag or the digest.",
@@ -53,8 +60,10 @@ export const REASONS = {
 
   // Archives, extraction and buckets.
   InvalidArchive: "Stalled: the archive is not a readable docker-archive or OCI archive.",
-  ExtractionRefused: "Stalled: extraction refused an entry (path escape, link, device file) or hit a size or entry limit.",
-  InvalidDestination: "Stalled: the archive's images cannot be mapped to destinations (ambiguous archive, unknown spec.images source).",
+  ExtractionRefused:
+    "Stalled: extraction refused an entry (path escape, link, device file) or hit a size or entry limit.",
+  InvalidDestination:
+    "Stalled: the archive's images cannot be mapped to destinations (ambiguous archive, unknown spec.images source).",
   AccessDenied: "Stalled: the S3 server refused the credentials or the bucket policy (403).",
   SourceChanged: "The S3 object changed while it was read; the import restarts from the new version.",
   SourceUnavailable: "The S3 server could not be reached, answered 5xx or throttled; retried with backoff.",
@@ -63,7 +72,8 @@ export const REASONS = {
 
   // OciSync content, apply, prune and health (also the `code` of status.source/sync errors).
   DirNotFound: "Stalled: spec.oci.dir is not a folder of the image.",
-  InvalidYAML: "Stalled: a YAML or JSON document does not parse or is not a Kubernetes object (the message names file and line).",
+  InvalidYAML:
+    "Stalled: a YAML or JSON document does not parse or is not a Kubernetes object (the message names file and line).",
   PathEscape: "Stalled: spec.oci.dir or a symlink of the image points outside the extracted tree.",
   SizeLimitExceeded: "Stalled: the manifests exceed the loader's caps (bytes, files, objects or depth).",
   DuplicateObject: "Stalled: two documents declare the same object.",
@@ -74,7 +84,8 @@ export const REASONS = {
   CRDNotEstablished: "A CRD of the same source was not applied or is not established yet; retried.",
   ApplyConflict: "Server-side apply conflicts with another field manager on an object airlift does not own; retried.",
   ApplyFailed: "Server-side apply of one or more objects failed; retried with backoff.",
-  PruneRefused: "Stalled: the prune safeguard refused to delete (empty source, or too large a fraction of the inventory).",
+  PruneRefused:
+    "Stalled: the prune safeguard refused to delete (empty source, or too large a fraction of the inventory).",
   PruneFailed: "Deleting objects that left the source (or, with foreground deletion, all of them) failed; retried.",
   HealthTimeout: "Stalled: objects did not become Current within spec.timeout, or one of them Failed.",
 } as const satisfies Record<string, string>;

@@ -13,9 +13,13 @@ describe("generated CRDs", () => {
   const expected = allCrdFiles();
   for (const dir of CRD_DIRS) {
     it(`${dir}/ holds exactly the generated CRDs (run: npx node src/api/generate-crds.ts)`, () => {
-      const committed = readdirSync(join(REPO_ROOT, dir)).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml").sort();
+      const committed = readdirSync(join(REPO_ROOT, dir))
+        .filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml")
+        .sort();
       assert.deepEqual(committed, [...expected.keys()].sort());
-      const stale = [...expected].filter(([name, text]) => readFileSync(join(REPO_ROOT, dir, name), "utf8") !== text).map(([name]) => name);
+      const stale = [...expected]
+        .filter(([name, text]) => readFileSync(join(REPO_ROOT, dir, name), "utf8") !== text)
+        .map(([name]) => name);
       assert.deepEqual(stale, [], `stale files in ${dir}/: regenerate with npx node src/api/generate-crds.ts`);
     });
   }
@@ -24,7 +28,11 @@ describe("generated CRDs", () => {
     for (const kind of ALL_KINDS) {
       const crd = parse(expected.get(`${kind.group}_${kind.plural}.yaml`) ?? "") as {
         metadata: { name: string };
-        spec: { scope: string; names: { categories: string[] }; versions: { subresources: unknown; additionalPrinterColumns: { name: string }[] }[] };
+        spec: {
+          scope: string;
+          names: { categories: string[] };
+          versions: { subresources: unknown; additionalPrinterColumns: { name: string }[] }[];
+        };
       };
       assert.equal(crd.metadata.name, crdName(kind));
       assert.equal(crd.spec.scope, "Namespaced");
@@ -32,7 +40,8 @@ describe("generated CRDs", () => {
       const version = crd.spec.versions[0]!;
       assert.deepEqual(version.subresources, { status: {} });
       const columns = version.additionalPrinterColumns.map((c) => c.name);
-      for (const name of ["Ready", "Reason", "Digest", "Age"]) assert.ok(columns.includes(name), `${kind.kind} lacks column ${name}`);
+      for (const name of ["Ready", "Reason", "Digest", "Age"])
+        assert.ok(columns.includes(name), `${kind.kind} lacks column ${name}`);
     }
   });
 

@@ -20,13 +20,23 @@ const READY_COLUMNS: PrinterColumn[] = [
   { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
   { name: "Reason", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
 ];
-const MESSAGE_COLUMN: PrinterColumn = { name: "Message", type: "string", priority: 1, jsonPath: '.status.conditions[?(@.type=="Ready")].message' };
+const MESSAGE_COLUMN: PrinterColumn = {
+  name: "Message",
+  type: "string",
+  priority: 1,
+  jsonPath: '.status.conditions[?(@.type=="Ready")].message',
+};
 const AGE_COLUMN: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
 
 const COLUMNS: Record<KindInfo["kind"], PrinterColumn[]> = {
   ImageImport: [
     ...READY_COLUMNS,
-    { name: "Digest", type: "string", jsonPath: ".status.images[0].digest", description: "Digest of the first pushed image." },
+    {
+      name: "Digest",
+      type: "string",
+      jsonPath: ".status.images[0].digest",
+      description: "Digest of the first pushed image.",
+    },
     { name: "Image", type: "string", priority: 1, jsonPath: ".status.images[0].reference" },
     MESSAGE_COLUMN,
     AGE_COLUMN,
@@ -87,7 +97,10 @@ export function customResourceDefinition(kind: KindInfo): Record<string, JsonVal
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
-    metadata: { name: crdName(kind), labels: { "app.kubernetes.io/name": "airlift", "app.kubernetes.io/part-of": "airlift" } },
+    metadata: {
+      name: crdName(kind),
+      labels: { "app.kubernetes.io/name": "airlift", "app.kubernetes.io/part-of": "airlift" },
+    },
     spec: {
       group: kind.group,
       scope: "Namespaced",
@@ -128,4 +141,3 @@ export function crdYaml(kind: KindInfo): string {
 export function allCrdFiles(): Map<string, string> {
   return new Map(ALL_KINDS.map((k) => [crdFileName(k), crdYaml(k)]));
 }
-

@@ -20,7 +20,9 @@ describe("parseDuration", () => {
   }
 
   it("formatDuration is its inverse on whole milliseconds", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 10 * 24 * 3_600_000 }), (ms) => parseDuration(formatDuration(ms)) === ms));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 * 24 * 3_600_000 }), (ms) => parseDuration(formatDuration(ms)) === ms),
+    );
   });
 
   it("formats like Go, without zero parts", () => {

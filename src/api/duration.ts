@@ -14,17 +14,21 @@ const PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g;
 /** Parses a duration into milliseconds (rounded); throws RangeError with the offending value when malformed. */
 export function parseDuration(value: string): number {
   if (!WHOLE.test(value)) {
-    throw new RangeError(`invalid duration ${JSON.stringify(value.slice(0, 64))}: want a sequence like 15s, 10m or 1h30m`);
+    throw new RangeError(
+      `invalid duration ${JSON.stringify(value.slice(0, 64))}: want a sequence like 15s, 10m or 1h30m`,
+    );
   }
   let total = 0;
   for (const [, amount, unit] of value.matchAll(PART)) total += Number(amount) * (UNIT_MS[unit ?? ""] ?? 0);
-  if (!Number.isSafeInteger(Math.round(total))) throw new RangeError(`invalid duration ${JSON.stringify(value)}: too large`);
+  if (!Number.isSafeInteger(Math.round(total)))
+    throw new RangeError(`invalid duration ${JSON.stringify(value)}: too large`);
   return Math.round(total);
 }
 
 /** Formats milliseconds the way Go prints a duration, without zero parts: 5400000 → "1h30m", 1500 → "1.5s". */
 export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`invalid duration ${ms}: must be a finite, non-negative number`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new RangeError(`invalid duration ${ms}: must be a finite, non-negative number`);
   if (ms === 0) return "0s";
   if (ms < 1_000) return `${ms}ms`;
   const h = Math.floor(ms / 3_600_000);

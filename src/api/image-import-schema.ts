@@ -26,7 +26,11 @@ const source = obj(
       "An object in an S3-compatible bucket: a docker-archive (docker save) or OCI archive tar, plain or gzip.",
       {
         ...s3ConnectionProperties(),
-        key: str("Object key of the archive, e.g. g/oracle_db.tar.", { minLength: 1, maxLength: 1024, rules: [noLeadingSlash("source.s3.key")] }),
+        key: str("Object key of the archive, e.g. g/oracle_db.tar.", {
+          minLength: 1,
+          maxLength: 1024,
+          rules: [noLeadingSlash("source.s3.key")],
+        }),
       },
       { required: ["bucket", "key"] },
     ),
@@ -40,7 +44,10 @@ const destination = obj("The registry side.", {
   tags: tagList("Tags to push; exclusive with rewrite."),
   rewrite: obj("Keep the archive's RepoTags, rewritten onto the destination; exclusive with tags.", {
     registry: registryHost(),
-    repositoryPrefix: str("Prepended to each RepoTag's repository, e.g. team/.", { maxLength: 128, pattern: "^([a-z0-9]+(([._]|__|-+)[a-z0-9]+)*/)+$" }),
+    repositoryPrefix: str("Prepended to each RepoTag's repository, e.g. team/.", {
+      maxLength: 128,
+      pattern: "^([a-z0-9]+(([._]|__|-+)[a-z0-9]+)*/)+$",
+    }),
   }),
   ...registryConnectionProperties(),
 });
@@ -76,14 +83,27 @@ export const imageImportSpecSchema: SchemaNode = obj(
   {
     source,
     destination,
-    images: arr("Entries of a multi-image archive to import, optionally renamed; default: every image.", imageSelector, {
-      minItems: 1,
-      maxItems: 64,
+    images: arr(
+      "Entries of a multi-image archive to import, optionally renamed; default: every image.",
+      imageSelector,
+      {
+        minItems: 1,
+        maxItems: 64,
+      },
+    ),
+    layerCompression: oneOf(
+      "preserve pushes layers as archived; gzip compresses uncompressed ones; none pushes them uncompressed.",
+      LAYER_COMPRESSIONS,
+      {
+        default: IMAGE_IMPORT_DEFAULTS.layerCompression,
+      },
+    ),
+    concurrency: int("Blobs uploaded at once.", {
+      format: "int32",
+      minimum: 1,
+      maximum: 16,
+      default: IMAGE_IMPORT_DEFAULTS.concurrency,
     }),
-    layerCompression: oneOf("preserve pushes layers as archived; gzip compresses uncompressed ones; none pushes them uncompressed.", LAYER_COMPRESSIONS, {
-      default: IMAGE_IMPORT_DEFAULTS.layerCompression,
-    }),
-    concurrency: int("Blobs uploaded at once.", { format: "int32", minimum: 1, maximum: 16, default: IMAGE_IMPORT_DEFAULTS.concurrency }),
     suspend: bool("Stop reconciling this object.", { default: IMAGE_IMPORT_DEFAULTS.suspend }),
   },
   {
@@ -91,18 +111,22 @@ export const imageImportSpecSchema: SchemaNode = obj(
     rules: [
       {
         rule: "!(has(self.destination.tags) && has(self.destination.rewrite))",
-        message: "destination.tags and destination.rewrite are exclusive: tags names the pushed image, rewrite keeps the archive's RepoTags",
+        message:
+          "destination.tags and destination.rewrite are exclusive: tags names the pushed image, rewrite keeps the archive's RepoTags",
         check: (s: ImageImportSpec) => !(s.destination.tags && s.destination.rewrite),
       },
       {
         rule: "has(self.destination.rewrite) || has(self.destination.tags) || (has(self.images) && self.images.all(i, has(i.tags)))",
-        message: "destination.tags must list at least one tag, unless destination.rewrite keeps the archive's RepoTags or every images[] entry sets tags",
+        message:
+          "destination.tags must list at least one tag, unless destination.rewrite keeps the archive's RepoTags or every images[] entry sets tags",
         check: (s: ImageImportSpec) => !!s.destination.rewrite || !!s.destination.tags || everyImageHas(s, "tags"),
       },
       {
         rule: "has(self.destination.rewrite) || has(self.destination.repository) || (has(self.images) && self.images.all(i, has(i.repository)))",
-        message: "destination.repository must be set, unless destination.rewrite keeps the archive's repositories or every images[] entry sets repository",
-        check: (s: ImageImportSpec) => !!s.destination.rewrite || !!s.destination.repository || everyImageHas(s, "repository"),
+        message:
+          "destination.repository must be set, unless destination.rewrite keeps the archive's repositories or every images[] entry sets repository",
+        check: (s: ImageImportSpec) =>
+          !!s.destination.rewrite || !!s.destination.repository || everyImageHas(s, "repository"),
       },
     ],
   },
@@ -130,7 +154,10 @@ export const imageImportStatusSchema: SchemaNode = obj("Observed state.", {
   ),
   progress: obj(
     "Byte progress of the import under way.",
-    { bytesDone: int("Bytes committed by the registry.", { minimum: 0 }), bytesTotal: int("Bytes to push.", { minimum: 0 }) },
+    {
+      bytesDone: int("Bytes committed by the registry.", { minimum: 0 }),
+      bytesTotal: int("Bytes to push.", { minimum: 0 }),
+    },
     { required: ["bytesDone", "bytesTotal"] },
   ),
   sourceRevision: str("ETag of the imported archive."),

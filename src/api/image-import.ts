@@ -129,7 +129,10 @@ export const IMAGE_IMPORT_DEFAULTS = {
 } as const;
 
 /** An ImageImport spec with every defaulted field present. */
-export type ImageImportSpecDefaulted = Omit<ImageImportSpec, "layerCompression" | "concurrency" | "suspend" | "source"> & {
+export type ImageImportSpecDefaulted = Omit<
+  ImageImportSpec,
+  "layerCompression" | "concurrency" | "suspend" | "source"
+> & {
   source: { s3: S3LocationDefaulted<ImageImportS3Source> };
   layerCompression: LayerCompression;
   concurrency: number;

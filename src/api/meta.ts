@@ -169,7 +169,11 @@ export const DEFAULT_S3_REGION = "us-east-1";
 
 /** Fills an S3 location's defaults (region, path style, Secret key names), as the API server would. */
 export function withS3Defaults<T extends S3Location>(location: T): S3LocationDefaulted<T> {
-  const out = { ...location, region: location.region ?? DEFAULT_S3_REGION, forcePathStyle: location.forcePathStyle ?? true };
+  const out = {
+    ...location,
+    region: location.region ?? DEFAULT_S3_REGION,
+    forcePathStyle: location.forcePathStyle ?? true,
+  };
   const creds = location.credentialsSecretRef;
   if (creds) {
     out.credentialsSecretRef = {
@@ -182,9 +186,19 @@ export function withS3Defaults<T extends S3Location>(location: T): S3LocationDef
 }
 
 /** Fills the default key of a block's caBundleSecretRef (or caCertSecretRef), as the API server would. */
-export function withCaBundleDefaults<T extends { caBundleSecretRef?: CaBundleRef; caCertSecretRef?: CaBundleRef }>(block: T): T {
+export function withCaBundleDefaults<T extends { caBundleSecretRef?: CaBundleRef; caCertSecretRef?: CaBundleRef }>(
+  block: T,
+): T {
   const out = { ...block };
-  if (block.caBundleSecretRef) out.caBundleSecretRef = { ...block.caBundleSecretRef, key: block.caBundleSecretRef.key ?? SECRET_KEY_DEFAULTS.caBundleKey };
-  if (block.caCertSecretRef) out.caCertSecretRef = { ...block.caCertSecretRef, key: block.caCertSecretRef.key ?? SECRET_KEY_DEFAULTS.caBundleKey };
+  if (block.caBundleSecretRef)
+    out.caBundleSecretRef = {
+      ...block.caBundleSecretRef,
+      key: block.caBundleSecretRef.key ?? SECRET_KEY_DEFAULTS.caBundleKey,
+    };
+  if (block.caCertSecretRef)
+    out.caCertSecretRef = {
+      ...block.caCertSecretRef,
+      key: block.caCertSecretRef.key ?? SECRET_KEY_DEFAULTS.caBundleKey,
+    };
   return out;
 }

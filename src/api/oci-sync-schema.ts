@@ -36,7 +36,8 @@ const oci = obj(
       rules: [
         {
           rule: `self.matches('${IMAGE_PATTERN}')`,
-          message: "oci.image must be a reference like registry.example.com/project/repo:tag or registry.example.com/project/repo@sha256:<64 hex>",
+          message:
+            "oci.image must be a reference like registry.example.com/project/repo:tag or registry.example.com/project/repo@sha256:<64 hex>",
           check: (image: string) => IMAGE_RE.test(image),
         },
       ],
@@ -53,13 +54,20 @@ const oci = obj(
         },
       ],
     }),
-    period: duration("Poll period; a digest-pinned image is pulled once.", { min: "5s", default: OCI_SYNC_DEFAULTS.period }),
+    period: duration("Poll period; a digest-pinned image is pulled once.", {
+      min: "5s",
+      default: OCI_SYNC_DEFAULTS.period,
+    }),
     auth: oneOf("none, or secret to read credentialsSecretRef.", OCI_AUTH_TYPES, { default: OCI_SYNC_DEFAULTS.auth }),
     credentialsSecretRef: registryCredentialsRef(),
     caCertSecretRef: caBundleRef(),
     insecureSkipTLSVerify: bool("Skip TLS certificate verification (testing only)."),
     plainHTTP: bool("Talk plain HTTP to the registry (testing only)."),
-    semver: obj("Pick the highest tag in a range.", { range: str("A semver range, e.g. ^1.2.", { minLength: 1, maxLength: 256 }) }, { required: ["range"] }),
+    semver: obj(
+      "Pick the highest tag in a range.",
+      { range: str("A semver range, e.g. ^1.2.", { minLength: 1, maxLength: 256 }) },
+      { required: ["range"] },
+    ),
     platform: str("Platform picked from an image index, os/arch[/variant].", {
       pattern: PLATFORM_PATTERN,
       maxLength: 64,
@@ -69,7 +77,9 @@ const oci = obj(
       "Use the first layer of this media type instead of flattening all layers.",
       {
         mediaType: str("Layer media type.", { minLength: 1, maxLength: 255 }),
-        operation: oneOf("extract untars the layer; copy keeps it as one file.", LAYER_OPERATIONS, { default: OCI_SYNC_DEFAULTS.layerOperation }),
+        operation: oneOf("extract untars the layer; copy keeps it as one file.", LAYER_OPERATIONS, {
+          default: OCI_SYNC_DEFAULTS.layerOperation,
+        }),
       },
       { required: ["mediaType"] },
     ),
@@ -100,13 +110,17 @@ const oci = obj(
 export const ociSyncSpecSchema: SchemaNode = obj(
   "Desired state: which image is applied, how.",
   {
-    sourceFormat: oneOf("Layout of the YAML; unstructured reads every manifest under dir.", SOURCE_FORMATS, { default: OCI_SYNC_DEFAULTS.sourceFormat }),
+    sourceFormat: oneOf("Layout of the YAML; unstructured reads every manifest under dir.", SOURCE_FORMATS, {
+      default: OCI_SYNC_DEFAULTS.sourceFormat,
+    }),
     oci,
     prune: bool("Delete objects that left the source.", { default: OCI_SYNC_DEFAULTS.prune }),
     pruneSafeguard: obj(
       "Limits on prune: never down to zero, never a large fraction, without opt-in.",
       {
-        allowEmpty: bool("Allow a source with no objects to prune everything.", { default: OCI_SYNC_DEFAULTS.pruneSafeguard.allowEmpty }),
+        allowEmpty: bool("Allow a source with no objects to prune everything.", {
+          default: OCI_SYNC_DEFAULTS.pruneSafeguard.allowEmpty,
+        }),
         maxFraction: num("Largest fraction of the inventory one sync may delete.", {
           minimum: 0,
           maximum: 1,
@@ -119,7 +133,10 @@ export const ociSyncSpecSchema: SchemaNode = obj(
       maxLength: 253,
       pattern: DNS_SUBDOMAIN_PATTERN,
     }),
-    timeout: duration("How long applied objects may take to become Current.", { min: "1s", default: OCI_SYNC_DEFAULTS.timeout }),
+    timeout: duration("How long applied objects may take to become Current.", {
+      min: "1s",
+      default: OCI_SYNC_DEFAULTS.timeout,
+    }),
     suspend: bool("Stop reconciling this object.", { default: OCI_SYNC_DEFAULTS.suspend }),
   },
   { required: ["oci"] },
@@ -159,6 +176,10 @@ export const ociSyncStatusSchema: SchemaNode = obj("Observed state.", {
     ),
     { maxItems: STATUS_LIMITS.inventory },
   ),
-  inventoryRef: obj("ConfigMap holding the inventory when it is too large for status.", { name: str("ConfigMap name.") }, { required: ["name"] }),
+  inventoryRef: obj(
+    "ConfigMap holding the inventory when it is too large for status.",
+    { name: str("ConfigMap name.") },
+    { required: ["name"] },
+  ),
   artifact: artifactRef(),
 });

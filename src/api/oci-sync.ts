@@ -1,7 +1,15 @@
 // OciSync: poll an OCI image, extract `dir`, apply its YAML with server-side apply, prune what disappeared and
 // report source digest and per-object health (Config Sync's RootSync/RepoSync with sourceType: oci). An OciSync
 // in the operator's own namespace is a root sync (cluster-wide); elsewhere it is confined to its namespace.
-import type { ArtifactRef, CaBundleRef, Condition, ObjectMeta, RegistryCredentialsRef, StageError, ErrorSummary } from "./meta.ts";
+import type {
+  ArtifactRef,
+  CaBundleRef,
+  Condition,
+  ObjectMeta,
+  RegistryCredentialsRef,
+  StageError,
+  ErrorSummary,
+} from "./meta.ts";
 import { withCaBundleDefaults } from "./meta.ts";
 
 /** How the YAML is laid out; only `unstructured` (any directory tree of manifests). */
@@ -142,9 +150,18 @@ export const OCI_SYNC_DEFAULTS = {
 } as const;
 
 /** An OciSync spec with every defaulted field present. */
-export type OciSyncSpecDefaulted = Omit<OciSyncSpec, "sourceFormat" | "oci" | "prune" | "pruneSafeguard" | "timeout" | "suspend"> & {
+export type OciSyncSpecDefaulted = Omit<
+  OciSyncSpec,
+  "sourceFormat" | "oci" | "prune" | "pruneSafeguard" | "timeout" | "suspend"
+> & {
   sourceFormat: SourceFormat;
-  oci: OciSource & { dir: string; period: string; auth: OciAuthType; platform: string; layerSelector?: Required<LayerSelector> };
+  oci: OciSource & {
+    dir: string;
+    period: string;
+    auth: OciAuthType;
+    platform: string;
+    layerSelector?: Required<LayerSelector>;
+  };
   prune: boolean;
   pruneSafeguard: Required<PruneSafeguard>;
   timeout: string;
@@ -155,7 +172,13 @@ export type OciSyncSpecDefaulted = Omit<OciSyncSpec, "sourceFormat" | "oci" | "p
 function withOciSourceDefaults(source: OciSource): OciSyncSpecDefaulted["oci"] {
   const d = OCI_SYNC_DEFAULTS;
   const { layerSelector, ...oci } = withCaBundleDefaults(source);
-  const out: OciSyncSpecDefaulted["oci"] = { ...oci, dir: oci.dir ?? d.dir, period: oci.period ?? d.period, auth: oci.auth ?? d.auth, platform: oci.platform ?? d.platform };
+  const out: OciSyncSpecDefaulted["oci"] = {
+    ...oci,
+    dir: oci.dir ?? d.dir,
+    period: oci.period ?? d.period,
+    auth: oci.auth ?? d.auth,
+    platform: oci.platform ?? d.platform,
+  };
   if (layerSelector) out.layerSelector = { ...layerSelector, operation: layerSelector.operation ?? d.layerOperation };
   return out;
 }

@@ -83,7 +83,11 @@ export function time(description: string): SchemaNode {
 }
 
 /** An object with the given properties. */
-export function obj(description: string, properties: Record<string, SchemaNode>, extras: SchemaExtras = {}): SchemaNode {
+export function obj(
+  description: string,
+  properties: Record<string, SchemaNode>,
+  extras: SchemaExtras = {},
+): SchemaNode {
   return { type: "object", description, properties, ...extras };
 }
 
@@ -104,8 +108,9 @@ export function toCrdSchema(node: SchemaNode): Record<string, JsonValue> {
     } else if (key === "items" || key === "additionalProperties") {
       out[key] = toCrdSchema(value as SchemaNode);
     } else if (key === "rules") {
-      out["x-kubernetes-validations"] = (value as CelRule[]).map(({ rule, message, fieldPath }): Record<string, JsonValue> =>
-        fieldPath ? { rule, message, fieldPath } : { rule, message },
+      out["x-kubernetes-validations"] = (value as CelRule[]).map(
+        ({ rule, message, fieldPath }): Record<string, JsonValue> =>
+          fieldPath ? { rule, message, fieldPath } : { rule, message },
       );
     } else if (key === "enum") {
       out.enum = [...(value as readonly string[])];

@@ -7,7 +7,11 @@ import { sampleArtifactPull, sampleImageImport, sampleOciSync } from "../../test
 import { ARTIFACT_PULL, IMAGE_IMPORT, OCI_SYNC, type KindInfo } from "./group-version.ts";
 import { ALL_REASONS, REASON_PATTERN } from "./conditions.ts";
 
-const KIND_INFO: Record<string, KindInfo> = { ImageImport: IMAGE_IMPORT, ArtifactPull: ARTIFACT_PULL, OciSync: OCI_SYNC };
+const KIND_INFO: Record<string, KindInfo> = {
+  ImageImport: IMAGE_IMPORT,
+  ArtifactPull: ARTIFACT_PULL,
+  OciSync: OCI_SYNC,
+};
 
 describe("parse", () => {
   it("accepts the samples and returns them typed", () => {
@@ -21,7 +25,10 @@ describe("parse", () => {
       const obj = c.build("x", "default");
       const messages = objectIssues(KIND_INFO[obj.kind]!, obj).map((i) => `${i.path}: ${i.message}`);
       const wanted = (m: string): boolean => m.includes(c.message) && (!c.path || m.startsWith(`${c.path}: `));
-      assert.ok(messages.some(wanted), `expected "${c.message}" at ${c.path ?? "any path"} in ${JSON.stringify(messages)}`);
+      assert.ok(
+        messages.some(wanted),
+        `expected "${c.message}" at ${c.path ?? "any path"} in ${JSON.stringify(messages)}`,
+      );
     });
   }
 

@@ -41,7 +41,8 @@ export function objectIssues(kind: KindInfo, value: unknown): Issue[] {
   if (rec.apiVersion !== API_VERSION) issues.unshift({ path: "apiVersion", message: `must be ${API_VERSION}` });
   if (rec.kind !== kind.kind) issues.unshift({ path: "kind", message: `must be ${kind.kind}` });
   const meta = rec.metadata as Record<string, unknown> | undefined;
-  if (typeof meta?.name !== "string" || meta.name === "") issues.unshift({ path: "metadata.name", message: "Required value" });
+  if (typeof meta?.name !== "string" || meta.name === "")
+    issues.unshift({ path: "metadata.name", message: "Required value" });
   return issues;
 }
 

@@ -33,7 +33,10 @@ const WRITES: readonly RegExp[] = [
 /** Stage error codes are reasons too, where the sync engine and the controllers write them. */
 const CODE_WRITE = /\bcode\s*:\s*(["'`])([^"'`]*)\1/g;
 /** A reason computed from a template literal (one word, no spaces) cannot be checked against the catalogue. */
-const TEMPLATE_REASON = new RegExp(`(?:\\breason\\s*:|\\bnew\\s+(?:${ERRORS})\\()\\s*\`[^\`\\s]*\\$\\{[^\`\\s]*\``, "g");
+const TEMPLATE_REASON = new RegExp(
+  `(?:\\breason\\s*:|\\bnew\\s+(?:${ERRORS})\\()\\s*\`[^\`\\s]*\\$\\{[^\`\\s]*\``,
+  "g",
+);
 
 /** One problem: a literal written as a reason that the catalogue does not list. */
 export interface Finding {
@@ -67,7 +70,10 @@ describe("the reason catalogue", () => {
 
   it("lists every reason the code under src/ writes", () => {
     const findings = [...texts].flatMap(([file, text]) => unlistedReasons(relative(SRC, file), text));
-    assert.deepEqual(findings.map((f) => `${f.file}:${f.line} ${f.text}`), []);
+    assert.deepEqual(
+      findings.map((f) => `${f.file}:${f.line} ${f.text}`),
+      [],
+    );
   });
 
   it("holds no reason that nothing writes", () => {
@@ -90,7 +96,7 @@ describe("the reason catalogue", () => {
       'await events.event(obj, { type: "Warning", reason: "AlsoMissing", action: "Sync", note: "n" });',
       'markStalled(c, gen, "StalledTypo", "message");',
       'markReady(c, gen, "done", "ReadyTypo");',
-      "throw new WaitingError(`${kind}NotFound`, \"m\", 1000);",
+      'throw new WaitingError(`${kind}NotFound`, "m", 1000);',
       'return { kind: "abandoned", reason: "already deleted" };',
       'throw new TransientError("ApplyFailed", "listed");',
     ].join("\n");
@@ -98,6 +104,9 @@ describe("the reason catalogue", () => {
     assert.deepEqual(found.slice(0, 4), ["AlsoMissing", "NoSuchReason", "StalledTypo", "ReadyTypo"]);
     assert.equal(found.length, 5);
     assert.match(found[4] ?? "", /WaitingError\(`\$\{/);
-    assert.deepEqual(unlistedReasons("src/sync/x.ts", 'errors.push({ code: "BadCode", message: "m" });').map((f) => f.text), ["BadCode"]);
+    assert.deepEqual(
+      unlistedReasons("src/sync/x.ts", 'errors.push({ code: "BadCode", message: "m" });').map((f) => f.text),
+      ["BadCode"],
+    );
   });
 });

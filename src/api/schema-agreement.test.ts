@@ -51,8 +51,16 @@ describe("types and CRD schema agree", () => {
         assert.ok(node, `schema has no ${part}`);
         const fromSchema = schemaPaths(node, part, new Set());
         const fromType = valuePaths(full[part], part, new Set());
-        assert.deepEqual(difference(fromType, fromSchema), [], "fields of the type missing from the schema (the API server would prune them)");
-        assert.deepEqual(difference(fromSchema, fromType), [], "schema fields missing from the type (or from full-objects.ts)");
+        assert.deepEqual(
+          difference(fromType, fromSchema),
+          [],
+          "fields of the type missing from the schema (the API server would prune them)",
+        );
+        assert.deepEqual(
+          difference(fromSchema, fromType),
+          [],
+          "schema fields missing from the type (or from full-objects.ts)",
+        );
       });
     }
     it(`${kind.kind}: the fully populated object passes the schema's structural checks`, () => {

@@ -41,15 +41,19 @@ function typeIssue(node: SchemaNode, value: unknown): string | undefined {
 
 function stringLengthIssues(node: SchemaNode, length: number): string[] {
   const out: string[] = [];
-  if (node.minLength !== undefined && length < node.minLength) out.push(`must be at least ${node.minLength} characters long`);
-  if (node.maxLength !== undefined && length > node.maxLength) out.push(`may not be more than ${node.maxLength} characters long`);
+  if (node.minLength !== undefined && length < node.minLength)
+    out.push(`must be at least ${node.minLength} characters long`);
+  if (node.maxLength !== undefined && length > node.maxLength)
+    out.push(`may not be more than ${node.maxLength} characters long`);
   return out;
 }
 
 function stringContentIssues(node: SchemaNode, value: string): string[] {
   const out: string[] = [];
   if (node.enum && !node.enum.includes(value)) {
-    out.push(`Unsupported value: ${JSON.stringify(value)}: supported values: ${node.enum.map((e) => JSON.stringify(e)).join(", ")}`);
+    out.push(
+      `Unsupported value: ${JSON.stringify(value)}: supported values: ${node.enum.map((e) => JSON.stringify(e)).join(", ")}`,
+    );
   }
   if (node.pattern && !new RegExp(node.pattern).test(value)) out.push(`should match '${node.pattern}'`);
   if (node.format === "date-time" && Number.isNaN(Date.parse(value))) out.push("must be an RFC 3339 date-time");
@@ -63,14 +67,16 @@ function stringIssues(node: SchemaNode, value: string): string[] {
 
 function numberIssues(node: SchemaNode, value: number): string[] {
   const out: string[] = [];
-  if (node.minimum !== undefined && value < node.minimum) out.push(`should be greater than or equal to ${node.minimum}`);
+  if (node.minimum !== undefined && value < node.minimum)
+    out.push(`should be greater than or equal to ${node.minimum}`);
   if (node.maximum !== undefined && value > node.maximum) out.push(`should be less than or equal to ${node.maximum}`);
   return out;
 }
 
 function arrayLengthIssues(node: SchemaNode, value: unknown[]): string[] {
   const out: string[] = [];
-  if (node.minItems !== undefined && value.length < node.minItems) out.push(`should have at least ${node.minItems} items`);
+  if (node.minItems !== undefined && value.length < node.minItems)
+    out.push(`should have at least ${node.minItems} items`);
   if (node.maxItems !== undefined && value.length > node.maxItems) out.push(`must have at most ${node.maxItems} items`);
   return out;
 }
@@ -80,7 +86,8 @@ function duplicateIssues(node: SchemaNode, value: unknown[]): string[] {
   const listType = node["x-kubernetes-list-type"];
   if (listType !== "set" && listType !== "map") return [];
   const keys = node["x-kubernetes-list-map-keys"] ?? [];
-  const identify = (item: unknown): string => (listType === "set" ? JSON.stringify(item) : JSON.stringify(keys.map((k) => (isObject(item) ? item[k] : undefined))));
+  const identify = (item: unknown): string =>
+    listType === "set" ? JSON.stringify(item) : JSON.stringify(keys.map((k) => (isObject(item) ? item[k] : undefined)));
   const out: string[] = [];
   const seen = new Set<string>();
   for (const key of value.map(identify)) {
@@ -112,7 +119,8 @@ function childIssues(node: SchemaNode, value: unknown, path: string, w: Walk): v
   }
   if (!isObject(value)) return;
   const at = (name: string): string => (path ? `${path}.${name}` : name);
-  for (const name of node.required ?? []) if (value[name] === undefined) w.out.push({ path: at(name), message: "Required value" });
+  for (const name of node.required ?? [])
+    if (value[name] === undefined) w.out.push({ path: at(name), message: "Required value" });
   for (const [name, child] of Object.entries(node.properties ?? {})) {
     if (value[name] !== undefined) walk(child, value[name], at(name), w);
   }

@@ -40,7 +40,10 @@ function verified(raw: Readable, blob: ArchiveBlob, verifyDigest: boolean, offse
 /** An ArchiveBlob whose bytes are `member`. */
 export function memberBlob(members: ArchiveMembers, member: ArchiveMember, facts: BlobFacts): ArchiveBlob {
   if (member.size !== facts.size) {
-    throw new InvalidArchiveError(`${members.description}: ${quoteName(member.name)} is ${member.size} bytes, its descriptor says ${facts.size}`, "SIZE_MISMATCH");
+    throw new InvalidArchiveError(
+      `${members.description}: ${quoteName(member.name)} is ${member.size} bytes, its descriptor says ${facts.size}`,
+      "SIZE_MISMATCH",
+    );
   }
   const blob: ArchiveBlob = {
     digest: facts.digest,
@@ -52,7 +55,8 @@ export function memberBlob(members: ArchiveMembers, member: ArchiveMember, facts
     member: member.name,
     open(options: BlobOpenOptions = {}): Readable {
       const offset = options.offset ?? 0;
-      if (!Number.isSafeInteger(offset) || offset < 0 || offset > facts.size) throw new RangeError(`blob ${facts.digest}: offset ${offset} outside its ${facts.size} bytes`);
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset > facts.size)
+        throw new RangeError(`blob ${facts.digest}: offset ${offset} outside its ${facts.size} bytes`);
       return verified(members.open(member, options.signal, offset), blob, options.verifyDigest ?? false, offset);
     },
   };
@@ -61,7 +65,12 @@ export function memberBlob(members: ArchiveMembers, member: ArchiveMember, facts
 }
 
 /** {@link ImageArchive.streamBlobs} over any ArchiveMembers. */
-export async function streamMemberBlobs(members: ArchiveMembers, blobs: readonly ArchiveBlob[], visit: BlobVisitor, options: BlobOpenOptions = {}): Promise<void> {
+export async function streamMemberBlobs(
+  members: ArchiveMembers,
+  blobs: readonly ArchiveBlob[],
+  visit: BlobVisitor,
+  options: BlobOpenOptions = {},
+): Promise<void> {
   const byOrdinal = new Map<number, ArchiveBlob>();
   const seen = new Set<string>();
   for (const blob of blobs) {
@@ -72,9 +81,13 @@ export async function streamMemberBlobs(members: ArchiveMembers, blobs: readonly
     byOrdinal.set(member.ordinal, blob);
   }
   const targets = [...byOrdinal.keys()].map((o) => memberOf.get(byOrdinal.get(o) as ArchiveBlob) as ArchiveMember);
-  await members.visit(targets, async (member, body) => {
-    const blob = byOrdinal.get(member.ordinal) as ArchiveBlob;
-    const checked = verified(body, blob, options.verifyDigest ?? false);
-    await visit(blob, checked);
-  }, options.signal);
+  await members.visit(
+    targets,
+    async (member, body) => {
+      const blob = byOrdinal.get(member.ordinal) as ArchiveBlob;
+      const checked = verified(body, blob, options.verifyDigest ?? false);
+      await visit(blob, checked);
+    },
+    options.signal,
+  );
 }

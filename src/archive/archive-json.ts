@@ -14,7 +14,9 @@ export function parseJson(bytes: Buffer, what: string): unknown {
   try {
     return JSON.parse(bytes.toString("utf8")) as unknown;
   } catch (err) {
-    throw new InvalidArchiveError(`${what}: malformed JSON: ${(err as Error).message}`, "MALFORMED_JSON", { cause: err });
+    throw new InvalidArchiveError(`${what}: malformed JSON: ${(err as Error).message}`, "MALFORMED_JSON", {
+      cause: err,
+    });
   }
 }
 
@@ -37,7 +39,8 @@ export function asArray(value: unknown, what: string): unknown[] {
 
 /** The value as a non-empty string, or an error naming `what`. */
 export function asString(value: unknown, what: string): string {
-  if (typeof value !== "string" || value === "") throw new InvalidArchiveError(`${what}: expected a string`, "MALFORMED_JSON");
+  if (typeof value !== "string" || value === "")
+    throw new InvalidArchiveError(`${what}: expected a string`, "MALFORMED_JSON");
   return value;
 }
 
@@ -49,7 +52,11 @@ export function asStringArray(value: unknown, what: string): string[] {
 
 /** The value as a valid digest, or InvalidArchiveError (`INVALID_DIGEST`) naming `what`. */
 export function asDigest(value: unknown, what: string): Digest {
-  if (!isDigest(value)) throw new InvalidArchiveError(`${what}: invalid digest ${JSON.stringify(String(value).slice(0, 80))}`, "INVALID_DIGEST");
+  if (!isDigest(value))
+    throw new InvalidArchiveError(
+      `${what}: invalid digest ${JSON.stringify(String(value).slice(0, 80))}`,
+      "INVALID_DIGEST",
+    );
   return value;
 }
 

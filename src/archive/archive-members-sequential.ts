@@ -8,7 +8,14 @@ import tar from "tar-stream";
 import { dropFirst } from "./drop-first.ts";
 import { InvalidArchiveError, ArchiveError } from "./errors.ts";
 import { SNIFF_BYTES } from "./compression.ts";
-import { MAX_METADATA_BYTES, MemberTable, checkSmall, type ArchiveMember, type ArchiveMembers, type MemberVisitor } from "./archive-members.ts";
+import {
+  MAX_METADATA_BYTES,
+  MemberTable,
+  checkSmall,
+  type ArchiveMember,
+  type ArchiveMembers,
+  type MemberVisitor,
+} from "./archive-members.ts";
 import type { RandomAccessSource } from "../ocispec/random-access-source.ts";
 import { entryType } from "./tar-header.ts";
 
@@ -39,7 +46,11 @@ function asArchiveError(description: string, err: unknown): unknown {
   if (err instanceof Error && "transient" in err) return err; // a storage error: keep its type
   const message = err instanceof Error ? err.message : String(err);
   const truncated = /unexpected end|premature|truncated/i.test(message);
-  return new InvalidArchiveError(`${description}: ${truncated ? "truncated archive" : "malformed gzip/tar"}: ${message}`, truncated ? "TRUNCATED" : "INVALID_TAR", { cause: err });
+  return new InvalidArchiveError(
+    `${description}: ${truncated ? "truncated archive" : "malformed gzip/tar"}: ${message}`,
+    truncated ? "TRUNCATED" : "INVALID_TAR",
+    { cause: err },
+  );
 }
 
 /** Resolves once `body` can take more data or is gone. */
@@ -59,7 +70,11 @@ function drainedOrClosed(body: PassThrough): Promise<void> {
  * Feeds one member's data to a visitor through a Node stream with backpressure. Whatever the visitor leaves
  * unread (it returned, failed or destroyed the stream) is read and discarded so the parser can go on.
  */
-async function feedVisitor(entry: AsyncIterable<Buffer>, member: ArchiveMember, visitor: PassVisitor): Promise<"continue" | "stop"> {
+async function feedVisitor(
+  entry: AsyncIterable<Buffer>,
+  member: ArchiveMember,
+  visitor: PassVisitor,
+): Promise<"continue" | "stop"> {
   const body = new PassThrough();
   const visiting = visitor(member, body);
   const settled = visiting.then(
@@ -101,7 +116,8 @@ export class SequentialMembers implements ArchiveMembers {
     let budget = options.metadataBudget ?? 32 << 20;
     await this.#pass(async (member, body) => {
       this.#members.push(member);
-      if (this.#members.length > maxEntries) throw new InvalidArchiveError(`${this.description}: more than ${maxEntries} members`, "TOO_MANY_ENTRIES");
+      if (this.#members.length > maxEntries)
+        throw new InvalidArchiveError(`${this.description}: more than ${maxEntries} members`, "TOO_MANY_ENTRIES");
       const chunks: Buffer[] = [];
       let kept = 0;
       let keep = member.type === "file" && member.size <= Math.min(MAX_METADATA_BYTES, budget);
@@ -125,7 +141,9 @@ export class SequentialMembers implements ArchiveMembers {
   async #pass(visitor: PassVisitor, signal?: AbortSignal): Promise<void> {
     const extract = tar.extract();
     const raw = this.#source.stream(0, this.#source.size, signal);
-    const feeding = pipeline(raw, createGunzip(), extract, ...(signal ? [{ signal }] : [])).catch((err: unknown) => err);
+    const feeding = pipeline(raw, createGunzip(), extract, ...(signal ? [{ signal }] : [])).catch(
+      (err: unknown) => err,
+    );
     let ordinal = 0;
     try {
       for await (const entry of extract) {
@@ -158,9 +176,13 @@ export class SequentialMembers implements ArchiveMembers {
     if (kept) return kept;
     // Not kept by the listing pass (over budget, or not JSON): one more pass for it.
     const chunks: Buffer[] = [];
-    await this.visit([member], async (_m, body) => {
-      for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
-    }, signal);
+    await this.visit(
+      [member],
+      async (_m, body) => {
+        for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
+      },
+      signal,
+    );
     return Buffer.concat(chunks);
   }
 
@@ -173,9 +195,13 @@ export class SequentialMembers implements ArchiveMembers {
     const stop = new AbortController();
     const combined = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
     out.once("close", () => stop.abort());
-    this.visit([member], async (_m, body) => {
-      await (offset > 0 ? pipeline(body, dropFirst(offset), out) : pipeline(body, out));
-    }, combined).catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
+    this.visit(
+      [member],
+      async (_m, body) => {
+        await (offset > 0 ? pipeline(body, dropFirst(offset), out) : pipeline(body, out));
+      },
+      combined,
+    ).catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
     return out;
   }
 

@@ -95,7 +95,10 @@ export class MemberTable {
 /** Throws when a member is larger than a metadata read allows. */
 export function checkSmall(description: string, member: ArchiveMember, maxBytes: number): void {
   if (member.size > maxBytes) {
-    throw new InvalidArchiveError(`${description}: ${quoteName(member.name)} is ${member.size} bytes, over the ${maxBytes}-byte metadata bound`, "METADATA_TOO_LARGE");
+    throw new InvalidArchiveError(
+      `${description}: ${quoteName(member.name)} is ${member.size} bytes, over the ${maxBytes}-byte metadata bound`,
+      "METADATA_TOO_LARGE",
+    );
   }
 }
 

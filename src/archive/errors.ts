@@ -38,7 +38,10 @@ export class ExtractionRefusedError extends ArchiveError {
   readonly entry: string | undefined;
 
   constructor(reason: RefusalReason, message: string, entry?: string) {
-    super(message, `EXTRACTION_REFUSED_${reason.replace(/[A-Z]/g, (c, i: number) => (i ? "_" : "") + c).toUpperCase()}`);
+    super(
+      message,
+      `EXTRACTION_REFUSED_${reason.replace(/[A-Z]/g, (c, i: number) => (i ? "_" : "") + c).toUpperCase()}`,
+    );
     this.reason = reason;
     this.entry = entry?.slice(0, 256);
   }

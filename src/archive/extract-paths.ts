@@ -11,12 +11,14 @@ const WHITEOUT_PREFIX = ".wh.";
  * any ".." segment, NUL bytes and Windows drive or UNC forms, whatever they would resolve to.
  */
 export function entrySegments(name: string): string[] {
-  if (name.includes("\0")) throw new ExtractionRefusedError("PathTraversal", `entry ${quoteName(name)} has a NUL byte`, name);
+  if (name.includes("\0"))
+    throw new ExtractionRefusedError("PathTraversal", `entry ${quoteName(name)} has a NUL byte`, name);
   if (name.startsWith("/") || /^[A-Za-z]:[\\/]/.test(name) || name.startsWith("\\\\")) {
     throw new ExtractionRefusedError("PathTraversal", `entry ${quoteName(name)} is an absolute path`, name);
   }
   const segments = name.split("/").filter((s) => s !== "" && s !== ".");
-  if (segments.includes("..")) throw new ExtractionRefusedError("PathTraversal", `entry ${quoteName(name)} leaves the extraction root`, name);
+  if (segments.includes(".."))
+    throw new ExtractionRefusedError("PathTraversal", `entry ${quoteName(name)} leaves the extraction root`, name);
   return segments;
 }
 
@@ -26,13 +28,22 @@ export function entrySegments(name: string): string[] {
  */
 export function checkSymlinkTarget(segments: readonly string[], target: string, name: string): void {
   if (target === "" || target.includes("\0") || target.startsWith("/")) {
-    throw new ExtractionRefusedError("SymlinkEscape", `symlink ${quoteName(name)} -> ${quoteName(target)} is absolute or empty`, name);
+    throw new ExtractionRefusedError(
+      "SymlinkEscape",
+      `symlink ${quoteName(name)} -> ${quoteName(target)} is absolute or empty`,
+      name,
+    );
   }
   const resolved = segments.slice(0, -1);
   for (const part of target.split("/")) {
     if (part === "" || part === ".") continue;
     if (part === "..") {
-      if (resolved.length === 0) throw new ExtractionRefusedError("SymlinkEscape", `symlink ${quoteName(name)} -> ${quoteName(target)} escapes the root`, name);
+      if (resolved.length === 0)
+        throw new ExtractionRefusedError(
+          "SymlinkEscape",
+          `symlink ${quoteName(name)} -> ${quoteName(target)} escapes the root`,
+          name,
+        );
       resolved.pop();
     } else resolved.push(part);
   }

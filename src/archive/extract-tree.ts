@@ -69,7 +69,12 @@ export class ExtractionTree {
       const dir = segments.slice(0, i);
       const path = this.#abs(dir);
       const st = await lstatOrUndefined(path);
-      if (st?.isSymbolicLink()) throw new ExtractionRefusedError("SymlinkEscape", `entry ${quoteName(name)} would be written through the symlink ${quoteName(dir.join("/"))}`, name);
+      if (st?.isSymbolicLink())
+        throw new ExtractionRefusedError(
+          "SymlinkEscape",
+          `entry ${quoteName(name)} would be written through the symlink ${quoteName(dir.join("/"))}`,
+          name,
+        );
       if (st?.isDirectory()) continue;
       if (st) await rm(path, { force: true, recursive: true });
       await mkdir(path, { mode: 0o755 });
@@ -97,14 +102,28 @@ export class ExtractionTree {
   async file(segments: string[], mode: number, body: Readable, name: string): Promise<number> {
     await this.#parents(segments, name);
     await this.#clear(segments);
-    const handle = await open(this.#abs(segments), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode & 0o777);
+    const handle = await open(
+      this.#abs(segments),
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      mode & 0o777,
+    );
     let size = 0;
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         size += chunk.length;
         this.#bytes += chunk.length;
-        if (size > this.limits.maxFileBytes) throw new ExtractionRefusedError("SizeLimit", `entry ${quoteName(name)} exceeds the ${this.limits.maxFileBytes}-byte file cap`, name);
-        if (this.#bytes > this.limits.maxTotalBytes) throw new ExtractionRefusedError("SizeLimit", `extraction exceeds the ${this.limits.maxTotalBytes}-byte total cap`, name);
+        if (size > this.limits.maxFileBytes)
+          throw new ExtractionRefusedError(
+            "SizeLimit",
+            `entry ${quoteName(name)} exceeds the ${this.limits.maxFileBytes}-byte file cap`,
+            name,
+          );
+        if (this.#bytes > this.limits.maxTotalBytes)
+          throw new ExtractionRefusedError(
+            "SizeLimit",
+            `extraction exceeds the ${this.limits.maxTotalBytes}-byte total cap`,
+            name,
+          );
         await handle.write(chunk);
       }
     } finally {
@@ -128,12 +147,22 @@ export class ExtractionTree {
     try {
       target = entrySegments(linkname);
     } catch {
-      throw new ExtractionRefusedError("SymlinkEscape", `hardlink ${quoteName(name)} -> ${quoteName(linkname)} escapes the root`, name);
+      throw new ExtractionRefusedError(
+        "SymlinkEscape",
+        `hardlink ${quoteName(name)} -> ${quoteName(linkname)} escapes the root`,
+        name,
+      );
     }
-    if (target.length === 0) throw new ExtractionRefusedError("SymlinkEscape", `hardlink ${quoteName(name)} points at the root`, name);
+    if (target.length === 0)
+      throw new ExtractionRefusedError("SymlinkEscape", `hardlink ${quoteName(name)} points at the root`, name);
     await this.#parents(target, name);
     const st = await lstatOrUndefined(this.#abs(target));
-    if (!st?.isFile()) throw new ExtractionRefusedError("UnsupportedEntry", `hardlink ${quoteName(name)} -> ${quoteName(linkname)}: target is not an extracted regular file`, name);
+    if (!st?.isFile())
+      throw new ExtractionRefusedError(
+        "UnsupportedEntry",
+        `hardlink ${quoteName(name)} -> ${quoteName(linkname)}: target is not an extracted regular file`,
+        name,
+      );
     await this.#parents(segments, name);
     await this.#clear(segments);
     await link(this.#abs(target), this.#abs(segments));
@@ -169,7 +198,8 @@ export class ExtractionTree {
     for (let i = 1; i < segments.length; i++) {
       const st = await lstatOrUndefined(this.#abs(segments.slice(0, i)));
       if (!st) return false;
-      if (st.isSymbolicLink()) throw new ExtractionRefusedError("SymlinkEscape", `whiteout ${quoteName(name)} goes through a symlink`, name);
+      if (st.isSymbolicLink())
+        throw new ExtractionRefusedError("SymlinkEscape", `whiteout ${quoteName(name)} goes through a symlink`, name);
       if (!st.isDirectory()) return false;
     }
     return true;

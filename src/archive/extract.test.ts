@@ -20,9 +20,18 @@ interface E {
 
 /** Packs with the test suites' tar builder (directories default to 0755, files to 0644). */
 const tarOf = (entries: E[]): Promise<Buffer> =>
-  packTar(entries.map(({ data, ...e }) => ({ ...e, ...(data !== undefined ? { body: data } : {}), mode: e.mode ?? (e.type === "directory" ? 0o755 : 0o644) })));
+  packTar(
+    entries.map(({ data, ...e }) => ({
+      ...e,
+      ...(data !== undefined ? { body: data } : {}),
+      mode: e.mode ?? (e.type === "directory" ? 0o755 : 0o644),
+    })),
+  );
 
-const layer = (bytes: Buffer, annotations?: Record<string, string>): LayerToExtract => ({ open: () => Readable.from([bytes]), ...(annotations ? { annotations } : {}) });
+const layer = (bytes: Buffer, annotations?: Record<string, string>): LayerToExtract => ({
+  open: () => Readable.from([bytes]),
+  ...(annotations ? { annotations } : {}),
+});
 
 function fresh(): { base: string; target: string } {
   const base = mkdtempSync(join(tmpdir(), "airlift-extract-"));
@@ -37,7 +46,10 @@ async function refused(layers: LayerToExtract[], reason: string, options = {}): 
     return true;
   });
   // Nothing left behind: not the target, not a temporary folder.
-  assert.deepEqual(walk(base).map((p) => relative(base, p)), ["a", "a/b", "a/b/c"]);
+  assert.deepEqual(
+    walk(base).map((p) => relative(base, p)),
+    ["a", "a/b", "a/b/c"],
+  );
 }
 
 describe("extractLayers", () => {
@@ -68,13 +80,51 @@ describe("extractLayers", () => {
   });
 
   it("refuses traversal, absolute paths, link escapes and writes through symlinks", async () => {
-    await refused([layer(await tarOf([{ name: "ok", data: "1" }, { name: "../../etc/x", data: "pwned" }]))], "PathTraversal");
+    await refused(
+      [
+        layer(
+          await tarOf([
+            { name: "ok", data: "1" },
+            { name: "../../etc/x", data: "pwned" },
+          ]),
+        ),
+      ],
+      "PathTraversal",
+    );
     await refused([layer(await tarOf([{ name: "/etc/x", data: "pwned" }]))], "PathTraversal");
-    await refused([layer(await tarOf([{ name: "evil", type: "symlink", linkname: "../../../../etc" }]))], "SymlinkEscape");
+    await refused(
+      [layer(await tarOf([{ name: "evil", type: "symlink", linkname: "../../../../etc" }]))],
+      "SymlinkEscape",
+    );
     await refused([layer(await tarOf([{ name: "abs", type: "symlink", linkname: "/etc" }]))], "SymlinkEscape");
-    await refused([layer(await tarOf([{ name: "d", type: "directory" }, { name: "in", type: "symlink", linkname: "d" }, { name: "in/x", data: "through" }]))], "SymlinkEscape");
-    await refused([layer(await tarOf([{ name: "hl", type: "link", linkname: "../../../etc/passwd" }]))], "SymlinkEscape");
-    await refused([layer(await tarOf([{ name: "s", type: "symlink", linkname: "x" }, { name: "x", data: "1" }, { name: "hl", type: "link", linkname: "s" }]))], "UnsupportedEntry");
+    await refused(
+      [
+        layer(
+          await tarOf([
+            { name: "d", type: "directory" },
+            { name: "in", type: "symlink", linkname: "d" },
+            { name: "in/x", data: "through" },
+          ]),
+        ),
+      ],
+      "SymlinkEscape",
+    );
+    await refused(
+      [layer(await tarOf([{ name: "hl", type: "link", linkname: "../../../etc/passwd" }]))],
+      "SymlinkEscape",
+    );
+    await refused(
+      [
+        layer(
+          await tarOf([
+            { name: "s", type: "symlink", linkname: "x" },
+            { name: "x", data: "1" },
+            { name: "hl", type: "link", linkname: "s" },
+          ]),
+        ),
+      ],
+      "UnsupportedEntry",
+    );
   });
 
   it("refuses device files and FIFOs", async () => {
@@ -93,26 +143,51 @@ describe("extractLayers", () => {
   it("applies whiteouts and opaque folders to lower layers only", async () => {
     const { target } = fresh();
     const lower = await tarOf([
-      { name: "a/x", data: "x" }, { name: "a/y", data: "y" }, { name: "b/z", data: "z" }, { name: "b/sub/deep", data: "d" }, { name: "c", data: "c" },
+      { name: "a/x", data: "x" },
+      { name: "a/y", data: "y" },
+      { name: "b/z", data: "z" },
+      { name: "b/sub/deep", data: "d" },
+      { name: "c", data: "c" },
     ]);
     const upper = await tarOf([
-      { name: "b/new", data: "new" }, { name: "a/.wh.x" }, { name: ".wh.c" }, { name: "b/.wh..wh..opq" }, { name: "a/.wh.never-existed" },
+      { name: "b/new", data: "new" },
+      { name: "a/.wh.x" },
+      { name: ".wh.c" },
+      { name: "b/.wh..wh..opq" },
+      { name: "a/.wh.never-existed" },
     ]);
     const result = await extractLayers([layer(lower), layer(upper)], target);
-    assert.deepEqual(result.files.map((f) => f.path), ["a/y", "b/new"]);
+    assert.deepEqual(
+      result.files.map((f) => f.path),
+      ["a/y", "b/new"],
+    );
   });
 
   it("writes ORAS file layers by title, checks the title, and unpacks folders when asked", async () => {
     const { target } = fresh();
-    const folder = gzipSync(await tarOf([{ name: "conf/", type: "directory" }, { name: "conf/a.yaml", data: "a: 1\n" }]));
-    const result = await extractLayers([
-      layer(Buffer.from("plain file"), { "org.opencontainers.image.title": "docs/readme.txt" }),
-      layer(folder, { "org.opencontainers.image.title": "conf", "io.deis.oras.content.unpack": "true" }),
-    ], target);
-    assert.deepEqual(result.files.map((f) => f.path), ["conf/a.yaml", "docs/readme.txt"]);
+    const folder = gzipSync(
+      await tarOf([
+        { name: "conf/", type: "directory" },
+        { name: "conf/a.yaml", data: "a: 1\n" },
+      ]),
+    );
+    const result = await extractLayers(
+      [
+        layer(Buffer.from("plain file"), { "org.opencontainers.image.title": "docs/readme.txt" }),
+        layer(folder, { "org.opencontainers.image.title": "conf", "io.deis.oras.content.unpack": "true" }),
+      ],
+      target,
+    );
+    assert.deepEqual(
+      result.files.map((f) => f.path),
+      ["conf/a.yaml", "docs/readme.txt"],
+    );
     await refused([layer(Buffer.from("x"), { "org.opencontainers.image.title": "../escape.txt" })], "PathTraversal");
     const outside = gzipSync(await tarOf([{ name: "other/a", data: "1" }]));
-    await refused([layer(outside, { "org.opencontainers.image.title": "conf", "io.deis.oras.content.unpack": "true" })], "PathTraversal");
+    await refused(
+      [layer(outside, { "org.opencontainers.image.title": "conf", "io.deis.oras.content.unpack": "true" })],
+      "PathTraversal",
+    );
   });
 
   it("replaces an existing target only when asked", async () => {
@@ -123,13 +198,18 @@ describe("extractLayers", () => {
     assert.deepEqual(readdirSync(target), ["n"]);
     assert.deepEqual(readdirSync(dirname(target)), ["out"]);
   });
-
 });
 
 describe("removeExtractionLeftovers", () => {
   it("removes the extractor's temporary folders a dead process left, and nothing else", async () => {
     const base = mkdtempSync(join(tmpdir(), "airlift-leftovers-"));
-    for (const name of [".sha256-ab.extract-0123456789ab", ".sha256-ab.old-ba9876543210", "sha256-ab", ".hidden", ".x.extract-short"]) {
+    for (const name of [
+      ".sha256-ab.extract-0123456789ab",
+      ".sha256-ab.old-ba9876543210",
+      "sha256-ab",
+      ".hidden",
+      ".x.extract-short",
+    ]) {
       await mkdir(join(base, name, "inner"), { recursive: true });
     }
     const removed = await removeExtractionLeftovers(base);

@@ -80,7 +80,12 @@ async function peek(raw: Readable): Promise<{ head: Buffer; body: Readable }> {
 
 type EntryFilter = (segments: string[], name: string) => void;
 
-async function applyEntry(tree: ExtractionTree, header: tar.Header, body: Readable, filter?: EntryFilter): Promise<void> {
+async function applyEntry(
+  tree: ExtractionTree,
+  header: tar.Header,
+  body: Readable,
+  filter?: EntryFilter,
+): Promise<void> {
   const name = header.name;
   tree.countEntry(name);
   const segments = entrySegments(name);
@@ -96,7 +101,12 @@ function applyWhiteout(tree: ExtractionTree, whiteout: Whiteout, name: string): 
 }
 
 /** Writes one file, folder or link entry; any other type is refused. */
-async function applyMember(tree: ExtractionTree, header: tar.Header, segments: string[], body: Readable): Promise<void> {
+async function applyMember(
+  tree: ExtractionTree,
+  header: tar.Header,
+  segments: string[],
+  body: Readable,
+): Promise<void> {
   const name = header.name;
   const mode = header.mode ?? 0o644;
   switch (header.type) {
@@ -111,12 +121,21 @@ async function applyMember(tree: ExtractionTree, header: tar.Header, segments: s
     case "link":
       return tree.hardlink(segments, header.linkname ?? "", name);
     default:
-      throw new ExtractionRefusedError("UnsupportedEntry", `entry ${quoteName(name)} is a ${header.type ?? "unknown type"}`, name);
+      throw new ExtractionRefusedError(
+        "UnsupportedEntry",
+        `entry ${quoteName(name)} is a ${header.type ?? "unknown type"}`,
+        name,
+      );
   }
 }
 
 /** Applies one tar stream (any compression) to the tree. */
-async function applyTar(tree: ExtractionTree, raw: Readable, signal: AbortSignal | undefined, filter?: EntryFilter): Promise<void> {
+async function applyTar(
+  tree: ExtractionTree,
+  raw: Readable,
+  signal: AbortSignal | undefined,
+  filter?: EntryFilter,
+): Promise<void> {
   const { head, body } = await peek(raw);
   const extract = tar.extract();
   // Headers and padding add a little to the files' bytes; the cap on those is enforced per file as written.
@@ -147,13 +166,18 @@ async function applyLayer(tree: ExtractionTree, layer: LayerToExtract, options: 
   const title = layer.annotations?.[TITLE_ANNOTATION];
   if (title === undefined) return applyTar(tree, raw, options.signal);
   const segments = entrySegments(title);
-  if (segments.length === 0) throw new ExtractionRefusedError("PathTraversal", `file layer title ${quoteName(title)} names the root`, title);
+  if (segments.length === 0)
+    throw new ExtractionRefusedError("PathTraversal", `file layer title ${quoteName(title)} names the root`, title);
   tree.countEntry(title);
   if (layer.annotations?.[UNPACK_ANNOTATION] === "true" || options.unpackFileLayers) {
     // An ORAS folder: a tar.gz whose entries all live under the title.
     return applyTar(tree, raw, options.signal, (entry, name) => {
       if (entry.length === 0 || !segments.every((s, i) => entry[i] === s)) {
-        throw new ExtractionRefusedError("PathTraversal", `entry ${quoteName(name)} is outside the folder ${quoteName(title)}`, name);
+        throw new ExtractionRefusedError(
+          "PathTraversal",
+          `entry ${quoteName(name)} is outside the folder ${quoteName(title)}`,
+          name,
+        );
       }
     });
   }
@@ -165,7 +189,8 @@ async function listFiles(root: string, dir: string[] = [], out: ExtractedFile[] 
     const segments = [...dir, name];
     const st = await lstat(join(root, ...segments));
     if (st.isDirectory()) await listFiles(root, segments, out);
-    else out.push({ path: segments.join("/"), size: st.isFile() ? st.size : 0, type: st.isFile() ? "file" : "symlink" });
+    else
+      out.push({ path: segments.join("/"), size: st.isFile() ? st.size : 0, type: st.isFile() ? "file" : "symlink" });
   }
   return out;
 }
@@ -199,7 +224,11 @@ async function publish(tmp: string, target: string, replace: boolean): Promise<v
  * ExtractionRefusedError for unsafe or oversized content and InvalidArchiveError for malformed layers; on any
  * error the target is untouched and no temporary folder remains.
  */
-export async function extractLayers(layers: readonly LayerToExtract[], target: string, options: ExtractOptions = {}): Promise<ExtractResult> {
+export async function extractLayers(
+  layers: readonly LayerToExtract[],
+  target: string,
+  options: ExtractOptions = {},
+): Promise<ExtractResult> {
   const limits: ExtractLimits = {
     maxTotalBytes: options.maxTotalBytes ?? defaultLimits.maxTotalBytes,
     maxFileBytes: options.maxFileBytes ?? defaultLimits.maxFileBytes,

@@ -8,7 +8,14 @@ import { readDockerArchive, readDockerManifest } from "./docker-archive.ts";
 import { readOciLayout } from "./oci-layout-archive.ts";
 import { streamMemberBlobs } from "./archive-blob.ts";
 import type { RandomAccessSource } from "../ocispec/random-access-source.ts";
-import type { ArchiveBlob, ArchiveImage, ArchiveIndex, BlobOpenOptions, BlobVisitor, ImageArchive } from "./image-types.ts";
+import type {
+  ArchiveBlob,
+  ArchiveImage,
+  ArchiveIndex,
+  BlobOpenOptions,
+  BlobVisitor,
+  ImageArchive,
+} from "./image-types.ts";
 
 /** Options of {@link openImageArchive}. */
 export interface OpenArchiveOptions {
@@ -60,12 +67,17 @@ async function mergeRepoTags(members: ArchiveMembers, images: ArchiveImage[], si
   if (!manifestJson) return;
   for (const entry of await readDockerManifest(members, manifestJson, signal)) {
     for (const image of images) {
-      if (entry.config.endsWith(image.config.digest.replace(":", "/"))) image.names = [...new Set([...entry.repoTags, ...image.names])];
+      if (entry.config.endsWith(image.config.digest.replace(":", "/")))
+        image.names = [...new Set([...entry.repoTags, ...image.names])];
     }
   }
 }
 
-async function readImages(members: ArchiveMembers, etag: string | undefined, signal?: AbortSignal): Promise<ImageArchive> {
+async function readImages(
+  members: ArchiveMembers,
+  etag: string | undefined,
+  signal?: AbortSignal,
+): Promise<ImageArchive> {
   const index = members.lookup("index.json");
   if (index) {
     const { images, indexes } = await readOciLayout(members, index, signal);
@@ -74,24 +86,44 @@ async function readImages(members: ArchiveMembers, etag: string | undefined, sig
   }
   const manifest = members.lookup("manifest.json");
   if (!manifest) {
-    throw new InvalidArchiveError(`${members.description}: not an image archive: neither manifest.json (docker-archive) nor index.json (OCI layout) found`, "MISSING_MANIFEST");
+    throw new InvalidArchiveError(
+      `${members.description}: not an image archive: neither manifest.json (docker-archive) nor index.json (OCI layout) found`,
+      "MISSING_MANIFEST",
+    );
   }
-  return new OpenedArchive({ members, etag, format: "docker-archive", images: await readDockerArchive(members, manifest, signal), indexes: [] });
+  return new OpenedArchive({
+    members,
+    etag,
+    format: "docker-archive",
+    images: await readDockerArchive(members, manifest, signal),
+    indexes: [],
+  });
 }
 
 /**
  * Opens the image archive in `source` (plain or gzip-wrapped tar) and lists its images. Reads tar headers and
  * metadata only; blob bodies are read later through the returned archive. Takes ownership of `source`.
  */
-export async function openImageArchive(source: RandomAccessSource, options: OpenArchiveOptions = {}): Promise<ImageArchive> {
+export async function openImageArchive(
+  source: RandomAccessSource,
+  options: OpenArchiveOptions = {},
+): Promise<ImageArchive> {
   let members: ArchiveMembers | undefined;
   try {
     if (source.size === 0) throw new InvalidArchiveError(`${source.description}: empty archive`, "TRUNCATED");
     const head = await source.read(0, Math.min(4, source.size), options.signal);
     const compression = sniffCompression(head);
-    if (compression === "zstd") throw new InvalidArchiveError(`${source.description}: zstd-wrapped archives are not supported`, "UNSUPPORTED_WRAPPING");
-    const limits = { ...(options.signal ? { signal: options.signal } : {}), ...(options.maxEntries ? { maxEntries: options.maxEntries } : {}) };
-    members = compression === "gzip" ? await SequentialMembers.open(source, limits) : await IndexedMembers.open(source, limits);
+    if (compression === "zstd")
+      throw new InvalidArchiveError(
+        `${source.description}: zstd-wrapped archives are not supported`,
+        "UNSUPPORTED_WRAPPING",
+      );
+    const limits = {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.maxEntries ? { maxEntries: options.maxEntries } : {}),
+    };
+    members =
+      compression === "gzip" ? await SequentialMembers.open(source, limits) : await IndexedMembers.open(source, limits);
     return await readImages(members, source.etag, options.signal);
   } catch (err) {
     await (members ?? source).close();

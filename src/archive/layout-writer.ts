@@ -75,14 +75,23 @@ export class OciLayoutWriter {
    * Writes one blob from a stream (or a function opening one, called only when the blob is missing), checking
    * its size and digest as it flows. Returns false when the blob was already there and was skipped.
    */
-  async writeBlob(desc: { digest: string; size: number }, body: Readable | (() => Readable), signal?: AbortSignal): Promise<boolean> {
+  async writeBlob(
+    desc: { digest: string; size: number },
+    body: Readable | (() => Readable),
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     const path = blobPath(desc.digest);
     if ((await this.#store.size(path, signal)) === desc.size) {
       if (typeof body !== "function") body.destroy();
       return false;
     }
     const source = typeof body === "function" ? body() : body;
-    const verifier = new BlobVerifier({ what: `blob ${desc.digest}`, size: desc.size, digest: desc.digest, mismatch: blobMismatch });
+    const verifier = new BlobVerifier({
+      what: `blob ${desc.digest}`,
+      size: desc.size,
+      digest: desc.digest,
+      mismatch: blobMismatch,
+    });
     pipeline(source, verifier).catch(() => {
       // Surfaces through `verifier`, which the store is reading.
     });
@@ -104,7 +113,11 @@ export class OciLayoutWriter {
 
   /** Writes `oci-layout` and then `index.json`. */
   async finish(signal?: AbortSignal): Promise<void> {
-    await this.#store.write("oci-layout", Readable.from([Buffer.from(JSON.stringify({ imageLayoutVersion: "1.0.0" }))]), signal);
+    await this.#store.write(
+      "oci-layout",
+      Readable.from([Buffer.from(JSON.stringify({ imageLayoutVersion: "1.0.0" }))]),
+      signal,
+    );
     const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: this.#manifests };
     await this.#store.write("index.json", Readable.from([Buffer.from(JSON.stringify(index))]), signal);
   }

@@ -39,30 +39,52 @@ class LayoutReader {
   #member(desc: Descriptor, what: string): ArchiveMember {
     const path = blobPath(desc.digest);
     const member = this.#members.lookup(path);
-    if (!member) throw new InvalidArchiveError(`${this.#members.description}: ${what} ${desc.digest} is missing (${path})`, "MISSING_BLOB");
+    if (!member)
+      throw new InvalidArchiveError(
+        `${this.#members.description}: ${what} ${desc.digest} is missing (${path})`,
+        "MISSING_BLOB",
+      );
     if (member.size !== desc.size) {
-      throw new InvalidArchiveError(`${this.#members.description}: ${what} ${desc.digest} is ${member.size} bytes, its descriptor says ${desc.size}`, "SIZE_MISMATCH");
+      throw new InvalidArchiveError(
+        `${this.#members.description}: ${what} ${desc.digest} is ${member.size} bytes, its descriptor says ${desc.size}`,
+        "SIZE_MISMATCH",
+      );
     }
     return member;
   }
 
   /** A small blob, read whole, its digest verified. */
   async document(desc: Descriptor, what: string): Promise<ArchiveDocument> {
-    if (desc.size > MAX_METADATA_BYTES) throw new InvalidArchiveError(`${this.#members.description}: ${what} ${desc.digest} is ${desc.size} bytes, over the metadata bound`, "METADATA_TOO_LARGE");
+    if (desc.size > MAX_METADATA_BYTES)
+      throw new InvalidArchiveError(
+        `${this.#members.description}: ${what} ${desc.digest} is ${desc.size} bytes, over the metadata bound`,
+        "METADATA_TOO_LARGE",
+      );
     const bytes = await this.#members.readSmall(this.#member(desc, what), this.#signal);
     const actual = digestOf(bytes, parseDigest(desc.digest).algorithm);
-    if (actual !== desc.digest) throw new BlobMismatchError(`${what} ${quoteName(blobPath(desc.digest))}: digest`, desc.digest, actual);
+    if (actual !== desc.digest)
+      throw new BlobMismatchError(`${what} ${quoteName(blobPath(desc.digest))}: digest`, desc.digest, actual);
     return { digest: desc.digest, mediaType: desc.mediaType, size: desc.size, bytes };
   }
 
   async visit(desc: Descriptor, names: string[], parents: ArchiveDocument[]): Promise<void> {
-    if (parents.length > MAX_DEPTH) throw new InvalidArchiveError(`${this.#members.description}: indexes nested deeper than ${MAX_DEPTH}`, "TOO_DEEP");
+    if (parents.length > MAX_DEPTH)
+      throw new InvalidArchiveError(
+        `${this.#members.description}: indexes nested deeper than ${MAX_DEPTH}`,
+        "TOO_DEEP",
+      );
     const doc = await this.document(desc, "manifest");
     const body = asObject(parseJson(doc.bytes, `manifest ${desc.digest}`), `manifest ${desc.digest}`);
     if (body.manifests !== undefined && body.layers !== undefined) {
-      throw new InvalidArchiveError(`${this.#members.description}: ${desc.digest} has both manifests and layers`, "AMBIGUOUS_MANIFEST");
+      throw new InvalidArchiveError(
+        `${this.#members.description}: ${desc.digest} has both manifests and layers`,
+        "AMBIGUOUS_MANIFEST",
+      );
     }
-    if (isIndexMediaType(desc.mediaType) || (body.manifests !== undefined && !isImageManifestMediaType(desc.mediaType))) {
+    if (
+      isIndexMediaType(desc.mediaType) ||
+      (body.manifests !== undefined && !isImageManifestMediaType(desc.mediaType))
+    ) {
       if (parents.length === 0) this.out.indexes.push({ names, document: doc });
       const children = asArray(body.manifests, `index ${desc.digest}: manifests`);
       for (const [i, child] of children.entries()) {
@@ -74,7 +96,10 @@ class LayoutReader {
   }
 
   /** The config, layers and platform of the image manifest `body` that `desc` names. */
-  async image(desc: Descriptor, body: Record<string, unknown>): Promise<Pick<ArchiveImage, "config" | "layers" | "platform">> {
+  async image(
+    desc: Descriptor,
+    body: Record<string, unknown>,
+  ): Promise<Pick<ArchiveImage, "config" | "layers" | "platform">> {
     const config = await this.document(asDescriptor(body.config, `manifest ${desc.digest}: config`), "config");
     const layers = [];
     for (const [i, raw] of asArray(body.layers ?? [], `manifest ${desc.digest}: layers`).entries()) {
@@ -88,17 +113,24 @@ class LayoutReader {
 }
 
 /** Reads index.json and every manifest, index and config it reaches. */
-export async function readOciLayout(members: ArchiveMembers, indexMember: ArchiveMember, signal?: AbortSignal): Promise<OciLayoutContents> {
+export async function readOciLayout(
+  members: ArchiveMembers,
+  indexMember: ArchiveMember,
+  signal?: AbortSignal,
+): Promise<OciLayoutContents> {
   const layoutMember = members.lookup("oci-layout");
   if (layoutMember) {
     const layout = asObject(parseJson(await members.readSmall(layoutMember, signal), "oci-layout"), "oci-layout");
-    if (typeof layout.imageLayoutVersion !== "string") throw new InvalidArchiveError(`${members.description}: oci-layout has no imageLayoutVersion`, "MALFORMED_JSON");
+    if (typeof layout.imageLayoutVersion !== "string")
+      throw new InvalidArchiveError(`${members.description}: oci-layout has no imageLayoutVersion`, "MALFORMED_JSON");
   }
   const index = asObject(parseJson(await members.readSmall(indexMember, signal), "index.json"), "index.json");
-  if (index.layers !== undefined) throw new InvalidArchiveError(`${members.description}: index.json has layers`, "AMBIGUOUS_MANIFEST");
+  if (index.layers !== undefined)
+    throw new InvalidArchiveError(`${members.description}: index.json has layers`, "AMBIGUOUS_MANIFEST");
   const reader = new LayoutReader(members, signal);
   const manifests = asArray(index.manifests, "index.json: manifests");
-  if (manifests.length === 0) throw new InvalidArchiveError(`${members.description}: index.json lists no manifests`, "NO_IMAGES");
+  if (manifests.length === 0)
+    throw new InvalidArchiveError(`${members.description}: index.json lists no manifests`, "NO_IMAGES");
   for (const [i, raw] of manifests.entries()) {
     const desc = asDescriptor(raw, `index.json: manifests[${i}]`);
     await reader.visit(desc, namesOf(desc), []);

@@ -12,7 +12,10 @@ function checkRange(description: string, size: number, offset: number, length: n
     throw new RangeError(`${description}: invalid range ${offset}+${length}`);
   }
   if (offset + length > size) {
-    throw new InvalidArchiveError(`${description}: truncated: ${length} bytes at offset ${offset} run past the end (${size} bytes)`, "TRUNCATED");
+    throw new InvalidArchiveError(
+      `${description}: truncated: ${length} bytes at offset ${offset} run past the end (${size} bytes)`,
+      "TRUNCATED",
+    );
   }
 }
 
@@ -45,7 +48,8 @@ export class FileSource implements RandomAccessSource {
   async read(offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
     signal?.throwIfAborted();
     checkRange(this.description, this.size, offset, length);
-    if (length > MAX_SMALL_READ) throw new RangeError(`${this.description}: read of ${length} bytes exceeds the small-read bound`);
+    if (length > MAX_SMALL_READ)
+      throw new RangeError(`${this.description}: read of ${length} bytes exceeds the small-read bound`);
     const buf = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
@@ -60,7 +64,12 @@ export class FileSource implements RandomAccessSource {
     checkRange(this.description, this.size, offset, length);
     if (length === 0) return Readable.from([]);
     // A separate fd per stream so concurrent streams do not share a position; an empty range needs end < start.
-    return createReadStream(this.#path, { start: offset, end: offset + length - 1, ...(signal ? { signal } : {}), highWaterMark: 256 << 10 });
+    return createReadStream(this.#path, {
+      start: offset,
+      end: offset + length - 1,
+      ...(signal ? { signal } : {}),
+      highWaterMark: 256 << 10,
+    });
   }
 
   async close(): Promise<void> {

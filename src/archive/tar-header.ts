@@ -7,7 +7,8 @@ import { InvalidArchiveError, quoteName } from "./errors.ts";
 export const BLOCK_SIZE = 512;
 
 /** What an entry is, from its type flag. */
-export type TarEntryType = "file" | "directory" | "symlink" | "hardlink" | "char-device" | "block-device" | "fifo" | "other";
+export type TarEntryType =
+  "file" | "directory" | "symlink" | "hardlink" | "char-device" | "block-device" | "fifo" | "other";
 
 /** One header block as stored, before pax / GNU records are applied. */
 export interface RawTarHeader {
@@ -64,13 +65,18 @@ export function parseNumber(block: Uint8Array, start: number, length: number, wh
     let value = first & 0x7f;
     for (let i = start + 1; i < start + length; i++) {
       value = value * 256 + (block[i] ?? 0);
-      if (value > Number.MAX_SAFE_INTEGER) throw new InvalidArchiveError(`tar header: ${what} too large`, "INVALID_TAR_HEADER");
+      if (value > Number.MAX_SAFE_INTEGER)
+        throw new InvalidArchiveError(`tar header: ${what} too large`, "INVALID_TAR_HEADER");
     }
     return value;
   }
-  const text = Buffer.from(block.subarray(start, start + length)).toString("latin1").replace(/[\0 ]+$/, "").replace(/^ +/, "");
+  const text = Buffer.from(block.subarray(start, start + length))
+    .toString("latin1")
+    .replace(/[\0 ]+$/, "")
+    .replace(/^ +/, "");
   if (text === "") return 0;
-  if (!/^[0-7]+$/.test(text)) throw new InvalidArchiveError(`tar header: ${what} is not octal: ${quoteName(text)}`, "INVALID_TAR_HEADER");
+  if (!/^[0-7]+$/.test(text))
+    throw new InvalidArchiveError(`tar header: ${what} is not octal: ${quoteName(text)}`, "INVALID_TAR_HEADER");
   return parseInt(text, 8);
 }
 
@@ -85,7 +91,10 @@ function verifyChecksum(block: Uint8Array): void {
     signed += byte > 127 ? byte - 256 : byte;
   }
   if (stored !== unsigned && stored !== signed) {
-    throw new InvalidArchiveError(`tar header: bad checksum (stored ${stored}, computed ${unsigned})`, "INVALID_TAR_HEADER");
+    throw new InvalidArchiveError(
+      `tar header: bad checksum (stored ${stored}, computed ${unsigned})`,
+      "INVALID_TAR_HEADER",
+    );
   }
 }
 
@@ -113,7 +122,12 @@ export function parseHeaderBlock(block: Uint8Array): RawTarHeader {
 function paxRecordAt(buf: Buffer, pos: number): { key: string; value: string; length: number } {
   const space = buf.indexOf(0x20, pos);
   const length = space > pos ? Number(buf.toString("latin1", pos, space)) : NaN;
-  if (!Number.isSafeInteger(length) || length <= space - pos || pos + length > buf.length || buf[pos + length - 1] !== 0x0a) {
+  if (
+    !Number.isSafeInteger(length) ||
+    length <= space - pos ||
+    pos + length > buf.length ||
+    buf[pos + length - 1] !== 0x0a
+  ) {
     throw new InvalidArchiveError("tar pax header: malformed record", "INVALID_TAR_HEADER");
   }
   const record = buf.toString("utf8", space + 1, pos + length - 1);
@@ -138,7 +152,7 @@ function keepPaxRecord(out: PendingExtensions, key: string, value: string): void
 export function parsePaxRecords(data: Uint8Array): PendingExtensions {
   const out: PendingExtensions = {};
   const buf = Buffer.from(data);
-  for (let pos = 0; pos < buf.length; ) {
+  for (let pos = 0; pos < buf.length;) {
     if (buf[pos] === 0) break; // some writers pad the record block with NULs
     const { key, value, length } = paxRecordAt(buf, pos);
     keepPaxRecord(out, key, value);
@@ -176,7 +190,12 @@ export function isExtensionRecord(typeflag: string): boolean {
 }
 
 /** Applies pending extensions to a raw header, giving the entry's name, size and link. */
-export function resolveHeader(raw: RawTarHeader, ext: PendingExtensions, headerOffset: number, dataOffset: number): TarEntry {
+export function resolveHeader(
+  raw: RawTarHeader,
+  ext: PendingExtensions,
+  headerOffset: number,
+  dataOffset: number,
+): TarEntry {
   let name = ext.path ?? raw.name;
   const type = entryType(raw.typeflag);
   // Directories are often written "dir/"; keep one canonical form.

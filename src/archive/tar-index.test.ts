@@ -64,9 +64,20 @@ const index = (bytes: Buffer) => indexTar(new BufferSource(bytes));
 
 describe("tar header parsing", () => {
   it("lists ustar members with data offsets and sizes, and joins the ustar prefix", async () => {
-    const bytes = tar([{ name: "dir/", type: "5" }, { name: "a.txt", data: "hello" }, { name: "b", prefix: "long/prefix", data: "xy" }]);
+    const bytes = tar([
+      { name: "dir/", type: "5" },
+      { name: "a.txt", data: "hello" },
+      { name: "b", prefix: "long/prefix", data: "xy" },
+    ]);
     const entries = await index(bytes);
-    assert.deepEqual(entries.map((e) => [e.name, e.type, e.size]), [["dir", "directory", 0], ["a.txt", "file", 5], ["long/prefix/b", "file", 2]]);
+    assert.deepEqual(
+      entries.map((e) => [e.name, e.type, e.size]),
+      [
+        ["dir", "directory", 0],
+        ["a.txt", "file", 5],
+        ["long/prefix/b", "file", 2],
+      ],
+    );
     const a = entries[1]!;
     assert.equal(bytes.subarray(a.offset, a.offset + a.size).toString(), "hello");
     assert.equal(entries[2]!.offset, 512 * 4);
@@ -74,14 +85,23 @@ describe("tar header parsing", () => {
 
   it("applies pax path, linkpath and size records to the next member only", async () => {
     const long = `${"d".repeat(150)}/${"f".repeat(120)}`;
-    const entries = await index(tar([
-      { name: "PaxHeaders/x", type: "x", data: pax({ path: long, mtime: "1.5" }) },
-      { name: "short", data: "abc" },
-      { name: "PaxHeaders/y", type: "x", data: pax({ linkpath: "target/üñí" }) },
-      { name: "link", type: "2", linkname: "ignored" },
-      { name: "after", data: "z" },
-    ]));
-    assert.deepEqual(entries.map((e) => [e.name, e.type, e.linkname]), [[long, "file", ""], ["link", "symlink", "target/üñí"], ["after", "file", ""]]);
+    const entries = await index(
+      tar([
+        { name: "PaxHeaders/x", type: "x", data: pax({ path: long, mtime: "1.5" }) },
+        { name: "short", data: "abc" },
+        { name: "PaxHeaders/y", type: "x", data: pax({ linkpath: "target/üñí" }) },
+        { name: "link", type: "2", linkname: "ignored" },
+        { name: "after", data: "z" },
+      ]),
+    );
+    assert.deepEqual(
+      entries.map((e) => [e.name, e.type, e.linkname]),
+      [
+        [long, "file", ""],
+        ["link", "symlink", "target/üñí"],
+        ["after", "file", ""],
+      ],
+    );
     assert.equal(entries[0]!.headerOffset, 0);
   });
 
@@ -93,12 +113,14 @@ describe("tar header parsing", () => {
 
   it("reads GNU long names (L) and long link names (K)", async () => {
     const name = `gnu/${"n".repeat(300)}`;
-    const entries = await index(tar([
-      { name: "././@LongLink", type: "L", data: `${name}\0`, magic: "gnu" },
-      { name: "truncated", data: "1", magic: "gnu" },
-      { name: "././@LongLink", type: "K", data: `${"t".repeat(200)}\0`, magic: "gnu" },
-      { name: "hl", type: "1", linkname: "x", magic: "gnu" },
-    ]));
+    const entries = await index(
+      tar([
+        { name: "././@LongLink", type: "L", data: `${name}\0`, magic: "gnu" },
+        { name: "truncated", data: "1", magic: "gnu" },
+        { name: "././@LongLink", type: "K", data: `${"t".repeat(200)}\0`, magic: "gnu" },
+        { name: "hl", type: "1", linkname: "x", magic: "gnu" },
+      ]),
+    );
     assert.equal(entries[0]!.name, name);
     assert.equal(entries[1]!.linkname, "t".repeat(200));
     assert.equal(entries[1]!.type, "hardlink");
@@ -118,25 +140,51 @@ describe("tar header parsing", () => {
   it("rejects a bad checksum", async () => {
     const bytes = tar([{ name: "a", data: "hello" }]);
     bytes[0] = "b".charCodeAt(0);
-    await assert.rejects(index(bytes), (err: InvalidArchiveError) => err.code === "INVALID_TAR_HEADER" && /checksum/.test(err.message));
+    await assert.rejects(
+      index(bytes),
+      (err: InvalidArchiveError) => err.code === "INVALID_TAR_HEADER" && /checksum/.test(err.message),
+    );
     assert.throws(() => parseHeaderBlock(bytes.subarray(0, 512)), /checksum/);
   });
 
   it("rejects truncation inside a body, inside a header and after an extension record", async () => {
-    const bytes = tar([{ name: "a", data: "x".repeat(2000) }, { name: "b", data: "y" }], false);
+    const bytes = tar(
+      [
+        { name: "a", data: "x".repeat(2000) },
+        { name: "b", data: "y" },
+      ],
+      false,
+    );
     await assert.rejects(index(bytes.subarray(0, 1500)), (err: InvalidArchiveError) => err.code === "TRUNCATED");
-    await assert.rejects(index(bytes.subarray(0, 512 * 5 + 100)), (err: InvalidArchiveError) => err.code === "TRUNCATED");
+    await assert.rejects(
+      index(bytes.subarray(0, 512 * 5 + 100)),
+      (err: InvalidArchiveError) => err.code === "TRUNCATED",
+    );
     const ext = tar([{ name: "x", type: "x", data: pax({ path: "p" }) }], false);
     await assert.rejects(index(ext), (err: InvalidArchiveError) => err.code === "TRUNCATED");
   });
 
   it("rejects a size running past the end of the archive", async () => {
     const bytes = Buffer.concat([header({ name: "liar" }, 10_000_000), Buffer.alloc(1024)]);
-    await assert.rejects(index(bytes), (err: InvalidArchiveError) => err.code === "TRUNCATED" && /liar/.test(err.message));
+    await assert.rejects(
+      index(bytes),
+      (err: InvalidArchiveError) => err.code === "TRUNCATED" && /liar/.test(err.message),
+    );
   });
 
   it("treats link, directory and device sizes as zero", async () => {
-    const entries = await index(tar([{ name: "d", type: "5" }, { name: "f", type: "6" }]));
-    assert.deepEqual(entries.map((e) => [e.type, e.size]), [["directory", 0], ["fifo", 0]]);
+    const entries = await index(
+      tar([
+        { name: "d", type: "5" },
+        { name: "f", type: "6" },
+      ]),
+    );
+    assert.deepEqual(
+      entries.map((e) => [e.type, e.size]),
+      [
+        ["directory", 0],
+        ["fifo", 0],
+      ],
+    );
   });
 });

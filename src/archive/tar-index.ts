@@ -26,9 +26,17 @@ export interface TarIndexOptions {
 }
 
 /** Reads `length` bytes, turning a short source into a "truncated archive" error. */
-async function readExact(source: RandomAccessSource, offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
+async function readExact(
+  source: RandomAccessSource,
+  offset: number,
+  length: number,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   if (offset + length > source.size) {
-    throw new InvalidArchiveError(`${source.description}: truncated archive: ${length} bytes needed at offset ${offset}, size is ${source.size}`, "TRUNCATED");
+    throw new InvalidArchiveError(
+      `${source.description}: truncated archive: ${length} bytes needed at offset ${offset}, size is ${source.size}`,
+      "TRUNCATED",
+    );
   }
   return source.read(offset, length, signal);
 }
@@ -52,8 +60,17 @@ function noPending(entries: TarEntry[], pending: PendingExtensions, error: Inval
 }
 
 /** Reads the extension record (pax, GNU long name) whose header is at `offset` into `pending`. */
-async function readExtension(source: RandomAccessSource, raw: RawTarHeader, at: { offset: number; maxBytes: number; signal?: AbortSignal | undefined }, pending: PendingExtensions): Promise<void> {
-  if (raw.size > at.maxBytes) throw new InvalidArchiveError(`${source.description}: extension record of ${raw.size} bytes at ${at.offset}`, "INVALID_TAR_HEADER");
+async function readExtension(
+  source: RandomAccessSource,
+  raw: RawTarHeader,
+  at: { offset: number; maxBytes: number; signal?: AbortSignal | undefined },
+  pending: PendingExtensions,
+): Promise<void> {
+  if (raw.size > at.maxBytes)
+    throw new InvalidArchiveError(
+      `${source.description}: extension record of ${raw.size} bytes at ${at.offset}`,
+      "INVALID_TAR_HEADER",
+    );
   applyExtension(pending, raw.typeflag, await readExact(source, at.offset + BLOCK_SIZE, raw.size, at.signal));
 }
 
@@ -82,7 +99,12 @@ export async function indexTar(source: RandomAccessSource, options: TarIndexOpti
   while (offset < source.size) {
     const block = await readExact(source, offset, BLOCK_SIZE, options.signal);
     // End of archive; a second zero block normally follows, and anything after it is ignored as tar does.
-    if (isZeroBlock(block)) return noPending(entries, pending, new InvalidArchiveError(`${source.description}: extension header without an entry`, "INVALID_TAR_HEADER"));
+    if (isZeroBlock(block))
+      return noPending(
+        entries,
+        pending,
+        new InvalidArchiveError(`${source.description}: extension header without an entry`, "INVALID_TAR_HEADER"),
+      );
     const raw = parseHeaderBlock(block);
     const dataOffset = offset + BLOCK_SIZE;
     if (isExtensionRecord(raw.typeflag)) {
@@ -94,9 +116,14 @@ export async function indexTar(source: RandomAccessSource, options: TarIndexOpti
     const entry = inside(source, resolveHeader(raw, pending, hasPending(pending) ? entryStart : offset, dataOffset));
     pending = {};
     entries.push(entry);
-    if (entries.length > maxEntries) throw new InvalidArchiveError(`${source.description}: more than ${maxEntries} members`, "TOO_MANY_ENTRIES");
+    if (entries.length > maxEntries)
+      throw new InvalidArchiveError(`${source.description}: more than ${maxEntries} members`, "TOO_MANY_ENTRIES");
     offset = dataOffset + paddedSize(entry.size);
   }
   // No end-of-archive marker: accepted (as GNU tar and Go's archive/tar do) when the last member is complete.
-  return noPending(entries, pending, new InvalidArchiveError(`${source.description}: truncated archive after an extension header`, "TRUNCATED"));
+  return noPending(
+    entries,
+    pending,
+    new InvalidArchiveError(`${source.description}: truncated archive after an extension header`, "TRUNCATED"),
+  );
 }

@@ -91,7 +91,11 @@ function runHelper(program: string, input: string, ctx: HelperContext): Promise<
  * The credential `helper` holds for `serverUrl`, as a Docker config JSON for `registry`; undefined (anonymous) when
  * the helper is not installed or has none. `ctx.warn` hears about a missing helper.
  */
-export async function credentialsFromHelper({ helper, serverUrl }: { helper: string; serverUrl: string }, registry: string, ctx: HelperContext): Promise<RegistryCredentials | undefined> {
+export async function credentialsFromHelper(
+  { helper, serverUrl }: { helper: string; serverUrl: string },
+  registry: string,
+  ctx: HelperContext,
+): Promise<RegistryCredentials | undefined> {
   const program = `docker-credential-${helper}`;
   const run = await runHelper(program, serverUrl, ctx);
   if (run === undefined) {
@@ -106,7 +110,11 @@ export async function credentialsFromHelper({ helper, serverUrl }: { helper: str
     const credential = credentialFromHelper(run.stdout);
     return credential && { kind: "dockerConfig", json: dockerConfigOf(registry, credential) };
   } catch (err) {
-    if (err instanceof InvalidInputError) throw helperError(program, `answered for ${serverUrl} with something other than {"ServerURL","Username","Secret"}`);
+    if (err instanceof InvalidInputError)
+      throw helperError(
+        program,
+        `answered for ${serverUrl} with something other than {"ServerURL","Username","Secret"}`,
+      );
     throw err;
   }
 }
@@ -116,7 +124,11 @@ export async function credentialsFromHelper({ helper, serverUrl }: { helper: str
  * a helper's answer when `credHelpers` or `credsStore` names one, else undefined (anonymous). An unusable config
  * is treated as none, as before helpers were read.
  */
-export async function dockerConfigCredentialsFor(json: string, registry: string, ctx: HelperContext): Promise<RegistryCredentials | undefined> {
+export async function dockerConfigCredentialsFor(
+  json: string,
+  registry: string,
+  ctx: HelperContext,
+): Promise<RegistryCredentials | undefined> {
   let source: ReturnType<typeof credentialSourceFor>;
   try {
     source = credentialSourceFor(json, registry);

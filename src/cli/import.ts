@@ -12,7 +12,17 @@ import { openS3Archive, type OpenedS3Archive, type S3Connection } from "../trans
 import { CliError, EXIT_OK, UsageError, positiveIntArg, type CliContext, type CliIO } from "./command.ts";
 import { progressMode, progressPrinter } from "./progress-printer.ts";
 import { checkReference, hostProblem } from "./reference-check.ts";
-import { TRANSFER_EXIT_CODES_HELP, addTransferFlags, checkRegistryFlags, defaultRegistry, exitCodeFor, readStdin, registryConnection, s3ConnectionFrom, type TransferFlags } from "./transfer-flags.ts";
+import {
+  TRANSFER_EXIT_CODES_HELP,
+  addTransferFlags,
+  checkRegistryFlags,
+  defaultRegistry,
+  exitCodeFor,
+  readStdin,
+  registryConnection,
+  s3ConnectionFrom,
+  type TransferFlags,
+} from "./transfer-flags.ts";
 import { checkLocalArchive, parseS3Location, type S3Location } from "./transfer-input.ts";
 
 interface ImportFlags extends TransferFlags {
@@ -36,7 +46,8 @@ function destinationFrom(targets: string[], prefix: string | undefined, registry
   if (targets.length === 0) throw new UsageError("name at least one destination: registry/repository:tag");
   if (prefix !== undefined) {
     const host = targets[0] ?? "";
-    if (targets.length !== 1 || host.includes("/")) throw new UsageError("with --repository-prefix, give the registry host only (e.g. harbor.example.com)");
+    if (targets.length !== 1 || host.includes("/"))
+      throw new UsageError("with --repository-prefix, give the registry host only (e.g. harbor.example.com)");
     const problem = hostProblem(host);
     if (problem) throw new UsageError(`invalid registry "${host}": ${problem}`);
     return { registry: host, repositoryPrefix: prefix };
@@ -44,17 +55,24 @@ function destinationFrom(targets: string[], prefix: string | undefined, registry
   const refs = targets.map((t) => checkReference(t, "destination", registry));
   const first = refs[0];
   if (!first || refs.some((r) => r.registry !== first.registry || r.repository !== first.repository)) {
-    throw new UsageError("all destinations must name the same registry/repository (use --image for several repositories)");
+    throw new UsageError(
+      "all destinations must name the same registry/repository (use --image for several repositories)",
+    );
   }
-  if (refs.some((r) => r.digest !== undefined)) throw new UsageError("a destination names a tag, not a digest: the digest is the archive's");
+  if (refs.some((r) => r.digest !== undefined))
+    throw new UsageError("a destination names a tag, not a digest: the digest is the archive's");
   return { registry: first.registry, repository: first.repository, tags: refs.map((r) => r.tag ?? "latest") };
 }
 
 function selections(values: string[], registry: string | undefined): ImageSelection[] {
   return values.map((v) => {
     const eq = v.lastIndexOf("=");
-    if (eq <= 0) throw new UsageError(`--image takes SRC=REPO:TAG (SRC a RepoTag of the archive or #index), got "${v}"`);
-    const ref = checkReference(`${registry ?? "localhost"}/${v.slice(eq + 1)}`, `--image target "${v.slice(eq + 1)}" as`);
+    if (eq <= 0)
+      throw new UsageError(`--image takes SRC=REPO:TAG (SRC a RepoTag of the archive or #index), got "${v}"`);
+    const ref = checkReference(
+      `${registry ?? "localhost"}/${v.slice(eq + 1)}`,
+      `--image target "${v.slice(eq + 1)}" as`,
+    );
     return { source: v.slice(0, eq), repository: ref.repository, tags: [ref.tag ?? "latest"] };
   });
 }
@@ -66,21 +84,32 @@ function targetsOf(targets: string[], flags: ImportFlags, registry: string | und
 }
 
 /** What to import from and to, all checked; nothing has touched the network yet. */
-function plan(src: string, given: string[], flags: ImportFlags, env: NodeJS.ProcessEnv): { s3?: { location: S3Location; connection: S3Connection }; destination: DestinationSpec; images: ImageSelection[] } {
+function plan(
+  src: string,
+  given: string[],
+  flags: ImportFlags,
+  env: NodeJS.ProcessEnv,
+): { s3?: { location: S3Location; connection: S3Connection }; destination: DestinationSpec; images: ImageSelection[] } {
   const location = parseS3Location(src, "archive");
   const s3 = location ? { location, connection: s3ConnectionFrom(flags, env) } : undefined;
   const registry = defaultRegistry(flags, env);
   const targets = targetsOf(given, flags, registry);
   const images = selections(flags.image ?? [], targets[0]);
-  if (images.length > 0 && (targets.length !== 1 || targets[0]?.includes("/"))) throw new UsageError("with --image, give the registry host only (e.g. harbor.example.com)");
-  const destination = images.length > 0 ? { registry: targets[0] ?? "" } : destinationFrom(targets, flags.repositoryPrefix, registry);
+  if (images.length > 0 && (targets.length !== 1 || targets[0]?.includes("/")))
+    throw new UsageError("with --image, give the registry host only (e.g. harbor.example.com)");
+  const destination =
+    images.length > 0 ? { registry: targets[0] ?? "" } : destinationFrom(targets, flags.repositoryPrefix, registry);
   checkRegistryFlags(flags);
   if (!location) checkLocalArchive(src);
   return { s3, destination, images };
 }
 
 /** The archive: a local file, or an s3:// object (kept in `opened` so that its client is closed at the end). */
-async function openArchive(src: string, s3: { location: S3Location; connection: S3Connection } | undefined, opened: { archive?: OpenedS3Archive }): Promise<RandomAccessSource> {
+async function openArchive(
+  src: string,
+  s3: { location: S3Location; connection: S3Connection } | undefined,
+  opened: { archive?: OpenedS3Archive },
+): Promise<RandomAccessSource> {
   if (!s3) return FileSource.open(src);
   opened.archive = await openS3Archive({ connection: s3.connection, bucket: s3.location.bucket, key: s3.location.key });
   return opened.archive.source;
@@ -88,7 +117,10 @@ async function openArchive(src: string, s3: { location: S3Location; connection: 
 
 function printResult(result: ImportResult, json: boolean | undefined, io: CliIO): void {
   if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else io.stderr.write(`uploaded ${result.blobsUploaded} blobs (${result.bytesUploaded} bytes), skipped ${result.blobsSkipped}, mounted ${result.blobsMounted} in ${(result.durationMs / 1000).toFixed(1)}s\n`);
+  else
+    io.stderr.write(
+      `uploaded ${result.blobsUploaded} blobs (${result.bytesUploaded} bytes), skipped ${result.blobsSkipped}, mounted ${result.blobsMounted} in ${(result.durationMs / 1000).toFixed(1)}s\n`,
+    );
 }
 
 async function run(src: string, targets: string[], flags: ImportFlags, io: CliIO): Promise<number> {
@@ -100,14 +132,22 @@ async function run(src: string, targets: string[], flags: ImportFlags, io: CliIO
     const result = await importArchive(source, {
       destination,
       images,
-      connection: await registryConnection(flags, io.env, destination.registry, { stdin: readStdin, warn: (line) => io.stderr.write(`airlift import: warning: ${line}\n`) }),
+      connection: await registryConnection(flags, io.env, destination.registry, {
+        stdin: readStdin,
+        warn: (line) => io.stderr.write(`airlift import: warning: ${line}\n`),
+      }),
       layerCompression: flags.layerCompression,
       concurrency: flags.concurrency,
       chunkSize: flags.chunkSize === undefined ? undefined : flags.chunkSize * 1024 * 1024,
       onProgress: progress.onProgress,
       progressIntervalMs: progress.intervalMs,
       onImage: (image) => {
-        if (!flags.json) progress.above(() => io.stdout.write(`${image.unchanged ? "unchanged" : "pushed"} ${image.source} -> ${image.references.join(", ")} ${image.digest}\n`));
+        if (!flags.json)
+          progress.above(() =>
+            io.stdout.write(
+              `${image.unchanged ? "unchanged" : "pushed"} ${image.source} -> ${image.references.join(", ")} ${image.digest}\n`,
+            ),
+          );
       },
     });
     progress.done();
@@ -128,12 +168,28 @@ export function command(ctx: CliContext): Command {
   const cmd = new Command("import")
     .description("Stream a docker save / OCI archive (plain or gzip) into a registry without unpacking it anywhere.")
     .argument("<archive>", "a file, or s3://bucket/key")
-    .argument("[destinations...]", "registry/repository:tag (one or more tags of one repository), or the registry host with --repository-prefix / --image")
+    .argument(
+      "[destinations...]",
+      "registry/repository:tag (one or more tags of one repository), or the registry host with --repository-prefix / --image",
+    )
     .option("--repository-prefix <project>", "keep the archive's RepoTags, under PROJECT on the registry")
-    .option("--image <src=repo:tag>", "import only SRC (a RepoTag or #index) as REPO:TAG; repeatable", (v: string, prev: string[] = []) => [...prev, v])
-    .addOption(new Option("--layer-compression <mode>", "how layers are stored").choices(["preserve", "gzip", "none"]).default("preserve"))
+    .option(
+      "--image <src=repo:tag>",
+      "import only SRC (a RepoTag or #index) as REPO:TAG; repeatable",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .addOption(
+      new Option("--layer-compression <mode>", "how layers are stored")
+        .choices(["preserve", "gzip", "none"])
+        .default("preserve"),
+    )
     .addOption(new Option("--concurrency <n>", "layers uploaded at once").argParser(positiveIntArg).default(3))
-    .addOption(new Option("--chunk-size <mib>", "bytes per upload request in MiB (default: 64 streamed from the archive, 4 when a layer is compressed on the fly or the archive is gzip-wrapped)").argParser(positiveIntArg));
+    .addOption(
+      new Option(
+        "--chunk-size <mib>",
+        "bytes per upload request in MiB (default: 64 streamed from the archive, 4 when a layer is compressed on the fly or the archive is gzip-wrapped)",
+      ).argParser(positiveIntArg),
+    );
   return addTransferFlags(cmd)
     .addHelpText("after", AFTER)
     .action(async (src: string, targets: string[], flags: ImportFlags) => {

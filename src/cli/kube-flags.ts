@@ -12,7 +12,10 @@ export interface KubeFlags {
 /** Adds --kubeconfig and --context. */
 export function addKubeFlags(cmd: Command): Command {
   return cmd
-    .option("--kubeconfig <path>", "kubeconfig file (default: $KUBECONFIG, a colon-separated list, else ~/.kube/config, else in-cluster)")
+    .option(
+      "--kubeconfig <path>",
+      "kubeconfig file (default: $KUBECONFIG, a colon-separated list, else ~/.kube/config, else in-cluster)",
+    )
     .option("--context <name>", "kubeconfig context to use (default: the current context)");
 }
 

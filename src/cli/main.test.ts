@@ -31,7 +31,10 @@ describe("airlift CLI", () => {
     assert.equal(a.err(), "airlift: unknown command 'statsu' (did you mean status?)\nsee `airlift --help`\n");
     const b = io();
     assert.equal(await main(["pull", "--progres", "plain", "r", "d"], b.io), 2);
-    assert.equal(b.err(), "airlift pull: unknown option '--progres' (did you mean --progress?)\nsee `airlift pull --help`\n");
+    assert.equal(
+      b.err(),
+      "airlift pull: unknown option '--progres' (did you mean --progress?)\nsee `airlift pull --help`\n",
+    );
     const c = io();
     assert.equal(await main(["operator", "--bogus"], c.io), 2);
     assert.match(c.err(), /^airlift operator: unknown option '--bogus'\nsee `airlift operator --help`\n$/);
@@ -62,7 +65,10 @@ describe("airlift CLI", () => {
 
   it("reads operator flags with environment fallbacks, flags winning", () => {
     const env = { POD_NAMESPACE: "ops", AIRLIFT_WORKERS: "4", AIRLIFT_LEADER_ELECT: "true", POD_NAME: "pod-1" };
-    const cfg = parseOperatorConfig(["--workers", "8", "--metrics-addr", "0", "--lease-duration", "20s", "--kubeconfig", "/k", "--context", "c"], env);
+    const cfg = parseOperatorConfig(
+      ["--workers", "8", "--metrics-addr", "0", "--lease-duration", "20s", "--kubeconfig", "/k", "--context", "c"],
+      env,
+    );
     assert.equal(cfg.kubeconfig, "/k");
     assert.equal(cfg.context, "c");
     assert.equal(cfg.namespace, "ops");
@@ -81,8 +87,14 @@ describe("airlift CLI", () => {
 
   it("watches the site's DNS suffix ConfigMap by default, unless turned off or renamed", () => {
     assert.equal(parseOperatorConfig([], {}).dnsSuffixConfigMap, "gpc-system/dnssuffix");
-    assert.equal(parseOperatorConfig(["--site-dns-suffix-configmap", "site/suffix"], {}).dnsSuffixConfigMap, "site/suffix");
-    assert.equal(parseOperatorConfig([], { AIRLIFT_SITE_DNS_SUFFIX_CONFIGMAP: "site/suffix" }).dnsSuffixConfigMap, "site/suffix");
+    assert.equal(
+      parseOperatorConfig(["--site-dns-suffix-configmap", "site/suffix"], {}).dnsSuffixConfigMap,
+      "site/suffix",
+    );
+    assert.equal(
+      parseOperatorConfig([], { AIRLIFT_SITE_DNS_SUFFIX_CONFIGMAP: "site/suffix" }).dnsSuffixConfigMap,
+      "site/suffix",
+    );
     assert.equal(parseOperatorConfig(["--site-dns-suffix-configmap", ""], {}).dnsSuffixConfigMap, undefined);
     assert.equal(parseOperatorConfig(["--no-site-discovery"], {}).dnsSuffixConfigMap, undefined);
     assert.equal(parseOperatorConfig([], {}).harborCluster, "harbor-system/harbor");
@@ -97,10 +109,23 @@ describe("airlift CLI", () => {
 
   it("resolves the Secret source namespaces: explicit list, else the site profile's, else none", () => {
     assert.deepEqual(parseOperatorConfig([], {}).secretSourceNamespaces, []);
-    assert.deepEqual(parseOperatorConfig(["--site-profile", "gdc"], {}).secretSourceNamespaces, ["object-storage-access-keys", "harbor-system"]);
-    assert.deepEqual(parseOperatorConfig([], { AIRLIFT_SITE_PROFILE: "gdc" }).secretSourceNamespaces, ["object-storage-access-keys", "harbor-system"]);
-    assert.deepEqual(parseOperatorConfig(["--site-profile", "gdc", "--secret-source-namespaces", " keys, ,ops "], {}).secretSourceNamespaces, ["keys", "ops"]);
-    assert.deepEqual(parseOperatorConfig(["--site-profile", "gdc"], { AIRLIFT_SECRET_SOURCE_NAMESPACES: "" }).secretSourceNamespaces, []);
+    assert.deepEqual(parseOperatorConfig(["--site-profile", "gdc"], {}).secretSourceNamespaces, [
+      "object-storage-access-keys",
+      "harbor-system",
+    ]);
+    assert.deepEqual(parseOperatorConfig([], { AIRLIFT_SITE_PROFILE: "gdc" }).secretSourceNamespaces, [
+      "object-storage-access-keys",
+      "harbor-system",
+    ]);
+    assert.deepEqual(
+      parseOperatorConfig(["--site-profile", "gdc", "--secret-source-namespaces", " keys, ,ops "], {})
+        .secretSourceNamespaces,
+      ["keys", "ops"],
+    );
+    assert.deepEqual(
+      parseOperatorConfig(["--site-profile", "gdc"], { AIRLIFT_SECRET_SOURCE_NAMESPACES: "" }).secretSourceNamespaces,
+      [],
+    );
     assert.throws(() => parseOperatorConfig(["--site-profile", "aws"], {}), /Allowed choices are gdc, none/);
     assert.throws(() => parseOperatorConfig([], { AIRLIFT_SITE_PROFILE: "aws" }), /unknown site profile "aws"/);
   });

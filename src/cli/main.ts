@@ -5,7 +5,16 @@
 // and is printed as one line (usage errors add "see `airlift <cmd> --help`") with its documented exit code.
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliContext, type CliIO, type CommandFactory } from "./command.ts";
+import {
+  CliError,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  UsageError,
+  type CliContext,
+  type CliIO,
+  type CommandFactory,
+} from "./command.ts";
 import { commanderMessage, errorLine, usageLines } from "./error-lines.ts";
 
 interface Entry {
@@ -16,13 +25,23 @@ interface Entry {
 /** Registered subcommands, in help order. */
 export const COMMANDS: Record<string, Entry> = {
   import: { summary: "stream an image archive (file or s3://) into a registry", load: () => import("./import.ts") },
-  operator: { summary: "run the controllers (in a cluster, or against a kubeconfig)", load: () => import("./operator.ts") },
-  pull: { summary: "pull an artifact into an OCI layout (folder or s3://), optionally extracted", load: () => import("./pull.ts") },
-  status: { summary: "show OciSyncs like nomos status, and ImageImports / ArtifactPulls", load: () => import("./status.ts") },
+  operator: {
+    summary: "run the controllers (in a cluster, or against a kubeconfig)",
+    load: () => import("./operator.ts"),
+  },
+  pull: {
+    summary: "pull an artifact into an OCI layout (folder or s3://), optionally extracted",
+    load: () => import("./pull.ts"),
+  },
+  status: {
+    summary: "show OciSyncs like nomos status, and ImageImports / ArtifactPulls",
+    load: () => import("./status.ts"),
+  },
   version: { summary: "print the version", load: () => import("./version.ts") },
 };
 
-const ABOUT = "airlift moves artifacts across an air gap: bucket archives into registries, registry artifacts into buckets, and OCI images of YAML into clusters.";
+const ABOUT =
+  "airlift moves artifacts across an air gap: bucket archives into registries, registry artifacts into buckets, and OCI images of YAML into clusters.";
 
 const AFTER = `
 Run \`airlift <command> --help\` for a command's flags.
@@ -49,7 +68,10 @@ function commandName(argv: readonly string[]): string | undefined {
 }
 
 async function program(ctx: CliContext, name: string | undefined): Promise<Command> {
-  const root = configure(new Command("airlift"), "airlift", ctx.io).description(ABOUT).usage("<command> [flags]").addHelpText("after", AFTER);
+  const root = configure(new Command("airlift"), "airlift", ctx.io)
+    .description(ABOUT)
+    .usage("<command> [flags]")
+    .addHelpText("after", AFTER);
   for (const [n, entry] of Object.entries(COMMANDS)) {
     if (n === name) root.addCommand(configure((await entry.load()).command(ctx), `airlift ${n}`, ctx.io));
     else root.command(n).description(entry.summary);

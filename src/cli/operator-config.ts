@@ -78,27 +78,54 @@ const duration = (flags: string, description: string, fallback: number, shown: s
 /** Adds the operator's flags (environment fallback in brackets) to `cmd`. */
 export function addOperatorFlags(cmd: Command): Command {
   return cmd
-    .option("--namespace <namespace>", 'the operator\'s own namespace, holds the leader Lease [POD_NAMESPACE; in-cluster namespace file; "airlift-system"]')
-    .option("--watch-namespace <namespace>", "reconcile objects of this namespace only (default: all) [AIRLIFT_WATCH_NAMESPACE]")
+    .option(
+      "--namespace <namespace>",
+      'the operator\'s own namespace, holds the leader Lease [POD_NAMESPACE; in-cluster namespace file; "airlift-system"]',
+    )
+    .option(
+      "--watch-namespace <namespace>",
+      "reconcile objects of this namespace only (default: all) [AIRLIFT_WATCH_NAMESPACE]",
+    )
     .option("--leader-elect", "run leader election so only one replica reconciles [AIRLIFT_LEADER_ELECT]")
     .option("--leader-election-id <name>", "name of the Lease", "airlift-leader")
     .addOption(duration("--lease-duration <duration>", "how long a lease is valid without renewal", 15_000, "15s"))
-    .addOption(duration("--renew-deadline <duration>", "how long the leader retries renewing before giving up", 10_000, "10s"))
+    .addOption(
+      duration("--renew-deadline <duration>", "how long the leader retries renewing before giving up", 10_000, "10s"),
+    )
     .addOption(duration("--retry-period <duration>", "how often candidates retry and the leader renews", 2_000, "2s"))
     .option("--identity <name>", "this replica's identity [POD_NAME; hostname] plus a random suffix")
     .option("--workers <n>", "concurrent reconciles per controller (default: 2) [AIRLIFT_WORKERS]")
-    .option("--metrics-addr <host:port>", '/metrics listen address, "0" to disable (default: ":8080") [AIRLIFT_METRICS_ADDR]')
-    .option("--health-addr <host:port>", '/healthz and /readyz listen address, "0" to disable (default: ":8081") [AIRLIFT_HEALTH_ADDR]')
-    .option("--allow-cross-namespace-secrets", "the wide door: let every resource reference Secrets in every namespace [AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS]")
+    .option(
+      "--metrics-addr <host:port>",
+      '/metrics listen address, "0" to disable (default: ":8080") [AIRLIFT_METRICS_ADDR]',
+    )
+    .option(
+      "--health-addr <host:port>",
+      '/healthz and /readyz listen address, "0" to disable (default: ":8081") [AIRLIFT_HEALTH_ADDR]',
+    )
+    .option(
+      "--allow-cross-namespace-secrets",
+      "the wide door: let every resource reference Secrets in every namespace [AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS]",
+    )
     .option(
       "--secret-source-namespaces <a,b>",
-      'namespaces whose Secrets may be used from other namespaces when the Secret\'s annotation airlift.dev/allowed-namespaces names them ("" for none; default: the site profile\'s) [AIRLIFT_SECRET_SOURCE_NAMESPACES]',
+      "namespaces whose Secrets may be used from other namespaces when the Secret's annotation airlift.dev/allowed-namespaces names them (\"\" for none; default: the site profile's) [AIRLIFT_SECRET_SOURCE_NAMESPACES]",
     )
-    .addOption(new Option("--site-profile <name>", "site defaults: gdc lists object-storage-access-keys and harbor-system as Secret sources [AIRLIFT_SITE_PROFILE] (default: none)").choices(Object.keys(SITE_PROFILES)))
-    .addOption(duration("--shutdown-timeout <duration>", "how long SIGTERM waits for running reconciles", 30_000, "30s"))
+    .addOption(
+      new Option(
+        "--site-profile <name>",
+        "site defaults: gdc lists object-storage-access-keys and harbor-system as Secret sources [AIRLIFT_SITE_PROFILE] (default: none)",
+      ).choices(Object.keys(SITE_PROFILES)),
+    )
+    .addOption(
+      duration("--shutdown-timeout <duration>", "how long SIGTERM waits for running reconciles", 30_000, "30s"),
+    )
     .option("--default-registry <host[:port]>", "registry used when a resource names none [AIRLIFT_DEFAULT_REGISTRY]")
     .option("--default-s3-endpoint <url>", "S3 endpoint used when a resource names none [AIRLIFT_DEFAULT_S3_ENDPOINT]")
-    .option("--dns-suffix <suffix>", "derive harbor.SUFFIX and https://objectstorage.SUFFIX as the defaults; wins over the discovered suffix [AIRLIFT_DNS_SUFFIX]")
+    .option(
+      "--dns-suffix <suffix>",
+      "derive harbor.SUFFIX and https://objectstorage.SUFFIX as the defaults; wins over the discovered suffix [AIRLIFT_DNS_SUFFIX]",
+    )
     .option(
       "--site-dns-suffix-configmap <namespace/name>",
       `watch the site's DNS suffix (key dnsSuffix) in this ConfigMap; "" turns it off [AIRLIFT_SITE_DNS_SUFFIX_CONFIGMAP] (default: "${GDC_DNS_SUFFIX_CONFIGMAP}")`,
@@ -107,11 +134,29 @@ export function addOperatorFlags(cmd: Command): Command {
       "--site-harbor-cluster <namespace/name>",
       `take the default registry from this HarborCluster's spec.externalURL when the kind is served; "" turns it off [AIRLIFT_SITE_HARBOR_CLUSTER] (default: "${GDC_HARBOR_CLUSTER}")`,
     )
-    .option("--no-site-discovery", "do not discover site values (DNS suffix ConfigMap, HarborCluster) [AIRLIFT_SITE_DISCOVERY=false]")
-    .option("--allow-loopback-endpoints", "let resources name loopback registry / S3 endpoints (local testing) [AIRLIFT_ALLOW_LOOPBACK_ENDPOINTS]")
-    .option("--allow-link-local-endpoints", "let resources name link-local endpoints (169.254.0.0/16, fe80::/10) [AIRLIFT_ALLOW_LINK_LOCAL_ENDPOINTS]")
+    .option(
+      "--no-site-discovery",
+      "do not discover site values (DNS suffix ConfigMap, HarborCluster) [AIRLIFT_SITE_DISCOVERY=false]",
+    )
+    .option(
+      "--allow-loopback-endpoints",
+      "let resources name loopback registry / S3 endpoints (local testing) [AIRLIFT_ALLOW_LOOPBACK_ENDPOINTS]",
+    )
+    .option(
+      "--allow-link-local-endpoints",
+      "let resources name link-local endpoints (169.254.0.0/16, fe80::/10) [AIRLIFT_ALLOW_LINK_LOCAL_ENDPOINTS]",
+    )
     .option("--work-dir <path>", "where pulled and extracted content is staged [AIRLIFT_WORK_DIR; $TMPDIR/airlift]")
-    .addOption(new Option("--log-level <level>", "log level [LOG_LEVEL] (default: info)").choices(["fatal", "error", "warn", "info", "debug", "trace"]));
+    .addOption(
+      new Option("--log-level <level>", "log level [LOG_LEVEL] (default: info)").choices([
+        "fatal",
+        "error",
+        "warn",
+        "info",
+        "debug",
+        "trace",
+      ]),
+    );
 }
 
 function ownNamespace(flag: string | undefined, env: NodeJS.ProcessEnv): string {
@@ -131,7 +176,13 @@ const pick = (flag: string | undefined, env: string | undefined): string | undef
 /** The boolean flag, else the environment variable, else false. */
 const bool = (flag: boolean | undefined, env: string | undefined): boolean => flag ?? envBool(env) ?? false;
 
-function leaderSettings(v: OperatorFlags, env: NodeJS.ProcessEnv): Pick<OperatorConfig, "leaderElect" | "leaderElectionId" | "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs" | "identity"> {
+function leaderSettings(
+  v: OperatorFlags,
+  env: NodeJS.ProcessEnv,
+): Pick<
+  OperatorConfig,
+  "leaderElect" | "leaderElectionId" | "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs" | "identity"
+> {
   return {
     leaderElect: bool(v.leaderElect, env.AIRLIFT_LEADER_ELECT),
     leaderElectionId: v.leaderElectionId,
@@ -142,7 +193,13 @@ function leaderSettings(v: OperatorFlags, env: NodeJS.ProcessEnv): Pick<Operator
   };
 }
 
-function endpointSettings(v: OperatorFlags, env: NodeJS.ProcessEnv): Pick<OperatorConfig, "defaults" | "allowLoopbackEndpoints" | "allowLinkLocalEndpoints" | "allowCrossNamespaceSecrets"> {
+function endpointSettings(
+  v: OperatorFlags,
+  env: NodeJS.ProcessEnv,
+): Pick<
+  OperatorConfig,
+  "defaults" | "allowLoopbackEndpoints" | "allowLinkLocalEndpoints" | "allowCrossNamespaceSecrets"
+> {
   return {
     allowCrossNamespaceSecrets: bool(v.allowCrossNamespaceSecrets, env.AIRLIFT_ALLOW_CROSS_NAMESPACE_SECRETS),
     allowLoopbackEndpoints: bool(v.allowLoopbackEndpoints, env.AIRLIFT_ALLOW_LOOPBACK_ENDPOINTS),
@@ -169,20 +226,41 @@ function siteObject(v: OperatorFlags, flag: string, value: string | undefined): 
   return name;
 }
 
-function siteSettings(v: OperatorFlags, env: NodeJS.ProcessEnv): Pick<OperatorConfig, "dnsSuffixConfigMap" | "harborCluster"> {
+function siteSettings(
+  v: OperatorFlags,
+  env: NodeJS.ProcessEnv,
+): Pick<OperatorConfig, "dnsSuffixConfigMap" | "harborCluster"> {
   const off = envBool(env.AIRLIFT_SITE_DISCOVERY) === false;
   const flags = off ? { ...v, siteDiscovery: false } : v;
   return {
-    dnsSuffixConfigMap: siteObject(flags, "site-dns-suffix-configmap", v.siteDnsSuffixConfigmap ?? env.AIRLIFT_SITE_DNS_SUFFIX_CONFIGMAP ?? GDC_DNS_SUFFIX_CONFIGMAP),
-    harborCluster: siteObject(flags, "site-harbor-cluster", v.siteHarborCluster ?? env.AIRLIFT_SITE_HARBOR_CLUSTER ?? GDC_HARBOR_CLUSTER),
+    dnsSuffixConfigMap: siteObject(
+      flags,
+      "site-dns-suffix-configmap",
+      v.siteDnsSuffixConfigmap ?? env.AIRLIFT_SITE_DNS_SUFFIX_CONFIGMAP ?? GDC_DNS_SUFFIX_CONFIGMAP,
+    ),
+    harborCluster: siteObject(
+      flags,
+      "site-harbor-cluster",
+      v.siteHarborCluster ?? env.AIRLIFT_SITE_HARBOR_CLUSTER ?? GDC_HARBOR_CLUSTER,
+    ),
   };
 }
 
-function secretSettings(v: OperatorFlags, env: NodeJS.ProcessEnv): Pick<OperatorConfig, "secretSourceNamespaces" | "siteProfile"> {
+function secretSettings(
+  v: OperatorFlags,
+  env: NodeJS.ProcessEnv,
+): Pick<OperatorConfig, "secretSourceNamespaces" | "siteProfile"> {
   const siteProfile = pick(v.siteProfile, env.AIRLIFT_SITE_PROFILE) ?? "none";
-  if (!(siteProfile in SITE_PROFILES)) throw new UsageError(`unknown site profile "${siteProfile}" (known: ${Object.keys(SITE_PROFILES).join(", ")})`);
+  if (!(siteProfile in SITE_PROFILES))
+    throw new UsageError(`unknown site profile "${siteProfile}" (known: ${Object.keys(SITE_PROFILES).join(", ")})`);
   // An empty flag or variable is an explicit "none", unlike the other settings.
-  return { siteProfile, secretSourceNamespaces: secretSourceNamespaces(v.secretSourceNamespaces ?? env.AIRLIFT_SECRET_SOURCE_NAMESPACES, siteProfile) };
+  return {
+    siteProfile,
+    secretSourceNamespaces: secretSourceNamespaces(
+      v.secretSourceNamespaces ?? env.AIRLIFT_SECRET_SOURCE_NAMESPACES,
+      siteProfile,
+    ),
+  };
 }
 
 /** Resolves flags with environment fallbacks. */
@@ -206,7 +284,9 @@ export function operatorConfig(v: OperatorFlags, env: NodeJS.ProcessEnv): Operat
 
 /** Parses `argv` (the operator's flags only) with environment fallbacks; throws on a usage error. */
 export function parseOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
-  const cmd = addOperatorFlags(addKubeFlags(new Command("operator"))).exitOverride().configureOutput({ outputError: () => undefined });
+  const cmd = addOperatorFlags(addKubeFlags(new Command("operator")))
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
   cmd.parse(argv, { from: "user" });
   return operatorConfig(cmd.opts<OperatorFlags>(), env);
 }

@@ -41,5 +41,9 @@ export async function operatorEndpointPolicy(cfg: EndpointPolicyConfig): Promise
     const port = listen ? portOf(listen) : undefined;
     if (port !== undefined) for (const address of own) denied.push({ address, port });
   }
-  return new EndpointPolicy({ allowLoopback: cfg.allowLoopback, allowLinkLocal: cfg.allowLinkLocal, deniedEndpoints: denied });
+  return new EndpointPolicy({
+    allowLoopback: cfg.allowLoopback,
+    allowLinkLocal: cfg.allowLinkLocal,
+    deniedEndpoints: denied,
+  });
 }

@@ -34,12 +34,23 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     healthAddr: cfg.healthAddr,
     shutdownTimeoutMs: cfg.shutdownTimeoutMs,
     leaderElection: cfg.leaderElect
-      ? { name: cfg.leaderElectionId, leaseDurationMs: cfg.leaseDurationMs, renewDeadlineMs: cfg.renewDeadlineMs, retryPeriodMs: cfg.retryPeriodMs }
+      ? {
+          name: cfg.leaderElectionId,
+          leaseDurationMs: cfg.leaseDurationMs,
+          renewDeadlineMs: cfg.renewDeadlineMs,
+          retryPeriodMs: cfg.retryPeriodMs,
+        }
       : undefined,
   });
   manager.secrets.setSourceNamespaces(cfg.secretSourceNamespaces);
   // Discovery starts before the controllers, so the first reconciles already see the site's values.
-  const site = await startSiteDiscovery({ client: manager.client, defaults: cfg.defaults, log, dnsSuffixConfigMap: cfg.dnsSuffixConfigMap, harborCluster: cfg.harborCluster });
+  const site = await startSiteDiscovery({
+    client: manager.client,
+    defaults: cfg.defaults,
+    log,
+    dnsSuffixConfigMap: cfg.dnsSuffixConfigMap,
+    harborCluster: cfg.harborCluster,
+  });
   const stopAll = async (): Promise<void> => {
     await Promise.all([manager.stop(), site.stop()]);
   };
@@ -104,7 +115,9 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
 
 /** The `operator` command. */
 export function command(ctx: CliContext): Command {
-  const cmd = new Command("operator").description("Run the ImageImport, ArtifactPull and OciSync controllers until SIGTERM / SIGINT (exit 0) or a lost lease (exit 1).");
+  const cmd = new Command("operator").description(
+    "Run the ImageImport, ArtifactPull and OciSync controllers until SIGTERM / SIGINT (exit 0) or a lost lease (exit 1).",
+  );
   return addOperatorFlags(addKubeFlags(cmd)).action(async (flags: OperatorFlags) => {
     ctx.exitCode = await runOperator(operatorConfig(flags, ctx.io.env), ctx.io);
   });

@@ -5,7 +5,10 @@ import { barLine, formatBytes, progressMode, progressPrinter, progressText } fro
 
 const MiB = 2 ** 20;
 
-function sink(tty: boolean, columns = 80): { out: PassThrough & { isTTY?: boolean; columns?: number }; text: () => string } {
+function sink(
+  tty: boolean,
+  columns = 80,
+): { out: PassThrough & { isTTY?: boolean; columns?: number }; text: () => string } {
   const out: PassThrough & { isTTY?: boolean; columns?: number } = new PassThrough();
   out.isTTY = tty;
   out.columns = columns;
@@ -19,7 +22,10 @@ describe("transfer progress", () => {
     assert.equal(formatBytes(512), "512 B");
     assert.equal(formatBytes(1.5 * MiB), "1.5 MiB");
     assert.equal(formatBytes(3 * 1024 * MiB), "3.0 GiB");
-    assert.equal(progressText({ bytesDone: 50 * MiB, bytesTotal: 200 * MiB, blobsDone: 1, blobsTotal: 4 }, 10 * MiB), "50.0 MiB / 200.0 MiB  25%  blobs 1/4  10.0 MiB/s  ETA 15s");
+    assert.equal(
+      progressText({ bytesDone: 50 * MiB, bytesTotal: 200 * MiB, blobsDone: 1, blobsTotal: 4 }, 10 * MiB),
+      "50.0 MiB / 200.0 MiB  25%  blobs 1/4  10.0 MiB/s  ETA 15s",
+    );
   });
 
   it("picks a bar on a terminal and plain lines elsewhere", () => {
@@ -46,9 +52,18 @@ describe("transfer progress", () => {
       assert.match(d, /\x1b\[K\n?$/);
     }
     assert.match(s.text(), /\n$/);
-    assert.equal(barLine({ bytesDone: 1, bytesTotal: 2, blobsDone: 0, blobsTotal: 1 }, 0, 200), "[############------------] 1 B / 2 B  50%  blobs 0/1  0 B/s");
-    assert.equal(barLine({ bytesDone: 1, bytesTotal: 2, blobsDone: 0, blobsTotal: 1 }, undefined, 200), "[############------------] 1 B / 2 B  50%  blobs 0/1");
-    assert.match(progressText({ bytesDone: 0, bytesTotal: 10 * 1024 * MiB, blobsDone: 0, blobsTotal: 1 }, 1024), /ETA 2912h42m$/);
+    assert.equal(
+      barLine({ bytesDone: 1, bytesTotal: 2, blobsDone: 0, blobsTotal: 1 }, 0, 200),
+      "[############------------] 1 B / 2 B  50%  blobs 0/1  0 B/s",
+    );
+    assert.equal(
+      barLine({ bytesDone: 1, bytesTotal: 2, blobsDone: 0, blobsTotal: 1 }, undefined, 200),
+      "[############------------] 1 B / 2 B  50%  blobs 0/1",
+    );
+    assert.match(
+      progressText({ bytesDone: 0, bytesTotal: 10 * 1024 * MiB, blobsDone: 0, blobsTotal: 1 }, 1024),
+      /ETA 2912h42m$/,
+    );
   });
 
   it("clears the bar before a line printed above it", async () => {

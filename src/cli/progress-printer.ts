@@ -43,8 +43,17 @@ function formatEta(seconds: number): string {
 export function progressText(s: ProgressSnapshot, bytesPerSecond: number | undefined): string {
   const pct = s.bytesTotal > 0 ? Math.floor((100 * s.bytesDone) / s.bytesTotal) : 0;
   const rate = bytesPerSecond === undefined ? "" : `${formatBytes(Math.round(bytesPerSecond))}/s`;
-  const eta = bytesPerSecond && s.bytesDone < s.bytesTotal ? formatEta((s.bytesTotal - s.bytesDone) / bytesPerSecond) : "";
-  return [`${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)}`, `${pct}%`, `blobs ${s.blobsDone}/${s.blobsTotal}`, rate, eta].filter(Boolean).join("  ");
+  const eta =
+    bytesPerSecond && s.bytesDone < s.bytesTotal ? formatEta((s.bytesTotal - s.bytesDone) / bytesPerSecond) : "";
+  return [
+    `${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)}`,
+    `${pct}%`,
+    `blobs ${s.blobsDone}/${s.blobsTotal}`,
+    rate,
+    eta,
+  ]
+    .filter(Boolean)
+    .join("  ");
 }
 
 /** The terminal line: bar and text, cut to `columns - 1`, to be written after "\r" and followed by erase-line. */
@@ -77,8 +86,13 @@ function rateMeter(now: () => number): (bytesDone: number) => number | undefined
 }
 
 /** A printer for `mode` writing to `out` (`now` is for tests). */
-export function progressPrinter(mode: ProgressMode, out: NodeJS.WritableStream, now: () => number = Date.now): ProgressPrinter {
-  if (mode === "none") return { onProgress: undefined, intervalMs: INTERVAL_MS.none, above: (print) => print(), done: () => undefined };
+export function progressPrinter(
+  mode: ProgressMode,
+  out: NodeJS.WritableStream,
+  now: () => number = Date.now,
+): ProgressPrinter {
+  if (mode === "none")
+    return { onProgress: undefined, intervalMs: INTERVAL_MS.none, above: (print) => print(), done: () => undefined };
   const rate = rateMeter(now);
   let drawn = false;
   const onProgress = (s: ProgressSnapshot): void => {

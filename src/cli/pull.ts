@@ -11,7 +11,17 @@ import { pullArtifact, type PullDestination, type PullResult } from "../transfer
 import { CliError, EXIT_OK, UsageError, type CliContext, type CliIO } from "./command.ts";
 import { progressMode, progressPrinter } from "./progress-printer.ts";
 import { checkReference, withRegistry } from "./reference-check.ts";
-import { TRANSFER_EXIT_CODES_HELP, addTransferFlags, checkRegistryFlags, defaultRegistry, exitCodeFor, readStdin, registryConnection, s3ConnectionFrom, type TransferFlags } from "./transfer-flags.ts";
+import {
+  TRANSFER_EXIT_CODES_HELP,
+  addTransferFlags,
+  checkRegistryFlags,
+  defaultRegistry,
+  exitCodeFor,
+  readStdin,
+  registryConnection,
+  s3ConnectionFrom,
+  type TransferFlags,
+} from "./transfer-flags.ts";
 import { parseS3Location } from "./transfer-input.ts";
 
 interface PullFlags extends TransferFlags {
@@ -29,11 +39,14 @@ ${TRANSFER_EXIT_CODES_HELP}`;
 /** A folder, or an s3:// prefix reached with the S3 flags and AWS_* environment. */
 function destinationOf(target: string, flags: TransferFlags, env: NodeJS.ProcessEnv): PullDestination {
   const s3 = parseS3Location(target, "destination");
-  return s3 ? { kind: "s3", connection: s3ConnectionFrom(flags, env), bucket: s3.bucket, prefix: s3.key } : { kind: "directory", path: target };
+  return s3
+    ? { kind: "s3", connection: s3ConnectionFrom(flags, env), bucket: s3.bucket, prefix: s3.key }
+    : { kind: "directory", path: target };
 }
 
 function checkPlatform(platform: string): void {
-  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform)) throw new UsageError(`--platform takes OS/ARCH[/VARIANT] such as linux/amd64 or linux/arm64/v8, got "${platform}"`);
+  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform))
+    throw new UsageError(`--platform takes OS/ARCH[/VARIANT] such as linux/amd64 or linux/arm64/v8, got "${platform}"`);
 }
 
 function printResult(result: PullResult, reference: string, json: boolean | undefined, io: CliIO): void {
@@ -41,7 +54,9 @@ function printResult(result: PullResult, reference: string, json: boolean | unde
     io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
-  io.stdout.write(`pulled ${reference} (${result.manifestDigest}${result.platform ? `, ${result.platform}` : ""}) into ${result.location}\n`);
+  io.stdout.write(
+    `pulled ${reference} (${result.manifestDigest}${result.platform ? `, ${result.platform}` : ""}) into ${result.location}\n`,
+  );
   for (const f of result.files) io.stdout.write(`  ${f.path} ${f.size}\n`);
 }
 
@@ -55,8 +70,18 @@ async function run(given: string, target: string, flags: PullFlags, io: CliIO): 
   const progress = progressPrinter(progressMode(flags.progress, io.stderr), io.stderr);
   const workDir = await mkdtemp(join(tmpdir(), "airlift-pull-"));
   try {
-    const connection = await registryConnection(flags, io.env, parsed.registry, { stdin: readStdin, warn: (line) => io.stderr.write(`airlift pull: warning: ${line}\n`) });
-    const result = await pullArtifact(reference, dest, { connection, platform: flags.platform, extract: Boolean(flags.extract), workDir, onProgress: progress.onProgress, progressIntervalMs: progress.intervalMs });
+    const connection = await registryConnection(flags, io.env, parsed.registry, {
+      stdin: readStdin,
+      warn: (line) => io.stderr.write(`airlift pull: warning: ${line}\n`),
+    });
+    const result = await pullArtifact(reference, dest, {
+      connection,
+      platform: flags.platform,
+      extract: Boolean(flags.extract),
+      workDir,
+      onProgress: progress.onProgress,
+      progressIntervalMs: progress.intervalMs,
+    });
     progress.done();
     printResult(result, reference, flags.json, io);
     return EXIT_OK;
@@ -73,7 +98,9 @@ async function run(given: string, target: string, flags: PullFlags, io: CliIO): 
 /** The `pull` command. */
 export function command(ctx: CliContext): Command {
   const cmd = new Command("pull")
-    .description("Write an artifact as an OCI image layout; with --extract also its files under extracted/ (safe extraction: no path escapes, size and entry caps; a refused artifact leaves the destination as it was).")
+    .description(
+      "Write an artifact as an OCI image layout; with --extract also its files under extracted/ (safe extraction: no path escapes, size and entry caps; a refused artifact leaves the destination as it was).",
+    )
     .argument("<reference>", "registry/repository:tag or registry/repository@sha256:...")
     .argument("<destination>", "a folder, or s3://bucket/prefix")
     .option("--extract", "extract the layers (ORAS files by their title) under extracted/")

@@ -17,7 +17,8 @@ function digestProblem(digest: string): string | undefined {
 
 function tagProblem(tag: string): string | undefined {
   if (tag === "") return 'the tag after ":" is empty (write :TAG, or drop the ":" for :latest)';
-  if (!TAG.test(tag)) return `the tag "${tag}" may hold only letters, digits, "_", "." and "-", must not start with "." or "-", and is at most 128 characters`;
+  if (!TAG.test(tag))
+    return `the tag "${tag}" may hold only letters, digits, "_", "." and "-", must not start with "." or "-", and is at most 128 characters`;
   return undefined;
 }
 
@@ -25,20 +26,27 @@ function tagProblem(tag: string): string | undefined {
 export function hostProblem(host: string): string | undefined {
   if (host.startsWith("[")) return undefined; // IPv6 literal: the parser checks it
   const [name = "", port, ...extra] = host.split(":");
-  if (extra.length > 0 || (port !== undefined && !/^\d{1,5}$/.test(port))) return `the registry host "${host}" has a bad port: write host:PORT with a number`;
+  if (extra.length > 0 || (port !== undefined && !/^\d{1,5}$/.test(port)))
+    return `the registry host "${host}" has a bad port: write host:PORT with a number`;
   const labels = name.split(".");
-  if (labels.some((l) => l === "")) return `the registry host "${host}" has an empty label (".." or a "." at either end)`;
+  if (labels.some((l) => l === ""))
+    return `the registry host "${host}" has an empty label (".." or a "." at either end)`;
   const bad = labels.find((l) => !LABEL.test(l));
-  return bad === undefined ? undefined : `the registry host "${host}" has a label "${bad}" with characters other than letters, digits and inner "-"`;
+  return bad === undefined
+    ? undefined
+    : `the registry host "${host}" has a label "${bad}" with characters other than letters, digits and inner "-"`;
 }
 
 function repositoryProblem(repository: string): string | undefined {
   if (repository === "") return "the repository is missing: write registry/repository:tag";
   const parts = repository.split("/");
-  if (parts.some((p) => p === "")) return `the repository "${repository}" has an empty path component ("//" or a trailing "/")`;
+  if (parts.some((p) => p === ""))
+    return `the repository "${repository}" has an empty path component ("//" or a trailing "/")`;
   if (repository !== repository.toLowerCase()) return `the repository "${repository}" must be lowercase`;
   const bad = parts.find((p) => !COMPONENT.test(p));
-  return bad === undefined ? undefined : `the repository component "${bad}" may hold only a-z, 0-9 and single ".", "_", "__" or "-" between them`;
+  return bad === undefined
+    ? undefined
+    : `the repository component "${bad}" may hold only a-z, 0-9 and single ".", "_", "__" or "-" between them`;
 }
 
 /** The parts of a reference as written: name, then ":tag" (after the last "/"), then "@digest". */
@@ -64,7 +72,11 @@ export function referenceProblems(text: string): string[] {
   if (text.trim() === "") return ["it is empty"];
   if (/\s/.test(text)) return ["it contains a space"];
   const { name, tag, digest } = split(text);
-  const problems = [digest === undefined ? undefined : digestProblem(digest), tag === undefined ? undefined : tagProblem(tag), ...nameProblems(name)];
+  const problems = [
+    digest === undefined ? undefined : digestProblem(digest),
+    tag === undefined ? undefined : tagProblem(tag),
+    ...nameProblems(name),
+  ];
   return problems.filter((p): p is string => p !== undefined);
 }
 
@@ -80,7 +92,10 @@ export function hasRegistryHost(text: string): boolean {
 export function withRegistry(text: string, what: string, defaultRegistry: string | undefined): string {
   if (hasRegistryHost(text)) return text;
   if (defaultRegistry !== undefined) return `${defaultRegistry}/${text}`;
-  throw new CliError(`${what} "${text}" has no registry host: write harbor.example.com/${text}, or set --default-registry / AIRLIFT_DEFAULT_REGISTRY`, EXIT_USAGE);
+  throw new CliError(
+    `${what} "${text}" has no registry host: write harbor.example.com/${text}, or set --default-registry / AIRLIFT_DEFAULT_REGISTRY`,
+    EXIT_USAGE,
+  );
 }
 
 /**
@@ -94,6 +109,8 @@ export function checkReference(text: string, what: string, defaultRegistry?: str
   try {
     return parseReference(qualified);
   } catch (err) {
-    throw new UsageError(`invalid ${what} "${text}": ${(err as Error).message.replace(/^invalid reference "[^"]*": /, "")}`);
+    throw new UsageError(
+      `invalid ${what} "${text}": ${(err as Error).message.replace(/^invalid reference "[^"]*": /, "")}`,
+    );
   }
 }

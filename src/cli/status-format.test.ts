@@ -7,7 +7,15 @@ const D1 = `sha256:${"ab12cd34".repeat(8)}`;
 const D2 = `sha256:${"9f".repeat(32)}`;
 
 function sync(over: Partial<OciSyncReport>): OciSyncReport {
-  return { namespace: "airlift-system", name: "root", image: "harbor.example.com/config/app:v1", state: "SYNCED", errors: [], resources: [], ...over };
+  return {
+    namespace: "airlift-system",
+    name: "root",
+    image: "harbor.example.com/config/app:v1",
+    state: "SYNCED",
+    errors: [],
+    resources: [],
+    ...over,
+  };
 }
 
 describe("airlift status text", () => {
@@ -26,14 +34,28 @@ describe("airlift status text", () => {
     const report: StatusReport = sortReport({
       context: "prod",
       ociSyncs: [
-        sync({ namespace: "team-b", name: "apps", state: "ERROR", digest: D2, reason: "ApplyFailed", message: "1 object failed", errors: [{ code: "ApplyFailed", message: "deployment.apps/web: forbidden" }] }),
+        sync({
+          namespace: "team-b",
+          name: "apps",
+          state: "ERROR",
+          digest: D2,
+          reason: "ApplyFailed",
+          message: "1 object failed",
+          errors: [{ code: "ApplyFailed", message: "deployment.apps/web: forbidden" }],
+        }),
         sync({
           syncedAt: "2026-03-04T05:06:07Z",
           digest: D1,
           resources: [
             { group: "apps", version: "v1", kind: "Deployment", namespace: "web", name: "web", status: "Current" },
             { group: "", version: "v1", kind: "Namespace", name: "web", status: "Current" },
-            { group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", name: "viewer", status: "InProgress" },
+            {
+              group: "rbac.authorization.k8s.io",
+              version: "v1",
+              kind: "ClusterRole",
+              name: "viewer",
+              status: "InProgress",
+            },
           ],
         }),
       ],

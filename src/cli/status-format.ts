@@ -18,7 +18,14 @@ export function formatTime(rfc3339: string | undefined): string {
 
 function table(rows: string[][], indent: string): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join("").trimEnd());
+  return rows.map(
+    (r) =>
+      indent +
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3)))
+        .join("")
+        .trimEnd(),
+  );
 }
 
 /** nomos-style block of one OciSync; a sync in `rootNamespace` is labelled `<root>`. */
@@ -26,13 +33,24 @@ export function formatOciSync(sync: OciSyncReport, rootNamespace: string | undef
   const label = sync.namespace === rootNamespace ? `<root>:${sync.name}` : `${sync.namespace}:${sync.name}`;
   const state = sync.syncedAt ? `${sync.state} @ ${formatTime(sync.syncedAt)}` : sync.state;
   const digest = shortDigest(sync.digest);
-  const lines = ["   --------------------", ...table([[label, sync.image], [state, digest]], "   ")];
+  const lines = [
+    "   --------------------",
+    ...table(
+      [
+        [label, sync.image],
+        [state, digest],
+      ],
+      "   ",
+    ),
+  ];
   if (sync.reason) lines.push(`   ${sync.reason}: ${sync.message ?? ""}`.trimEnd());
   for (const e of sync.errors.slice(0, 5)) lines.push(`   Error ${e.code}: ${e.message}`);
   if (sync.errors.length > 5) lines.push(`   ... and ${sync.errors.length - 5} more errors (--json shows them all)`);
   lines.push("   Managed resources:");
   const rows = sync.resources.map((e) => [e.namespace ?? "", resourceName(e), e.status, digest]);
-  lines.push(...(rows.length ? table([["NAMESPACE", "NAME", "STATUS", "SOURCEHASH"], ...rows], "      ") : ["      none"]));
+  lines.push(
+    ...(rows.length ? table([["NAMESPACE", "NAME", "STATUS", "SOURCEHASH"], ...rows], "      ") : ["      none"]),
+  );
   return lines.join("\n");
 }
 

@@ -7,7 +7,14 @@ import { readInventory } from "../controllers/oci-sync-inventory.ts";
 import { ApiError } from "../kube/api-error.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { collectionPath, type ResourceType } from "../kube/resource.ts";
-import { sortReport, syncState, type ObjectReport, type OciSyncReport, type StatusReport, type SummaryObject } from "./status-report.ts";
+import {
+  sortReport,
+  syncState,
+  type ObjectReport,
+  type OciSyncReport,
+  type StatusReport,
+  type SummaryObject,
+} from "./status-report.ts";
 
 /** Which objects, and how long each request may take. */
 export interface StatusQuery {
@@ -26,7 +33,10 @@ async function list<T>(client: KubeClient, type: ResourceType, query: StatusQuer
   // A freshly installed CRD answers 429 "storage is (re)initializing" for a moment: retry a few times.
   for (let attempt = 1; ; attempt++) {
     try {
-      const out = await client.request<ListDoc<T>>(collectionPath(type, query.namespace), { query: { fieldSelector }, timeoutMs: query.timeoutMs });
+      const out = await client.request<ListDoc<T>>(collectionPath(type, query.namespace), {
+        query: { fieldSelector },
+        timeoutMs: query.timeoutMs,
+      });
       return out.items ?? [];
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 429 || attempt >= 5) throw err;
@@ -49,13 +59,20 @@ function syncedAt(sync: OciSync, state: string): string | undefined {
 
 function stageErrors(sync: OciSync): { code: string; message: string }[] {
   const status = sync.status ?? {};
-  return [...(status.source?.errors ?? []), ...(status.sync?.errors ?? [])].map((e) => ({ code: e.code, message: e.message }));
+  return [...(status.source?.errors ?? []), ...(status.sync?.errors ?? [])].map((e) => ({
+    code: e.code,
+    message: e.message,
+  }));
 }
 
 /** The image as resolved, the digest applied (else fetched) and the artifact revision. */
 function sourceOf(sync: OciSync): Pick<OciSyncReport, "image" | "digest" | "revision"> {
   const status = sync.status ?? {};
-  return { image: status.source?.image ?? sync.spec.oci.image, digest: status.sync?.digest ?? status.source?.digest, revision: status.artifact?.revision };
+  return {
+    image: status.source?.image ?? sync.spec.oci.image,
+    digest: status.sync?.digest ?? status.source?.digest,
+    revision: status.artifact?.revision,
+  };
 }
 
 function ociSyncReport(sync: OciSync, inventory: readonly InventoryEntry[]): OciSyncReport {
@@ -85,14 +102,25 @@ function digestOf(status: SummaryObject["status"]): string | undefined {
 
 function objectReport(obj: SummaryObject): ObjectReport {
   const ready = obj.status?.conditions?.find((c) => c.type === "Ready");
-  return { kind: obj.kind ?? "", namespace: obj.metadata.namespace ?? "", name: obj.metadata.name, ready: ready?.status ?? "Unknown", reason: ready?.reason ?? "", digest: digestOf(obj.status) };
+  return {
+    kind: obj.kind ?? "",
+    namespace: obj.metadata.namespace ?? "",
+    name: obj.metadata.name,
+    ready: ready?.status ?? "Unknown",
+    reason: ready?.reason ?? "",
+    digest: digestOf(obj.status),
+  };
 }
 
 /** Reads one report. */
 export async function readStatus(client: KubeClient, context: string, query: StatusQuery): Promise<StatusReport> {
   const syncs = await list<OciSync>(client, OCI_SYNC, query);
-  const others = [...(await list<SummaryObject>(client, IMAGE_IMPORT, query)), ...(await list<SummaryObject>(client, ARTIFACT_PULL, query))];
+  const others = [
+    ...(await list<SummaryObject>(client, IMAGE_IMPORT, query)),
+    ...(await list<SummaryObject>(client, ARTIFACT_PULL, query)),
+  ];
   const ociSyncs: OciSyncReport[] = [];
-  for (const sync of syncs) ociSyncs.push(ociSyncReport(sync, await readInventory(client, sync, AbortSignal.timeout(query.timeoutMs))));
+  for (const sync of syncs)
+    ociSyncs.push(ociSyncReport(sync, await readInventory(client, sync, AbortSignal.timeout(query.timeoutMs))));
   return sortReport({ context, ociSyncs, resources: others.map(objectReport) });
 }

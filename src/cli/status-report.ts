@@ -67,8 +67,15 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /** The report in a stable order: OciSyncs by namespace and name, their resources by namespace and `kind.group/name`, the other objects by kind, namespace and name. */
 export function sortReport(report: StatusReport): StatusReport {
   const ociSyncs = report.ociSyncs
-    .map((s) => ({ ...s, resources: [...s.resources].sort((a, b) => byText(a.namespace ?? "", b.namespace ?? "") || byText(resourceName(a), resourceName(b))) }))
+    .map((s) => ({
+      ...s,
+      resources: [...s.resources].sort(
+        (a, b) => byText(a.namespace ?? "", b.namespace ?? "") || byText(resourceName(a), resourceName(b)),
+      ),
+    }))
     .sort((a, b) => byText(a.namespace, b.namespace) || byText(a.name, b.name));
-  const resources = [...report.resources].sort((a, b) => byText(a.kind, b.kind) || byText(a.namespace, b.namespace) || byText(a.name, b.name));
+  const resources = [...report.resources].sort(
+    (a, b) => byText(a.kind, b.kind) || byText(a.namespace, b.namespace) || byText(a.name, b.name),
+  );
   return { context: report.context, ociSyncs, resources };
 }

@@ -32,7 +32,12 @@ function write(report: StatusReport, flags: StatusFlags, io: CliIO, rootNamespac
 }
 
 /** One redraw of `--poll`: a failed round is reported on stderr and the next one tried. */
-async function redraw(round: () => Promise<StatusReport>, flags: StatusFlags, io: CliIO, rootNamespace: string): Promise<void> {
+async function redraw(
+  round: () => Promise<StatusReport>,
+  flags: StatusFlags,
+  io: CliIO,
+  rootNamespace: string,
+): Promise<void> {
   const tty = !flags.json && (io.stdout as { isTTY?: boolean }).isTTY === true;
   try {
     const report = await round();
@@ -53,7 +58,12 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Redraws every `flags.poll` ms until SIGINT / SIGTERM, then exits 0. */
-async function poll(round: () => Promise<StatusReport>, flags: StatusFlags & { poll: number }, io: CliIO, rootNamespace: string): Promise<number> {
+async function poll(
+  round: () => Promise<StatusReport>,
+  flags: StatusFlags & { poll: number },
+  io: CliIO,
+  rootNamespace: string,
+): Promise<number> {
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
@@ -70,13 +80,18 @@ async function poll(round: () => Promise<StatusReport>, flags: StatusFlags & { p
 }
 
 function checkFlags(flags: StatusFlags): void {
-  if (flags.namespace !== undefined && flags.allNamespaces) throw new UsageError("give either -n NAMESPACE or -A, not both");
+  if (flags.namespace !== undefined && flags.allNamespaces)
+    throw new UsageError("give either -n NAMESPACE or -A, not both");
   if (flags.poll !== undefined && flags.poll < 1000) throw new UsageError("--poll must be at least 1s");
 }
 
 /** Which objects the flags select: -n over the context's namespace, -A for all. */
 function queryOf(flags: StatusFlags, contextNamespace: string): StatusQuery {
-  return { namespace: flags.allNamespaces ? undefined : (flags.namespace ?? contextNamespace), name: flags.name, timeoutMs: flags.timeout };
+  return {
+    namespace: flags.allNamespaces ? undefined : (flags.namespace ?? contextNamespace),
+    name: flags.name,
+    timeoutMs: flags.timeout,
+  };
 }
 
 async function run(flags: StatusFlags, io: CliIO): Promise<number> {
@@ -86,7 +101,10 @@ async function run(flags: StatusFlags, io: CliIO): Promise<number> {
   const rootNamespace = flags.rootNamespace ?? io.env.AIRLIFT_NAMESPACE ?? "airlift-system";
   const client = new KubeClient(conn.kubeConfig);
   const server = conn.kubeConfig.getCurrentCluster()?.server ?? "";
-  const round = (): Promise<StatusReport> => readStatus(client, conn.context, query).catch((err: unknown) => Promise.reject(kubeFailure(err, server, conn.context, flags.timeout)));
+  const round = (): Promise<StatusReport> =>
+    readStatus(client, conn.context, query).catch((err: unknown) =>
+      Promise.reject(kubeFailure(err, server, conn.context, flags.timeout)),
+    );
   try {
     if (flags.poll !== undefined) return await poll(round, { ...flags, poll: flags.poll }, io, rootNamespace);
     write(await round(), flags, io, rootNamespace);
@@ -99,13 +117,20 @@ async function run(flags: StatusFlags, io: CliIO): Promise<number> {
 /** The `status` command. */
 export function command(ctx: CliContext): Command {
   const cmd = new Command("status")
-    .description("Show each OciSync like `nomos status` (image, state, digest, managed resources with their kstatus), then one line per ImageImport and ArtifactPull.")
+    .description(
+      "Show each OciSync like `nomos status` (image, state, digest, managed resources with their kstatus), then one line per ImageImport and ArtifactPull.",
+    )
     .option("-n, --namespace <namespace>", "only this namespace (default: the context's namespace, else default)")
     .option("-A, --all-namespaces", "every namespace")
     .option("--name <name>", "only objects of this name")
-    .option("--root-namespace <namespace>", "the operator's namespace, whose OciSyncs are root syncs [AIRLIFT_NAMESPACE] (default: airlift-system)")
+    .option(
+      "--root-namespace <namespace>",
+      "the operator's namespace, whose OciSyncs are root syncs [AIRLIFT_NAMESPACE] (default: airlift-system)",
+    )
     .option("--json", "print the report as JSON (one line per round with --poll)")
-    .addOption(new Option("--poll <duration>", "redraw every DURATION (e.g. 5s) until interrupted").argParser(durationArg))
+    .addOption(
+      new Option("--poll <duration>", "redraw every DURATION (e.g. 5s) until interrupted").argParser(durationArg),
+    )
     .addOption(new Option("--timeout <duration>", "per API request").argParser(durationArg).default(30_000, "30s"))
     .addHelpText("after", AFTER);
   return addKubeFlags(cmd).action(async (flags: StatusFlags) => {

@@ -33,16 +33,29 @@ export interface TransferFlags {
 /** Adds the S3, registry and output flags. */
 export function addTransferFlags(cmd: Command): Command {
   return cmd
-    .option("--s3-endpoint <url>", "S3 endpoint [AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL]; keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY")
+    .option(
+      "--s3-endpoint <url>",
+      "S3 endpoint [AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL]; keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY",
+    )
     .option("--s3-region <region>", "S3 region [AWS_REGION] (default: us-east-1)")
     .option("--s3-virtual-host", "virtual-hosted-style S3 addressing (default: path-style, as on-premises stores need)")
     .option("--username <user>", "registry user; the password is read from standard input (--password-stdin)")
-    .option("--password-stdin", "read the registry password from standard input (otherwise: the Docker config at $DOCKER_CONFIG/config.json, with its credHelpers / credsStore)")
-    .option("--default-registry <host>", "the registry of references written without one, e.g. app:1 [AIRLIFT_DEFAULT_REGISTRY] (never docker.io unless named)")
+    .option(
+      "--password-stdin",
+      "read the registry password from standard input (otherwise: the Docker config at $DOCKER_CONFIG/config.json, with its credHelpers / credsStore)",
+    )
+    .option(
+      "--default-registry <host>",
+      "the registry of references written without one, e.g. app:1 [AIRLIFT_DEFAULT_REGISTRY] (never docker.io unless named)",
+    )
     .option("--ca-file <pem>", "trust this CA bundle too")
     .option("--insecure", "skip TLS certificate verification")
     .option("--plain-http", "talk HTTP to the registry")
-    .addOption(new Option("--progress <mode>", "progress on stderr: a redrawn bar on a terminal, plain lines otherwise").choices(PROGRESS_MODES).default("auto"))
+    .addOption(
+      new Option("--progress <mode>", "progress on stderr: a redrawn bar on a terminal, plain lines otherwise")
+        .choices(PROGRESS_MODES)
+        .default("auto"),
+    )
     .option("--json", "print the result as JSON on stdout");
 }
 
@@ -76,7 +89,8 @@ export function exitCodeFor(reason: TransferReason): number {
 function s3Endpoint(flags: TransferFlags, env: NodeJS.ProcessEnv): string {
   const endpoint = flags.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   if (!endpoint) throw new UsageError("an s3:// location needs --s3-endpoint URL (or AWS_ENDPOINT_URL_S3)");
-  if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) throw new UsageError(`the S3 endpoint "${endpoint}" is not an http:// or https:// URL`);
+  if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol))
+    throw new UsageError(`the S3 endpoint "${endpoint}" is not an http:// or https:// URL`);
   return endpoint;
 }
 
@@ -85,7 +99,8 @@ export function s3ConnectionFrom(flags: TransferFlags, env: NodeJS.ProcessEnv): 
   const endpoint = s3Endpoint(flags, env);
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) throw new UsageError("an s3:// location needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
+  if (!accessKeyId || !secretAccessKey)
+    throw new UsageError("an s3:// location needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
   return {
     endpoint,
     region: flags.s3Region ?? env.AWS_REGION ?? "us-east-1",
@@ -97,7 +112,11 @@ export function s3ConnectionFrom(flags: TransferFlags, env: NodeJS.ProcessEnv): 
 }
 
 /** The credentials for `registry` from the Docker config at $DOCKER_CONFIG/config.json (or ~/.docker), if any. */
-async function dockerConfigFile(env: NodeJS.ProcessEnv, registry: string, warn: (line: string) => void): Promise<RegistryCredentials | undefined> {
+async function dockerConfigFile(
+  env: NodeJS.ProcessEnv,
+  registry: string,
+  warn: (line: string) => void,
+): Promise<RegistryCredentials | undefined> {
   const path = join(env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json");
   let json: string;
   try {
@@ -115,13 +134,15 @@ function readCaFile(path: string): string {
   } catch (err) {
     throw new UsageError(`cannot read --ca-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--ca-file ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  if (!pem.includes("-----BEGIN CERTIFICATE-----"))
+    throw new UsageError(`--ca-file ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   return pem;
 }
 
 /** Checks the registry flags that need no input (before reading standard input or touching the network). */
 export function checkRegistryFlags(flags: TransferFlags): void {
-  if (flags.username && !flags.passwordStdin) throw new UsageError("--username needs --password-stdin (pipe the password in)");
+  if (flags.username && !flags.passwordStdin)
+    throw new UsageError("--username needs --password-stdin (pipe the password in)");
   if (flags.passwordStdin && !flags.username) throw new UsageError("--password-stdin needs --username");
   if (flags.caFile) readCaFile(flags.caFile);
 }
@@ -133,7 +154,12 @@ export interface ConnectionInputs {
 }
 
 /** Registry TLS and credentials for `registry` from flags (and the Docker config, running its credential helper). */
-export async function registryConnection(flags: TransferFlags, env: NodeJS.ProcessEnv, registry: string, inputs: ConnectionInputs): Promise<RegistryConnection> {
+export async function registryConnection(
+  flags: TransferFlags,
+  env: NodeJS.ProcessEnv,
+  registry: string,
+  inputs: ConnectionInputs,
+): Promise<RegistryConnection> {
   checkRegistryFlags(flags);
   const credentials: RegistryCredentials | undefined = flags.username
     ? { kind: "basic", username: flags.username, password: (await inputs.stdin()).replace(/\r?\n$/, "") }
@@ -151,8 +177,11 @@ export function defaultRegistry(flags: TransferFlags, env: NodeJS.ProcessEnv): s
   const fromFlag = flags.defaultRegistry !== undefined;
   const host = fromFlag ? flags.defaultRegistry : env.AIRLIFT_DEFAULT_REGISTRY || undefined;
   if (host === undefined) return undefined;
-  const problem = host.includes("/") ? `write the host only (e.g. harbor.example.com), got "${host}"` : hostProblem(host);
-  if (problem) throw new UsageError(`invalid ${fromFlag ? "--default-registry" : "AIRLIFT_DEFAULT_REGISTRY"}: ${problem}`);
+  const problem = host.includes("/")
+    ? `write the host only (e.g. harbor.example.com), got "${host}"`
+    : hostProblem(host);
+  if (problem)
+    throw new UsageError(`invalid ${fromFlag ? "--default-registry" : "AIRLIFT_DEFAULT_REGISTRY"}: ${problem}`);
   return host;
 }
 

@@ -17,14 +17,17 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 function bucketProblem(bucket: string): string | undefined {
   if (bucket === "") return "the bucket name is missing: write s3://bucket/key";
-  if (!BUCKET.test(bucket)) return `the bucket name "${bucket}" must be 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit`;
+  if (!BUCKET.test(bucket))
+    return `the bucket name "${bucket}" must be 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit`;
   if (bucket.includes("..")) return `the bucket name "${bucket}" has ".."`;
   return undefined;
 }
 
 function keyProblem({ bucket, key }: S3Location, what: "archive" | "destination"): string | undefined {
-  if (what === "archive" && (key === "" || key.endsWith("/"))) return `name the archive object after the bucket, e.g. s3://${bucket}/images/app.tar`;
-  if (what === "destination" && key.replace(/\/+$/, "") === "") return `name a prefix after the bucket, e.g. s3://${bucket}/artifacts/app`;
+  if (what === "archive" && (key === "" || key.endsWith("/")))
+    return `name the archive object after the bucket, e.g. s3://${bucket}/images/app.tar`;
+  if (what === "destination" && key.replace(/\/+$/, "") === "")
+    return `name a prefix after the bucket, e.g. s3://${bucket}/artifacts/app`;
   return undefined;
 }
 
@@ -35,7 +38,8 @@ function keyProblem({ bucket, key }: S3Location, what: "archive" | "destination"
 export function parseS3Location(text: string, what: "archive" | "destination"): S3Location | undefined {
   if (!/^s3:/i.test(text)) return undefined;
   const match = /^s3:\/\/([^/]*)\/?(.*)$/.exec(text);
-  if (!match) throw new UsageError(`invalid S3 URL "${text}": write s3://bucket/${what === "archive" ? "key" : "prefix"}`);
+  if (!match)
+    throw new UsageError(`invalid S3 URL "${text}": write s3://bucket/${what === "archive" ? "key" : "prefix"}`);
   const location = { bucket: match[1] ?? "", key: match[2] ?? "" };
   const problem = bucketProblem(location.bucket) ?? keyProblem(location, what);
   if (problem) throw new UsageError(`invalid S3 URL "${text}": ${problem}`);
@@ -50,8 +54,16 @@ export function checkLocalArchive(path: string): void {
     accessSync(path, constants.R_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") throw new CliError(`archive ${path} does not exist: give the path of a docker save / OCI archive, or s3://bucket/key`, EXIT_SOURCE_NOT_FOUND);
-    throw new CliError(`cannot read archive ${path} (${code ?? String(err)}): check its permissions`, EXIT_SOURCE_NOT_FOUND);
+    if (code === "ENOENT" || code === "ENOTDIR")
+      throw new CliError(
+        `archive ${path} does not exist: give the path of a docker save / OCI archive, or s3://bucket/key`,
+        EXIT_SOURCE_NOT_FOUND,
+      );
+    throw new CliError(
+      `cannot read archive ${path} (${code ?? String(err)}): check its permissions`,
+      EXIT_SOURCE_NOT_FOUND,
+    );
   }
-  if (!isFile) throw new CliError(`archive ${path} is not a file: give the .tar (or .tar.gz) itself`, EXIT_SOURCE_NOT_FOUND);
+  if (!isFile)
+    throw new CliError(`archive ${path} is not a file: give the .tar (or .tar.gz) itself`, EXIT_SOURCE_NOT_FOUND);
 }

@@ -21,7 +21,11 @@ export function revisionOf(resolved: Pick<ResolvedArtifact, "tag" | "digest">): 
  * True when status already records a good pull of exactly this digest for this generation: nothing to pull.
  * A generation change (new prefix, extract switched on, ...) pulls again even for the same digest.
  */
-export function alreadyPulled(status: ArtifactPullStatus | undefined, generation: number | undefined, digest: string): boolean {
+export function alreadyPulled(
+  status: ArtifactPullStatus | undefined,
+  generation: number | undefined,
+  digest: string,
+): boolean {
   if (!status || status.resolvedDigest !== digest || status.observedGeneration !== generation) return false;
   return getCondition(status.conditions, "Ready")?.status === "True";
 }
@@ -45,11 +49,17 @@ export function pullFailureMessage(failure: { reason: Reason; message: string },
 
 /** Says in the Ready message how a policy picked its tag when Harbor's API was not there (a bounded guess). */
 export function tagSourceNote(resolved: Pick<ResolvedArtifact, "tagSource">, maxTags: number): string {
-  return resolved.tagSource === "ImageConfig" ? ` (no Harbor API: newest by image config created among at most ${maxTags} tags)` : "";
+  return resolved.tagSource === "ImageConfig"
+    ? ` (no Harbor API: newest by image config created among at most ${maxTags} tags)`
+    : "";
 }
 
 /** Status fields recording the inputs of a good pull (what alreadyPulled compares). */
-export function pulledStatus(resolved: ResolvedArtifact, files: readonly { path: string; size: number; type?: string }[], now: string): Omit<ArtifactPullStatus, "conditions" | "observedGeneration"> {
+export function pulledStatus(
+  resolved: ResolvedArtifact,
+  files: readonly { path: string; size: number; type?: string }[],
+  now: string,
+): Omit<ArtifactPullStatus, "conditions" | "observedGeneration"> {
   const regular = files.filter((f) => f.type === undefined || f.type === "file");
   return {
     resolvedTag: resolved.tag,
@@ -81,5 +91,8 @@ export function pulledSummary(input: PulledInput): Summary {
   const extracted = input.extract ? `, ${fields.fileCount ?? 0} files extracted` : "";
   const insecure = input.insecure ? " (TLS verification disabled by spec.source.insecureSkipTLSVerify)" : "";
   const message = `pulled ${revisionOf(input.resolved)} to ${input.destination}${extracted}${tagSourceNote(input.resolved, MAX_CONFIG_TAGS)}${insecure}`;
-  return { verdict: { kind: "ready", message, reason: input.insecure ? REASON_TLS_DISABLED : "Succeeded" }, fields: { ...fields } };
+  return {
+    verdict: { kind: "ready", message, reason: input.insecure ? REASON_TLS_DISABLED : "Succeeded" },
+    fields: { ...fields },
+  };
 }

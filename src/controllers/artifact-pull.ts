@@ -7,7 +7,12 @@
 // Stalled and looked at again at the next interval (a new push may fix NoMatchingTag); transient ones back off.
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { withArtifactPullDefaults, type ArtifactPull, type ArtifactPullSpecDefaulted, type ArtifactPullStatus } from "../api/artifact-pull.ts";
+import {
+  withArtifactPullDefaults,
+  type ArtifactPull,
+  type ArtifactPullSpecDefaulted,
+  type ArtifactPullStatus,
+} from "../api/artifact-pull.ts";
 import { parseDuration } from "../api/duration.ts";
 import { ARTIFACT_PULL } from "../api/group-version.ts";
 import type { EndpointsUsed } from "../api/meta.ts";
@@ -59,7 +64,8 @@ export class ArtifactPullReconciler implements Reconciler {
       action: "Pull",
       parse: parseArtifactPull,
       classify: classifyTransferError,
-      suspended: (obj) => (obj.spec.suspend ? "spec.suspend is true: nothing is pulled until it is cleared" : undefined),
+      suspended: (obj) =>
+        obj.spec.suspend ? "spec.suspend is true: nothing is pulled until it is cleared" : undefined,
       begin: (obj) => {
         const spec = withArtifactPullDefaults(obj.spec);
         return { spec, intervalMs: nextCheckMs(spec, parseDuration(spec.interval)) };
@@ -69,7 +75,11 @@ export class ArtifactPullReconciler implements Reconciler {
       // Permanent: look again at the next interval (a new push may bring a matching tag); a pin waits for a change.
       failed: (run, failure) => {
         const endpoints = run.state.endpoints;
-        return { message: pullFailureMessage(failure, what(run.state.spec)), recheckAfterMs: run.state.intervalMs, fields: endpoints ? () => ({ endpoints }) : undefined };
+        return {
+          message: pullFailureMessage(failure, what(run.state.spec)),
+          recheckAfterMs: run.state.intervalMs,
+          fields: endpoints ? () => ({ endpoints }) : undefined,
+        };
       },
     };
   }
@@ -84,7 +94,10 @@ export class ArtifactPullReconciler implements Reconciler {
     const namespace = obj.metadata.namespace ?? "";
     const src = state.spec.source;
     const defaults = this.#deps.defaults;
-    state.endpoints = { registry: endpointUsed(src.registry, "spec.source.registry", defaults, "registry"), s3: endpointUsed(state.spec.destination.s3.endpoint, "spec.destination.s3.endpoint", defaults, "s3") };
+    state.endpoints = {
+      registry: endpointUsed(src.registry, "spec.source.registry", defaults, "registry"),
+      s3: endpointUsed(state.spec.destination.s3.endpoint, "spec.destination.s3.endpoint", defaults, "s3"),
+    };
     const registry = registryHost(src.registry, defaults);
     const connection = {
       credentials: await registryCredentials(ctx.secrets, namespace, src.credentialsSecretRef, ctx.signal),
@@ -104,7 +117,13 @@ export class ArtifactPullReconciler implements Reconciler {
     const { state } = run;
     const src = state.spec.source;
     const { source } = required(state.session, "open");
-    state.resolved = await source.resolve({ tag: src.tag, digest: src.digest, tagPolicy: src.tagPolicy, excludeSignatures: src.excludeSignatures, signal: run.ctx.signal });
+    state.resolved = await source.resolve({
+      tag: src.tag,
+      digest: src.digest,
+      tagPolicy: src.tagPolicy,
+      excludeSignatures: src.excludeSignatures,
+      signal: run.ctx.signal,
+    });
     return alreadyPulled(run.obj.status, run.obj.metadata.generation, state.resolved.digest) ? "done" : "continue";
   }
 
@@ -114,21 +133,37 @@ export class ArtifactPullReconciler implements Reconciler {
     const { spec } = state;
     const { source, registry } = required(state.session, "open");
     const resolved = required(state.resolved, "resolve");
-    await run.status.progressing(`pulling ${registry}/${what(spec)}:${revisionOf(resolved)}`, { endpoints: state.endpoints });
-    const s3conn = await s3Connection({ secrets: ctx.secrets, namespace: obj.metadata.namespace ?? "", location: spec.destination.s3, defaults: this.#deps.defaults, signal: ctx.signal });
+    await run.status.progressing(`pulling ${registry}/${what(spec)}:${revisionOf(resolved)}`, {
+      endpoints: state.endpoints,
+    });
+    const s3conn = await s3Connection({
+      secrets: ctx.secrets,
+      namespace: obj.metadata.namespace ?? "",
+      location: spec.destination.s3,
+      defaults: this.#deps.defaults,
+      signal: ctx.signal,
+    });
     // A folder per object, emptied first: what a killed operator left mid-pull goes at this object's next pull.
-    const workDir = join(this.#deps.defaults.workDir, "artifactpull", obj.metadata.uid ?? `${obj.metadata.namespace}_${obj.metadata.name}`);
+    const workDir = join(
+      this.#deps.defaults.workDir,
+      "artifactpull",
+      obj.metadata.uid ?? `${obj.metadata.namespace}_${obj.metadata.name}`,
+    );
     await rm(workDir, { recursive: true, force: true });
     run.defer(() => rm(workDir, { recursive: true, force: true }));
     await mkdir(workDir, { recursive: true });
     const { bucket, prefix } = spec.destination.s3;
-    state.pulled = await source.pull(resolved.digest, { kind: "s3", connection: { ...s3conn, endpointPolicy: this.#deps.endpointPolicy }, bucket, prefix }, {
-      platform: spec.source.platform,
-      extract: spec.extract,
-      limits: { maxTotalBytes: spec.extractLimits.maxTotalBytes, maxEntries: spec.extractLimits.maxFiles },
-      workDir,
-      signal: ctx.signal,
-    });
+    state.pulled = await source.pull(
+      resolved.digest,
+      { kind: "s3", connection: { ...s3conn, endpointPolicy: this.#deps.endpointPolicy }, bucket, prefix },
+      {
+        platform: spec.source.platform,
+        extract: spec.extract,
+        limits: { maxTotalBytes: spec.extractLimits.maxTotalBytes, maxEntries: spec.extractLimits.maxFiles },
+        workDir,
+        signal: ctx.signal,
+      },
+    );
     return "continue";
   }
 
@@ -139,9 +174,21 @@ export class ArtifactPullReconciler implements Reconciler {
     if (!state.pulled || !state.resolved) return next;
     const { bucket, prefix } = state.spec.destination.s3;
     const insecure = state.spec.source.insecureSkipTLSVerify === true;
-    const summary = pulledSummary({ resolved: state.resolved, files: state.pulled.files, destination: `s3://${bucket}/${prefix}`, extract: state.spec.extract, insecure, now: nowIso() });
-    const verdict = await run.status.summarize(() => ({ ...summary, fields: { ...summary.fields, endpoints: state.endpoints } }));
-    const event = insecure ? ({ type: "Warning", reason: "TLSVerificationDisabled" } as const) : ({ type: "Normal", reason: "Pulled" } as const);
+    const summary = pulledSummary({
+      resolved: state.resolved,
+      files: state.pulled.files,
+      destination: `s3://${bucket}/${prefix}`,
+      extract: state.spec.extract,
+      insecure,
+      now: nowIso(),
+    });
+    const verdict = await run.status.summarize(() => ({
+      ...summary,
+      fields: { ...summary.fields, endpoints: state.endpoints },
+    }));
+    const event = insecure
+      ? ({ type: "Warning", reason: "TLSVerificationDisabled" } as const)
+      : ({ type: "Normal", reason: "Pulled" } as const);
     await ctx.events.event(run.obj, { ...event, action: "Pull", note: verdict.message }, ctx.signal);
     const bytes = state.pulled.files.reduce((n, f) => n + (f.type === "file" ? f.size : 0), 0);
     this.#deps.metrics.bytesTransferred.inc({ controller: "artifactpull", direction: "download" }, bytes);

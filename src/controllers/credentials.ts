@@ -42,7 +42,11 @@ function basicFromKeys(secret: SecretData, ref: RegistryCredentialsRef, namespac
 }
 
 /** Credentials from a Docker config Secret (.dockerconfigjson, or the legacy .dockercfg); undefined when it has neither. */
-function dockerConfigOf(secret: SecretData, ref: RegistryCredentialsRef, namespace: string): RegistryCredentials | undefined {
+function dockerConfigOf(
+  secret: SecretData,
+  ref: RegistryCredentialsRef,
+  namespace: string,
+): RegistryCredentials | undefined {
   const dockerConfig = text(secret, ".dockerconfigjson");
   const legacy = text(secret, ".dockercfg");
   try {
@@ -53,7 +57,11 @@ function dockerConfigOf(secret: SecretData, ref: RegistryCredentialsRef, namespa
     checkRegistryCredentials(credentials);
     return credentials;
   } catch {
-    throw invalidSecret(ref, namespace, "its Docker config JSON does not parse (expected {\"auths\": {\"<registry>\": {\"auth\": ...}}})");
+    throw invalidSecret(
+      ref,
+      namespace,
+      'its Docker config JSON does not parse (expected {"auths": {"<registry>": {"auth": ...}}})',
+    );
   }
 }
 
@@ -62,7 +70,12 @@ function dockerConfigOf(secret: SecretData, ref: RegistryCredentialsRef, namespa
  * A reference naming usernameKey, passwordKey or username reads those keys of any Secret; otherwise the Secret is a
  * Docker config or holds `username` / `password`.
  */
-export async function registryCredentials(secrets: SecretReader, namespace: string, ref: RegistryCredentialsRef | undefined, signal?: AbortSignal): Promise<RegistryCredentials | undefined> {
+export async function registryCredentials(
+  secrets: SecretReader,
+  namespace: string,
+  ref: RegistryCredentialsRef | undefined,
+  signal?: AbortSignal,
+): Promise<RegistryCredentials | undefined> {
   if (!ref) return undefined;
   const secret = await secrets.secret(namespace, ref, signal);
   const ns = ref.namespace || namespace;
@@ -82,7 +95,12 @@ export async function registryCredentials(secrets: SecretReader, namespace: stri
 }
 
 /** PEM CA bundle from the referenced Secret (key `ca.crt` by default); undefined without a reference. */
-export async function caBundle(secrets: SecretReader, namespace: string, ref: CaBundleRef | undefined, signal?: AbortSignal): Promise<string | undefined> {
+export async function caBundle(
+  secrets: SecretReader,
+  namespace: string,
+  ref: CaBundleRef | undefined,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   if (!ref) return undefined;
   const secret = await secrets.secret(namespace, ref, signal);
   const key = ref.key ?? SECRET_KEY_DEFAULTS.caBundleKey;
@@ -95,14 +113,23 @@ export async function caBundle(secrets: SecretReader, namespace: string, ref: Ca
 }
 
 /** S3 access keys from the referenced Secret. */
-async function s3Keys(secrets: SecretReader, namespace: string, ref: S3CredentialsRef, signal?: AbortSignal): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+async function s3Keys(
+  secrets: SecretReader,
+  namespace: string,
+  ref: S3CredentialsRef,
+  signal?: AbortSignal,
+): Promise<{ accessKeyId: string; secretAccessKey: string }> {
   const secret = await secrets.secret(namespace, ref, signal);
   const idKey = ref.accessKeyIdKey ?? SECRET_KEY_DEFAULTS.accessKeyIdKey;
   const secretKey = ref.secretAccessKeyKey ?? SECRET_KEY_DEFAULTS.secretAccessKeyKey;
   const accessKeyId = text(secret, idKey);
   const secretAccessKey = text(secret, secretKey);
   if (!accessKeyId || !secretAccessKey) {
-    throw invalidSecret(ref, ref.namespace || namespace, `it needs keys "${idKey}" and "${secretKey}" (keys: ${keysOf(secret)})`);
+    throw invalidSecret(
+      ref,
+      ref.namespace || namespace,
+      `it needs keys "${idKey}" and "${secretKey}" (keys: ${keysOf(secret)})`,
+    );
   }
   return { accessKeyId, secretAccessKey };
 }
@@ -127,10 +154,16 @@ export async function s3Connection(request: S3ConnectionRequest): Promise<S3Conn
   const { secrets, namespace, location, defaults, signal } = request;
   const endpoint = location.endpoint ?? defaults.s3Endpoint;
   if (!endpoint) {
-    throw new StallingError("NoS3Endpoint", "no S3 endpoint: set s3.endpoint, or start the operator with --default-s3-endpoint or --dns-suffix, or publish the site's suffix in its DNS suffix ConfigMap (gpc-system/dnssuffix)");
+    throw new StallingError(
+      "NoS3Endpoint",
+      "no S3 endpoint: set s3.endpoint, or start the operator with --default-s3-endpoint or --dns-suffix, or publish the site's suffix in its DNS suffix ConfigMap (gpc-system/dnssuffix)",
+    );
   }
   if (!location.credentialsSecretRef) {
-    throw new StallingError("NoS3Credentials", "s3.credentialsSecretRef is required: name the Secret holding the bucket's access keys");
+    throw new StallingError(
+      "NoS3Credentials",
+      "s3.credentialsSecretRef is required: name the Secret holding the bucket's access keys",
+    );
   }
   const keys = await s3Keys(secrets, namespace, location.credentialsSecretRef, signal);
   const caPem = await caBundle(secrets, namespace, location.caBundleSecretRef, signal);
@@ -148,7 +181,12 @@ export async function s3Connection(request: S3ConnectionRequest): Promise<S3Conn
  * The endpoint a resource uses for status.endpoints: its own field (origin `from <field>`), else the operator's
  * default with the default's origin (`from ConfigMap gpc-system/dnssuffix`, `from --default-registry`, ...).
  */
-export function endpointUsed(own: string | undefined, field: string, defaults: OperatorDefaults, which: "registry" | "s3"): EndpointUsed | undefined {
+export function endpointUsed(
+  own: string | undefined,
+  field: string,
+  defaults: OperatorDefaults,
+  which: "registry" | "s3",
+): EndpointUsed | undefined {
   if (own) return { value: own, origin: `from ${field}` };
   const value = which === "registry" ? defaults.registry : defaults.s3Endpoint;
   const withOrigin = which === "registry" ? defaults.registryWithOrigin : defaults.s3EndpointWithOrigin;
@@ -158,6 +196,10 @@ export function endpointUsed(own: string | undefined, field: string, defaults: O
 /** The registry host a resource targets: its own, else the operator's default. */
 export function registryHost(registry: string | undefined, defaults: OperatorDefaults): string {
   const host = (registry ?? defaults.registry)?.replace(/^https?:\/\//i, "").replace(/\/+$/, "");
-  if (!host) throw new StallingError("NoRegistry", "no registry: set the registry field, or start the operator with --default-registry or --dns-suffix, or publish the site's suffix in its DNS suffix ConfigMap (gpc-system/dnssuffix)");
+  if (!host)
+    throw new StallingError(
+      "NoRegistry",
+      "no registry: set the registry field, or start the operator with --default-registry or --dns-suffix, or publish the site's suffix in its DNS suffix ConfigMap (gpc-system/dnssuffix)",
+    );
   return host;
 }

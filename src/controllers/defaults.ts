@@ -17,7 +17,12 @@ export interface OperatorDefaults {
 }
 
 /** Resolves the defaults from explicit values, else from the DNS suffix. */
-export function resolveDefaults(input: { registry?: string; s3Endpoint?: string; dnsSuffix?: string; workDir?: string }): OperatorDefaults {
+export function resolveDefaults(input: {
+  registry?: string;
+  s3Endpoint?: string;
+  dnsSuffix?: string;
+  workDir?: string;
+}): OperatorDefaults {
   const suffix = input.dnsSuffix?.replace(/^\.+|\.+$/g, "");
   return {
     registry: input.registry || (suffix ? `harbor.${suffix}` : undefined),
@@ -40,7 +45,8 @@ export interface ExplicitDefaults {
   workDir?: string;
 }
 
-const trimSuffix = (suffix: string | undefined): string | undefined => suffix?.trim().replace(/^\.+|\.+$/g, "") || undefined;
+const trimSuffix = (suffix: string | undefined): string | undefined =>
+  suffix?.trim().replace(/^\.+|\.+$/g, "") || undefined;
 
 /**
  * Operator defaults a watched site value can change while the operator runs: the reconcilers read `registry` and

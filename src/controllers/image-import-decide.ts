@@ -7,7 +7,11 @@ import type { ImageImportStatus } from "../api/image-import.ts";
 import { isConditionTrue } from "../kube/conditions.ts";
 
 /** True when status records a good import of exactly this archive version (ETag) for this generation. */
-export function alreadyImported(status: ImageImportStatus | undefined, generation: number | undefined, etag: string): boolean {
+export function alreadyImported(
+  status: ImageImportStatus | undefined,
+  generation: number | undefined,
+  etag: string,
+): boolean {
   if (!status || status.sourceRevision !== etag || status.observedGeneration !== generation) return false;
   return isConditionTrue(status.conditions, ConditionType.Ready);
 }
@@ -35,6 +39,12 @@ export interface ImportInputs {
 
 /** SHA-256 (hex) of an import's inputs: same inputs, same outcome. */
 export function importInputs(input: ImportInputs): string {
-  const parts = [input.generation ?? null, input.etag, input.registry, input.s3Endpoint, [...input.secretVersions].sort()];
+  const parts = [
+    input.generation ?? null,
+    input.etag,
+    input.registry,
+    input.s3Endpoint,
+    [...input.secretVersions].sort(),
+  ];
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }

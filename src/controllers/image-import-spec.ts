@@ -5,7 +5,11 @@ import type { DestinationSpec, ImageSelection } from "../transfer/destinations.t
 
 /** spec.images as the engine's selections (`#<index>` for an image chosen by position). */
 export function selections(spec: ImageImportSpecDefaulted): ImageSelection[] {
-  return (spec.images ?? []).map((i) => ({ source: typeof i.source === "number" ? `#${i.source}` : i.source, repository: i.repository, tags: i.tags }));
+  return (spec.images ?? []).map((i) => ({
+    source: typeof i.source === "number" ? `#${i.source}` : i.source,
+    repository: i.repository,
+    tags: i.tags,
+  }));
 }
 
 /** spec.destination as the engine's destination, on the registry the reconciler resolved. */

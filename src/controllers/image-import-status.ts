@@ -9,7 +9,13 @@ import type { ProgressSnapshot } from "../transfer/progress.ts";
 /** The status fields of a finished import, one entry per pushed reference. */
 function importedImages(result: Pick<ImportResult, "images">): ImportedImage[] {
   return result.images.flatMap((image) =>
-    image.references.map((reference) => ({ source: image.source, reference, digest: image.digest, mediaType: image.mediaType, size: image.size })),
+    image.references.map((reference) => ({
+      source: image.source,
+      reference,
+      digest: image.digest,
+      mediaType: image.mediaType,
+      size: image.size,
+    })),
   );
 }
 
@@ -29,7 +35,16 @@ export function succeededSummary(result: ImportResult, attempt: ImportAttempt, n
   const bytes = result.bytesUploaded + result.bytesSkipped;
   const what = `imported ${result.images.length} image(s) as ${images.map((i) => i.reference).join(", ")}`;
   return {
-    verdict: { kind: "ready", message: `${what}; uploaded ${result.blobsUploaded} blobs, skipped ${result.blobsSkipped}, mounted ${result.blobsMounted}` },
-    fields: { images, progress: { bytesDone: bytes, bytesTotal: bytes }, sourceRevision: attempt.revision, completedAt: now, lastAttempt: attempt },
+    verdict: {
+      kind: "ready",
+      message: `${what}; uploaded ${result.blobsUploaded} blobs, skipped ${result.blobsSkipped}, mounted ${result.blobsMounted}`,
+    },
+    fields: {
+      images,
+      progress: { bytesDone: bytes, bytesTotal: bytes },
+      sourceRevision: attempt.revision,
+      completedAt: now,
+      lastAttempt: attempt,
+    },
   };
 }

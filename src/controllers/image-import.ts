@@ -13,12 +13,25 @@
 //     imports into one registry share what is placed and what is being uploaded, so two imports of the same archive
 //     at once upload each blob once and mount it into the other repository.
 import { IMAGE_IMPORT } from "../api/group-version.ts";
-import { withImageImportDefaults, type ImageImport, type ImageImportSpecDefaulted, type ImageImportStatus, type ImportAttempt } from "../api/image-import.ts";
+import {
+  withImageImportDefaults,
+  type ImageImport,
+  type ImageImportSpecDefaulted,
+  type ImageImportStatus,
+  type ImportAttempt,
+} from "../api/image-import.ts";
 import type { EndpointsUsed } from "../api/meta.ts";
 import { parseImageImport } from "../api/parse.ts";
 import { Controller } from "../kube/controller.ts";
 import type { ReconcileContext, Reconciler, Request, Result } from "../kube/reconciler.ts";
-import { reconcileKind, type Failure, type FailurePlan, type KindReconciler, type Run, type StepResult } from "../kube/reconcile-steps.ts";
+import {
+  reconcileKind,
+  type Failure,
+  type FailurePlan,
+  type KindReconciler,
+  type Run,
+  type StepResult,
+} from "../kube/reconcile-steps.ts";
 import { nowIso } from "../kube/conditions.ts";
 import { sharedBlobs, type SharedBlobs } from "../transfer/blob-copy.ts";
 import type { RegistryConnection } from "../transfer/connection.ts";
@@ -51,7 +64,10 @@ interface ImportState {
 function importEndpoints(spec: ImageImportSpecDefaulted, defaults: OperatorDefaults): EndpointsUsed {
   const d = spec.destination;
   const field = d.registry ? "spec.destination.registry" : "spec.destination.rewrite.registry";
-  return { registry: endpointUsed(d.registry ?? d.rewrite?.registry, field, defaults, "registry"), s3: endpointUsed(spec.source.s3.endpoint, "spec.source.s3.endpoint", defaults, "s3") };
+  return {
+    registry: endpointUsed(d.registry ?? d.rewrite?.registry, field, defaults, "registry"),
+    s3: endpointUsed(spec.source.s3.endpoint, "spec.source.s3.endpoint", defaults, "s3"),
+  };
 }
 
 type ImportRun = Run<ImageImport, ImageImportStatus, ImportState>;
@@ -106,17 +122,45 @@ export class ImageImportReconciler implements Reconciler {
     const d = state.spec.destination;
     state.endpoints = importEndpoints(state.spec, this.#deps.defaults);
     const { reader: secrets, reads } = ctx.secrets.recording();
-    const s3conn = await s3Connection({ secrets, namespace, location: state.spec.source.s3, defaults: this.#deps.defaults, signal: ctx.signal });
+    const s3conn = await s3Connection({
+      secrets,
+      namespace,
+      location: state.spec.source.s3,
+      defaults: this.#deps.defaults,
+      signal: ctx.signal,
+    });
     const registry = registryHost(d.registry ?? d.rewrite?.registry, this.#deps.defaults);
     const credentials = await registryCredentials(secrets, namespace, d.credentialsSecretRef, ctx.signal);
     const caPem = await caBundle(secrets, namespace, d.caBundleSecretRef, ctx.signal);
     const { bucket, key } = state.spec.source.s3;
-    const archive = await openS3Archive({ connection: { ...s3conn, endpointPolicy: this.#deps.endpointPolicy }, bucket, key, signal: ctx.signal });
+    const archive = await openS3Archive({
+      connection: { ...s3conn, endpointPolicy: this.#deps.endpointPolicy },
+      bucket,
+      key,
+      signal: ctx.signal,
+    });
     run.defer(() => archive.close());
     const generation = obj.metadata.generation;
-    const inputs = importInputs({ generation, etag: archive.etag, registry, s3Endpoint: s3conn.endpoint, secretVersions: reads() });
-    const connection: RegistryConnection = { credentials, caPem, insecureSkipTLSVerify: d.insecureSkipTLSVerify, plainHttp: d.plainHTTP, endpointPolicy: this.#deps.endpointPolicy };
-    state.opened = { archive, registry, connection, attempt: { revision: archive.etag, generation: generation ?? 0, inputs } };
+    const inputs = importInputs({
+      generation,
+      etag: archive.etag,
+      registry,
+      s3Endpoint: s3conn.endpoint,
+      secretVersions: reads(),
+    });
+    const connection: RegistryConnection = {
+      credentials,
+      caPem,
+      insecureSkipTLSVerify: d.insecureSkipTLSVerify,
+      plainHttp: d.plainHTTP,
+      endpointPolicy: this.#deps.endpointPolicy,
+    };
+    state.opened = {
+      archive,
+      registry,
+      connection,
+      attempt: { revision: archive.etag, generation: generation ?? 0, inputs },
+    };
     return "continue";
   }
 
@@ -124,7 +168,9 @@ export class ImageImportReconciler implements Reconciler {
   #decide(run: ImportRun): StepResult {
     const { archive, attempt } = opened(run);
     const status = run.obj.status;
-    const done = alreadyImported(status, run.obj.metadata.generation, archive.etag) || stalledOnInputs(status, attempt.inputs ?? "");
+    const done =
+      alreadyImported(status, run.obj.metadata.generation, archive.etag) ||
+      stalledOnInputs(status, attempt.inputs ?? "");
     return done ? "done" : "continue";
   }
 
@@ -133,8 +179,20 @@ export class ImageImportReconciler implements Reconciler {
     const { obj, ctx, state } = run;
     const { archive, registry, connection, attempt } = opened(run);
     const startedMs = Date.now();
-    await run.status.progressing(`importing ${sourceUrl(state.spec)} (revision ${archive.etag})`, { ...startedFields(archive.size, attempt, nowIso()), endpoints: state.endpoints });
-    await ctx.events.event(obj, { type: "Normal", reason: "ImportStarted", action: "Import", note: `importing ${sourceUrl(state.spec)} into ${registry}` }, ctx.signal);
+    await run.status.progressing(`importing ${sourceUrl(state.spec)} (revision ${archive.etag})`, {
+      ...startedFields(archive.size, attempt, nowIso()),
+      endpoints: state.endpoints,
+    });
+    await ctx.events.event(
+      obj,
+      {
+        type: "Normal",
+        reason: "ImportStarted",
+        action: "Import",
+        note: `importing ${sourceUrl(state.spec)} into ${registry}`,
+      },
+      ctx.signal,
+    );
     let uploadedSoFar = 0;
     const result = await importArchive(archive.source, {
       destination: destination(state.spec, registry),
@@ -146,7 +204,10 @@ export class ImageImportReconciler implements Reconciler {
       signal: ctx.signal,
       progressIntervalMs: 3_000,
       onProgress: (snapshot) => {
-        this.#deps.metrics.bytesTransferred.inc({ controller: "imageimport", direction: "upload" }, Math.max(0, snapshot.bytesDone - uploadedSoFar));
+        this.#deps.metrics.bytesTransferred.inc(
+          { controller: "imageimport", direction: "upload" },
+          Math.max(0, snapshot.bytesDone - uploadedSoFar),
+        );
         uploadedSoFar = Math.max(uploadedSoFar, snapshot.bytesDone);
         run.status.progress(progressFields(snapshot));
       },
@@ -171,20 +232,47 @@ export class ImageImportReconciler implements Reconciler {
     const seconds = (Date.now() - startedMs) / 1000;
     this.#metrics.duration.observe(seconds);
     this.#metrics.imports.inc({ result: result.images.every((i) => i.unchanged) ? "unchanged" : "succeeded" });
-    await ctx.events.event(run.obj, { type: "Normal", reason: "Succeeded", action: "Import", note: `imported ${result.images.length} image(s) in ${seconds.toFixed(1)}s` }, ctx.signal);
-    ctx.log.info({ images: result.images.length, uploaded: result.blobsUploaded, skipped: result.blobsSkipped, mounted: result.blobsMounted }, "import succeeded");
+    await ctx.events.event(
+      run.obj,
+      {
+        type: "Normal",
+        reason: "Succeeded",
+        action: "Import",
+        note: `imported ${result.images.length} image(s) in ${seconds.toFixed(1)}s`,
+      },
+      ctx.signal,
+    );
+    ctx.log.info(
+      {
+        images: result.images.length,
+        uploaded: result.blobsUploaded,
+        skipped: result.blobsSkipped,
+        mounted: result.blobsMounted,
+      },
+      "import succeeded",
+    );
     return { requeueAfterMs: RECHECK_MS };
   }
 
   #failed(run: ImportRun, failure: Failure): FailurePlan<ImageImportStatus> {
-    if (failure.retryAfterMs === undefined) this.#metrics.imports.inc({ result: failure.transient ? "retrying" : "failed" });
+    if (failure.retryAfterMs === undefined)
+      this.#metrics.imports.inc({ result: failure.transient ? "retrying" : "failed" });
     const endpoints = run.state.endpoints;
-    return { message: `failed to import ${sourceUrl(run.state.spec)}: ${failure.message}`, recheckAfterMs: RECHECK_MS, fields: endpoints ? () => ({ endpoints }) : undefined };
+    return {
+      message: `failed to import ${sourceUrl(run.state.spec)}: ${failure.message}`,
+      recheckAfterMs: RECHECK_MS,
+      fields: endpoints ? () => ({ endpoints }) : undefined,
+    };
   }
 }
 
 /** Builds the ImageImport controller (workers: AIRLIFT_MAX_CONCURRENT_IMPORTS, else the operator's --workers). */
 export function createImageImportController(deps: ControllerDeps): Controller {
   const workers = Number(process.env.AIRLIFT_MAX_CONCURRENT_IMPORTS);
-  return new Controller({ name: "imageimport", type: IMAGE_IMPORT, reconciler: new ImageImportReconciler(deps), workers: Number.isInteger(workers) && workers > 0 ? workers : undefined });
+  return new Controller({
+    name: "imageimport",
+    type: IMAGE_IMPORT,
+    reconciler: new ImageImportReconciler(deps),
+    workers: Number.isInteger(workers) && workers > 0 ? workers : undefined,
+  });
 }

@@ -6,4 +6,8 @@ import { createImageImportController } from "./image-import.ts";
 import { createOciSyncController } from "./oci-sync.ts";
 
 /** Every controller the operator runs, in start order. */
-export const CONTROLLERS: ControllerFactory[] = [createImageImportController, createArtifactPullController, createOciSyncController];
+export const CONTROLLERS: ControllerFactory[] = [
+  createImageImportController,
+  createArtifactPullController,
+  createOciSyncController,
+];

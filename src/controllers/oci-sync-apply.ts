@@ -4,7 +4,19 @@
 // stage applies again, which is always correct. A sync with errors is logged as a failure with its reason.
 import type { OciSync, OciSyncSpecDefaulted, OciSyncStatus, InventoryEntry as StatusEntry } from "../api/oci-sync.ts";
 import type { Run, StepResult } from "../kube/reconcile-steps.ts";
-import { computeHealth, detectDrift, hasDrift, snapshotInventory, syncDirectory, type DriftSnapshot, type Impersonation, type InventoryEntry, type SyncError, type SyncOwner, type SyncScope } from "../sync/index.ts";
+import {
+  computeHealth,
+  detectDrift,
+  hasDrift,
+  snapshotInventory,
+  syncDirectory,
+  type DriftSnapshot,
+  type Impersonation,
+  type InventoryEntry,
+  type SyncError,
+  type SyncOwner,
+  type SyncScope,
+} from "../sync/index.ts";
 import { DirNotFoundError } from "../sync/loader.ts";
 import type { SyncSource } from "../transfer/sync-source.ts";
 import { needsApply, sourceChanged, syncFailureReason, type SyncStageError } from "./oci-sync-decide.ts";
@@ -68,14 +80,24 @@ export class OciSyncApplier {
     state.inventory = new InventoryStore({ client: ctx.client, sync: obj, status: run.status, signal: ctx.signal });
     const stored = await readInventory(ctx.client, obj, ctx.signal);
     const uid = obj.metadata.uid ?? "";
-    const decision = { status: obj.status, generation: obj.metadata.generation, digest: source.digest, pulled: source.pulled, hasBaseline: this.#baselines.has(uid) };
+    const decision = {
+      status: obj.status,
+      generation: obj.metadata.generation,
+      digest: source.digest,
+      pulled: source.pulled,
+      hasBaseline: this.#baselines.has(uid),
+    };
     if (!needsApply(decision)) {
       state.outcome = await this.#steady(run, stored);
       if (state.outcome) return "continue";
       ctx.log.info("managed objects drifted; re-applying");
       this.#onDrift?.();
     }
-    state.outcome = await this.#apply(run, stored, { source, changed: sourceChanged(decision), drifted: !needsApply(decision) });
+    state.outcome = await this.#apply(run, stored, {
+      source,
+      changed: sourceChanged(decision),
+      drifted: !needsApply(decision),
+    });
     return "continue";
   }
 
@@ -87,13 +109,18 @@ export class OciSyncApplier {
     const options = { kubeConfig: ctx.client.kubeConfig, signal: ctx.signal, impersonate: state.impersonate };
     const now = await snapshotInventory(previous, { ...options, owner: state.owner }).catch(() => undefined);
     if (!now || !baseline || hasDrift(detectDrift(previous, baseline, now))) return undefined;
-    if (stored.every((e) => e.status === "Current")) return { kind: "synced", entries: stored, errors: [], changed: false };
+    if (stored.every((e) => e.status === "Current"))
+      return { kind: "synced", entries: stored, errors: [], changed: false };
     const health = await computeHealth(previous, options);
     return { kind: "synced", entries: inventoryWithHealth(previous, health), errors: [], changed: false };
   }
 
   /** Applies `dir` of the extracted tree with server-side apply and prunes what left it. */
-  async #apply(run: SyncRun, stored: StatusEntry[], input: { source: NonNullable<SyncState["source"]>; changed: boolean; drifted: boolean }): Promise<SyncOutcome> {
+  async #apply(
+    run: SyncRun,
+    stored: StatusEntry[],
+    input: { source: NonNullable<SyncState["source"]>; changed: boolean; drifted: boolean },
+  ): Promise<SyncOutcome> {
     const { ctx, obj, state } = run;
     const { source } = input;
     const { spec, impersonate } = state;
@@ -108,22 +135,52 @@ export class OciSyncApplier {
       previousInventory: toEngineInventory(stored),
       prune: spec.prune,
       safeguards: { allowPruneAll: spec.pruneSafeguard.allowEmpty, maxPruneFraction: spec.pruneSafeguard.maxFraction },
-      beforeApply: (entries: readonly InventoryEntry[]) => state.inventory?.recordIntent(stored, entries) ?? Promise.resolve(),
+      beforeApply: (entries: readonly InventoryEntry[]) =>
+        state.inventory?.recordIntent(stored, entries) ?? Promise.resolve(),
       signal: ctx.signal,
       impersonate,
     });
     if (!result.loaded) {
-      const errors = result.errors.map((e): SyncStageError => (e instanceof DirNotFoundError ? { code: e.code, message: `failed to load ${spec.oci.dir}: the image ${source.image}@${source.digest} has no directory "${spec.oci.dir}"` } : e));
-      ctx.log.warn({ reason: syncFailureReason(errors), errors: errors.length, error: errors[0]?.message }, "sync failed: the source did not load");
+      const errors = result.errors.map((e): SyncStageError =>
+        e instanceof DirNotFoundError
+          ? {
+              code: e.code,
+              message: `failed to load ${spec.oci.dir}: the image ${source.image}@${source.digest} has no directory "${spec.oci.dir}"`,
+            }
+          : e,
+      );
+      ctx.log.warn(
+        { reason: syncFailureReason(errors), errors: errors.length, error: errors[0]?.message },
+        "sync failed: the source did not load",
+      );
       return { kind: "loadFailed", errors };
     }
     const health = await computeHealth(result.inventory, { kubeConfig, signal: ctx.signal, impersonate });
-    const baseline = await snapshotInventory(result.inventory, { kubeConfig, owner: state.owner, signal: ctx.signal, impersonate }).catch(() => undefined);
+    const baseline = await snapshotInventory(result.inventory, {
+      kubeConfig,
+      owner: state.owner,
+      signal: ctx.signal,
+      impersonate,
+    }).catch(() => undefined);
     if (baseline) this.#baselines.set(obj.metadata.uid ?? "", baseline);
     else this.#baselines.delete(obj.metadata.uid ?? "");
-    const counts = { objects: result.inventory.length, pruned: result.pruned.length, errors: result.errors.length, drifted: input.drifted };
-    if (result.errors.length > 0) ctx.log.warn({ ...counts, reason: syncFailureReason(result.errors), error: result.errors[0]?.message }, "sync failed");
+    const counts = {
+      objects: result.inventory.length,
+      pruned: result.pruned.length,
+      errors: result.errors.length,
+      drifted: input.drifted,
+    };
+    if (result.errors.length > 0)
+      ctx.log.warn(
+        { ...counts, reason: syncFailureReason(result.errors), error: result.errors[0]?.message },
+        "sync failed",
+      );
     else ctx.log.info(counts, "synced");
-    return { kind: "synced", entries: inventoryWithHealth(result.inventory, health), errors: result.errors, changed: input.changed };
+    return {
+      kind: "synced",
+      entries: inventoryWithHealth(result.inventory, health),
+      errors: result.errors,
+      changed: input.changed,
+    };
   }
 }

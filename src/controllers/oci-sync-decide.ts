@@ -52,7 +52,13 @@ const SPECIFICITY: readonly SyncErrorCode[] = [
 ];
 
 /** Errors a retry of the same source cannot fix: Stalled until the source, the spec or the cluster changes. */
-const PERMANENT: ReadonlySet<SyncErrorCode> = new Set(["ManagementConflict", "ScopeViolation", "DuplicateObject", "PruneRefused", "Forbidden"]);
+const PERMANENT: ReadonlySet<SyncErrorCode> = new Set([
+  "ManagementConflict",
+  "ScopeViolation",
+  "DuplicateObject",
+  "PruneRefused",
+  "Forbidden",
+]);
 
 /** The Ready reason for the errors of one sync: the most specific code among them (ApplyFailed when none is). */
 export function syncFailureReason(errors: readonly { code: SyncErrorCode }[]): Reason {
@@ -97,11 +103,16 @@ export function syncedVerdict(input: SyncedInput): Verdict {
     return syncFailureStalls(errors) ? { kind: "stalled", reason, message } : { kind: "retrying", reason, message };
   }
   const health = healthVerdict(entries, input.syncedAtMs, input.timeoutMs, input.nowMs);
-  if (health.kind === "current") return { kind: "ready", message: `applied revision ${revision}: ${entries.length} object(s) Current` };
+  if (health.kind === "current")
+    return { kind: "ready", message: `applied revision ${revision}: ${entries.length} object(s) Current` };
   if (health.kind === "timeout") {
     const counts = JSON.stringify(countByStatus(entries));
     const message = `revision ${revision}: ${health.objects.length} object(s) not Current within ${Math.round(input.timeoutMs / 1000)}s ${counts}: ${describeObjects(health.objects)}`;
     return { kind: "stalled", reason: "HealthTimeout", message };
   }
-  return { kind: "progressing", reason: "HealthPending", message: `revision ${revision}: waiting for ${health.objects.length} object(s) to become Current: ${describeObjects(health.objects)}` };
+  return {
+    kind: "progressing",
+    reason: "HealthPending",
+    message: `revision ${revision}: waiting for ${health.objects.length} object(s) to become Current: ${describeObjects(health.objects)}`,
+  };
 }

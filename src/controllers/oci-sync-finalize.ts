@@ -38,9 +38,15 @@ export async function finalizeOciSync(input: FinalizeInput): Promise<number> {
     const inventory = toEngineInventory(await readInventory(input.client, sync, signal));
     const client = syncClient(input.kubeConfig, input.impersonate);
     try {
-      const outcome = await pruneObjects({ client, discovery: new Discovery(client), owner: input.owner, scope: input.scope, signal }, inventory);
+      const outcome = await pruneObjects(
+        { client, discovery: new Discovery(client), owner: input.owner, scope: input.scope, signal },
+        inventory,
+      );
       if (outcome.errors.length > 0) {
-        throw new TransientError("PruneFailed", `failed to delete the objects of OciSync ${sync.metadata.namespace}/${sync.metadata.name}: ${outcome.errors.map((e) => e.message).join("; ")}`);
+        throw new TransientError(
+          "PruneFailed",
+          `failed to delete the objects of OciSync ${sync.metadata.namespace}/${sync.metadata.name}: ${outcome.errors.map((e) => e.message).join("; ")}`,
+        );
       }
       pruned = outcome.pruned.length;
     } finally {

@@ -19,7 +19,13 @@ export function inventoryConfigMapName(sync: OciSync): string {
 
 function narrowEntries(value: unknown): StatusEntry[] {
   if (!Array.isArray(value)) throw new Error("inventory ConfigMap does not hold a list");
-  return value.filter((e): e is StatusEntry => typeof e === "object" && e !== null && typeof (e as StatusEntry).kind === "string" && typeof (e as StatusEntry).name === "string");
+  return value.filter(
+    (e): e is StatusEntry =>
+      typeof e === "object" &&
+      e !== null &&
+      typeof (e as StatusEntry).kind === "string" &&
+      typeof (e as StatusEntry).name === "string",
+  );
 }
 
 /** The stored inventory with its health: from status, or from the ConfigMap status.inventoryRef names. */
@@ -27,7 +33,10 @@ export async function readInventory(client: KubeClient, sync: OciSync, signal: A
   const ref = sync.status?.inventoryRef;
   if (!ref) return sync.status?.inventory ?? [];
   try {
-    const cm = await client.request<{ data?: Record<string, string> }>(objectPath(CONFIG_MAPS, { namespace: sync.metadata.namespace ?? "", name: ref.name }), { signal });
+    const cm = await client.request<{ data?: Record<string, string> }>(
+      objectPath(CONFIG_MAPS, { namespace: sync.metadata.namespace ?? "", name: ref.name }),
+      { signal },
+    );
     return narrowEntries(JSON.parse(cm.data?.[DATA_KEY] ?? "[]"));
   } catch (err) {
     // A lost ConfigMap means a lost inventory: nothing can be pruned from it, the next sync rebuilds it.
@@ -37,11 +46,17 @@ export async function readInventory(client: KubeClient, sync: OciSync, signal: A
 }
 
 /** Stores the inventory; returns the status fields to merge-patch (`null` removes the other form). */
-export async function writeInventory(client: KubeClient, sync: OciSync, entries: readonly StatusEntry[], signal: AbortSignal): Promise<Record<string, unknown>> {
+export async function writeInventory(
+  client: KubeClient,
+  sync: OciSync,
+  entries: readonly StatusEntry[],
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
   const namespace = sync.metadata.namespace ?? "";
   const name = inventoryConfigMapName(sync);
   if (entries.length <= STATUS_LIMITS.inventory) {
-    if (sync.status?.inventoryRef) await deleteInventoryConfigMap(client, namespace, sync.status.inventoryRef.name, signal);
+    if (sync.status?.inventoryRef)
+      await deleteInventoryConfigMap(client, namespace, sync.status.inventoryRef.name, signal);
     return { inventory: entries, inventoryRef: null };
   }
   const body = {
@@ -51,7 +66,15 @@ export async function writeInventory(client: KubeClient, sync: OciSync, entries:
       name,
       namespace,
       labels: { "airlift.dev/inventory-of": sync.metadata.name.slice(0, 63) },
-      ownerReferences: [{ apiVersion: "airlift.dev/v1alpha1", kind: "OciSync", name: sync.metadata.name, uid: sync.metadata.uid ?? "", controller: true }],
+      ownerReferences: [
+        {
+          apiVersion: "airlift.dev/v1alpha1",
+          kind: "OciSync",
+          name: sync.metadata.name,
+          uid: sync.metadata.uid ?? "",
+          controller: true,
+        },
+      ],
     },
     data: { [DATA_KEY]: JSON.stringify(entries) },
   };
@@ -66,7 +89,12 @@ export async function writeInventory(client: KubeClient, sync: OciSync, entries:
 }
 
 /** Deletes the inventory ConfigMap if it exists. */
-export async function deleteInventoryConfigMap(client: KubeClient, namespace: string, name: string, signal: AbortSignal): Promise<void> {
+export async function deleteInventoryConfigMap(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  signal: AbortSignal,
+): Promise<void> {
   try {
     await client.request(objectPath(CONFIG_MAPS, { namespace, name }), { method: "DELETE", signal });
   } catch (err) {

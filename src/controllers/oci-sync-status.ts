@@ -24,16 +24,27 @@ const MAX_MESSAGE = 1024;
 export function stageErrors(errors: readonly CodedError[]): StageErrors {
   const kept = errors.slice(0, STATUS_LIMITS.errors).map((e): StageError => {
     const message = e.message.length > MAX_MESSAGE ? `${e.message.slice(0, MAX_MESSAGE - 3)}...` : e.message;
-    const resources = (e.resources ?? []).slice(0, 10).map((r) => ({ group: r.group, kind: r.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) }));
+    const resources = (e.resources ?? [])
+      .slice(0, 10)
+      .map((r) => ({ group: r.group, kind: r.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) }));
     return resources.length > 0 ? { code: e.code, message, resources } : { code: e.code, message };
   });
   return { errors: kept, errorSummary: { totalCount: errors.length, truncated: errors.length > kept.length } };
 }
 
-const STATUSES: ReadonlySet<string> = new Set<InventoryStatus>(["Current", "InProgress", "Failed", "NotFound", "Unknown"]);
+const STATUSES: ReadonlySet<string> = new Set<InventoryStatus>([
+  "Current",
+  "InProgress",
+  "Failed",
+  "NotFound",
+  "Unknown",
+]);
 
 /** The status inventory: every entry of the engine's inventory with its health (Unknown when not computed). */
-export function inventoryWithHealth(inventory: readonly InventoryEntry[], health: readonly ObjectHealth[]): StatusEntry[] {
+export function inventoryWithHealth(
+  inventory: readonly InventoryEntry[],
+  health: readonly ObjectHealth[],
+): StatusEntry[] {
   const byKey = new Map(health.map((h) => [entryKey(h.entry), h]));
   return inventory.map((e) => {
     const h = byKey.get(entryKey(e));
@@ -47,7 +58,13 @@ export function inventoryWithHealth(inventory: readonly InventoryEntry[], health
 
 /** The engine's inventory back from the status form. */
 export function toEngineInventory(entries: readonly StatusEntry[]): InventoryEntry[] {
-  return entries.map((e) => ({ group: e.group, version: e.version, kind: e.kind, namespace: e.namespace ?? "", name: e.name }));
+  return entries.map((e) => ({
+    group: e.group,
+    version: e.version,
+    kind: e.kind,
+    namespace: e.namespace ?? "",
+    name: e.name,
+  }));
 }
 
 /** One key per object of an inventory, in either form. */
@@ -61,10 +78,16 @@ export function revisionOf(tag: string | undefined, digest: string): string {
 }
 
 /** What the health of the inventory means for Ready. */
-export type HealthVerdict = { kind: "current" } | { kind: "pending"; objects: StatusEntry[] } | { kind: "timeout"; objects: StatusEntry[] };
+export type HealthVerdict =
+  { kind: "current" } | { kind: "pending"; objects: StatusEntry[] } | { kind: "timeout"; objects: StatusEntry[] };
 
 /** Current when every object is; timed out when some are not `timeoutMs` after the sync; pending otherwise. */
-export function healthVerdict(entries: readonly StatusEntry[], syncedAtMs: number, timeoutMs: number, nowMs: number): HealthVerdict {
+export function healthVerdict(
+  entries: readonly StatusEntry[],
+  syncedAtMs: number,
+  timeoutMs: number,
+  nowMs: number,
+): HealthVerdict {
   const notCurrent = entries.filter((e) => e.status !== "Current");
   if (notCurrent.length === 0) return { kind: "current" };
   // A Failed object will not heal by waiting; NotFound / InProgress may, until the timeout.
@@ -75,7 +98,12 @@ export function healthVerdict(entries: readonly StatusEntry[], syncedAtMs: numbe
 
 /** `ConfigMap team-a/x (InProgress), ...`, at most `max` named. */
 export function describeObjects(entries: readonly StatusEntry[], max = 10): string {
-  const names = entries.slice(0, max).map((e) => `${e.kind} ${e.namespace ? `${e.namespace}/` : ""}${e.name} (${e.status}${e.message ? `: ${e.message}` : ""})`);
+  const names = entries
+    .slice(0, max)
+    .map(
+      (e) =>
+        `${e.kind} ${e.namespace ? `${e.namespace}/` : ""}${e.name} (${e.status}${e.message ? `: ${e.message}` : ""})`,
+    );
   return entries.length > max ? `${names.join(", ")} and ${entries.length - max} more` : names.join(", ");
 }
 

@@ -23,39 +23,76 @@ const NO_ERRORS = { errors: [], errorSummary: { totalCount: 0, truncated: false 
 /** status.source after a successful fetch: its lastUpdate stays while the manifest and the error-free state do. */
 function sourceBlock(s: OciSyncStatus, source: SourceSeen, now: string): Record<string, unknown> {
   const same = s.source?.digest === source.manifestDigest && !s.source.errors?.length && s.source.lastUpdate;
-  return { image: source.image, digest: source.manifestDigest, lastUpdate: same ? s.source?.lastUpdate : now, ...NO_ERRORS };
+  return {
+    image: source.image,
+    digest: source.manifestDigest,
+    lastUpdate: same ? s.source?.lastUpdate : now,
+    ...NO_ERRORS,
+  };
 }
 
 /** status.source after a failed fetch: the image and the failure, the last good digest kept. */
-export function sourceFailedFields(s: OciSyncStatus, image: string, error: SyncStageError | { code: string; message: string }, now: string): Record<string, unknown> {
+export function sourceFailedFields(
+  s: OciSyncStatus,
+  image: string,
+  error: SyncStageError | { code: string; message: string },
+  now: string,
+): Record<string, unknown> {
   return { source: { ...s.source, image, lastUpdate: now, ...stageErrors([error]) } };
 }
 
 /** A source that could not be loaded (no such dir, a file that does not parse): Stalled with the load's errors. */
-export function loadFailedSummary(s: OciSyncStatus, source: SourceSeen, errors: readonly SyncStageError[], now: string): Summary {
+export function loadFailedSummary(
+  s: OciSyncStatus,
+  source: SourceSeen,
+  errors: readonly SyncStageError[],
+  now: string,
+): Summary {
   const revision = revisionOf(source.tag, source.digest);
   return {
     verdict: loadFailedVerdict(errors, revision),
-    fields: { source: sourceBlock(s, source, now), sync: { digest: s.sync?.digest, lastUpdate: now, ...stageErrors(errors) }, artifact: { revision } },
+    fields: {
+      source: sourceBlock(s, source, now),
+      sync: { digest: s.sync?.digest, lastUpdate: now, ...stageErrors(errors) },
+      artifact: { revision },
+    },
   };
 }
 
 /** What the sync stage did. */
 export interface SyncedOutcome {
   entries: StatusEntry[];
-  errors: readonly (SyncStageError & { resources?: readonly { group: string; kind: string; namespace: string; name: string }[] })[];
+  errors: readonly (SyncStageError & {
+    resources?: readonly { group: string; kind: string; namespace: string; name: string }[];
+  })[];
   /** The digest or the spec differs from the last sync's. */
   changed: boolean;
 }
 
 /** A sync that ran: the blocks, the inventory fields, and Ready / HealthPending / HealthTimeout / the errors' reason. */
-export function syncedSummary(s: OciSyncStatus, input: { source: SourceSeen; outcome: SyncedOutcome; inventoryFields: Record<string, unknown>; timeoutMs: number; now: Date }): Summary & { newRevision: boolean } {
+export function syncedSummary(
+  s: OciSyncStatus,
+  input: {
+    source: SourceSeen;
+    outcome: SyncedOutcome;
+    inventoryFields: Record<string, unknown>;
+    timeoutMs: number;
+    now: Date;
+  },
+): Summary & { newRevision: boolean } {
   const { source, outcome } = input;
   const revision = revisionOf(source.tag, source.digest);
   const now = nowIso(input.now);
   const newContent = outcome.changed || s.sync?.digest !== source.digest;
   const lastUpdate = newContent || !s.sync?.lastUpdate ? now : s.sync.lastUpdate;
-  const verdict = syncedVerdict({ errors: outcome.errors, entries: outcome.entries, revision, syncedAtMs: Date.parse(lastUpdate), timeoutMs: input.timeoutMs, nowMs: input.now.getTime() });
+  const verdict = syncedVerdict({
+    errors: outcome.errors,
+    entries: outcome.entries,
+    revision,
+    syncedAtMs: Date.parse(lastUpdate),
+    timeoutMs: input.timeoutMs,
+    nowMs: input.now.getTime(),
+  });
   return {
     verdict,
     newRevision: newContent && outcome.errors.length === 0,

@@ -21,7 +21,13 @@ import { nowIso } from "../kube/conditions.ts";
 import { Controller } from "../kube/controller.ts";
 import { StallingError } from "../kube/errors.ts";
 import type { EventInput } from "../kube/events.ts";
-import { reconcileKind, type Failure, type FailurePlan, type KindReconciler, type StepResult } from "../kube/reconcile-steps.ts";
+import {
+  reconcileKind,
+  type Failure,
+  type FailurePlan,
+  type KindReconciler,
+  type StepResult,
+} from "../kube/reconcile-steps.ts";
 import type { ReconcileContext, Reconciler, Request, Result } from "../kube/reconciler.ts";
 import type { Verdict } from "../kube/summarize.ts";
 import type { Impersonation, SyncScope } from "../sync/index.ts";
@@ -67,7 +73,8 @@ export class OciSyncReconciler implements Reconciler {
       action: "Sync",
       parse: parseOciSync,
       classify: classifyTransferError,
-      suspended: (obj) => (obj.spec.suspend ? "spec.suspend is true: the source is not polled and nothing is applied" : undefined),
+      suspended: (obj) =>
+        obj.spec.suspend ? "spec.suspend is true: the source is not polled and nothing is applied" : undefined,
       finalizer: { name: OCI_SYNC_FINALIZER, finalize: (obj, ctx) => this.#finalize(obj, ctx) },
       begin: (obj) => this.#begin(obj),
       steps: [(run) => this.#source(run), (run) => this.#applier.sync(run)],
@@ -83,9 +90,21 @@ export class OciSyncReconciler implements Reconciler {
   #begin(sync: OciSync): SyncState {
     const spec = withOciSyncDefaults(sync.spec);
     const namespace = sync.metadata.namespace ?? "";
-    const folder = join(this.#deps.defaults.workDir, "ocisync", `${namespace}_${sync.metadata.name}_${sync.metadata.uid ?? ""}`);
+    const folder = join(
+      this.#deps.defaults.workDir,
+      "ocisync",
+      `${namespace}_${sync.metadata.name}_${sync.metadata.uid ?? ""}`,
+    );
     const owner = { kind: "OciSync", namespace, name: sync.metadata.name };
-    return { spec, owner, folder, scope: this.#scope(sync), impersonate: this.#impersonation(sync), stage: "source", periodMs: parseDuration(spec.oci.period) };
+    return {
+      spec,
+      owner,
+      folder,
+      scope: this.#scope(sync),
+      impersonate: this.#impersonation(sync),
+      stage: "source",
+      periodMs: parseDuration(spec.oci.period),
+    };
   }
 
   /** Root syncs apply as the operator (unless they name a ServiceAccount); tenant syncs always impersonate. */
@@ -105,7 +124,16 @@ export class OciSyncReconciler implements Reconciler {
   async #finalize(sync: OciSync, ctx: ReconcileContext): Promise<void> {
     const state = this.#begin(sync);
     const { owner, scope, impersonate, folder } = state;
-    const pruned = await finalizeOciSync({ client: ctx.client, kubeConfig: ctx.client.kubeConfig, sync, owner, scope, impersonate, folder, signal: ctx.signal });
+    const pruned = await finalizeOciSync({
+      client: ctx.client,
+      kubeConfig: ctx.client.kubeConfig,
+      sync,
+      owner,
+      scope,
+      impersonate,
+      folder,
+      signal: ctx.signal,
+    });
     ctx.log.info({ pruned }, "OciSync deleted; finalizer removed");
     this.#applier.forget(sync);
   }
@@ -115,9 +143,13 @@ export class OciSyncReconciler implements Reconciler {
     const { ctx } = run;
     const namespace = run.obj.metadata.namespace ?? "";
     const oci = run.state.spec.oci;
-    if (oci.auth === "secret" && !oci.credentialsSecretRef) throw new StallingError("InvalidSpec", "spec.oci.auth is secret but spec.oci.credentialsSecretRef is not set");
+    if (oci.auth === "secret" && !oci.credentialsSecretRef)
+      throw new StallingError("InvalidSpec", "spec.oci.auth is secret but spec.oci.credentialsSecretRef is not set");
     return {
-      credentials: oci.auth === "secret" ? await registryCredentials(ctx.secrets, namespace, oci.credentialsSecretRef, ctx.signal) : undefined,
+      credentials:
+        oci.auth === "secret"
+          ? await registryCredentials(ctx.secrets, namespace, oci.credentialsSecretRef, ctx.signal)
+          : undefined,
       caPem: await caBundle(ctx.secrets, namespace, oci.caCertSecretRef, ctx.signal),
       insecureSkipTLSVerify: oci.insecureSkipTLSVerify,
       plainHttp: oci.plainHTTP,
@@ -131,9 +163,21 @@ export class OciSyncReconciler implements Reconciler {
     const { ctx, state } = run;
     const oci = state.spec.oci;
     const connection = await this.#connection(run);
-    const source = await fetchSyncSource({ image: oci.image, connection, semverRange: oci.semver?.range, platform: oci.platform, layerSelector: oci.layerSelector, folder: state.folder, signal: ctx.signal });
-    if (source.pulled) ctx.log.info({ image: source.image, digest: source.digest, layers: source.layers }, "pulled new source digest");
-    state.source = { ...source, manifestDigest: source.manifestDigest ?? run.obj.status?.source?.digest ?? source.digest };
+    const source = await fetchSyncSource({
+      image: oci.image,
+      connection,
+      semverRange: oci.semver?.range,
+      platform: oci.platform,
+      layerSelector: oci.layerSelector,
+      folder: state.folder,
+      signal: ctx.signal,
+    });
+    if (source.pulled)
+      ctx.log.info({ image: source.image, digest: source.digest, layers: source.layers }, "pulled new source digest");
+    state.source = {
+      ...source,
+      manifestDigest: source.manifestDigest ?? run.obj.status?.source?.digest ?? source.digest,
+    };
     return "continue";
   }
 
@@ -156,7 +200,12 @@ export class OciSyncReconciler implements Reconciler {
         newRevision = summary.newRevision;
         return summary;
       });
-      const synced: EventInput = { type: "Normal", reason: "Synced", action: "Sync", note: `synced ${source.image}@${source.digest}: ${outcome.entries.length} objects` };
+      const synced: EventInput = {
+        type: "Normal",
+        reason: "Synced",
+        action: "Sync",
+        note: `synced ${source.image}@${source.digest}: ${outcome.entries.length} objects`,
+      };
       event = warning(verdict) ?? (newRevision ? synced : undefined);
       // Health pending: look again soon, not a whole period later.
       if (verdict.kind === "progressing") requeueAfterMs = Math.min(state.periodMs, 2_000);
@@ -168,9 +217,14 @@ export class OciSyncReconciler implements Reconciler {
   /** A failed stage: the source stage records its error in status.source; either way the period brings a new look. */
   #failed(run: SyncRun, failure: Failure): FailurePlan<OciSyncStatus> {
     const image = run.state.spec.oci.image;
-    if (run.state.stage === "sync") return { message: `failed to sync ${image}: ${failure.message}`, recheckAfterMs: run.state.periodMs };
+    if (run.state.stage === "sync")
+      return { message: `failed to sync ${image}: ${failure.message}`, recheckAfterMs: run.state.periodMs };
     const message = `failed to fetch ${image}: ${failure.message}`;
-    return { message, fields: (s) => sourceFailedFields(s, image, { code: failure.reason, message }, nowIso()), recheckAfterMs: run.state.periodMs };
+    return {
+      message,
+      fields: (s) => sourceFailedFields(s, image, { code: failure.reason, message }, nowIso()),
+      recheckAfterMs: run.state.periodMs,
+    };
   }
 }
 
@@ -182,5 +236,10 @@ function warning(verdict: Verdict): EventInput | undefined {
 
 /** Builds the OciSync controller. */
 export function createOciSyncController(deps: ControllerDeps, options: OciSyncOptions = {}): Controller {
-  return new Controller({ name: "ocisync", type: OCI_SYNC, reconciler: new OciSyncReconciler(deps, options), workers: options.workers });
+  return new Controller({
+    name: "ocisync",
+    type: OCI_SYNC,
+    reconciler: new OciSyncReconciler(deps, options),
+    workers: options.workers,
+  });
 }

@@ -18,7 +18,13 @@ export const DNS_SUFFIX_KEY = "dnsSuffix";
 /** The HarborCluster of a GDC site. */
 export const GDC_HARBOR_CLUSTER = "harbor-system/harbor";
 /** Harbor operator's HarborCluster kind. */
-export const HARBOR_CLUSTERS: ResourceType = { group: "goharbor.io", version: "v1beta1", plural: "harborclusters", kind: "HarborCluster", namespaced: true };
+export const HARBOR_CLUSTERS: ResourceType = {
+  group: "goharbor.io",
+  version: "v1beta1",
+  plural: "harborclusters",
+  kind: "HarborCluster",
+  namespaced: true,
+};
 
 /** Parses `namespace/name`; throws on another shape. */
 export function configMapRef(text: string): { namespace: string; name: string } {
@@ -44,19 +50,29 @@ export interface SiteWatch {
 }
 
 /** Watches one object; `apply` gets it (undefined once deleted) and says whether the defaults changed. */
-async function watchOne(watch: SiteWatch, type: ResourceType, apply: (obj: KubeObject | undefined, origin: string) => boolean): Promise<Informer> {
+async function watchOne(
+  watch: SiteWatch,
+  type: ResourceType,
+  apply: (obj: KubeObject | undefined, origin: string) => boolean,
+): Promise<Informer> {
   const { namespace, name } = configMapRef(watch.object);
   const origin = `from ${type.kind} ${namespace}/${name}`;
   const informer = new Informer(watch.client, type, { namespace, log: watch.log });
   informer.on((obj, event) => {
     if (obj.metadata.name !== name || !apply(event === "delete" ? undefined : obj, origin)) return;
-    watch.log.info({ [type.kind]: `${namespace}/${name}`, defaults: watch.defaults.describe() }, "site defaults changed");
+    watch.log.info(
+      { [type.kind]: `${namespace}/${name}`, defaults: watch.defaults.describe() },
+      "site defaults changed",
+    );
   });
   informer.start();
   try {
     await informer.waitForSync(AbortSignal.timeout(watch.syncTimeoutMs ?? 10_000));
   } catch {
-    watch.log.warn({ [type.kind]: `${namespace}/${name}` }, `cannot list ${type.plural} there yet (RBAC: get/list/watch); starting without it, still trying`);
+    watch.log.warn(
+      { [type.kind]: `${namespace}/${name}` },
+      `cannot list ${type.plural} there yet (RBAC: get/list/watch); starting without it, still trying`,
+    );
   }
   return informer;
 }
@@ -72,7 +88,10 @@ export function watchDnsSuffix(watch: SiteWatch): Promise<Informer> {
 /** Starts watching the HarborCluster's externalURL into `defaults`; undefined when the kind is not served. */
 export async function watchHarborCluster(watch: SiteWatch): Promise<Informer | undefined> {
   if ((await missingResources(watch.client, [HARBOR_CLUSTERS])).length > 0) {
-    watch.log.info({ kind: `${HARBOR_CLUSTERS.plural}.${HARBOR_CLUSTERS.group}` }, "HarborCluster is not served here: no Harbor URL discovery");
+    watch.log.info(
+      { kind: `${HARBOR_CLUSTERS.plural}.${HARBOR_CLUSTERS.group}` },
+      "HarborCluster is not served here: no Harbor URL discovery",
+    );
     return undefined;
   }
   return watchOne(watch, HARBOR_CLUSTERS, (obj, origin) => {

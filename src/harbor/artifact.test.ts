@@ -5,7 +5,13 @@ import { artifactsPath, encodeRepositoryName, nextPageFromLink } from "./api-pat
 import { candidatesFromArtifacts } from "./artifact-candidates.ts";
 import { narrowArtifactPage } from "./artifact.ts";
 import { parseErrorsBody } from "../net/error-body.ts";
-import { HarborResponseShapeError, errorForStatus, HarborNotFoundError, HarborServerError, HarborUnauthorizedError } from "./errors.ts";
+import {
+  HarborResponseShapeError,
+  errorForStatus,
+  HarborNotFoundError,
+  HarborServerError,
+  HarborUnauthorizedError,
+} from "./errors.ts";
 
 const D1 = `sha256:${"1".repeat(64)}`;
 
@@ -28,8 +34,24 @@ function harborArtifact(overrides: Record<string, unknown> = {}): Record<string,
     annotations: null,
     references: null,
     tags: [
-      { id: 1, repository_id: 3, artifact_id: 7, name: "v1", push_time: "2025-01-02T03:04:05.000Z", pull_time: "0001-01-01T00:00:00.000Z", immutable: false },
-      { id: 2, repository_id: 3, artifact_id: 7, name: "stable", push_time: "2025-01-05T00:00:00.000Z", pull_time: "0001-01-01T00:00:00.000Z", immutable: true },
+      {
+        id: 1,
+        repository_id: 3,
+        artifact_id: 7,
+        name: "v1",
+        push_time: "2025-01-02T03:04:05.000Z",
+        pull_time: "0001-01-01T00:00:00.000Z",
+        immutable: false,
+      },
+      {
+        id: 2,
+        repository_id: 3,
+        artifact_id: 7,
+        name: "stable",
+        push_time: "2025-01-05T00:00:00.000Z",
+        pull_time: "0001-01-01T00:00:00.000Z",
+        immutable: true,
+      },
     ],
     addition_links: {},
     labels: null,
@@ -47,8 +69,20 @@ describe("narrowArtifactPage", () => {
     assert.deepEqual(a.references, []);
     assert.equal(a.tags[1]?.immutable, true);
     assert.deepEqual(candidatesFromArtifacts([a]), [
-      { tag: "v1", digest: D1, pushTime: "2025-01-02T03:04:05.000Z", mediaType: "application/vnd.oci.image.config.v1+json", artifactType: "application/vnd.oci.image.config.v1+json" },
-      { tag: "stable", digest: D1, pushTime: "2025-01-05T00:00:00.000Z", mediaType: "application/vnd.oci.image.config.v1+json", artifactType: "application/vnd.oci.image.config.v1+json" },
+      {
+        tag: "v1",
+        digest: D1,
+        pushTime: "2025-01-02T03:04:05.000Z",
+        mediaType: "application/vnd.oci.image.config.v1+json",
+        artifactType: "application/vnd.oci.image.config.v1+json",
+      },
+      {
+        tag: "stable",
+        digest: D1,
+        pushTime: "2025-01-05T00:00:00.000Z",
+        mediaType: "application/vnd.oci.image.config.v1+json",
+        artifactType: "application/vnd.oci.image.config.v1+json",
+      },
     ]);
   });
 
@@ -60,8 +94,14 @@ describe("narrowArtifactPage", () => {
     assert.throws(() => narrowArtifactPage({ repositories: [] }), HarborResponseShapeError);
     assert.throws(() => narrowArtifactPage([harborArtifact({ digest: 42 })]), /artifacts\[0\]\.digest is not a string/);
     assert.throws(() => narrowArtifactPage([harborArtifact({ digest: "latest" })]), /digest is not a digest/);
-    assert.throws(() => narrowArtifactPage([harborArtifact({ push_time: "yesterday" })]), /push_time is not a date-time/);
-    assert.throws(() => narrowArtifactPage([harborArtifact(), harborArtifact({ tags: [{ name: 5 }] })]), /artifacts\[1\]\.tags\[0\]\.name/);
+    assert.throws(
+      () => narrowArtifactPage([harborArtifact({ push_time: "yesterday" })]),
+      /push_time is not a date-time/,
+    );
+    assert.throws(
+      () => narrowArtifactPage([harborArtifact(), harborArtifact({ tags: [{ name: 5 }] })]),
+      /artifacts\[1\]\.tags\[0\]\.name/,
+    );
     assert.throws(() => narrowArtifactPage([harborArtifact({ tags: "v1" })]), /tags is not an array/);
   });
 });
@@ -69,11 +109,15 @@ describe("narrowArtifactPage", () => {
 describe("API paths and paging", () => {
   it("encodes a nested repository name twice", () => {
     assert.equal(encodeRepositoryName("a/b"), "a%252Fb");
-    assert.equal(artifactsPath("lib", "team/app/x"), "/api/v2.0/projects/lib/repositories/team%252Fapp%252Fx/artifacts");
+    assert.equal(
+      artifactsPath("lib", "team/app/x"),
+      "/api/v2.0/projects/lib/repositories/team%252Fapp%252Fx/artifacts",
+    );
   });
 
   it("reads the next page from Harbor's Link header, ignoring prev", () => {
-    const link = '</api/v2.0/projects/p/repositories/r/artifacts?page=1&page_size=2>; rel="prev" , </api/v2.0/projects/p/repositories/r/artifacts?page=3&page_size=2>; rel="next"';
+    const link =
+      '</api/v2.0/projects/p/repositories/r/artifacts?page=1&page_size=2>; rel="prev" , </api/v2.0/projects/p/repositories/r/artifacts?page=3&page_size=2>; rel="next"';
     assert.equal(nextPageFromLink(link, 2), 3);
     assert.equal(nextPageFromLink('</x?page=1>; rel="prev"', 2), undefined);
     assert.equal(nextPageFromLink(undefined, 1), undefined);

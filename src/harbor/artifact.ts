@@ -154,6 +154,7 @@ export function narrowArtifact(value: unknown, index: number): HarborArtifact {
 
 /** Narrows a whole page: a JSON array of artifacts. */
 export function narrowArtifactPage(doc: unknown): HarborArtifact[] {
-  if (!Array.isArray(doc)) throw new HarborResponseShapeError("unexpected Harbor response: the artifact list is not a JSON array");
+  if (!Array.isArray(doc))
+    throw new HarborResponseShapeError("unexpected Harbor response: the artifact list is not a JSON array");
   return doc.map((a, i) => narrowArtifact(a, i));
 }

@@ -82,13 +82,23 @@ export class HarborClient {
 
   constructor(options: HarborClientOptions) {
     const base = new URL(options.url);
-    if (base.username !== "" || base.password !== "") throw new HarborRequestError("Harbor URL must not carry credentials; pass them as credentials", { code: "INVALID_URL", transient: false });
-    if (base.protocol !== "https:" && base.protocol !== "http:") throw new HarborRequestError(`Harbor URL must be http or https, not ${base.protocol}`, { code: "INVALID_URL", transient: false });
+    if (base.username !== "" || base.password !== "")
+      throw new HarborRequestError("Harbor URL must not carry credentials; pass them as credentials", {
+        code: "INVALID_URL",
+        transient: false,
+      });
+    if (base.protocol !== "https:" && base.protocol !== "http:")
+      throw new HarborRequestError(`Harbor URL must be http or https, not ${base.protocol}`, {
+        code: "INVALID_URL",
+        transient: false,
+      });
     this.#base = base;
     // A Harbor behind a path prefix keeps it; "/" (the usual case) adds nothing.
     this.#prefix = base.pathname.replace(/\/+$/, "");
     const creds = options.credentials;
-    this.#authorization = creds ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`, "utf8").toString("base64")}` : undefined;
+    this.#authorization = creds
+      ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`, "utf8").toString("base64")}`
+      : undefined;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? createAgent({ ...options, connections: 4 });
     this.#timeoutMs = options.timeoutMs ?? 30_000;
@@ -110,7 +120,8 @@ export class HarborClient {
     const what = `list artifacts of ${options.project}/${options.repository}`;
     let page: number | undefined = 1;
     for (let fetched = 0; page !== undefined; fetched++) {
-      if (fetched >= this.#maxPages) throw new HarborResponseShapeError(`failed to ${what}: more than ${this.#maxPages} pages`);
+      if (fetched >= this.#maxPages)
+        throw new HarborResponseShapeError(`failed to ${what}: more than ${this.#maxPages} pages`);
       const url = this.#apiUrl(artifactsPath(options.project, options.repository));
       url.searchParams.set("page", String(page));
       url.searchParams.set("page_size", String(pageSize));
@@ -132,10 +143,20 @@ export class HarborClient {
    * is not "not Harbor".
    */
   async isHarbor(options: CallOptions = {}): Promise<boolean> {
-    const info = await this.#get(this.#apiUrl(`${API_BASE}/systeminfo`), "probe Harbor systeminfo", PROBE_BYTES_LIMIT, options.signal);
+    const info = await this.#get(
+      this.#apiUrl(`${API_BASE}/systeminfo`),
+      "probe Harbor systeminfo",
+      PROBE_BYTES_LIMIT,
+      options.signal,
+    );
     if (info.status === 200) return looksLikeSystemInfo(info.text);
     if (info.status >= 500) throw errorForStatus(info.status, "probe Harbor systeminfo", info.errors);
-    const ping = await this.#get(this.#apiUrl(`${API_BASE}/ping`), "probe Harbor ping", PROBE_BYTES_LIMIT, options.signal);
+    const ping = await this.#get(
+      this.#apiUrl(`${API_BASE}/ping`),
+      "probe Harbor ping",
+      PROBE_BYTES_LIMIT,
+      options.signal,
+    );
     return ping.status === 200 && /^"?Pong"?$/.test(ping.text.trim());
   }
 
@@ -169,7 +190,8 @@ export class HarborClient {
         const res = await this.#getOnce(url, what, limit, signal).catch((err: unknown) => {
           throw classifyNetworkError(err, what, signal);
         });
-        if (isTransientStatus(res.status) && attempt < this.#retry.maxAttempts) throw errorForStatus(res.status, what, res.errors);
+        if (isTransientStatus(res.status) && attempt < this.#retry.maxAttempts)
+          throw errorForStatus(res.status, what, res.errors);
         return res;
       },
       this.#retry,
@@ -177,7 +199,12 @@ export class HarborClient {
     );
   }
 
-  async #getOnce(url: URL, what: string, limit: number, callerSignal: AbortSignal | undefined): Promise<HarborResponse> {
+  async #getOnce(
+    url: URL,
+    what: string,
+    limit: number,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<HarborResponse> {
     const signal = timeoutSignal(callerSignal, this.#timeoutMs);
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.#authorization) headers.authorization = this.#authorization;
@@ -191,8 +218,13 @@ export class HarborClient {
       bodyTimeout: this.#timeoutMs,
     });
     // An error body says little: read it with net's small bound, and an oversized one gives no entries.
-    if (res.statusCode !== 200) return { status: res.statusCode, headers: res.headers, text: "", errors: await readErrorBody(res.body) };
-    const body = await readBounded(res.body, limit, () => new HarborResponseShapeError(`failed to ${what}: response larger than ${limit} bytes`));
+    if (res.statusCode !== 200)
+      return { status: res.statusCode, headers: res.headers, text: "", errors: await readErrorBody(res.body) };
+    const body = await readBounded(
+      res.body,
+      limit,
+      () => new HarborResponseShapeError(`failed to ${what}: response larger than ${limit} bytes`),
+    );
     return { status: res.statusCode, headers: res.headers, text: body.toString("utf8"), errors: [] };
   }
 }
@@ -211,7 +243,10 @@ function looksLikeSystemInfo(text: string): boolean {
 }
 
 /** Probes `registryUrl` once with a throwaway client; see HarborClient.isHarbor. */
-export async function isHarbor(registryUrl: string | URL, options: Omit<HarborClientOptions, "url"> & CallOptions = {}): Promise<boolean> {
+export async function isHarbor(
+  registryUrl: string | URL,
+  options: Omit<HarborClientOptions, "url"> & CallOptions = {},
+): Promise<boolean> {
   const { signal, ...clientOptions } = options;
   const client = new HarborClient({ ...clientOptions, url: registryUrl });
   try {

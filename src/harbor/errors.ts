@@ -16,7 +16,11 @@ export class HarborError extends CodedError {
   /** The body's error entries, when Harbor sent any. */
   readonly details: readonly HarborErrorDetail[];
 
-  constructor(message: string, init: { code: string; transient: boolean; status?: number; details?: readonly HarborErrorDetail[] }, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    init: { code: string; transient: boolean; status?: number; details?: readonly HarborErrorDetail[] },
+    options?: ErrorOptions,
+  ) {
     super(message, init.code, init.transient, options);
     this.status = init.status ?? 0;
     this.details = init.details ?? [];
@@ -55,10 +59,13 @@ export class HarborTlsError extends HarborError {}
 export function errorForStatus(status: number, what: string, details: readonly HarborErrorDetail[]): HarborError {
   const first = details[0];
   const message = statusFailureMessage(what, status, details);
-  if (status === 401) return new HarborUnauthorizedError(message, { code: "UNAUTHORIZED", transient: false, status, details });
-  if (status === 403) return new HarborForbiddenError(message, { code: "FORBIDDEN", transient: false, status, details });
+  if (status === 401)
+    return new HarborUnauthorizedError(message, { code: "UNAUTHORIZED", transient: false, status, details });
+  if (status === 403)
+    return new HarborForbiddenError(message, { code: "FORBIDDEN", transient: false, status, details });
   if (status === 404) return new HarborNotFoundError(message, { code: "NOT_FOUND", transient: false, status, details });
-  if (isTransientStatus(status)) return new HarborServerError(message, { code: first?.code ?? `HTTP_${status}`, transient: true, status, details });
+  if (isTransientStatus(status))
+    return new HarborServerError(message, { code: first?.code ?? `HTTP_${status}`, transient: true, status, details });
   return new HarborRequestError(message, { code: first?.code ?? `HTTP_${status}`, transient: false, status, details });
 }
 
@@ -70,9 +77,14 @@ export function classifyNetworkError(err: unknown, what: string, callerSignal?: 
   // The operator's SSRF policy refused the address: permanent, and its message names the allowance.
   if (failure.kind === "refused") return failure.refusal;
   if (failure.kind === "tls") {
-    return new HarborTlsError(`failed to ${what}: certificate verification failed (${failure.code}); supply the CA bundle, or set insecureSkipTLSVerify knowingly`, { code: "TLS", transient: false }, { cause: err });
+    return new HarborTlsError(
+      `failed to ${what}: certificate verification failed (${failure.code}); supply the CA bundle, or set insecureSkipTLSVerify knowingly`,
+      { code: "TLS", transient: false },
+      { cause: err },
+    );
   }
   // The per-request time limit (AbortSignal.timeout) fired: the caller did not abort, so it is a slow Harbor.
-  const code = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? "TIMEOUT" : failure.code;
+  const code =
+    err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? "TIMEOUT" : failure.code;
   return new HarborTransportError(`failed to ${what}: ${code}`, { code, transient: true }, { cause: err });
 }

@@ -3,11 +3,22 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { InvalidTagPolicyError, NoMatchingTagError, compareNewestPushed, selectTag, type TagCandidate } from "./tag-policy.ts";
+import {
+  InvalidTagPolicyError,
+  NoMatchingTagError,
+  compareNewestPushed,
+  selectTag,
+  type TagCandidate,
+} from "./tag-policy.ts";
 
 const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, "0")}`;
 const at = (minute: number): string => new Date(Date.UTC(2025, 0, 1, 0, minute)).toISOString();
-const cand = (tag: string, minute: number, extra: Partial<TagCandidate> = {}): TagCandidate => ({ tag, digest: digest(minute), pushTime: at(minute), ...extra });
+const cand = (tag: string, minute: number, extra: Partial<TagCandidate> = {}): TagCandidate => ({
+  tag,
+  digest: digest(minute),
+  pushTime: at(minute),
+  ...extra,
+});
 
 describe("newestPushed", () => {
   it("picks the latest push time and skips the .sig tag pushed after it", () => {
@@ -41,42 +52,69 @@ describe("newestPushed", () => {
   it("pulls non-image content (Helm charts, ORAS bundles) but not SBOMs unless allowed", () => {
     const chart = "application/vnd.cncf.helm.config.v1+json";
     const sbom = "application/spdx+json";
-    const tags = [cand("sbom-1", 9, { artifactType: sbom }), cand("chart-1", 5, { artifactType: chart }), cand("img", 1)];
+    const tags = [
+      cand("sbom-1", 9, { artifactType: sbom }),
+      cand("chart-1", 5, { artifactType: chart }),
+      cand("img", 1),
+    ];
     assert.equal(selectTag(tags, {}).candidate.tag, "chart-1");
     assert.equal(selectTag(tags, {}, { allowArtifactTypes: [sbom] }).candidate.tag, "sbom-1");
   });
 
   it("breaks push-time ties by tag name then digest, whatever the input order", () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ tag: fc.constantFrom("a", "b", "c", "v1", "v2"), minute: fc.integer({ min: 0, max: 3 }), d: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 12 }), (rows) => {
-        const tags = rows.map((r) => ({ tag: r.tag, digest: digest(r.d), pushTime: at(r.minute) }));
-        const forward = selectTag(tags, { newestPushed: {} }).candidate;
-        const backward = selectTag([...tags].reverse(), { newestPushed: {} }).candidate;
-        assert.deepEqual(forward, backward);
-        // Nothing beats the winner.
-        for (const t of tags) assert.ok(compareNewestPushed(forward, t) <= 0);
-      }),
+      fc.property(
+        fc.array(
+          fc.record({
+            tag: fc.constantFrom("a", "b", "c", "v1", "v2"),
+            minute: fc.integer({ min: 0, max: 3 }),
+            d: fc.integer({ min: 0, max: 3 }),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
+        (rows) => {
+          const tags = rows.map((r) => ({ tag: r.tag, digest: digest(r.d), pushTime: at(r.minute) }));
+          const forward = selectTag(tags, { newestPushed: {} }).candidate;
+          const backward = selectTag([...tags].reverse(), { newestPushed: {} }).candidate;
+          assert.deepEqual(forward, backward);
+          // Nothing beats the winner.
+          for (const t of tags) assert.ok(compareNewestPushed(forward, t) <= 0);
+        },
+      ),
     );
   });
 
   it("the winner's push time is the maximum of the non-attachment tags", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,8}$/), fc.integer({ min: 0, max: 10_000 })), { minLength: 1, maxLength: 20 }), (rows) => {
-        const tags = rows.map(([tag, minute]) => cand(tag, minute));
-        const eligible = tags.filter((t) => !/\.(sig|att|sbom)$/.test(t.tag));
-        if (eligible.length === 0) {
-          assert.throws(() => selectTag(tags, {}), NoMatchingTagError);
-          return;
-        }
-        const max = Math.max(...eligible.map((t) => Date.parse(t.pushTime)));
-        assert.equal(Date.parse(selectTag(tags, {}).candidate.pushTime), max);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,8}$/), fc.integer({ min: 0, max: 10_000 })), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        (rows) => {
+          const tags = rows.map(([tag, minute]) => cand(tag, minute));
+          const eligible = tags.filter((t) => !/\.(sig|att|sbom)$/.test(t.tag));
+          if (eligible.length === 0) {
+            assert.throws(() => selectTag(tags, {}), NoMatchingTagError);
+            return;
+          }
+          const max = Math.max(...eligible.map((t) => Date.parse(t.pushTime)));
+          assert.equal(Date.parse(selectTag(tags, {}).candidate.pushTime), max);
+        },
+      ),
     );
   });
 });
 
 describe("semver", () => {
-  const tags = [cand("v1.2.0", 5), cand("1.10.0", 1), cand("v2.0.0-rc.1", 9), cand("latest", 10), cand("1.9.9", 2), cand("2.0.0-rc.1.sig", 11)];
+  const tags = [
+    cand("v1.2.0", 5),
+    cand("1.10.0", 1),
+    cand("v2.0.0-rc.1", 9),
+    cand("latest", 10),
+    cand("1.9.9", 2),
+    cand("2.0.0-rc.1.sig", 11),
+  ];
 
   it("picks the highest version in range, with or without a v prefix, regardless of push time", () => {
     const picked = selectTag(tags, { semver: { range: "^1.0.0" } });
@@ -97,19 +135,23 @@ describe("semver", () => {
 
   it("the pick satisfies the range and no other semver candidate is higher", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.boolean()), { minLength: 1, maxLength: 15 }), fc.nat(3), (versions, major) => {
-        const tags = versions.map(([a, b, c, v], i) => cand(`${v ? "v" : ""}${a}.${b}.${c}`, i));
-        const range = `>=${major}.0.0 <${major + 1}.0.0`;
-        const inRange = versions.filter(([a]) => a === major);
-        if (inRange.length === 0) {
-          assert.throws(() => selectTag(tags, { semver: { range } }), NoMatchingTagError);
-          return;
-        }
-        const best = inRange.map(([, b, c]) => b * 100 + c).reduce((x, y) => Math.max(x, y));
-        const got = selectTag(tags, { semver: { range } }).candidate.tag.replace(/^v/, "").split(".").map(Number);
-        assert.equal(got[0], major);
-        assert.equal((got[1] ?? 0) * 100 + (got[2] ?? 0), best);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.boolean()), { minLength: 1, maxLength: 15 }),
+        fc.nat(3),
+        (versions, major) => {
+          const tags = versions.map(([a, b, c, v], i) => cand(`${v ? "v" : ""}${a}.${b}.${c}`, i));
+          const range = `>=${major}.0.0 <${major + 1}.0.0`;
+          const inRange = versions.filter(([a]) => a === major);
+          if (inRange.length === 0) {
+            assert.throws(() => selectTag(tags, { semver: { range } }), NoMatchingTagError);
+            return;
+          }
+          const best = inRange.map(([, b, c]) => b * 100 + c).reduce((x, y) => Math.max(x, y));
+          const got = selectTag(tags, { semver: { range } }).candidate.tag.replace(/^v/, "").split(".").map(Number);
+          assert.equal(got[0], major);
+          assert.equal((got[1] ?? 0) * 100 + (got[2] ?? 0), best);
+        },
+      ),
     );
   });
 });
@@ -124,7 +166,10 @@ describe("pattern", () => {
   });
 
   it("combines with semver and with newestPushed", () => {
-    assert.equal(selectTag(tags, { semver: { range: ">=1.0.0-0" }, pattern: { regex: "-prod$" } }).candidate.tag, "v1.4.0-prod");
+    assert.equal(
+      selectTag(tags, { semver: { range: ">=1.0.0-0" }, pattern: { regex: "-prod$" } }).candidate.tag,
+      "v1.4.0-prod",
+    );
     assert.equal(selectTag(tags, { newestPushed: {}, pattern: { regex: "dev" } }).candidate.tag, "dev-9");
   });
 

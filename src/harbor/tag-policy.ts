@@ -36,7 +36,8 @@ export interface SelectOptions {
 }
 
 /** Why a candidate was not considered. */
-export type SkipReason = "signature-tag" | "digest-tag" | "subject" | "artifact-type" | "pattern" | "not-semver" | "semver-range";
+export type SkipReason =
+  "signature-tag" | "digest-tag" | "subject" | "artifact-type" | "pattern" | "not-semver" | "semver-range";
 
 /** The chosen candidate and what the choice looked at. */
 export interface TagSelection {
@@ -65,7 +66,11 @@ export class NoMatchingTagError extends CodedError {
     const reasons = Object.entries(skipped)
       .map(([reason, count]) => `${count} ${reason}`)
       .join(", ");
-    super(`no tag matches ${policy}: ${total} tags considered${reasons ? `, skipped ${reasons}` : ""}`, "NO_MATCHING_TAG", false);
+    super(
+      `no tag matches ${policy}: ${total} tags considered${reasons ? `, skipped ${reasons}` : ""}`,
+      "NO_MATCHING_TAG",
+      false,
+    );
     this.total = total;
     this.skipped = skipped;
   }
@@ -89,14 +94,16 @@ function attachmentReason(c: TagCandidate, options: SelectOptions): SkipReason |
   if (DIGEST_TAG.test(c.tag)) return "digest-tag";
   if (c.hasSubject === true) return "subject";
   const type = c.artifactType;
-  if (type !== undefined && ATTACHMENT_TYPE.test(type) && !(options.allowArtifactTypes ?? []).includes(type)) return "artifact-type";
+  if (type !== undefined && ATTACHMENT_TYPE.test(type) && !(options.allowArtifactTypes ?? []).includes(type))
+    return "artifact-type";
   return undefined;
 }
 
 function compileRegex(policy: TagPolicy): RegExp | undefined {
   const source = policy.pattern?.regex;
   if (source === undefined) return undefined;
-  if (source.length > MAX_REGEX_LENGTH) throw new InvalidTagPolicyError(`pattern.regex is longer than ${MAX_REGEX_LENGTH} characters`);
+  if (source.length > MAX_REGEX_LENGTH)
+    throw new InvalidTagPolicyError(`pattern.regex is longer than ${MAX_REGEX_LENGTH} characters`);
   try {
     return new RegExp(source, "u");
   } catch (err) {
@@ -106,11 +113,14 @@ function compileRegex(policy: TagPolicy): RegExp | undefined {
 
 function compileRange(policy: TagPolicy): semver.Range | undefined {
   if (policy.semver === undefined) return undefined;
-  if (policy.newestPushed !== undefined) throw new InvalidTagPolicyError("tagPolicy.newestPushed and tagPolicy.semver are exclusive");
+  if (policy.newestPushed !== undefined)
+    throw new InvalidTagPolicyError("tagPolicy.newestPushed and tagPolicy.semver are exclusive");
   try {
     const plain = new semver.Range(policy.semver.range);
     // Like Flux's (Masterminds) semver: a range that names any prerelease admits prereleases everywhere in it.
-    const asksForPrerelease = plain.set.some((comparators) => comparators.some((c) => c.semver instanceof semver.SemVer && c.semver.prerelease.length > 0));
+    const asksForPrerelease = plain.set.some((comparators) =>
+      comparators.some((c) => c.semver instanceof semver.SemVer && c.semver.prerelease.length > 0),
+    );
     return asksForPrerelease ? new semver.Range(policy.semver.range, { includePrerelease: true }) : plain;
   } catch {
     throw new InvalidTagPolicyError(`semver.range ${JSON.stringify(policy.semver.range)} is not a valid semver range`);
@@ -151,7 +161,11 @@ function describePolicy(policy: TagPolicy): string {
  * pattern, then for semver the version grammar and range (prereleases only when the range itself names a
  * prerelease, e.g. `>=1.0.0-0`). Throws NoMatchingTagError when nothing is left.
  */
-export function selectTag(candidates: readonly TagCandidate[], policy: TagPolicy, options: SelectOptions = {}): TagSelection {
+export function selectTag(
+  candidates: readonly TagCandidate[],
+  policy: TagPolicy,
+  options: SelectOptions = {},
+): TagSelection {
   const regex = compileRegex(policy);
   const range = compileRange(policy);
   const skipped: Partial<Record<SkipReason, number>> = {};
@@ -179,7 +193,9 @@ export function selectTag(candidates: readonly TagCandidate[], policy: TagPolicy
     else kept.push({ c, version });
   }
   if (kept.length === 0) throw new NoMatchingTagError(candidates.length, skipped, describePolicy(policy));
-  kept.sort((a, b) => (a.version && b.version ? semver.rcompare(a.version, b.version) : 0) || compareNewestPushed(a.c, b.c));
+  kept.sort(
+    (a, b) => (a.version && b.version ? semver.rcompare(a.version, b.version) : 0) || compareNewestPushed(a.c, b.c),
+  );
   const best = kept[0] as { c: TagCandidate };
   return { candidate: best.c, considered: kept.length, skipped };
 }

@@ -45,10 +45,10 @@ export function isNotFound(err: unknown): boolean {
 
 /** True for 409 Conflict with reason `Conflict` (a stale resourceVersion), not `AlreadyExists`. */
 export function isConflict(err: unknown): boolean {
-  return isStatus(err, 409) && (err).reason !== "AlreadyExists";
+  return isStatus(err, 409) && err.reason !== "AlreadyExists";
 }
 
 /** True for 409 AlreadyExists. */
 export function isAlreadyExists(err: unknown): boolean {
-  return isStatus(err, 409) && (err).reason === "AlreadyExists";
+  return isStatus(err, 409) && err.reason === "AlreadyExists";
 }

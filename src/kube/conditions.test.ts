@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConditionType } from "../api/conditions.ts";
-import { getCondition, markReady, markReconciling, markRetrying, markStalled, markSuspended, setCondition, stalledAtGeneration } from "./conditions.ts";
+import {
+  getCondition,
+  markReady,
+  markReconciling,
+  markRetrying,
+  markStalled,
+  markSuspended,
+  setCondition,
+  stalledAtGeneration,
+} from "./conditions.ts";
 
 const { Ready: READY, Reconciling: RECONCILING, Stalled: STALLED } = ConditionType;
 
@@ -19,19 +28,37 @@ describe("conditions", () => {
 
   it("follows kstatus: Reconciling and Stalled exist only while true, Ready always", () => {
     const reconciling = markReconciling(undefined, 3, "importing");
-    assert.deepEqual(reconciling.map((c) => [c.type, c.status]), [[RECONCILING, "True"], [READY, "Unknown"]]);
+    assert.deepEqual(
+      reconciling.map((c) => [c.type, c.status]),
+      [
+        [RECONCILING, "True"],
+        [READY, "Unknown"],
+      ],
+    );
     const stalled = markStalled(reconciling, 3, "InvalidArchive", "failed to read archive: no manifest.json");
-    assert.deepEqual(stalled.map((c) => [c.type, c.status, c.reason]), [[READY, "False", "InvalidArchive"], [STALLED, "True", "InvalidArchive"]]);
+    assert.deepEqual(
+      stalled.map((c) => [c.type, c.status, c.reason]),
+      [
+        [READY, "False", "InvalidArchive"],
+        [STALLED, "True", "InvalidArchive"],
+      ],
+    );
     const retrying = markRetrying(stalled, 4, "RegistryUnavailable", "failed to push: 503");
     assert.equal(getCondition(retrying, STALLED), undefined);
     assert.equal(getCondition(retrying, RECONCILING)?.reason, "ProgressingWithRetry");
     const ready = markReady(retrying, 4, "imported 2 images");
-    assert.deepEqual(ready.map((c) => [c.type, c.status, c.observedGeneration]), [[READY, "True", 4]]);
+    assert.deepEqual(
+      ready.map((c) => [c.type, c.status, c.observedGeneration]),
+      [[READY, "True", 4]],
+    );
   });
 
   it("suspends: Ready=False/Suspended, neither Reconciling nor Stalled", () => {
     const suspended = markSuspended(markStalled(undefined, 2, "InvalidArchive", "bad"), 2, "spec.suspend is true");
-    assert.deepEqual(suspended.map((c) => [c.type, c.status, c.reason]), [[READY, "False", "Suspended"]]);
+    assert.deepEqual(
+      suspended.map((c) => [c.type, c.status, c.reason]),
+      [[READY, "False", "Suspended"]],
+    );
   });
 
   it("says whether an object is stalled at its current generation", () => {

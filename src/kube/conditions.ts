@@ -29,7 +29,11 @@ export function isConditionTrue(conditions: readonly Condition[] | undefined, ty
 }
 
 /** Returns a new list with `next` set; the old lastTransitionTime is kept when the status did not change. */
-export function setCondition(conditions: readonly Condition[] | undefined, next: ConditionInput, now: Date = new Date()): Condition[] {
+export function setCondition(
+  conditions: readonly Condition[] | undefined,
+  next: ConditionInput,
+  now: Date = new Date(),
+): Condition[] {
   const list = [...(conditions ?? [])];
   const i = list.findIndex((c) => c.type === next.type);
   const old = i >= 0 ? list[i] : undefined;
@@ -47,36 +51,90 @@ export function removeCondition(conditions: readonly Condition[] | undefined, ty
 }
 
 /** Ready=True; Reconciling and Stalled removed. */
-export function markReady(conditions: readonly Condition[] | undefined, generation: number | undefined, message: string, reason: Reason = "Succeeded"): Condition[] {
+export function markReady(
+  conditions: readonly Condition[] | undefined,
+  generation: number | undefined,
+  message: string,
+  reason: Reason = "Succeeded",
+): Condition[] {
   const rest = removeCondition(removeCondition(conditions, Reconciling), Stalled);
   return setCondition(rest, { type: Ready, status: "True", reason, message, observedGeneration: generation });
 }
 
 /** Reconciling=True and Ready=Unknown (work under way); Stalled removed. */
-export function markReconciling(conditions: readonly Condition[] | undefined, generation: number | undefined, message: string, reason: Reason = "Progressing"): Condition[] {
+export function markReconciling(
+  conditions: readonly Condition[] | undefined,
+  generation: number | undefined,
+  message: string,
+  reason: Reason = "Progressing",
+): Condition[] {
   const rest = removeCondition(conditions, Stalled);
-  const withReconciling = setCondition(rest, { type: Reconciling, status: "True", reason, message, observedGeneration: generation });
-  return setCondition(withReconciling, { type: Ready, status: "Unknown", reason, message, observedGeneration: generation });
+  const withReconciling = setCondition(rest, {
+    type: Reconciling,
+    status: "True",
+    reason,
+    message,
+    observedGeneration: generation,
+  });
+  return setCondition(withReconciling, {
+    type: Ready,
+    status: "Unknown",
+    reason,
+    message,
+    observedGeneration: generation,
+  });
 }
 
 /** Stalled=True and Ready=False with the error's reason; Reconciling removed (nothing will happen until a change). */
-export function markStalled(conditions: readonly Condition[] | undefined, generation: number | undefined, reason: Reason, message: string): Condition[] {
+export function markStalled(
+  conditions: readonly Condition[] | undefined,
+  generation: number | undefined,
+  reason: Reason,
+  message: string,
+): Condition[] {
   const rest = removeCondition(conditions, Reconciling);
-  const stalled = setCondition(rest, { type: Stalled, status: "True", reason, message, observedGeneration: generation });
+  const stalled = setCondition(rest, {
+    type: Stalled,
+    status: "True",
+    reason,
+    message,
+    observedGeneration: generation,
+  });
   return setCondition(stalled, { type: Ready, status: "False", reason, message, observedGeneration: generation });
 }
 
 /** Ready=False with the failure's reason and Reconciling=True/ProgressingWithRetry (a retry is scheduled). */
-export function markRetrying(conditions: readonly Condition[] | undefined, generation: number | undefined, reason: Reason, message: string): Condition[] {
+export function markRetrying(
+  conditions: readonly Condition[] | undefined,
+  generation: number | undefined,
+  reason: Reason,
+  message: string,
+): Condition[] {
   const rest = removeCondition(conditions, Stalled);
-  const reconciling = setCondition(rest, { type: Reconciling, status: "True", reason: "ProgressingWithRetry", message, observedGeneration: generation });
+  const reconciling = setCondition(rest, {
+    type: Reconciling,
+    status: "True",
+    reason: "ProgressingWithRetry",
+    message,
+    observedGeneration: generation,
+  });
   return setCondition(reconciling, { type: Ready, status: "False", reason, message, observedGeneration: generation });
 }
 
 /** Ready=False/Suspended; Reconciling and Stalled removed (nothing runs until spec.suspend is cleared). */
-export function markSuspended(conditions: readonly Condition[] | undefined, generation: number | undefined, message: string): Condition[] {
+export function markSuspended(
+  conditions: readonly Condition[] | undefined,
+  generation: number | undefined,
+  message: string,
+): Condition[] {
   const rest = removeCondition(removeCondition(conditions, Reconciling), Stalled);
-  return setCondition(rest, { type: Ready, status: "False", reason: "Suspended", message, observedGeneration: generation });
+  return setCondition(rest, {
+    type: Ready,
+    status: "False",
+    reason: "Suspended",
+    message,
+    observedGeneration: generation,
+  });
 }
 
 /**
@@ -84,7 +142,10 @@ export function markSuspended(conditions: readonly Condition[] | undefined, gene
  * controller does not requeue such an object on its own events until its spec changes (this survives a restart,
  * unlike a map in process memory).
  */
-export function stalledAtGeneration(conditions: readonly Condition[] | undefined, generation: number | undefined): boolean {
+export function stalledAtGeneration(
+  conditions: readonly Condition[] | undefined,
+  generation: number | undefined,
+): boolean {
   const stalled = getCondition(conditions, Stalled);
   return stalled?.status === "True" && generation !== undefined && stalled.observedGeneration === generation;
 }

@@ -16,9 +16,14 @@ interface ApiResourceList {
 }
 
 /** The resources of `wanted` the API server does not serve (their CRD is missing or not yet established). */
-export async function missingResources(client: KubeClient, wanted: readonly ServedResource[], signal?: AbortSignal): Promise<ServedResource[]> {
+export async function missingResources(
+  client: KubeClient,
+  wanted: readonly ServedResource[],
+  signal?: AbortSignal,
+): Promise<ServedResource[]> {
   const byGroupVersion = new Map<string, ServedResource[]>();
-  for (const r of wanted) byGroupVersion.set(`${r.group}/${r.version}`, [...(byGroupVersion.get(`${r.group}/${r.version}`) ?? []), r]);
+  for (const r of wanted)
+    byGroupVersion.set(`${r.group}/${r.version}`, [...(byGroupVersion.get(`${r.group}/${r.version}`) ?? []), r]);
   const missing: ServedResource[] = [];
   for (const [groupVersion, resources] of byGroupVersion) {
     let served: Set<string>;

@@ -71,11 +71,14 @@ export class EventRecorder {
     const { type, reason, action, note } = input;
     const namespace = regarding.metadata.namespace || "default";
     const text = note.length > MAX_NOTE ? `${note.slice(0, MAX_NOTE - 3)}...` : note;
-    const key = [regarding.metadata.uid ?? `${namespace}/${regarding.metadata.name}`, type, reason, action, text].join("\u0000");
+    const key = [regarding.metadata.uid ?? `${namespace}/${regarding.metadata.name}`, type, reason, action, text].join(
+      "\u0000",
+    );
     const now = Date.now();
     try {
       const seen = this.#seen.get(key);
-      if (seen && now - seen.firstAt < (this.#opts.seriesWindowMs ?? 10 * 60_000)) return await this.#repeat(seen, now, signal);
+      if (seen && now - seen.firstAt < (this.#opts.seriesWindowMs ?? 10 * 60_000))
+        return await this.#repeat(seen, now, signal);
       return await this.#create(key, regarding, { namespace, type, reason, action, note: text, now }, signal);
     } catch (err) {
       this.#opts.log?.warn({ reason, err: errorMessage(err) }, "failed to record event");

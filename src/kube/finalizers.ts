@@ -22,13 +22,19 @@ export function isDeleting(obj: KubeObject): boolean {
   return Boolean(obj.metadata.deletionTimestamp);
 }
 
-async function setFinalizers(target: FinalizerTarget, obj: KubeObject, change: (list: string[]) => string[] | undefined): Promise<KubeObject> {
+async function setFinalizers(
+  target: FinalizerTarget,
+  obj: KubeObject,
+  change: (list: string[]) => string[] | undefined,
+): Promise<KubeObject> {
   const { client, type, signal } = target;
   const result = await retryOnConflict(client, { type, key: keyOf(obj) }, { current: obj, signal }, async (latest) => {
     const next = change([...(latest.metadata.finalizers ?? [])]);
     if (!next) return undefined;
     const body = { metadata: { resourceVersion: latest.metadata.resourceVersion, finalizers: next } };
-    return asKubeObject(await client.request(objectPath(type, keyOf(latest)), { method: "PATCH", patchType: "merge", body, signal }));
+    return asKubeObject(
+      await client.request(objectPath(type, keyOf(latest)), { method: "PATCH", patchType: "merge", body, signal }),
+    );
   });
   return result.object;
 }
@@ -40,5 +46,7 @@ export function addFinalizer(target: FinalizerTarget, obj: KubeObject, finalizer
 
 /** Removes `finalizer` if present; returns the object as stored (the API server may delete it right after). */
 export function removeFinalizer(target: FinalizerTarget, obj: KubeObject, finalizer: string): Promise<KubeObject> {
-  return setFinalizers(target, obj, (list) => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined));
+  return setFinalizers(target, obj, (list) =>
+    list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined,
+  );
 }

@@ -5,7 +5,15 @@
 import type { Logger } from "pino";
 import { ApiError, isStatus } from "./api-error.ts";
 import type { KubeClient } from "./rest-client.ts";
-import { asKubeObject, collectionPath, keyOf, keyString, type KubeObject, type ObjectKey, type ResourceType } from "./resource.ts";
+import {
+  asKubeObject,
+  collectionPath,
+  keyOf,
+  keyString,
+  type KubeObject,
+  type ObjectKey,
+  type ResourceType,
+} from "./resource.ts";
 
 /** What reached the cache; handlers must not branch on it for reconcile decisions (level-based). */
 export type InformerEventType = "add" | "update" | "delete" | "resync";
@@ -101,7 +109,8 @@ export class Informer {
   waitForSync(signal?: AbortSignal): Promise<void> {
     if (this.#synced) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => reject(signal?.reason instanceof Error ? signal.reason : new Error("aborted waiting for cache sync"));
+      const onAbort = (): void =>
+        reject(signal?.reason instanceof Error ? signal.reason : new Error("aborted waiting for cache sync"));
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#syncWaiters.push(() => {
         signal?.removeEventListener("abort", onAbort);
@@ -207,7 +216,10 @@ export class Informer {
     let timer: NodeJS.Timeout | undefined;
     const arm = (): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => watch.abort(new Error(`watch of ${this.type.plural} stalled: no data for ${stallMs} ms`)), stallMs);
+      timer = setTimeout(
+        () => watch.abort(new Error(`watch of ${this.type.plural} stalled: no data for ${stallMs} ms`)),
+        stallMs,
+      );
     };
     arm();
     try {
@@ -245,7 +257,11 @@ export class Informer {
   #apply(event: WatchEvent): void {
     if (event.type === "ERROR") {
       const status = (event.object ?? {}) as { code?: number; reason?: string; message?: string };
-      throw new ApiError(status.code ?? 500, status.reason ?? "", `watch ${this.type.plural}: ${status.message ?? "error event"}`);
+      throw new ApiError(
+        status.code ?? 500,
+        status.reason ?? "",
+        `watch ${this.type.plural}: ${status.message ?? "error event"}`,
+      );
     }
     const obj = asKubeObject(event.object);
     if (event.type === "ADDED" || event.type === "MODIFIED") this.#store(obj);

@@ -14,7 +14,13 @@ const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 /** Why no usable connection could be built; the message says what to fix. Never transient. */
 export class KubeConfigError extends Error {
   override readonly name = "KubeConfigError";
-  readonly code: "KUBECONFIG_UNREADABLE" | "KUBECONFIG_INVALID" | "NO_KUBECONFIG" | "NO_CONTEXT" | "CONTEXT_NOT_FOUND" | "CONTEXT_INCOMPLETE";
+  readonly code:
+    | "KUBECONFIG_UNREADABLE"
+    | "KUBECONFIG_INVALID"
+    | "NO_KUBECONFIG"
+    | "NO_CONTEXT"
+    | "CONTEXT_NOT_FOUND"
+    | "CONTEXT_INCOMPLETE";
   readonly transient = false;
 
   constructor(code: KubeConfigError["code"], message: string) {
@@ -61,7 +67,14 @@ function readFile(file: string, explicit: boolean): KubeConfig | undefined {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && !explicit) return undefined;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : String(code);
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "it is a directory"
+            : String(code);
     throw new KubeConfigError("KUBECONFIG_UNREADABLE", `cannot read kubeconfig ${file}: ${why}`);
   }
   const kc = new KubeConfig();
@@ -70,7 +83,10 @@ function readFile(file: string, explicit: boolean): KubeConfig | undefined {
     // loadFromFile makes relative certificate and key paths relative to the file that names them, as kubectl does.
     kc.loadFromFile(file);
   } catch (err) {
-    throw new KubeConfigError("KUBECONFIG_INVALID", `invalid kubeconfig ${file}: ${(err as Error).message.split("\n")[0] ?? ""}`);
+    throw new KubeConfigError(
+      "KUBECONFIG_INVALID",
+      `invalid kubeconfig ${file}: ${(err as Error).message.split("\n")[0] ?? ""}`,
+    );
   }
   return kc;
 }
@@ -94,7 +110,9 @@ function merge(configs: readonly KubeConfig[]): KubeConfig {
 
 function inClusterPossible(request: KubeConfigRequest): boolean {
   const dir = `${request.rootDir ?? ""}${SERVICE_ACCOUNT_DIR}`;
-  return Boolean(request.env.KUBERNETES_SERVICE_HOST && request.env.KUBERNETES_SERVICE_PORT && existsSync(join(dir, "token")));
+  return Boolean(
+    request.env.KUBERNETES_SERVICE_HOST && request.env.KUBERNETES_SERVICE_PORT && existsSync(join(dir, "token")),
+  );
 }
 
 /** The pod's ServiceAccount (client-node reads KUBERNETES_SERVICE_HOST/PORT from process.env itself). */
@@ -112,10 +130,21 @@ function useContext(kc: KubeConfig, name: string, sources: readonly string[]): C
   const context = kc.getContextObject(name);
   if (!context) {
     const known = kc.contexts.map((c) => c.name).join(", ") || "none";
-    throw new KubeConfigError("CONTEXT_NOT_FOUND", `context "${name}" is not in the kubeconfig (${where}; contexts: ${known})`);
+    throw new KubeConfigError(
+      "CONTEXT_NOT_FOUND",
+      `context "${name}" is not in the kubeconfig (${where}; contexts: ${known})`,
+    );
   }
-  if (!kc.getCluster(context.cluster)) throw new KubeConfigError("CONTEXT_INCOMPLETE", `context "${name}" names cluster "${context.cluster}", which is not in the kubeconfig (${where})`);
-  if (context.user && !kc.getUser(context.user)) throw new KubeConfigError("CONTEXT_INCOMPLETE", `context "${name}" names user "${context.user}", which is not in the kubeconfig (${where})`);
+  if (!kc.getCluster(context.cluster))
+    throw new KubeConfigError(
+      "CONTEXT_INCOMPLETE",
+      `context "${name}" names cluster "${context.cluster}", which is not in the kubeconfig (${where})`,
+    );
+  if (context.user && !kc.getUser(context.user))
+    throw new KubeConfigError(
+      "CONTEXT_INCOMPLETE",
+      `context "${name}" names user "${context.user}", which is not in the kubeconfig (${where})`,
+    );
   kc.setCurrentContext(name);
   return context;
 }
@@ -132,10 +161,17 @@ export function loadKubeConfig(request: KubeConfigRequest): LoadedKubeConfig {
   if (loaded.length === 0 || (kc.contexts.length === 0 && kc.clusters.length === 0)) {
     if (inClusterPossible(request) && !request.context) return inCluster(request);
     const tried = request.env.KUBECONFIG ? `KUBECONFIG=${request.env.KUBECONFIG}` : files.join(", ");
-    throw new KubeConfigError("NO_KUBECONFIG", `no Kubernetes configuration found (${tried}): create ~/.kube/config, set KUBECONFIG, pass --kubeconfig, or run in a cluster`);
+    throw new KubeConfigError(
+      "NO_KUBECONFIG",
+      `no Kubernetes configuration found (${tried}): create ~/.kube/config, set KUBECONFIG, pass --kubeconfig, or run in a cluster`,
+    );
   }
   const name = request.context || kc.currentContext;
-  if (!name) throw new KubeConfigError("NO_CONTEXT", `the kubeconfig (${sources.join(", ")}) has no current-context: pass --context NAME or run \`kubectl config use-context NAME\``);
+  if (!name)
+    throw new KubeConfigError(
+      "NO_CONTEXT",
+      `the kubeconfig (${sources.join(", ")}) has no current-context: pass --context NAME or run \`kubectl config use-context NAME\``,
+    );
   const context = useContext(kc, name, sources);
   return { kubeConfig: kc, context: name, namespace: context.namespace || "default", sources };
 }

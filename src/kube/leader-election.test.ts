@@ -16,7 +16,10 @@ function scriptedClient(script: Answer[]): { client: KubeClient; sent: string[] 
   const sent: string[] = [];
   const hang = (options: RequestOptions): Promise<never> =>
     new Promise((_, reject) => {
-      const signal = AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(options.timeoutMs ?? 30_000)]);
+      const signal = AbortSignal.any([
+        options.signal ?? new AbortController().signal,
+        AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      ]);
       signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
     });
   const client = {
@@ -29,17 +32,31 @@ function scriptedClient(script: Answer[]): { client: KubeClient; sent: string[] 
   return { client: client as unknown as KubeClient, sent };
 }
 
-const lease = (holder: string) => ({ metadata: { name: "l", namespace: "ns", resourceVersion: "1" }, spec: { holderIdentity: holder, leaseDurationSeconds: 3, renewTime: new Date().toISOString() } });
+const lease = (holder: string) => ({
+  metadata: { name: "l", namespace: "ns", resourceVersion: "1" },
+  spec: { holderIdentity: holder, leaseDurationSeconds: 3, renewTime: new Date().toISOString() },
+});
 
 describe("LeaderElector renew deadline", () => {
   it("gives up leadership by renewDeadline when renewals are slow, not after the last request's timeout", async () => {
-    const cfg = { namespace: "ns", name: "l", identity: "me", leaseDurationMs: 3_000, renewDeadlineMs: 1_000, retryPeriodMs: 300 };
+    const cfg = {
+      namespace: "ns",
+      name: "l",
+      identity: "me",
+      leaseDurationMs: 3_000,
+      renewDeadlineMs: 1_000,
+      retryPeriodMs: 300,
+    };
     // Acquire: GET 404, POST created. The first renewal's GET answers after 500 ms, then everything hangs (timeout 600 ms).
     const slowGet: Answer = async () => {
       await sleep(500);
       return lease("me");
     };
-    const { client, sent } = scriptedClient([() => Promise.reject(new ApiError(404, "NotFound", "not found")), async () => lease("me"), slowGet]);
+    const { client, sent } = scriptedClient([
+      () => Promise.reject(new ApiError(404, "NotFound", "not found")),
+      async () => lease("me"),
+      slowGet,
+    ]);
     const elector = new LeaderElector(client, cfg);
     const stop = new AbortController();
     let leadingSince = 0;
@@ -54,12 +71,25 @@ describe("LeaderElector renew deadline", () => {
     // Before the fix the PUT's own timeout ran on past the deadline (lost at ~1.4 s, and up to 2 × timeout later).
     assert.ok(lostAfter < cfg.renewDeadlineMs + 150, `lost only after ${lostAfter} ms`);
     assert.equal(elector.isLeader, false);
-    assert.deepEqual(sent.slice(0, 2), ["GET /apis/coordination.k8s.io/v1/namespaces/ns/leases/l", "POST /apis/coordination.k8s.io/v1/namespaces/ns/leases"]);
+    assert.deepEqual(sent.slice(0, 2), [
+      "GET /apis/coordination.k8s.io/v1/namespaces/ns/leases/l",
+      "POST /apis/coordination.k8s.io/v1/namespaces/ns/leases",
+    ]);
   });
 
   it("keeps leading while renewals succeed and returns without losing when stopped", async () => {
-    const cfg = { namespace: "ns", name: "l", identity: "me", leaseDurationMs: 3_000, renewDeadlineMs: 1_000, retryPeriodMs: 100 };
-    const answers: Answer[] = [() => Promise.reject(new ApiError(404, "NotFound", "not found")), async () => lease("me")];
+    const cfg = {
+      namespace: "ns",
+      name: "l",
+      identity: "me",
+      leaseDurationMs: 3_000,
+      renewDeadlineMs: 1_000,
+      retryPeriodMs: 100,
+    };
+    const answers: Answer[] = [
+      () => Promise.reject(new ApiError(404, "NotFound", "not found")),
+      async () => lease("me"),
+    ];
     for (let i = 0; i < 40; i++) answers.push(async () => lease("me"));
     const { client } = scriptedClient(answers);
     const elector = new LeaderElector(client, cfg);

@@ -68,8 +68,10 @@ export class LeaderElector {
     this.#client = client;
     this.#cfg = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...config };
     this.#log = log;
-    if (this.#cfg.renewDeadlineMs >= this.#cfg.leaseDurationMs) throw new Error("leader election: renewDeadline must be shorter than leaseDuration");
-    if (this.#cfg.retryPeriodMs >= this.#cfg.renewDeadlineMs) throw new Error("leader election: retryPeriod must be shorter than renewDeadline");
+    if (this.#cfg.renewDeadlineMs >= this.#cfg.leaseDurationMs)
+      throw new Error("leader election: renewDeadline must be shorter than leaseDuration");
+    if (this.#cfg.retryPeriodMs >= this.#cfg.renewDeadlineMs)
+      throw new Error("leader election: retryPeriod must be shorter than renewDeadline");
   }
 
   /** True while this replica holds the lease. */
@@ -102,7 +104,10 @@ export class LeaderElector {
     // When the last successful acquire or renewal was sent.
     let lastRenew = acquiredAt;
     while (!signal.aborted) {
-      await sleep(Math.max(0, Math.min(this.#cfg.retryPeriodMs, lastRenew + this.#cfg.renewDeadlineMs - Date.now())), signal);
+      await sleep(
+        Math.max(0, Math.min(this.#cfg.retryPeriodMs, lastRenew + this.#cfg.renewDeadlineMs - Date.now())),
+        signal,
+      );
       if (signal.aborted) return;
       // A renewal counts from when it was sent (others time the lease from when they saw it change, which is later),
       // and no attempt may outlive the deadline: a slow GET then PUT (each with its own timeout) must not keep us
@@ -176,8 +181,18 @@ export class LeaderElector {
       throw err;
     });
     if (!current) {
-      const body = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace }, spec: desired };
-      this.#lease = await this.#client.request<Lease>(collectionPath(LEASES, namespace), { method: "POST", body, signal, timeoutMs });
+      const body = {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name, namespace },
+        spec: desired,
+      };
+      this.#lease = await this.#client.request<Lease>(collectionPath(LEASES, namespace), {
+        method: "POST",
+        body,
+        signal,
+        timeoutMs,
+      });
       this.#observe(this.#lease, now);
       return true;
     }
@@ -186,7 +201,12 @@ export class LeaderElector {
     const renewing = spec.holderIdentity === identity;
     desired.acquireTime = renewing ? (spec.acquireTime ?? desired.acquireTime) : desired.acquireTime;
     desired.leaseTransitions = (spec.leaseTransitions ?? 0) + (renewing ? 0 : 1);
-    this.#lease = await this.#client.request<Lease>(path, { method: "PUT", body: { ...current, spec: desired }, signal, timeoutMs });
+    this.#lease = await this.#client.request<Lease>(path, {
+      method: "PUT",
+      body: { ...current, spec: desired },
+      signal,
+      timeoutMs,
+    });
     this.#observe(this.#lease, now);
     return true;
   }

@@ -73,8 +73,16 @@ export class Manager {
     observeRequests(options.kubeConfig, (r) => this.metrics.restClient.observe(r));
     this.client = new KubeClient(options.kubeConfig);
     this.identity = options.identity ?? `${hostname()}_${randomBytes(4).toString("hex")}`;
-    this.events = new EventRecorder({ client: this.client, controller: "airlift.dev/operator", instance: this.identity, log: this.log });
-    this.secrets = new SecretReader({ client: this.client, allowCrossNamespace: options.allowCrossNamespaceSecrets ?? false });
+    this.events = new EventRecorder({
+      client: this.client,
+      controller: "airlift.dev/operator",
+      instance: this.identity,
+      log: this.log,
+    });
+    this.secrets = new SecretReader({
+      client: this.client,
+      allowCrossNamespace: options.allowCrossNamespaceSecrets ?? false,
+    });
     this.#setLeader(0);
   }
 
@@ -139,7 +147,11 @@ export class Manager {
     this.log.info({ informers: this.#informers.size, identity: this.identity }, "caches synced");
     const le = this.#opts.leaderElection;
     if (!le) return this.#lead();
-    this.#elector = new LeaderElector(this.client, { ...le, namespace: this.#opts.namespace, identity: this.identity }, this.log);
+    this.#elector = new LeaderElector(
+      this.client,
+      { ...le, namespace: this.#opts.namespace, identity: this.identity },
+      this.log,
+    );
     this.#election = this.#elector.run(this.#stop.signal, {
       onStartedLeading: () => this.#lead(),
       onLost: (reason) => this.#lost(reason),
@@ -211,7 +223,11 @@ export class Manager {
       this.#servers.push(await startHealthServer({ address: healthAddr, registry, healthChecks, readyChecks }));
       return;
     }
-    if (healthAddr) this.#servers.push(await startHealthServer({ address: healthAddr, serve: { metrics: false }, healthChecks, readyChecks }));
-    if (metricsAddr) this.#servers.push(await startHealthServer({ address: metricsAddr, serve: { health: false }, registry }));
+    if (healthAddr)
+      this.#servers.push(
+        await startHealthServer({ address: healthAddr, serve: { metrics: false }, healthChecks, readyChecks }),
+      );
+    if (metricsAddr)
+      this.#servers.push(await startHealthServer({ address: metricsAddr, serve: { health: false }, registry }));
   }
 }

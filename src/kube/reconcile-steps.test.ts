@@ -21,12 +21,17 @@ const widget = (spec: Widget["spec"] = {}, metadata: Partial<KubeObject["metadat
 });
 
 /** A kind whose steps record their calls and whose behaviour the test sets. */
-function kind(calls: string[], steps: (() => Promise<StepResult>)[], overrides: Partial<KindReconciler<Widget, NonNullable<Widget["status"]>, object>> = {}): KindReconciler<Widget, NonNullable<Widget["status"]>, object> {
+function kind(
+  calls: string[],
+  steps: (() => Promise<StepResult>)[],
+  overrides: Partial<KindReconciler<Widget, NonNullable<Widget["status"]>, object>> = {},
+): KindReconciler<Widget, NonNullable<Widget["status"]>, object> {
   return {
     type: WIDGETS,
     action: "Test",
     parse: (obj) => {
-      if ((obj.spec as Widget["spec"] | undefined)?.fail === "parse") throw new InvalidObjectError("Widget", [{ path: ".spec", message: "bad" }]);
+      if ((obj.spec as Widget["spec"] | undefined)?.fail === "parse")
+        throw new InvalidObjectError("Widget", [{ path: ".spec", message: "bad" }]);
       return obj as Widget;
     },
     statusOf: (obj) => obj.status ?? {},
@@ -49,8 +54,10 @@ function kind(calls: string[], steps: (() => Promise<StepResult>)[], overrides: 
 }
 
 const req = { namespace: "ns", name: "w" };
-const conditionsOf = (store: FakeObjectStore): Condition[] => (store.object?.status as KindStatus | undefined)?.conditions ?? [];
-const summary = (store: FakeObjectStore): string[] => conditionsOf(store).map((c) => `${c.type}=${c.status}/${c.reason}`);
+const conditionsOf = (store: FakeObjectStore): Condition[] =>
+  (store.object?.status as KindStatus | undefined)?.conditions ?? [];
+const summary = (store: FakeObjectStore): string[] =>
+  conditionsOf(store).map((c) => `${c.type}=${c.status}/${c.reason}`);
 const next = (): Promise<StepResult> => Promise.resolve("continue");
 
 describe("reconcileKind", () => {
@@ -88,7 +95,11 @@ describe("reconcileKind", () => {
   it("stops at the first error: a StallingError keeps its reason, stalls, and is looked at again later", async () => {
     const calls: string[] = [];
     const store = new FakeObjectStore(widget());
-    const result = await reconcileKind(kind(calls, [() => Promise.reject(new StallingError("InvalidCredentialsSecret", "no key")), next]), req, store.context());
+    const result = await reconcileKind(
+      kind(calls, [() => Promise.reject(new StallingError("InvalidCredentialsSecret", "no key")), next]),
+      req,
+      store.context(),
+    );
     assert.deepEqual(result, { requeueAfterMs: 30_000 });
     assert.deepEqual(calls, ["step0", "cleanup0"]);
     assert.deepEqual(summary(store), ["Stalled=True/InvalidCredentialsSecret", "Ready=False/InvalidCredentialsSecret"]);
@@ -98,26 +109,40 @@ describe("reconcileKind", () => {
 
   it("a permanent failure with nothing to look at later throws a StallingError for the controller", async () => {
     const store = new FakeObjectStore(widget());
-    const k = kind([], [() => Promise.reject(new StallingError("InvalidSpec", "bad"))], { failed: (_r, f) => ({ message: f.message }) });
-    await assert.rejects(reconcileKind(k, req, store.context()), (err: unknown) => err instanceof StallingError && err.reason === "InvalidSpec");
+    const k = kind([], [() => Promise.reject(new StallingError("InvalidSpec", "bad"))], {
+      failed: (_r, f) => ({ message: f.message }),
+    });
+    await assert.rejects(
+      reconcileKind(k, req, store.context()),
+      (err: unknown) => err instanceof StallingError && err.reason === "InvalidSpec",
+    );
   });
 
   it("an engine error goes to the kind's classifier; a transient one is retried with backoff", async () => {
     const store = new FakeObjectStore(widget());
-    await assert.rejects(reconcileKind(kind([], [() => Promise.reject(new Error("socket hang up"))]), req, store.context()), (err: unknown) => err instanceof TransientError && err.reason === "RegistryUnavailable");
+    await assert.rejects(
+      reconcileKind(kind([], [() => Promise.reject(new Error("socket hang up"))]), req, store.context()),
+      (err: unknown) => err instanceof TransientError && err.reason === "RegistryUnavailable",
+    );
     assert.deepEqual(summary(store), ["Reconciling=True/ProgressingWithRetry", "Ready=False/RegistryUnavailable"]);
   });
 
   it("a WaitingError retries after its own delay", async () => {
     const store = new FakeObjectStore(widget());
     const step = (): Promise<StepResult> => Promise.reject(new WaitingError("SecretNotFound", "not yet", 1234));
-    await assert.rejects(reconcileKind(kind([], [step]), req, store.context()), (err: unknown) => err instanceof WaitingError && err.retryAfterMs === 1234);
+    await assert.rejects(
+      reconcileKind(kind([], [step]), req, store.context()),
+      (err: unknown) => err instanceof WaitingError && err.retryAfterMs === 1234,
+    );
     assert.deepEqual(summary(store), ["Reconciling=True/ProgressingWithRetry", "Ready=False/SecretNotFound"]);
   });
 
   it("an object the parser refuses is Stalled with InvalidSpec", async () => {
     const store = new FakeObjectStore(widget({ fail: "parse" }));
-    await assert.rejects(reconcileKind(kind([], [next]), req, store.context()), (err: unknown) => err instanceof StallingError && err.reason === "InvalidSpec");
+    await assert.rejects(
+      reconcileKind(kind([], [next]), req, store.context()),
+      (err: unknown) => err instanceof StallingError && err.reason === "InvalidSpec",
+    );
     assert.deepEqual(summary(store), ["Stalled=True/InvalidSpec", "Ready=False/InvalidSpec"]);
   });
 
@@ -127,7 +152,10 @@ describe("reconcileKind", () => {
     const finalizer = { name: "test.airlift.dev/w", finalize: () => Promise.resolve(void calls.push("finalize")) };
     await reconcileKind(kind(calls, [next], { finalizer }), req, store.context());
     assert.deepEqual(store.object?.metadata.finalizers, ["test.airlift.dev/w"]);
-    store.object = { ...widget(), metadata: { ...widget().metadata, finalizers: ["test.airlift.dev/w"], deletionTimestamp: "2026-01-01T00:00:00Z" } };
+    store.object = {
+      ...widget(),
+      metadata: { ...widget().metadata, finalizers: ["test.airlift.dev/w"], deletionTimestamp: "2026-01-01T00:00:00Z" },
+    };
     assert.deepEqual(await reconcileKind(kind(calls, [next], { finalizer }), req, store.context()), {});
     assert.deepEqual(calls, ["step0", "finish", "cleanup0", "finalize"]);
     assert.deepEqual(store.object.metadata.finalizers, []);

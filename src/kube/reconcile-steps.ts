@@ -36,7 +36,8 @@ export type Classifier = (err: unknown) => { reason: Reason; transient: boolean;
 
 /** The controller-level part of classifying a failure: typed reconcile errors first, then the kind's classifier. */
 export function classifyFailure(err: unknown, classify: Classifier): Failure {
-  if (err instanceof WaitingError) return { reason: err.reason, transient: true, message: err.message, retryAfterMs: err.retryAfterMs };
+  if (err instanceof WaitingError)
+    return { reason: err.reason, transient: true, message: err.message, retryAfterMs: err.retryAfterMs };
   if (err instanceof StallingError) return { reason: err.reason, transient: false, message: err.message };
   if (err instanceof TransientError) return { reason: err.reason, transient: true, message: err.message };
   if (err instanceof InvalidObjectError) return { reason: "InvalidSpec", transient: false, message: err.message };
@@ -114,19 +115,30 @@ async function fetchObject(ctx: ReconcileContext, type: ResourceType, req: Reque
 }
 
 /** Parses the object; one the parser refuses is Stalled with InvalidSpec until its spec changes. */
-async function parseOrStall<T extends KindObject<S>, S extends KindStatus, State>(kind: KindReconciler<T, S, State>, raw: KubeObject, ctx: ReconcileContext): Promise<T> {
+async function parseOrStall<T extends KindObject<S>, S extends KindStatus, State>(
+  kind: KindReconciler<T, S, State>,
+  raw: KubeObject,
+  ctx: ReconcileContext,
+): Promise<T> {
   try {
     return kind.parse(raw);
   } catch (err) {
     if (!(err instanceof InvalidObjectError)) throw err;
     const message = `invalid ${raw.kind ?? kind.type.kind} ${raw.metadata.namespace ?? ""}/${raw.metadata.name}: ${err.message}`;
-    await new Summarizer(ctx, kind.type, raw, rawStatus).summarize(() => ({ verdict: { kind: "stalled", reason: "InvalidSpec", message } }));
+    await new Summarizer(ctx, kind.type, raw, rawStatus).summarize(() => ({
+      verdict: { kind: "stalled", reason: "InvalidSpec", message },
+    }));
     throw new StallingError("InvalidSpec", message, { cause: err });
   }
 }
 
 /** Deletion: runs the finalizer hook once, then lets the object go. */
-async function finalize<T extends KindObject<S>, S extends KindStatus, State>(kind: KindReconciler<T, S, State>, raw: KubeObject, obj: T, ctx: ReconcileContext): Promise<Result> {
+async function finalize<T extends KindObject<S>, S extends KindStatus, State>(
+  kind: KindReconciler<T, S, State>,
+  raw: KubeObject,
+  obj: T,
+  ctx: ReconcileContext,
+): Promise<Result> {
   const finalizer = kind.finalizer;
   if (!finalizer || !hasFinalizer(raw, finalizer.name)) return {};
   await finalizer.finalize(obj, ctx);
@@ -135,12 +147,19 @@ async function finalize<T extends KindObject<S>, S extends KindStatus, State>(ki
 }
 
 /** The skeleton: fetch, deletion, finalizer, suspend, then the kind's steps and its summary. */
-export async function reconcileKind<T extends KindObject<S>, S extends KindStatus, State>(kind: KindReconciler<T, S, State>, req: Request, ctx: ReconcileContext): Promise<Result> {
+export async function reconcileKind<T extends KindObject<S>, S extends KindStatus, State>(
+  kind: KindReconciler<T, S, State>,
+  req: Request,
+  ctx: ReconcileContext,
+): Promise<Result> {
   const raw = await fetchObject(ctx, kind.type, req);
   if (!raw) return {};
   let obj = await parseOrStall(kind, raw, ctx);
   if (isDeleting(raw)) return finalize(kind, raw, obj, ctx);
-  if (kind.finalizer && !hasFinalizer(raw, kind.finalizer.name)) obj = kind.parse(await addFinalizer({ client: ctx.client, type: kind.type, signal: ctx.signal }, raw, kind.finalizer.name));
+  if (kind.finalizer && !hasFinalizer(raw, kind.finalizer.name))
+    obj = kind.parse(
+      await addFinalizer({ client: ctx.client, type: kind.type, signal: ctx.signal }, raw, kind.finalizer.name),
+    );
   const status = new Summarizer<S>(ctx, kind.type, obj, (latest) => statusOf(kind, kind.parse(latest)));
   const suspended = kind.suspended(obj);
   if (suspended !== undefined) {
@@ -148,7 +167,13 @@ export async function reconcileKind<T extends KindObject<S>, S extends KindStatu
     return {};
   }
   const cleanups: (() => unknown)[] = [];
-  const run: Run<T, S, State> = { obj, ctx, status, state: kind.begin(obj), defer: (cleanup) => cleanups.push(cleanup) };
+  const run: Run<T, S, State> = {
+    obj,
+    ctx,
+    status,
+    state: kind.begin(obj),
+    defer: (cleanup) => cleanups.push(cleanup),
+  };
   try {
     return await runSteps(kind, run);
   } finally {
@@ -160,7 +185,10 @@ export async function reconcileKind<T extends KindObject<S>, S extends KindStatu
   }
 }
 
-async function runSteps<T extends KindObject<S>, S extends KindStatus, State>(kind: KindReconciler<T, S, State>, run: Run<T, S, State>): Promise<Result> {
+async function runSteps<T extends KindObject<S>, S extends KindStatus, State>(
+  kind: KindReconciler<T, S, State>,
+  run: Run<T, S, State>,
+): Promise<Result> {
   try {
     for (const step of kind.steps) if ((await step(run)) === "done") break;
     return await kind.finish(run);
@@ -171,12 +199,19 @@ async function runSteps<T extends KindObject<S>, S extends KindStatus, State>(ki
 }
 
 /** Summarizes a failure, records a Warning Event, and tells the controller how to go on. */
-async function failed<T extends KindObject<S>, S extends KindStatus, State>(kind: KindReconciler<T, S, State>, run: Run<T, S, State>, err: unknown): Promise<Result> {
+async function failed<T extends KindObject<S>, S extends KindStatus, State>(
+  kind: KindReconciler<T, S, State>,
+  run: Run<T, S, State>,
+  err: unknown,
+): Promise<Result> {
   const failure = classifyFailure(err, kind.classify);
   const plan = kind.failed(run, failure);
   const { reason } = failure;
   const message = plan.message;
-  await run.status.summarize((s) => ({ verdict: failure.transient ? { kind: "retrying", reason, message } : { kind: "stalled", reason, message }, fields: plan.fields?.(s) }));
+  await run.status.summarize((s) => ({
+    verdict: failure.transient ? { kind: "retrying", reason, message } : { kind: "stalled", reason, message },
+    fields: plan.fields?.(s),
+  }));
   await run.ctx.events.event(run.obj, { type: "Warning", reason, action: kind.action, note: message }, run.ctx.signal);
   if (failure.retryAfterMs !== undefined) throw new WaitingError(reason, message, failure.retryAfterMs, { cause: err });
   if (failure.transient) throw new TransientError(reason, message, { cause: err });

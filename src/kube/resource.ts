@@ -43,7 +43,9 @@ export function keyOf(obj: ApiObject): ObjectKey {
 /** Collection path, across namespaces when `namespace` is undefined. */
 export function collectionPath(type: ResourceType, namespace?: string): string {
   const base = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
-  return type.namespaced && namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${type.plural}` : `${base}/${type.plural}`;
+  return type.namespaced && namespace
+    ? `${base}/namespaces/${encodeURIComponent(namespace)}/${type.plural}`
+    : `${base}/${type.plural}`;
 }
 
 /** Object path, optionally a subresource (`status`). */
@@ -62,6 +64,24 @@ export function asKubeObject(value: unknown): KubeObject {
 
 /** Well-known core kinds the runtime itself uses. */
 export const SECRETS: ResourceType = { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true };
-export const CONFIG_MAPS: ResourceType = { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true };
-export const LEASES: ResourceType = { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true };
-export const EVENTS: ResourceType = { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true };
+export const CONFIG_MAPS: ResourceType = {
+  group: "",
+  version: "v1",
+  plural: "configmaps",
+  kind: "ConfigMap",
+  namespaced: true,
+};
+export const LEASES: ResourceType = {
+  group: "coordination.k8s.io",
+  version: "v1",
+  plural: "leases",
+  kind: "Lease",
+  namespaced: true,
+};
+export const EVENTS: ResourceType = {
+  group: "events.k8s.io",
+  version: "v1",
+  plural: "events",
+  kind: "Event",
+  namespaced: true,
+};

@@ -101,7 +101,13 @@ export class KubeClient {
     headers.accept = "application/json";
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) headers["content-type"] = contentType(options.patchType);
-    const res = await this.#send(method, this.#url(path, options.query), { method, headers, body, signal, dispatcher: this.#dispatcher });
+    const res = await this.#send(method, this.#url(path, options.query), {
+      method,
+      headers,
+      body,
+      signal,
+      dispatcher: this.#dispatcher,
+    });
     const text = await res.body.text();
     if (res.statusCode < 200 || res.statusCode >= 300) throw apiErrorFromBody(res.statusCode, method, path, text);
     return (text ? JSON.parse(text) : undefined) as T;
@@ -116,7 +122,10 @@ export class KubeClient {
     headers.accept = "application/json";
     // The signal given to undici covers the body too, so the connect timeout is a timer cleared once headers arrive.
     const connect = new AbortController();
-    const timer = setTimeout(() => connect.abort(new Error(`failed to watch ${path}: no response headers in ${DEFAULT_TIMEOUT_MS} ms`)), DEFAULT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => connect.abort(new Error(`failed to watch ${path}: no response headers in ${DEFAULT_TIMEOUT_MS} ms`)),
+      DEFAULT_TIMEOUT_MS,
+    );
     let res: Dispatcher.ResponseData<unknown>;
     try {
       res = await this.#send("GET", this.#url(path, options.query), {
@@ -142,7 +151,11 @@ export class KubeClient {
   }
 
   /** One HTTP exchange up to its response headers, reported to the observer. */
-  async #send(method: string, url: string, options: Parameters<typeof request>[1]): Promise<Dispatcher.ResponseData<unknown>> {
+  async #send(
+    method: string,
+    url: string,
+    options: Parameters<typeof request>[1],
+  ): Promise<Dispatcher.ResponseData<unknown>> {
     const started = performance.now();
     let code = "<error>";
     try {

@@ -47,7 +47,14 @@ export function namespaceAllowed(patterns: string, namespace: string): boolean {
     .split(",")
     .map((p) => p.trim())
     .filter((p) => p.length > 0)
-    .some((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(namespace));
+    .some((p) =>
+      new RegExp(
+        `^${p
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*/g, ".*")
+          .replace(/\?/g, ".")}$`,
+      ).test(namespace),
+    );
 }
 
 interface SecretDoc {
@@ -135,7 +142,10 @@ export class SecretReader {
   #checkGrant(doc: SecretDoc, namespace: string, fromNamespace: string, ref: NamespacedRef): void {
     const patterns = doc.metadata?.annotations?.[ALLOWED_NAMESPACES_ANNOTATION];
     if (patterns !== undefined && namespaceAllowed(patterns, fromNamespace)) return;
-    const found = patterns === undefined ? `it has no annotation ${ALLOWED_NAMESPACES_ANNOTATION}` : `its annotation ${ALLOWED_NAMESPACES_ANNOTATION} ("${patterns}") does not match "${fromNamespace}"`;
+    const found =
+      patterns === undefined
+        ? `it has no annotation ${ALLOWED_NAMESPACES_ANNOTATION}`
+        : `its annotation ${ALLOWED_NAMESPACES_ANNOTATION} ("${patterns}") does not match "${fromNamespace}"`;
     throw new StallingError(
       "CrossNamespaceRefNotAllowed",
       `failed to read Secret ${namespace}/${ref.name}: namespace "${namespace}" is a Secret source namespace of the ` +
@@ -146,10 +156,17 @@ export class SecretReader {
 
   async #get(namespace: string, name: string, signal?: AbortSignal): Promise<SecretDoc> {
     try {
-      return await this.#opts.client.request<SecretDoc>(objectPath(SECRETS, { namespace, name }), { signal, timeoutMs: 15_000 });
+      return await this.#opts.client.request<SecretDoc>(objectPath(SECRETS, { namespace, name }), {
+        signal,
+        timeoutMs: 15_000,
+      });
     } catch (err) {
       if (isNotFound(err)) {
-        throw new WaitingError("SecretNotFound", `failed to read Secret ${namespace}/${name}: not found`, this.#opts.notFoundRetryMs ?? 30_000);
+        throw new WaitingError(
+          "SecretNotFound",
+          `failed to read Secret ${namespace}/${name}: not found`,
+          this.#opts.notFoundRetryMs ?? 30_000,
+        );
       }
       throw err;
     }

@@ -32,7 +32,12 @@ export interface StatusUpdateResult {
 }
 
 /** Reads the object (fresh from the API server). */
-export async function getObject(client: KubeClient, type: ResourceType, key: ObjectKey, signal?: AbortSignal): Promise<KubeObject> {
+export async function getObject(
+  client: KubeClient,
+  type: ResourceType,
+  key: ObjectKey,
+  signal?: AbortSignal,
+): Promise<KubeObject> {
   return asKubeObject(await client.request(objectPath(type, key), { signal }));
 }
 

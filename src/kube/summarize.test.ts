@@ -7,16 +7,34 @@ import { Summarizer, conditionsFor, sameJson, type KindStatus, type Verdict } fr
 describe("conditionsFor", () => {
   const cases: { verdict: Verdict; want: string[] }[] = [
     { verdict: { kind: "ready", message: "ok" }, want: ["Ready=True/Succeeded"] },
-    { verdict: { kind: "ready", message: "ok", reason: "TLSVerificationDisabled" }, want: ["Ready=True/TLSVerificationDisabled"] },
-    { verdict: { kind: "progressing", message: "pulling" }, want: ["Reconciling=True/Progressing", "Ready=Unknown/Progressing"] },
-    { verdict: { kind: "progressing", message: "waiting", reason: "HealthPending" }, want: ["Reconciling=True/HealthPending", "Ready=Unknown/HealthPending"] },
-    { verdict: { kind: "stalled", reason: "InvalidArchive", message: "bad" }, want: ["Stalled=True/InvalidArchive", "Ready=False/InvalidArchive"] },
-    { verdict: { kind: "retrying", reason: "RegistryUnavailable", message: "503" }, want: ["Reconciling=True/ProgressingWithRetry", "Ready=False/RegistryUnavailable"] },
+    {
+      verdict: { kind: "ready", message: "ok", reason: "TLSVerificationDisabled" },
+      want: ["Ready=True/TLSVerificationDisabled"],
+    },
+    {
+      verdict: { kind: "progressing", message: "pulling" },
+      want: ["Reconciling=True/Progressing", "Ready=Unknown/Progressing"],
+    },
+    {
+      verdict: { kind: "progressing", message: "waiting", reason: "HealthPending" },
+      want: ["Reconciling=True/HealthPending", "Ready=Unknown/HealthPending"],
+    },
+    {
+      verdict: { kind: "stalled", reason: "InvalidArchive", message: "bad" },
+      want: ["Stalled=True/InvalidArchive", "Ready=False/InvalidArchive"],
+    },
+    {
+      verdict: { kind: "retrying", reason: "RegistryUnavailable", message: "503" },
+      want: ["Reconciling=True/ProgressingWithRetry", "Ready=False/RegistryUnavailable"],
+    },
     { verdict: { kind: "suspended", message: "suspend" }, want: ["Ready=False/Suspended"] },
   ];
   for (const c of cases) {
     it(`${c.verdict.kind} ${"reason" in c.verdict ? (c.verdict.reason ?? "") : ""}`, () => {
-      assert.deepEqual(conditionsFor(undefined, 2, c.verdict).map((x) => `${x.type}=${x.status}/${x.reason}`), c.want);
+      assert.deepEqual(
+        conditionsFor(undefined, 2, c.verdict).map((x) => `${x.type}=${x.status}/${x.reason}`),
+        c.want,
+      );
       assert.ok(conditionsFor(undefined, 2, c.verdict).every((x) => x.observedGeneration === 2));
     });
   }
@@ -30,7 +48,11 @@ describe("sameJson", () => {
 });
 
 describe("Summarizer", () => {
-  const obj = (): KubeObject => ({ apiVersion: "test.airlift.dev/v1", kind: "Widget", metadata: { name: "w", namespace: "ns", generation: 4, resourceVersion: "1" } });
+  const obj = (): KubeObject => ({
+    apiVersion: "test.airlift.dev/v1",
+    kind: "Widget",
+    metadata: { name: "w", namespace: "ns", generation: 4, resourceVersion: "1" },
+  });
   const summarizer = (store: FakeObjectStore): Summarizer<KindStatus & { note?: string }> =>
     new Summarizer(store.context(), WIDGETS, obj(), (latest) => latest.status ?? {});
 
@@ -57,6 +79,9 @@ describe("Summarizer", () => {
     s.progress({ note: "1" });
     s.progress({ note: "2" });
     await s.summarize(() => ({ verdict: { kind: "ready", message: "ok" }, fields: { note: "final" } }));
-    assert.deepEqual(store.statusPatches.map((p) => (p as { note?: string }).note), ["1", "2", "final"]);
+    assert.deepEqual(
+      store.statusPatches.map((p) => (p as { note?: string }).note),
+      ["1", "2", "final"],
+    );
   });
 });

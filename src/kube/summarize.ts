@@ -24,7 +24,11 @@ export type Verdict =
   | { kind: "suspended"; message: string };
 
 /** The conditions a verdict leaves, from the ones stored (pure: lastTransitionTime moves only on a status change). */
-export function conditionsFor(old: readonly Condition[] | undefined, generation: number | undefined, verdict: Verdict): Condition[] {
+export function conditionsFor(
+  old: readonly Condition[] | undefined,
+  generation: number | undefined,
+  verdict: Verdict,
+): Condition[] {
   switch (verdict.kind) {
     case "ready":
       return markReady(old, generation, verdict.message, verdict.reason);
@@ -115,7 +119,9 @@ export class Summarizer<S extends KindStatus> {
 
   /** A progress write its caller does not wait for; a failure is logged, never fatal (the next write catches up). */
   progress(fields: Record<string, unknown>): void {
-    this.#write(() => fields, {}).catch((err: unknown) => this.#ctx.log.debug({ error: String(err) }, "progress status write failed"));
+    this.#write(() => fields, {}).catch((err: unknown) =>
+      this.#ctx.log.debug({ error: String(err) }, "progress status write failed"),
+    );
   }
 
   async #write(compute: (status: S) => Record<string, unknown>, options: WriteOptions): Promise<void> {

@@ -129,7 +129,10 @@ describe("rate limiters", () => {
     mock.timers.enable({ apis: ["Date"] });
     try {
       const bucket = new TokenBucket(10, 3);
-      assert.deepEqual([0, 1, 2].map((i) => bucket.when(`k${i}`)), [0, 0, 0]);
+      assert.deepEqual(
+        [0, 1, 2].map((i) => bucket.when(`k${i}`)),
+        [0, 0, 0],
+      );
       assert.equal(bucket.when("k3"), 100);
       assert.equal(bucket.when("k4"), 200);
       mock.timers.tick(1_000);

@@ -23,16 +23,43 @@ describe("TLS settings and agents", () => {
   it("keeps the operator-wide CA (NODE_EXTRA_CA_CERTS) when a resource adds its own", () => {
     const dir = mkdtempSync(join(tmpdir(), "airlift-ca-"));
     const cert = join(dir, "site-ca.crt");
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=airlift test site CA", "-days", "1", "-keyout", join(dir, "k.pem"), "-out", cert], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=airlift test site CA",
+        "-days",
+        "1",
+        "-keyout",
+        join(dir, "k.pem"),
+        "-out",
+        cert,
+      ],
+      { stdio: "ignore" },
+    );
     const code = `import { tlsOptions } from ${JSON.stringify(new URL("./agents.ts", import.meta.url).href)};
       const ca = tlsOptions({ caPem: "resource CA" }).ca;
       process.stdout.write(JSON.stringify({ site: ca.some((c) => c.includes(${JSON.stringify(readFileSync(cert, "utf8").split("\n")[1])})), own: ca.at(-1) === "resource CA" }));`;
-    const run = spawnSync(process.execPath, ["--input-type=module", "-e", code], { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert }, encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", code], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
+      encoding: "utf8",
+    });
     assert.deepEqual(JSON.parse(run.stdout || "{}"), { site: true, own: true }, run.stderr);
   });
 
   it("builds node agents with the TLS settings and the pool size", async () => {
-    const { httpAgent, httpsAgent } = createNodeAgents({ caPem: PEM, connections: 3, endpointPolicy: EndpointPolicy.permissive() });
+    const { httpAgent, httpsAgent } = createNodeAgents({
+      caPem: PEM,
+      connections: 3,
+      endpointPolicy: EndpointPolicy.permissive(),
+    });
     assert.equal(httpsAgent.maxSockets, 3);
     assert.equal(httpAgent.maxSockets, 3);
     assert.equal((httpsAgent.options.ca as string[]).at(-1), PEM);

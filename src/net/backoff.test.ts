@@ -8,22 +8,43 @@ const policy = { ...defaultRetryPolicy, baseDelayMs: 100, maxDelayMs: 1000, maxR
 
 describe("backoffDelay", () => {
   it("doubles the ceiling from the base up to the cap, with jitter in the upper half", () => {
-    assert.equal(backoffDelay(policy, 1, () => 0), 50);
-    assert.equal(backoffDelay(policy, 1, () => 1), 100);
-    assert.equal(backoffDelay(policy, 3, () => 1), 400);
-    assert.equal(backoffDelay(policy, 10, () => 1), 1000);
-    assert.equal(backoffDelay(policy, 10, () => 0), 500);
+    assert.equal(
+      backoffDelay(policy, 1, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffDelay(policy, 1, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffDelay(policy, 3, () => 1),
+      400,
+    );
+    assert.equal(
+      backoffDelay(policy, 10, () => 1),
+      1000,
+    );
+    assert.equal(
+      backoffDelay(policy, 10, () => 0),
+      500,
+    );
   });
 
   it("always lies between half the ceiling and the ceiling, never above maxDelayMs", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 60_000 }), (attempt, r, base, max) => {
-        const p = { ...policy, baseDelayMs: base, maxDelayMs: max };
-        const ceiling = Math.min(max, base * 2 ** (attempt - 1));
-        const delay = backoffDelay(p, attempt, () => r);
-        assert.ok(delay >= Math.floor(ceiling / 2) && delay <= Math.ceil(ceiling), `${delay} for ceiling ${ceiling}`);
-        assert.ok(delay <= max);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 60_000 }),
+        (attempt, r, base, max) => {
+          const p = { ...policy, baseDelayMs: base, maxDelayMs: max };
+          const ceiling = Math.min(max, base * 2 ** (attempt - 1));
+          const delay = backoffDelay(p, attempt, () => r);
+          assert.ok(delay >= Math.floor(ceiling / 2) && delay <= Math.ceil(ceiling), `${delay} for ceiling ${ceiling}`);
+          assert.ok(delay <= max);
+        },
+      ),
     );
   });
 });
@@ -77,11 +98,18 @@ describe("withRetry", () => {
   it("stops when the signal aborts, during the wait or before an attempt", async () => {
     const controller = new AbortController();
     const slow = { ...fast, baseDelayMs: 60_000, maxDelayMs: 60_000 };
-    const pending = withRetry(async () => {
-      throw transient();
-    }, slow, controller.signal);
+    const pending = withRetry(
+      async () => {
+        throw transient();
+      },
+      slow,
+      controller.signal,
+    );
     setImmediate(() => controller.abort());
     await assert.rejects(pending, (err: unknown) => err instanceof Error && err.name === "AbortError");
-    await assert.rejects(withRetry(async () => "never", fast, controller.signal), (err: unknown) => err instanceof Error && err.name === "AbortError");
+    await assert.rejects(
+      withRetry(async () => "never", fast, controller.signal),
+      (err: unknown) => err instanceof Error && err.name === "AbortError",
+    );
   });
 });

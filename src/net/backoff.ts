@@ -18,7 +18,12 @@ export interface RetryPolicy {
 }
 
 /** The defaults every client starts from. */
-export const defaultRetryPolicy: Readonly<RetryPolicy> = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 };
+export const defaultRetryPolicy: Readonly<RetryPolicy> = {
+  maxAttempts: 5,
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+  maxRetryAfterMs: 60_000,
+};
 
 /** The delay before retry number `attempt` (1-based): between half the ceiling and the ceiling. */
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
@@ -35,7 +40,11 @@ export function retryDelay(policy: RetryPolicy, attempt: number, retryAfterMs?: 
  * Runs `fn` until it succeeds, throws an error that is not transient (see `isTransient`), runs out of attempts or
  * `signal` aborts. `fn` is told the attempt number, so it can tell its last attempt from the others.
  */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy = defaultRetryPolicy, signal?: AbortSignal): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  policy: RetryPolicy = defaultRetryPolicy,
+  signal?: AbortSignal,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     try {

@@ -6,10 +6,21 @@ describe("EndpointPolicy", () => {
   const strict = new EndpointPolicy({ deniedEndpoints: [{ address: "10.96.0.1", port: 443 }] });
 
   it("refuses loopback, link-local (cloud metadata) and unspecified addresses by default", () => {
-    for (const address of ["127.0.0.1", "127.9.9.9", "::1", "::ffff:127.0.0.1", "169.254.169.254", "fe80::1", "0.0.0.0"]) {
+    for (const address of [
+      "127.0.0.1",
+      "127.9.9.9",
+      "::1",
+      "::ffff:127.0.0.1",
+      "169.254.169.254",
+      "fe80::1",
+      "0.0.0.0",
+    ]) {
       assert.throws(() => strict.check(address, 80), EndpointRefusedError, address);
     }
-    assert.throws(() => strict.check("127.0.0.1", 5000), /loopback address; the operator allows it only with --allow-loopback-endpoints/);
+    assert.throws(
+      () => strict.check("127.0.0.1", 5000),
+      /loopback address; the operator allows it only with --allow-loopback-endpoints/,
+    );
   });
 
   it("allows private ranges, where air-gapped registries live", () => {

@@ -67,16 +67,22 @@ export class EndpointPolicy {
     if (!refusal) return;
     const [why, allowance] = refusal;
     const shown = host === address ? address : `${host} (${address})`;
-    throw new EndpointRefusedError(`refused to connect to ${shown}:${port}: ${why}${allowance ? `; the operator allows it only with ${allowance}` : ""}`);
+    throw new EndpointRefusedError(
+      `refused to connect to ${shown}:${port}: ${why}${allowance ? `; the operator allows it only with ${allowance}` : ""}`,
+    );
   }
 
   /** Why `address:port` is refused and which flag would allow it, or undefined when it is allowed. */
   #refusal(address: string, port: number): readonly [why: string, allowance?: string] | undefined {
     const family = familyOf(address);
     if (unspecified.check(address, family)) return ["an unspecified address"];
-    if (!this.#options.allowLoopback && loopback.check(address, family)) return ["a loopback address", "--allow-loopback-endpoints"];
-    if (!this.#options.allowLinkLocal && linkLocal.check(address, family)) return ["a link-local address", "--allow-link-local-endpoints"];
-    const denied = (this.#options.deniedEndpoints ?? []).some((d) => d.port === port && unmapped(d.address) === address);
+    if (!this.#options.allowLoopback && loopback.check(address, family))
+      return ["a loopback address", "--allow-loopback-endpoints"];
+    if (!this.#options.allowLinkLocal && linkLocal.check(address, family))
+      return ["a link-local address", "--allow-link-local-endpoints"];
+    const denied = (this.#options.deniedEndpoints ?? []).some(
+      (d) => d.port === port && unmapped(d.address) === address,
+    );
     return denied ? ["an endpoint of the cluster or of the operator itself"] : undefined;
   }
 
@@ -95,7 +101,8 @@ export class EndpointPolicy {
         }
         if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
         const first = addresses[0];
-        if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: "ENOTFOUND" }), "", 0);
+        if (!first)
+          return callback(Object.assign(new Error(`no address for ${hostname}`), { code: "ENOTFOUND" }), "", 0);
         return callback(null, first.address, first.family);
       });
     };

@@ -8,7 +8,10 @@ import { buildConnector } from "undici";
 import type { EndpointPolicy } from "./endpoint-policy.ts";
 
 /** An undici `connect` function: literal IPs are checked before connecting, names when they resolve. */
-export function guardedConnector(policy: EndpointPolicy, tls: buildConnector.BuildOptions = {}): buildConnector.connector {
+export function guardedConnector(
+  policy: EndpointPolicy,
+  tls: buildConnector.BuildOptions = {},
+): buildConnector.connector {
   const byPort = new Map<number, buildConnector.connector>();
   return (opts, callback) => {
     const port = Number(opts.port || (opts.protocol === "https:" ? 443 : 80));
@@ -28,7 +31,10 @@ export function guardedConnector(policy: EndpointPolicy, tls: buildConnector.Bui
   };
 }
 
-type CreateConnection = (options: { host?: string | null; port?: number | string | null }, callback: (err: Error | null, socket: Duplex) => void) => Duplex | undefined;
+type CreateConnection = (
+  options: { host?: string | null; port?: number | string | null },
+  callback: (err: Error | null, socket: Duplex) => void,
+) => Duplex | undefined;
 
 function guardAgent<A extends HttpAgent>(agent: A, policy: EndpointPolicy, defaultPort: number): A {
   const base = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent);
@@ -50,4 +56,3 @@ export function guardedHttpsAgent(policy: EndpointPolicy, options: HttpsAgentOpt
 export function guardedHttpAgent(policy: EndpointPolicy, options: HttpAgentOptions): HttpAgent {
   return guardAgent(new HttpAgent(options), policy, 80);
 }
-

@@ -100,7 +100,8 @@ export function parseLinkHeader(value: string): Link[] {
 export function findLink(value: string | undefined, rel: string): string | undefined {
   if (value === undefined) return undefined;
   const wanted = rel.toLowerCase();
-  return parseLinkHeader(value).find((link) => (link.params.rel ?? "").toLowerCase().split(/\s+/).includes(wanted))?.target;
+  return parseLinkHeader(value).find((link) => (link.params.rel ?? "").toLowerCase().split(/\s+/).includes(wanted))
+    ?.target;
 }
 
 /**

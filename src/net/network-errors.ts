@@ -55,7 +55,8 @@ export function isTransientNetworkFailure(err: unknown): boolean {
 }
 
 /** What a low-level failure was: the endpoint policy's refusal, a certificate problem, or another connection failure. */
-export type NetworkFailure = { kind: "refused"; refusal: EndpointRefusedError } | { kind: "tls" | "connection"; code: string };
+export type NetworkFailure =
+  { kind: "refused"; refusal: EndpointRefusedError } | { kind: "tls" | "connection"; code: string };
 
 /** Sorts a low-level failure for a client to wrap in its own error classes; `code` is `NETWORK` when none is found. */
 export function describeNetworkFailure(err: unknown): NetworkFailure {

@@ -13,6 +13,7 @@ describe("parseRetryAfter", () => {
   });
 
   it("ignores absent and malformed values", () => {
-    for (const bad of [undefined, "", "-1", "1.5", "soon", "1e3"]) assert.equal(parseRetryAfter(bad, now), undefined, String(bad));
+    for (const bad of [undefined, "", "-1", "1.5", "soon", "1e3"])
+      assert.equal(parseRetryAfter(bad, now), undefined, String(bad));
   });
 });

@@ -43,10 +43,24 @@ export function createAirliftMetrics(registry: Registry): AirliftMetrics {
     labelNames: ["controller", "direction"] as const,
     registers,
   });
-  const imports = new Counter({ name: "airlift_imageimport_imports_total", help: "Imports finished, by result.", labelNames: ["result"] as const, registers });
+  const imports = new Counter({
+    name: "airlift_imageimport_imports_total",
+    help: "Imports finished, by result.",
+    labelNames: ["result"] as const,
+    registers,
+  });
   for (const result of IMPORT_RESULTS) imports.inc({ result }, 0);
-  const duration = new Histogram({ name: "airlift_imageimport_duration_seconds", help: "Duration of imports that ran.", buckets: [1, 5, 15, 60, 300, 900, 3600], registers });
-  const registryRequests = new Counter({ name: "airlift_ocisync_registry_requests_total", help: "Registry requests made by OciSync (HEAD per period in steady state).", registers });
+  const duration = new Histogram({
+    name: "airlift_imageimport_duration_seconds",
+    help: "Duration of imports that ran.",
+    buckets: [1, 5, 15, 60, 300, 900, 3600],
+    registers,
+  });
+  const registryRequests = new Counter({
+    name: "airlift_ocisync_registry_requests_total",
+    help: "Registry requests made by OciSync (HEAD per period in steady state).",
+    registers,
+  });
   const driftCorrections = new Counter({
     name: "airlift_ocisync_drift_corrections_total",
     help: "Re-applies of an OciSync's source because managed objects were changed or deleted outside it.",

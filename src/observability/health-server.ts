@@ -30,7 +30,8 @@ export function parseAddress(address: string): { host: string | undefined; port:
   const i = address.lastIndexOf(":");
   const host = i > 0 ? address.slice(0, i).replace(/^\[|\]$/g, "") : undefined;
   const port = Number(address.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid address "${address}": want host:port`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`invalid address "${address}": want host:port`);
   return { host, port };
 }
 

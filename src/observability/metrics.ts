@@ -5,7 +5,12 @@
 // zero when the controller registers (STYLE.md rule 8), so dashboards and alerts see a series before the first reconcile.
 // https://book.kubebuilder.io/reference/metrics-reference
 import { Gauge, Registry, collectDefaultMetrics, type Counter } from "prom-client";
-import { createAirliftMetrics, TRANSFER_DIRECTIONS, type ImportMetrics, type OciSyncMetrics } from "./airlift-metrics.ts";
+import {
+  createAirliftMetrics,
+  TRANSFER_DIRECTIONS,
+  type ImportMetrics,
+  type OciSyncMetrics,
+} from "./airlift-metrics.ts";
 import { createReconcileMetrics, type ReconcileMetrics } from "./reconcile-metrics.ts";
 import { createResourceInfo, type ResourceInfo } from "./resource-info.ts";
 import { createRestClientMetrics, type RestClientMetrics } from "./rest-client-metrics.ts";

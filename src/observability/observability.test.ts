@@ -14,7 +14,10 @@ describe("logger", () => {
       },
     });
     const log = createLogger({ level: "info", destination: sink });
-    log.info({ password: "p1", auth: { token: "t1" }, headers: { authorization: "Bearer t2" }, s3: { secretAccessKey: "k1" } }, "hello");
+    log.info(
+      { password: "p1", auth: { token: "t1" }, headers: { authorization: "Bearer t2" }, s3: { secretAccessKey: "k1" } },
+      "hello",
+    );
     log.debug("hidden");
     assert.equal(lines.length, 1);
     const text = lines[0] ?? "";

@@ -9,8 +9,8 @@ export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
 
 /** controller-runtime's ReconcileTime buckets, in seconds; longer reconciles (big transfers) land in +Inf. */
 export const RECONCILE_TIME_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15,
-  20, 25, 30, 40, 50, 60,
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 1.75,
+  2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
 ];
 
 /** The `controller_runtime_*` metrics. */
@@ -41,7 +41,12 @@ export function createReconcileMetrics(registry: Registry): ReconcileMetrics {
     labelNames: ["controller", "result"] as const,
     registers,
   });
-  const errors = new Counter({ name: "controller_runtime_reconcile_errors_total", help: "Total number of reconciliation errors per controller", labelNames: controller, registers });
+  const errors = new Counter({
+    name: "controller_runtime_reconcile_errors_total",
+    help: "Total number of reconciliation errors per controller",
+    labelNames: controller,
+    registers,
+  });
   const terminalErrors = new Counter({
     name: "controller_runtime_terminal_reconcile_errors_total",
     help: "Total number of terminal reconciliation errors per controller",
@@ -55,8 +60,18 @@ export function createReconcileMetrics(registry: Registry): ReconcileMetrics {
     buckets: RECONCILE_TIME_BUCKETS,
     registers,
   });
-  const maxConcurrent = new Gauge({ name: "controller_runtime_max_concurrent_reconciles", help: "Maximum number of concurrent reconciles per controller", labelNames: controller, registers });
-  const activeWorkers = new Gauge({ name: "controller_runtime_active_workers", help: "Number of currently used workers per controller", labelNames: controller, registers });
+  const maxConcurrent = new Gauge({
+    name: "controller_runtime_max_concurrent_reconciles",
+    help: "Maximum number of concurrent reconciles per controller",
+    labelNames: controller,
+    registers,
+  });
+  const activeWorkers = new Gauge({
+    name: "controller_runtime_active_workers",
+    help: "Number of currently used workers per controller",
+    labelNames: controller,
+    registers,
+  });
   return {
     total,
     errors,

@@ -45,9 +45,22 @@ export function createResourceInfo(registry: Registry): ResourceInfo {
     gauge,
     set(state: ResourceState): void {
       const id = objectId(state.kind, state.namespace, state.name);
-      const labels = { kind: state.kind, namespace: state.namespace, name: state.name, ready: state.ready, reason: state.reason, suspended: String(state.suspended) };
+      const labels = {
+        kind: state.kind,
+        namespace: state.namespace,
+        name: state.name,
+        ready: state.ready,
+        reason: state.reason,
+        suspended: String(state.suspended),
+      };
       const previous = current.get(id);
-      if (previous && (previous.ready !== labels.ready || previous.reason !== labels.reason || previous.suspended !== labels.suspended)) gauge.remove(previous);
+      if (
+        previous &&
+        (previous.ready !== labels.ready ||
+          previous.reason !== labels.reason ||
+          previous.suspended !== labels.suspended)
+      )
+        gauge.remove(previous);
       current.set(id, labels);
       gauge.set(labels, 1);
     },

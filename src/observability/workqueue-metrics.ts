@@ -41,7 +41,12 @@ export function createWorkqueueMetrics(registry: Registry): WorkqueueMetrics {
   const labelNames = ["name", "controller"] as const;
   const sources = new Map<string, () => UnfinishedWork>();
   const depth = new Gauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames, registers });
-  const adds = new Counter({ name: "workqueue_adds_total", help: "Total number of adds handled by workqueue", labelNames, registers });
+  const adds = new Counter({
+    name: "workqueue_adds_total",
+    help: "Total number of adds handled by workqueue",
+    labelNames,
+    registers,
+  });
   const latency = new Histogram({
     name: "workqueue_queue_duration_seconds",
     help: "How long in seconds an item stays in workqueue before being requested",
@@ -56,7 +61,12 @@ export function createWorkqueueMetrics(registry: Registry): WorkqueueMetrics {
     buckets: WORKQUEUE_DURATION_BUCKETS,
     registers,
   });
-  const retries = new Counter({ name: "workqueue_retries_total", help: "Total number of retries handled by workqueue", labelNames, registers });
+  const retries = new Counter({
+    name: "workqueue_retries_total",
+    help: "Total number of retries handled by workqueue",
+    labelNames,
+    registers,
+  });
   const scrape = (gauge: Gauge<QueueLabels>, pick: (u: UnfinishedWork) => number): void => {
     for (const [name, read] of sources) gauge.set({ name, controller: name }, pick(read()));
   };

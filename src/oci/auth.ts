@@ -40,9 +40,17 @@ function scopeKey(host: string, scopes: readonly string[]): string {
 function tokenFromBody(body: unknown): { token: string; expiresIn: number } | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const { token, access_token: accessToken, expires_in: expiresIn } = body as Record<string, unknown>;
-  const value = typeof accessToken === "string" && accessToken ? accessToken : typeof token === "string" && token ? token : undefined;
+  const value =
+    typeof accessToken === "string" && accessToken
+      ? accessToken
+      : typeof token === "string" && token
+        ? token
+        : undefined;
   if (value === undefined) return undefined;
-  return { token: value, expiresIn: typeof expiresIn === "number" && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS };
+  return {
+    token: value,
+    expiresIn: typeof expiresIn === "number" && expiresIn > 0 ? expiresIn : DEFAULT_TOKEN_SECONDS,
+  };
 }
 
 /** A token to get: for which host, challenge and scopes, with which credential, and whether a cached one will do. */
@@ -71,12 +79,23 @@ function tokenRequest(want: TokenWanted, clientId: string): HttpRequest {
   const url = new URL(realm);
   const { credential, signal } = want;
   if (credential?.kind === "refreshToken") {
-    return { method: "POST", url, headers: { "content-type": "application/x-www-form-urlencoded" }, body: refreshForm(credential.refreshToken, want, clientId), signal };
+    return {
+      method: "POST",
+      url,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: refreshForm(credential.refreshToken, want, clientId),
+      signal,
+    };
   }
   const service = want.challenge.params.service;
   if (service) url.searchParams.set("service", service);
   for (const scope of want.scopes) url.searchParams.append("scope", scope);
-  return { method: "GET", url, headers: credential?.kind === "basic" ? { authorization: basicHeader(credential) } : {}, signal };
+  return {
+    method: "GET",
+    url,
+    headers: credential?.kind === "basic" ? { authorization: basicHeader(credential) } : {},
+    signal,
+  };
 }
 
 /** Stateful per client: remembers each host's challenge and the tokens it was given. */
@@ -116,8 +135,16 @@ export class Authenticator {
       if (credential?.kind !== "basic") return req;
       return { ...req, headers: { ...req.headers, authorization: basicHeader(credential) } };
     }
-    if (credential?.kind === "registryToken") return { ...req, headers: { ...req.headers, authorization: `Bearer ${credential.token}` } };
-    const token = await this.#token({ host, challenge, scopes: req.scopes ?? [], credential, fresh, signal: req.signal });
+    if (credential?.kind === "registryToken")
+      return { ...req, headers: { ...req.headers, authorization: `Bearer ${credential.token}` } };
+    const token = await this.#token({
+      host,
+      challenge,
+      scopes: req.scopes ?? [],
+      credential,
+      fresh,
+      signal: req.signal,
+    });
     return { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } };
   }
 

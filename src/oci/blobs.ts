@@ -48,22 +48,33 @@ export class BlobStore implements BlobStorage {
   /** HEAD the blob: its descriptor when the registry has it, undefined on 404. */
   async exists(digest: Digest | string, options: CallOptions = {}): Promise<Descriptor | undefined> {
     const d = toDigest(digest);
-    const res = await repoRequest(this.#ctx, "HEAD", repoUrl(this.#ctx, `blobs/${d}`), { signal: this.#ctx.client.signal(options) });
+    const res = await repoRequest(this.#ctx, "HEAD", repoUrl(this.#ctx, `blobs/${d}`), {
+      signal: this.#ctx.client.signal(options),
+    });
     await discard(res);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw await errorFromResponse(res, `check blob ${d} in ${this.#ctx.repository}`);
     const size = Number(header(res, "content-length"));
-    return { mediaType: header(res, "content-type") ?? "application/octet-stream", digest: d, size: Number.isSafeInteger(size) ? size : -1 };
+    return {
+      mediaType: header(res, "content-type") ?? "application/octet-stream",
+      digest: d,
+      size: Number.isSafeInteger(size) ? size : -1,
+    };
   }
 
   async #open(desc: Descriptor, position: number, signal: AbortSignal | undefined): Promise<Opened> {
     const headers: Record<string, string> = position > 0 ? { range: `bytes=${position}-` } : {};
     const res = await repoRequest(this.#ctx, "GET", repoUrl(this.#ctx, `blobs/${desc.digest}`), { headers, signal });
     if (res.status === 200) return { res, skip: position }; // the server ignored Range: drop what we have
-    if (res.status === 206 && position > 0 && parseContentRangeStart(header(res, "content-range")) === position) return { res, skip: 0 };
+    if (res.status === 206 && position > 0 && parseContentRangeStart(header(res, "content-range")) === position)
+      return { res, skip: 0 };
     if (res.status === 206) {
       await discard(res);
-      throw new DigestMismatchError(`blob ${desc.digest}: the registry answered a different range`, `bytes ${position}-`, header(res, "content-range") ?? "");
+      throw new DigestMismatchError(
+        `blob ${desc.digest}: the registry answered a different range`,
+        `bytes ${position}-`,
+        header(res, "content-range") ?? "",
+      );
     }
     throw await errorFromResponse(res, `fetch blob ${desc.digest} from ${this.#ctx.repository}`);
   }
@@ -79,7 +90,9 @@ export class BlobStore implements BlobStorage {
     const signal = this.#ctx.client.signal(options, undefined);
     const first = await this.#open(desc, start, signal);
     const open = (position: number): Promise<Opened> => this.#open(desc, position, signal);
-    return Readable.from(verifiedBytes(desc, first, { start, open, maxResumes: options.maxResumes ?? 5 }), { objectMode: false });
+    return Readable.from(verifiedBytes(desc, first, { start, open, maxResumes: options.maxResumes ?? 5 }), {
+      objectMode: false,
+    });
   }
 
   /** Pushes a blob from a restartable source; see {@link pushBlob}. */
@@ -107,7 +120,8 @@ export class BlobStore implements BlobStorage {
       return true;
     }
     const location = locationOf(res);
-    if (res.status !== 202 || location === undefined) throw await errorFromResponse(res, `mount blob ${d} from ${fromRepository} into ${this.#ctx.repository}`);
+    if (res.status !== 202 || location === undefined)
+      throw await errorFromResponse(res, `mount blob ${d} from ${fromRepository} into ${this.#ctx.repository}`);
     await discard(res);
     if (options.fallback) {
       const { source, descriptor, push } = options.fallback;
@@ -122,8 +136,11 @@ export class BlobStore implements BlobStorage {
   /** Deletes a blob (registries often refuse: 405 when deletion is disabled). */
   async delete(digest: Digest | string, options: CallOptions = {}): Promise<void> {
     const d = toDigest(digest);
-    const res = await repoRequest(this.#ctx, "DELETE", repoUrl(this.#ctx, `blobs/${d}`), { signal: this.#ctx.client.signal(options) });
-    if (res.status !== 202 && res.status !== 204) throw await errorFromResponse(res, `delete blob ${d} from ${this.#ctx.repository}`);
+    const res = await repoRequest(this.#ctx, "DELETE", repoUrl(this.#ctx, `blobs/${d}`), {
+      signal: this.#ctx.client.signal(options),
+    });
+    if (res.status !== 202 && res.status !== 204)
+      throw await errorFromResponse(res, `delete blob ${d} from ${this.#ctx.repository}`);
     await discard(res);
   }
 }
@@ -167,7 +184,12 @@ class BlobCheck {
   pass(chunk: Buffer): Buffer {
     const { digest, size } = this.#desc;
     this.position += chunk.byteLength;
-    if (this.position > size) throw new DigestMismatchError(`blob ${digest}: more bytes than its size ${size}`, `${size} bytes`, `>${size} bytes`);
+    if (this.position > size)
+      throw new DigestMismatchError(
+        `blob ${digest}: more bytes than its size ${size}`,
+        `${size} bytes`,
+        `>${size} bytes`,
+      );
     this.#digester?.update(chunk);
     return chunk;
   }
@@ -175,9 +197,15 @@ class BlobCheck {
   /** Throws unless exactly the blob's bytes went by. */
   finish(): void {
     const { digest, size } = this.#desc;
-    if (this.position !== size) throw new DigestMismatchError(`blob ${digest}: ${this.position} bytes, expected ${size}`, `${size} bytes`, `${this.position} bytes`);
+    if (this.position !== size)
+      throw new DigestMismatchError(
+        `blob ${digest}: ${this.position} bytes, expected ${size}`,
+        `${size} bytes`,
+        `${this.position} bytes`,
+      );
     const actual = this.#digester?.digest();
-    if (actual !== undefined && actual !== digest) throw new DigestMismatchError(`blob ${digest}: content digest is ${actual}`, digest, actual);
+    if (actual !== undefined && actual !== digest)
+      throw new DigestMismatchError(`blob ${digest}: content digest is ${actual}`, digest, actual);
   }
 }
 
@@ -187,10 +215,12 @@ async function* verifiedBytes(desc: Descriptor, first: Opened, resume: Resume): 
   let current: Opened | undefined = first;
   for (let resumes = 0; current; resumes++) {
     try {
-      for await (const chunk of skipping(current.res.body as AsyncIterable<Buffer>, current.skip)) yield check.pass(chunk);
+      for await (const chunk of skipping(current.res.body as AsyncIterable<Buffer>, current.skip))
+        yield check.pass(chunk);
       current = undefined;
     } catch (err) {
-      if (!isTransientNetworkError(err) || resumes >= resume.maxResumes || check.position >= desc.size) throw classifyNetworkError(err, `fetch blob ${desc.digest}`);
+      if (!isTransientNetworkError(err) || resumes >= resume.maxResumes || check.position >= desc.size)
+        throw classifyNetworkError(err, `fetch blob ${desc.digest}`);
       current = await resume.open(check.position);
     }
   }

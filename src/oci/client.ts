@@ -10,10 +10,27 @@ import { timeoutSignal } from "../net/timeout-signal.ts";
 import { Authenticator } from "./auth.ts";
 import type { CredentialProvider } from "./docker-config.ts";
 import { InvalidInputError } from "./errors.ts";
-import { discard, header, undiciSend, type HttpMethod, type HttpRequest, type HttpResponse, type Send, type Timeouts } from "./http.ts";
+import {
+  discard,
+  header,
+  undiciSend,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResponse,
+  type Send,
+  type Timeouts,
+} from "./http.ts";
 import { registryEndpointHost } from "./reference.ts";
 import { errorFromResponse } from "./response-errors.ts";
-import { compose, loggingLayer, redirectLayer, retryLayer, type RequestEvent, type RetryEvent, type TransportLogger } from "./transport.ts";
+import {
+  compose,
+  loggingLayer,
+  redirectLayer,
+  retryLayer,
+  type RequestEvent,
+  type RetryEvent,
+  type TransportLogger,
+} from "./transport.ts";
 
 /** Everything a client needs to reach one registry (CA bundle, TLS opt-out and SSRF policy: ConnectionSettings). */
 export interface ClientOptions extends ConnectionSettings {
@@ -53,12 +70,18 @@ export class RegistryClient {
     this.registry = options.registry;
     const host = registryEndpointHost(options.registry);
     this.baseUrl = new URL(`${options.plainHttp ? "http" : "https"}://${host}`);
-    if (this.baseUrl.host !== host.toLowerCase()) throw new InvalidInputError(`invalid registry host ${JSON.stringify(options.registry)}`, "REFERENCE_INVALID");
+    if (this.baseUrl.host !== host.toLowerCase())
+      throw new InvalidInputError(`invalid registry host ${JSON.stringify(options.registry)}`, "REFERENCE_INVALID");
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
     this.#agent = createAgent(options);
     const timeouts: Timeouts = { headersTimeoutMs: 30_000, bodyTimeoutMs: 60_000, ...options.timeouts };
     const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
-    const below = compose(undiciSend(this.#agent, timeouts), retryLayer(policy, options.onRetry), redirectLayer(), loggingLayer(options.onRequest, options.logger));
+    const below = compose(
+      undiciSend(this.#agent, timeouts),
+      retryLayer(policy, options.onRetry),
+      redirectLayer(),
+      loggingLayer(options.onRequest, options.logger),
+    );
     const auth = new Authenticator({ tokenSend: below, credentials: options.credentials });
     this.#send = auth.layer(below);
   }
@@ -70,7 +93,12 @@ export class RegistryClient {
 
   /** `GET /v2/`: resolves when the registry answers and accepts our credentials. */
   async ping(options: CallOptions = {}): Promise<void> {
-    const res = await this.send({ method: "GET", url: new URL("/v2/", this.baseUrl), headers: {}, signal: this.signal(options) });
+    const res = await this.send({
+      method: "GET",
+      url: new URL("/v2/", this.baseUrl),
+      headers: {},
+      signal: this.signal(options),
+    });
     if (res.status !== 200) throw await errorFromResponse(res, `ping registry ${this.registry}`);
     await discard(res);
   }
@@ -97,10 +125,22 @@ export function repoRequest(
   ctx: RepositoryContext,
   method: HttpMethod,
   url: URL,
-  init: { headers?: Record<string, string>; body?: HttpRequest["body"]; signal?: AbortSignal | undefined; actions?: string; extraScopes?: string[]; idempotent?: boolean },
+  init: {
+    headers?: Record<string, string>;
+    body?: HttpRequest["body"];
+    signal?: AbortSignal | undefined;
+    actions?: string;
+    extraScopes?: string[];
+    idempotent?: boolean;
+  },
 ): Promise<HttpResponse> {
   const actions = init.actions ?? (method === "GET" || method === "HEAD" ? "pull" : "pull,push");
-  const req: HttpRequest = { method, url, headers: init.headers ?? {}, scopes: [`repository:${ctx.repository}:${actions}`, ...(init.extraScopes ?? [])] };
+  const req: HttpRequest = {
+    method,
+    url,
+    headers: init.headers ?? {},
+    scopes: [`repository:${ctx.repository}:${actions}`, ...(init.extraScopes ?? [])],
+  };
   if (init.body !== undefined) req.body = init.body;
   if (init.signal) req.signal = init.signal;
   if (init.idempotent !== undefined) req.idempotent = init.idempotent;

@@ -39,7 +39,11 @@ function credentialOf(entry: Record<string, unknown>): Credential | undefined {
   if (auth) {
     const decoded = Buffer.from(auth, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
-    if (colon < 0) throw new InvalidInputError("docker config: an `auth` value is not base64 of user:password", "DOCKER_CONFIG_INVALID");
+    if (colon < 0)
+      throw new InvalidInputError(
+        "docker config: an `auth` value is not base64 of user:password",
+        "DOCKER_CONFIG_INVALID",
+      );
     username = decoded.slice(0, colon);
     password = decoded.slice(colon + 1);
   }
@@ -58,7 +62,8 @@ function documentOf(json: string | Uint8Array): Record<string, unknown> {
     // The parser's message may quote the input, which holds secrets: say only that it is not JSON.
     throw new InvalidInputError("docker config: not valid JSON", "DOCKER_CONFIG_INVALID");
   }
-  if (typeof doc !== "object" || doc === null) throw new InvalidInputError("docker config: not a JSON object", "DOCKER_CONFIG_INVALID");
+  if (typeof doc !== "object" || doc === null)
+    throw new InvalidInputError("docker config: not a JSON object", "DOCKER_CONFIG_INVALID");
   return doc as Record<string, unknown>;
 }
 
@@ -72,7 +77,8 @@ export function parseDockerConfig(json: string | Uint8Array): Map<string, Creden
   const auths = authsOf(json);
   const out = new Map<string, Credential>();
   if (auths === undefined) return out;
-  if (typeof auths !== "object" || auths === null) throw new InvalidInputError("docker config: `auths` is not an object", "DOCKER_CONFIG_INVALID");
+  if (typeof auths !== "object" || auths === null)
+    throw new InvalidInputError("docker config: `auths` is not an object", "DOCKER_CONFIG_INVALID");
   for (const [key, entry] of Object.entries(auths)) {
     if (typeof entry !== "object" || entry === null) continue;
     const credential = credentialOf(entry as Record<string, unknown>);
@@ -103,14 +109,19 @@ const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function helperName(value: unknown, where: string): string | undefined {
   if (value === undefined || value === "") return undefined;
-  if (typeof value !== "string" || !HELPER_NAME.test(value)) throw new InvalidInputError(`docker config: ${where} is not a credential helper name (letters, digits, ".", "_", "-")`, "DOCKER_CONFIG_INVALID");
+  if (typeof value !== "string" || !HELPER_NAME.test(value))
+    throw new InvalidInputError(
+      `docker config: ${where} is not a credential helper name (letters, digits, ".", "_", "-")`,
+      "DOCKER_CONFIG_INVALID",
+    );
   return value;
 }
 
 function credHelperFor(doc: Record<string, unknown>, key: string): string | undefined {
   const helpers = doc.credHelpers;
   if (helpers === undefined) return undefined;
-  if (typeof helpers !== "object" || helpers === null) throw new InvalidInputError("docker config: `credHelpers` is not an object", "DOCKER_CONFIG_INVALID");
+  if (typeof helpers !== "object" || helpers === null)
+    throw new InvalidInputError("docker config: `credHelpers` is not an object", "DOCKER_CONFIG_INVALID");
   const entry = Object.entries(helpers).find(([k]) => normalizeKey(k) === key);
   return entry ? helperName(entry[1], `credHelpers["${entry[0]}"]`) : undefined;
 }
@@ -159,10 +170,17 @@ function helperFields(answer: string): { username?: string; secret?: string } {
   } catch {
     doc = undefined;
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new InvalidInputError("the credential helper's answer is not a JSON object", "HELPER_ANSWER_INVALID");
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw new InvalidInputError("the credential helper's answer is not a JSON object", "HELPER_ANSWER_INVALID");
   const { Username: username, Secret: secret } = doc as Record<string, unknown>;
-  if ((username !== undefined && typeof username !== "string") || (secret !== undefined && typeof secret !== "string")) {
-    throw new InvalidInputError("the credential helper's answer has a Username or Secret that is not a string", "HELPER_ANSWER_INVALID");
+  if (
+    (username !== undefined && typeof username !== "string") ||
+    (secret !== undefined && typeof secret !== "string")
+  ) {
+    throw new InvalidInputError(
+      "the credential helper's answer has a Username or Secret that is not a string",
+      "HELPER_ANSWER_INVALID",
+    );
   }
   return { username, secret };
 }

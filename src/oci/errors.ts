@@ -31,7 +31,12 @@ export class NotFoundError extends RegistryError {}
 export class AuthError extends OciError {
   readonly status: number;
 
-  constructor(message: string, status: number, code = status === 403 ? "DENIED" : "UNAUTHORIZED", options?: ErrorOptions) {
+  constructor(
+    message: string,
+    status: number,
+    code = status === 403 ? "DENIED" : "UNAUTHORIZED",
+    options?: ErrorOptions,
+  ) {
     super(message, code, false, options);
     this.status = status;
   }
@@ -40,7 +45,12 @@ export class AuthError extends OciError {
 /** The server's certificate could not be verified. */
 export class TlsError extends OciError {
   constructor(message: string, options?: ErrorOptions) {
-    super(`${message} (hint: supply the registry's CA bundle, or set insecureSkipTLSVerify knowingly)`, "TLS", false, options);
+    super(
+      `${message} (hint: supply the registry's CA bundle, or set insecureSkipTLSVerify knowingly)`,
+      "TLS",
+      false,
+      options,
+    );
   }
 }
 
@@ -77,7 +87,8 @@ export function classifyNetworkError(err: unknown, what: string): Error {
   const failure = describeNetworkFailure(err);
   // The operator's SSRF policy refused the address: permanent, and its message names the allowance.
   if (failure.kind === "refused") return failure.refusal;
-  if (failure.kind === "tls") return new TlsError(`${what}: certificate verification failed (${failure.code})`, { cause: err });
+  if (failure.kind === "tls")
+    return new TlsError(`${what}: certificate verification failed (${failure.code})`, { cause: err });
   return new TransportError(`${what}: ${failure.code}`, failure.code, { cause: err });
 }
 

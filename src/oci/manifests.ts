@@ -27,7 +27,8 @@ export interface FetchedManifest extends ManifestContent {
 /** A tag or a digest, validated before it becomes part of a URL. */
 function referencePath(reference: string): string {
   if (reference.includes(":")) return toDigest(reference);
-  if (!isTag(reference)) throw new InvalidInputError(`invalid tag ${JSON.stringify(reference.slice(0, 200))}`, "TAG_INVALID");
+  if (!isTag(reference))
+    throw new InvalidInputError(`invalid tag ${JSON.stringify(reference.slice(0, 200))}`, "TAG_INVALID");
   return reference;
 }
 
@@ -47,16 +48,19 @@ function wanted(reference: string | Descriptor): { ref: string; limit: number; d
  */
 function fetchedDigest(what: string, bytes: Uint8Array, expected: string | undefined): Digest {
   const digest = digestOf(bytes, isDigest(expected) ? parseDigest(expected).algorithm : "sha256");
-  if (isDigest(expected) && digest !== expected) throw new DigestMismatchError(`manifest ${what}: content digest ${digest}, expected ${expected}`, expected, digest);
+  if (isDigest(expected) && digest !== expected)
+    throw new DigestMismatchError(`manifest ${what}: content digest ${digest}, expected ${expected}`, expected, digest);
   return digest;
 }
 
 /** The descriptor of manifest bytes to push under `reference`; bytes over the size limit or not matching a digest reference are refused. */
 function descriptorToPush(reference: string, bytes: Uint8Array, mediaType: string): Descriptor {
-  if (bytes.byteLength > MANIFEST_SIZE_LIMIT) throw new InvalidInputError(`manifest is larger than ${MANIFEST_SIZE_LIMIT} bytes`, "MANIFEST_TOO_LARGE");
+  if (bytes.byteLength > MANIFEST_SIZE_LIMIT)
+    throw new InvalidInputError(`manifest is larger than ${MANIFEST_SIZE_LIMIT} bytes`, "MANIFEST_TOO_LARGE");
   const byDigest = isDigest(reference) ? reference : undefined;
   const digest = digestOf(bytes, byDigest ? parseDigest(byDigest).algorithm : "sha256");
-  if (byDigest && digest !== byDigest) throw new DigestMismatchError(`manifest bytes do not match ${byDigest}`, byDigest, digest);
+  if (byDigest && digest !== byDigest)
+    throw new DigestMismatchError(`manifest bytes do not match ${byDigest}`, byDigest, digest);
   return { mediaType, digest, size: bytes.byteLength };
 }
 
@@ -91,7 +95,12 @@ export class ManifestStore implements ManifestTarget {
     if (digest === undefined || !isDigest(digest) || !Number.isSafeInteger(size) || mediaType === undefined) {
       return (await this.fetchContent(reference, options)).descriptor;
     }
-    if (isDigest(reference) && digest !== reference) throw new DigestMismatchError(`resolve ${this.#ctx.repository}@${reference}: registry answered ${digest}`, reference, digest);
+    if (isDigest(reference) && digest !== reference)
+      throw new DigestMismatchError(
+        `resolve ${this.#ctx.repository}@${reference}: registry answered ${digest}`,
+        reference,
+        digest,
+      );
     return { mediaType, digest, size };
   }
 
@@ -109,9 +118,17 @@ export class ManifestStore implements ManifestTarget {
   async fetchContent(reference: string | Descriptor, options: CallOptions = {}): Promise<ManifestContent> {
     const { ref, limit, desc } = wanted(reference);
     const { res, bytes } = await this.#get(ref, limit, options);
-    const digest = fetchedDigest(`${this.#ctx.repository}:${ref}`, bytes, isDigest(ref) ? ref : header(res, "docker-content-digest"));
+    const digest = fetchedDigest(
+      `${this.#ctx.repository}:${ref}`,
+      bytes,
+      isDigest(ref) ? ref : header(res, "docker-content-digest"),
+    );
     if (desc && bytes.byteLength !== desc.size) {
-      throw new DigestMismatchError(`manifest ${ref}: ${bytes.byteLength} bytes, expected ${desc.size}`, `${desc.size} bytes`, `${bytes.byteLength} bytes`);
+      throw new DigestMismatchError(
+        `manifest ${ref}: ${bytes.byteLength} bytes, expected ${desc.size}`,
+        `${desc.size} bytes`,
+        `${bytes.byteLength} bytes`,
+      );
     }
     const mediaType = contentType(res) ?? desc?.mediaType ?? "application/octet-stream";
     return { descriptor: { mediaType, digest, size: bytes.byteLength }, bytes };
@@ -123,7 +140,11 @@ export class ManifestStore implements ManifestTarget {
     const res = await repoRequest(this.#ctx, "GET", this.#url(ref), { headers: { accept: ACCEPT }, signal });
     if (res.status !== 200) throw await errorFromResponse(res, `fetch manifest ${this.#ctx.repository}:${ref}`);
     const bytes = await readBounded(res.body, limit);
-    if (bytes === undefined) throw new InvalidInputError(`manifest ${this.#ctx.repository}:${ref} is larger than ${limit} bytes`, "MANIFEST_TOO_LARGE");
+    if (bytes === undefined)
+      throw new InvalidInputError(
+        `manifest ${this.#ctx.repository}:${ref} is larger than ${limit} bytes`,
+        "MANIFEST_TOO_LARGE",
+      );
     return { res, bytes };
   }
 
@@ -138,7 +159,12 @@ export class ManifestStore implements ManifestTarget {
    * PUTs a manifest under a tag or its digest. A 412 on a tag that already names these exact bytes (Harbor's
    * immutable tags) counts as success.
    */
-  async pushContent(reference: string, bytes: Uint8Array, mediaType: string, options: CallOptions = {}): Promise<Descriptor> {
+  async pushContent(
+    reference: string,
+    bytes: Uint8Array,
+    mediaType: string,
+    options: CallOptions = {},
+  ): Promise<Descriptor> {
     const descriptor = descriptorToPush(reference, bytes, mediaType);
     const signal = this.#ctx.client.signal(options);
     const res = await repoRequest(this.#ctx, "PUT", this.#url(reference), {
@@ -150,7 +176,8 @@ export class ManifestStore implements ManifestTarget {
       await discard(res);
       return this.#alreadyTagged(reference, descriptor, options);
     }
-    if (res.status !== 201 && res.status !== 200) throw await errorFromResponse(res, `push manifest ${this.#ctx.repository}:${reference}`);
+    if (res.status !== 201 && res.status !== 200)
+      throw await errorFromResponse(res, `push manifest ${this.#ctx.repository}:${reference}`);
     await discard(res);
     checkStored(`${this.#ctx.repository}:${reference}`, descriptor.digest, header(res, "docker-content-digest"));
     return descriptor;
@@ -160,7 +187,10 @@ export class ManifestStore implements ManifestTarget {
   async #alreadyTagged(tag: string, descriptor: Descriptor, options: CallOptions): Promise<Descriptor> {
     const existing = await this.resolve(tag, options);
     if (existing.digest === descriptor.digest) return descriptor;
-    throw new InvalidInputError(`tag ${this.#ctx.repository}:${tag} is immutable and names ${existing.digest}`, "TAG_IMMUTABLE");
+    throw new InvalidInputError(
+      `tag ${this.#ctx.repository}:${tag} is immutable and names ${existing.digest}`,
+      "TAG_IMMUTABLE",
+    );
   }
 
   /** Pushes a manifest (same as pushContent; reads better at call sites). */
@@ -170,8 +200,11 @@ export class ManifestStore implements ManifestTarget {
 
   /** Deletes a manifest by digest. */
   async delete(digest: Digest | string, options: CallOptions = {}): Promise<void> {
-    const res = await repoRequest(this.#ctx, "DELETE", this.#url(toDigest(digest)), { signal: this.#ctx.client.signal(options) });
-    if (res.status !== 202 && res.status !== 200) throw await errorFromResponse(res, `delete manifest ${this.#ctx.repository}@${digest}`);
+    const res = await repoRequest(this.#ctx, "DELETE", this.#url(toDigest(digest)), {
+      signal: this.#ctx.client.signal(options),
+    });
+    if (res.status !== 202 && res.status !== 200)
+      throw await errorFromResponse(res, `delete manifest ${this.#ctx.repository}@${digest}`);
     await discard(res);
   }
 }

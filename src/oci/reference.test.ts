@@ -7,15 +7,33 @@ import type { Digest } from "../ocispec/digest.ts";
 const component = fc.stringMatching(/^[a-z0-9]{1,8}(?:(?:[._]|__|-{1,2})[a-z0-9]{1,8}){0,2}$/);
 const repository = fc.array(component, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/"));
 const host = fc.oneof(
-  fc.constantFrom("localhost:5000", "127.0.0.1:5000", "[::1]:5000", "registry.example.com", "harbor.corp.internal:8443"),
+  fc.constantFrom(
+    "localhost:5000",
+    "127.0.0.1:5000",
+    "[::1]:5000",
+    "registry.example.com",
+    "harbor.corp.internal:8443",
+  ),
   fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]\.[a-z]{2,5}$/),
 );
 const tag = fc.stringMatching(/^\w[\w.-]{0,30}$/);
 const digest = fc.stringMatching(/^[0-9a-f]{64}$/).map((hex) => `sha256:${hex}` as Digest);
 const reference: fc.Arbitrary<Reference> = fc
-  .record({ registry: host, repository, tag: fc.option(tag, { nil: undefined }), digest: fc.option(digest, { nil: undefined }) })
-  .map(({ registry, repository: repo, tag: t, digest: d }) => ({ registry, repository: repo, ...(t !== undefined ? { tag: t } : {}), ...(d !== undefined ? { digest: d } : {}) }))
-  .filter((r) => formatReference(r).length - (r.tag ? r.tag.length + 1 : 0) - (r.digest ? r.digest.length + 1 : 0) <= 255);
+  .record({
+    registry: host,
+    repository,
+    tag: fc.option(tag, { nil: undefined }),
+    digest: fc.option(digest, { nil: undefined }),
+  })
+  .map(({ registry, repository: repo, tag: t, digest: d }) => ({
+    registry,
+    repository: repo,
+    ...(t !== undefined ? { tag: t } : {}),
+    ...(d !== undefined ? { digest: d } : {}),
+  }))
+  .filter(
+    (r) => formatReference(r).length - (r.tag ? r.tag.length + 1 : 0) - (r.digest ? r.digest.length + 1 : 0) <= 255,
+  );
 
 describe("references", () => {
   it("round-trips: parse(format(r)) equals r", () => {
@@ -24,7 +42,11 @@ describe("references", () => {
 
   it("applies Docker Hub defaults", () => {
     assert.deepEqual(parseReference("ubuntu"), { registry: "docker.io", repository: "library/ubuntu" });
-    assert.deepEqual(parseReference("ubuntu:22.04"), { registry: "docker.io", repository: "library/ubuntu", tag: "22.04" });
+    assert.deepEqual(parseReference("ubuntu:22.04"), {
+      registry: "docker.io",
+      repository: "library/ubuntu",
+      tag: "22.04",
+    });
     assert.deepEqual(parseReference("bitnami/nginx"), { registry: "docker.io", repository: "bitnami/nginx" });
     assert.deepEqual(parseReference("index.docker.io/nginx"), { registry: "docker.io", repository: "library/nginx" });
     assert.equal(registryEndpointHost("docker.io"), "registry-1.docker.io");
@@ -37,7 +59,11 @@ describe("references", () => {
   it("recognizes localhost, IP:port and IPv6 registries", () => {
     assert.equal(parseReference("localhost:5000/x").registry, "localhost:5000");
     assert.equal(parseReference("localhost/x").registry, "localhost");
-    assert.deepEqual(parseReference("127.0.0.1:41234/team/app:v1"), { registry: "127.0.0.1:41234", repository: "team/app", tag: "v1" });
+    assert.deepEqual(parseReference("127.0.0.1:41234/team/app:v1"), {
+      registry: "127.0.0.1:41234",
+      repository: "team/app",
+      tag: "v1",
+    });
     assert.equal(parseReference("[::1]:5000/x").registry, "[::1]:5000");
   });
 
@@ -47,8 +73,27 @@ describe("references", () => {
   });
 
   it("rejects garbage", () => {
-    for (const bad of ["", "h.io/UPPER/case", "Upper", "h.io/a//b", "h.io/a:", "h.io/a:-x", "h.io/a@sha256:abc", "h.io/a@md5:" + "a".repeat(32), "h.io/-a", "h.io/a..b", `h.io/a:${"t".repeat(129)}`, "h.io/../x", "h.io/a b", `h.io/${"a".repeat(256)}`]) {
-      assert.throws(() => parseReference(bad), (err: unknown) => (err as { code?: string }).code === "REFERENCE_INVALID", bad);
+    for (const bad of [
+      "",
+      "h.io/UPPER/case",
+      "Upper",
+      "h.io/a//b",
+      "h.io/a:",
+      "h.io/a:-x",
+      "h.io/a@sha256:abc",
+      "h.io/a@md5:" + "a".repeat(32),
+      "h.io/-a",
+      "h.io/a..b",
+      `h.io/a:${"t".repeat(129)}`,
+      "h.io/../x",
+      "h.io/a b",
+      `h.io/${"a".repeat(256)}`,
+    ]) {
+      assert.throws(
+        () => parseReference(bad),
+        (err: unknown) => (err as { code?: string }).code === "REFERENCE_INVALID",
+        bad,
+      );
     }
   });
 

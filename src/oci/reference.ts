@@ -48,11 +48,15 @@ function isDomain(first: string): boolean {
 
 function splitDomain(name: string): { registry: string; repository: string } {
   const slash = name.indexOf("/");
-  if (slash < 0 || !isDomain(name.slice(0, slash))) return { registry: DOCKER_HUB, repository: slash < 0 ? `library/${name}` : name };
+  if (slash < 0 || !isDomain(name.slice(0, slash)))
+    return { registry: DOCKER_HUB, repository: slash < 0 ? `library/${name}` : name };
   const first = name.slice(0, slash);
   const registry = first === "index.docker.io" ? DOCKER_HUB : first;
   const repository = name.slice(slash + 1);
-  return { registry, repository: registry === DOCKER_HUB && !repository.includes("/") ? `library/${repository}` : repository };
+  return {
+    registry,
+    repository: registry === DOCKER_HUB && !repository.includes("/") ? `library/${repository}` : repository,
+  };
 }
 
 /** Parses a reference; throws InvalidInputError with the offending value and the rule it broke. */

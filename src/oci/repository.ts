@@ -53,7 +53,10 @@ export class Repository {
 }
 
 /** Parses `registry/repo[:tag][@digest]` and opens a client for its registry; close `repository.client` when done. */
-export function openRepository(reference: string, options: Omit<ClientOptions, "registry"> = {}): { repository: Repository; reference: Reference } {
+export function openRepository(
+  reference: string,
+  options: Omit<ClientOptions, "registry"> = {},
+): { repository: Repository; reference: Reference } {
   const ref = parseReference(reference);
   const client = new RegistryClient({ ...options, registry: ref.registry });
   return { repository: new Repository(client, ref.repository), reference: ref };

@@ -14,6 +14,7 @@ export async function errorFromResponse(res: HttpResponse, what: string): Promis
   const first = details[0];
   const message = statusFailureMessage(what, res.status, details);
   if (res.status === 401 || res.status === 403) return new AuthError(message, res.status, first?.code);
-  if (res.status === 404 || (first && notFoundCodes.has(first.code))) return new NotFoundError(message, res.status, details);
+  if (res.status === 404 || (first && notFoundCodes.has(first.code)))
+    return new NotFoundError(message, res.status, details);
   return new RegistryError(message, res.status, details);
 }

@@ -30,7 +30,8 @@ function tagsOf(body: Buffer): string[] {
   }
   const tags = typeof doc === "object" && doc !== null ? (doc as { tags?: unknown }).tags : undefined;
   if (tags === null || tags === undefined) return [];
-  if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === "string")) throw new InvalidInputError("tag list has no string array `tags`", "TAGS_INVALID");
+  if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === "string"))
+    throw new InvalidInputError("tag list has no string array `tags`", "TAGS_INVALID");
   return tags;
 }
 
@@ -57,14 +58,27 @@ export class TagStore {
     if (options.pageSize !== undefined) url.searchParams.set("n", String(options.pageSize));
     if (options.last !== undefined) url.searchParams.set("last", options.last);
     for (let page = 0; url; page++) {
-      if (page >= maxPages) throw new InvalidInputError(`tag list of ${this.#ctx.repository} has more than ${maxPages} pages`, "TAGS_TOO_MANY_PAGES");
+      if (page >= maxPages)
+        throw new InvalidInputError(
+          `tag list of ${this.#ctx.repository} has more than ${maxPages} pages`,
+          "TAGS_TOO_MANY_PAGES",
+        );
       const res = await repoRequest(this.#ctx, "GET", url, { signal });
       if (res.status !== 200) throw await errorFromResponse(res, `list tags of ${this.#ctx.repository}`);
-      const body = await readBounded(res.body, PAGE_BYTES_LIMIT, () => new InvalidInputError(`a tag list page of ${this.#ctx.repository} is larger than ${PAGE_BYTES_LIMIT} bytes`, "TAGS_INVALID"));
+      const body = await readBounded(
+        res.body,
+        PAGE_BYTES_LIMIT,
+        () =>
+          new InvalidInputError(
+            `a tag list page of ${this.#ctx.repository} is larger than ${PAGE_BYTES_LIMIT} bytes`,
+            "TAGS_INVALID",
+          ),
+      );
       yield tagsOf(body);
       const next = nextLink(header(res, "link"), res.url);
       // A next link to another host would send our credentials elsewhere: refuse it.
-      if (next !== undefined && next.origin !== this.#ctx.client.baseUrl.origin) throw new InvalidInputError(`tag list of ${this.#ctx.repository} links to another origin`, "TAGS_INVALID");
+      if (next !== undefined && next.origin !== this.#ctx.client.baseUrl.origin)
+        throw new InvalidInputError(`tag list of ${this.#ctx.repository} links to another origin`, "TAGS_INVALID");
       url = next;
     }
   }

@@ -62,7 +62,11 @@ export function retryLayer(policy: RetryPolicy, onRetry?: (e: RetryEvent) => voi
         res = await next(req);
       } catch (err) {
         if (last || !mayResendAfterError(req, err)) throw err;
-        await pause({ attempt, delayMs: backoffDelay(policy, attempt), error: (err as { code?: string }).code ?? "NETWORK" });
+        await pause({
+          attempt,
+          delayMs: backoffDelay(policy, attempt),
+          error: (err as { code?: string }).code ?? "NETWORK",
+        });
         continue;
       }
       if (last || !mayResendAfterAnswer(req, res)) return res;
@@ -86,9 +90,15 @@ export function redirectLayer(): Layer {
     for (let hop = 0; ; hop++) {
       const res = await next(current);
       const location = header(res, "location");
-      if (!redirectStatus.has(res.status) || location === undefined || (current.method !== "GET" && current.method !== "HEAD")) return res;
+      if (
+        !redirectStatus.has(res.status) ||
+        location === undefined ||
+        (current.method !== "GET" && current.method !== "HEAD")
+      )
+        return res;
       await discard(res);
-      if (hop >= MAX_REDIRECTS) throw new Error(`${req.method} ${redactUrl(req.url)}: more than ${MAX_REDIRECTS} redirects`);
+      if (hop >= MAX_REDIRECTS)
+        throw new Error(`${req.method} ${redactUrl(req.url)}: more than ${MAX_REDIRECTS} redirects`);
       const url = new URL(location, current.url);
       const headers = { ...current.headers };
       if (url.origin !== current.url.origin) delete headers.authorization;
@@ -115,7 +125,12 @@ export function loggingLayer(onRequest?: (e: RequestEvent) => void, logger?: Tra
   return (next) => async (req) => {
     const started = performance.now();
     const report = (status: number, error?: string): void => {
-      const event: RequestEvent = { method: req.method, url: redactUrl(req.url), status, durationMs: performance.now() - started };
+      const event: RequestEvent = {
+        method: req.method,
+        url: redactUrl(req.url),
+        status,
+        durationMs: performance.now() - started,
+      };
       if (error !== undefined) event.error = error;
       onRequest?.(event);
       logger?.debug(event, "registry request");

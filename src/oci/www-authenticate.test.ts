@@ -4,13 +4,27 @@ import { parseWwwAuthenticate } from "./www-authenticate.ts";
 
 describe("WWW-Authenticate", () => {
   it("parses a registry bearer challenge", () => {
-    assert.deepEqual(parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull,push"'), [
-      { scheme: "bearer", params: { realm: "https://auth.docker.io/token", service: "registry.docker.io", scope: "repository:library/ubuntu:pull,push" } },
-    ]);
+    assert.deepEqual(
+      parseWwwAuthenticate(
+        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull,push"',
+      ),
+      [
+        {
+          scheme: "bearer",
+          params: {
+            realm: "https://auth.docker.io/token",
+            service: "registry.docker.io",
+            scope: "repository:library/ubuntu:pull,push",
+          },
+        },
+      ],
+    );
   });
 
   it("handles Basic, unquoted values, escapes, spaces and several challenges", () => {
-    assert.deepEqual(parseWwwAuthenticate('Basic realm="Harbor \\"x\\""'), [{ scheme: "basic", params: { realm: 'Harbor "x"' } }]);
+    assert.deepEqual(parseWwwAuthenticate('Basic realm="Harbor \\"x\\""'), [
+      { scheme: "basic", params: { realm: 'Harbor "x"' } },
+    ]);
     assert.deepEqual(parseWwwAuthenticate('Basic realm="a", Bearer realm=https://t/token , service = reg'), [
       { scheme: "basic", params: { realm: "a" } },
       { scheme: "bearer", params: { realm: "https://t/token", service: "reg" } },

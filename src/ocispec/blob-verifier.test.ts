@@ -8,9 +8,13 @@ import { ContentMismatchError } from "./errors.ts";
 
 async function drain(data: Buffer, verifier: BlobVerifier): Promise<Buffer> {
   const out: Buffer[] = [];
-  await pipeline(Readable.from([data.subarray(0, 3), data.subarray(3)]), verifier, async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) out.push(chunk);
-  });
+  await pipeline(
+    Readable.from([data.subarray(0, 3), data.subarray(3)]),
+    verifier,
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) out.push(chunk);
+    },
+  );
   return Buffer.concat(out);
 }
 
@@ -24,14 +28,25 @@ describe("blob verifier", () => {
   });
 
   it("fails on too many, too few or different bytes", async () => {
-    const mismatch = (property: string) => (err: unknown): boolean => err instanceof ContentMismatchError && err.code === "DIGEST_MISMATCH" && err.message.startsWith(`blob: ${property}`);
+    const mismatch =
+      (property: string) =>
+      (err: unknown): boolean =>
+        err instanceof ContentMismatchError &&
+        err.code === "DIGEST_MISMATCH" &&
+        err.message.startsWith(`blob: ${property}`);
     await assert.rejects(drain(data, new BlobVerifier({ what: "blob", size: data.length - 1 })), mismatch("size"));
     await assert.rejects(drain(data, new BlobVerifier({ what: "blob", size: data.length + 1 })), mismatch("size"));
-    await assert.rejects(drain(data, new BlobVerifier({ what: "blob", size: data.length, digest: digestOf("other") })), mismatch("digest"));
+    await assert.rejects(
+      drain(data, new BlobVerifier({ what: "blob", size: data.length, digest: digestOf("other") })),
+      mismatch("digest"),
+    );
   });
 
   it("fails with the caller's own error type when given one", async () => {
     class Mine extends Error {}
-    await assert.rejects(drain(data, new BlobVerifier({ what: "blob", size: 1, mismatch: (what) => new Mine(what) })), Mine);
+    await assert.rejects(
+      drain(data, new BlobVerifier({ what: "blob", size: 1, mismatch: (what) => new Mine(what) })),
+      Mine,
+    );
   });
 });

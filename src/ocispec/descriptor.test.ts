@@ -8,8 +8,21 @@ const base = { mediaType: "application/vnd.oci.image.layer.v1.tar", digest, size
 
 describe("descriptor narrowing", () => {
   it("keeps the optional fields it understands", () => {
-    const d = parseDescriptor({ ...base, annotations: { a: "b" }, platform: { os: "linux", architecture: "arm64", variant: "v8", extra: 1 }, urls: ["https://x", 3] }, "d");
-    assert.deepEqual(d, { ...base, annotations: { a: "b" }, platform: { os: "linux", architecture: "arm64", variant: "v8" }, urls: ["https://x"] });
+    const d = parseDescriptor(
+      {
+        ...base,
+        annotations: { a: "b" },
+        platform: { os: "linux", architecture: "arm64", variant: "v8", extra: 1 },
+        urls: ["https://x", 3],
+      },
+      "d",
+    );
+    assert.deepEqual(d, {
+      ...base,
+      annotations: { a: "b" },
+      platform: { os: "linux", architecture: "arm64", variant: "v8" },
+      urls: ["https://x"],
+    });
   });
 
   it("reads null annotations and platform as absent, as Go's decoder does", () => {
@@ -17,8 +30,22 @@ describe("descriptor narrowing", () => {
   });
 
   it("refuses what breaks the spec", () => {
-    for (const bad of [null, [], { ...base, mediaType: "" }, { ...base, digest: "sha256:abc" }, { ...base, size: -1 }, { ...base, size: 1.5 }, { ...base, annotations: { a: 1 } }, { ...base, platform: "linux" }, { ...base, platform: { os: "linux" } }]) {
-      assert.throws(() => parseDescriptor(bad, "layers[0]"), (err: unknown) => err instanceof InvalidManifestError && err.code === "MANIFEST_INVALID" && !err.transient, JSON.stringify(bad));
+    for (const bad of [
+      null,
+      [],
+      { ...base, mediaType: "" },
+      { ...base, digest: "sha256:abc" },
+      { ...base, size: -1 },
+      { ...base, size: 1.5 },
+      { ...base, annotations: { a: 1 } },
+      { ...base, platform: "linux" },
+      { ...base, platform: { os: "linux" } },
+    ]) {
+      assert.throws(
+        () => parseDescriptor(bad, "layers[0]"),
+        (err: unknown) => err instanceof InvalidManifestError && err.code === "MANIFEST_INVALID" && !err.transient,
+        JSON.stringify(bad),
+      );
     }
   });
 });

@@ -34,11 +34,13 @@ export function parseAnnotations(value: unknown, where: string): Record<string, 
 function parsePlatformObject(value: unknown, where: string): Platform | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isRecord(value)) fail(`${where}.platform is not an object`);
-  if (typeof value.architecture !== "string" || typeof value.os !== "string") fail(`${where}.platform needs os and architecture`);
+  if (typeof value.architecture !== "string" || typeof value.os !== "string")
+    fail(`${where}.platform needs os and architecture`);
   const out: Platform = { architecture: value.architecture, os: value.os };
   if (typeof value.variant === "string") out.variant = value.variant;
   if (typeof value["os.version"] === "string") out["os.version"] = value["os.version"];
-  if (Array.isArray(value["os.features"])) out["os.features"] = value["os.features"].filter((f): f is string => typeof f === "string");
+  if (Array.isArray(value["os.features"]))
+    out["os.features"] = value["os.features"].filter((f): f is string => typeof f === "string");
   return out;
 }
 
@@ -58,7 +60,8 @@ export function parseDescriptor(value: unknown, where: string): Descriptor {
   if (typeof value.mediaType !== "string" || value.mediaType.length === 0) fail(`${where}.mediaType is missing`);
   if (!isDigest(value.digest)) fail(`${where}.digest is not a valid digest`);
   const size = value.size;
-  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) fail(`${where}.size is not a non-negative integer`);
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0)
+    fail(`${where}.size is not a non-negative integer`);
   return withOptional({ mediaType: value.mediaType, digest: value.digest, size }, value, where);
 }
 

@@ -11,9 +11,24 @@ describe("digests", () => {
   });
 
   it("rejects anything that could become a surprising path", () => {
-    for (const bad of ["", "sha256", "sha256:", `sha256:${"A".repeat(64)}`, `sha256:${"0".repeat(63)}`, `sha256:${"0".repeat(65)}`, `sha256:../${"0".repeat(61)}`, `md5:${"0".repeat(32)}`, `sha512:${"0".repeat(64)}`, `SHA256:${"0".repeat(64)}`, `sha256:${"0".repeat(63)}/`]) {
+    for (const bad of [
+      "",
+      "sha256",
+      "sha256:",
+      `sha256:${"A".repeat(64)}`,
+      `sha256:${"0".repeat(63)}`,
+      `sha256:${"0".repeat(65)}`,
+      `sha256:../${"0".repeat(61)}`,
+      `md5:${"0".repeat(32)}`,
+      `sha512:${"0".repeat(64)}`,
+      `SHA256:${"0".repeat(64)}`,
+      `sha256:${"0".repeat(63)}/`,
+    ]) {
       assert.equal(isDigest(bad), false, bad);
-      assert.throws(() => parseDigest(bad), (err: unknown) => (err as { code?: string }).code === "DIGEST_INVALID");
+      assert.throws(
+        () => parseDigest(bad),
+        (err: unknown) => (err as { code?: string }).code === "DIGEST_INVALID",
+      );
     }
     fc.assert(fc.property(fc.string(), (s) => !isDigest(s) || /^sha(256:[0-9a-f]{64}|512:[0-9a-f]{128})$/.test(s)));
   });
@@ -29,7 +44,10 @@ describe("digests", () => {
       fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), (parts) => {
         const d = new Digester();
         for (const p of parts) d.update(p);
-        assert.equal(d.size, parts.reduce((n, p) => n + p.length, 0));
+        assert.equal(
+          d.size,
+          parts.reduce((n, p) => n + p.length, 0),
+        );
         assert.equal(d.digest(), digestOf(Buffer.concat(parts)));
       }),
     );

@@ -31,7 +31,10 @@ export function parseDigest(value: string): ParsedDigest {
   if (colon < 0 || (algorithm !== "sha256" && algorithm !== "sha512")) {
     throw new InvalidDigestError(`invalid digest ${JSON.stringify(value.slice(0, 80))}: unsupported algorithm`);
   }
-  if (!isDigest(value)) throw new InvalidDigestError(`invalid digest ${JSON.stringify(value.slice(0, 80))}: want ${hexLength[algorithm]} lowercase hex digits`);
+  if (!isDigest(value))
+    throw new InvalidDigestError(
+      `invalid digest ${JSON.stringify(value.slice(0, 80))}: want ${hexLength[algorithm]} lowercase hex digits`,
+    );
   return { algorithm, encoded: value.slice(colon + 1) };
 }
 

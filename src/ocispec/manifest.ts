@@ -2,7 +2,14 @@
 // manifest and manifest list. https://github.com/opencontainers/image-spec/blob/main/manifest.md
 import { parseAnnotations, parseDescriptor, parseDescriptors, type Descriptor } from "./descriptor.ts";
 import { InvalidManifestError } from "./errors.ts";
-import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, isIndexMediaType, isManifestMediaType } from "./media-types.ts";
+import {
+  DOCKER_MANIFEST,
+  DOCKER_MANIFEST_LIST,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  isIndexMediaType,
+  isManifestMediaType,
+} from "./media-types.ts";
 
 /** An image (or artifact) manifest: one config and ordered layers. */
 export interface ImageManifest {
@@ -49,7 +56,8 @@ function shapeMediaType(doc: Record<string, unknown>): string | undefined {
 function resolveMediaType(doc: Record<string, unknown>, contentType: string | undefined): string {
   const declared = typeof doc.mediaType === "string" ? doc.mediaType : undefined;
   const fromHeader = headerMediaType(contentType);
-  if (declared !== undefined && fromHeader !== undefined && declared !== fromHeader) fail(`mediaType ${declared} disagrees with Content-Type ${fromHeader}`);
+  if (declared !== undefined && fromHeader !== undefined && declared !== fromHeader)
+    fail(`mediaType ${declared} disagrees with Content-Type ${fromHeader}`);
   const mediaType = declared ?? fromHeader ?? shapeMediaType(doc);
   if (mediaType === undefined) fail("no mediaType and no recognizable shape");
   if (!isManifestMediaType(mediaType)) {
@@ -82,14 +90,21 @@ function parseJsonObject(bytes: Uint8Array | string): Record<string, unknown> {
 
 function parseIndex(d: Record<string, unknown>, mediaType: string): ImageIndex {
   if (d.layers !== undefined || d.config !== undefined) fail(`${mediaType} has config or layers`);
-  return withCommon<ImageIndex>({ kind: "index", schemaVersion: 2, mediaType, manifests: parseDescriptors(d.manifests, "manifests") }, d);
+  return withCommon<ImageIndex>(
+    { kind: "index", schemaVersion: 2, mediaType, manifests: parseDescriptors(d.manifests, "manifests") },
+    d,
+  );
 }
 
 function parseImageManifest(d: Record<string, unknown>, mediaType: string): ImageManifest {
   if (d.manifests !== undefined) fail(`${mediaType} has manifests`);
-  if ((mediaType === DOCKER_MANIFEST || mediaType === DOCKER_MANIFEST_LIST) && d.mediaType === undefined) fail("Docker manifests must declare mediaType");
+  if ((mediaType === DOCKER_MANIFEST || mediaType === DOCKER_MANIFEST_LIST) && d.mediaType === undefined)
+    fail("Docker manifests must declare mediaType");
   const config = parseDescriptor(d.config, "config");
-  return withCommon<ImageManifest>({ kind: "manifest", schemaVersion: 2, mediaType, config, layers: parseDescriptors(d.layers, "layers") }, d);
+  return withCommon<ImageManifest>(
+    { kind: "manifest", schemaVersion: 2, mediaType, config, layers: parseDescriptors(d.layers, "layers") },
+    d,
+  );
 }
 
 /** Parses and narrows a manifest; `contentType` is the response's `Content-Type`, when there was one. Throws InvalidManifestError. */

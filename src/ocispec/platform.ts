@@ -28,5 +28,9 @@ export function formatPlatform(platform: Platform | undefined): string {
 
 /** True when `candidate` is `want`: same os and architecture, and the same variant when `want` names one. */
 export function platformMatches(candidate: Platform | undefined, want: Platform): boolean {
-  return candidate?.os === want.os && candidate.architecture === want.architecture && (!want.variant || candidate.variant === want.variant);
+  return (
+    candidate?.os === want.os &&
+    candidate.architecture === want.architecture &&
+    (!want.variant || candidate.variant === want.variant)
+  );
 }

@@ -1,7 +1,14 @@
 // classifyS3Error: the SDK's error name or the HTTP status decides the class, the stronger meaning first.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AccessDeniedError, classifyS3Error, SourceChangedError, SourceNotFoundError, StorageRequestError, StorageUnavailableError } from "./errors.ts";
+import {
+  AccessDeniedError,
+  classifyS3Error,
+  SourceChangedError,
+  SourceNotFoundError,
+  StorageRequestError,
+  StorageUnavailableError,
+} from "./errors.ts";
 
 function sdkError(name: string, status?: number, extra: Record<string, unknown> = {}): Error {
   const err = new Error(`${name} happened`);

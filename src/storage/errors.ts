@@ -48,9 +48,26 @@ const precedence: readonly AnswerKind[] = ["notFound", "denied", "changed", "una
 
 const kindByName = new Map<string, AnswerKind>([
   ...["NoSuchKey", "NoSuchBucket", "NotFound", "NoSuchUpload"].map((n) => [n, "notFound"] as const),
-  ...["AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled", "InvalidToken", "ExpiredToken"].map((n) => [n, "denied"] as const),
+  ...[
+    "AccessDenied",
+    "Forbidden",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "AllAccessDisabled",
+    "InvalidToken",
+    "ExpiredToken",
+  ].map((n) => [n, "denied"] as const),
   ["PreconditionFailed", "changed"],
-  ...["SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed", "InternalError", "ServiceUnavailable", "TooManyRequests"].map((n) => [n, "unavailable"] as const),
+  ...[
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "InternalError",
+    "ServiceUnavailable",
+    "TooManyRequests",
+  ].map((n) => [n, "unavailable"] as const),
 ]);
 const kindByStatus = new Map<number, AnswerKind>([
   [404, "notFound"],
@@ -66,7 +83,10 @@ function statusOf(err: object): number | undefined {
 
 /** The kind the SDK's error name or the HTTP status stands for; when both say something, the stronger wins. */
 function answerKind(name: string, status: number | undefined): AnswerKind | undefined {
-  const byStatus = status === undefined ? undefined : (kindByStatus.get(status) ?? (isTransientStatus(status) ? "unavailable" : undefined));
+  const byStatus =
+    status === undefined
+      ? undefined
+      : (kindByStatus.get(status) ?? (isTransientStatus(status) ? "unavailable" : undefined));
   const said = [kindByName.get(name), byStatus];
   return precedence.find((kind) => said.includes(kind));
 }
@@ -74,8 +94,10 @@ function answerKind(name: string, status: number | undefined): AnswerKind | unde
 const errorOfKind: Record<AnswerKind, (what: string, detail: string, options: ErrorOptions) => StorageError> = {
   notFound: (what, detail, options) => new SourceNotFoundError(`${what} not found: ${detail}`, options),
   denied: (what, detail, options) => new AccessDeniedError(`${what}: access denied: ${detail}`, options),
-  changed: (what, detail, options) => new SourceChangedError(`${what} changed while being read (ETag no longer matches): ${detail}`, options),
-  unavailable: (what, detail, options) => new StorageUnavailableError(`${what}: ${detail}`, "STORAGE_UNAVAILABLE", options),
+  changed: (what, detail, options) =>
+    new SourceChangedError(`${what} changed while being read (ETag no longer matches): ${detail}`, options),
+  unavailable: (what, detail, options) =>
+    new StorageUnavailableError(`${what}: ${detail}`, "STORAGE_UNAVAILABLE", options),
 };
 
 /** A connection-level failure (reset, refused, timeout) rather than an answer. */
@@ -94,8 +116,10 @@ export function classifyS3Error(err: unknown, what: string): Error {
   const detail = `${err.name}${status ? ` (HTTP ${status})` : ""}: ${err.message}`;
   const kind = answerKind(err.name, status);
   if (kind) return errorOfKind[kind](what, detail, { cause: err });
-  if (isNetworkFailure(err)) return new StorageUnavailableError(`${what}: network: ${detail}`, "STORAGE_NETWORK", { cause: err });
+  if (isNetworkFailure(err))
+    return new StorageUnavailableError(`${what}: network: ${detail}`, "STORAGE_NETWORK", { cause: err });
   // An error with neither a status nor a name of its own: the SDK lost the connection before an answer.
-  if (status === undefined && err.name === "Error") return new StorageUnavailableError(`${what}: ${detail}`, "STORAGE_NETWORK", { cause: err });
+  if (status === undefined && err.name === "Error")
+    return new StorageUnavailableError(`${what}: ${detail}`, "STORAGE_NETWORK", { cause: err });
   return new StorageRequestError(`${what}: ${detail}`, "STORAGE_REQUEST_FAILED", { cause: err });
 }

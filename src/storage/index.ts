@@ -23,7 +23,17 @@
  */
 export { createS3Client, type S3ConnectionConfig } from "./s3-client.ts";
 export { S3Source, type S3SourceOptions } from "./s3-source.ts";
-export { uploadStream, listPrefix, deletePrefix, objectSize, MIN_PART_SIZE, type UploadOptions, type UploadResult, type PrefixOptions, type ListedObject } from "./s3-sink.ts";
+export {
+  uploadStream,
+  listPrefix,
+  deletePrefix,
+  objectSize,
+  MIN_PART_SIZE,
+  type UploadOptions,
+  type UploadResult,
+  type PrefixOptions,
+  type ListedObject,
+} from "./s3-sink.ts";
 export {
   StorageError,
   SourceNotFoundError,

@@ -21,7 +21,11 @@ export function retryPolicy(retry: Partial<RetryPolicy> | undefined): RetryPolic
 }
 
 /** Runs `call` (an SDK `send` given its abort signal) with retries; `what` names the object in errors. */
-export function callS3<T>(what: string, call: (abortSignal: AbortSignal) => Promise<T>, options: S3CallOptions = {}): Promise<T> {
+export function callS3<T>(
+  what: string,
+  call: (abortSignal: AbortSignal) => Promise<T>,
+  options: S3CallOptions = {},
+): Promise<T> {
   return withRetry(
     async () => {
       try {

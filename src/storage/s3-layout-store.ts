@@ -36,6 +36,13 @@ export class S3LayoutStore implements LayoutStore {
 
   /** Uploads `body` to `path`; nothing is left behind when the stream fails. */
   async write(path: string, body: Readable, signal?: AbortSignal): Promise<void> {
-    await uploadStream({ client: this.#opts.client, bucket: this.#opts.bucket, key: this.#key(path), body, signal, partSize: this.#opts.partSize });
+    await uploadStream({
+      client: this.#opts.client,
+      bucket: this.#opts.bucket,
+      key: this.#key(path),
+      body,
+      signal,
+      partSize: this.#opts.partSize,
+    });
   }
 }

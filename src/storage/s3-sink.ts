@@ -93,20 +93,36 @@ class Uploader {
   /** Sends one request with retries and a timeout, mapping errors to StorageErrors. */
   send<T>(call: (client: S3Client, abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     const { signal, retry, requestTimeoutMs } = this.#opts;
-    return callS3(this.#what, (abortSignal) => call(this.#client, abortSignal), { signal, retry, timeoutMs: requestTimeoutMs ?? 120_000 });
+    return callS3(this.#what, (abortSignal) => call(this.#client, abortSignal), {
+      signal,
+      retry,
+      timeoutMs: requestTimeoutMs ?? 120_000,
+    });
   }
 
   async single(part: Buffer): Promise<UploadResult> {
     await this.#opts.beforeCommit?.();
-    const res = await this.send<{ ETag?: string }>(
-      (client, abortSignal) => client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: this.#key, Body: part, ContentLength: part.length, ContentType: this.#opts.contentType }), { abortSignal }),
+    const res = await this.send<{ ETag?: string }>((client, abortSignal) =>
+      client.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: this.#key,
+          Body: part,
+          ContentLength: part.length,
+          ContentType: this.#opts.contentType,
+        }),
+        { abortSignal },
+      ),
     );
     return { key: this.#key, size: part.length, etag: res.ETag, parts: 1 };
   }
 
   async multipart(first: Buffer, rest: AsyncGenerator<Buffer, void, undefined>): Promise<UploadResult> {
-    const created = await this.send<{ UploadId?: string }>(
-      (client, abortSignal) => client.send(new CreateMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key, ContentType: this.#opts.contentType }), { abortSignal }),
+    const created = await this.send<{ UploadId?: string }>((client, abortSignal) =>
+      client.send(
+        new CreateMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key, ContentType: this.#opts.contentType }),
+        { abortSignal },
+      ),
     );
     const uploadId = created.UploadId;
     if (!uploadId) throw new StorageRequestError(`${this.#what}: CreateMultipartUpload gave no UploadId`);
@@ -115,17 +131,39 @@ class Uploader {
     try {
       for (let part: Buffer | undefined = first; part; part = (await rest.next()).value || undefined) {
         const PartNumber = parts.length + 1;
-        if (PartNumber > MAX_PARTS) throw new StorageRequestError(`${this.#what}: more than ${MAX_PARTS} parts; raise the part size`, "STORAGE_TOO_MANY_PARTS");
+        if (PartNumber > MAX_PARTS)
+          throw new StorageRequestError(
+            `${this.#what}: more than ${MAX_PARTS} parts; raise the part size`,
+            "STORAGE_TOO_MANY_PARTS",
+          );
         const body = part;
-        const res = await this.send<{ ETag?: string }>(
-          (client, abortSignal) => client.send(new UploadPartCommand({ Bucket: this.#bucket, Key: this.#key, UploadId: uploadId, PartNumber, Body: body, ContentLength: body.length }), { abortSignal }),
+        const res = await this.send<{ ETag?: string }>((client, abortSignal) =>
+          client.send(
+            new UploadPartCommand({
+              Bucket: this.#bucket,
+              Key: this.#key,
+              UploadId: uploadId,
+              PartNumber,
+              Body: body,
+              ContentLength: body.length,
+            }),
+            { abortSignal },
+          ),
         );
         parts.push({ ETag: res.ETag ?? "", PartNumber });
         size += body.length;
       }
       await this.#opts.beforeCommit?.();
-      const done = await this.send<{ ETag?: string }>(
-        (client, abortSignal) => client.send(new CompleteMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), { abortSignal }),
+      const done = await this.send<{ ETag?: string }>((client, abortSignal) =>
+        client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.#bucket,
+            Key: this.#key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+          }),
+          { abortSignal },
+        ),
       );
       return { key: this.#key, size, etag: done.ETag, parts: parts.length };
     } catch (err) {
@@ -137,7 +175,10 @@ class Uploader {
   async #abort(uploadId: string): Promise<void> {
     // Best effort, and not bound to the caller's (possibly aborted) signal: orphaned parts cost storage.
     try {
-      await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key, UploadId: uploadId }), { abortSignal: AbortSignal.timeout(30_000) });
+      await this.#client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: this.#key, UploadId: uploadId }),
+        { abortSignal: AbortSignal.timeout(30_000) },
+      );
     } catch {
       // A bucket lifecycle rule for incomplete uploads is the backstop.
     }
@@ -185,37 +226,76 @@ export interface ListedObject {
 }
 
 /** Every object under `prefix`, following continuation tokens (bounded by `maxKeys`). */
-export async function listPrefix(client: S3Client, bucket: string, prefix: string, opts: PrefixOptions = {}): Promise<ListedObject[]> {
+export async function listPrefix(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  opts: PrefixOptions = {},
+): Promise<ListedObject[]> {
   const out: ListedObject[] = [];
   const what = `s3://${bucket}/${prefix}`;
   const maxKeys = opts.maxKeys ?? 100_000;
   let token: string | undefined;
   do {
-    const page = await callS3(what, (abortSignal) => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal }), opts);
+    const page = await callS3(
+      what,
+      (abortSignal) =>
+        client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), {
+          abortSignal,
+        }),
+      opts,
+    );
     for (const obj of page.Contents ?? []) if (obj.Key) out.push({ key: obj.Key, size: obj.Size ?? 0, etag: obj.ETag });
-    if (out.length > maxKeys) throw new StorageRequestError(`${what}: more than ${maxKeys} keys`, "STORAGE_TOO_MANY_KEYS");
+    if (out.length > maxKeys)
+      throw new StorageRequestError(`${what}: more than ${maxKeys} keys`, "STORAGE_TOO_MANY_KEYS");
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out;
 }
 
 /** Deletes every object under `prefix`; returns how many were deleted. */
-export async function deletePrefix(client: S3Client, bucket: string, prefix: string, opts: PrefixOptions = {}): Promise<number> {
+export async function deletePrefix(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  opts: PrefixOptions = {},
+): Promise<number> {
   const keys = (await listPrefix(client, bucket, prefix, opts)).map((o) => o.key);
   const what = `s3://${bucket}/${prefix}`;
   for (let i = 0; i < keys.length; i += 1000) {
     const batch = keys.slice(i, i + 1000);
-    const res = await callS3(what, (abortSignal) => client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), { abortSignal }), opts);
+    const res = await callS3(
+      what,
+      (abortSignal) =>
+        client.send(
+          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+          { abortSignal },
+        ),
+      opts,
+    );
     const failed = res.Errors?.[0];
-    if (failed) throw new StorageRequestError(`${what}: delete of ${failed.Key ?? "?"} failed: ${failed.Code ?? ""}`, "STORAGE_DELETE_FAILED");
+    if (failed)
+      throw new StorageRequestError(
+        `${what}: delete of ${failed.Key ?? "?"} failed: ${failed.Code ?? ""}`,
+        "STORAGE_DELETE_FAILED",
+      );
   }
   return keys.length;
 }
 
 /** The size of `bucket/key`, or undefined when it does not exist. */
-export async function objectSize(client: S3Client, bucket: string, key: string, opts: PrefixOptions = {}): Promise<number | undefined> {
+export async function objectSize(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  opts: PrefixOptions = {},
+): Promise<number | undefined> {
   try {
-    const head = await callS3(`s3://${bucket}/${key}`, (abortSignal) => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }), opts);
+    const head = await callS3(
+      `s3://${bucket}/${key}`,
+      (abortSignal) => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }),
+      opts,
+    );
     return head.ContentLength ?? 0;
   } catch (err) {
     if (err instanceof SourceNotFoundError) return undefined;

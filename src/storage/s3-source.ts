@@ -32,11 +32,19 @@ export interface S3SourceOptions {
 }
 
 /** Waits for the next chunk of `iterator`, failing with a transient error when none comes within `ms`. */
-async function nextWithin(iterator: AsyncIterator<Buffer>, body: Readable, ms: number, what: string): Promise<IteratorResult<Buffer>> {
+async function nextWithin(
+  iterator: AsyncIterator<Buffer>,
+  body: Readable,
+  ms: number,
+  what: string,
+): Promise<IteratorResult<Buffer>> {
   let timer: NodeJS.Timeout | undefined;
   const idle = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new StorageUnavailableError(`${what}: no data for ${ms} ms, abandoning the connection`, "STORAGE_IDLE_TIMEOUT");
+      const err = new StorageUnavailableError(
+        `${what}: no data for ${ms} ms, abandoning the connection`,
+        "STORAGE_IDLE_TIMEOUT",
+      );
       body.destroy(err);
       reject(err);
     }, ms);
@@ -69,12 +77,17 @@ export class S3Source implements RandomAccessSource {
   /** HEADs the object for its size and ETag. Throws SourceNotFoundError / AccessDeniedError / StorageError. */
   static async open(opts: S3SourceOptions): Promise<S3Source> {
     const what = `s3://${opts.bucket}/${opts.key}`;
-    const head = await callS3(what, (abortSignal) => opts.client.send(new HeadObjectCommand({ Bucket: opts.bucket, Key: opts.key }), { abortSignal }), {
-      signal: opts.signal,
-      retry: opts.retry,
-      timeoutMs: opts.requestTimeoutMs,
-    });
-    if (head.ContentLength === undefined || head.ETag === undefined) throw new StorageRequestError(`${what}: HEAD gave no size or ETag`, "STORAGE_NO_ETAG");
+    const head = await callS3(
+      what,
+      (abortSignal) => opts.client.send(new HeadObjectCommand({ Bucket: opts.bucket, Key: opts.key }), { abortSignal }),
+      {
+        signal: opts.signal,
+        retry: opts.retry,
+        timeoutMs: opts.requestTimeoutMs,
+      },
+    );
+    if (head.ContentLength === undefined || head.ETag === undefined)
+      throw new StorageRequestError(`${what}: HEAD gave no size or ETag`, "STORAGE_NO_ETAG");
     return new S3Source(opts, head.ContentLength, head.ETag);
   }
 
@@ -84,14 +97,26 @@ export class S3Source implements RandomAccessSource {
     const outer = signal ?? this.#opts.signal;
     // The timeout bounds the wait for headers only: the body is bounded by the idle timeout.
     const headers = new AbortController();
-    const timer = setTimeout(() => headers.abort(new StorageUnavailableError(`${this.description}: no response headers in time`, "STORAGE_TIMEOUT")), this.#opts.requestTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () =>
+        headers.abort(
+          new StorageUnavailableError(`${this.description}: no response headers in time`, "STORAGE_TIMEOUT"),
+        ),
+      this.#opts.requestTimeoutMs ?? 60_000,
+    );
     const combined = outer ? AbortSignal.any([outer, headers.signal]) : headers.signal;
     try {
       const res = await this.#opts.client.send(
-        new GetObjectCommand({ Bucket: this.#opts.bucket, Key: this.#opts.key, Range: `bytes=${start}-${end - 1}`, IfMatch: this.etag }),
+        new GetObjectCommand({
+          Bucket: this.#opts.bucket,
+          Key: this.#opts.key,
+          Range: `bytes=${start}-${end - 1}`,
+          IfMatch: this.etag,
+        }),
         { abortSignal: combined },
       );
-      if (!(res.Body instanceof Readable)) throw new StorageRequestError(`${this.description}: GET gave no body stream`);
+      if (!(res.Body instanceof Readable))
+        throw new StorageRequestError(`${this.description}: GET gave no body stream`);
       return res.Body;
     } catch (err) {
       throw classifyS3Error(headers.signal.aborted && !outer?.aborted ? headers.signal.reason : err, this.description);
@@ -102,7 +127,8 @@ export class S3Source implements RandomAccessSource {
 
   async read(offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
     this.#check(offset, length);
-    if (length > MAX_READ) throw new RangeError(`${this.description}: read of ${length} bytes exceeds the small-read bound`);
+    if (length > MAX_READ)
+      throw new RangeError(`${this.description}: read of ${length} bytes exceeds the small-read bound`);
     const out = Buffer.alloc(length);
     let filled = 0;
     for await (const chunk of this.#chunks(offset, length, signal)) {
@@ -118,7 +144,13 @@ export class S3Source implements RandomAccessSource {
   }
 
   #check(offset: number, length: number): void {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > this.size
+    ) {
       throw new RangeError(`${this.description}: range ${offset}+${length} outside the object (${this.size} bytes)`);
     }
   }
@@ -137,7 +169,11 @@ export class S3Source implements RandomAccessSource {
           failures = 0;
           yield chunk;
         }
-        if (pos < end) throw new StorageUnavailableError(`${this.description}: body ended at byte ${pos} of ${end}`, "STORAGE_SHORT_BODY");
+        if (pos < end)
+          throw new StorageUnavailableError(
+            `${this.description}: body ended at byte ${pos} of ${end}`,
+            "STORAGE_SHORT_BODY",
+          );
       } catch (caught) {
         failures++;
         await this.#pauseOrThrow(caught, failures, body !== undefined, signal);
@@ -151,7 +187,7 @@ export class S3Source implements RandomAccessSource {
   async *#clipped(body: Readable, start: number, end: number): AsyncGenerator<Buffer> {
     const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const idleMs = this.#opts.idleTimeoutMs ?? 30_000;
-    for (let pos = start; pos < end; ) {
+    for (let pos = start; pos < end;) {
       const next = await nextWithin(iterator, body, idleMs, this.description);
       if (next.done) return;
       // A server that sends more than asked for would corrupt the stream: keep only the range.

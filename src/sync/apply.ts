@@ -51,7 +51,15 @@ export interface ApplyContext {
 }
 
 // Fields the server owns; sending them would turn an apply into a precondition or be rejected.
-const SERVER_METADATA = ["resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink", "deletionTimestamp"];
+const SERVER_METADATA = [
+  "resourceVersion",
+  "uid",
+  "creationTimestamp",
+  "generation",
+  "managedFields",
+  "selfLink",
+  "deletionTimestamp",
+];
 
 /** The body we apply: the manifest, our labels and source annotation, without server-owned metadata. */
 export function applyBody(object: KubeObject, owner: SyncOwner, sourceDigest: string): KubeObject {
@@ -101,7 +109,13 @@ function leaveAlone(ctx: ApplyContext, obj: ResolvedObject, live: KubeObject): A
     return { ...resultBase(obj), action: "failed", owned: false, error, message: error.message };
   }
   if (obj.manifest.object.metadata.annotations?.[ANNOTATION_APPLY] === "IfNotPresent") {
-    return { ...resultBase(obj), action: "skipped", owned: liveOwner !== undefined, message: `exists and ${ANNOTATION_APPLY} is IfNotPresent`, resourceVersion: live.metadata.resourceVersion };
+    return {
+      ...resultBase(obj),
+      action: "skipped",
+      owned: liveOwner !== undefined,
+      message: `exists and ${ANNOTATION_APPLY} is IfNotPresent`,
+      resourceVersion: live.metadata.resourceVersion,
+    };
   }
   return undefined;
 }

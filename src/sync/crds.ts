@@ -16,13 +16,15 @@ export function definedKinds(manifests: readonly Manifest[]): Map<string, string
     const o = m.object;
     if (o.kind !== "CustomResourceDefinition" || !o.apiVersion.startsWith("apiextensions.k8s.io/")) continue;
     const spec = o.spec as { group?: unknown; names?: { kind?: unknown } } | undefined;
-    if (typeof spec?.group === "string" && typeof spec.names?.kind === "string") out.set(`${spec.group}/${spec.names.kind}`, o.metadata.name ?? "");
+    if (typeof spec?.group === "string" && typeof spec.names?.kind === "string")
+      out.set(`${spec.group}/${spec.names.kind}`, o.metadata.name ?? "");
   }
   return out;
 }
 
 function isEstablished(crd: KubeObject): boolean {
-  const conditions = (crd.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
+  const conditions =
+    (crd.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
   return conditions.some((c) => c.type === "Established" && c.status === "True");
 }
 
@@ -35,13 +37,19 @@ export interface WaitOptions {
 }
 
 /** Waits until each named CRD is Established; returns the names that were not in time. */
-export async function waitEstablished(client: KubeClient, names: readonly string[], options: WaitOptions = {}): Promise<string[]> {
+export async function waitEstablished(
+  client: KubeClient,
+  names: readonly string[],
+  options: WaitOptions = {},
+): Promise<string[]> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let pending = [...names];
   while (pending.length > 0) {
     const still: string[] = [];
     for (const name of pending) {
-      const crd = await client.request<KubeObject>(`${CRD_PATH}/${encodeURIComponent(name)}`, { signal: options.signal, timeoutMs: 10_000 }).catch(() => undefined);
+      const crd = await client
+        .request<KubeObject>(`${CRD_PATH}/${encodeURIComponent(name)}`, { signal: options.signal, timeoutMs: 10_000 })
+        .catch(() => undefined);
       if (!crd || !isEstablished(crd)) still.push(name);
     }
     pending = still;
@@ -52,7 +60,12 @@ export async function waitEstablished(client: KubeClient, names: readonly string
 }
 
 /** Waits until discovery serves `kind` in `apiVersion` (it lags Established by a moment); false on timeout. */
-export async function waitServed(discovery: Discovery, apiVersion: string, kind: string, options: WaitOptions = {}): Promise<boolean> {
+export async function waitServed(
+  discovery: Discovery,
+  apiVersion: string,
+  kind: string,
+  options: WaitOptions = {},
+): Promise<boolean> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   for (;;) {
     if (await discovery.lookup(apiVersion, kind, options.signal)) return true;

@@ -56,11 +56,13 @@ export class Discovery {
     if (existing && !refresh) return existing;
     const { group, version } = splitApiVersion(apiVersion);
     const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
-    const fetched = this.#client.request(path, { signal, timeoutMs: 15_000 }).then(parseResourceList, (err: unknown) => {
-      if (isNotFound(err)) return [];
-      this.#cache.delete(apiVersion); // a transient failure must not stick
-      throw err;
-    });
+    const fetched = this.#client
+      .request(path, { signal, timeoutMs: 15_000 })
+      .then(parseResourceList, (err: unknown) => {
+        if (isNotFound(err)) return [];
+        this.#cache.delete(apiVersion); // a transient failure must not stick
+        throw err;
+      });
     this.#cache.set(apiVersion, fetched);
     return fetched;
   }

@@ -31,7 +31,12 @@ interface ListGroup {
 
 function listGroups(inventory: readonly InventoryEntry[]): ListGroup[] {
   const groups = new Map<string, ListGroup>();
-  for (const e of inventory) groups.set(`${entryApiVersion(e)}|${e.kind}|${e.namespace}`, { apiVersion: entryApiVersion(e), kind: e.kind, namespace: e.namespace });
+  for (const e of inventory)
+    groups.set(`${entryApiVersion(e)}|${e.kind}|${e.namespace}`, {
+      apiVersion: entryApiVersion(e),
+      kind: e.kind,
+      namespace: e.namespace,
+    });
   return [...groups.values()];
 }
 
@@ -42,22 +47,33 @@ async function* listOwned(g: ListGroup, options: SnapshotOptions): AsyncGenerato
   // Pagination keeps each answer bounded; continue tokens walk the rest.
   let cont: string | undefined;
   do {
-    const list = await options.client.request<{ items?: KubeObject[]; metadata?: { continue?: string } }>(collectionPath(type, g.namespace || undefined), {
-      query: { labelSelector: ownerSelector(options.owner), limit: 500, continue: cont },
-      signal: options.signal,
-    });
+    const list = await options.client.request<{ items?: KubeObject[]; metadata?: { continue?: string } }>(
+      collectionPath(type, g.namespace || undefined),
+      {
+        query: { labelSelector: ownerSelector(options.owner), limit: 500, continue: cont },
+        signal: options.signal,
+      },
+    );
     yield* list.items ?? [];
     cont = list.metadata?.continue || undefined;
   } while (cont);
 }
 
 /** Lists the inventory's kinds (one call per kind and namespace) and records each object's resourceVersion. */
-export async function takeSnapshot(inventory: readonly InventoryEntry[], options: SnapshotOptions): Promise<DriftSnapshot> {
+export async function takeSnapshot(
+  inventory: readonly InventoryEntry[],
+  options: SnapshotOptions,
+): Promise<DriftSnapshot> {
   const snapshot: DriftSnapshot = new Map();
   for (const g of listGroups(inventory)) {
     const group = splitApiVersion(g.apiVersion).group;
     for await (const item of listOwned(g, options)) {
-      const key = identityKey({ group, kind: g.kind, namespace: item.metadata.namespace ?? "", name: item.metadata.name ?? "" });
+      const key = identityKey({
+        group,
+        kind: g.kind,
+        namespace: item.metadata.namespace ?? "",
+        name: item.metadata.name ?? "",
+      });
       snapshot.set(key, item.metadata.resourceVersion ?? "");
     }
   }
@@ -98,7 +114,12 @@ export async function snapshotInventory(
 ): Promise<DriftSnapshot> {
   const client = syncClient(options.kubeConfig, options.impersonate);
   try {
-    return await takeSnapshot(inventory, { client, discovery: new Discovery(client), owner: options.owner, signal: options.signal });
+    return await takeSnapshot(inventory, {
+      client,
+      discovery: new Discovery(client),
+      owner: options.owner,
+      signal: options.signal,
+    });
   } finally {
     await client.close();
   }

@@ -93,7 +93,8 @@ function genericHealth(obj: KubeObject, status: Status): Health | undefined {
 
 function deploymentHealth(obj: KubeObject, s: Status): Health {
   const progressing = findCondition(s, "Progressing");
-  if (progressing?.status === "False" && progressing.reason === "ProgressDeadlineExceeded") return failed(progressing.message || "progress deadline exceeded");
+  if (progressing?.status === "False" && progressing.reason === "ProgressDeadlineExceeded")
+    return failed(progressing.message || "progress deadline exceeded");
   const want = num(specOf(obj).replicas, 1);
   const updated = num(s.updatedReplicas);
   const available = num(s.availableReplicas);
@@ -107,9 +108,13 @@ function deploymentHealth(obj: KubeObject, s: Status): Health {
 /** A StatefulSet's rolling update; undefined once every replica it should update runs the update revision. */
 function rollingUpdateHealth(s: Status, want: number, partition: number): Health | undefined {
   const updated = num(s.updatedReplicas);
-  if (partition > 0) return updated < want - partition ? inProgress(`${updated} of ${want - partition} replicas updated (partition ${partition})`) : current("partitioned rollout done");
+  if (partition > 0)
+    return updated < want - partition
+      ? inProgress(`${updated} of ${want - partition} replicas updated (partition ${partition})`)
+      : current("partitioned rollout done");
   if (updated < want) return inProgress(`${updated} of ${want} replicas updated`);
-  if (s.updateRevision && s.currentRevision !== s.updateRevision) return inProgress("rollout to the update revision in progress");
+  if (s.updateRevision && s.currentRevision !== s.updateRevision)
+    return inProgress("rollout to the update revision in progress");
   return undefined;
 }
 
@@ -144,11 +149,19 @@ function replicaSetHealth(obj: KubeObject, s: Status): Health {
   return current(`${available} of ${want} replicas available`);
 }
 
-const POD_FAILURES = new Set(["CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError", "InvalidImageName"]);
+const POD_FAILURES = new Set([
+  "CrashLoopBackOff",
+  "ImagePullBackOff",
+  "ErrImagePull",
+  "CreateContainerConfigError",
+  "InvalidImageName",
+]);
 
 /** The first container waiting for a reason that will not fix itself, as a message. */
 function containerFailure(s: Status): string | undefined {
-  const statuses = Array.isArray(s.containerStatuses) ? (s.containerStatuses as { name?: string; state?: { waiting?: { reason?: string } } }[]) : [];
+  const statuses = Array.isArray(s.containerStatuses)
+    ? (s.containerStatuses as { name?: string; state?: { waiting?: { reason?: string } } }[])
+    : [];
   for (const c of statuses) {
     const reason = c.state?.waiting?.reason;
     if (reason && POD_FAILURES.has(reason)) return `container ${c.name ?? "?"}: ${reason}`;
@@ -181,13 +194,17 @@ function phaseHealth(s: Status, want: string, failedPhase: string | undefined, w
 function serviceHealth(obj: KubeObject, s: Status): Health {
   if (specOf(obj).type !== "LoadBalancer") return current("service ready");
   const ingress = (s.loadBalancer as { ingress?: unknown[] } | undefined)?.ingress;
-  return Array.isArray(ingress) && ingress.length > 0 ? current("load balancer ready") : inProgress("waiting for a load balancer address");
+  return Array.isArray(ingress) && ingress.length > 0
+    ? current("load balancer ready")
+    : inProgress("waiting for a load balancer address");
 }
 
 function crdHealth(s: Status): Health {
   const names = findCondition(s, "NamesAccepted");
   if (names?.status === "False") return failed(names.message || "names not accepted");
-  return findCondition(s, "Established")?.status === "True" ? current("CRD established") : inProgress("CRD not yet established");
+  return findCondition(s, "Established")?.status === "True"
+    ? current("CRD established")
+    : inProgress("CRD not yet established");
 }
 
 /** The Ready condition decides for kinds without a rule of their own (kstatus' generic rule). */
@@ -221,6 +238,7 @@ export function objectHealth(obj: KubeObject): Health {
   if (generic) return generic;
   const apiVersion = obj.apiVersion ?? "";
   const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
-  const rule = KIND_RULES.get(`${group}/${obj.kind ?? ""}`) ?? ((_o: KubeObject, st: Status) => readyConditionHealth(st));
+  const rule =
+    KIND_RULES.get(`${group}/${obj.kind ?? ""}`) ?? ((_o: KubeObject, st: Status) => readyConditionHealth(st));
   return rule(obj, s);
 }

@@ -24,25 +24,43 @@ export interface HealthOptions {
 }
 
 /** Reads one object and computes its status: NotFound when absent, Unknown when it cannot be read. */
-export async function entryHealth(client: KubeClient, discovery: Discovery, entry: InventoryEntry, options: Pick<HealthOptions, "signal" | "timeoutMs"> = {}): Promise<ObjectHealth> {
+export async function entryHealth(
+  client: KubeClient,
+  discovery: Discovery,
+  entry: InventoryEntry,
+  options: Pick<HealthOptions, "signal" | "timeoutMs"> = {},
+): Promise<ObjectHealth> {
   try {
     const type = await discovery.lookup(entryApiVersion(entry), entry.kind, options.signal);
-    if (!type) return { entry, status: "NotFound", message: `kind ${entry.kind} is not served by ${entryApiVersion(entry)}` };
-    const obj = await client.request<KubeObject>(objectPath(type, entry), { signal: options.signal, timeoutMs: options.timeoutMs });
+    if (!type)
+      return { entry, status: "NotFound", message: `kind ${entry.kind} is not served by ${entryApiVersion(entry)}` };
+    const obj = await client.request<KubeObject>(objectPath(type, entry), {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    });
     return { entry, ...objectHealth(obj) };
   } catch (err) {
     if (isNotFound(err)) return { entry, status: "NotFound", message: "object not found" };
-    const message = err instanceof ApiError ? `cannot read: ${err.status} ${err.reason}` : `cannot read: ${(err as Error).message}`;
+    const message =
+      err instanceof ApiError ? `cannot read: ${err.status} ${err.reason}` : `cannot read: ${(err as Error).message}`;
     return { entry, status: "Unknown", message };
   }
 }
 
 /** Computes the status of every inventory entry, in inventory order. */
-export async function computeHealth(inventory: readonly InventoryEntry[], options: HealthOptions): Promise<ObjectHealth[]> {
+export async function computeHealth(
+  inventory: readonly InventoryEntry[],
+  options: HealthOptions,
+): Promise<ObjectHealth[]> {
   const client = syncClient(options.kubeConfig, options.impersonate);
   try {
     const discovery = new Discovery(client);
-    return await mapBounded(inventory, options.concurrency ?? 8, (e) => entryHealth(client, discovery, e, options), options.signal);
+    return await mapBounded(
+      inventory,
+      options.concurrency ?? 8,
+      (e) => entryHealth(client, discovery, e, options),
+      options.signal,
+    );
   } finally {
     await client.close();
   }

@@ -22,11 +22,17 @@ export interface Manifest {
 /** Splits `group/version` (or a bare core `version`) into its parts. */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.indexOf("/");
-  return slash < 0 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+  return slash < 0
+    ? { group: "", version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
 /** The identity of a manifest's object, its namespace as written. */
-export function identityOf(obj: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string } }): ObjectIdentity {
+export function identityOf(obj: {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string };
+}): ObjectIdentity {
   return {
     group: splitApiVersion(obj.apiVersion).group,
     kind: obj.kind,

@@ -46,7 +46,15 @@ export {
 } from "./inventory.ts";
 export { APPLY_STAGES, PRUNE_STAGES, groupByStage, stageOf, type Stage } from "./order.ts";
 export { Discovery } from "./discovery.ts";
-export { detectDrift, hasDrift, snapshotInventory, takeSnapshot, type Drift, type DriftSnapshot, type SnapshotOptions } from "./drift.ts";
+export {
+  detectDrift,
+  hasDrift,
+  snapshotInventory,
+  takeSnapshot,
+  type Drift,
+  type DriftSnapshot,
+  type SnapshotOptions,
+} from "./drift.ts";
 export { impersonatedUser, impersonatingConfig, syncClient, type Impersonation } from "./client.ts";
 export {
   ANNOTATION_APPLY,

@@ -17,7 +17,13 @@ export function entryApiVersion(entry: InventoryEntry): string {
 
 /** An entry from an identity and the apiVersion it was applied with. */
 export function toEntry(id: ObjectIdentity, apiVersion: string): InventoryEntry {
-  return { group: id.group, kind: id.kind, namespace: id.namespace, name: id.name, version: splitApiVersion(apiVersion).version };
+  return {
+    group: id.group,
+    kind: id.kind,
+    namespace: id.namespace,
+    name: id.name,
+    version: splitApiVersion(apiVersion).version,
+  };
 }
 
 /** Sorted, de-duplicated entries (one per identity; the later entry wins). */
@@ -28,7 +34,10 @@ export function normalizeInventory(entries: readonly InventoryEntry[]): Inventor
 }
 
 /** Entries of `previous` whose identity is not in `current`: the prune candidates. */
-export function inventoryDiff(previous: readonly InventoryEntry[], current: Iterable<ObjectIdentity>): InventoryEntry[] {
+export function inventoryDiff(
+  previous: readonly InventoryEntry[],
+  current: Iterable<ObjectIdentity>,
+): InventoryEntry[] {
   const keep = new Set<string>();
   for (const id of current) keep.add(identityKey(id));
   return previous.filter((e) => !keep.has(identityKey(e)));

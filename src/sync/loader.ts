@@ -96,18 +96,30 @@ export async function loadManifests(options: LoadOptions): Promise<Manifest[]> {
     const text = await readCapped(file.real, file.rel, limits.maxFileBytes);
     total += Buffer.byteLength(text);
     if (total > limits.maxTotalBytes) {
-      throw new LoadError("SizeLimitExceeded", file.rel, `failed to load ${file.rel}: manifests exceed the total cap of ${limits.maxTotalBytes} bytes`);
+      throw new LoadError(
+        "SizeLimitExceeded",
+        file.rel,
+        `failed to load ${file.rel}: manifests exceed the total cap of ${limits.maxTotalBytes} bytes`,
+      );
     }
     for (const m of parseManifests(text, file.rel, limits.maxAliasCount)) {
       const key = identityKey(identityOf(m.object));
       const other = seen.get(key);
       if (other !== undefined) {
-        throw new LoadError("DuplicateObject", m.source, `duplicate object ${describeIdentity(identityOf(m.object))}: declared in ${other} and ${m.source}`);
+        throw new LoadError(
+          "DuplicateObject",
+          m.source,
+          `duplicate object ${describeIdentity(identityOf(m.object))}: declared in ${other} and ${m.source}`,
+        );
       }
       seen.set(key, m.source);
       manifests.push(m);
       if (manifests.length > limits.maxObjects) {
-        throw new LoadError("SizeLimitExceeded", m.source, `failed to load ${m.source}: more than ${limits.maxObjects} objects`);
+        throw new LoadError(
+          "SizeLimitExceeded",
+          m.source,
+          `failed to load ${m.source}: more than ${limits.maxObjects} objects`,
+        );
       }
     }
   }
@@ -116,24 +128,33 @@ export async function loadManifests(options: LoadOptions): Promise<Manifest[]> {
 
 /** `dir` inside the root, as written and resolved: it must stay inside the root and be a directory (the one check). */
 async function startFolder(realRoot: string, dir: string): Promise<{ start: string; realStart: string }> {
-  if (isAbsolute(dir)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir must be relative to the root`);
+  if (isAbsolute(dir))
+    throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir must be relative to the root`);
   const start = resolve(realRoot, dir);
   if (!isInside(realRoot, start)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir escapes the root`);
   let realStart: string;
   try {
     realStart = await realpath(start);
   } catch (err) {
-    if (isMissing(err)) throw new DirNotFoundError(dir, `failed to load ${dir}: the source has no directory "${dir}"`, { cause: err });
+    if (isMissing(err))
+      throw new DirNotFoundError(dir, `failed to load ${dir}: the source has no directory "${dir}"`, { cause: err });
     throw new LoadError("InvalidYAML", dir, `failed to load ${dir}: ${(err as Error).message}`, { cause: err });
   }
-  if (!isInside(realRoot, realStart)) throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir resolves outside the root`);
-  if (!(await stat(realStart)).isDirectory()) throw new DirNotFoundError(dir, `failed to load ${dir}: "${dir}" is not a directory`);
+  if (!isInside(realRoot, realStart))
+    throw new LoadError("PathEscape", dir, `failed to load ${dir}: dir resolves outside the root`);
+  if (!(await stat(realStart)).isDirectory())
+    throw new DirNotFoundError(dir, `failed to load ${dir}: "${dir}" is not a directory`);
   return { start, realStart };
 }
 
 async function walkDir(walk: Walk, realDir: string, relDir: string, depth: number): Promise<void> {
   walk.signal?.throwIfAborted();
-  if (depth > walk.limits.maxDepth) throw new LoadError("SizeLimitExceeded", relDir, `failed to load ${relDir}: nested deeper than ${walk.limits.maxDepth} directories`);
+  if (depth > walk.limits.maxDepth)
+    throw new LoadError(
+      "SizeLimitExceeded",
+      relDir,
+      `failed to load ${relDir}: nested deeper than ${walk.limits.maxDepth} directories`,
+    );
   // A symlink loop inside the root would otherwise recurse forever.
   if (walk.visitedDirs.has(realDir)) return;
   walk.visitedDirs.add(realDir);
@@ -145,13 +166,22 @@ async function walkDir(walk: Walk, realDir: string, relDir: string, depth: numbe
     if (real.isDir) await walkDir(walk, real.path, rel, depth + 1);
     else if (MANIFEST_EXTENSIONS.has(extname(name).toLowerCase())) {
       walk.files.push({ real: real.path, rel });
-      if (walk.files.length > walk.limits.maxFiles) throw new LoadError("SizeLimitExceeded", rel, `failed to load ${rel}: more than ${walk.limits.maxFiles} manifest files`);
+      if (walk.files.length > walk.limits.maxFiles)
+        throw new LoadError(
+          "SizeLimitExceeded",
+          rel,
+          `failed to load ${rel}: more than ${walk.limits.maxFiles} manifest files`,
+        );
     }
   }
 }
 
 /** Resolves a directory entry, following a symlink only when its target stays inside the root. */
-async function resolveEntry(walk: Walk, path: string, rel: string): Promise<{ path: string; isDir: boolean } | undefined> {
+async function resolveEntry(
+  walk: Walk,
+  path: string,
+  rel: string,
+): Promise<{ path: string; isDir: boolean } | undefined> {
   const info = await lstat(path);
   if (info.isDirectory()) return { path, isDir: true };
   if (info.isFile()) return { path, isDir: false };
@@ -162,7 +192,8 @@ async function resolveEntry(walk: Walk, path: string, rel: string): Promise<{ pa
   } catch {
     throw new LoadError("InvalidYAML", rel, `failed to load ${rel}: dangling symlink`);
   }
-  if (!isInside(walk.realRoot, target)) throw new LoadError("PathEscape", rel, `failed to load ${rel}: symlink points outside the root`);
+  if (!isInside(walk.realRoot, target))
+    throw new LoadError("PathEscape", rel, `failed to load ${rel}: symlink points outside the root`);
   const targetInfo = await stat(target);
   if (targetInfo.isDirectory()) return { path: target, isDir: true };
   return targetInfo.isFile() ? { path: target, isDir: false } : undefined;
@@ -178,7 +209,8 @@ async function readCapped(path: string, rel: string, cap: number): Promise<strin
       const { bytesRead, buffer } = await handle.read({ buffer: Buffer.allocUnsafe(64 * 1024) });
       if (bytesRead === 0) break;
       size += bytesRead;
-      if (size > cap) throw new LoadError("SizeLimitExceeded", rel, `failed to load ${rel}: file exceeds the cap of ${cap} bytes`);
+      if (size > cap)
+        throw new LoadError("SizeLimitExceeded", rel, `failed to load ${rel}: file exceeds the cap of ${cap} bytes`);
       chunks.push(buffer.subarray(0, bytesRead));
     }
     return Buffer.concat(chunks, size).toString("utf8");
@@ -188,7 +220,11 @@ async function readCapped(path: string, rel: string, cap: number): Promise<strin
 }
 
 /** Parses every document of one file into manifests; `file` names the file in errors. */
-export function parseManifests(text: string, file: string, maxAliasCount: number = DEFAULT_LOAD_LIMITS.maxAliasCount): Manifest[] {
+export function parseManifests(
+  text: string,
+  file: string,
+  maxAliasCount: number = DEFAULT_LOAD_LIMITS.maxAliasCount,
+): Manifest[] {
   const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   if (!Array.isArray(docs)) return []; // an empty stream
   const out: Manifest[] = [];
@@ -207,7 +243,9 @@ export function parseManifests(text: string, file: string, maxAliasCount: number
       value = doc.toJS({ maxAliasCount });
     } catch (err) {
       // The yaml package throws a ReferenceError when alias expansion exceeds maxAliasCount.
-      throw new LoadError("SizeLimitExceeded", file, `failed to parse ${source}: ${(err as Error).message}`, { cause: err });
+      throw new LoadError("SizeLimitExceeded", file, `failed to parse ${source}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     collect(value, source, out);
   });
@@ -224,7 +262,11 @@ function refuseComplexKeys(doc: Document.Parsed, text: string, file: string, sou
       if (!isPair(pair) || !complexKey(pair.key, doc)) return;
       const offset = (pair.key as { range?: [number, number, number] } | null)?.range?.[0];
       const at = offset === undefined ? "" : `:${text.slice(0, offset).split("\n").length}`;
-      throw new LoadError("InvalidYAML", file, `failed to parse ${source}${at}: a mapping key is itself a map, a list or binary`);
+      throw new LoadError(
+        "InvalidYAML",
+        file,
+        `failed to parse ${source}${at}: a mapping key is itself a map, a list or binary`,
+      );
     },
   });
 }
@@ -235,16 +277,25 @@ function complexKey(key: unknown, doc: Document.Parsed): boolean {
   if (isCollection(node)) return true;
   if (!isScalar(node)) return false;
   const v = node.value;
-  return v !== null && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean" && typeof v !== "bigint";
+  return (
+    v !== null && typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean" && typeof v !== "bigint"
+  );
 }
 
 /** A decoded document that claims to be an object (has apiVersion or kind), with both checked; else undefined. */
-function typedObject(value: unknown, source: string): (Record<string, unknown> & { apiVersion: string; kind: string }) | undefined {
+function typedObject(
+  value: unknown,
+  source: string,
+): (Record<string, unknown> & { apiVersion: string; kind: string }) | undefined {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined; // not a manifest
   const rec = value as Record<string, unknown>;
   if (rec.apiVersion === undefined && rec.kind === undefined) return undefined; // not a manifest
   if (typeof rec.apiVersion !== "string" || !rec.apiVersion || typeof rec.kind !== "string" || !rec.kind) {
-    throw new LoadError("InvalidYAML", source, `invalid object in ${source}: apiVersion and kind must both be non-empty strings`);
+    throw new LoadError(
+      "InvalidYAML",
+      source,
+      `invalid object in ${source}: apiVersion and kind must both be non-empty strings`,
+    );
   }
   return rec as Record<string, unknown> & { apiVersion: string; kind: string };
 }
@@ -264,11 +315,17 @@ function collect(value: unknown, source: string, out: Manifest[]): void {
 
 /** Narrows `metadata`: an object with a non-empty name and, when present, a string namespace. */
 function checkedMetadata(meta: unknown, kind: string, source: string): Record<string, unknown> {
-  if (!meta || typeof meta !== "object" || Array.isArray(meta)) throw new LoadError("InvalidYAML", source, `invalid ${kind} in ${source}: no metadata`);
+  if (!meta || typeof meta !== "object" || Array.isArray(meta))
+    throw new LoadError("InvalidYAML", source, `invalid ${kind} in ${source}: no metadata`);
   const m = meta as Record<string, unknown>;
-  if (typeof m.name !== "string" || !m.name) throw new LoadError("InvalidYAML", source, `invalid ${kind} in ${source}: no metadata.name`);
+  if (typeof m.name !== "string" || !m.name)
+    throw new LoadError("InvalidYAML", source, `invalid ${kind} in ${source}: no metadata.name`);
   if (m.namespace !== undefined && typeof m.namespace !== "string") {
-    throw new LoadError("InvalidYAML", source, `invalid ${kind} ${m.name} in ${source}: metadata.namespace is not a string`);
+    throw new LoadError(
+      "InvalidYAML",
+      source,
+      `invalid ${kind} ${m.name} in ${source}: metadata.namespace is not a string`,
+    );
   }
   return m;
 }

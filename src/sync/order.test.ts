@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import type { ObjectIdentity } from "./identity.ts";
 import { APPLY_STAGES, PRUNE_STAGES, groupByStage, stageOf } from "./order.ts";
 
-const id = (group: string, kind: string, namespace: string, name: string): { identity: ObjectIdentity } => ({ identity: { group, kind, namespace, name } });
+const id = (group: string, kind: string, namespace: string, name: string): { identity: ObjectIdentity } => ({
+  identity: { group, kind, namespace, name },
+});
 
 describe("apply order", () => {
   const items = [
@@ -32,7 +34,10 @@ describe("apply order", () => {
   });
 
   it("prunes custom resources before their CRDs and Namespaces last", () => {
-    assert.deepEqual(groupByStage(items, PRUNE_STAGES).map((s) => s.stage), ["namespaced", "cluster", "crds", "namespaces"]);
+    assert.deepEqual(
+      groupByStage(items, PRUNE_STAGES).map((s) => s.stage),
+      ["namespaced", "cluster", "crds", "namespaces"],
+    );
     assert.equal(APPLY_STAGES.length, PRUNE_STAGES.length);
   });
 

@@ -53,7 +53,10 @@ export function compareInStage(a: ObjectIdentity, b: ObjectIdentity): number {
 }
 
 /** Groups items into the given stage order, dropping empty stages; items are sorted within each stage. */
-export function groupByStage<T extends { identity: ObjectIdentity }>(items: readonly T[], order: readonly Stage[] = APPLY_STAGES): { stage: Stage; items: T[] }[] {
+export function groupByStage<T extends { identity: ObjectIdentity }>(
+  items: readonly T[],
+  order: readonly Stage[] = APPLY_STAGES,
+): { stage: Stage; items: T[] }[] {
   const byStage = new Map<Stage, T[]>();
   for (const item of items) {
     const stage = stageOf(item.identity);

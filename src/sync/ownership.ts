@@ -28,7 +28,11 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** Checks that an owner can be written into label values; throws otherwise. */
 export function checkOwner(owner: SyncOwner): void {
   for (const v of [owner.kind, owner.namespace, owner.name]) {
-    if (v.length > 63 || !LABEL_VALUE.test(v)) throw new SyncError("ApplyFailed", `invalid owner ${describeOwner(owner)}: "${v}" is not a valid label value (63 characters at most)`);
+    if (v.length > 63 || !LABEL_VALUE.test(v))
+      throw new SyncError(
+        "ApplyFailed",
+        `invalid owner ${describeOwner(owner)}: "${v}" is not a valid label value (63 characters at most)`,
+      );
   }
   if (!owner.kind || !owner.name) throw new SyncError("ApplyFailed", "invalid owner: kind and name are required");
 }

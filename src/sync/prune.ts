@@ -29,7 +29,12 @@ export interface PruneSafeguards {
 }
 
 /** Returns the safeguard a prune of `candidates` out of `inventorySize` would break, or undefined. */
-export function checkPruneSafeguards(candidates: number, inventorySize: number, currentSize: number, safeguards: PruneSafeguards = {}): PruneSafeguardError | undefined {
+export function checkPruneSafeguards(
+  candidates: number,
+  inventorySize: number,
+  currentSize: number,
+  safeguards: PruneSafeguards = {},
+): PruneSafeguardError | undefined {
   if (candidates === 0) return undefined;
   // Allowing a prune of everything allows a large one too.
   if (currentSize === 0) return safeguards.allowPruneAll ? undefined : emptySourceRefusal(candidates, inventorySize);
@@ -45,7 +50,11 @@ function emptySourceRefusal(candidates: number, inventorySize: number): PruneSaf
   );
 }
 
-function largePruneRefusal(candidates: number, inventorySize: number, safeguards: PruneSafeguards): PruneSafeguardError | undefined {
+function largePruneRefusal(
+  candidates: number,
+  inventorySize: number,
+  safeguards: PruneSafeguards,
+): PruneSafeguardError | undefined {
   const maxFraction = safeguards.maxPruneFraction ?? 0.5;
   const minSize = safeguards.minInventoryForFraction ?? 10;
   if (inventorySize >= minSize && candidates / inventorySize > maxFraction) {
@@ -86,9 +95,17 @@ type Verdict = { kind: "pruned" } | { kind: "abandoned"; reason: string } | { ki
 /** Deletes the candidates in prune order (custom resources, cluster-scoped objects, CRDs, then Namespaces). */
 export async function pruneObjects(ctx: PruneContext, candidates: readonly InventoryEntry[]): Promise<PruneOutcome> {
   const out: PruneOutcome = { pruned: [], abandoned: [], failed: [], errors: [] };
-  const stages = groupByStage(candidates.map((entry) => ({ identity: entry, entry })), PRUNE_STAGES);
+  const stages = groupByStage(
+    candidates.map((entry) => ({ identity: entry, entry })),
+    PRUNE_STAGES,
+  );
   for (const stage of stages) {
-    const verdicts = await mapBounded(stage.items, ctx.concurrency ?? 8, (item) => pruneOne(ctx, item.entry), ctx.signal);
+    const verdicts = await mapBounded(
+      stage.items,
+      ctx.concurrency ?? 8,
+      (item) => pruneOne(ctx, item.entry),
+      ctx.signal,
+    );
     verdicts.forEach((v, i) => {
       const entry = (stage.items[i] as { entry: InventoryEntry }).entry;
       if (v.kind === "pruned") out.pruned.push(entry);
@@ -152,7 +169,12 @@ function keepReason(live: KubeObject, owner: SyncOwner): string | undefined {
 async function deleteExactly(ctx: PruneContext, path: string, live: KubeObject): Promise<void> {
   await ctx.client.request(path, {
     method: "DELETE",
-    body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background", preconditions: { uid: live.metadata.uid } },
+    body: {
+      apiVersion: "v1",
+      kind: "DeleteOptions",
+      propagationPolicy: "Background",
+      preconditions: { uid: live.metadata.uid },
+    },
     signal: ctx.signal,
     timeoutMs: ctx.timeoutMs,
   });

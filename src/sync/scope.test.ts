@@ -6,7 +6,13 @@ import type { Manifest } from "./identity.ts";
 import { scopeObject, type ResolvedObject } from "./scope.ts";
 
 const CM: ResourceType = { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true };
-const CR: ResourceType = { group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterroles", kind: "ClusterRole", namespaced: false };
+const CR: ResourceType = {
+  group: "rbac.authorization.k8s.io",
+  version: "v1",
+  plural: "clusterroles",
+  kind: "ClusterRole",
+  namespaced: false,
+};
 const manifest = (kind: string, name: string, namespace?: string, apiVersion = "v1"): Manifest => ({
   object: { apiVersion, kind, metadata: namespace ? { name, namespace } : { name } },
   source: `${name}.yaml`,
@@ -19,7 +25,10 @@ describe("scope", () => {
     const r = scopeObject(manifest("ConfigMap", "c"), CM, tenant) as ResolvedObject;
     assert.equal(r.identity.namespace, "team-a");
     assert.equal(r.manifest.object.metadata.namespace, "team-a");
-    assert.equal((scopeObject(manifest("ConfigMap", "c", "team-a"), CM, tenant) as ResolvedObject).identity.namespace, "team-a");
+    assert.equal(
+      (scopeObject(manifest("ConfigMap", "c", "team-a"), CM, tenant) as ResolvedObject).identity.namespace,
+      "team-a",
+    );
   });
 
   it("a tenant scope refuses another namespace and cluster-scoped objects, naming object and file", () => {
@@ -27,7 +36,11 @@ describe("scope", () => {
     assert.ok(other instanceof SyncError);
     assert.equal(other.code, "ScopeViolation");
     assert.match(other.message, /ConfigMap kube-system\/c from c\.yaml.*namespace team-a.*namespace kube-system/);
-    const cluster = scopeObject(manifest("ClusterRole", "admin", undefined, "rbac.authorization.k8s.io/v1"), CR, tenant);
+    const cluster = scopeObject(
+      manifest("ClusterRole", "admin", undefined, "rbac.authorization.k8s.io/v1"),
+      CR,
+      tenant,
+    );
     assert.ok(cluster instanceof SyncError);
     assert.match(cluster.message, /ClusterRole\.rbac\.authorization\.k8s\.io admin.*cluster-scoped/);
   });
@@ -35,7 +48,10 @@ describe("scope", () => {
   it("a cluster scope applies anything, defaulting the namespace and dropping one on cluster-scoped objects", () => {
     const cm = scopeObject(manifest("ConfigMap", "c"), CM, { kind: "cluster" }) as ResolvedObject;
     assert.equal(cm.identity.namespace, "default");
-    const cr = scopeObject(manifest("ClusterRole", "r", "ignored", "rbac.authorization.k8s.io/v1"), CR, { kind: "cluster", defaultNamespace: "x" }) as ResolvedObject;
+    const cr = scopeObject(manifest("ClusterRole", "r", "ignored", "rbac.authorization.k8s.io/v1"), CR, {
+      kind: "cluster",
+      defaultNamespace: "x",
+    }) as ResolvedObject;
     assert.equal(cr.identity.namespace, "");
     assert.equal(cr.manifest.object.metadata.namespace, undefined);
   });

@@ -8,7 +8,10 @@ import { describeIdentity, identityOf, type Manifest, type ObjectIdentity } from
 
 /** Where a sync may write. */
 export type SyncScope =
-  | { kind: "cluster"; /** Namespace for namespaced objects that name none (default "default"). */ defaultNamespace?: string }
+  | {
+      kind: "cluster";
+      /** Namespace for namespaced objects that name none (default "default"). */ defaultNamespace?: string;
+    }
   | { kind: "namespace"; namespace: string };
 
 /** A manifest ready to apply: its resource type is known and its namespace final. */
@@ -24,7 +27,11 @@ export function scopeObject(manifest: Manifest, type: ResourceType, scope: SyncS
   const asWritten = identityOf(manifest.object);
   if (!type.namespaced) {
     if (scope.kind === "namespace") {
-      return new SyncError("ScopeViolation", `refused ${describeIdentity(asWritten)} from ${manifest.source}: a sync scoped to namespace ${scope.namespace} may not manage cluster-scoped objects`, [asWritten]);
+      return new SyncError(
+        "ScopeViolation",
+        `refused ${describeIdentity(asWritten)} from ${manifest.source}: a sync scoped to namespace ${scope.namespace} may not manage cluster-scoped objects`,
+        [asWritten],
+      );
     }
     // A namespace on a cluster-scoped object means nothing; the API server would reject the mismatch.
     const metadata = { ...manifest.object.metadata };
@@ -34,7 +41,11 @@ export function scopeObject(manifest: Manifest, type: ResourceType, scope: SyncS
   }
   const target = scope.kind === "namespace" ? scope.namespace : (scope.defaultNamespace ?? "default");
   if (scope.kind === "namespace" && written && written !== scope.namespace) {
-    return new SyncError("ScopeViolation", `refused ${describeIdentity(asWritten)} from ${manifest.source}: a sync scoped to namespace ${scope.namespace} may not manage objects in namespace ${written}`, [asWritten]);
+    return new SyncError(
+      "ScopeViolation",
+      `refused ${describeIdentity(asWritten)} from ${manifest.source}: a sync scoped to namespace ${scope.namespace} may not manage objects in namespace ${written}`,
+      [asWritten],
+    );
   }
   const namespace = written || target;
   const object = { ...manifest.object, metadata: { ...manifest.object.metadata, namespace } };
@@ -45,13 +56,22 @@ export function scopeObject(manifest: Manifest, type: ResourceType, scope: SyncS
  * Resolves the resource type of each manifest through discovery and applies the scope; kinds the API server does
  * not serve give an UnknownKind error for that object only.
  */
-export async function resolveObjects(manifests: Manifest[], scope: SyncScope, discovery: Discovery, signal?: AbortSignal): Promise<(ResolvedObject | SyncError)[]> {
+export async function resolveObjects(
+  manifests: Manifest[],
+  scope: SyncScope,
+  discovery: Discovery,
+  signal?: AbortSignal,
+): Promise<(ResolvedObject | SyncError)[]> {
   return Promise.all(
     manifests.map(async (m): Promise<ResolvedObject | SyncError> => {
       const type = await discovery.lookup(m.object.apiVersion, m.object.kind, signal);
       if (!type) {
         const id = identityOf(m.object);
-        return new SyncError("UnknownKind", `failed to apply ${describeIdentity(id)} from ${m.source}: the API server serves no kind ${m.object.kind} in ${m.object.apiVersion} (is its CRD installed?)`, [id]);
+        return new SyncError(
+          "UnknownKind",
+          `failed to apply ${describeIdentity(id)} from ${m.source}: the API server serves no kind ${m.object.kind} in ${m.object.apiVersion} (is its CRD installed?)`,
+          [id],
+        );
       }
       return scopeObject(m, type, scope);
     }),

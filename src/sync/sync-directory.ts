@@ -8,7 +8,14 @@ import { mapBounded } from "./concurrency.ts";
 import { definedKinds, waitEstablished, waitServed } from "./crds.ts";
 import { Discovery } from "./discovery.ts";
 import { LoadError, SyncError } from "./errors.ts";
-import { describeIdentity, identityKey, identityOf, splitApiVersion, type Manifest, type ObjectIdentity } from "./identity.ts";
+import {
+  describeIdentity,
+  identityKey,
+  identityOf,
+  splitApiVersion,
+  type Manifest,
+  type ObjectIdentity,
+} from "./identity.ts";
 import { inventoryDiff, normalizeInventory, toEntry, type InventoryEntry } from "./inventory.ts";
 import { loadManifests, type LoadLimits } from "./loader.ts";
 import { APPLY_STAGES, groupByStage } from "./order.ts";
@@ -65,10 +72,19 @@ export interface SyncDirectoryResult {
 }
 
 function failedResult(m: Manifest, error: SyncError, identity: ObjectIdentity = identityOf(m.object)): ApplyResult {
-  return { identity, apiVersion: m.object.apiVersion, source: m.source, action: "failed", owned: false, error, message: error.message };
+  return {
+    identity,
+    apiVersion: m.object.apiVersion,
+    source: m.source,
+    action: "failed",
+    owned: false,
+    error,
+    message: error.message,
+  };
 }
 
-const isCrd = (m: Manifest): boolean => m.object.kind === "CustomResourceDefinition" && m.object.apiVersion.startsWith("apiextensions.k8s.io/");
+const isCrd = (m: Manifest): boolean =>
+  m.object.kind === "CustomResourceDefinition" && m.object.apiVersion.startsWith("apiextensions.k8s.io/");
 
 interface Run {
   options: SyncDirectoryOptions;
@@ -85,23 +101,52 @@ interface Run {
 /** Loads `root/dir` and makes the cluster match it; per-object failures are results, never exceptions. */
 export async function syncDirectory(options: SyncDirectoryOptions): Promise<SyncDirectoryResult> {
   const previous = normalizeInventory(options.previousInventory);
-  const unchanged = (error: SyncError): SyncDirectoryResult => ({ loaded: false, inventory: previous, results: [], pruned: [], abandoned: [], errors: [error] });
+  const unchanged = (error: SyncError): SyncDirectoryResult => ({
+    loaded: false,
+    inventory: previous,
+    results: [],
+    pruned: [],
+    abandoned: [],
+    errors: [error],
+  });
   let manifests: Manifest[];
   try {
     checkOwner(options.owner);
-    manifests = await loadManifests({ root: options.root, dir: options.dir, limits: options.limits, signal: options.signal });
+    manifests = await loadManifests({
+      root: options.root,
+      dir: options.dir,
+      limits: options.limits,
+      signal: options.signal,
+    });
   } catch (err) {
     options.signal?.throwIfAborted();
     if (err instanceof SyncError) return unchanged(err);
-    return unchanged(new LoadError("InvalidYAML", options.dir ?? ".", `failed to load ${options.dir ?? "."}: ${(err as Error).message}`, { cause: err }));
+    return unchanged(
+      new LoadError(
+        "InvalidYAML",
+        options.dir ?? ".",
+        `failed to load ${options.dir ?? "."}: ${(err as Error).message}`,
+        { cause: err },
+      ),
+    );
   }
   const client = syncClient(options.kubeConfig, options.impersonate);
   try {
     const discovery = new Discovery(client);
-    const apply: ApplyContext = { client, owner: options.owner, sourceDigest: options.sourceDigest, signal: options.signal, timeoutMs: options.timeoutMs };
+    const apply: ApplyContext = {
+      client,
+      owner: options.owner,
+      sourceDigest: options.sourceDigest,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    };
     const run: Run = { options, client, discovery, apply, results: [], current: [], established: new Set() };
     await applyCrds(run, manifests.filter(isCrd));
-    await applyRest(run, manifests.filter((m) => !isCrd(m)), definedKinds(manifests));
+    await applyRest(
+      run,
+      manifests.filter((m) => !isCrd(m)),
+      definedKinds(manifests),
+    );
     return await finish(run, previous);
   } finally {
     await client.close();
@@ -109,7 +154,11 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
 }
 
 /** Separates resolved objects from per-object errors, recording both. */
-function partition(run: Run, manifests: readonly Manifest[], resolved: readonly (ResolvedObject | SyncError)[]): ResolvedObject[] {
+function partition(
+  run: Run,
+  manifests: readonly Manifest[],
+  resolved: readonly (ResolvedObject | SyncError)[],
+): ResolvedObject[] {
   const ok: ResolvedObject[] = [];
   resolved.forEach((r, i) => {
     const m = manifests[i] as Manifest;
@@ -125,25 +174,41 @@ function partition(run: Run, manifests: readonly Manifest[], resolved: readonly 
 }
 
 async function announce(run: Run, objects: readonly ResolvedObject[]): Promise<void> {
-  if (objects.length > 0) await run.options.beforeApply?.(objects.map((o) => toEntry(o.identity, o.manifest.object.apiVersion)));
+  if (objects.length > 0)
+    await run.options.beforeApply?.(objects.map((o) => toEntry(o.identity, o.manifest.object.apiVersion)));
 }
 
 async function applyStage(run: Run, objects: readonly ResolvedObject[]): Promise<ApplyResult[]> {
-  const results = await mapBounded(objects, run.options.concurrency ?? 8, (o) => applyObject(run.apply, o), run.options.signal);
+  const results = await mapBounded(
+    objects,
+    run.options.concurrency ?? 8,
+    (o) => applyObject(run.apply, o),
+    run.options.signal,
+  );
   run.results.push(...results);
   return results;
 }
 
 async function applyCrds(run: Run, crds: readonly Manifest[]): Promise<void> {
   if (crds.length === 0) return;
-  const ok = partition(run, crds, await resolveObjects([...crds], run.options.scope, run.discovery, run.options.signal));
+  const ok = partition(
+    run,
+    crds,
+    await resolveObjects([...crds], run.options.scope, run.discovery, run.options.signal),
+  );
   await announce(run, ok);
   const applied = (await applyStage(run, ok)).filter((r) => r.action !== "failed").map((r) => r.identity.name);
-  const late = new Set(await waitEstablished(run.client, applied, { signal: run.options.signal, timeoutMs: run.options.crdTimeoutMs }));
+  const late = new Set(
+    await waitEstablished(run.client, applied, { signal: run.options.signal, timeoutMs: run.options.crdTimeoutMs }),
+  );
   for (const name of applied) if (!late.has(name)) run.established.add(name);
 }
 
-async function applyRest(run: Run, manifests: readonly Manifest[], crdKinds: ReadonlyMap<string, string>): Promise<void> {
+async function applyRest(
+  run: Run,
+  manifests: readonly Manifest[],
+  crdKinds: ReadonlyMap<string, string>,
+): Promise<void> {
   const { signal, scope } = run.options;
   const resolved = await resolveObjects([...manifests], scope, run.discovery, signal);
   // Kinds whose CRD was just applied can lag in discovery: wait for them before calling them unknown.
@@ -152,12 +217,21 @@ async function applyRest(run: Run, manifests: readonly Manifest[], crdKinds: Rea
     const m = manifests[i] as Manifest;
     const crd = crdKinds.get(`${splitApiVersion(m.object.apiVersion).group}/${m.object.kind}`);
     if (!(r instanceof SyncError) || r.code !== "UnknownKind" || crd === undefined) continue;
-    const served = run.established.has(crd) && (await waitServed(run.discovery, m.object.apiVersion, m.object.kind, { signal, timeoutMs: run.options.crdTimeoutMs ?? 10_000 }));
+    const served =
+      run.established.has(crd) &&
+      (await waitServed(run.discovery, m.object.apiVersion, m.object.kind, {
+        signal,
+        timeoutMs: run.options.crdTimeoutMs ?? 10_000,
+      }));
     if (served) {
       resolved[i] = (await resolveObjects([m], scope, run.discovery, signal))[0] as ResolvedObject | SyncError;
     } else {
       const id = identityOf(m.object);
-      resolved[i] = new SyncError("CRDNotEstablished", `failed to apply ${describeIdentity(id)} from ${m.source}: its CRD ${crd} in the same source was not applied or is not established`, [id]);
+      resolved[i] = new SyncError(
+        "CRDNotEstablished",
+        `failed to apply ${describeIdentity(id)} from ${m.source}: its CRD ${crd} in the same source was not applied or is not established`,
+        [id],
+      );
     }
   }
   const ok = dropDuplicates(run, partition(run, manifests, resolved));
@@ -175,7 +249,17 @@ function dropDuplicates(run: Run, objects: readonly ResolvedObject[]): ResolvedO
       seen.set(key, o.manifest.source);
       return true;
     }
-    run.results.push(failedResult(o.manifest, new SyncError("DuplicateObject", `duplicate object ${describeIdentity(o.identity)}: declared in ${other} and ${o.manifest.source}`, [o.identity]), o.identity));
+    run.results.push(
+      failedResult(
+        o.manifest,
+        new SyncError(
+          "DuplicateObject",
+          `duplicate object ${describeIdentity(o.identity)}: declared in ${other} and ${o.manifest.source}`,
+          [o.identity],
+        ),
+        o.identity,
+      ),
+    );
     return false;
   });
 }
@@ -185,7 +269,11 @@ async function finish(run: Run, previous: readonly InventoryEntry[]): Promise<Sy
   const previousKeys = new Set(previous.map(identityKey));
   const errors: SyncError[] = run.results.flatMap((r) => (r.error ? [r.error] : []));
   // Ours now, or failed this time but ours before (still wanted; a later sync retries it). Never another owner's.
-  const kept = run.results.filter((r) => r.owned || (r.action === "failed" && previousKeys.has(identityKey(r.identity)) && r.error?.code !== "ManagementConflict"));
+  const kept = run.results.filter(
+    (r) =>
+      r.owned ||
+      (r.action === "failed" && previousKeys.has(identityKey(r.identity)) && r.error?.code !== "ManagementConflict"),
+  );
   const inventory = kept.map((r) => toEntry(r.identity, r.apiVersion));
   const out: SyncDirectoryResult = { loaded: true, inventory, results: run.results, pruned: [], abandoned: [], errors };
   if (!options.prune) {
@@ -199,7 +287,18 @@ async function finish(run: Run, previous: readonly InventoryEntry[]): Promise<Sy
     out.inventory = normalizeInventory([...candidates, ...inventory]);
     return out;
   }
-  const outcome = await pruneObjects({ client: run.client, discovery: run.discovery, owner: options.owner, scope: options.scope, signal: options.signal, timeoutMs: options.timeoutMs, concurrency: options.concurrency }, candidates);
+  const outcome = await pruneObjects(
+    {
+      client: run.client,
+      discovery: run.discovery,
+      owner: options.owner,
+      scope: options.scope,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      concurrency: options.concurrency,
+    },
+    candidates,
+  );
   out.pruned = outcome.pruned;
   out.abandoned = outcome.abandoned;
   errors.push(...outcome.errors);

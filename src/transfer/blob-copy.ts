@@ -41,7 +41,10 @@ export interface SharedBlobs {
 }
 
 export function sharedBlobs(): SharedBlobs {
-  return { placed: new Map<string, string>(), inflight: new Map<string, Promise<{ digest: string; repository: string }>>() };
+  return {
+    placed: new Map<string, string>(),
+    inflight: new Map<string, Promise<{ digest: string; repository: string }>>(),
+  };
 }
 
 /** `promise`, or a rejection as soon as `signal` aborts (waiting on another import must not outlive our own). */
@@ -110,7 +113,11 @@ async function fromInflight(repo: Repository, job: Job, ctx: CopyContext): Promi
 
 /** Copies one layer into `repo` per its plan and returns its manifest descriptor. */
 export async function copyLayer(repo: Repository, layer: LayerCopy, ctx: CopyContext): Promise<Descriptor> {
-  const job: Job = { layer, mediaType: layerMediaType(layer.format, layer.plan.to), id: `${layer.blob.digest}:${layer.plan.to}` };
+  const job: Job = {
+    layer,
+    mediaType: layerMediaType(layer.format, layer.plan.to),
+    id: `${layer.blob.digest}:${layer.plan.to}`,
+  };
   ctx.progress.expect(job.id, layer.blob.size);
   const done = await fromInflight(repo, job, ctx);
   if (done) return done;
@@ -151,7 +158,9 @@ async function transferLayer(repo: Repository, job: Job, ctx: CopyContext): Prom
   // A transformed layer's digest is known only once its bytes have flowed: upload while computing it. Its
   // progress counts the stored bytes read (the output's size is unknown until the end).
   const read = (bytes: number): void => ctx.progress.update(id, Math.min(bytes, blob.size - 1));
-  const desc = await repo.blobs().push({ mediaType }, () => transformLayer(source.open(0), plan, read), { ...chunking, signal: ctx.signal });
+  const desc = await repo
+    .blobs()
+    .push({ mediaType }, () => transformLayer(source.open(0), plan, read), { ...chunking, signal: ctx.signal });
   return uploaded(repo, desc, job, ctx);
 }
 
@@ -166,7 +175,11 @@ function uploaded(repo: Repository, desc: Descriptor, job: Job, ctx: CopyContext
 /** Makes sure `repo` has a small blob whose bytes are in memory (a config). */
 export async function copyBytes(repo: Repository, desc: Descriptor, bytes: Buffer, ctx: CopyContext): Promise<void> {
   if (await present(repo, desc.digest, ctx)) return;
-  await repo.blobs().push({ mediaType: desc.mediaType, digest: desc.digest, size: desc.size }, () => Readable.from([bytes]), { signal: ctx.signal });
+  await repo
+    .blobs()
+    .push({ mediaType: desc.mediaType, digest: desc.digest, size: desc.size }, () => Readable.from([bytes]), {
+      signal: ctx.signal,
+    });
   ctx.stats.blobsUploaded++;
   ctx.stats.bytesUploaded += desc.size;
   ctx.placed.set(desc.digest, repo.name);

@@ -21,7 +21,14 @@ const manifest = Buffer.from(
     schemaVersion: 2,
     mediaType: "application/vnd.oci.image.manifest.v1+json",
     config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha(config), size: config.length },
-    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha(layer), size: layer.length, annotations: { "org.opencontainers.image.title": "hello.txt" } }],
+    layers: [
+      {
+        mediaType: "application/vnd.oci.image.layer.v1.tar",
+        digest: sha(layer),
+        size: layer.length,
+        annotations: { "org.opencontainers.image.title": "hello.txt" },
+      },
+    ],
   }),
 );
 const digest = sha(manifest);
@@ -29,7 +36,17 @@ const blobs = new Map([
   [sha(config), config],
   [sha(layer), layer],
 ]);
-const harborArtifacts = [{ id: 1, size: 1, digest, manifest_media_type: "application/vnd.oci.image.manifest.v1+json", media_type: "application/vnd.oci.image.config.v1+json", push_time: "2024-01-01T00:00:00Z", tags: [{ name: "1.0.0", push_time: "2024-01-01T00:00:00Z" }] }];
+const harborArtifacts = [
+  {
+    id: 1,
+    size: 1,
+    digest,
+    manifest_media_type: "application/vnd.oci.image.manifest.v1+json",
+    media_type: "application/vnd.oci.image.config.v1+json",
+    push_time: "2024-01-01T00:00:00Z",
+    tags: [{ name: "1.0.0", push_time: "2024-01-01T00:00:00Z" }],
+  },
+];
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
@@ -44,7 +61,11 @@ function content(req: IncomingMessage, res: ServerResponse, bytes: Buffer, heade
 function registryAnswer(req: IncomingMessage, res: ServerResponse, path: string): boolean {
   const blob = blobs.get(/^\/v2\/p\/r\/blobs\/(.+)$/.exec(path)?.[1] ?? "");
   if (path === "/v2/") json(res, 200, {});
-  else if (path.startsWith("/v2/p/r/manifests/")) content(req, res, manifest, { "content-type": "application/vnd.oci.image.manifest.v1+json", "docker-content-digest": digest });
+  else if (path.startsWith("/v2/p/r/manifests/"))
+    content(req, res, manifest, {
+      "content-type": "application/vnd.oci.image.manifest.v1+json",
+      "docker-content-digest": digest,
+    });
   else if (blob) content(req, res, blob, { "docker-content-digest": sha(blob) });
   else if (path === "/v2/p/r/tags/list") json(res, 200, { name: "p/r", tags: ["1.0.0"] });
   else return false;
@@ -94,13 +115,19 @@ for (const harbor of [false, true]) {
       server.close();
     });
 
-    async function resolveAndPull(query: { tag?: string }): Promise<{ tagSource: string | undefined; files: string[] }> {
+    async function resolveAndPull(query: {
+      tag?: string;
+    }): Promise<{ tagSource: string | undefined; files: string[] }> {
       const work = mkdtempSync(join(tmpdir(), "airlift-pools-"));
       const source = openArtifactSource({ registry, project: "p", repository: "r", connection: { plainHttp: true } });
       try {
         const resolved = await source.resolve({ ...query, excludeSignatures: true });
         assert.equal(resolved.digest, digest);
-        const pulled = await source.pull(resolved.digest, { kind: "directory", path: join(work, "out") }, { extract: true, workDir: work });
+        const pulled = await source.pull(
+          resolved.digest,
+          { kind: "directory", path: join(work, "out") },
+          { extract: true, workDir: work },
+        );
         return { tagSource: resolved.tagSource, files: pulled.files.map((f) => f.path) };
       } finally {
         await source.close();
@@ -121,7 +148,13 @@ for (const harbor of [false, true]) {
 
     it("OciSync: resolve, pull and extract over one pool; an unchanged digest reuses its folder with no GET", async () => {
       const folder = join(mkdtempSync(join(tmpdir(), "airlift-pools-")), "ocisync");
-      const request = { image: `${registry}/p/r:1.0.0`, connection: { plainHttp: true }, platform: "linux/amd64", folder, signal: new AbortController().signal };
+      const request = {
+        image: `${registry}/p/r:1.0.0`,
+        connection: { plainHttp: true },
+        platform: "linux/amd64",
+        folder,
+        signal: new AbortController().signal,
+      };
       let root = "";
       assert.equal(await poolsUsedBy(async () => void (root = (await fetchSyncSource(request)).root)), 1);
       assert.equal(readFileSync(join(root, "hello.txt"), "utf8"), "hello\n");

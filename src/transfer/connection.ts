@@ -11,7 +11,8 @@ import { Repository } from "../oci/repository.ts";
 import type { RequestEvent } from "../oci/transport.ts";
 
 /** Registry credentials as users hand them: a Docker config JSON (`auths`), or one username and password. */
-export type RegistryCredentials = { kind: "dockerConfig"; json: string } | { kind: "basic"; username: string; password: string };
+export type RegistryCredentials =
+  { kind: "dockerConfig"; json: string } | { kind: "basic"; username: string; password: string };
 
 /** One exchange with a registry, as reported to `onRequest`. */
 export type RegistryRequestEvent = RequestEvent;
@@ -38,7 +39,9 @@ export interface ClientTuning {
 }
 
 function credentialProvider(credentials: RegistryCredentials, registry: string): CredentialProvider {
-  return credentials.kind === "dockerConfig" ? dockerConfigCredentials(credentials.json) : basicCredentials(registry, credentials.username, credentials.password);
+  return credentials.kind === "dockerConfig"
+    ? dockerConfigCredentials(credentials.json)
+    : basicCredentials(registry, credentials.username, credentials.password);
 }
 
 /** Throws (InvalidInputError, code DOCKER_CONFIG_INVALID) when a Docker config JSON cannot be used. */
@@ -47,7 +50,11 @@ export function checkRegistryCredentials(credentials: RegistryCredentials): void
 }
 
 /** The OCI client's options for `registry` (host as in references). */
-export function registryClientOptions(registry: string, connection: RegistryConnection, tuning: ClientTuning = {}): ClientOptions {
+export function registryClientOptions(
+  registry: string,
+  connection: RegistryConnection,
+  tuning: ClientTuning = {},
+): ClientOptions {
   return {
     registry,
     plainHttp: connection.plainHttp,
@@ -61,7 +68,11 @@ export function registryClientOptions(registry: string, connection: RegistryConn
 }
 
 /** A client (one connection pool) for `registry`; close it when done. */
-export function openRegistryClient(registry: string, connection: RegistryConnection, tuning: ClientTuning = {}): RegistryClient {
+export function openRegistryClient(
+  registry: string,
+  connection: RegistryConnection,
+  tuning: ClientTuning = {},
+): RegistryClient {
   return new RegistryClient(registryClientOptions(registry, connection, tuning));
 }
 
@@ -74,7 +85,11 @@ export interface OpenedRepository {
 }
 
 /** Parses `reference` and opens one client for its registry. */
-export function openRepositoryOf(reference: string, connection: RegistryConnection, tuning: ClientTuning = {}): OpenedRepository {
+export function openRepositoryOf(
+  reference: string,
+  connection: RegistryConnection,
+  tuning: ClientTuning = {},
+): OpenedRepository {
   const parsed = parseReference(reference);
   const client = openRegistryClient(parsed.registry, connection, tuning);
   return { reference: parsed, repository: new Repository(client, parsed.repository), close: () => client.close() };
@@ -82,7 +97,9 @@ export function openRepositoryOf(reference: string, connection: RegistryConnecti
 
 /** Basic credentials for Harbor's API from the registry's credentials (Harbor takes no tokens here). */
 function harborCredentials(registry: string, connection: RegistryConnection): HarborCredentials | undefined {
-  const credential = connection.credentials ? credentialProvider(connection.credentials, registry)(registry) : undefined;
+  const credential = connection.credentials
+    ? credentialProvider(connection.credentials, registry)(registry)
+    : undefined;
   return credential?.kind === "basic" ? { username: credential.username, password: credential.password } : undefined;
 }
 

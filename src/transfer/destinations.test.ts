@@ -15,7 +15,11 @@ describe("splitRepoTag", () => {
 
 describe("planDestinations", () => {
   it("pushes a single image under the requested repository and tags (the runbook's docker tag + push)", () => {
-    const plans = planDestinations([{ index: 0, names: ["oracle_db:latest"] }], { registry: harbor, repository: "gdc/oracle_db", tags: ["19c", "latest"] });
+    const plans = planDestinations([{ index: 0, names: ["oracle_db:latest"] }], {
+      registry: harbor,
+      repository: "gdc/oracle_db",
+      tags: ["19c", "latest"],
+    });
     assert.deepEqual(plans[0]?.targets, [
       { registry: harbor, repository: "gdc/oracle_db", tag: "19c" },
       { registry: harbor, repository: "gdc/oracle_db", tag: "latest" },
@@ -45,10 +49,13 @@ describe("planDestinations", () => {
       { source: "b:2", repository: "proj/bee", tags: ["x"] },
       { source: "#0" },
     ]);
-    assert.deepEqual(plans.map((p) => [p.index, p.targets.map((t) => `${t.repository}:${t.tag}`)]), [
-      [1, ["proj/bee:x"]],
-      [0, ["a:1"]],
-    ]);
+    assert.deepEqual(
+      plans.map((p) => [p.index, p.targets.map((t) => `${t.repository}:${t.tag}`)]),
+      [
+        [1, ["proj/bee:x"]],
+        [0, ["a:1"]],
+      ],
+    );
   });
 
   it("refuses what it cannot place, saying what to change", () => {
@@ -56,12 +63,25 @@ describe("planDestinations", () => {
       { index: 0, names: ["a:1"] },
       { index: 1, names: ["b:1"] },
     ];
-    assert.throws(() => planDestinations(two, { registry: harbor, repository: "p/x", tags: ["1"] }), /holds 2 images: use images\[\]/);
-    assert.throws(() => planDestinations([{ index: 0, names: [] }], { registry: harbor }), /no RepoTags/);
-    assert.throws(() => planDestinations(two, { registry: harbor }, [{ source: "zzz:1" }]), /not in the archive \(it holds: a:1, b:1\)/);
-    assert.throws(() => planDestinations([{ index: 0, names: ["a:1"] }], { registry: harbor, repository: "Bad/Repo", tags: ["1"] }), DestinationPlanError);
     assert.throws(
-      () => planDestinations(two, { registry: harbor }, [{ source: "#0", repository: "p/same", tags: ["t"] }, { source: "#1", repository: "p/same", tags: ["t"] }]),
+      () => planDestinations(two, { registry: harbor, repository: "p/x", tags: ["1"] }),
+      /holds 2 images: use images\[\]/,
+    );
+    assert.throws(() => planDestinations([{ index: 0, names: [] }], { registry: harbor }), /no RepoTags/);
+    assert.throws(
+      () => planDestinations(two, { registry: harbor }, [{ source: "zzz:1" }]),
+      /not in the archive \(it holds: a:1, b:1\)/,
+    );
+    assert.throws(
+      () => planDestinations([{ index: 0, names: ["a:1"] }], { registry: harbor, repository: "Bad/Repo", tags: ["1"] }),
+      DestinationPlanError,
+    );
+    assert.throws(
+      () =>
+        planDestinations(two, { registry: harbor }, [
+          { source: "#0", repository: "p/same", tags: ["t"] },
+          { source: "#1", repository: "p/same", tags: ["t"] },
+        ]),
       /pushed by two images/,
     );
   });

@@ -68,7 +68,9 @@ function joinRepository(prefix: string | undefined, path: string): string {
 
 function checkTarget(target: DestinationTarget): DestinationTarget {
   if (!repositoryPattern.test(target.repository)) {
-    throw new DestinationPlanError(`invalid destination repository "${target.repository}": lowercase letters, digits and separators only`);
+    throw new DestinationPlanError(
+      `invalid destination repository "${target.repository}": lowercase letters, digits and separators only`,
+    );
   }
   if (!tagPattern.test(target.tag)) throw new DestinationPlanError(`invalid destination tag "${target.tag}"`);
   return target;
@@ -89,14 +91,18 @@ function findImage(images: readonly ArchiveImageNames[], source: string): Archiv
   );
   if (!found) {
     const known = images.flatMap((image) => (image.names.length ? image.names : [`#${image.index}`])).join(", ");
-    throw new DestinationPlanError(`images[].source "${source}" is not in the archive (it holds: ${known || "no named images"})`);
+    throw new DestinationPlanError(
+      `images[].source "${source}" is not in the archive (it holds: ${known || "no named images"})`,
+    );
   }
   return found;
 }
 
 function keptNames(image: ArchiveImageNames, spec: DestinationSpec): DestinationTarget[] {
   if (image.names.length === 0) {
-    throw new DestinationPlanError(`image #${image.index} of the archive has no RepoTags: give destination tags or name it in images[]`);
+    throw new DestinationPlanError(
+      `image #${image.index} of the archive has no RepoTags: give destination tags or name it in images[]`,
+    );
   }
   return image.names.map((name) => {
     const { path, tag } = splitRepoTag(name);
@@ -113,10 +119,15 @@ function explicitTargets(repository: string, tags: readonly string[], registry: 
  * A selected image: under `selection.repository` (a full path in the registry) with its tags or the image's own; or,
  * without a repository, under its own RepoTags rewritten onto the destination, with `selection.tags` if given.
  */
-function selectionTargets(image: ArchiveImageNames, selection: ImageSelection, spec: DestinationSpec): DestinationTarget[] {
+function selectionTargets(
+  image: ArchiveImageNames,
+  selection: ImageSelection,
+  spec: DestinationSpec,
+): DestinationTarget[] {
   if (selection.repository) {
     const tags = selection.tags ?? image.names.map((name) => splitRepoTag(name).tag);
-    if (tags.length === 0) throw new DestinationPlanError(`images[] entry "${selection.source}" needs tags: the image has no RepoTags`);
+    if (tags.length === 0)
+      throw new DestinationPlanError(`images[] entry "${selection.source}" needs tags: the image has no RepoTags`);
     return explicitTargets(selection.repository, tags, spec.registry);
   }
   const kept = keptNames(image, spec);
@@ -126,20 +137,37 @@ function selectionTargets(image: ArchiveImageNames, selection: ImageSelection, s
 }
 
 /** One plan per image pushed: the selected ones, the single image under `spec.repository`, or all under their RepoTags. */
-function plansOf(images: readonly ArchiveImageNames[], spec: DestinationSpec, selections: readonly ImageSelection[]): ImagePlan[] {
+function plansOf(
+  images: readonly ArchiveImageNames[],
+  spec: DestinationSpec,
+  selections: readonly ImageSelection[],
+): ImagePlan[] {
   if (selections.length > 0) {
     return selections.map((selection) => {
       const image = findImage(images, selection.source);
       return { index: image.index, source: selection.source, targets: selectionTargets(image, selection, spec) };
     });
   }
-  if (!spec.repository) return images.map((image) => ({ index: image.index, source: image.names[0] ?? `#${image.index}`, targets: keptNames(image, spec) }));
+  if (!spec.repository)
+    return images.map((image) => ({
+      index: image.index,
+      source: image.names[0] ?? `#${image.index}`,
+      targets: keptNames(image, spec),
+    }));
   if (images.length > 1) {
-    throw new DestinationPlanError(`the archive holds ${images.length} images: use images[] to choose and name them, or a repositoryPrefix to keep their RepoTags`);
+    throw new DestinationPlanError(
+      `the archive holds ${images.length} images: use images[] to choose and name them, or a repositoryPrefix to keep their RepoTags`,
+    );
   }
   const image = images[0] as ArchiveImageNames;
   const tags = spec.tags ?? keptNames(image, spec).map((t) => t.tag);
-  return [{ index: image.index, source: image.names[0] ?? "#0", targets: explicitTargets(spec.repository, tags, spec.registry) }];
+  return [
+    {
+      index: image.index,
+      source: image.names[0] ?? "#0",
+      targets: explicitTargets(spec.repository, tags, spec.registry),
+    },
+  ];
 }
 
 /** Validates every target and refuses one reference pushed by two images. */

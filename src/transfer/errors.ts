@@ -4,13 +4,24 @@
 // (kube's StallingError / WaitingError, which keep their own reason) are the reconciler skeleton's business.
 import type { Reason } from "../api/conditions.ts";
 import { ArchiveError, BlobMismatchError, ExtractionRefusedError } from "../archive/errors.ts";
-import { HarborError, HarborForbiddenError, HarborNotFoundError, HarborTlsError, HarborUnauthorizedError } from "../harbor/errors.ts";
+import {
+  HarborError,
+  HarborForbiddenError,
+  HarborNotFoundError,
+  HarborTlsError,
+  HarborUnauthorizedError,
+} from "../harbor/errors.ts";
 import { InvalidTagPolicyError, NoMatchingTagError } from "../harbor/tag-policy.ts";
 import { endpointRefusal } from "../net/endpoint-policy.ts";
 import { ContentMismatchError, InvalidManifestError, SpecError } from "../ocispec/errors.ts";
 import { AuthError, DigestMismatchError, InvalidInputError, NotFoundError, OciError, TlsError } from "../oci/errors.ts";
 import { AccessDeniedError, SourceChangedError, SourceNotFoundError, StorageError } from "../storage/errors.ts";
-import { LayerNotFoundError, NestedIndexError, NoMatchingSemverTagError, PlatformNotFoundError } from "./content-errors.ts";
+import {
+  LayerNotFoundError,
+  NestedIndexError,
+  NoMatchingSemverTagError,
+  PlatformNotFoundError,
+} from "./content-errors.ts";
 import { DestinationPlanError } from "./destinations.ts";
 
 /** The reasons an engine error can have (a part of the catalogue). */

@@ -11,9 +11,25 @@ import { digestOf, toDigest } from "../ocispec/digest.ts";
 import type { Descriptor } from "../ocispec/descriptor.ts";
 import { Repository } from "../oci/repository.ts";
 import { openRegistryClient, type RegistryConnection } from "./connection.ts";
-import { copyBytes, copyLayer, emptyStats, sharedBlobs, type CopyContext, type CopyStats, type SharedBlobs } from "./blob-copy.ts";
+import {
+  copyBytes,
+  copyLayer,
+  emptyStats,
+  sharedBlobs,
+  type CopyContext,
+  type CopyStats,
+  type SharedBlobs,
+} from "./blob-copy.ts";
 import { planDestinations, type DestinationSpec, type ImagePlan, type ImageSelection } from "./destinations.ts";
-import { buildImageManifest, configMediaType, manifestFormat, planLayer, type LayerCompressionMode, type LayerPlan, type ManifestFormat } from "./layer-plan.ts";
+import {
+  buildImageManifest,
+  configMediaType,
+  manifestFormat,
+  planLayer,
+  type LayerCompressionMode,
+  type LayerPlan,
+  type ManifestFormat,
+} from "./layer-plan.ts";
 import { forEachBounded } from "./pool.ts";
 import { ProgressTracker, type ProgressListener } from "./progress.ts";
 
@@ -69,7 +85,12 @@ function pushFormat(image: ArchiveImage, archive: ImageArchive, plans: LayerPlan
 }
 
 /** The manifest an image is pushed with: its stored one when every byte is preserved, else a built one. */
-function manifestFor(image: ArchiveImage, archive: ImageArchive, plans: LayerPlan[], layers: Descriptor[]): { bytes: Buffer; mediaType: string; format: ManifestFormat } {
+function manifestFor(
+  image: ArchiveImage,
+  archive: ImageArchive,
+  plans: LayerPlan[],
+  layers: Descriptor[],
+): { bytes: Buffer; mediaType: string; format: ManifestFormat } {
   const stored = storedManifest(image, plans);
   const format = pushFormat(image, archive, plans);
   if (stored) return { bytes: stored.bytes, mediaType: stored.mediaType, format };
@@ -78,7 +99,10 @@ function manifestFor(image: ArchiveImage, archive: ImageArchive, plans: LayerPla
 }
 
 function formatOf(archive: ImageArchive, plans: LayerPlan[]): ManifestFormat {
-  return manifestFormat(archive.format === "docker-archive" ? "docker" : "oci", plans.map((p) => p.to));
+  return manifestFormat(
+    archive.format === "docker-archive" ? "docker" : "oci",
+    plans.map((p) => p.to),
+  );
 }
 
 class Importer {
@@ -130,14 +154,20 @@ class Importer {
         return undefined;
       }
       const m = fetched.manifest;
-      if (!("config" in m) || m.config.digest !== image.config.digest || m.layers.length !== plans.length) return undefined;
+      if (!("config" in m) || m.config.digest !== image.config.digest || m.layers.length !== plans.length)
+        return undefined;
       if (found && found.digest !== fetched.descriptor.digest) return undefined;
       found = fetched.descriptor;
     }
     return found;
   }
 
-  async #uploadLayers(repo: Repository, image: ArchiveImage, plans: LayerPlan[], format: ManifestFormat): Promise<Descriptor[]> {
+  async #uploadLayers(
+    repo: Repository,
+    image: ArchiveImage,
+    plans: LayerPlan[],
+    format: ManifestFormat,
+  ): Promise<Descriptor[]> {
     const out: Descriptor[] = new Array<Descriptor>(image.layers.length);
     const indexed = image.layers.map((blob, i) => ({ blob, i }));
     if (this.#archive.wrapping === "gzip") {
@@ -154,7 +184,11 @@ class Importer {
               used = true;
               return body;
             };
-            out[x.i] = await copyLayer(repo, { blob, plan: plans[x.i] as LayerPlan, format, source: { open: once, reopenable: false } }, this.#ctx);
+            out[x.i] = await copyLayer(
+              repo,
+              { blob, plan: plans[x.i] as LayerPlan, format, source: { open: once, reopenable: false } },
+              this.#ctx,
+            );
             done.add(x.i);
             if (!used) body.resume();
           }
@@ -178,19 +212,45 @@ class Importer {
     const existing = await this.#alreadyThere(image, plan, plans);
     if (existing) {
       for (const l of image.layers) this.#ctx.progress.finish(`${l.digest}:existing`, l.size);
-      return { source: plan.source, references, digest: existing.digest, mediaType: existing.mediaType, size: existing.size, unchanged: true };
+      return {
+        source: plan.source,
+        references,
+        digest: existing.digest,
+        mediaType: existing.mediaType,
+        size: existing.size,
+        unchanged: true,
+      };
     }
     const primary = this.#repo(plan.targets[0]?.repository ?? "");
     const layers = await this.#uploadLayers(primary, image, plans, pushFormat(image, this.#archive, plans));
     const manifest = manifestFor(image, this.#archive, plans, layers);
     const desc = await this.#pushManifest(image, plan, { primary, layers, manifest });
-    return { source: plan.source, references, digest: desc.digest, mediaType: manifest.mediaType, size: desc.size, unchanged: false };
+    return {
+      source: plan.source,
+      references,
+      digest: desc.digest,
+      mediaType: manifest.mediaType,
+      size: desc.size,
+      unchanged: false,
+    };
   }
 
   /** Config and manifest (by digest) into every planned repository, siblings mounting the primary's layers; tags last. */
-  async #pushManifest(image: ArchiveImage, plan: ImagePlan, pushed: { primary: Repository; layers: Descriptor[]; manifest: { bytes: Buffer; mediaType: string; format: ManifestFormat } }): Promise<Descriptor> {
+  async #pushManifest(
+    image: ArchiveImage,
+    plan: ImagePlan,
+    pushed: {
+      primary: Repository;
+      layers: Descriptor[];
+      manifest: { bytes: Buffer; mediaType: string; format: ManifestFormat };
+    },
+  ): Promise<Descriptor> {
     const { primary, layers, manifest } = pushed;
-    const configDesc: Descriptor = { mediaType: configMediaType(manifest.format), digest: toDigest(image.config.digest), size: image.config.size };
+    const configDesc: Descriptor = {
+      mediaType: configMediaType(manifest.format),
+      digest: toDigest(image.config.digest),
+      size: image.config.size,
+    };
     const repositories = [...new Set(plan.targets.map((t) => t.repository))];
     let desc: Descriptor | undefined;
     for (const name of repositories) {
@@ -198,10 +258,14 @@ class Importer {
       // Sibling repositories get every blob by mount (or skip) from the primary one.
       if (repo !== primary) for (const l of layers) await copyBytesOrMount(repo, l, this.#ctx, primary.name);
       await copyBytes(repo, configDesc, image.config.bytes, this.#ctx);
-      desc = await repo.manifests().push(digestOf(manifest.bytes), manifest.bytes, manifest.mediaType, { signal: this.#ctx.signal });
+      desc = await repo
+        .manifests()
+        .push(digestOf(manifest.bytes), manifest.bytes, manifest.mediaType, { signal: this.#ctx.signal });
     }
     for (const target of plan.targets) {
-      await this.#repo(target.repository).manifests().push(target.tag, manifest.bytes, manifest.mediaType, { signal: this.#ctx.signal });
+      await this.#repo(target.repository)
+        .manifests()
+        .push(target.tag, manifest.bytes, manifest.mediaType, { signal: this.#ctx.signal });
     }
     return desc as Descriptor;
   }
@@ -219,7 +283,6 @@ async function copyBytesOrMount(repo: Repository, layer: Descriptor, ctx: CopyCo
   throw new Error(`failed to mount ${layer.digest} from ${from} into ${repo.name}`);
 }
 
-
 /** Imports every (selected) image of the archive in `source` into the destination registry. */
 export async function importArchive(source: RandomAccessSource, options: ImportArchiveOptions): Promise<ImportResult> {
   const started = Date.now();
@@ -227,7 +290,11 @@ export async function importArchive(source: RandomAccessSource, options: ImportA
   const archive = await openImageArchive(source, { signal });
   const client = openRegistryClient(options.destination.registry, options.connection ?? {});
   try {
-    const plans = planDestinations(archive.images.map((image, index) => ({ index, names: image.names })), options.destination, options.images);
+    const plans = planDestinations(
+      archive.images.map((image, index) => ({ index, names: image.names })),
+      options.destination,
+      options.images,
+    );
     const importer = new Importer(archive, client, options, signal);
     const images: ImportedImage[] = [];
     for (const plan of plans) {

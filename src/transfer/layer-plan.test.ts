@@ -4,7 +4,8 @@ import { buildImageManifest, layerMediaType, manifestFormat, planLayer } from ".
 
 describe("planLayer", () => {
   it("preserve never touches the bytes", () => {
-    for (const from of ["none", "gzip", "zstd"] as const) assert.deepEqual(planLayer(from, "preserve"), { action: "copy", from, to: from });
+    for (const from of ["none", "gzip", "zstd"] as const)
+      assert.deepEqual(planLayer(from, "preserve"), { action: "copy", from, to: from });
   });
   it("gzip compresses once and passes gzip layers through", () => {
     assert.equal(planLayer("none", "gzip").action, "compress");
@@ -25,7 +26,11 @@ describe("manifest format", () => {
     assert.equal(layerMediaType("oci", "none"), "application/vnd.oci.image.layer.v1.tar");
   });
   it("serializes deterministically", () => {
-    const config = { mediaType: "application/vnd.oci.image.config.v1+json", digest: `sha256:${"a".repeat(64)}`, size: 2 };
+    const config = {
+      mediaType: "application/vnd.oci.image.config.v1+json",
+      digest: `sha256:${"a".repeat(64)}`,
+      size: 2,
+    };
     const a = buildImageManifest("oci", config, [], { x: "1" });
     const b = buildImageManifest("oci", config, [], { x: "1" });
     assert.deepEqual(a.bytes, b.bytes);

@@ -16,7 +16,10 @@ export function transformLayer(source: Readable, plan: LayerPlan, onRead?: (byte
   if (onRead) stages.push(counter(onRead));
   if (plan.from === "gzip") stages.push(createGunzip());
   if (plan.from === "zstd") stages.push(createZstdDecompress());
-  if (plan.to === "gzip") stages.push(createGzip({ level: GZIP_LEVEL, memLevel: 9, chunkSize: 256 * 1024, strategy: constants.Z_DEFAULT_STRATEGY }));
+  if (plan.to === "gzip")
+    stages.push(
+      createGzip({ level: GZIP_LEVEL, memLevel: 9, chunkSize: 256 * 1024, strategy: constants.Z_DEFAULT_STRATEGY }),
+    );
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   pipeline([source, ...stages, out]).catch((err: unknown) => out.destroy(err as Error));
   return out;

@@ -18,7 +18,10 @@ describe("ProgressTracker", () => {
     tracker.finish("b");
     tracker.flush();
     const dones = seen.map((s) => s.bytesDone);
-    assert.deepEqual(dones, [...dones].sort((x, y) => x - y));
+    assert.deepEqual(
+      dones,
+      [...dones].sort((x, y) => x - y),
+    );
     assert.deepEqual(tracker.snapshot(), { bytesDone: 150, bytesTotal: 150, blobsDone: 2, blobsTotal: 2 });
   });
 

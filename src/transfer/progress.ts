@@ -55,7 +55,12 @@ export class ProgressTracker {
     let bytesTotal = 0;
     for (const value of this.#done.values()) bytesDone += value;
     for (const value of this.#total.values()) bytesTotal += value;
-    return { bytesDone: Math.min(bytesDone, bytesTotal), bytesTotal, blobsDone: this.#finished.size, blobsTotal: this.#total.size };
+    return {
+      bytesDone: Math.min(bytesDone, bytesTotal),
+      bytesTotal,
+      blobsDone: this.#finished.size,
+      blobsTotal: this.#total.size,
+    };
   }
 
   /** Emits the current snapshot now (at the end of a transfer). */

@@ -21,7 +21,8 @@ import { openS3Client, type S3Connection } from "./s3-connection.ts";
 import { layersToExtract, selectManifest, type SelectedManifest } from "./select-content.ts";
 
 /** Where a pull writes: a local folder, or an S3 prefix (the engine opens and closes the client). */
-export type PullDestination = { kind: "directory"; path: string } | { kind: "s3"; connection: S3Connection; bucket: string; prefix: string };
+export type PullDestination =
+  { kind: "directory"; path: string } | { kind: "s3"; connection: S3Connection; bucket: string; prefix: string };
 
 /** How one pull runs. */
 export interface PullOptions {
@@ -57,9 +58,15 @@ export interface PullResult {
 }
 
 /** An opened destination: the S3 client, when there is one, lives as long as the pull. */
-type OpenedDestination = { kind: "directory"; path: string } | { kind: "s3"; client: S3Client; bucket: string; prefix: string };
+type OpenedDestination =
+  { kind: "directory"; path: string } | { kind: "s3"; client: S3Client; bucket: string; prefix: string };
 
-async function publishTree(staged: string, files: ExtractedFile[], dest: OpenedDestination, signal?: AbortSignal): Promise<void> {
+async function publishTree(
+  staged: string,
+  files: ExtractedFile[],
+  dest: OpenedDestination,
+  signal?: AbortSignal,
+): Promise<void> {
   if (dest.kind === "directory") {
     const target = join(dest.path, "extracted");
     const old = `${target}.old-${randomBytes(4).toString("hex")}`;
@@ -73,7 +80,13 @@ async function publishTree(staged: string, files: ExtractedFile[], dest: OpenedD
   for (const f of files.filter((x) => x.type === "file")) {
     const key = `${base}${f.path}`;
     keep.add(key);
-    await uploadStream({ client: dest.client, bucket: dest.bucket, key, body: createReadStream(join(staged, f.path)), signal });
+    await uploadStream({
+      client: dest.client,
+      bucket: dest.bucket,
+      key,
+      body: createReadStream(join(staged, f.path)),
+      signal,
+    });
   }
   // Keys of an older artifact that this one does not have.
   for (const stale of (await listPrefix(dest.client, dest.bucket, base, { signal })).filter((o) => !keep.has(o.key))) {
@@ -82,38 +95,80 @@ async function publishTree(staged: string, files: ExtractedFile[], dest: OpenedD
 }
 
 /** Writes the picked manifest, its config and layers as an OCI layout named `title`; returns the blobs written. */
-async function writeLayout(repo: Repository, picked: SelectedManifest, target: { title: string; dest: OpenedDestination; progress: ProgressTracker }, signal?: AbortSignal): Promise<number> {
+async function writeLayout(
+  repo: Repository,
+  picked: SelectedManifest,
+  target: { title: string; dest: OpenedDestination; progress: ProgressTracker },
+  signal?: AbortSignal,
+): Promise<number> {
   const { title, dest, progress } = target;
-  const writer = dest.kind === "directory" ? OciLayoutWriter.toDirectory(dest.path) : new OciLayoutWriter(new S3LayoutStore({ client: dest.client, bucket: dest.bucket, prefix: dest.prefix.replace(/\/+$/, "") }));
+  const writer =
+    dest.kind === "directory"
+      ? OciLayoutWriter.toDirectory(dest.path)
+      : new OciLayoutWriter(
+          new S3LayoutStore({ client: dest.client, bucket: dest.bucket, prefix: dest.prefix.replace(/\/+$/, "") }),
+        );
   let blobsWritten = 0;
   for (const blob of [picked.manifest.config, ...picked.manifest.layers]) {
-    if (await writer.writeBlob(blob, () => streamOf(repo, blob, counter(blob.digest, progress), signal), signal)) blobsWritten++;
+    if (await writer.writeBlob(blob, () => streamOf(repo, blob, counter(blob.digest, progress), signal), signal))
+      blobsWritten++;
     else progress.finish(blob.digest);
   }
   await writer.writeBlobBytes(Buffer.from(picked.bytes), signal);
-  writer.addManifest({ mediaType: picked.descriptor.mediaType, digest: picked.descriptor.digest, size: picked.descriptor.size, annotations: { "org.opencontainers.image.ref.name": title } });
+  writer.addManifest({
+    mediaType: picked.descriptor.mediaType,
+    digest: picked.descriptor.digest,
+    size: picked.descriptor.size,
+    annotations: { "org.opencontainers.image.ref.name": title },
+  });
   await writer.finish(signal);
   return blobsWritten;
 }
 
-async function pullInto(repo: Repository, reference: { tag?: string; digest?: string }, dest: OpenedDestination, options: PullOptions): Promise<PullResult> {
+async function pullInto(
+  repo: Repository,
+  reference: { tag?: string; digest?: string },
+  dest: OpenedDestination,
+  options: PullOptions,
+): Promise<PullResult> {
   const signal = options.signal;
   const staging = join(options.workDir, `pull-${randomBytes(6).toString("hex")}`);
   try {
-    const picked = await selectManifest(repo, reference.digest ?? reference.tag ?? "latest", options.platform ?? "linux/amd64", signal);
+    const picked = await selectManifest(
+      repo,
+      reference.digest ?? reference.tag ?? "latest",
+      options.platform ?? "linux/amd64",
+      signal,
+    );
     const progress = expectedProgress(picked, options);
     let files: ExtractedFile[] = [];
     const staged = join(staging, "tree");
     if (options.extract) {
       await mkdir(staging, { recursive: true });
-      const layers = layersToExtract(repo, picked.manifest).map((l, i) => ({ ...l, open: async (s?: AbortSignal) => through(await l.open(s), counter(`extract:${i}`, progress)) }));
+      const layers = layersToExtract(repo, picked.manifest).map((l, i) => ({
+        ...l,
+        open: async (s?: AbortSignal) => through(await l.open(s), counter(`extract:${i}`, progress)),
+      }));
       files = (await extractLayers(layers, staged, { ...options.limits, signal })).files;
     }
-    const blobsWritten = await writeLayout(repo, picked, { title: reference.tag ?? picked.descriptor.digest, dest, progress }, signal);
+    const blobsWritten = await writeLayout(
+      repo,
+      picked,
+      { title: reference.tag ?? picked.descriptor.digest, dest, progress },
+      signal,
+    );
     progress.flush();
     if (options.extract) await publishTree(staged, files, dest, signal);
     const location = dest.kind === "directory" ? dest.path : `s3://${dest.bucket}/${dest.prefix}`;
-    return { digest: picked.top.digest, manifestDigest: picked.descriptor.digest, mediaType: picked.top.mediaType, platform: picked.platform, files, blobsWritten, location };
+    return {
+      digest: picked.top.digest,
+      manifestDigest: picked.descriptor.digest,
+      mediaType: picked.top.mediaType,
+      platform: picked.platform,
+      files,
+      blobsWritten,
+      location,
+    };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -123,7 +178,12 @@ async function pullInto(repo: Repository, reference: { tag?: string; digest?: st
  * Pulls `reference` (a tag or digest of `repo`) into `dest`; see the file comment. An S3 destination's client is
  * opened first (an endpoint the policy refuses fails before any registry request) and closed at the end.
  */
-export async function pullFromRepository(repo: Repository, reference: { tag?: string; digest?: string }, dest: PullDestination, options: PullOptions): Promise<PullResult> {
+export async function pullFromRepository(
+  repo: Repository,
+  reference: { tag?: string; digest?: string },
+  dest: PullDestination,
+  options: PullOptions,
+): Promise<PullResult> {
   if (dest.kind === "directory") return pullInto(repo, reference, dest, options);
   const client = openS3Client(dest.connection);
   try {
@@ -134,7 +194,11 @@ export async function pullFromRepository(repo: Repository, reference: { tag?: st
 }
 
 /** Pulls `reference` (`registry/repository:tag` or `@sha256:...`) into `dest` over a client of its own. */
-export async function pullArtifact(reference: string, dest: PullDestination, options: PullArtifactOptions): Promise<PullResult> {
+export async function pullArtifact(
+  reference: string,
+  dest: PullDestination,
+  options: PullArtifactOptions,
+): Promise<PullResult> {
   const opened = openRepositoryOf(reference, options.connection ?? {});
   try {
     return await pullFromRepository(opened.repository, opened.reference, dest, options);
@@ -175,9 +239,12 @@ function through(body: Readable, out: Transform): Transform {
 
 /** A blob's verified byte stream, through `out`, as a Readable the layout writer can consume synchronously. */
 function streamOf(repo: Repository, blob: Descriptor, out: Transform, signal?: AbortSignal): Readable {
-  repo.blobs().fetch(blob, { signal }).then(
-    (body) => through(body, out),
-    (err: unknown) => out.destroy(err as Error),
-  );
+  repo
+    .blobs()
+    .fetch(blob, { signal })
+    .then(
+      (body) => through(body, out),
+      (err: unknown) => out.destroy(err as Error),
+    );
   return out;
 }

@@ -42,7 +42,11 @@ export interface ResolveRequest {
 
 async function fromHarbor(req: ResolveRequest, client: HarborClient): Promise<TagCandidate[]> {
   const artifacts: HarborArtifact[] = [];
-  for await (const a of client.listArtifacts({ project: req.project, repository: req.repository, signal: req.signal })) {
+  for await (const a of client.listArtifacts({
+    project: req.project,
+    repository: req.repository,
+    signal: req.signal,
+  })) {
     artifacts.push(a);
     if (artifacts.length >= MAX_ARTIFACTS) break;
   }
@@ -50,7 +54,11 @@ async function fromHarbor(req: ResolveRequest, client: HarborClient): Promise<Ta
 }
 
 /** An image config's `created`, or the epoch (an ORAS artifact's empty config, a config too big to read): it sorts oldest. */
-async function createdOf(repo: Repository, manifest: FetchedManifest["manifest"], signal: AbortSignal | undefined): Promise<string> {
+async function createdOf(
+  repo: Repository,
+  manifest: FetchedManifest["manifest"],
+  signal: AbortSignal | undefined,
+): Promise<string> {
   if (manifest.kind !== "manifest" || manifest.config.size > MAX_CONFIG_BYTES) return EPOCH;
   const config = await repo.blobs().fetch(manifest.config, { signal });
   const chunks: Buffer[] = [];
@@ -75,10 +83,13 @@ async function fromImageConfigs(req: ResolveRequest): Promise<TagCandidate[]> {
 }
 
 /** Candidates of a policy: Harbor's listing when the registry is a Harbor, else the image configs (one client for both). */
-async function candidatesOf(req: ResolveRequest): Promise<{ candidates: TagCandidate[]; tagSource: "HarborAPI" | "ImageConfig" }> {
+async function candidatesOf(
+  req: ResolveRequest,
+): Promise<{ candidates: TagCandidate[]; tagSource: "HarborAPI" | "ImageConfig" }> {
   const harbor = new HarborClient(harborClientOptions(req.registry, req.connection));
   try {
-    if (await harbor.isHarbor({ signal: req.signal })) return { candidates: await fromHarbor(req, harbor), tagSource: "HarborAPI" };
+    if (await harbor.isHarbor({ signal: req.signal }))
+      return { candidates: await fromHarbor(req, harbor), tagSource: "HarborAPI" };
   } finally {
     await harbor.close();
   }
@@ -88,7 +99,8 @@ async function candidatesOf(req: ResolveRequest): Promise<{ candidates: TagCandi
 /** Resolves the spec's tag / digest / policy to one digest; see the file comment. */
 export async function resolveArtifact(req: ResolveRequest): Promise<ResolvedArtifact> {
   if (req.digest) return { digest: req.digest };
-  if (req.tag) return { tag: req.tag, digest: (await req.repo.manifests().resolve(req.tag, { signal: req.signal })).digest };
+  if (req.tag)
+    return { tag: req.tag, digest: (await req.repo.manifests().resolve(req.tag, { signal: req.signal })).digest };
   const policy = req.tagPolicy ?? { newestPushed: {} };
   const { candidates, tagSource } = await candidatesOf(req);
   const picked = selectTag(candidates, policy, { excludeSignatures: req.excludeSignatures });

@@ -25,17 +25,26 @@ export interface SelectedManifest {
 }
 
 /** The image manifest of `reference` (tag or digest): itself, or the entry of its index matching `platform`. */
-export async function selectManifest(repo: Repository, reference: string, platform: string, signal?: AbortSignal): Promise<SelectedManifest> {
+export async function selectManifest(
+  repo: Repository,
+  reference: string,
+  platform: string,
+  signal?: AbortSignal,
+): Promise<SelectedManifest> {
   const top = await repo.manifests().fetch(reference, { signal });
-  if (top.manifest.kind === "manifest") return { top: top.descriptor, manifest: top.manifest, descriptor: top.descriptor, bytes: top.bytes };
+  if (top.manifest.kind === "manifest")
+    return { top: top.descriptor, manifest: top.manifest, descriptor: top.descriptor, bytes: top.bytes };
   const want = parsePlatform(platform);
   const match = top.manifest.manifests.find((d) => platformMatches(d.platform, want));
   if (!match) {
     const have = top.manifest.manifests.map((d) => formatPlatform(d.platform)).join(", ");
-    throw new PlatformNotFoundError(`image index ${reference} has no manifest for platform ${platform} (it has: ${have || "none"})`);
+    throw new PlatformNotFoundError(
+      `image index ${reference} has no manifest for platform ${platform} (it has: ${have || "none"})`,
+    );
   }
   const inner = await repo.manifests().fetch(match, { signal });
-  if (inner.manifest.kind !== "manifest") throw new NestedIndexError(`manifest ${match.digest} for ${platform} is a nested index`);
+  if (inner.manifest.kind !== "manifest")
+    throw new NestedIndexError(`manifest ${match.digest} for ${platform} is a nested index`);
   return { top: top.descriptor, manifest: inner.manifest, descriptor: inner.descriptor, bytes: inner.bytes, platform };
 }
 
@@ -63,15 +72,25 @@ function isTarballTitle(title: string): boolean {
 function selected(layers: readonly Descriptor[], selector: LayerSelector | undefined): readonly Descriptor[] {
   if (!selector) return layers;
   const first = layers.find((l) => l.mediaType === selector.mediaType);
-  if (!first) throw new LayerNotFoundError(`no layer of media type ${selector.mediaType} (has: ${[...new Set(layers.map((l) => l.mediaType))].join(", ")})`);
+  if (!first)
+    throw new LayerNotFoundError(
+      `no layer of media type ${selector.mediaType} (has: ${[...new Set(layers.map((l) => l.mediaType))].join(", ")})`,
+    );
   return [first];
 }
 
 function toExtract(repo: Repository, layer: Descriptor, choice: LayerChoice): LayerToExtract {
   const open = (signal?: AbortSignal): Promise<Readable> => repo.blobs().fetch(layer, { signal });
   const title = layer.annotations?.[TITLE_ANNOTATION];
-  if (choice.layerSelector?.operation === "copy") return { open, annotations: { [TITLE_ANNOTATION]: title ?? "layer" } };
-  if (choice.unpackTarballFiles && title !== undefined && isTarballTitle(title) && layer.annotations?.[UNPACK_ANNOTATION] !== "true") return { open, mediaType: layer.mediaType };
+  if (choice.layerSelector?.operation === "copy")
+    return { open, annotations: { [TITLE_ANNOTATION]: title ?? "layer" } };
+  if (
+    choice.unpackTarballFiles &&
+    title !== undefined &&
+    isTarballTitle(title) &&
+    layer.annotations?.[UNPACK_ANNOTATION] !== "true"
+  )
+    return { open, mediaType: layer.mediaType };
   return { open, mediaType: layer.mediaType, annotations: layer.annotations };
 }
 

@@ -50,14 +50,22 @@ export interface SyncSource extends ResolvedSource {
 }
 
 /** Resolves the image: a pinned digest costs nothing, a tag one HEAD, a semver range one tag listing plus one HEAD. */
-async function resolveSource(ref: Reference, repo: Repository, semverRange: string | undefined, signal: AbortSignal): Promise<ResolvedSource> {
+async function resolveSource(
+  ref: Reference,
+  repo: Repository,
+  semverRange: string | undefined,
+  signal: AbortSignal,
+): Promise<ResolvedSource> {
   const base = `${ref.registry}/${ref.repository}`;
   if (ref.digest && !semverRange) return { image: `${base}@${ref.digest}`, digest: ref.digest, tag: ref.tag };
   let tag = ref.tag ?? "latest";
   if (semverRange) {
     const tags = await repo.tags().list({ signal, timeoutMs: 60_000 });
     const picked = pickSemverTag(tags, semverRange);
-    if (!picked) throw new NoMatchingSemverTagError(`failed to resolve ${base}: no tag matches semver range ${JSON.stringify(semverRange)} (${tags.length} tags)`);
+    if (!picked)
+      throw new NoMatchingSemverTagError(
+        `failed to resolve ${base}: no tag matches semver range ${JSON.stringify(semverRange)} (${tags.length} tags)`,
+      );
     tag = picked;
   }
   const desc = await repo.manifests().resolve(tag, { signal, timeoutMs: 30_000 });
@@ -77,10 +85,13 @@ async function pullSource(repo: Repository, resolved: ResolvedSource, request: S
 
 /** Resolves the image and makes sure its digest's tree is extracted under `request.folder`; see the file comment. */
 export async function fetchSyncSource(request: SyncSourceRequest): Promise<SyncSource> {
-  const { reference, repository, close } = openRepositoryOf(request.image, request.connection, { retry: { maxAttempts: 3 } });
+  const { reference, repository, close } = openRepositoryOf(request.image, request.connection, {
+    retry: { maxAttempts: 3 },
+  });
   try {
     const resolved = await resolveSource(reference, repository, request.semverRange, request.signal);
-    if (await reuseFolder(request.folder, resolved.digest)) return { ...resolved, root: digestFolder(request.folder, resolved.digest), pulled: false, layers: 0 };
+    if (await reuseFolder(request.folder, resolved.digest))
+      return { ...resolved, root: digestFolder(request.folder, resolved.digest), pulled: false, layers: 0 };
     return await pullSource(repository, resolved, request);
   } finally {
     await close();

@@ -48,7 +48,12 @@ export async function startEnvironment(workDir = mkdtempSync(join(tmpdir(), "air
     return {
       workDir,
       kubeEnv,
-      kube: { server: kubeEnv.server, kubeconfigPath: kubeEnv.kubeconfigPath, adminToken: kubeEnv.adminToken, caFile: kubeEnv.caFile },
+      kube: {
+        server: kubeEnv.server,
+        kubeconfigPath: kubeEnv.kubeconfigPath,
+        adminToken: kubeEnv.adminToken,
+        caFile: kubeEnv.caFile,
+      },
       registries: {
         anonymous: connectionOf(anonymous),
         "basic-tls": connectionOf(basicTls),

@@ -22,7 +22,10 @@ export async function globalSetup(): Promise<void> {
 
 /** The secret values the harness made: S3 keys, registry passwords, the API server's admin token. */
 function harnessSecrets(e: Environment): Record<string, string> {
-  const secrets: Record<string, string> = { "MinIO secret key": e.minio.secretAccessKey, "API server admin token": e.kube.adminToken };
+  const secrets: Record<string, string> = {
+    "MinIO secret key": e.minio.secretAccessKey,
+    "API server admin token": e.kube.adminToken,
+  };
   for (const [variant, reg] of Object.entries(e.registries)) {
     if (reg.password) {
       secrets[`${variant} registry password`] = reg.password;
@@ -35,7 +38,9 @@ function harnessSecrets(e: Environment): Record<string, string> {
 /** The secret scan of every log the suite wrote; a finding fails the run. */
 function scanSuiteLogs(e: Environment): void {
   const { files, bytes, findings } = scanLogs(join(e.workDir, "suite-logs"), harnessSecrets(e));
-  process.stderr.write(`# secret scan: ${files} log files, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${findings.length} findings\n`);
+  process.stderr.write(
+    `# secret scan: ${files} log files, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${findings.length} findings\n`,
+  );
   if (findings.length > 0) {
     process.stderr.write(`# SECRET VALUES IN LOGS:\n#   ${findings.join("\n#   ")}\n`);
     process.exitCode = 1;

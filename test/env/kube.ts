@@ -30,7 +30,12 @@ export interface KubeEnv extends KubeConnection {
 }
 
 /** Writes a kubeconfig for `server` authenticating with a bearer token. */
-export function writeTokenKubeconfig(path: string, conn: Pick<KubeConnection, "server" | "caFile">, user: string, token: string): string {
+export function writeTokenKubeconfig(
+  path: string,
+  conn: Pick<KubeConnection, "server" | "caFile">,
+  user: string,
+  token: string,
+): string {
   const ca = readFileSync(conn.caFile).toString("base64");
   const doc = {
     apiVersion: "v1",
@@ -60,14 +65,21 @@ export async function startKube(workDir: string): Promise<KubeEnv> {
     "etcd",
     toolPath("etcd"),
     [
-      "--data-dir", join(workDir, "etcd"),
-      "--listen-client-urls", etcdUrl,
-      "--advertise-client-urls", etcdUrl,
-      "--listen-peer-urls", `http://127.0.0.1:${etcdPeerPort}`,
-      "--initial-advertise-peer-urls", `http://127.0.0.1:${etcdPeerPort}`,
-      "--initial-cluster", `default=http://127.0.0.1:${etcdPeerPort}`,
+      "--data-dir",
+      join(workDir, "etcd"),
+      "--listen-client-urls",
+      etcdUrl,
+      "--advertise-client-urls",
+      etcdUrl,
+      "--listen-peer-urls",
+      `http://127.0.0.1:${etcdPeerPort}`,
+      "--initial-advertise-peer-urls",
+      `http://127.0.0.1:${etcdPeerPort}`,
+      "--initial-cluster",
+      `default=http://127.0.0.1:${etcdPeerPort}`,
       "--unsafe-no-fsync",
-      "--log-level", "warn",
+      "--log-level",
+      "warn",
     ],
     join(workDir, "etcd.log"),
   );
@@ -78,27 +90,42 @@ export async function startKube(workDir: string): Promise<KubeEnv> {
   });
 
   const adminToken = randomBytes(24).toString("hex");
-  writeFileSync(join(workDir, "tokens.csv"), `${adminToken},airlift-admin,airlift-admin,"system:masters"\n`, { mode: 0o600 });
+  writeFileSync(join(workDir, "tokens.csv"), `${adminToken},airlift-admin,airlift-admin,"system:masters"\n`, {
+    mode: 0o600,
+  });
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   writeFileSync(join(workDir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
   writeFileSync(join(workDir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
   const certDir = join(workDir, "certs");
   const server = `https://127.0.0.1:${apiPort}`;
   const apiArgs = [
-    "--etcd-servers", etcdUrl,
-    "--bind-address", "127.0.0.1",
-    "--advertise-address", "127.0.0.1",
-    "--secure-port", String(apiPort),
-    "--cert-dir", certDir,
-    "--token-auth-file", join(workDir, "tokens.csv"),
-    "--authorization-mode", "RBAC",
-    "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
-    "--service-account-key-file", join(workDir, "sa.pub"),
-    "--service-account-signing-key-file", join(workDir, "sa.key"),
-    "--service-cluster-ip-range", "10.96.0.0/16",
+    "--etcd-servers",
+    etcdUrl,
+    "--bind-address",
+    "127.0.0.1",
+    "--advertise-address",
+    "127.0.0.1",
+    "--secure-port",
+    String(apiPort),
+    "--cert-dir",
+    certDir,
+    "--token-auth-file",
+    join(workDir, "tokens.csv"),
+    "--authorization-mode",
+    "RBAC",
+    "--service-account-issuer",
+    "https://kubernetes.default.svc.cluster.local",
+    "--service-account-key-file",
+    join(workDir, "sa.pub"),
+    "--service-account-signing-key-file",
+    join(workDir, "sa.key"),
+    "--service-cluster-ip-range",
+    "10.96.0.0/16",
     "--allow-privileged=true",
-    "--disable-admission-plugins", "ServiceAccount",
-    "--v", "1",
+    "--disable-admission-plugins",
+    "ServiceAccount",
+    "--v",
+    "1",
   ];
   const agent = new Agent({ connect: { rejectUnauthorized: false } });
   let api: ManagedProcess | undefined;
@@ -108,7 +135,10 @@ export async function startKube(workDir: string): Promise<KubeEnv> {
       api,
       "kube-apiserver /readyz",
       async () => {
-        const res = await request(`${server}/readyz`, { dispatcher: agent, headers: { authorization: `Bearer ${adminToken}` } });
+        const res = await request(`${server}/readyz`, {
+          dispatcher: agent,
+          headers: { authorization: `Bearer ${adminToken}` },
+        });
         await res.body.dump();
         return res.statusCode === 200;
       },
@@ -117,7 +147,12 @@ export async function startKube(workDir: string): Promise<KubeEnv> {
   };
   await startApiServer();
   const caFile = join(certDir, "apiserver.crt");
-  const kubeconfigPath = writeTokenKubeconfig(join(workDir, "admin.kubeconfig"), { server, caFile }, "airlift-admin", adminToken);
+  const kubeconfigPath = writeTokenKubeconfig(
+    join(workDir, "admin.kubeconfig"),
+    { server, caFile },
+    "airlift-admin",
+    adminToken,
+  );
   return {
     server,
     kubeconfigPath,

@@ -40,9 +40,24 @@ export async function startMinio(workDir: string): Promise<MinioEnv> {
   const proc = startProcess(
     "minio",
     toolPath("minio"),
-    ["server", join(workDir, "data"), "--address", `127.0.0.1:${port}`, "--console-address", `127.0.0.1:${consolePort}`, "--quiet"],
+    [
+      "server",
+      join(workDir, "data"),
+      "--address",
+      `127.0.0.1:${port}`,
+      "--console-address",
+      `127.0.0.1:${consolePort}`,
+      "--quiet",
+    ],
     join(workDir, "minio.log"),
-    { env: { MINIO_ROOT_USER: accessKeyId, MINIO_ROOT_PASSWORD: secretAccessKey, MINIO_BROWSER: "off", MINIO_UPDATE: "off" } },
+    {
+      env: {
+        MINIO_ROOT_USER: accessKeyId,
+        MINIO_ROOT_PASSWORD: secretAccessKey,
+        MINIO_BROWSER: "off",
+        MINIO_UPDATE: "off",
+      },
+    },
   );
   await waitUntil(proc, "minio /minio/health/ready", async () => {
     const res = await request(`${endpoint}/minio/health/ready`);

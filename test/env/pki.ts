@@ -15,10 +15,24 @@ export async function makeCA(dir: string, commonName: string): Promise<CertPair>
   const certFile = join(dir, `${commonName}.crt`);
   const keyFile = join(dir, `${commonName}.key`);
   await run("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "30",
-    "-subj", `/CN=${commonName}`, "-keyout", keyFile, "-out", certFile,
-    "-addext", "basicConstraints=critical,CA:TRUE",
-    "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-sha256",
+    "-days",
+    "30",
+    "-subj",
+    `/CN=${commonName}`,
+    "-keyout",
+    keyFile,
+    "-out",
+    certFile,
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
   ]);
   return { certFile, keyFile, certPem: readFileSync(certFile, "utf8"), keyPem: readFileSync(keyFile, "utf8") };
 }
@@ -33,10 +47,36 @@ export async function makeServerCert(dir: string, ca: CertPair, name: string): P
     extFile,
     "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n",
   );
-  await run("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name}`, "-keyout", keyFile, "-out", csrFile]);
   await run("openssl", [
-    "x509", "-req", "-in", csrFile, "-CA", ca.certFile, "-CAkey", ca.keyFile, "-CAcreateserial",
-    "-days", "30", "-sha256", "-extfile", extFile, "-out", certFile,
+    "req",
+    "-new",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    `/CN=${name}`,
+    "-keyout",
+    keyFile,
+    "-out",
+    csrFile,
+  ]);
+  await run("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    csrFile,
+    "-CA",
+    ca.certFile,
+    "-CAkey",
+    ca.keyFile,
+    "-CAcreateserial",
+    "-days",
+    "30",
+    "-sha256",
+    "-extfile",
+    extFile,
+    "-out",
+    certFile,
   ]);
   return { certFile, keyFile, certPem: readFileSync(certFile, "utf8"), keyPem: readFileSync(keyFile, "utf8") };
 }

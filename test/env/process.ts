@@ -40,7 +40,13 @@ export interface StartOptions {
   cwd?: string;
 }
 
-export function startProcess(name: string, command: string, args: string[], logFile: string, options: StartOptions = {}): ManagedProcess {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  logFile: string,
+  options: StartOptions = {},
+): ManagedProcess {
   const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(command, args, {
     cwd: options.cwd,
@@ -89,7 +95,12 @@ export function startProcess(name: string, command: string, args: string[], logF
 }
 
 /** Polls `check` until it returns true; fails with the process log when the process dies or time runs out. */
-export async function waitUntil(proc: ManagedProcess, what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitUntil(
+  proc: ManagedProcess,
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.exited()) throw new Error(`${proc.name} exited before ${what}; log ${proc.logFile}:\n${proc.tail()}`);
@@ -98,7 +109,8 @@ export async function waitUntil(proc: ManagedProcess, what: string, check: () =>
     } catch {
       // not ready yet
     }
-    if (Date.now() > deadline) throw new Error(`${proc.name}: timed out waiting for ${what}; log ${proc.logFile}:\n${proc.tail()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${proc.name}: timed out waiting for ${what}; log ${proc.logFile}:\n${proc.tail()}`);
     await sleep(100);
   }
 }

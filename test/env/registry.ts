@@ -42,7 +42,11 @@ function configYaml(lines: string[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-export async function startRegistry(workDir: string, variant: RegistryVariant, options: RegistryOptions = {}): Promise<RegistryEnv> {
+export async function startRegistry(
+  workDir: string,
+  variant: RegistryVariant,
+  options: RegistryOptions = {},
+): Promise<RegistryEnv> {
   mkdirSync(workDir, { recursive: true });
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
@@ -99,7 +103,12 @@ export async function startRegistry(workDir: string, variant: RegistryVariant, o
   }
   const configFile = join(workDir, "config.yml");
   writeFileSync(configFile, configYaml(config));
-  const proc = startProcess(`registry(${variant})`, toolPath("docker-registry"), ["serve", configFile], join(workDir, "registry.log"));
+  const proc = startProcess(
+    `registry(${variant})`,
+    toolPath("docker-registry"),
+    ["serve", configFile],
+    join(workDir, "registry.log"),
+  );
   const scheme = variant === "basic-tls" ? "https" : "http";
   const url = `${scheme}://${host}`;
   const agent = new Agent({ connect: caPem ? { ca: caPem } : {} });

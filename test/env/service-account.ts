@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { loadKubeConfig, writeTokenKubeconfig, type KubeConnection } from "./kube.ts";
 
-export async function serviceAccountKubeconfig(kube: KubeConnection, namespace: string, name: string, dir: string): Promise<string> {
+export async function serviceAccountKubeconfig(
+  kube: KubeConnection,
+  namespace: string,
+  name: string,
+  dir: string,
+): Promise<string> {
   const core = loadKubeConfig(kube.kubeconfigPath).makeApiClient(CoreV1Api);
   try {
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
@@ -18,5 +23,10 @@ export async function serviceAccountKubeconfig(kube: KubeConnection, namespace: 
   });
   const token = tokenRequest.status?.token;
   if (!token) throw new Error(`no token issued for ServiceAccount ${namespace}/${name}`);
-  return writeTokenKubeconfig(join(dir, `sa-${namespace}-${name}.kubeconfig`), kube, `system:serviceaccount:${namespace}:${name}`, token);
+  return writeTokenKubeconfig(
+    join(dir, `sa-${namespace}-${name}.kubeconfig`),
+    kube,
+    `system:serviceaccount:${namespace}:${name}`,
+    token,
+  );
 }

@@ -1,7 +1,15 @@
 // Every log airlift writes during the integration suite goes to one folder (AIRLIFT_TEST_LOGS, set by the global
 // setup), so that the global teardown can scan the whole suite's logs for each secret value the harness created.
 // Outside the suite (a file run alone) the logs go to a temporary folder and nothing scans them.
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, type WriteStream } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  type WriteStream,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -16,7 +24,9 @@ function logDir(): string {
 
 /** A file of the suite's log folder for one operator (or CLI run); `name` says which test wrote it. */
 export function suiteLog(name: string): WriteStream {
-  return createWriteStream(join(logDir(), `${name.replace(/[^\w.-]/g, "_")}-${process.pid}-${Date.now()}.log`), { flags: "a" });
+  return createWriteStream(join(logDir(), `${name.replace(/[^\w.-]/g, "_")}-${process.pid}-${Date.now()}.log`), {
+    flags: "a",
+  });
 }
 
 /** Copies a child process's stdout and stderr into the suite's log folder as well. */
@@ -26,7 +36,10 @@ export function teeToSuiteLog(name: string, ...streams: (Readable | null | undef
 }
 
 /** Finds each secret value in each log file of `dir`; returns "file: which secret" lines (never the value). */
-export function scanLogs(dir: string, secrets: Record<string, string>): { files: number; bytes: number; findings: string[] } {
+export function scanLogs(
+  dir: string,
+  secrets: Record<string, string>,
+): { files: number; bytes: number; findings: string[] } {
   const findings: string[] = [];
   let files = 0;
   let bytes = 0;
@@ -35,7 +48,8 @@ export function scanLogs(dir: string, secrets: Record<string, string>): { files:
     const text = readFileSync(join(dir, name), "utf8");
     files++;
     bytes += text.length;
-    for (const [what, value] of Object.entries(secrets)) if (value && text.includes(value)) findings.push(`${name}: ${what}`);
+    for (const [what, value] of Object.entries(secrets))
+      if (value && text.includes(value)) findings.push(`${name}: ${what}`);
   }
   return { files, bytes, findings };
 }

@@ -13,7 +13,10 @@ export interface Disposable {
  * Returns the teardown function for `current()` (the environment, once set up): the first call runs `report`
  * (e.g. the secret scan) and then stops the environment; later calls, and the exit hook, do nothing more.
  */
-export function teardownOnce<T extends Disposable>(current: () => T | undefined, report: (env: T) => void): () => Promise<void> {
+export function teardownOnce<T extends Disposable>(
+  current: () => T | undefined,
+  report: (env: T) => void,
+): () => Promise<void> {
   let done = false;
   const run = (): void => {
     const env = current();

@@ -89,12 +89,15 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
     }
     const user = authenticate(req, options.users);
     if (user === undefined) {
-      res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "invalid credentials" }] }));
+      res
+        .writeHead(401, { "content-type": "application/json" })
+        .end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "invalid credentials" }] }));
       return;
     }
     const access = parseScopes(url).map((scope) => ({
       ...scope,
-      actions: user === null ? scope.actions.filter((a) => (options.anonymousActions ?? []).includes(a)) : scope.actions,
+      actions:
+        user === null ? scope.actions.filter((a) => (options.anonymousActions ?? []).includes(a)) : scope.actions,
     }));
     const now = Math.floor(Date.now() / 1000);
     const header = { alg: "RS256", typ: "JWT", kid };
@@ -112,7 +115,12 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
     const token = `${signingInput}.${b64url(sign("sha256", Buffer.from(signingInput), key))}`;
     issued.set(user ?? "", (issued.get(user ?? "") ?? 0) + 1);
     res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({ token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() }),
+      JSON.stringify({
+        token,
+        access_token: token,
+        expires_in: expiresIn,
+        issued_at: new Date(now * 1000).toISOString(),
+      }),
     );
   };
   const server: Server = createServer(handler);

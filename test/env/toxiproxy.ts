@@ -27,19 +27,37 @@ export interface Toxiproxy {
 }
 
 /** A proxy `name` in front of the API server and an admin kubeconfig (at `path`) that goes through it. */
-export async function proxiedKubeconfig(toxi: Toxiproxy, name: string, kube: Pick<KubeConnection, "server" | "caFile" | "adminToken">, path: string): Promise<string> {
+export async function proxiedKubeconfig(
+  toxi: Toxiproxy,
+  name: string,
+  kube: Pick<KubeConnection, "server" | "caFile" | "adminToken">,
+  path: string,
+): Promise<string> {
   const listen = await toxi.proxy(name, new URL(kube.server).host);
-  return writeTokenKubeconfig(path, { server: `https://${listen}`, caFile: kube.caFile }, "airlift-admin", kube.adminToken);
+  return writeTokenKubeconfig(
+    path,
+    { server: `https://${listen}`, caFile: kube.caFile },
+    "airlift-admin",
+    kube.adminToken,
+  );
 }
 
 export async function startToxiproxy(workDir: string): Promise<Toxiproxy> {
   mkdirSync(workDir, { recursive: true });
   const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
-  const proc = startProcess("toxiproxy", toolPath("toxiproxy-server"), ["-host", "127.0.0.1", "-port", String(port)], join(workDir, "toxiproxy.log"));
+  const proc = startProcess(
+    "toxiproxy",
+    toolPath("toxiproxy-server"),
+    ["-host", "127.0.0.1", "-port", String(port)],
+    join(workDir, "toxiproxy.log"),
+  );
   await waitUntil(proc, "toxiproxy /version", async () => (await request(`${api}/version`)).statusCode === 200);
   const call = async (method: "POST" | "DELETE", path: string, body?: unknown): Promise<void> => {
-    const res = await request(`${api}${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}) });
+    const res = await request(`${api}${path}`, {
+      method,
+      ...(body ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}),
+    });
     const text = await res.body.text();
     if (res.statusCode >= 300) throw new Error(`toxiproxy ${method} ${path}: ${res.statusCode} ${text}`);
   };

@@ -14,7 +14,11 @@ const sha = (b: Buffer | string): string => createHash("sha256").update(b).diges
 
 async function dockerArchive(manifestOf: (config: string, layer: string) => unknown): Promise<Buffer> {
   const layer = await packTar([{ name: "etc/motd", body: "hello" }]);
-  const config = JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [`sha256:${sha(layer)}`] } });
+  const config = JSON.stringify({
+    architecture: "amd64",
+    os: "linux",
+    rootfs: { type: "layers", diff_ids: [`sha256:${sha(layer)}`] },
+  });
   const configName = `${sha(config)}.json`;
   const layerName = `${sha(layer)}/layer.tar`;
   return packTar([
@@ -25,11 +29,13 @@ async function dockerArchive(manifestOf: (config: string, layer: string) => unkn
 }
 
 const field = fc.constantFrom("Config", "RepoTags", "Layers", "LayerSources", "0");
-const mutatedManifest = fc.tuple(field, fc.jsonValue({ maxDepth: 2 })).map(([key, value]) => (config: string, layer: string) => {
-  const entry: Record<string, unknown> = { Config: config, RepoTags: ["fuzz/app:v1"], Layers: [layer] };
-  entry[key] = value;
-  return [entry];
-});
+const mutatedManifest = fc
+  .tuple(field, fc.jsonValue({ maxDepth: 2 }))
+  .map(([key, value]) => (config: string, layer: string) => {
+    const entry: Record<string, unknown> = { Config: config, RepoTags: ["fuzz/app:v1"], Layers: [layer] };
+    entry[key] = value;
+    return [entry];
+  });
 // Half the edits land in the first header block (manifest.json's), the rest anywhere.
 const edit = fc.record({ at: fc.oneof(fc.nat(511), fc.nat()), value: fc.nat(255) });
 
@@ -37,23 +43,29 @@ export const imageArchiveTarget: FuzzTarget = {
   name: "image archive readers: docker-archives with mutated manifest.json, bytes and wrapping",
   check: (params) =>
     fc.assert(
-      fc.asyncProperty(mutatedManifest, fc.array(edit, { maxLength: 3 }), fc.option(fc.nat(), { nil: undefined }), fc.boolean(), async (manifestOf, edits, cutAt, gzip) => {
-        let bytes = mutate(await dockerArchive(manifestOf), edits, cutAt);
-        if (gzip) bytes = gzipSync(bytes);
-        const archive = await refusesOnlyWith(() => openImageArchive(new BufferSource(bytes)), [ArchiveError]);
-        if (!archive) return;
-        try {
-          for (const image of archive.images) {
-            for (const layer of image.layers) {
-              await refusesOnlyWith(async () => {
-                for await (const chunk of layer.open({ verifyDigest: true })) void chunk;
-              }, [ArchiveError]);
+      fc.asyncProperty(
+        mutatedManifest,
+        fc.array(edit, { maxLength: 3 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        fc.boolean(),
+        async (manifestOf, edits, cutAt, gzip) => {
+          let bytes = mutate(await dockerArchive(manifestOf), edits, cutAt);
+          if (gzip) bytes = gzipSync(bytes);
+          const archive = await refusesOnlyWith(() => openImageArchive(new BufferSource(bytes)), [ArchiveError]);
+          if (!archive) return;
+          try {
+            for (const image of archive.images) {
+              for (const layer of image.layers) {
+                await refusesOnlyWith(async () => {
+                  for await (const chunk of layer.open({ verifyDigest: true })) void chunk;
+                }, [ArchiveError]);
+              }
             }
+          } finally {
+            await archive.close();
           }
-        } finally {
-          await archive.close();
-        }
-      }),
+        },
+      ),
       params,
     ),
 };

@@ -28,23 +28,57 @@ const mediaTypes = fc.constantFrom(
 );
 
 /** A valid manifest or index with one field (at any depth) replaced by an arbitrary JSON value. */
-const mutated = fc.tuple(fc.constantFrom(valid, index), fc.array(fc.constantFrom("schemaVersion", "mediaType", "config", "layers", "manifests", "digest", "size", "platform", "annotations", "0"), { minLength: 1, maxLength: 3 }), fc.jsonValue()).map(([base, path, value]) => {
-  const copy = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
-  let node: Record<string, unknown> = copy;
-  for (const key of path.slice(0, -1)) {
-    const next = node[key];
-    if (typeof next !== "object" || next === null) break;
-    node = next as Record<string, unknown>;
-  }
-  node[path[path.length - 1] as string] = value;
-  return JSON.stringify(copy);
-});
+const mutated = fc
+  .tuple(
+    fc.constantFrom(valid, index),
+    fc.array(
+      fc.constantFrom(
+        "schemaVersion",
+        "mediaType",
+        "config",
+        "layers",
+        "manifests",
+        "digest",
+        "size",
+        "platform",
+        "annotations",
+        "0",
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
+    fc.jsonValue(),
+  )
+  .map(([base, path, value]) => {
+    const copy = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+    let node: Record<string, unknown> = copy;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      if (typeof next !== "object" || next === null) break;
+      node = next as Record<string, unknown>;
+    }
+    node[path[path.length - 1] as string] = value;
+    return JSON.stringify(copy);
+  });
 
 export const manifestTarget: FuzzTarget = {
   name: "manifest parser: arbitrary and mutated manifests",
   check: (params) =>
-    fc.assert(fc.asyncProperty(fc.oneof(mutated, fc.jsonValue().map((v) => JSON.stringify(v)), fc.string()), mediaTypes, async (text, contentType) => {
-      const manifest = await refusesOnlyWith(() => parseManifest(text, contentType), [InvalidManifestError]);
-      if (manifest !== undefined) for (const child of childrenOf(manifest)) if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(child.digest)) throw new Error(`accepted a descriptor with digest ${child.digest}`);
-    }), params),
+    fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          mutated,
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          fc.string(),
+        ),
+        mediaTypes,
+        async (text, contentType) => {
+          const manifest = await refusesOnlyWith(() => parseManifest(text, contentType), [InvalidManifestError]);
+          if (manifest !== undefined)
+            for (const child of childrenOf(manifest))
+              if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(child.digest))
+                throw new Error(`accepted a descriptor with digest ${child.digest}`);
+        },
+      ),
+      params,
+    ),
 };

@@ -7,7 +7,26 @@ import { checkSymlinkTarget, entrySegments } from "../../src/archive/extract-pat
 import { refusesOnlyWith, type FuzzTarget } from "./target.ts";
 
 export const hostilePath = fc
-  .array(fc.constantFrom("..", ".", "/", "a", "b", "\\", "C:", "C:\\", "\\\\srv", "\0", ".wh.", ".wh..wh..opq", "~", "%2e%2e", "..."), { minLength: 1, maxLength: 8 })
+  .array(
+    fc.constantFrom(
+      "..",
+      ".",
+      "/",
+      "a",
+      "b",
+      "\\",
+      "C:",
+      "C:\\",
+      "\\\\srv",
+      "\0",
+      ".wh.",
+      ".wh..wh..opq",
+      "~",
+      "%2e%2e",
+      "...",
+    ),
+    { minLength: 1, maxLength: 8 },
+  )
   .map((parts) => parts.join(""));
 const ROOT = "/root";
 
@@ -18,15 +37,23 @@ function inside(path: string): boolean {
 export const pathsTarget: FuzzTarget = {
   name: "extract path rules: hostile entry names and link targets",
   check: (params) =>
-    fc.assert(fc.asyncProperty(hostilePath, hostilePath, async (name, target) => {
-      const segments = await refusesOnlyWith(() => entrySegments(name), [ExtractionRefusedError]);
-      if (segments === undefined) return;
-      if (segments.some((s) => s === ".." || s === "." || s === "" || s.includes("/"))) throw new Error(`${JSON.stringify(name)} gave segments ${JSON.stringify(segments)}`);
-      if (!inside(posix.resolve(ROOT, ...segments))) throw new Error(`${JSON.stringify(name)} resolves outside the root`);
-      if (segments.length === 0) return;
-      const ok = await refusesOnlyWith(() => (checkSymlinkTarget(segments, target, name), true), [ExtractionRefusedError]);
-      if (ok && !inside(posix.resolve(posix.dirname(posix.join(ROOT, ...segments)), target))) {
-        throw new Error(`symlink ${JSON.stringify(name)} -> ${JSON.stringify(target)} accepted but leaves the root`);
-      }
-    }), params),
+    fc.assert(
+      fc.asyncProperty(hostilePath, hostilePath, async (name, target) => {
+        const segments = await refusesOnlyWith(() => entrySegments(name), [ExtractionRefusedError]);
+        if (segments === undefined) return;
+        if (segments.some((s) => s === ".." || s === "." || s === "" || s.includes("/")))
+          throw new Error(`${JSON.stringify(name)} gave segments ${JSON.stringify(segments)}`);
+        if (!inside(posix.resolve(ROOT, ...segments)))
+          throw new Error(`${JSON.stringify(name)} resolves outside the root`);
+        if (segments.length === 0) return;
+        const ok = await refusesOnlyWith(
+          () => (checkSymlinkTarget(segments, target, name), true),
+          [ExtractionRefusedError],
+        );
+        if (ok && !inside(posix.resolve(posix.dirname(posix.join(ROOT, ...segments)), target))) {
+          throw new Error(`symlink ${JSON.stringify(name)} -> ${JSON.stringify(target)} accepted but leaves the root`);
+        }
+      }),
+      params,
+    ),
 };

@@ -26,7 +26,12 @@ export async function packTar(entries: readonly TarEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   for (const e of entries) {
     const type = e.type ?? "file";
-    const header = { name: e.name, type, ...(e.mode !== undefined ? { mode: e.mode } : {}), ...(e.linkname !== undefined ? { linkname: e.linkname } : {}) };
+    const header = {
+      name: e.name,
+      type,
+      ...(e.mode !== undefined ? { mode: e.mode } : {}),
+      ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
+    };
     if (type === "file") pack.entry(header, Buffer.from(e.body ?? ""));
     else pack.entry(header);
   }

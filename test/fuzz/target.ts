@@ -18,7 +18,10 @@ export interface FuzzTarget {
  * Runs `parse`; a throw must be an instance of one of `allowed` (the parser's own typed refusal), anything else
  * (TypeError, RangeError, a hang caught by the caller's timeout) fails the property with the input shown.
  */
-export async function refusesOnlyWith<T>(parse: () => T | Promise<T>, allowed: readonly (abstract new (...args: never[]) => Error)[]): Promise<T | undefined> {
+export async function refusesOnlyWith<T>(
+  parse: () => T | Promise<T>,
+  allowed: readonly (abstract new (...args: never[]) => Error)[],
+): Promise<T | undefined> {
   try {
     return await parse();
   } catch (err) {

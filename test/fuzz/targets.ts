@@ -8,4 +8,12 @@ import { tarTarget } from "./tar.fuzz.ts";
 import type { FuzzTarget } from "./target.ts";
 import { yamlTarget } from "./yaml.fuzz.ts";
 
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [referenceTarget, manifestTarget, tarTarget, imageArchiveTarget, pathsTarget, extractTarget, yamlTarget];
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [
+  referenceTarget,
+  manifestTarget,
+  tarTarget,
+  imageArchiveTarget,
+  pathsTarget,
+  extractTarget,
+  yamlTarget,
+];

@@ -6,8 +6,14 @@ import type { FetchedManifest, RegistryReader } from "./registry-reader.ts";
 /** Harbor's "never pulled" time. */
 const NEVER = "0001-01-01T00:00:00.000Z";
 
-const IMAGE_CONFIGS = new Set(["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"]);
-const INDEXES = new Set(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]);
+const IMAGE_CONFIGS = new Set([
+  "application/vnd.oci.image.config.v1+json",
+  "application/vnd.docker.container.image.v1+json",
+]);
+const INDEXES = new Set([
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+]);
 
 interface Descriptor {
   mediaType?: string;
@@ -72,7 +78,13 @@ function harborType(m: FetchedManifest, doc: ManifestDoc): string {
 }
 
 /** The Harbor artifacts of `project/repository`, untouched by sort or paging; undefined when unknown. */
-export async function repositoryArtifacts(reader: RegistryReader, ledger: PushLedger, project: string, repository: string, withTag: boolean): Promise<Record<string, unknown>[] | undefined> {
+export async function repositoryArtifacts(
+  reader: RegistryReader,
+  ledger: PushLedger,
+  project: string,
+  repository: string,
+  withTag: boolean,
+): Promise<Record<string, unknown>[] | undefined> {
   const full = `${project}/${repository}`;
   const tags = await reader.tags(full);
   if (tags === undefined) return undefined;
@@ -102,7 +114,14 @@ export async function repositoryArtifacts(reader: RegistryReader, ledger: PushLe
     const pushTime = tagObjects.map((t) => t.push_time).reduce((a, b) => (a > b ? a : b));
     const configType = INDEXES.has(manifest.mediaType) ? manifest.mediaType : (doc.config?.mediaType ?? "");
     const references = INDEXES.has(manifest.mediaType)
-      ? (doc.manifests ?? []).map((d) => ({ parent_id: artifactId, child_id: ledger.id("artifact", `${full}@${d.digest ?? ""}`), child_digest: d.digest, platform: d.platform ?? null, annotations: null, urls: null }))
+      ? (doc.manifests ?? []).map((d) => ({
+          parent_id: artifactId,
+          child_id: ledger.id("artifact", `${full}@${d.digest ?? ""}`),
+          child_digest: d.digest,
+          platform: d.platform ?? null,
+          annotations: null,
+          urls: null,
+        }))
       : null;
     return {
       id: artifactId,

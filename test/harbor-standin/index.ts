@@ -32,7 +32,17 @@ export interface HarborStandin {
 
 const API = "/api/v2.0";
 const MAX_PAGE_SIZE = 100;
-const HOP_HEADERS = new Set(["host", "connection", "keep-alive", "transfer-encoding", "upgrade", "expect", "proxy-connection", "te", "trailer"]);
+const HOP_HEADERS = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "upgrade",
+  "expect",
+  "proxy-connection",
+  "te",
+  "trailer",
+]);
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -64,21 +74,43 @@ function pageLink(rawPath: string, params: URLSearchParams, page: number, rel: s
   return `<${rawPath}?${copy.toString()}>; rel="${rel}"`;
 }
 
-async function listArtifacts(ctx: StandinContext, req: IncomingMessage, res: ServerResponse, route: { project: string; repository: string; rawPath: string; params: URLSearchParams }): Promise<void> {
+async function listArtifacts(
+  ctx: StandinContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: { project: string; repository: string; rawPath: string; params: URLSearchParams },
+): Promise<void> {
   if (!authorized(req, ctx.robot)) return sendError(res, 401, "UNAUTHORIZED", "unauthorized");
   const { project, repository, params } = route;
   const page = intParam(params, "page", 1);
   const pageSize = intParam(params, "page_size", 10);
-  if (page === undefined || pageSize === undefined || pageSize > MAX_PAGE_SIZE) return sendError(res, 400, "BAD_REQUEST", "page and page_size must be integers >= 1, page_size <= 100");
+  if (page === undefined || pageSize === undefined || pageSize > MAX_PAGE_SIZE)
+    return sendError(res, 400, "BAD_REQUEST", "page and page_size must be integers >= 1, page_size <= 100");
   if (params.has("q")) return sendError(res, 400, "BAD_REQUEST", "the Harbor stand-in does not support q");
   const sort = params.get("sort") ?? "-push_time";
-  if (sort !== "-push_time" && sort !== "push_time") return sendError(res, 400, "BAD_REQUEST", `the Harbor stand-in cannot sort by ${sort}`);
+  if (sort !== "-push_time" && sort !== "push_time")
+    return sendError(res, 400, "BAD_REQUEST", `the Harbor stand-in cannot sort by ${sort}`);
   const repositories = await ctx.reader.repositories();
-  if (!repositories.some((r) => r.startsWith(`${project}/`))) return sendError(res, 404, "NOT_FOUND", `project ${project} not found`);
-  const artifacts = await repositoryArtifacts(ctx.reader, ctx.ledger, project, repository, params.get("with_tag") !== "false");
+  if (!repositories.some((r) => r.startsWith(`${project}/`)))
+    return sendError(res, 404, "NOT_FOUND", `project ${project} not found`);
+  const artifacts = await repositoryArtifacts(
+    ctx.reader,
+    ctx.ledger,
+    project,
+    repository,
+    params.get("with_tag") !== "false",
+  );
   if (!artifacts) return sendError(res, 404, "NOT_FOUND", `repository ${project}/${repository} not found`);
   const sign = sort.startsWith("-") ? -1 : 1;
-  artifacts.sort((a, b) => sign * (String(a.push_time) < String(b.push_time) ? -1 : String(a.push_time) > String(b.push_time) ? 1 : Number(a.id) - Number(b.id)));
+  artifacts.sort(
+    (a, b) =>
+      sign *
+      (String(a.push_time) < String(b.push_time)
+        ? -1
+        : String(a.push_time) > String(b.push_time)
+          ? 1
+          : Number(a.id) - Number(b.id)),
+  );
   const start = (page - 1) * pageSize;
   const links: string[] = [];
   if (page > 1) links.push(pageLink(route.rawPath, params, page - 1, "prev"));
@@ -99,7 +131,13 @@ async function routeApi(ctx: StandinContext, req: IncomingMessage, res: ServerRe
   const decoded = decodeURIComponent(url.pathname);
   if (req.method !== "GET") return sendError(res, 405, "METHOD_NOT_ALLOWED", "the Harbor stand-in only answers GET");
   if (decoded === `${API}/systeminfo`) {
-    return sendJson(res, 200, { auth_mode: "db_auth", primary_auth_mode: false, self_registration: false, harbor_version: "v2.11.0-standin", banner_message: "" });
+    return sendJson(res, 200, {
+      auth_mode: "db_auth",
+      primary_auth_mode: false,
+      self_registration: false,
+      harbor_version: "v2.11.0-standin",
+      banner_message: "",
+    });
   }
   if (decoded === `${API}/ping`) {
     res.writeHead(200, { "content-type": "text/plain" });
@@ -115,7 +153,8 @@ async function routeApi(ctx: StandinContext, req: IncomingMessage, res: ServerRe
 
 function endToEndHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_HEADERS.has(name)) out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !HOP_HEADERS.has(name)) out[name] = value;
   return out;
 }
 
@@ -131,23 +170,37 @@ async function proxy(ctx: StandinContext, req: IncomingMessage, res: ServerRespo
   const method = (req.method ?? "GET") as "GET";
   const path = req.url ?? "/";
   const hasBody = !["GET", "HEAD", "DELETE"].includes(method);
-  const upstream = await ctx.reader.dispatcher.request({ origin: ctx.reader.origin, path, method, headers: endToEndHeaders(req.headers), body: hasBody ? req : null });
+  const upstream = await ctx.reader.dispatcher.request({
+    origin: ctx.reader.origin,
+    path,
+    method,
+    headers: endToEndHeaders(req.headers),
+    body: hasBody ? req : null,
+  });
   recordManifestPut(ctx, method, path, upstream.statusCode);
   const out = endToEndHeaders(upstream.headers);
   // The registry builds absolute upload locations from its own address: point them back at the stand-in.
   const location = out.location;
-  if (typeof location === "string" && location.startsWith(ctx.reader.origin)) out.location = ownOrigin + location.slice(ctx.reader.origin.length);
+  if (typeof location === "string" && location.startsWith(ctx.reader.origin))
+    out.location = ownOrigin + location.slice(ctx.reader.origin.length);
   res.writeHead(upstream.statusCode, out);
   await pipeline(upstream.body, res);
 }
 
 /** Starts the stand-in on a free loopback port. */
 export async function startHarborStandin(options: HarborStandinOptions): Promise<HarborStandin> {
-  const ctx: StandinContext = { reader: new RegistryReader(options.registry), ledger: new PushLedger(), robot: options.robot };
+  const ctx: StandinContext = {
+    reader: new RegistryReader(options.registry),
+    ledger: new PushLedger(),
+    robot: options.robot,
+  };
   let ownOrigin = "";
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://standin.invalid");
-    const handler = url.pathname.startsWith("/v2/") || url.pathname === "/v2" ? proxy(ctx, req, res, ownOrigin) : routeApi(ctx, req, res, url);
+    const handler =
+      url.pathname.startsWith("/v2/") || url.pathname === "/v2"
+        ? proxy(ctx, req, res, ownOrigin)
+        : routeApi(ctx, req, res, url);
     handler.catch((err: unknown) => {
       if (!res.headersSent) sendError(res, 500, "INTERNAL_SERVER_ERROR", `Harbor stand-in: ${(err as Error).message}`);
       else res.destroy();

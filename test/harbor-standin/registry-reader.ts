@@ -34,13 +34,24 @@ export class RegistryReader {
   constructor(upstream: UpstreamRegistry) {
     this.origin = new URL(upstream.url).origin;
     this.dispatcher = new Agent({ connect: upstream.caPem ? { ca: [...rootCertificates, upstream.caPem] } : {} });
-    this.#authorization = upstream.username ? `Basic ${Buffer.from(`${upstream.username}:${upstream.password ?? ""}`).toString("base64")}` : undefined;
+    this.#authorization = upstream.username
+      ? `Basic ${Buffer.from(`${upstream.username}:${upstream.password ?? ""}`).toString("base64")}`
+      : undefined;
   }
 
-  async #get(path: string, accept = "application/json"): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  async #get(
+    path: string,
+    accept = "application/json",
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
     const headers: Record<string, string> = { accept };
     if (this.#authorization) headers.authorization = this.#authorization;
-    const res = await this.dispatcher.request({ origin: this.origin, path, method: "GET", headers, signal: AbortSignal.timeout(30_000) });
+    const res = await this.dispatcher.request({
+      origin: this.origin,
+      path,
+      method: "GET",
+      headers,
+      signal: AbortSignal.timeout(30_000),
+    });
     return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
   }
 

@@ -35,9 +35,24 @@ before(async () => {
 after(() => kube.close());
 
 const CASES = [
-  { kind: ALL_KINDS[0]!, sample: sampleImageImport, full: fullImageImport, defaults: (s: unknown) => withImageImportDefaults(parseImageImport(s).spec) },
-  { kind: ALL_KINDS[1]!, sample: sampleArtifactPull, full: fullArtifactPull, defaults: (s: unknown) => withArtifactPullDefaults(parseArtifactPull(s).spec) },
-  { kind: ALL_KINDS[2]!, sample: sampleOciSync, full: fullOciSync, defaults: (s: unknown) => withOciSyncDefaults(parseOciSync(s).spec) },
+  {
+    kind: ALL_KINDS[0]!,
+    sample: sampleImageImport,
+    full: fullImageImport,
+    defaults: (s: unknown) => withImageImportDefaults(parseImageImport(s).spec),
+  },
+  {
+    kind: ALL_KINDS[1]!,
+    sample: sampleArtifactPull,
+    full: fullArtifactPull,
+    defaults: (s: unknown) => withArtifactPullDefaults(parseArtifactPull(s).spec),
+  },
+  {
+    kind: ALL_KINDS[2]!,
+    sample: sampleOciSync,
+    full: fullOciSync,
+    defaults: (s: unknown) => withOciSyncDefaults(parseOciSync(s).spec),
+  },
 ];
 
 function collection(kind: KindInfo): string {
@@ -68,11 +83,14 @@ describe("CRDs on the API server", () => {
       assert.deepEqual(patched.body.status, status, "the API server pruned or changed status fields");
       await eventually(`${kind.kind} Ready`, async () => {
         const { body } = await kube.call("GET", `${collection(kind)}/${name}`);
-        const conds = (body.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+        const conds =
+          (body.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
         return conds.some((c) => c.type === "Ready" && c.status === "True");
       });
       // The printer columns read the condition and the digest (what `kubectl get` prints).
-      const table = await kube.call("GET", `${collection(kind)}/${name}`, { accept: "application/json;as=Table;v=v1;g=meta.k8s.io" });
+      const table = await kube.call("GET", `${collection(kind)}/${name}`, {
+        accept: "application/json;as=Table;v=v1;g=meta.k8s.io",
+      });
       const columns = (table.body.columnDefinitions as { name: string }[]).map((c) => c.name);
       const cells = (table.body.rows as { cells: unknown[] }[])[0]!.cells;
       const cell = (col: string): unknown => cells[columns.indexOf(col)];
@@ -108,7 +126,8 @@ describe("CRDs on the API server", () => {
       assert.deepEqual(served.shortNames, [...kind.shortNames]);
     }
     const others = await allOtherShortNames();
-    for (const short of ALL_KINDS.flatMap((k) => k.shortNames)) assert.ok(!others.has(short), `short name ${short} clashes with ${others.get(short)}`);
+    for (const short of ALL_KINDS.flatMap((k) => k.shortNames))
+      assert.ok(!others.has(short), `short name ${short} clashes with ${others.get(short)}`);
   });
 
   it("unknown spec fields (a Config Sync habit) are pruned, not stored", async () => {
@@ -127,7 +146,10 @@ async function allOtherShortNames(): Promise<Map<string, string>> {
     for (const r of resources) for (const s of r.shortNames ?? []) out.set(s, `${r.name} (${groupVersion})`);
   };
   add("v1", (await kube.call("GET", "/api/v1")).body.resources as { name: string }[]);
-  const groups = (await kube.call("GET", "/apis")).body.groups as { name: string; preferredVersion: { groupVersion: string } }[];
+  const groups = (await kube.call("GET", "/apis")).body.groups as {
+    name: string;
+    preferredVersion: { groupVersion: string };
+  }[];
   for (const g of groups) {
     if (g.name === GROUP) continue;
     const { body } = await kube.call("GET", `/apis/${g.preferredVersion.groupVersion}`);

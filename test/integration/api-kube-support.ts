@@ -6,7 +6,11 @@ import { Agent, request } from "undici";
 import { parseAllDocuments } from "yaml";
 import { repoRoot, type EnvironmentConnection } from "../env/index.ts";
 
-export type Doc = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+export type Doc = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+};
 
 export interface KubeAnswer {
   status: number;
@@ -14,7 +18,11 @@ export interface KubeAnswer {
 }
 
 export interface Kube {
-  call(method: string, path: string, options?: { body?: unknown; contentType?: string; query?: Record<string, string>; accept?: string }): Promise<KubeAnswer>;
+  call(
+    method: string,
+    path: string,
+    options?: { body?: unknown; contentType?: string; query?: Record<string, string>; accept?: string },
+  ): Promise<KubeAnswer>;
   /** Server-side apply (force, field manager `airlift-tests`); dryRun sends dryRun=All. Throws on refusal. */
   apply(doc: Doc, options?: { dryRun?: boolean }): Promise<KubeAnswer>;
   close(): Promise<void>;
@@ -45,9 +53,15 @@ export function kubeClient(env: EnvironmentConnection): Kube {
     async apply(doc, options = {}) {
       const query: Record<string, string> = { fieldManager: "airlift-tests", force: "true" };
       if (options.dryRun) query.dryRun = "All";
-      const answer = await call("PATCH", objectPathOf(doc), { body: doc, contentType: "application/apply-patch+yaml", query });
+      const answer = await call("PATCH", objectPathOf(doc), {
+        body: doc,
+        contentType: "application/apply-patch+yaml",
+        query,
+      });
       if (answer.status >= 300) {
-        throw new Error(`apply ${doc.kind} ${doc.metadata.namespace ?? ""}/${doc.metadata.name}: ${answer.status} ${String(answer.body.message)}`);
+        throw new Error(
+          `apply ${doc.kind} ${doc.metadata.namespace ?? ""}/${doc.metadata.name}: ${answer.status} ${String(answer.body.message)}`,
+        );
       }
       return answer;
     },
@@ -101,7 +115,7 @@ export async function installCrds(kube: Kube): Promise<Doc[]> {
   for (const crd of crds) {
     await eventually(`CRD ${crd.metadata.name} Established`, async () => {
       const { body } = await kube.call("GET", objectPathOf(crd));
-      const conds = ((body.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
+      const conds = (body.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
       return conds.some((c) => c.type === "Established" && c.status === "True");
     });
   }

@@ -37,7 +37,10 @@ describe("the API server refuses invalid objects with actionable messages", () =
   it("the samples themselves are accepted (the table's rows fail for their one mutation only)", async () => {
     for (const obj of [sampleImageImport("valid", ns), sampleArtifactPull("valid", ns), sampleOciSync("valid", ns)]) {
       const plural = ALL_KINDS.find((k) => k.kind === obj.kind)!.plural;
-      const answer = await kube.call("POST", `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${plural}`, { body: obj, query: { dryRun: "All" } });
+      const answer = await kube.call("POST", `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${plural}`, {
+        body: obj,
+        query: { dryRun: "All" },
+      });
       assert.equal(answer.status, 201, String(answer.body.message));
     }
   });

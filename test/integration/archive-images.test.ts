@@ -44,9 +44,19 @@ async function pushImage(host: string, tag: string, seed: string): Promise<Pushe
   const b = await layerTar(`${seed}-b`, { "b.yaml": `kind: ConfigMap # ${seed}\n` });
   const ref = `${host}/${repo}:${tag}`;
   await run("crane", ["append", "--insecure", "-f", a, "-f", b, "-t", ref]);
-  const manifest = JSON.parse((await run("crane", ["manifest", "--insecure", ref])).stdout) as { config: { digest: string }; layers: { digest: string }[] };
-  const config = JSON.parse((await run("crane", ["config", "--insecure", ref])).stdout) as { rootfs: { diff_ids: string[] } };
-  return { ref, layerDigests: manifest.layers.map((l) => l.digest), diffIds: config.rootfs.diff_ids, configDigest: manifest.config.digest };
+  const manifest = JSON.parse((await run("crane", ["manifest", "--insecure", ref])).stdout) as {
+    config: { digest: string };
+    layers: { digest: string }[];
+  };
+  const config = JSON.parse((await run("crane", ["config", "--insecure", ref])).stdout) as {
+    rootfs: { diff_ids: string[] };
+  };
+  return {
+    ref,
+    layerDigests: manifest.layers.map((l) => l.digest),
+    diffIds: config.rootfs.diff_ids,
+    configDigest: manifest.config.digest,
+  };
 }
 
 async function openFromS3(key: string, file: string): Promise<ImageArchive> {
@@ -54,7 +64,13 @@ async function openFromS3(key: string, file: string): Promise<ImageArchive> {
   const admin = s3Client(minio);
   await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
   admin.destroy();
-  const client = createS3Client({ endpoint: minio.endpoint, region: minio.region, forcePathStyle: true, accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey });
+  const client = createS3Client({
+    endpoint: minio.endpoint,
+    region: minio.region,
+    forcePathStyle: true,
+    accessKeyId: minio.accessKeyId,
+    secretAccessKey: minio.secretAccessKey,
+  });
   return openImageArchive(await S3Source.open({ client, bucket, key, ownsClient: true }));
 }
 
@@ -62,18 +78,23 @@ async function openFromS3(key: string, file: string): Promise<ImageArchive> {
 async function hashAll(archive: ImageArchive): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
   const blobs = archive.images.flatMap((i) => i.layers);
-  await archive.streamBlobs(blobs, async (blob, body) => {
-    const h = createHash("sha256");
-    for await (const chunk of body as AsyncIterable<Buffer>) h.update(chunk);
-    hashes.set(blob.digest, `sha256:${h.digest("hex")}`);
-  }, { verifyDigest: true });
+  await archive.streamBlobs(
+    blobs,
+    async (blob, body) => {
+      const h = createHash("sha256");
+      for await (const chunk of body as AsyncIterable<Buffer>) h.update(chunk);
+      hashes.set(blob.digest, `sha256:${h.digest("hex")}`);
+    },
+    { verifyDigest: true },
+  );
   return hashes;
 }
 
 async function checkEveryLayer(archive: ImageArchive): Promise<void> {
   const hashes = await hashAll(archive);
   for (const image of archive.images) {
-    for (const layer of image.layers) assert.equal(hashes.get(layer.digest), layer.digest, `${archive.description}: ${layer.member}`);
+    for (const layer of image.layers)
+      assert.equal(hashes.get(layer.digest), layer.digest, `${archive.description}: ${layer.member}`);
     assert.equal(`sha256:${createHash("sha256").update(image.config.bytes).digest("hex")}`, image.config.digest);
   }
 }
@@ -95,7 +116,14 @@ describe("image archives from real tools, read through S3", () => {
 
     it(`skopeo docker-archive with several tags${suffix}`, async () => {
       const file = join(scratch, `skopeo-docker-${gzip}.tar`);
-      await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${one.ref}`, `docker-archive:${file}:example.com/app:v1`, "--additional-tag", "example.com/app:latest"]);
+      await run("skopeo", [
+        "copy",
+        "--src-tls-verify=false",
+        `docker://${one.ref}`,
+        `docker-archive:${file}:example.com/app:v1`,
+        "--additional-tag",
+        "example.com/app:latest",
+      ]);
       const archive = await openFromS3(`skopeo-docker-${gzip}.tar`, gzip ? await gzipFile(file) : file);
       try {
         assert.equal(archive.format, "docker-archive");
@@ -105,7 +133,10 @@ describe("image archives from real tools, read through S3", () => {
         assert.deepEqual(image.names.sort(), ["example.com/app:latest", "example.com/app:v1"]);
         assert.equal(image.config.digest, one.configDigest);
         // docker-archive stores layers uncompressed: their digests are the diff_ids.
-        assert.deepEqual(image.layers.map((l) => [l.digest, l.compression]), one.diffIds.map((d) => [d, "none"]));
+        assert.deepEqual(
+          image.layers.map((l) => [l.digest, l.compression]),
+          one.diffIds.map((d) => [d, "none"]),
+        );
         await checkEveryLayer(archive);
       } finally {
         await archive.close();
@@ -121,7 +152,10 @@ describe("image archives from real tools, read through S3", () => {
         const image = archive.images[0]!;
         assert.deepEqual(image.names, ["app:v2"]);
         assert.ok(image.manifest);
-        assert.deepEqual(image.layers.map((l) => [l.digest, l.compression]), two.layerDigests.map((d) => [d, "gzip"]));
+        assert.deepEqual(
+          image.layers.map((l) => [l.digest, l.compression]),
+          two.layerDigests.map((d) => [d, "gzip"]),
+        );
         await checkEveryLayer(archive);
       } finally {
         await archive.close();
@@ -134,9 +168,18 @@ describe("image archives from real tools, read through S3", () => {
       const archive = await openFromS3(`crane-tarball-${gzip}.tar`, gzip ? await gzipFile(file) : file);
       try {
         assert.equal(archive.format, "docker-archive");
-        assert.deepEqual(archive.images.map((i) => i.names), [[one.ref], [two.ref]]);
-        assert.deepEqual(archive.images.map((i) => i.layers.map((l) => l.digest)), [one.layerDigests, two.layerDigests]);
-        assert.deepEqual(archive.images[0]!.layers.map((l) => l.diffId), one.diffIds);
+        assert.deepEqual(
+          archive.images.map((i) => i.names),
+          [[one.ref], [two.ref]],
+        );
+        assert.deepEqual(
+          archive.images.map((i) => i.layers.map((l) => l.digest)),
+          [one.layerDigests, two.layerDigests],
+        );
+        assert.deepEqual(
+          archive.images[0]!.layers.map((l) => l.diffId),
+          one.diffIds,
+        );
         await checkEveryLayer(archive);
       } finally {
         await archive.close();
@@ -150,7 +193,10 @@ describe("image archives from real tools, read through S3", () => {
       try {
         assert.equal(archive.format, "docker-archive");
         assert.deepEqual(archive.images[0]!.names, [one.ref]);
-        assert.deepEqual(archive.images[0]!.layers.map((l) => l.diffId), one.diffIds);
+        assert.deepEqual(
+          archive.images[0]!.layers.map((l) => l.diffId),
+          one.diffIds,
+        );
         await checkEveryLayer(archive);
       } finally {
         await archive.close();
@@ -171,8 +217,14 @@ describe("image archives from real tools, read through S3", () => {
       assert.equal(archive.images.length, 2);
       // The tools rewrite manifests (Docker → OCI media types) but never layer bytes.
       const index = JSON.parse(archive.indexes[0]!.document.bytes.toString()) as { manifests: { digest: string }[] };
-      assert.deepEqual(archive.images.map((i) => i.manifest?.digest), index.manifests.map((m) => m.digest));
-      assert.deepEqual(archive.images.map((i) => i.layers.map((l) => l.digest)).sort(), [one.layerDigests, two.layerDigests].sort());
+      assert.deepEqual(
+        archive.images.map((i) => i.manifest?.digest),
+        index.manifests.map((m) => m.digest),
+      );
+      assert.deepEqual(
+        archive.images.map((i) => i.layers.map((l) => l.digest)).sort(),
+        [one.layerDigests, two.layerDigests].sort(),
+      );
       for (const image of archive.images) assert.equal(image.parents[0]?.digest, archive.indexes[0]!.document.digest);
       await checkEveryLayer(archive);
     } finally {

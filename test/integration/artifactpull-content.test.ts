@@ -48,18 +48,35 @@ async function push(ref: string, layers: string[], tls?: RegistryConnection): Pr
   const flags = layers.flatMap((l) => ["-f", l]);
   if (!tls) return (await run("crane", ["append", "--insecure", ...flags, "-t", ref])).stdout.trim();
   const dir = mkdtempSync(join(scratch, "docker-"));
-  writeFileSync(join(dir, "config.json"), JSON.stringify({ auths: { [tls.host]: { auth: Buffer.from(`${tls.username}:${tls.password}`).toString("base64") } } }));
-  return (await run("crane", ["append", ...flags, "-t", ref], { env: { DOCKER_CONFIG: dir, SSL_CERT_FILE: tls.caFile ?? "" } })).stdout.trim();
+  writeFileSync(
+    join(dir, "config.json"),
+    JSON.stringify({
+      auths: { [tls.host]: { auth: Buffer.from(`${tls.username}:${tls.password}`).toString("base64") } },
+    }),
+  );
+  return (
+    await run("crane", ["append", ...flags, "-t", ref], {
+      env: { DOCKER_CONFIG: dir, SSL_CERT_FILE: tls.caFile ?? "" },
+    })
+  ).stdout.trim();
 }
 
-async function create(name: string, source: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<void> {
+async function create(
+  name: string,
+  source: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   await admin.request(api(), {
     method: "POST",
     body: {
-      apiVersion: "airlift.dev/v1alpha1", kind: "ArtifactPull", metadata: { name, namespace: ns },
+      apiVersion: "airlift.dev/v1alpha1",
+      kind: "ArtifactPull",
+      metadata: { name, namespace: ns },
       spec: {
         source: { registry: harbor.host, plainHTTP: true, project: "apps", ...source },
-        destination: { s3: { endpoint: env.minio.endpoint, bucket, prefix: `${name}/`, credentialsSecretRef: { name: "keys" } } },
+        destination: {
+          s3: { endpoint: env.minio.endpoint, bucket, prefix: `${name}/`, credentialsSecretRef: { name: "keys" } },
+        },
         extract: true,
         interval: "10s",
         ...extra,
@@ -72,15 +89,29 @@ async function patchSpec(name: string, spec: Record<string, unknown>): Promise<v
   await admin.request(api(name), { method: "PATCH", patchType: "merge", body: { spec } });
 }
 
-async function waitReady(name: string, status: string, reason?: string, check?: (o: ArtifactPull) => boolean): Promise<ArtifactPull> {
+async function waitReady(
+  name: string,
+  status: string,
+  reason?: string,
+  check?: (o: ArtifactPull) => boolean,
+): Promise<ArtifactPull> {
   let last = "";
   try {
-    return await waitFor(`ArtifactPull ${name}`, async () => {
-      const o = await admin.request<ArtifactPull>(api(name));
-      const r = o.status?.conditions?.find((c) => c.type === "Ready");
-      last = `${r?.status}/${r?.reason}: ${r?.message}`;
-      return o.status?.observedGeneration === o.metadata.generation && r?.status === status && (!reason || r.reason === reason) && (!check || check(o)) ? o : undefined;
-    }, 90_000);
+    return await waitFor(
+      `ArtifactPull ${name}`,
+      async () => {
+        const o = await admin.request<ArtifactPull>(api(name));
+        const r = o.status?.conditions?.find((c) => c.type === "Ready");
+        last = `${r?.status}/${r?.reason}: ${r?.message}`;
+        return o.status?.observedGeneration === o.metadata.generation &&
+          r?.status === status &&
+          (!reason || r.reason === reason) &&
+          (!check || check(o))
+          ? o
+          : undefined;
+      },
+      90_000,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; last Ready: ${last}`);
   }
@@ -92,7 +123,9 @@ async function object(key: string): Promise<string> {
 }
 
 async function events(name: string): Promise<{ type: string; reason: string; note: string }[]> {
-  const list = await admin.request<{ items: { type: string; reason: string; note: string; regarding?: { name?: string } }[] }>(`/apis/events.k8s.io/v1/namespaces/${ns}/events`);
+  const list = await admin.request<{
+    items: { type: string; reason: string; note: string; regarding?: { name?: string } }[];
+  }>(`/apis/events.k8s.io/v1/namespaces/${ns}/events`);
   return list.items.filter((e) => e.regarding?.name === name);
 }
 
@@ -102,7 +135,10 @@ async function reconcileCount(): Promise<number> {
 }
 
 async function secret(name: string, type: string, stringData: Record<string, string>): Promise<void> {
-  await admin.request(`/api/v1/namespaces/${ns}/secrets`, { method: "POST", body: { metadata: { name }, type, stringData } });
+  await admin.request(`/api/v1/namespaces/${ns}/secrets`, {
+    method: "POST",
+    body: { metadata: { name }, type, stringData },
+  });
 }
 
 before(async () => {
@@ -112,7 +148,10 @@ before(async () => {
   kubeConfig.loadFromFile(env.kube.kubeconfigPath);
   admin = new KubeClient(kubeConfig);
   await ensureNamespace(admin, ns);
-  await secret("keys", "Opaque", { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey });
+  await secret("keys", "Opaque", {
+    "access-key-id": env.minio.accessKeyId,
+    "secret-access-key": env.minio.secretAccessKey,
+  });
   s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   harbor = await startHarborStandin({ registry: env.registries.anonymous });
@@ -135,12 +174,19 @@ describe("ArtifactPull content and faults", () => {
     // Removed behind the operator's back: a second pull would upload it again.
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "same/extracted/a.txt" }));
     const before = await reconcileCount();
-    await admin.request(api("same"), { method: "PATCH", patchType: "merge", body: { metadata: { annotations: { "test.airlift.dev/poke": "1" } } } });
+    await admin.request(api("same"), {
+      method: "PATCH",
+      patchType: "merge",
+      body: { metadata: { annotations: { "test.airlift.dev/poke": "1" } } },
+    });
     await waitFor("another reconcile", async () => ((await reconcileCount()) > before ? true : undefined), 30_000);
     const again = await waitReady("same", "True", "Succeeded");
     assert.equal(again.status?.lastPulled, first.status?.lastPulled);
     assert.equal(again.status?.resolvedDigest, first.status?.resolvedDigest);
-    assert.deepEqual((await listPrefix(s3, bucket, "same/extracted/")).map((k) => k.key), []);
+    assert.deepEqual(
+      (await listPrefix(s3, bucket, "same/extracted/")).map((k) => k.key),
+      [],
+    );
   });
 
   it("pattern narrows first, then the newest pushed among the matches wins", async () => {
@@ -173,12 +219,21 @@ describe("ArtifactPull content and faults", () => {
     const o = await waitReady("layers", "True", "Succeeded");
     const out = mkdtempSync(join(scratch, "export-"));
     await run("crane", ["export", "--insecure", `${harbor.host}/apps/layers:v1`, join(out, "fs.tar")]);
-    const listed = (await run("tar", ["-tf", join(out, "fs.tar")])).stdout.split("\n").filter((n) => n && !n.endsWith("/")).sort();
+    const listed = (await run("tar", ["-tf", join(out, "fs.tar")])).stdout
+      .split("\n")
+      .filter((n) => n && !n.endsWith("/"))
+      .sort();
     assert.deepEqual(o.status?.files?.map((f) => f.path).sort(), listed);
-    const keys = (await listPrefix(s3, bucket, "layers/extracted/")).map((k) => k.key.slice("layers/extracted/".length)).sort();
+    const keys = (await listPrefix(s3, bucket, "layers/extracted/"))
+      .map((k) => k.key.slice("layers/extracted/".length))
+      .sort();
     assert.deepEqual(keys, listed);
     for (const name of listed) {
-      assert.equal(await object(`layers/extracted/${name}`), (await run("tar", ["-xOf", join(out, "fs.tar"), name])).stdout, name);
+      assert.equal(
+        await object(`layers/extracted/${name}`),
+        (await run("tar", ["-xOf", join(out, "fs.tar"), name])).stdout,
+        name,
+      );
     }
   });
 
@@ -186,14 +241,21 @@ describe("ArtifactPull content and faults", () => {
     const good = await push(`${harbor.host}/apps/hostile:good`, [await tarOf({ "ok.txt": "fine\n" })]);
     await push(`${harbor.host}/apps/hostile:traversal`, [await tarOf({ "../outside.txt": "x\n" }, ["-P"], "sub")]);
     await push(`${harbor.host}/apps/hostile:big`, [await tarOf({ "big.bin": "z".repeat(64 * 1024) })]);
-    await create("hostile", { repository: "hostile", tag: "good" }, { extractLimits: { maxTotalBytes: 16 * 1024, maxFiles: 10 } });
+    await create(
+      "hostile",
+      { repository: "hostile", tag: "good" },
+      { extractLimits: { maxTotalBytes: 16 * 1024, maxFiles: 10 } },
+    );
     const ok = await waitReady("hostile", "True", "Succeeded");
     assert.match(ok.status?.artifact?.revision ?? "", new RegExp(`^good@${good.replace(/^.*@/, "")}$`));
     const keysBefore = (await listPrefix(s3, bucket, "hostile/")).map((k) => k.key).sort();
     for (const tag of ["traversal", "big"]) {
       await patchSpec("hostile", { source: { tag } });
       const o = await waitReady("hostile", "False", "ExtractionRefused");
-      assert.match(o.status?.conditions?.find((c) => c.type === "Stalled")?.message ?? "", /^failed to pull apps\/hostile: /);
+      assert.match(
+        o.status?.conditions?.find((c) => c.type === "Stalled")?.message ?? "",
+        /^failed to pull apps\/hostile: /,
+      );
       assert.deepEqual((await listPrefix(s3, bucket, "hostile/")).map((k) => k.key).sort(), keysBefore, tag);
       assert.equal(await object("hostile/extracted/ok.txt"), "fine\n");
       assert.equal(JSON.parse(await object("hostile/index.json")).manifests[0].digest, ok.status?.resolvedDigest);
@@ -206,36 +268,76 @@ describe("ArtifactPull content and faults", () => {
     const tls = env.registries["basic-tls"];
     await push(`${tls.host}/apps/tls:v1`, [await tarOf({ "t.txt": "tls\n" })], tls);
     const auth = Buffer.from(`${tls.username}:${tls.password}`).toString("base64");
-    await secret("tls-creds", "kubernetes.io/dockerconfigjson", { ".dockerconfigjson": JSON.stringify({ auths: { [tls.host]: { auth } } }) });
+    await secret("tls-creds", "kubernetes.io/dockerconfigjson", {
+      ".dockerconfigjson": JSON.stringify({ auths: { [tls.host]: { auth } } }),
+    });
     await secret("tls-ca", "Opaque", { "ca.crt": tls.caPem ?? "" });
-    await create("tls", { registry: tls.host, plainHTTP: false, repository: "tls", tag: "v1", credentialsSecretRef: { name: "tls-creds" } });
+    await create("tls", {
+      registry: tls.host,
+      plainHTTP: false,
+      repository: "tls",
+      tag: "v1",
+      credentialsSecretRef: { name: "tls-creds" },
+    });
     const refused = await waitReady("tls", "False", "UntrustedCertificate");
     assert.match(refused.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "", /caBundleSecretRef/);
     assert.ok(refused.status?.conditions?.some((c) => c.type === "Stalled" && c.status === "True"));
     await patchSpec("tls", { source: { caBundleSecretRef: { name: "tls-ca" } } });
     const fixed = await waitReady("tls", "True", "Succeeded");
-    assert.equal(fixed.status?.conditions?.some((c) => c.type === "Stalled"), false);
+    assert.equal(
+      fixed.status?.conditions?.some((c) => c.type === "Stalled"),
+      false,
+    );
     assert.equal(await object("tls/extracted/t.txt"), "tls\n");
 
-    await create("tls-skip", { registry: tls.host, plainHTTP: false, repository: "tls", tag: "v1", credentialsSecretRef: { name: "tls-creds" }, insecureSkipTLSVerify: true });
+    await create("tls-skip", {
+      registry: tls.host,
+      plainHTTP: false,
+      repository: "tls",
+      tag: "v1",
+      credentialsSecretRef: { name: "tls-creds" },
+      insecureSkipTLSVerify: true,
+    });
     const skipped = await waitReady("tls-skip", "True", "TLSVerificationDisabled");
-    assert.match(skipped.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "", /TLS verification disabled/);
-    await waitFor("a Warning event", async () => ((await events("tls-skip")).some((e) => e.type === "Warning" && e.reason === "TLSVerificationDisabled") ? true : undefined), 30_000);
+    assert.match(
+      skipped.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "",
+      /TLS verification disabled/,
+    );
+    await waitFor(
+      "a Warning event",
+      async () =>
+        (await events("tls-skip")).some((e) => e.type === "Warning" && e.reason === "TLSVerificationDisabled")
+          ? true
+          : undefined,
+      30_000,
+    );
   });
   it("each fault has its own reason: RepositoryNotFound, Unauthorized, AccessDenied stall; an unreachable registry retries", async () => {
     await create("missing", { repository: "does-not-exist", tagPolicy: { newestPushed: {} } });
     await waitReady("missing", "False", "RepositoryNotFound");
     const tls = env.registries["basic-tls"];
-    await create("noauth", { registry: tls.host, plainHTTP: false, repository: "tls", tag: "v1", caBundleSecretRef: { name: "tls-ca" } });
+    await create("noauth", {
+      registry: tls.host,
+      plainHTTP: false,
+      repository: "tls",
+      tag: "v1",
+      caBundleSecretRef: { name: "tls-ca" },
+    });
     await waitReady("noauth", "False", "Unauthorized");
-    await secret("bad-keys", "Opaque", { "access-key-id": env.minio.accessKeyId, "secret-access-key": "wrong-secret-key" });
+    await secret("bad-keys", "Opaque", {
+      "access-key-id": env.minio.accessKeyId,
+      "secret-access-key": "wrong-secret-key",
+    });
     await push(`${harbor.host}/apps/denied:v1`, [await tarOf({ "d.txt": "d\n" })]);
     await create("denied", { repository: "denied", tag: "v1" });
     await patchSpec("denied", { destination: { s3: { credentialsSecretRef: { name: "bad-keys" } } } });
     await waitReady("denied", "False", "AccessDenied");
     await create("down", { registry: "127.0.0.1:9", repository: "x", tag: "v1" });
     const down = await waitReady("down", "False", "RegistryUnavailable");
-    assert.equal(down.status?.conditions?.some((c) => c.type === "Stalled"), false);
+    assert.equal(
+      down.status?.conditions?.some((c) => c.type === "Stalled"),
+      false,
+    );
     assert.equal(down.status?.conditions?.find((c) => c.type === "Reconciling")?.reason, "ProgressingWithRetry");
   });
 });

@@ -36,7 +36,12 @@ async function craneAppend(ref: string, files: Record<string, string>): Promise<
   await run("crane", ["append", "--insecure", "-f", join(dir, "layer.tar"), "-t", ref]);
 }
 
-async function create(name: string, source: Record<string, unknown>, extra: Record<string, unknown> = {}, prefix = `${name}/`): Promise<void> {
+async function create(
+  name: string,
+  source: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+  prefix = `${name}/`,
+): Promise<void> {
   await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/artifactpulls`, {
     method: "POST",
     body: {
@@ -54,15 +59,31 @@ async function create(name: string, source: Record<string, unknown>, extra: Reco
   });
 }
 
-async function waitReady(name: string, status: string, reason?: string, check?: (o: ArtifactPull) => boolean): Promise<ArtifactPull> {
+async function waitReady(
+  name: string,
+  status: string,
+  reason?: string,
+  check?: (o: ArtifactPull) => boolean,
+): Promise<ArtifactPull> {
   let last = "";
   try {
-    return await waitFor(`ArtifactPull ${name}`, async () => {
-      const o = await admin.request<ArtifactPull>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/artifactpulls/${name}`);
-      const r = o.status?.conditions?.find((c) => c.type === "Ready");
-      last = `${r?.status}/${r?.reason}: ${r?.message}`;
-      return o.status?.observedGeneration === o.metadata.generation && r?.status === status && (!reason || r.reason === reason) && (!check || check(o)) ? o : undefined;
-    }, 90_000);
+    return await waitFor(
+      `ArtifactPull ${name}`,
+      async () => {
+        const o = await admin.request<ArtifactPull>(
+          `/apis/airlift.dev/v1alpha1/namespaces/${ns}/artifactpulls/${name}`,
+        );
+        const r = o.status?.conditions?.find((c) => c.type === "Ready");
+        last = `${r?.status}/${r?.reason}: ${r?.message}`;
+        return o.status?.observedGeneration === o.metadata.generation &&
+          r?.status === status &&
+          (!reason || r.reason === reason) &&
+          (!check || check(o))
+          ? o
+          : undefined;
+      },
+      90_000,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; last Ready: ${last}`);
   }
@@ -82,7 +103,10 @@ before(async () => {
   await ensureNamespace(admin, ns);
   await admin.request(`/api/v1/namespaces/${ns}/secrets`, {
     method: "POST",
-    body: { metadata: { name: "keys" }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } },
+    body: {
+      metadata: { name: "keys" },
+      stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey },
+    },
   });
   s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -132,7 +156,9 @@ describe("ArtifactPull", () => {
     mkdirSync(join(dir, "bundle"));
     writeFileSync(join(dir, "bundle", "x.txt"), "x\n");
     await run("tar", ["-C", dir, "-czf", join(dir, "bundle.tar.gz"), "bundle"]);
-    await run("oras", ["push", "--plain-http", `${harbor.host}/apps/oras:v1`, "bundle.tar.gz", "app.yaml"], { cwd: dir });
+    await run("oras", ["push", "--plain-http", `${harbor.host}/apps/oras:v1`, "bundle.tar.gz", "app.yaml"], {
+      cwd: dir,
+    });
     await create("oras", { project: "apps", repository: "oras", tag: "v1" });
     const o = await waitReady("oras", "True", "Succeeded");
     const pulled = mkdtempSync(join(scratch, "oras-pull-"));
@@ -167,16 +193,29 @@ describe("ArtifactPull", () => {
     await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/artifactpulls`, {
       method: "POST",
       body: {
-        apiVersion: "airlift.dev/v1alpha1", kind: "ArtifactPull", metadata: { name: "plain", namespace: ns },
+        apiVersion: "airlift.dev/v1alpha1",
+        kind: "ArtifactPull",
+        metadata: { name: "plain", namespace: ns },
         spec: {
-          source: { registry: plain, plainHTTP: true, project: "apps", repository: "plain", tagPolicy: { newestPushed: {} } },
-          destination: { s3: { endpoint: env.minio.endpoint, bucket, prefix: "plain/", credentialsSecretRef: { name: "keys" } } },
+          source: {
+            registry: plain,
+            plainHTTP: true,
+            project: "apps",
+            repository: "plain",
+            tagPolicy: { newestPushed: {} },
+          },
+          destination: {
+            s3: { endpoint: env.minio.endpoint, bucket, prefix: "plain/", credentialsSecretRef: { name: "keys" } },
+          },
         },
       },
     });
     const o = await waitReady("plain", "True", "Succeeded");
     assert.equal(o.status?.tagSource, "ImageConfig");
-    assert.match(o.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "", /no Harbor API: newest by image config created among at most 50 tags/);
+    assert.match(
+      o.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "",
+      /no Harbor API: newest by image config created among at most 50 tags/,
+    );
     assert.equal(o.status?.resolvedTag, "a");
   });
 });

@@ -10,7 +10,16 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { createNamespace, installCrds, kubeClient, type Kube } from "./api-kube-support.ts";
-import { adminUser, airlift, context, homeWithKubeconfig, lines, startAirlift, testCluster, writeKubeconfig } from "./cli-support.ts";
+import {
+  adminUser,
+  airlift,
+  context,
+  homeWithKubeconfig,
+  lines,
+  startAirlift,
+  testCluster,
+  writeKubeconfig,
+} from "./cli-support.ts";
 import { unique } from "./ocisync-support.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "airlift-cli-kubeconfig-"));
@@ -22,10 +31,24 @@ const NOW = new Date().toISOString().replace(/\.\d+Z$/, "Z");
 let env: EnvironmentConnection;
 let kube: Kube;
 
-const cond = (status: string, reason: string, message: string): Record<string, unknown> => ({ type: "Ready", status, reason, message, lastTransitionTime: NOW, observedGeneration: 1 });
+const cond = (status: string, reason: string, message: string): Record<string, unknown> => ({
+  type: "Ready",
+  status,
+  reason,
+  message,
+  lastTransitionTime: NOW,
+  observedGeneration: 1,
+});
 
 /** Creates an airlift object and sets its status, as the operator would have. */
-async function create(o: { kind: string; plural: string; namespace: string; name: string; spec: Record<string, unknown>; status: Record<string, unknown> }): Promise<void> {
+async function create(o: {
+  kind: string;
+  plural: string;
+  namespace: string;
+  name: string;
+  spec: Record<string, unknown>;
+  status: Record<string, unknown>;
+}): Promise<void> {
   const { kind, plural, namespace, name, spec, status } = o;
   await kube.apply({ apiVersion: "airlift.dev/v1alpha1", kind, metadata: { name, namespace }, spec });
   const path = `/apis/airlift.dev/v1alpha1/namespaces/${namespace}/${plural}/${name}/status`;
@@ -41,30 +64,62 @@ before(async () => {
   await installCrds(kube);
   await createNamespace(kube, nsA);
   await createNamespace(kube, nsB);
-  await create({ kind: "OciSync", plural: "ocisyncs", namespace: nsA, name: "zeta", spec: ociSpec("127.0.0.1:1/config/zeta:v1"), status: {
-    observedGeneration: 1,
-    conditions: [cond("True", "Succeeded", "applied 3 objects")],
-    source: { image: "127.0.0.1:1/config/zeta:v1", digest: D1, lastUpdate: NOW },
-    sync: { digest: D1, lastUpdate: "2026-01-02T03:04:05Z" },
-    inventory: [
-      { group: "apps", version: "v1", kind: "Deployment", namespace: "web", name: "web", status: "Current" },
-      { group: "", version: "v1", kind: "Namespace", name: "web", status: "Current" },
-      { group: "", version: "v1", kind: "ConfigMap", namespace: "web", name: "settings", status: "Current" },
-    ],
-  } });
-  await create({ kind: "OciSync", plural: "ocisyncs", namespace: nsA, name: "alpha", spec: ociSpec("127.0.0.1:1/config/alpha:v1"), status: {
-    observedGeneration: 1,
-    conditions: [cond("False", "ApplyFailed", "1 object failed to apply")],
-    source: { image: "127.0.0.1:1/config/alpha:v1", digest: D2, lastUpdate: NOW },
-    sync: { digest: D2, lastUpdate: NOW, errors: [{ code: "ApplyFailed", message: "deployment.apps/api: forbidden" }] },
-  } });
-  await create({ kind: "OciSync", plural: "ocisyncs", namespace: nsB, name: "other", spec: ociSpec("127.0.0.1:1/config/other:v1"), status: { observedGeneration: 1, conditions: [cond("True", "Succeeded", "ok")], sync: { digest: D1, lastUpdate: NOW } } });
+  await create({
+    kind: "OciSync",
+    plural: "ocisyncs",
+    namespace: nsA,
+    name: "zeta",
+    spec: ociSpec("127.0.0.1:1/config/zeta:v1"),
+    status: {
+      observedGeneration: 1,
+      conditions: [cond("True", "Succeeded", "applied 3 objects")],
+      source: { image: "127.0.0.1:1/config/zeta:v1", digest: D1, lastUpdate: NOW },
+      sync: { digest: D1, lastUpdate: "2026-01-02T03:04:05Z" },
+      inventory: [
+        { group: "apps", version: "v1", kind: "Deployment", namespace: "web", name: "web", status: "Current" },
+        { group: "", version: "v1", kind: "Namespace", name: "web", status: "Current" },
+        { group: "", version: "v1", kind: "ConfigMap", namespace: "web", name: "settings", status: "Current" },
+      ],
+    },
+  });
+  await create({
+    kind: "OciSync",
+    plural: "ocisyncs",
+    namespace: nsA,
+    name: "alpha",
+    spec: ociSpec("127.0.0.1:1/config/alpha:v1"),
+    status: {
+      observedGeneration: 1,
+      conditions: [cond("False", "ApplyFailed", "1 object failed to apply")],
+      source: { image: "127.0.0.1:1/config/alpha:v1", digest: D2, lastUpdate: NOW },
+      sync: {
+        digest: D2,
+        lastUpdate: NOW,
+        errors: [{ code: "ApplyFailed", message: "deployment.apps/api: forbidden" }],
+      },
+    },
+  });
+  await create({
+    kind: "OciSync",
+    plural: "ocisyncs",
+    namespace: nsB,
+    name: "other",
+    spec: ociSpec("127.0.0.1:1/config/other:v1"),
+    status: {
+      observedGeneration: 1,
+      conditions: [cond("True", "Succeeded", "ok")],
+      sync: { digest: D1, lastUpdate: NOW },
+    },
+  });
   await create({
     kind: "ArtifactPull",
     plural: "artifactpulls",
     namespace: nsA,
     name: "pull-b",
-    spec: { source: { registry: "127.0.0.1:1", project: "apps", repository: "demo", tag: "1.0" }, destination: { s3: { endpoint: "http://127.0.0.1:1", bucket: "artifacts", prefix: "demo/" } } },
+    spec: {
+      source: { registry: "127.0.0.1:1", project: "apps", repository: "demo", tag: "1.0" },
+      destination: { s3: { endpoint: "http://127.0.0.1:1", bucket: "artifacts", prefix: "demo/" } },
+    },
     status: { conditions: [cond("True", "Succeeded", "pulled")], resolvedDigest: D2 },
   });
   await create({
@@ -72,7 +127,10 @@ before(async () => {
     plural: "imageimports",
     namespace: nsA,
     name: "import-a",
-    spec: { source: { s3: { endpoint: "http://127.0.0.1:1", bucket: "airgap", key: "app.tar" } }, destination: { registry: "127.0.0.1:1", repository: "apps/app", tags: ["1"] } },
+    spec: {
+      source: { s3: { endpoint: "http://127.0.0.1:1", bucket: "airgap", key: "app.tar" } },
+      destination: { registry: "127.0.0.1:1", repository: "apps/app", tags: ["1"] },
+    },
     status: { conditions: [cond("False", "SourceNotFound", "no such key")] },
   });
 });
@@ -85,7 +143,10 @@ after(async () => {
 
 /** Two files: contexts (and a current context) in the first; clusters, users and a decoy context in the second. */
 function twoFileKubeconfig(): string {
-  const first = writeKubeconfig(join(scratch, "split", "contexts.yaml"), { contexts: [context("team-a", "test", "admin", nsA), context("team-b", "test", "admin", nsB)], currentContext: "team-a" });
+  const first = writeKubeconfig(join(scratch, "split", "contexts.yaml"), {
+    contexts: [context("team-a", "test", "admin", nsA), context("team-b", "test", "admin", nsB)],
+    currentContext: "team-a",
+  });
   // The second file's "team-a" points at nothing reachable and its current-context differs: the first file wins both.
   const second = writeKubeconfig(join(scratch, "split", "credentials.yaml"), {
     clusters: [testCluster(env, "test"), { name: "nowhere", cluster: { server: "https://127.0.0.1:1" } }],
@@ -121,12 +182,19 @@ describe("airlift status: kubeconfig as kubectl loads it", () => {
     // -n overrides the context's namespace; -A lists every namespace.
     assert.match(airlift(["status", "--context", "team-b", "-n", nsA], { KUBECONFIG }).stdout, /zeta/);
     const all = airlift(["status", "-A", "--json"], { KUBECONFIG });
-    const names = (JSON.parse(all.stdout) as { ociSyncs: { namespace: string; name: string }[] }).ociSyncs.filter((s) => s.namespace === nsA || s.namespace === nsB).map((s) => `${s.namespace}/${s.name}`);
+    const names = (JSON.parse(all.stdout) as { ociSyncs: { namespace: string; name: string }[] }).ociSyncs
+      .filter((s) => s.namespace === nsA || s.namespace === nsB)
+      .map((s) => `${s.namespace}/${s.name}`);
     assert.deepEqual(names, [`${nsA}/alpha`, `${nsA}/zeta`, `${nsB}/other`]);
   });
 
   it("takes --kubeconfig alone over KUBECONFIG", () => {
-    const file = writeKubeconfig(join(scratch, "explicit.yaml"), { clusters: [testCluster(env, "test")], users: [adminUser(env, "admin")], contexts: [context("explicit", "test", "admin", nsB)], currentContext: "explicit" });
+    const file = writeKubeconfig(join(scratch, "explicit.yaml"), {
+      clusters: [testCluster(env, "test")],
+      users: [adminUser(env, "admin")],
+      contexts: [context("explicit", "test", "admin", nsB)],
+      currentContext: "explicit",
+    });
     const res = airlift(["status", "--kubeconfig", file], { KUBECONFIG: join(scratch, "split", "contexts.yaml") });
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /^\*explicit\n/);
@@ -157,15 +225,36 @@ describe("airlift status: kubeconfig as kubectl loads it", () => {
   it("prints --json with full digests, sorted, and filters by --name", () => {
     const res = airlift(["status", "-n", nsA, "--json"], { KUBECONFIG: twoFileKubeconfig() });
     assert.equal(res.code, 0, res.stderr);
-    const report = JSON.parse(res.stdout) as { context: string; ociSyncs: { name: string; state: string; digest: string; syncedAt?: string; resources: { name: string }[] }[]; resources: { kind: string; name: string }[] };
+    const report = JSON.parse(res.stdout) as {
+      context: string;
+      ociSyncs: { name: string; state: string; digest: string; syncedAt?: string; resources: { name: string }[] }[];
+      resources: { kind: string; name: string }[];
+    };
     assert.equal(report.context, "team-a");
-    assert.deepEqual(report.ociSyncs.map((s) => [s.name, s.state]), [["alpha", "ERROR"], ["zeta", "SYNCED"]]);
+    assert.deepEqual(
+      report.ociSyncs.map((s) => [s.name, s.state]),
+      [
+        ["alpha", "ERROR"],
+        ["zeta", "SYNCED"],
+      ],
+    );
     assert.equal(report.ociSyncs[1]?.digest, D1);
     assert.equal(report.ociSyncs[1]?.syncedAt, "2026-01-02T03:04:05Z");
-    assert.deepEqual(report.ociSyncs[1]?.resources.map((r) => r.name), ["web", "settings", "web"]);
-    assert.deepEqual(report.resources.map((r) => `${r.kind}/${r.name}`), ["ArtifactPull/pull-b", "ImageImport/import-a"]);
-    const one = JSON.parse(airlift(["status", "-n", nsA, "--json", "--name", "zeta"], { KUBECONFIG: twoFileKubeconfig() }).stdout) as typeof report;
-    assert.deepEqual(one.ociSyncs.map((s) => s.name), ["zeta"]);
+    assert.deepEqual(
+      report.ociSyncs[1]?.resources.map((r) => r.name),
+      ["web", "settings", "web"],
+    );
+    assert.deepEqual(
+      report.resources.map((r) => `${r.kind}/${r.name}`),
+      ["ArtifactPull/pull-b", "ImageImport/import-a"],
+    );
+    const one = JSON.parse(
+      airlift(["status", "-n", nsA, "--json", "--name", "zeta"], { KUBECONFIG: twoFileKubeconfig() }).stdout,
+    ) as typeof report;
+    assert.deepEqual(
+      one.ociSyncs.map((s) => s.name),
+      ["zeta"],
+    );
     assert.deepEqual(one.resources, []);
   });
 
@@ -182,7 +271,10 @@ describe("airlift status: kubeconfig as kubectl loads it", () => {
 
   it("runs the operator from $HOME/.kube/config with the same loading", async () => {
     const home = homeWithKubeconfig(env, join(scratch, "operator-home"), nsA);
-    const run = startAirlift(["operator", "--namespace", nsB, "--watch-namespace", nsB, "--metrics-addr", "0", "--health-addr", "0"], { HOME: home });
+    const run = startAirlift(
+      ["operator", "--namespace", nsB, "--watch-namespace", nsB, "--metrics-addr", "0", "--health-addr", "0"],
+      { HOME: home },
+    );
     const deadline = Date.now() + 30_000;
     while (!run.output().includes("operator started") && Date.now() < deadline) await sleep(100);
     const code = await run.stop();

@@ -13,7 +13,12 @@ import { createLogger } from "../../src/observability/logger.ts";
 import { suiteLog } from "../env/suite-logs.ts";
 
 /** Starts a Manager running `factory`'s controller over `namespace`; stop it with `manager.stop()`. */
-export async function startControllerManager(kubeConfig: KubeConfig, namespace: string, factory: ControllerFactory, workers = 2): Promise<Manager> {
+export async function startControllerManager(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  factory: ControllerFactory,
+  workers = 2,
+): Promise<Manager> {
   const log = createLogger({ level: "debug", destination: suiteLog(`controller-${namespace}`) });
   const manager = new Manager({ kubeConfig, log, namespace, watchNamespace: namespace, workers });
   manager.add(

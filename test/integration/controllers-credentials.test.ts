@@ -31,12 +31,17 @@ before(async () => {
   for (const name of [ns, otherNs]) await core.createNamespace({ body: { metadata: { name } } });
   const auth = Buffer.from("robot$ci:s3cr3t-value").toString("base64");
   const bodies = [
-    secret("docker", "kubernetes.io/dockerconfigjson", { ".dockerconfigjson": JSON.stringify({ auths: { "harbor.test": { auth } } }) }),
+    secret("docker", "kubernetes.io/dockerconfigjson", {
+      ".dockerconfigjson": JSON.stringify({ auths: { "harbor.test": { auth } } }),
+    }),
     secret("basic", "kubernetes.io/basic-auth", { username: "admin", password: "hunter2-value" }),
     // The API server validates dockerconfigjson Secrets, so a broken one can only arrive as Opaque.
     secret("garbage", "Opaque", { ".dockerconfigjson": "{not json" }),
     secret("empty", "Opaque", { unrelated: "x" }),
-    secret("object-storage-key-std-user-42", "Opaque", { "access-key-id": "AKIDVALUE", "secret-access-key": "SECRETVALUE" }),
+    secret("object-storage-key-std-user-42", "Opaque", {
+      "access-key-id": "AKIDVALUE",
+      "secret-access-key": "SECRETVALUE",
+    }),
     secret("ca", "Opaque", { "ca.crt": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }),
     secret("elsewhere", "kubernetes.io/basic-auth", { username: "u", password: "p" }, otherNs),
   ];
@@ -47,7 +52,11 @@ before(async () => {
 describe("connection settings from Secrets", () => {
   it("reads dockerconfigjson and basic-auth registry credentials", async () => {
     const docker = await registryCredentials(reader, ns, { name: "docker" });
-    assert.deepEqual(credentialFor(docker, "harbor.test"), { kind: "basic", username: "robot$ci", password: "s3cr3t-value" });
+    assert.deepEqual(credentialFor(docker, "harbor.test"), {
+      kind: "basic",
+      username: "robot$ci",
+      password: "s3cr3t-value",
+    });
     const basic = await registryCredentials(reader, ns, { name: "basic" });
     assert.deepEqual(basic, { kind: "basic", username: "admin", password: "hunter2-value" });
     assert.deepEqual(credentialFor(basic, "reg:5000"), { kind: "basic", username: "admin", password: "hunter2-value" });
@@ -60,10 +69,20 @@ describe("connection settings from Secrets", () => {
       assert.match(err.message, /does not parse/);
       return true;
     });
-    await assert.rejects(registryCredentials(reader, ns, { name: "empty" }), /neither \.dockerconfigjson nor username\/password \(keys: unrelated\)/);
     await assert.rejects(
-      s3Connection({ secrets: reader, namespace: ns, location: { bucket: "b", endpoint: "s3.test", credentialsSecretRef: { name: "basic" } }, defaults: resolveDefaults({}) }),
-      (err: Error) => /needs keys "access-key-id" and "secret-access-key" \(keys: password, username\)/.test(err.message) && !err.message.includes("hunter2"),
+      registryCredentials(reader, ns, { name: "empty" }),
+      /neither \.dockerconfigjson nor username\/password \(keys: unrelated\)/,
+    );
+    await assert.rejects(
+      s3Connection({
+        secrets: reader,
+        namespace: ns,
+        location: { bucket: "b", endpoint: "s3.test", credentialsSecretRef: { name: "basic" } },
+        defaults: resolveDefaults({}),
+      }),
+      (err: Error) =>
+        /needs keys "access-key-id" and "secret-access-key" \(keys: password, username\)/.test(err.message) &&
+        !err.message.includes("hunter2"),
     );
   });
 
@@ -71,7 +90,11 @@ describe("connection settings from Secrets", () => {
     const conn = await s3Connection({
       secrets: reader,
       namespace: ns,
-      location: { bucket: "b", credentialsSecretRef: { name: "object-storage-key-std-user-42" }, caBundleSecretRef: { name: "ca" } },
+      location: {
+        bucket: "b",
+        credentialsSecretRef: { name: "object-storage-key-std-user-42" },
+        caBundleSecretRef: { name: "ca" },
+      },
       defaults: resolveDefaults({ dnsSuffix: "zone1.gdch.test" }),
     });
     assert.equal(conn.endpoint, "https://objectstorage.zone1.gdch.test");
@@ -85,9 +108,15 @@ describe("connection settings from Secrets", () => {
   });
 
   it("refuses a Secret in another namespace unless the operator allows it", async () => {
-    await assert.rejects(registryCredentials(reader, ns, { name: "elsewhere", namespace: otherNs }), /CrossNamespace|outside the resource's namespace/);
+    await assert.rejects(
+      registryCredentials(reader, ns, { name: "elsewhere", namespace: otherNs }),
+      /CrossNamespace|outside the resource's namespace/,
+    );
     const env = await testEnv();
-    const allowing = new SecretReader({ client: new KubeClient(loadKubeConfig(env.kube.kubeconfigPath)), allowCrossNamespace: true });
+    const allowing = new SecretReader({
+      client: new KubeClient(loadKubeConfig(env.kube.kubeconfigPath)),
+      allowCrossNamespace: true,
+    });
     const creds = await registryCredentials(allowing, ns, { name: "elsewhere", namespace: otherNs });
     assert.deepEqual(creds, { kind: "basic", username: "u", password: "p" });
   });

@@ -22,11 +22,14 @@ export async function startCountingProxy(
   const target = new URL(upstream);
   const server = createServer((req, res) => {
     if (intercept?.(req, res)) return;
-    const proxied = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
-      onAnswer(req, up.statusCode ?? 502);
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const proxied = httpRequest(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (up) => {
+        onAnswer(req, up.statusCode ?? 502);
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     proxied.on("error", () => res.destroy());
     req.pipe(proxied);
   });

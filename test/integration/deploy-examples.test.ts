@@ -15,7 +15,11 @@ const PLACEHOLDERS: Record<string, string> = {
   S3_SECRET_ACCESS_KEY: "minioadmin",
   PLAIN_HTTP: "true",
 };
-const PARSERS: Record<string, (v: unknown) => unknown> = { ImageImport: parseImageImport, ArtifactPull: parseArtifactPull, OciSync: parseOciSync };
+const PARSERS: Record<string, (v: unknown) => unknown> = {
+  ImageImport: parseImageImport,
+  ArtifactPull: parseArtifactPull,
+  OciSync: parseOciSync,
+};
 
 let kube: Kube;
 before(async () => {
@@ -30,7 +34,9 @@ describe("examples/", () => {
   const files = readdirSync(join(repoRoot, "examples")).filter((f) => f.endsWith(".yaml"));
 
   it("has one sample of each kind", () => {
-    const kinds = files.flatMap((f) => parseDocs(readFileSync(join(repoRoot, "examples", f), "utf8")).map((d) => d.kind));
+    const kinds = files.flatMap((f) =>
+      parseDocs(readFileSync(join(repoRoot, "examples", f), "utf8")).map((d) => d.kind),
+    );
     for (const kind of Object.keys(PARSERS)) assert.equal(kinds.filter((k) => k === kind).length, 1, kind);
   });
 
@@ -38,7 +44,10 @@ describe("examples/", () => {
     it(`${file}: placeholders are documented at the top, and once filled in every document is accepted`, async () => {
       const text = readFileSync(join(repoRoot, "examples", file), "utf8");
       const used = [...text.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]!);
-      const header = text.split("\n").filter((l) => l.startsWith("#")).join("\n");
+      const header = text
+        .split("\n")
+        .filter((l) => l.startsWith("#"))
+        .join("\n");
       for (const name of used) {
         assert.ok(name in PLACEHOLDERS, `unknown placeholder ${name}`);
         assert.ok(header.includes(`\${${name}}`), `${name} is not named in the header comment`);

@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, Watch } from "@kubernetes/client-node";
-import { loadKubeConfig, run, s3Client, serviceAccountKubeconfig, testEnv, type RegistryConnection } from "../env/index.ts";
+import {
+  loadKubeConfig,
+  run,
+  s3Client,
+  serviceAccountKubeconfig,
+  testEnv,
+  type RegistryConnection,
+} from "../env/index.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "airlift-smoke-"));
 
@@ -45,7 +52,12 @@ describe("test environment", () => {
               name: "v1",
               served: true,
               storage: true,
-              schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: { size: { type: "integer" } } } } } },
+              schema: {
+                openAPIV3Schema: {
+                  type: "object",
+                  properties: { spec: { type: "object", properties: { size: { type: "integer" } } } },
+                },
+              },
             },
           ],
         },
@@ -78,7 +90,10 @@ describe("test environment", () => {
         .then((req) => watcher.signal.addEventListener("abort", () => req.abort()));
     });
     await custom.createNamespacedCustomObject({
-      group, version: "v1", namespace: "default", plural: "widgets",
+      group,
+      version: "v1",
+      namespace: "default",
+      plural: "widgets",
       body: { apiVersion: `${group}/v1`, kind: "Widget", metadata: { name: "w1" }, spec: { size: 3 } },
     });
     try {
@@ -94,7 +109,10 @@ describe("test environment", () => {
     await admin.createNamespace({ body: { metadata: { name: "smoke-rbac" } } });
     const path = await serviceAccountKubeconfig(env.kube, "smoke-rbac", "reader", scratch);
     const asReader = loadKubeConfig(path).makeApiClient(CoreV1Api);
-    await assert.rejects(asReader.listNamespacedSecret({ namespace: "smoke-rbac" }), (err: { code?: number }) => err.code === 403);
+    await assert.rejects(
+      asReader.listNamespacedSecret({ namespace: "smoke-rbac" }),
+      (err: { code?: number }) => err.code === 403,
+    );
   });
 
   it("crane pushes an image to the anonymous registry and oras reads it back", async () => {
@@ -103,7 +121,9 @@ describe("test environment", () => {
     const layer = await craneImage("anon", "hello from crane\n");
     const ref = `${reg.host}/smoke/hello:v1`;
     await run("crane", ["append", "--insecure", "-f", layer, "-t", ref]);
-    const manifest = JSON.parse((await run("oras", ["manifest", "fetch", "--plain-http", ref])).stdout) as { layers: { digest: string }[] };
+    const manifest = JSON.parse((await run("oras", ["manifest", "fetch", "--plain-http", ref])).stdout) as {
+      layers: { digest: string }[];
+    };
     assert.equal(manifest.layers.length, 1);
     const digest = (await run("crane", ["digest", "--insecure", ref])).stdout.trim();
     assert.match(digest, /^sha256:[0-9a-f]{64}$/);
@@ -117,7 +137,10 @@ describe("test environment", () => {
       const ref = `${reg.host}/smoke/${variant}:v1`;
       const tlsFlags = variant === "token" ? ["--insecure"] : [];
       const anonymousEnv = { DOCKER_CONFIG: mkdtempSync(join(scratch, "empty-")), SSL_CERT_FILE: reg.caFile ?? "" };
-      const refused = await run("crane", ["append", ...tlsFlags, "-f", layer, "-t", ref], { env: anonymousEnv, allowFailure: true });
+      const refused = await run("crane", ["append", ...tlsFlags, "-f", layer, "-t", ref], {
+        env: anonymousEnv,
+        allowFailure: true,
+      });
       assert.notEqual(refused.code, 0);
       assert.match(refused.stderr, /UNAUTHORIZED|401|authentication required|DENIED/i);
       await run("crane", ["append", ...tlsFlags, "-f", layer, "-t", ref], { env: craneAuthEnv(reg) });
@@ -131,8 +154,16 @@ describe("test environment", () => {
     const reg = registries.anonymous;
     const layer = await craneImage("skopeo", "skopeo\n");
     await run("crane", ["append", "--insecure", "-f", layer, "-t", `${reg.host}/smoke/skopeo:v1`]);
-    await run("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", `docker://${reg.host}/smoke/skopeo:v1`, `docker://${reg.host}/smoke/skopeo:v2`]);
-    const inspected = JSON.parse((await run("skopeo", ["inspect", "--tls-verify=false", `docker://${reg.host}/smoke/skopeo:v2`])).stdout) as { Layers: string[] };
+    await run("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      `docker://${reg.host}/smoke/skopeo:v1`,
+      `docker://${reg.host}/smoke/skopeo:v2`,
+    ]);
+    const inspected = JSON.parse(
+      (await run("skopeo", ["inspect", "--tls-verify=false", `docker://${reg.host}/smoke/skopeo:v2`])).stdout,
+    ) as { Layers: string[] };
     assert.equal(inspected.Layers.length, 1);
   });
 

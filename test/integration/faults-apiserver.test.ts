@@ -17,7 +17,15 @@ import { LEASES, objectPath } from "../../src/kube/resource.ts";
 import { airliftArgs, repoRoot, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { proxiedKubeconfig, startToxiproxy, type Toxiproxy } from "../env/toxiproxy.ts";
-import { adminOnTestEnv, createOciSync, ensureNamespace, getOciSync, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
+import {
+  adminOnTestEnv,
+  createOciSync,
+  ensureNamespace,
+  getOciSync,
+  pushWithCrane,
+  unique,
+  waitFor,
+} from "./ocisync-support.ts";
 
 const ns = unique("apifault");
 const lease = "airlift-apifault";
@@ -53,8 +61,27 @@ class Replica {
   }
 
   start(): void {
-    const [cmd, args] = airliftArgs(["operator", "--kubeconfig", this.kubeconfig, "--identity", this.name, "--namespace", ns, "--watch-namespace", ns,
-      "--leader-elect", "--leader-election-id", lease, "--log-level", "debug", "--allow-loopback-endpoints", "--metrics-addr", "0", "--health-addr", "0"]);
+    const [cmd, args] = airliftArgs([
+      "operator",
+      "--kubeconfig",
+      this.kubeconfig,
+      "--identity",
+      this.name,
+      "--namespace",
+      ns,
+      "--watch-namespace",
+      ns,
+      "--leader-elect",
+      "--leader-election-id",
+      lease,
+      "--log-level",
+      "debug",
+      "--allow-loopback-endpoints",
+      "--metrics-addr",
+      "0",
+      "--health-addr",
+      "0",
+    ]);
     const proc = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
     teeToSuiteLog(`faults-apiserver-${this.name}`, proc.stdout, proc.stderr);
     this.proc = proc;
@@ -78,7 +105,14 @@ class Replica {
     }
     if (!entry.reconcileID || !entry.time) return;
     const at = Date.parse(entry.time);
-    if (entry.msg === "reconcile started") this.intervals.set(entry.reconcileID, { replica: this.name, pid, key: `${entry.controller}/${entry.name}`, start: at, end: undefined });
+    if (entry.msg === "reconcile started")
+      this.intervals.set(entry.reconcileID, {
+        replica: this.name,
+        pid,
+        key: `${entry.controller}/${entry.name}`,
+        start: at,
+        end: undefined,
+      });
     if (entry.msg === "reconcile finished") {
       const i = this.intervals.get(entry.reconcileID);
       if (i) i.end = at;
@@ -107,7 +141,9 @@ const cm = (name: string, value: string): string =>
 
 async function holder(): Promise<string> {
   try {
-    const l = await admin.request<{ spec?: { holderIdentity?: string } }>(objectPath(LEASES, { namespace: ns, name: lease }));
+    const l = await admin.request<{ spec?: { holderIdentity?: string } }>(
+      objectPath(LEASES, { namespace: ns, name: lease }),
+    );
     return l.spec?.holderIdentity ?? "";
   } catch {
     return "";
@@ -116,7 +152,8 @@ async function holder(): Promise<string> {
 
 async function configMapValue(name: string): Promise<string | undefined> {
   try {
-    return (await admin.request<{ data?: { value?: string } }>(`/api/v1/namespaces/${ns}/configmaps/${name}`)).data?.value;
+    return (await admin.request<{ data?: { value?: string } }>(`/api/v1/namespaces/${ns}/configmaps/${name}`)).data
+      ?.value;
   } catch {
     return undefined;
   }
@@ -124,15 +161,19 @@ async function configMapValue(name: string): Promise<string | undefined> {
 
 /** Waits until every named OciSync is Ready at its current generation and its ConfigMap holds the expected value. */
 async function allSynced(expected: Record<string, string>, timeoutMs: number): Promise<void> {
-  await waitFor(`OciSyncs ${Object.keys(expected).join(", ")} synced`, async () => {
-    for (const [name, value] of Object.entries(expected)) {
-      const s = await getOciSync(admin, ns, name);
-      const ready = s.status?.conditions?.find((c) => c.type === "Ready");
-      if (ready?.status !== "True" || s.status?.observedGeneration !== s.metadata.generation) return undefined;
-      if ((await configMapValue(name)) !== value) return undefined;
-    }
-    return true;
-  }, timeoutMs);
+  await waitFor(
+    `OciSyncs ${Object.keys(expected).join(", ")} synced`,
+    async () => {
+      for (const [name, value] of Object.entries(expected)) {
+        const s = await getOciSync(admin, ns, name);
+        const ready = s.status?.conditions?.find((c) => c.type === "Ready");
+        if (ready?.status !== "True" || s.status?.observedGeneration !== s.metadata.generation) return undefined;
+        if ((await configMapValue(name)) !== value) return undefined;
+      }
+      return true;
+    },
+    timeoutMs,
+  );
 }
 
 /** No two reconciles of different processes overlap in time (within one process, workers may run in parallel). */
@@ -143,8 +184,10 @@ function assertNoOverlap(): void {
     for (let j = i + 1; j < all.length && all[j]!.start <= (all[i]!.end ?? Infinity); j++) {
       const [x, y] = [all[i]!, all[j]!];
       if (x.pid !== y.pid) {
-        assert.fail(`${x.replica}(pid ${x.pid}) reconciled ${x.key} from ${new Date(x.start).toISOString()} to ${x.end ? new Date(x.end).toISOString() : "its exit"} ` +
-          `while ${y.replica}(pid ${y.pid}) started ${y.key} at ${new Date(y.start).toISOString()}`);
+        assert.fail(
+          `${x.replica}(pid ${x.pid}) reconciled ${x.key} from ${new Date(x.start).toISOString()} to ${x.end ? new Date(x.end).toISOString() : "its exit"} ` +
+            `while ${y.replica}(pid ${y.pid}) started ${y.key} at ${new Date(y.start).toISOString()}`,
+        );
       }
     }
   }
@@ -164,7 +207,13 @@ before(async () => {
   }
   toxi = await startToxiproxy(join(work, "toxiproxy"));
   for (const name of ["a", "b"]) {
-    replicas.push(new Replica(name, `api-${name}`, await proxiedKubeconfig(toxi, `api-${name}`, env.kube, join(work, `${name}.kubeconfig`))));
+    replicas.push(
+      new Replica(
+        name,
+        `api-${name}`,
+        await proxiedKubeconfig(toxi, `api-${name}`, env.kube, join(work, `${name}.kubeconfig`)),
+      ),
+    );
   }
   for (const r of replicas) r.start();
 });
@@ -177,7 +226,10 @@ after(async () => {
 
 describe("API server unreachable", () => {
   it("both replicas cut off for 30 s: the lease is lost and won back, and changes made meanwhile are reconciled", async () => {
-    for (let i = 0; i < 3; i++) await createOciSync(admin, ns, `app-${i}`, { oci: { image: `${images[`app-${i}`]}:v1`, period: "5s", plainHTTP: true } });
+    for (let i = 0; i < 3; i++)
+      await createOciSync(admin, ns, `app-${i}`, {
+        oci: { image: `${images[`app-${i}`]}:v1`, period: "5s", plainHTTP: true },
+      });
     await allSynced({ "app-0": "v1", "app-1": "v1", "app-2": "v1" }, 90_000);
     const leaderBefore = await holder();
     assert.match(leaderBefore, /^[ab]_/);
@@ -187,13 +239,18 @@ describe("API server unreachable", () => {
     // Meanwhile: a new OciSync, one moved to a new tag, one deleted-and-recreated source. Only the operator is cut off.
     await createOciSync(admin, ns, "app-3", { oci: { image: `${images["app-3"]}:v1`, period: "5s", plainHTTP: true } });
     await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/app-0`, {
-      method: "PATCH", patchType: "merge", body: { spec: { oci: { image: `${images["app-0"]}:v2` } } },
+      method: "PATCH",
+      patchType: "merge",
+      body: { spec: { oci: { image: `${images["app-0"]}:v2` } } },
     });
     await admin.request(`/api/v1/namespaces/${ns}/configmaps/app-1`, { method: "DELETE" });
     await sleep(30_000 - (Date.now() - cutAt));
     // A leader that cannot renew gives up within the renew deadline (10 s) and exits, restarted by the kubelet.
     const leaderExits = replicas.flatMap((r) => r.exits.filter((e) => e.at > cutAt));
-    assert.ok(leaderExits.some((e) => e.code === 1), `no replica exited after losing the lease: ${JSON.stringify(leaderExits)}`);
+    assert.ok(
+      leaderExits.some((e) => e.code === 1),
+      `no replica exited after losing the lease: ${JSON.stringify(leaderExits)}`,
+    );
     await Promise.all(replicas.map((r) => toxi.setEnabled(r.proxy, true)));
     const restoredAt = Date.now();
 
@@ -201,7 +258,9 @@ describe("API server unreachable", () => {
     const recoveredMs = Date.now() - restoredAt;
     assert.match(await holder(), /^[ab]_/);
     assertNoOverlap();
-    console.log(`# API server back: all OciSyncs reconciled in ${(recoveredMs / 1000).toFixed(1)} s; leader before ${leaderBefore}, after ${await holder()}`);
+    console.log(
+      `# API server back: all OciSyncs reconciled in ${(recoveredMs / 1000).toFixed(1)} s; leader before ${leaderBefore}, after ${await holder()}`,
+    );
   });
 
   it("the leader cut off for 30 s: it exits by its renew deadline, the other replica takes over, and the old one rejoins as a follower", async () => {
@@ -214,11 +273,20 @@ describe("API server unreachable", () => {
     const cutAt = Date.now();
     await createOciSync(admin, ns, "app-4", { oci: { image: `${images["app-4"]}:v1`, period: "5s", plainHTTP: true } });
     await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/app-2`, {
-      method: "PATCH", patchType: "merge", body: { spec: { oci: { image: `${images["app-2"]}:v2` } } },
+      method: "PATCH",
+      patchType: "merge",
+      body: { spec: { oci: { image: `${images["app-2"]}:v2` } } },
     });
-    const taken = await waitFor("the other replica holds the lease", async () => ((await holder()).startsWith(`${other.name}_`) ? Date.now() : undefined), 40_000);
+    const taken = await waitFor(
+      "the other replica holds the lease",
+      async () => ((await holder()).startsWith(`${other.name}_`) ? Date.now() : undefined),
+      40_000,
+    );
     const exit = leader.exits.find((e) => e.at > cutAt);
-    assert.ok(exit && exit.code === 1, `the cut-off leader did not exit 1 before the takeover: ${JSON.stringify(leader.exits)}`);
+    assert.ok(
+      exit && exit.code === 1,
+      `the cut-off leader did not exit 1 before the takeover: ${JSON.stringify(leader.exits)}`,
+    );
     assert.ok(exit.at < taken, "the old leader exited after the new one took over");
     // The new leader reconciles while the old one is still cut off.
     await allSynced({ "app-2": "v2", "app-4": "v1" }, 60_000);
@@ -226,12 +294,21 @@ describe("API server unreachable", () => {
     await toxi.setEnabled(leader.proxy, true);
     const rejoinAt = Date.now();
     // The old leader's next incarnation starts, syncs its caches and waits as a follower.
-    await waitFor("the old leader running again", async () => (leader.proc?.exitCode === null && Date.now() - rejoinAt > 15_000 ? true : undefined), 60_000);
+    await waitFor(
+      "the old leader running again",
+      async () => (leader.proc?.exitCode === null && Date.now() - rejoinAt > 15_000 ? true : undefined),
+      60_000,
+    );
     await createOciSync(admin, ns, "app-5", { oci: { image: `${images["app-5"]}:v1`, period: "5s", plainHTTP: true } });
-    await allSynced({ "app-0": "v2", "app-1": "v1", "app-2": "v2", "app-3": "v1", "app-4": "v1", "app-5": "v1" }, 60_000);
+    await allSynced(
+      { "app-0": "v2", "app-1": "v1", "app-2": "v2", "app-3": "v1", "app-4": "v1", "app-5": "v1" },
+      60_000,
+    );
     assert.ok((await holder()).startsWith(`${other.name}_`), `leadership moved back: ${await holder()}`);
     assert.deepEqual(leader.workedSince(rejoinAt), [], "the rejoined replica reconciled while a follower");
     assertNoOverlap();
-    console.log(`# leader cut off: takeover ${((taken - cutAt) / 1000).toFixed(1)} s after the cut, old leader exited ${((exit.at - cutAt) / 1000).toFixed(1)} s after`);
+    console.log(
+      `# leader cut off: takeover ${((taken - cutAt) / 1000).toFixed(1)} s after the cut, old leader exited ${((exit.at - cutAt) / 1000).toFixed(1)} s after`,
+    );
   });
 });

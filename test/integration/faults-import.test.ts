@@ -27,32 +27,48 @@ let admin: KubeClient;
 let manager: Manager;
 let toxi: Toxiproxy;
 
-interface Cond { type: string; status: string; reason: string; message: string }
+interface Cond {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
 
 async function conditions(name: string): Promise<Cond[]> {
-  const o = await admin.request<{ status?: { conditions?: Cond[] } }>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports/${name}`);
+  const o = await admin.request<{ status?: { conditions?: Cond[] } }>(
+    `/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports/${name}`,
+  );
   return o.status?.conditions ?? [];
 }
 
 async function create(name: string, endpoint: string, registry: string, repository: string): Promise<void> {
   await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
     method: "POST",
-    body: { apiVersion: "airlift.dev/v1alpha1", kind: "ImageImport", metadata: { name }, spec: {
-      source: { s3: { endpoint, bucket: "faults", key: "g/app.tar", credentialsSecretRef: { name: "keys" } } },
-      destination: { registry, plainHTTP: true, repository, tags: ["v1"] },
-    } },
+    body: {
+      apiVersion: "airlift.dev/v1alpha1",
+      kind: "ImageImport",
+      metadata: { name },
+      spec: {
+        source: { s3: { endpoint, bucket: "faults", key: "g/app.tar", credentialsSecretRef: { name: "keys" } } },
+        destination: { registry, plainHTTP: true, repository, tags: ["v1"] },
+      },
+    },
   });
 }
 
 /** Waits for Ready=True, recording every distinct Ready reason seen on the way. */
 async function readyAfter(name: string, seen: Set<string>): Promise<void> {
-  await waitFor(`${name} Ready`, async () => {
-    const c = await conditions(name);
-    const r = c.find((x) => x.type === "Ready");
-    if (r) seen.add(`${r.status}/${r.reason}`);
-    for (const x of c) if (x.type === "Reconciling") seen.add(`Reconciling/${x.reason}`);
-    return r?.status === "True" ? true : undefined;
-  }, 120_000);
+  await waitFor(
+    `${name} Ready`,
+    async () => {
+      const c = await conditions(name);
+      const r = c.find((x) => x.type === "Ready");
+      if (r) seen.add(`${r.status}/${r.reason}`);
+      for (const x of c) if (x.type === "Reconciling") seen.add(`Reconciling/${x.reason}`);
+      return r?.status === "True" ? true : undefined;
+    },
+    120_000,
+  );
 }
 
 before(async () => {
@@ -82,22 +98,41 @@ describe("faults during imports", () => {
     const registry = await toxi.proxy("registry", env.registries.anonymous.host);
     const minio = await toxi.proxy("minio", new URL(env.minio.endpoint).host);
     // Every connection is cut after 2 MiB: uploads (8 MiB chunks) and S3 bodies die mid-stream.
-    await toxi.addToxic("registry", { name: "cut-up", type: "limit_data", stream: "upstream", attributes: { bytes: 2 << 20 } });
-    await toxi.addToxic("minio", { name: "cut-down", type: "limit_data", stream: "downstream", attributes: { bytes: 2 << 20 } });
+    await toxi.addToxic("registry", {
+      name: "cut-up",
+      type: "limit_data",
+      stream: "upstream",
+      attributes: { bytes: 2 << 20 },
+    });
+    await toxi.addToxic("minio", {
+      name: "cut-down",
+      type: "limit_data",
+      stream: "downstream",
+      attributes: { bytes: 2 << 20 },
+    });
     await create("cut", `http://${minio}`, registry, "faults/cut");
     const seen = new Set<string>();
-    await waitFor("a retry shows in status", async () => {
-      const c = await conditions("cut");
-      for (const x of c) seen.add(`${x.type}/${x.status}/${x.reason}: ${x.message.slice(0, 160)}`);
-      return c.find((x) => x.type === "Reconciling")?.reason === "ProgressingWithRetry" ? true : undefined;
-    }, 60_000).catch((err: unknown) => {
+    await waitFor(
+      "a retry shows in status",
+      async () => {
+        const c = await conditions("cut");
+        for (const x of c) seen.add(`${x.type}/${x.status}/${x.reason}: ${x.message.slice(0, 160)}`);
+        return c.find((x) => x.type === "Reconciling")?.reason === "ProgressingWithRetry" ? true : undefined;
+      },
+      60_000,
+    ).catch((err: unknown) => {
       throw new Error(`${(err as Error).message}; seen: ${[...seen].join(" | ")}`);
     });
     await toxi.removeToxic("registry", "cut-up");
     await toxi.removeToxic("minio", "cut-down");
     await readyAfter("cut", seen);
     // skopeo pulls every blob and checks its digest; the tag names complete, verified content only.
-    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${env.registries.anonymous.host}/faults/cut:v1`, `dir:${mkdtempSync(join(work, "pulled-"))}`]);
+    await run("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      `docker://${env.registries.anonymous.host}/faults/cut:v1`,
+      `dir:${mkdtempSync(join(work, "pulled-"))}`,
+    ]);
   });
 
   it("a registry answering 500, 503 and 429 with Retry-After for a while: retried no sooner than asked, visible in status, then Ready", async () => {
@@ -109,34 +144,51 @@ describe("faults during imports", () => {
     const askedToWait = new Map<string, number>();
     /** How long after such an answer the same request came again. */
     const waited: number[] = [];
-    const proxy = await startCountingProxy(env.registries.anonymous.url, () => undefined, (req, res) => {
-      if (!req.url?.startsWith("/v2/faults")) return false;
-      const key = `${req.method} ${req.url}`;
-      const idempotent = req.method === "GET" || req.method === "HEAD";
-      const asked = askedToWait.get(key);
-      if (idempotent && asked !== undefined) waited.push(Date.now() - asked);
-      askedToWait.delete(key);
-      if (Date.now() >= failUntil) return false;
-      faults++;
-      const status = [500, 503, 429][faults % 3]!;
-      res.writeHead(status, { "content-type": "application/json", ...(status === 500 ? {} : { "retry-after": String(RETRY_AFTER_S) }) });
-      res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "try later" }] }));
-      req.resume();
-      if (idempotent && status !== 500) askedToWait.set(key, Date.now());
-      return true;
-    });
+    const proxy = await startCountingProxy(
+      env.registries.anonymous.url,
+      () => undefined,
+      (req, res) => {
+        if (!req.url?.startsWith("/v2/faults")) return false;
+        const key = `${req.method} ${req.url}`;
+        const idempotent = req.method === "GET" || req.method === "HEAD";
+        const asked = askedToWait.get(key);
+        if (idempotent && asked !== undefined) waited.push(Date.now() - asked);
+        askedToWait.delete(key);
+        if (Date.now() >= failUntil) return false;
+        faults++;
+        const status = [500, 503, 429][faults % 3]!;
+        res.writeHead(status, {
+          "content-type": "application/json",
+          ...(status === 500 ? {} : { "retry-after": String(RETRY_AFTER_S) }),
+        });
+        res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "try later" }] }));
+        req.resume();
+        if (idempotent && status !== 500) askedToWait.set(key, Date.now());
+        return true;
+      },
+    );
     try {
       await create("unavailable", env.minio.endpoint, proxy.host, "faults/unavailable");
       const seen = new Set<string>();
       await readyAfter("unavailable", seen);
       assert.ok(faults >= 4, `the fault proxy answered ${faults} times`);
       assert.ok(waited.length >= 2, `retries after a Retry-After answer: ${waited.length}`);
-      console.log(`# ${faults} fault answers; ${waited.length} retries after Retry-After: ${RETRY_AFTER_S}, waited ${Math.min(...waited)}–${Math.max(...waited)} ms`);
-      assert.ok(Math.min(...waited) >= RETRY_AFTER_S * 1000 - 50, `a retry came ${Math.min(...waited)} ms after Retry-After: ${RETRY_AFTER_S}`);
+      console.log(
+        `# ${faults} fault answers; ${waited.length} retries after Retry-After: ${RETRY_AFTER_S}, waited ${Math.min(...waited)}–${Math.max(...waited)} ms`,
+      );
+      assert.ok(
+        Math.min(...waited) >= RETRY_AFTER_S * 1000 - 50,
+        `a retry came ${Math.min(...waited)} ms after Retry-After: ${RETRY_AFTER_S}`,
+      );
       assert.ok(seen.has("False/RegistryUnavailable"), `reasons seen: ${[...seen].join(", ")}`);
       assert.ok(seen.has("Reconciling/ProgressingWithRetry"), `reasons seen: ${[...seen].join(", ")}`);
       failUntil = 0;
-      await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${env.registries.anonymous.host}/faults/unavailable:v1`, `dir:${mkdtempSync(join(work, "pulled-"))}`]);
+      await run("skopeo", [
+        "copy",
+        "--src-tls-verify=false",
+        `docker://${env.registries.anonymous.host}/faults/unavailable:v1`,
+        `dir:${mkdtempSync(join(work, "pulled-"))}`,
+      ]);
     } finally {
       await proxy.close();
     }

@@ -23,7 +23,14 @@ import { airliftArgs, repoRoot, run, s3Client, type EnvironmentConnection } from
 import { startHarborStandin, type HarborStandin } from "../harbor-standin/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { committedBlob, startCountingProxy, type CountingProxy } from "./counting-proxy.ts";
-import { adminOnTestEnv, createOciSync, namespaceWithS3Keys, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
+import {
+  adminOnTestEnv,
+  createOciSync,
+  namespaceWithS3Keys,
+  pushWithCrane,
+  unique,
+  waitFor,
+} from "./ocisync-support.ts";
 
 const ROUNDS = Number(process.env.FAULTS_KILLS ?? 8);
 const SEED = Number(process.env.FAULTS_SEED ?? 20261202);
@@ -59,8 +66,24 @@ function prng(seed: number): () => number {
 
 /** Starts the operator; resolves once its controllers run. */
 async function startOperator(): Promise<ChildProcess> {
-  const [cmd, args] = airliftArgs(["operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", ns, "--watch-namespace", ns,
-    "--metrics-addr", "0", "--health-addr", "0", "--log-level", "debug", "--allow-loopback-endpoints", "--work-dir", operatorWork]);
+  const [cmd, args] = airliftArgs([
+    "operator",
+    "--kubeconfig",
+    env.kube.kubeconfigPath,
+    "--namespace",
+    ns,
+    "--watch-namespace",
+    ns,
+    "--metrics-addr",
+    "0",
+    "--health-addr",
+    "0",
+    "--log-level",
+    "debug",
+    "--allow-loopback-endpoints",
+    "--work-dir",
+    operatorWork,
+  ]);
   const proc = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   teeToSuiteLog("faults-kill-loop", proc.stdout, proc.stderr);
   await new Promise<void>((resolve, reject) => {
@@ -78,12 +101,18 @@ function count(map: Map<string, number>, key: string): void {
 
 interface Conditioned {
   metadata: { generation?: number };
-  status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+  status?: {
+    observedGeneration?: number;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
 }
 
 async function readyNow(plural: string, name: string): Promise<boolean> {
   const o = await admin.request<Conditioned>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/${plural}/${name}`);
-  return o.status?.observedGeneration === o.metadata.generation && !!o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+  return (
+    o.status?.observedGeneration === o.metadata.generation &&
+    !!o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")
+  );
 }
 
 async function object(key: string): Promise<string> {
@@ -114,11 +143,22 @@ before(async () => {
     writeFileSync(join(dir, "data", `part-${i}.bin`), randomBytes(12 << 20));
     if (i === 0) writeFileSync(join(dir, "data", "README.txt"), "bundle v1\n");
     await run("tar", ["-C", dir, "-cf", join(dir, "layer.tar"), "data"]);
-    await run("crane", ["append", "--insecure", ...(i > 0 ? ["-b", ref] : []), "-f", join(dir, "layer.tar"), "-t", ref]);
+    await run("crane", [
+      "append",
+      "--insecure",
+      ...(i > 0 ? ["-b", ref] : []),
+      "-f",
+      join(dir, "layer.tar"),
+      "-t",
+      ref,
+    ]);
   }
   pullDigest = (await run("crane", ["digest", "--insecure", ref])).stdout.trim();
   // The sync sources: 40 ConfigMaps, and the same 40 with other values plus 10 more (so each move applies or prunes).
-  for (const [v, count] of [["one", 40], ["two", 50]] as const) {
+  for (const [v, count] of [
+    ["one", 40],
+    ["two", 50],
+  ] as const) {
     const files: Record<string, string> = {};
     for (let i = 0; i < count; i++) files[`cm-${i}.yaml`] = cm(`cm-${i}`, v);
     const image = `${env.registries.anonymous.host}/${ns}/config:${v}`;
@@ -131,7 +171,9 @@ before(async () => {
   });
   s3Proxy = await startCountingProxy(env.minio.endpoint, (req, status) => {
     const url = new URL(req.url ?? "/", "http://x");
-    const whole = (req.method === "PUT" && !url.searchParams.has("uploadId")) || (req.method === "POST" && url.searchParams.has("uploadId"));
+    const whole =
+      (req.method === "PUT" && !url.searchParams.has("uploadId")) ||
+      (req.method === "POST" && url.searchParams.has("uploadId"));
     if (whole && status === 200) count(written, decodeURIComponent(url.pathname.slice(`/${bucket}/`.length)));
   });
 });
@@ -153,47 +195,94 @@ describe("operator killed with SIGKILL at random points", () => {
       const operator = await startOperator();
       await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
         method: "POST",
-        body: { apiVersion: "airlift.dev/v1alpha1", kind: "ImageImport", metadata: { name: `imp-${round}` }, spec: {
-          source: { s3: { endpoint: env.minio.endpoint, bucket, key: "src/app.tar", credentialsSecretRef: { name: "keys" } } },
-          destination: { registry: registryProxy.host, plainHTTP: true, repository: `killloop/app-${round}`, tags: ["v1"] },
-          concurrency: 2,
-        } },
+        body: {
+          apiVersion: "airlift.dev/v1alpha1",
+          kind: "ImageImport",
+          metadata: { name: `imp-${round}` },
+          spec: {
+            source: {
+              s3: { endpoint: env.minio.endpoint, bucket, key: "src/app.tar", credentialsSecretRef: { name: "keys" } },
+            },
+            destination: {
+              registry: registryProxy.host,
+              plainHTTP: true,
+              repository: `killloop/app-${round}`,
+              tags: ["v1"],
+            },
+            concurrency: 2,
+          },
+        },
       });
       await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/artifactpulls`, {
         method: "POST",
-        body: { apiVersion: "airlift.dev/v1alpha1", kind: "ArtifactPull", metadata: { name: `pull-${round}` }, spec: {
-          source: { registry: harbor.host, plainHTTP: true, project: "apps", repository: "bundle", tag: "v1" },
-          destination: { s3: { endpoint: `http://${s3Proxy.host}`, bucket, prefix: `pulls/${round}/`, credentialsSecretRef: { name: "keys" } } },
-          extract: true,
-        } },
+        body: {
+          apiVersion: "airlift.dev/v1alpha1",
+          kind: "ArtifactPull",
+          metadata: { name: `pull-${round}` },
+          spec: {
+            source: { registry: harbor.host, plainHTTP: true, project: "apps", repository: "bundle", tag: "v1" },
+            destination: {
+              s3: {
+                endpoint: `http://${s3Proxy.host}`,
+                bucket,
+                prefix: `pulls/${round}/`,
+                credentialsSecretRef: { name: "keys" },
+              },
+            },
+            extract: true,
+          },
+        },
       });
       await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/config`, {
-        method: "PATCH", patchType: "merge", body: { spec: { oci: { image: syncImages[(round + 1) % 2] } } },
+        method: "PATCH",
+        patchType: "merge",
+        body: { spec: { oci: { image: syncImages[(round + 1) % 2] } } },
       });
       const delay = Math.round(random() * 2_500);
       await sleep(delay);
-      const states = await Promise.all([readyNow("imageimports", `imp-${round}`), readyNow("artifactpulls", `pull-${round}`), readyNow("ocisyncs", "config")]);
+      const states = await Promise.all([
+        readyNow("imageimports", `imp-${round}`),
+        readyNow("artifactpulls", `pull-${round}`),
+        readyNow("ocisyncs", "config"),
+      ]);
       operator.kill("SIGKILL");
       await new Promise((r) => operator.once("exit", r));
-      kills.push(`round ${round}: +${delay} ms, Ready before the kill: import ${states[0]}, pull ${states[1]}, sync ${states[2]}`);
+      kills.push(
+        `round ${round}: +${delay} ms, Ready before the kill: import ${states[0]}, pull ${states[1]}, sync ${states[2]}`,
+      );
     }
     const operator = await startOperator();
     try {
-      await waitFor("every resource Ready", async () => {
-        for (let round = 0; round < ROUNDS; round++) {
-          if (!(await readyNow("imageimports", `imp-${round}`)) || !(await readyNow("artifactpulls", `pull-${round}`))) return undefined;
-        }
-        return (await readyNow("ocisyncs", "config")) ? true : undefined;
-      }, 240_000);
+      await waitFor(
+        "every resource Ready",
+        async () => {
+          for (let round = 0; round < ROUNDS; round++) {
+            if (
+              !(await readyNow("imageimports", `imp-${round}`)) ||
+              !(await readyNow("artifactpulls", `pull-${round}`))
+            )
+              return undefined;
+          }
+          return (await readyNow("ocisyncs", "config")) ? true : undefined;
+        },
+        240_000,
+      );
     } finally {
       operator.kill("SIGTERM");
       await new Promise((r) => operator.once("exit", r));
     }
-    console.log(`# seed ${SEED}\n# ${kills.join("\n# ")}\n# registry commits: ${committed.size} (repository, blob) pairs, each once; S3 layout blobs written: ${[...written.keys()].filter((k) => k.includes("/blobs/")).length}, each once`);
+    console.log(
+      `# seed ${SEED}\n# ${kills.join("\n# ")}\n# registry commits: ${committed.size} (repository, blob) pairs, each once; S3 layout blobs written: ${[...written.keys()].filter((k) => k.includes("/blobs/")).length}, each once`,
+    );
     // Content: each imported image copies out with every digest verified; each pull has the layout and the files.
     for (let round = 0; round < ROUNDS; round++) {
       // skopeo verifies every blob's digest as it copies (crane validate assumes gzip layers; these are plain tars).
-      await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${env.registries.anonymous.host}/killloop/app-${round}:v1`, `dir:${mkdtempSync(join(work, "pulled-"))}`]);
+      await run("skopeo", [
+        "copy",
+        "--src-tls-verify=false",
+        `docker://${env.registries.anonymous.host}/killloop/app-${round}:v1`,
+        `dir:${mkdtempSync(join(work, "pulled-"))}`,
+      ]);
       const index = JSON.parse(await object(`pulls/${round}/index.json`)) as { manifests: { digest: string }[] };
       assert.equal(index.manifests[0]?.digest, pullDigest);
       assert.equal(await object(`pulls/${round}/extracted/data/README.txt`), "bundle v1\n");
@@ -201,16 +290,29 @@ describe("operator killed with SIGKILL at random points", () => {
     // The sync: exactly the last image's objects carry its owner labels, with its values (none orphaned by a kill
     // between applying and recording what was applied, none missing).
     const [finalValue, finalCount] = ROUNDS % 2 === 1 ? ["two", 50] : ["one", 40];
-    const owned = await admin.request<{ items: { metadata: { name: string }; data?: { value?: string } }[] }>(`/api/v1/namespaces/${ns}/configmaps`, {
-      query: { labelSelector: "airlift.dev/owner-kind=OciSync,airlift.dev/owner-name=config" },
-    });
-    assert.deepEqual(owned.items.map((o) => o.metadata.name).sort(), Array.from({ length: finalCount }, (_, i) => `cm-${i}`).sort());
-    assert.ok(owned.items.every((o) => o.data?.value === finalValue), "every ConfigMap has the last image's value");
+    const owned = await admin.request<{ items: { metadata: { name: string }; data?: { value?: string } }[] }>(
+      `/api/v1/namespaces/${ns}/configmaps`,
+      {
+        query: { labelSelector: "airlift.dev/owner-kind=OciSync,airlift.dev/owner-name=config" },
+      },
+    );
+    assert.deepEqual(
+      owned.items.map((o) => o.metadata.name).sort(),
+      Array.from({ length: finalCount }, (_, i) => `cm-${i}`).sort(),
+    );
+    assert.ok(
+      owned.items.every((o) => o.data?.value === finalValue),
+      "every ConfigMap has the last image's value",
+    );
     // Nothing left behind by the killed incarnations in the work folder: no pull staging, no half-extracted source.
     assert.deepEqual(readdirSync(join(operatorWork, "artifactpull")), [], "pull staging left in the work folder");
     for (const folder of readdirSync(join(operatorWork, "ocisync"))) {
       const names = readdirSync(join(operatorWork, "ocisync", folder));
-      assert.deepEqual(names.filter((n) => n.startsWith(".")), [], `extraction leftovers in ocisync/${folder}`);
+      assert.deepEqual(
+        names.filter((n) => n.startsWith(".")),
+        [],
+        `extraction leftovers in ocisync/${folder}`,
+      );
       assert.equal(names.length, 1, `ocisync/${folder} holds one digest's folder: ${names.join(", ")}`);
     }
     // Nothing complete was written twice.

@@ -24,8 +24,27 @@ let proxy: CountingProxy;
 const committed = new Map<string, number>();
 
 function startOperator(): ChildProcess {
-  const proc = spawn(process.execPath, [join(repoRoot, "src/cli/main.ts"), "operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", ns, "--watch-namespace", ns,
-    "--metrics-addr", "0", "--health-addr", "0", "--log-level", "debug", "--allow-loopback-endpoints"], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(
+    process.execPath,
+    [
+      join(repoRoot, "src/cli/main.ts"),
+      "operator",
+      "--kubeconfig",
+      env.kube.kubeconfigPath,
+      "--namespace",
+      ns,
+      "--watch-namespace",
+      ns,
+      "--metrics-addr",
+      "0",
+      "--health-addr",
+      "0",
+      "--log-level",
+      "debug",
+      "--allow-loopback-endpoints",
+    ],
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+  );
   teeToSuiteLog("faults-restart", proc.stdout, proc.stderr);
   return proc;
 }
@@ -54,11 +73,23 @@ describe("operator killed mid-import", () => {
     let operator = startOperator();
     await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
       method: "POST",
-      body: { apiVersion: "airlift.dev/v1alpha1", kind: "ImageImport", metadata: { name: "big" }, spec: {
-        source: { s3: { endpoint: env.minio.endpoint, bucket: "kill", key: "g/app.tar", credentialsSecretRef: { name: "keys" } } },
-        destination: { registry: proxy.host, plainHTTP: true, repository: "kill/app", tags: ["v1"] },
-        concurrency: 1,
-      } },
+      body: {
+        apiVersion: "airlift.dev/v1alpha1",
+        kind: "ImageImport",
+        metadata: { name: "big" },
+        spec: {
+          source: {
+            s3: {
+              endpoint: env.minio.endpoint,
+              bucket: "kill",
+              key: "g/app.tar",
+              credentialsSecretRef: { name: "keys" },
+            },
+          },
+          destination: { registry: proxy.host, plainHTTP: true, repository: "kill/app", tags: ["v1"] },
+          concurrency: 1,
+        },
+      },
     });
     // Kill once at least one layer is committed and the import is still running.
     await waitFor("a committed layer", async () => (committed.size >= 1 ? true : undefined), 60_000);
@@ -67,16 +98,27 @@ describe("operator killed mid-import", () => {
     const before = new Map(committed);
     operator = startOperator();
     try {
-      await waitFor("Ready", async () => {
-        const o = await admin.request<{ status?: { conditions?: { type: string; status: string }[] } }>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports/big`);
-        return o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? true : undefined;
-      }, 120_000);
+      await waitFor(
+        "Ready",
+        async () => {
+          const o = await admin.request<{ status?: { conditions?: { type: string; status: string }[] } }>(
+            `/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports/big`,
+          );
+          return o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? true : undefined;
+        },
+        120_000,
+      );
     } finally {
       operator.kill("SIGTERM");
       await new Promise((r) => operator.once("exit", r));
     }
     assert.ok(before.size >= 1 && before.size < 7, `committed before the kill: ${before.size}`);
     for (const [digest, count] of committed) assert.equal(count, 1, `${digest} was committed ${count} times`);
-    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${env.registries.anonymous.host}/kill/app:v1`, `dir:${mkdtempSync(join(work, "pulled-"))}`]);
+    await run("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      `docker://${env.registries.anonymous.host}/kill/app:v1`,
+      `dir:${mkdtempSync(join(work, "pulled-"))}`,
+    ]);
   });
 });

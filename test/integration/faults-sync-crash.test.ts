@@ -12,7 +12,16 @@ import type { KubeClient } from "../../src/kube/rest-client.ts";
 import { airliftArgs, repoRoot, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { proxiedKubeconfig, startToxiproxy, type Toxiproxy } from "../env/toxiproxy.ts";
-import { adminOnTestEnv, createOciSync, ensureNamespace, getOciSync, pushWithCrane, unique, waitFor, waitReady } from "./ocisync-support.ts";
+import {
+  adminOnTestEnv,
+  createOciSync,
+  ensureNamespace,
+  getOciSync,
+  pushWithCrane,
+  unique,
+  waitFor,
+  waitReady,
+} from "./ocisync-support.ts";
 
 const ns = unique("synccrash");
 const work = mkdtempSync(join(tmpdir(), "airlift-synccrash-"));
@@ -24,8 +33,24 @@ const images = { small: "", big: "" };
 let operator: ChildProcess | undefined;
 
 function startOperator(kubeconfig: string): ChildProcess {
-  const [cmd, args] = airliftArgs(["operator", "--kubeconfig", kubeconfig, "--namespace", ns, "--watch-namespace", ns, "--metrics-addr", "0", "--health-addr", "0",
-    "--log-level", "debug", "--allow-loopback-endpoints", "--work-dir", join(work, "operator")]);
+  const [cmd, args] = airliftArgs([
+    "operator",
+    "--kubeconfig",
+    kubeconfig,
+    "--namespace",
+    ns,
+    "--watch-namespace",
+    ns,
+    "--metrics-addr",
+    "0",
+    "--health-addr",
+    "0",
+    "--log-level",
+    "debug",
+    "--allow-loopback-endpoints",
+    "--work-dir",
+    join(work, "operator"),
+  ]);
   const proc = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   teeToSuiteLog("faults-sync-crash", proc.stdout, proc.stderr);
   return proc;
@@ -39,7 +64,12 @@ async function stop(proc: ChildProcess | undefined, signal: NodeJS.Signals): Pro
 }
 
 const cms = (count: number): Record<string, string> =>
-  Object.fromEntries(Array.from({ length: count }, (_, i) => [`o-${i}.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o-${i}\n  namespace: ${ns}\ndata:\n  i: "${i}"\n`]));
+  Object.fromEntries(
+    Array.from({ length: count }, (_, i) => [
+      `o-${i}.yaml`,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o-${i}\n  namespace: ${ns}\ndata:\n  i: "${i}"\n`,
+    ]),
+  );
 
 async function ownedNames(): Promise<string[]> {
   const list = await admin.request<{ items: { metadata: { name: string } }[] }>(`/api/v1/namespaces/${ns}/configmaps`, {
@@ -72,21 +102,45 @@ describe("OciSync killed mid-apply", () => {
     await createOciSync(admin, ns, "crash", { oci: { image: images.small, period: "5s", plainHTTP: true } });
     await waitReady(admin, ns, "crash", "True/Succeeded", 90_000);
     // Every API answer 200 ms late: the apply of 5 new objects and the status write after it take well over a second.
-    await toxi.addToxic("api", { name: "slow", type: "latency", stream: "downstream", attributes: { latency: 200, jitter: 0 } });
-    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/crash`, { method: "PATCH", patchType: "merge", body: { spec: { oci: { image: images.big } } } });
-    await waitFor("a new object applied", async () => ((await ownedNames()).some((n) => Number(n.slice(2)) >= 10) ? true : undefined), 60_000);
+    await toxi.addToxic("api", {
+      name: "slow",
+      type: "latency",
+      stream: "downstream",
+      attributes: { latency: 200, jitter: 0 },
+    });
+    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/crash`, {
+      method: "PATCH",
+      patchType: "merge",
+      body: { spec: { oci: { image: images.big } } },
+    });
+    await waitFor(
+      "a new object applied",
+      async () => ((await ownedNames()).some((n) => Number(n.slice(2)) >= 10) ? true : undefined),
+      60_000,
+    );
     await stop(operator, "SIGKILL");
     const atKill = await getOciSync(admin, ns, "crash");
     const created = (await ownedNames()).filter((n) => Number(n.slice(2)) >= 10);
-    const synced = atKill.status?.sync?.digest !== undefined && atKill.status.observedGeneration === atKill.metadata.generation;
-    console.log(`# killed with ${created.length} new object(s) applied; status inventory ${atKill.status?.inventory?.length} entries; sync recorded: ${synced}`);
+    const synced =
+      atKill.status?.sync?.digest !== undefined && atKill.status.observedGeneration === atKill.metadata.generation;
+    console.log(
+      `# killed with ${created.length} new object(s) applied; status inventory ${atKill.status?.inventory?.length} entries; sync recorded: ${synced}`,
+    );
     assert.equal(synced, false, "the kill came after the sync was recorded; the window was missed");
 
-    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/crash`, { method: "PATCH", patchType: "merge", body: { spec: { oci: { image: images.small } } } });
+    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/crash`, {
+      method: "PATCH",
+      patchType: "merge",
+      body: { spec: { oci: { image: images.small } } },
+    });
     // The next incarnation talks to the API server directly (the slow proxy only served to widen the window).
     operator = startOperator(env.kube.kubeconfigPath);
     await waitReady(admin, ns, "crash", "True/Succeeded", 90_000);
-    assert.deepEqual(await ownedNames(), Array.from({ length: 10 }, (_, i) => `o-${i}`).sort(), "objects the killed operator created stayed behind");
+    assert.deepEqual(
+      await ownedNames(),
+      Array.from({ length: 10 }, (_, i) => `o-${i}`).sort(),
+      "objects the killed operator created stayed behind",
+    );
     await stop(operator, "SIGTERM");
   });
 });

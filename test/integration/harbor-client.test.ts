@@ -27,7 +27,11 @@ let standin: HarborStandin;
 let client: HarborClient;
 
 /** Pushes a one-layer image with `content` through the stand-in; returns its digest. */
-async function pushImage(repository: string, tag: string, content = `${repository}:${tag} ${randomBytes(4).toString("hex")}\n`): Promise<string> {
+async function pushImage(
+  repository: string,
+  tag: string,
+  content = `${repository}:${tag} ${randomBytes(4).toString("hex")}\n`,
+): Promise<string> {
   const dir = mkdtempSync(join(scratch, "img-"));
   writeFileSync(join(dir, "content.txt"), content);
   const layer = join(dir, "layer.tar");
@@ -75,7 +79,10 @@ describe("Harbor client against the Harbor stand-in", () => {
     assert.equal(artifacts.find((a) => a.tags.some((t) => t.name === "v2"))?.digest, v2);
     // sort=-push_time: newest first, as Harbor lists them.
     const times = artifacts.map((a) => Date.parse(a.pushTime));
-    assert.deepEqual(times, [...times].sort((a, b) => b - a));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+    );
   });
 
   it("semver and pattern policies over tags with explicit push times", async () => {
@@ -85,13 +92,26 @@ describe("Harbor client against the Harbor stand-in", () => {
     await pushImage(repo, "base");
     for (const tag of tags) await run("crane", ["tag", "--insecure", `${standin.host}/${repo}:base`, tag]);
     // `latest` is the newest push; prod-2024.1 was re-pushed after prod-2024.2.
-    const minutes: Record<string, number> = { base: 0, "v1.2.0": 1, "1.10.0": 2, "v2.0.0-rc.1": 3, "prod-2024.2": 4, "prod-2024.1": 5, "dev-7": 6, latest: 7 };
-    for (const [tag, minute] of Object.entries(minutes)) standin.recordPush(repo, tag, new Date(Date.UTC(2025, 5, 1, 12, minute)));
+    const minutes: Record<string, number> = {
+      base: 0,
+      "v1.2.0": 1,
+      "1.10.0": 2,
+      "v2.0.0-rc.1": 3,
+      "prod-2024.2": 4,
+      "prod-2024.1": 5,
+      "dev-7": 6,
+      latest: 7,
+    };
+    for (const [tag, minute] of Object.entries(minutes))
+      standin.recordPush(repo, tag, new Date(Date.UTC(2025, 5, 1, 12, minute)));
     assert.equal(await pick(project, "tool", { semver: { range: "^1.0.0" } }), "1.10.0");
     assert.equal(await pick(project, "tool", { semver: { range: ">=2.0.0-0" } }), "v2.0.0-rc.1");
     assert.equal(await pick(project, "tool", { pattern: { regex: "^prod-" } }), "prod-2024.1");
     assert.equal(await pick(project, "tool", { newestPushed: {} }), "latest");
-    await assert.rejects(pick(project, "tool", { semver: { range: "^3" } }), (err: unknown) => err instanceof NoMatchingTagError && /8 tags considered/.test(err.message));
+    await assert.rejects(
+      pick(project, "tool", { semver: { range: "^3" } }),
+      (err: unknown) => err instanceof NoMatchingTagError && /8 tags considered/.test(err.message),
+    );
     // One artifact carrying every tag, each with its own push time.
     const [artifact] = await listAll(client, { project, repository: "tool" });
     assert.equal(artifact?.tags.length, 8);
@@ -102,7 +122,10 @@ describe("Harbor client against the Harbor stand-in", () => {
     const project = `nested-${runId}`;
     const digest = await pushImage(`${project}/a/b`, "v1");
     const artifacts = await listAll(client, { project, repository: "a/b" });
-    assert.deepEqual(artifacts.map((a) => [a.digest, a.tags.map((t) => t.name)]), [[digest, ["v1"]]]);
+    assert.deepEqual(
+      artifacts.map((a) => [a.digest, a.tags.map((t) => t.name)]),
+      [[digest, ["v1"]]],
+    );
     const single = await request(`${standin.url}/api/v2.0/projects/${project}/repositories/a%2Fb/artifacts`);
     assert.equal(single.statusCode, 404);
     assert.equal(((await single.body.json()) as { errors: { code: string }[] }).errors[0]?.code, "NOT_FOUND");
@@ -114,12 +137,19 @@ describe("Harbor client against the Harbor stand-in", () => {
     for (let i = 0; i < 5; i++) pushed.push(await pushImage(`${project}/many`, `t${i}`));
     for (let i = 0; i < 5; i++) standin.recordPush(`${project}/many`, `t${i}`, new Date(Date.UTC(2025, 0, 1, 0, i)));
     const artifacts = await listAll(client, { project, repository: "many", pageSize: 2 });
-    assert.deepEqual(artifacts.map((a) => a.digest), [...pushed].reverse());
-    const first = await request(`${standin.url}/api/v2.0/projects/${project}/repositories/many/artifacts?page=1&page_size=2`);
+    assert.deepEqual(
+      artifacts.map((a) => a.digest),
+      [...pushed].reverse(),
+    );
+    const first = await request(
+      `${standin.url}/api/v2.0/projects/${project}/repositories/many/artifacts?page=1&page_size=2`,
+    );
     assert.equal(first.headers["x-total-count"], "5");
     assert.match(String(first.headers.link), /page=2.*rel="next"/);
     assert.equal(((await first.body.json()) as unknown[]).length, 2);
-    const last = await request(`${standin.url}/api/v2.0/projects/${project}/repositories/many/artifacts?page=3&page_size=2`);
+    const last = await request(
+      `${standin.url}/api/v2.0/projects/${project}/repositories/many/artifacts?page=3&page_size=2`,
+    );
     assert.doesNotMatch(String(last.headers.link), /rel="next"/);
     assert.equal(((await last.body.json()) as unknown[]).length, 1);
   });
@@ -127,7 +157,10 @@ describe("Harbor client against the Harbor stand-in", () => {
   it("an unknown repository or project is HarborNotFoundError", async () => {
     const project = `known-${runId}`;
     await pushImage(`${project}/exists`, "v1");
-    await assert.rejects(listAll(client, { project, repository: "missing" }), (err: unknown) => err instanceof HarborNotFoundError && err.code === "NOT_FOUND" && !err.transient);
+    await assert.rejects(
+      listAll(client, { project, repository: "missing" }),
+      (err: unknown) => err instanceof HarborNotFoundError && err.code === "NOT_FOUND" && !err.transient,
+    );
     await assert.rejects(listAll(client, { project: `no-such-${runId}`, repository: "exists" }), HarborNotFoundError);
   });
 });
@@ -147,18 +180,31 @@ describe("robot accounts", () => {
     writeFileSync(join(dir, "f.txt"), "robot\n");
     await run("tar", ["-C", dir, "-cf", join(dir, "l.tar"), "f.txt"]);
     await run("crane", ["append", "--insecure", "-f", join(dir, "l.tar"), "-t", `${guarded.host}/${project}/app:v1`]);
-    const good = new HarborClient({ url: guarded.url, credentials: { username: robot.name, password: robot.password } });
+    const good = new HarborClient({
+      url: guarded.url,
+      credentials: { username: robot.name, password: robot.password },
+    });
     const wrongPassword = `wrong-${randomBytes(6).toString("hex")}`;
-    const bad = new HarborClient({ url: guarded.url, credentials: { username: robot.name, password: wrongPassword }, retry: { maxAttempts: 1 } });
+    const bad = new HarborClient({
+      url: guarded.url,
+      credentials: { username: robot.name, password: wrongPassword },
+      retry: { maxAttempts: 1 },
+    });
     const anonymous = new HarborClient({ url: guarded.url });
     try {
       const artifacts = await listAll(good, { project, repository: "app" });
-      assert.deepEqual(artifacts.flatMap((a) => a.tags.map((t) => t.name)), ["v1"]);
+      assert.deepEqual(
+        artifacts.flatMap((a) => a.tags.map((t) => t.name)),
+        ["v1"],
+      );
       await assert.rejects(listAll(bad, { project, repository: "app" }), (err: unknown) => {
         assert.ok(err instanceof HarborUnauthorizedError);
         assert.equal(err.code, "UNAUTHORIZED");
         assert.equal(err.transient, false);
-        assert.ok(!err.message.includes(wrongPassword) && !err.message.includes(Buffer.from(`${robot.name}:${wrongPassword}`).toString("base64")));
+        assert.ok(
+          !err.message.includes(wrongPassword) &&
+            !err.message.includes(Buffer.from(`${robot.name}:${wrongPassword}`).toString("base64")),
+        );
         return true;
       });
       await assert.rejects(listAll(anonymous, { project, repository: "app" }), HarborUnauthorizedError);
@@ -183,12 +229,22 @@ describe("the stand-in in front of the basic-auth TLS registry", () => {
       const project = `tls-${runId}`;
       const ref = `${tlsStandin.host}/${project}/app:v9`;
       // Without credentials the registry's own 401 comes back through the proxy.
-      const refused = await run("crane", ["append", "--insecure", "-f", join(dir, "l.tar"), "-t", ref], { env: { DOCKER_CONFIG: mkdtempSync(join(scratch, "empty-")) }, allowFailure: true });
+      const refused = await run("crane", ["append", "--insecure", "-f", join(dir, "l.tar"), "-t", ref], {
+        env: { DOCKER_CONFIG: mkdtempSync(join(scratch, "empty-")) },
+        allowFailure: true,
+      });
       assert.notEqual(refused.code, 0);
-      await run("crane", ["append", "--insecure", "-f", join(dir, "l.tar"), "-t", ref], { env: { DOCKER_CONFIG: dockerDir } });
-      const digest = (await run("crane", ["digest", "--insecure", ref], { env: { DOCKER_CONFIG: dockerDir } })).stdout.trim();
+      await run("crane", ["append", "--insecure", "-f", join(dir, "l.tar"), "-t", ref], {
+        env: { DOCKER_CONFIG: dockerDir },
+      });
+      const digest = (
+        await run("crane", ["digest", "--insecure", ref], { env: { DOCKER_CONFIG: dockerDir } })
+      ).stdout.trim();
       const artifacts = await listAll(tlsClient, { project, repository: "app" });
-      assert.deepEqual(artifacts.map((a) => [a.digest, a.tags.map((t) => t.name)]), [[digest, ["v9"]]]);
+      assert.deepEqual(
+        artifacts.map((a) => [a.digest, a.tags.map((t) => t.name)]),
+        [[digest, ["v9"]]],
+      );
     } finally {
       await tlsClient.close();
       await tlsStandin.close();

@@ -6,10 +6,20 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { testEnv } from "../env/index.ts";
 import { startHarborStandin, type HarborStandin } from "../harbor-standin/index.ts";
-import { HarborClient, HarborResponseShapeError, HarborServerError, HarborTlsError, HarborTransportError, isHarbor, type HarborArtifact } from "../../src/harbor/index.ts";
+import {
+  HarborClient,
+  HarborResponseShapeError,
+  HarborServerError,
+  HarborTlsError,
+  HarborTransportError,
+  isHarbor,
+  type HarborArtifact,
+} from "../../src/harbor/index.ts";
 
 /** A tiny fake HTTP server: NOT Harbor, answers whatever the test says. */
-async function fake(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
+async function fake(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
@@ -46,7 +56,10 @@ describe("isHarbor", () => {
   it("over TLS: the CA bundle makes the basic-tls registry answer (not Harbor); without it a HarborTlsError; the opt-out skips verification", async () => {
     const reg = (await testEnv()).registries["basic-tls"];
     assert.equal(await isHarbor(reg.url, { caPem: reg.caPem ?? "" }), false);
-    await assert.rejects(isHarbor(reg.url), (err: unknown) => err instanceof HarborTlsError && err.code === "TLS" && !err.transient);
+    await assert.rejects(
+      isHarbor(reg.url),
+      (err: unknown) => err instanceof HarborTlsError && err.code === "TLS" && !err.transient,
+    );
     assert.equal(await isHarbor(reg.url, { insecureSkipTLSVerify: true }), false);
   });
 
@@ -65,7 +78,11 @@ describe("isHarbor", () => {
 
 describe("strict listing against tiny fakes", () => {
   it("a 200 of the wrong shape fails with HarborResponseShapeError naming the field", async () => {
-    const bodies = ['{"items":[]}', '[{"id":1,"digest":"sha256:ab","manifest_media_type":"x","size":1,"push_time":"2025-01-01T00:00:00Z","tags":[{"name":"v1"}]}]', "<html>login</html>"];
+    const bodies = [
+      '{"items":[]}',
+      '[{"id":1,"digest":"sha256:ab","manifest_media_type":"x","size":1,"push_time":"2025-01-01T00:00:00Z","tags":[{"name":"v1"}]}]',
+      "<html>login</html>",
+    ];
     for (const body of bodies) {
       const f = await fake((_req, res) => {
         res.writeHead(200, { "content-type": "application/json" });
@@ -73,7 +90,13 @@ describe("strict listing against tiny fakes", () => {
       });
       const client = new HarborClient({ url: f.url, retry: { maxAttempts: 1 } });
       try {
-        await assert.rejects(listAll(client), (err: unknown) => err instanceof HarborResponseShapeError && err.code === "UNEXPECTED_RESPONSE" && /not a JSON array|tags\[0\]\.push_time|not JSON/.test(err.message));
+        await assert.rejects(
+          listAll(client),
+          (err: unknown) =>
+            err instanceof HarborResponseShapeError &&
+            err.code === "UNEXPECTED_RESPONSE" &&
+            /not a JSON array|tags\[0\]\.push_time|not JSON/.test(err.message),
+        );
       } finally {
         await client.close();
         await f.close();
@@ -100,8 +123,15 @@ describe("strict listing against tiny fakes", () => {
     try {
       assert.deepEqual(await listAll(patient), []);
       assert.equal(calls, 3);
-      assert.match(seen[0] ?? "", /^\/api\/v2\.0\/projects\/p\/repositories\/r\/artifacts\?page=1&page_size=100&with_tag=true&sort=-push_time$/);
-      await assert.rejects(listAll(hasty), (err: unknown) => err instanceof HarborServerError && err.transient && err.status === 503 && err.code === "SERVICE_UNAVAILABLE");
+      assert.match(
+        seen[0] ?? "",
+        /^\/api\/v2\.0\/projects\/p\/repositories\/r\/artifacts\?page=1&page_size=100&with_tag=true&sort=-push_time$/,
+      );
+      await assert.rejects(
+        listAll(hasty),
+        (err: unknown) =>
+          err instanceof HarborServerError && err.transient && err.status === 503 && err.code === "SERVICE_UNAVAILABLE",
+      );
     } finally {
       await Promise.all([patient.close(), hasty.close()]);
       await f.close();
@@ -109,10 +139,20 @@ describe("strict listing against tiny fakes", () => {
   });
 
   it("a server that links onwards forever is stopped by the page bound", async () => {
-    const artifact = { id: 1, digest: `sha256:${"a".repeat(64)}`, manifest_media_type: "application/vnd.oci.image.manifest.v1+json", size: 1, push_time: "2025-01-01T00:00:00Z", tags: null };
+    const artifact = {
+      id: 1,
+      digest: `sha256:${"a".repeat(64)}`,
+      manifest_media_type: "application/vnd.oci.image.manifest.v1+json",
+      size: 1,
+      push_time: "2025-01-01T00:00:00Z",
+      tags: null,
+    };
     const f = await fake((req, res) => {
       const page = Number(new URL(req.url ?? "/", "http://x").searchParams.get("page"));
-      res.writeHead(200, { "content-type": "application/json", link: `</api/v2.0/projects/p/repositories/r/artifacts?page=${page + 1}>; rel="next"` });
+      res.writeHead(200, {
+        "content-type": "application/json",
+        link: `</api/v2.0/projects/p/repositories/r/artifacts?page=${page + 1}>; rel="next"`,
+      });
       res.end(JSON.stringify([artifact]));
     });
     const client = new HarborClient({ url: f.url, maxPages: 5 });
@@ -130,11 +170,17 @@ describe("strict listing against tiny fakes", () => {
     });
     const client = new HarborClient({ url: f.url, timeoutMs: 300, retry: { maxAttempts: 1 } });
     try {
-      await assert.rejects(listAll(client), (err: unknown) => err instanceof HarborTransportError && err.code === "TIMEOUT" && err.transient);
+      await assert.rejects(
+        listAll(client),
+        (err: unknown) => err instanceof HarborTransportError && err.code === "TIMEOUT" && err.transient,
+      );
       const caller = new AbortController();
       const pending = client.listArtifacts({ project: "p", repository: "r", signal: caller.signal }).next();
       caller.abort();
-      await assert.rejects(pending, (err: unknown) => err instanceof Error && err.name === "AbortError" && !(err instanceof HarborTransportError));
+      await assert.rejects(
+        pending,
+        (err: unknown) => err instanceof Error && err.name === "AbortError" && !(err instanceof HarborTransportError),
+      );
     } finally {
       await client.close();
       await f.close();

@@ -48,13 +48,17 @@ async function get(name: string): Promise<ImageImport> {
 async function waitCondition(name: string, status: string, reason?: string, timeoutMs = 60_000): Promise<ImageImport> {
   let last = "";
   try {
-    return await waitFor(`ImageImport ${name} Ready=${status}`, async () => {
-      const obj = await get(name);
-      const ready = obj.status?.conditions?.find((c) => c.type === "Ready");
-      last = `${ready?.status}/${ready?.reason}: ${ready?.message}`;
-      const current = obj.status?.observedGeneration === obj.metadata.generation;
-      return current && ready?.status === status && (!reason || ready.reason === reason) ? obj : undefined;
-    }, timeoutMs);
+    return await waitFor(
+      `ImageImport ${name} Ready=${status}`,
+      async () => {
+        const obj = await get(name);
+        const ready = obj.status?.conditions?.find((c) => c.type === "Ready");
+        last = `${ready?.status}/${ready?.reason}: ${ready?.message}`;
+        const current = obj.status?.observedGeneration === obj.metadata.generation;
+        return current && ready?.status === status && (!reason || ready.reason === reason) ? obj : undefined;
+      },
+      timeoutMs,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; last Ready: ${last}`);
   }
@@ -72,8 +76,14 @@ before(async () => {
   admin = new KubeClient(kubeConfig);
   await ensureNamespace(admin, ns);
   const secret = (name: string, data: Record<string, string>): Promise<unknown> =>
-    admin.request(`/api/v1/namespaces/${ns}/secrets`, { method: "POST", body: { metadata: { name }, type: "Opaque", stringData: data } });
-  await secret("object-storage-key-std-user-7", { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey });
+    admin.request(`/api/v1/namespaces/${ns}/secrets`, {
+      method: "POST",
+      body: { metadata: { name }, type: "Opaque", stringData: data },
+    });
+  await secret("object-storage-key-std-user-7", {
+    "access-key-id": env.minio.accessKeyId,
+    "secret-access-key": env.minio.secretAccessKey,
+  });
   await secret("wrong-keys", { "access-key-id": env.minio.accessKeyId, "secret-access-key": "not-the-secret" });
   s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -81,12 +91,30 @@ before(async () => {
   await seedImage(`${registry}/seed/oracle/db:19.3`, "oracle");
   await seedImage(`${registry}/seed/tool:1`, "tool");
   const tar = join(scratch, "oracle_db.tar");
-  await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${registry}/seed/oracle/db:19.3`, `docker-archive:${tar}:oracle/db:19.3`]);
+  await run("skopeo", [
+    "copy",
+    "--src-tls-verify=false",
+    `docker://${registry}/seed/oracle/db:19.3`,
+    `docker-archive:${tar}:oracle/db:19.3`,
+  ]);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "g/oracle_db.tar", Body: readFileSync(tar) }));
   const multi = join(scratch, "multi.tar");
-  await run("crane", ["pull", "--insecure", "--format=tarball", `${registry}/seed/oracle/db:19.3`, `${registry}/seed/tool:1`, multi]);
+  await run("crane", [
+    "pull",
+    "--insecure",
+    "--format=tarball",
+    `${registry}/seed/oracle/db:19.3`,
+    `${registry}/seed/tool:1`,
+    multi,
+  ]);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "g/multi.tar", Body: readFileSync(multi) }));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "g/corrupt.tar", Body: Buffer.from("this is not a tar archive at all".repeat(40)) }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: "g/corrupt.tar",
+      Body: Buffer.from("this is not a tar archive at all".repeat(40)),
+    }),
+  );
 
   manager = await startControllerManager(kubeConfig, ns, createImageImportController, 3);
 });
@@ -99,7 +127,10 @@ after(async () => {
 
 describe("ImageImport", () => {
   it("imports the runbook's oracle_db.tar: pullable with crane, Ready with the right digest", async () => {
-    await create("oracle-db", { source: s3Spec("g/oracle_db.tar"), destination: { registry, plainHTTP: true, repository: "gdc/oracle_db", tags: ["19.3"] } });
+    await create("oracle-db", {
+      source: s3Spec("g/oracle_db.tar"),
+      destination: { registry, plainHTTP: true, repository: "gdc/oracle_db", tags: ["19.3"] },
+    });
     const obj = await waitCondition("oracle-db", "True", "Succeeded");
     const digest = (await run("crane", ["digest", "--insecure", `${registry}/gdc/oracle_db:19.3`])).stdout.trim();
     assert.equal(obj.status?.images?.[0]?.digest, digest);
@@ -111,17 +142,36 @@ describe("ImageImport", () => {
   });
 
   it("keeps every RepoTag of a multi-image archive under a project", async () => {
-    await create("multi", { source: s3Spec("g/multi.tar"), destination: { registry, plainHTTP: true, rewrite: { repositoryPrefix: "mirror/" } }, layerCompression: "gzip" });
+    await create("multi", {
+      source: s3Spec("g/multi.tar"),
+      destination: { registry, plainHTTP: true, rewrite: { repositoryPrefix: "mirror/" } },
+      layerCompression: "gzip",
+    });
     const obj = await waitCondition("multi", "True", "Succeeded");
-    assert.deepEqual(obj.status?.images?.map((i) => i.reference).sort(), [`${registry}/mirror/seed/oracle/db:19.3`, `${registry}/mirror/seed/tool:1`]);
+    assert.deepEqual(obj.status?.images?.map((i) => i.reference).sort(), [
+      `${registry}/mirror/seed/oracle/db:19.3`,
+      `${registry}/mirror/seed/tool:1`,
+    ]);
     for (const i of obj.status?.images ?? []) await run("crane", ["validate", "--insecure", "--remote", i.reference]);
   });
 
   it("gives each failure its own reason: missing key, wrong credentials, corrupt archive stall; an unreachable registry is retried", async () => {
-    await create("no-such-key", { source: s3Spec("g/nope.tar"), destination: { registry, plainHTTP: true, repository: "x/a", tags: ["1"] } });
-    await create("bad-creds", { source: s3Spec("g/oracle_db.tar", "wrong-keys"), destination: { registry, plainHTTP: true, repository: "x/b", tags: ["1"] } });
-    await create("corrupt", { source: s3Spec("g/corrupt.tar"), destination: { registry, plainHTTP: true, repository: "x/c", tags: ["1"] } });
-    await create("unreachable", { source: s3Spec("g/oracle_db.tar"), destination: { registry: "127.0.0.1:1", plainHTTP: true, repository: "x/d", tags: ["1"] } });
+    await create("no-such-key", {
+      source: s3Spec("g/nope.tar"),
+      destination: { registry, plainHTTP: true, repository: "x/a", tags: ["1"] },
+    });
+    await create("bad-creds", {
+      source: s3Spec("g/oracle_db.tar", "wrong-keys"),
+      destination: { registry, plainHTTP: true, repository: "x/b", tags: ["1"] },
+    });
+    await create("corrupt", {
+      source: s3Spec("g/corrupt.tar"),
+      destination: { registry, plainHTTP: true, repository: "x/c", tags: ["1"] },
+    });
+    await create("unreachable", {
+      source: s3Spec("g/oracle_db.tar"),
+      destination: { registry: "127.0.0.1:1", plainHTTP: true, repository: "x/d", tags: ["1"] },
+    });
     const notFound = await waitCondition("no-such-key", "False", "SourceNotFound");
     assert.ok(notFound.status?.conditions?.some((c) => c.type === "Stalled" && c.status === "True"));
     const denied = await waitCondition("bad-creds", "False", "AccessDenied");
@@ -133,11 +183,14 @@ describe("ImageImport", () => {
 
   it("does nothing more for a completed import until the spec changes, then re-pushes only what is missing", async () => {
     const before = await get("oracle-db");
-    const patched = await admin.request<ImageImport>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports/oracle-db`, {
-      method: "PATCH",
-      patchType: "merge",
-      body: { spec: { destination: { tags: ["19.3", "latest"] } } },
-    });
+    const patched = await admin.request<ImageImport>(
+      `/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports/oracle-db`,
+      {
+        method: "PATCH",
+        patchType: "merge",
+        body: { spec: { destination: { tags: ["19.3", "latest"] } } },
+      },
+    );
     assert.ok((patched.metadata.generation ?? 0) > (before.metadata.generation ?? 0));
     const after = await waitCondition("oracle-db", "True", "Succeeded");
     assert.equal(after.status?.images?.length, 2);
@@ -149,19 +202,35 @@ describe("ImageImport", () => {
 
 describe("ImageImport: the same archive into two repositories at once", () => {
   it("both succeed and every blob is uploaded once: the second import mounts or skips", async () => {
-    const dest = (repository: string): Record<string, unknown> => ({ registry, plainHTTP: true, repository, tags: ["1"] });
+    const dest = (repository: string): Record<string, unknown> => ({
+      registry,
+      plainHTTP: true,
+      repository,
+      tags: ["1"],
+    });
     await Promise.all([
       create("twin-a", { source: s3Spec("g/oracle_db.tar"), destination: dest("twins/a"), concurrency: 1 }),
       create("twin-b", { source: s3Spec("g/oracle_db.tar"), destination: dest("twins/b"), concurrency: 1 }),
     ]);
-    const [a, b] = await Promise.all([waitCondition("twin-a", "True", "Succeeded"), waitCondition("twin-b", "True", "Succeeded")]);
+    const [a, b] = await Promise.all([
+      waitCondition("twin-a", "True", "Succeeded"),
+      waitCondition("twin-b", "True", "Succeeded"),
+    ]);
     assert.equal(a.status?.images?.[0]?.digest, b.status?.images?.[0]?.digest);
     // Ready messages read "uploaded N blobs, skipped M, mounted K": the layers went up once between the two.
     const counts = [a, b].map((o) => {
-      const m = /uploaded (\d+) blobs, skipped (\d+), mounted (\d+)/.exec(o.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "");
+      const m = /uploaded (\d+) blobs, skipped (\d+), mounted (\d+)/.exec(
+        o.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "",
+      );
       return { uploaded: Number(m?.[1]), reused: Number(m?.[2]) + Number(m?.[3]) };
     });
-    assert.ok(counts.every((c) => Number.isFinite(c.uploaded)), JSON.stringify(counts));
-    assert.ok(counts.some((c) => c.reused > 0), `no blob was mounted or skipped: ${JSON.stringify(counts)}`);
+    assert.ok(
+      counts.every((c) => Number.isFinite(c.uploaded)),
+      JSON.stringify(counts),
+    );
+    assert.ok(
+      counts.some((c) => c.reused > 0),
+      `no blob was mounted or skipped: ${JSON.stringify(counts)}`,
+    );
   });
 });

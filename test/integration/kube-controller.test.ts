@@ -40,10 +40,16 @@ after(async () => {
   await client.close();
 });
 
-async function startWith(reconciler: RecordingReconciler, ns: string, opts: { baseDelayMs?: number } = {}): Promise<{ manager: Manager; logs: LogCapture }> {
+async function startWith(
+  reconciler: RecordingReconciler,
+  ns: string,
+  opts: { baseDelayMs?: number } = {},
+): Promise<{ manager: Manager; logs: LogCapture }> {
   const env = await testEnv();
   const made = testManager(loadKubeConfig(env.kube.kubeconfigPath), { namespace: ns, watchNamespace: ns });
-  made.manager.add(widgetController(type, reconciler, { rateLimiter: { baseDelayMs: opts.baseDelayMs ?? 200, maxDelayMs: 10_000 } }));
+  made.manager.add(
+    widgetController(type, reconciler, { rateLimiter: { baseDelayMs: opts.baseDelayMs ?? 200, maxDelayMs: 10_000 } }),
+  );
   managers.push(made.manager);
   await made.manager.start();
   return made;
@@ -55,7 +61,12 @@ describe("controller runtime", () => {
     await createNamespace(client, ns);
     const rec = new RecordingReconciler("m", async (req, ctx) => {
       ctx.log.info("reconciling");
-      await updateStatus(ctx.client, { type, key: req }, (latest) => ({ conditions: markReady([], latest.metadata.generation, "done") }), { signal: ctx.signal });
+      await updateStatus(
+        ctx.client,
+        { type, key: req },
+        (latest) => ({ conditions: markReady([], latest.metadata.generation, "done") }),
+        { signal: ctx.signal },
+      );
       return {};
     });
     const { logs } = await startWith(rec, ns);
@@ -79,7 +90,9 @@ describe("controller runtime", () => {
   it("retries a failing reconcile with exponential backoff, then forgets the failures on success", async () => {
     const ns = unique("rt-backoff");
     await createNamespace(client, ns);
-    const rec = new RecordingReconciler("m", (_req, _ctx, n) => (n <= 5 ? Promise.reject(new Error("registry answered 503")) : Promise.resolve({})));
+    const rec = new RecordingReconciler("m", (_req, _ctx, n) =>
+      n <= 5 ? Promise.reject(new Error("registry answered 503")) : Promise.resolve({}),
+    );
     const { manager } = await startWith(rec, ns, { baseDelayMs: 200 });
     await createWidget(client, type, ns, "flaky");
     await eventually("6 attempts", () => rec.callsFor(`${ns}/flaky`).length >= 6, 30_000);
@@ -99,7 +112,8 @@ describe("controller runtime", () => {
     await createNamespace(client, ns);
     const rec = new RecordingReconciler("m", async (req, ctx) => {
       const obj = ctx.cached();
-      if ((obj?.spec as { mode?: string } | undefined)?.mode === "bad") throw new StallingError("InvalidSpec", "failed to read widget: mode bad");
+      if ((obj?.spec as { mode?: string } | undefined)?.mode === "bad")
+        throw new StallingError("InvalidSpec", "failed to read widget: mode bad");
       await Promise.resolve();
       return {};
     });
@@ -109,7 +123,11 @@ describe("controller runtime", () => {
     // With a 50 ms backoff a retried error would have run many times in 2 s.
     await new Promise((r) => setTimeout(r, 2_000));
     assert.equal(rec.callsFor(`${ns}/stuck`).length, 1);
-    await client.request(objectPath(type, { namespace: ns, name: "stuck" }), { method: "PATCH", patchType: "merge", body: { spec: { mode: "good" } } });
+    await client.request(objectPath(type, { namespace: ns, name: "stuck" }), {
+      method: "PATCH",
+      patchType: "merge",
+      body: { spec: { mode: "good" } },
+    });
     await eventually("reconcile after the spec change", () => rec.callsFor(`${ns}/stuck`).length === 2);
   });
 
@@ -141,7 +159,11 @@ describe("status, finalizers and events", () => {
     await createNamespace(client, ns);
     const created = await createWidget(client, type, ns, "c1");
     // Someone else changes the object after we read it: our copy is stale.
-    await client.request(objectPath(type, { namespace: ns, name: "c1" }), { method: "PATCH", patchType: "merge", body: { metadata: { labels: { touched: "yes" } } } });
+    await client.request(objectPath(type, { namespace: ns, name: "c1" }), {
+      method: "PATCH",
+      patchType: "merge",
+      body: { metadata: { labels: { touched: "yes" } } },
+    });
     const seen: string[] = [];
     const result = await updateStatus(
       client,
@@ -171,7 +193,10 @@ describe("status, finalizers and events", () => {
     const deleting = await getObject(client, type, { namespace: ns, name: "f1" });
     assert.ok(deleting.metadata.deletionTimestamp, "the finalizer holds the object");
     await removeFinalizer({ client, type }, deleting, "airlift.dev/cleanup");
-    await assert.rejects(getObject(client, type, { namespace: ns, name: "f1" }), (err: { status?: number }) => err.status === 404);
+    await assert.rejects(
+      getObject(client, type, { namespace: ns, name: "f1" }),
+      (err: { status?: number }) => err.status === 404,
+    );
   });
 
   it("records events.k8s.io/v1 Events and folds repeats into a series", async () => {
@@ -180,7 +205,12 @@ describe("status, finalizers and events", () => {
     const obj = await createWidget(client, type, ns, "e1");
     const { manager } = testManager(client.kubeConfig, { namespace: ns });
     const events = manager.events.forController("airlift.dev/widget");
-    const input = { type: "Warning", reason: "RegistryUnavailable", action: "Push", note: "failed to push: 503" } as const;
+    const input = {
+      type: "Warning",
+      reason: "RegistryUnavailable",
+      action: "Push",
+      note: "failed to push: 503",
+    } as const;
     const first = await events.event(obj, input);
     assert.ok(first);
     // Three repeats: the first is written as a series right away, the next two only counted (rate limit).
@@ -211,18 +241,24 @@ describe("Secret namespace policy", () => {
       body: { apiVersion: "v1", kind: "Secret", metadata: { name: "creds" }, stringData: { password: "s3cr3t" } },
     });
     const strict = new SecretReader({ client, allowCrossNamespace: false });
-    await assert.rejects(strict.secret(home, { name: "creds", namespace: other }), (err: Error & { reason?: string }) => {
-      assert.equal(err.reason, "CrossNamespaceRefNotAllowed");
-      assert.match(err.message, /outside the resource's namespace/);
-      assert.match(err.message, /--allow-cross-namespace-secrets/);
-      assert.doesNotMatch(err.message, /s3cr3t/);
-      return true;
-    });
+    await assert.rejects(
+      strict.secret(home, { name: "creds", namespace: other }),
+      (err: Error & { reason?: string }) => {
+        assert.equal(err.reason, "CrossNamespaceRefNotAllowed");
+        assert.match(err.message, /outside the resource's namespace/);
+        assert.match(err.message, /--allow-cross-namespace-secrets/);
+        assert.doesNotMatch(err.message, /s3cr3t/);
+        return true;
+      },
+    );
     const allowing = new SecretReader({ client, allowCrossNamespace: true });
     const secret = await allowing.secret(home, { name: "creds", namespace: other });
     assert.equal(secret.data.password?.toString(), "s3cr3t");
     // Same-namespace references need no allowance; a missing one is a WaitingError, not a crash.
-    await assert.rejects(strict.secret(home, { name: "absent" }), (err: Error & { reason?: string }) => err.reason === "SecretNotFound");
+    await assert.rejects(
+      strict.secret(home, { name: "absent" }),
+      (err: Error & { reason?: string }) => err.reason === "SecretNotFound",
+    );
   });
 });
 
@@ -244,14 +280,23 @@ describe("probes and metrics", () => {
     assert.match(ready.text, /\[\+\]informers ok/);
     const metrics = (await get("/metrics")).text;
     for (const result of ["success", "error", "requeue", "requeue_after"]) {
-      assert.match(metrics, new RegExp(`controller_runtime_reconcile_total\\{controller="widget",result="${result}"\\} 0`));
+      assert.match(
+        metrics,
+        new RegExp(`controller_runtime_reconcile_total\\{controller="widget",result="${result}"\\} 0`),
+      );
     }
     assert.match(metrics, /controller_runtime_reconcile_errors_total\{controller="widget"\} 0/);
     assert.match(metrics, /controller_runtime_terminal_reconcile_errors_total\{controller="widget"\} 0/);
     assert.match(metrics, /controller_runtime_reconcile_time_seconds_count\{controller="widget"\} 0/);
     assert.match(metrics, /controller_runtime_max_concurrent_reconciles\{controller="widget"\} 2/);
     assert.match(metrics, /controller_runtime_active_workers\{controller="widget"\} 0/);
-    for (const name of ["workqueue_depth", "workqueue_adds_total", "workqueue_retries_total", "workqueue_unfinished_work_seconds", "workqueue_longest_running_processor_seconds"]) {
+    for (const name of [
+      "workqueue_depth",
+      "workqueue_adds_total",
+      "workqueue_retries_total",
+      "workqueue_unfinished_work_seconds",
+      "workqueue_longest_running_processor_seconds",
+    ]) {
       assert.match(metrics, new RegExp(`${name}\\{name="widget",controller="widget"\\} 0`));
     }
     assert.match(metrics, /workqueue_queue_duration_seconds_count\{name="widget",controller="widget"\} 0/);

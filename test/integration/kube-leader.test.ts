@@ -8,7 +8,17 @@ import { KubeClient } from "../../src/kube/rest-client.ts";
 import { LEASES, objectPath, type ResourceType } from "../../src/kube/resource.ts";
 import { loadKubeConfig, repoRoot, testEnv } from "../env/index.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
-import { RecordingReconciler, createNamespace, createWidget, eventually, installWidgetCrd, testManager, unique, widgetController, type Call } from "./kube-support.ts";
+import {
+  RecordingReconciler,
+  createNamespace,
+  createWidget,
+  eventually,
+  installWidgetCrd,
+  testManager,
+  unique,
+  widgetController,
+  type Call,
+} from "./kube-support.ts";
 
 const group = `${unique("lead")}.kubetest.airlift.dev`;
 let client: KubeClient;
@@ -57,7 +67,11 @@ describe("leader election", () => {
         leaderElection: { name: lease, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
         onLeadershipLost: () => assert.fail(`${id} lost its lease`),
       });
-      made.manager.add(widgetController(type, { reconcile: (req, ctx) => rec.reconcile(req, ctx).finally(() => calls.push(...rec.calls.splice(0))) }));
+      made.manager.add(
+        widgetController(type, {
+          reconcile: (req, ctx) => rec.reconcile(req, ctx).finally(() => calls.push(...rec.calls.splice(0))),
+        }),
+      );
       return made;
     };
     const a = make("replica-a").manager;
@@ -66,7 +80,8 @@ describe("leader election", () => {
     await eventually("a leads", () => a.isLeader);
     await b.start();
     assert.equal(b.isLeader, false, "the lease is held, so b waits");
-    const status = async (m: typeof a): Promise<string> => m.metrics.registry.getSingleMetricAsString("leader_election_master_status");
+    const status = async (m: typeof a): Promise<string> =>
+      m.metrics.registry.getSingleMetricAsString("leader_election_master_status");
     assert.match(await status(a), new RegExp(`leader_election_master_status\\{name="${lease}"\\} 1`));
     assert.match(await status(b), new RegExp(`leader_election_master_status\\{name="${lease}"\\} 0`));
     for (const name of ["w1", "w2", "w3"]) await createWidget(client, type, ns, name);
@@ -102,16 +117,24 @@ describe("leader election", () => {
         [
           "src/cli/main.ts",
           "operator",
-          "--kubeconfig", env.kube.kubeconfigPath,
-          "--namespace", ns,
+          "--kubeconfig",
+          env.kube.kubeconfigPath,
+          "--namespace",
+          ns,
           // Only this test's namespace: other files' ImageImports and OciSyncs in the shared cluster are not ours.
-          "--watch-namespace", ns,
+          "--watch-namespace",
+          ns,
           "--leader-elect",
-          "--leader-election-id", lease,
-          "--identity", id,
-          "--metrics-addr", "127.0.0.1:0",
-          "--health-addr", "127.0.0.1:0",
-          "--log-level", "warn",
+          "--leader-election-id",
+          lease,
+          "--identity",
+          id,
+          "--metrics-addr",
+          "127.0.0.1:0",
+          "--health-addr",
+          "127.0.0.1:0",
+          "--log-level",
+          "warn",
         ],
         { cwd: repoRoot, stdio: ["ignore", "ignore", "inherit"] },
       );

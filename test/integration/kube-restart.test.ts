@@ -11,7 +11,16 @@ import { KubeClient } from "../../src/kube/rest-client.ts";
 import { LEASES, objectPath, type ResourceType } from "../../src/kube/resource.ts";
 import { repoRoot, startKube, type EnvironmentConnection, type KubeEnv } from "../env/index.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
-import { RecordingReconciler, createNamespace, createWidget, eventually, installWidgetCrd, testManager, unique, widgetController } from "./kube-support.ts";
+import {
+  RecordingReconciler,
+  createNamespace,
+  createWidget,
+  eventually,
+  installWidgetCrd,
+  testManager,
+  unique,
+  widgetController,
+} from "./kube-support.ts";
 
 let kube: KubeEnv;
 let client: KubeClient;
@@ -44,12 +53,20 @@ describe("API server restarts", () => {
 
       await kube.stopApiServer();
       // The informer notices and retries with backoff while the server is down.
-      await eventually("a failed watch/list is logged", () => logs.lines.some((l) => l.msg === "watch failed; retrying"), 30_000);
+      await eventually(
+        "a failed watch/list is logged",
+        () => logs.lines.some((l) => l.msg === "watch failed; retrying"),
+        30_000,
+      );
       await kube.startApiServer();
       // Created before the informer's next attempt: it must come in through the re-watch (or re-list).
       await createWidget(client, type, ns, "during");
       await eventually("during reconciled", () => rec.callsFor(`${ns}/during`).length === 1, 60_000);
-      await client.request(objectPath(type, { namespace: ns, name: "before" }), { method: "PATCH", patchType: "merge", body: { spec: { size: 2 } } });
+      await client.request(objectPath(type, { namespace: ns, name: "before" }), {
+        method: "PATCH",
+        patchType: "merge",
+        body: { spec: { size: 2 } },
+      });
       await eventually("spec change seen on the new watch", () => rec.callsFor(`${ns}/before`).length === 2, 30_000);
     } finally {
       await manager.stop();
@@ -63,13 +80,27 @@ describe("API server restarts", () => {
     const child = spawn(
       process.execPath,
       [
-        "src/cli/main.ts", "operator",
-        "--kubeconfig", kube.kubeconfigPath,
-        "--namespace", ns,
-        "--leader-elect", "--leader-election-id", lease,
-        "--lease-duration", "6s", "--renew-deadline", "4s", "--retry-period", "1s",
-        "--metrics-addr", "0", "--health-addr", "0",
-        "--log-level", "error",
+        "src/cli/main.ts",
+        "operator",
+        "--kubeconfig",
+        kube.kubeconfigPath,
+        "--namespace",
+        ns,
+        "--leader-elect",
+        "--leader-election-id",
+        lease,
+        "--lease-duration",
+        "6s",
+        "--renew-deadline",
+        "4s",
+        "--retry-period",
+        "1s",
+        "--metrics-addr",
+        "0",
+        "--health-addr",
+        "0",
+        "--log-level",
+        "error",
       ],
       { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
     );
@@ -79,7 +110,9 @@ describe("API server restarts", () => {
     try {
       await eventually("lease held", async () => {
         try {
-          const l = await client.request<{ spec?: { holderIdentity?: string } }>(objectPath(LEASES, { namespace: ns, name: lease }));
+          const l = await client.request<{ spec?: { holderIdentity?: string } }>(
+            objectPath(LEASES, { namespace: ns, name: lease }),
+          );
           return Boolean(l.spec?.holderIdentity);
         } catch {
           return false;

@@ -66,11 +66,20 @@ export async function installWidgetCrd(client: KubeClient, group: string): Promi
 
 /** Creates a namespace. */
 export async function createNamespace(client: KubeClient, name: string): Promise<void> {
-  await client.request("/api/v1/namespaces", { method: "POST", body: { apiVersion: "v1", kind: "Namespace", metadata: { name } } });
+  await client.request("/api/v1/namespaces", {
+    method: "POST",
+    body: { apiVersion: "v1", kind: "Namespace", metadata: { name } },
+  });
 }
 
 /** Creates a Widget. */
-export async function createWidget(client: KubeClient, type: ResourceType, namespace: string, name: string, spec: Record<string, unknown> = { size: 1 }): Promise<KubeObject> {
+export async function createWidget(
+  client: KubeClient,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown> = { size: 1 },
+): Promise<KubeObject> {
   return client.request<KubeObject>(`/apis/${type.group}/v1/namespaces/${namespace}/widgets`, {
     method: "POST",
     body: { apiVersion: `${type.group}/v1`, kind: "Widget", metadata: { name, namespace }, spec },
@@ -91,7 +100,10 @@ export class RecordingReconciler implements Reconciler {
   readonly #manager: string;
   readonly #behave: (req: Request, ctx: ReconcileContext, n: number) => Promise<Result>;
 
-  constructor(manager: string, behave: (req: Request, ctx: ReconcileContext, n: number) => Promise<Result> = () => Promise.resolve({})) {
+  constructor(
+    manager: string,
+    behave: (req: Request, ctx: ReconcileContext, n: number) => Promise<Result> = () => Promise.resolve({}),
+  ) {
     this.#manager = manager;
     this.#behave = behave;
   }
@@ -112,7 +124,8 @@ export class LogCapture extends Writable {
   readonly lines: Record<string, unknown>[] = [];
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of chunk.toString("utf8").split("\n"))
+      if (line.trim()) this.lines.push(JSON.parse(line) as Record<string, unknown>);
     done();
   }
 }
@@ -136,12 +149,20 @@ export function testManager(
 }
 
 /** Builds a controller for the Widget kind. */
-export function widgetController(type: ResourceType, reconciler: Reconciler, options: Partial<ControllerOptions> = {}): Controller {
+export function widgetController(
+  type: ResourceType,
+  reconciler: Reconciler,
+  options: Partial<ControllerOptions> = {},
+): Controller {
   return new Controller({ name: "widget", type, reconciler, workers: 2, ...options });
 }
 
 /** Polls `check` every 50 ms until it returns true or `timeoutMs` passes. */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

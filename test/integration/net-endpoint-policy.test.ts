@@ -25,7 +25,12 @@ describe("endpoint policy", () => {
     const host = registries.anonymous.host;
     let attempts = 0;
     for (const registry of [host, host.replace("127.0.0.1", "localhost")]) {
-      const client = new RegistryClient({ registry, plainHttp: true, endpointPolicy: strict, onRetry: () => attempts++ });
+      const client = new RegistryClient({
+        registry,
+        plainHttp: true,
+        endpointPolicy: strict,
+        onRetry: () => attempts++,
+      });
       await assert.rejects(client.ping(), refusedPermanently);
       await client.close();
     }
@@ -37,16 +42,30 @@ describe("endpoint policy", () => {
 
   it("the Harbor client refuses a loopback URL", async () => {
     const { registries } = await testEnv();
-    await assert.rejects(isHarbor(registries.anonymous.url, { endpointPolicy: strict, retry: { maxAttempts: 1 } }), refusedPermanently);
+    await assert.rejects(
+      isHarbor(registries.anonymous.url, { endpointPolicy: strict, retry: { maxAttempts: 1 } }),
+      refusedPermanently,
+    );
     assert.equal(await isHarbor(registries.anonymous.url, { endpointPolicy: loopbackAllowed }), false);
   });
 
   it("the S3 client refuses a loopback endpoint", async () => {
     const { minio } = await testEnv();
     assert.throws(() => createS3Client({ ...minio, endpointPolicy: strict }), refusedPermanently);
-    assert.throws(() => createS3Client({ ...minio, endpoint: minio.endpoint.replace("127.0.0.1", "localhost"), endpointPolicy: strict }), refusedPermanently);
+    assert.throws(
+      () =>
+        createS3Client({
+          ...minio,
+          endpoint: minio.endpoint.replace("127.0.0.1", "localhost"),
+          endpointPolicy: strict,
+        }),
+      refusedPermanently,
+    );
     const allowed = createS3Client({ ...minio, endpointPolicy: loopbackAllowed });
-    await assert.rejects(allowed.send(new HeadBucketCommand({ Bucket: "no-such-bucket" })), (err: Error) => err.name === "NotFound");
+    await assert.rejects(
+      allowed.send(new HeadBucketCommand({ Bucket: "no-such-bucket" })),
+      (err: Error) => err.name === "NotFound",
+    );
     allowed.destroy();
   });
 });

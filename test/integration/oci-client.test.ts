@@ -21,7 +21,16 @@ import {
 } from "../../src/oci/index.ts";
 import type { Descriptor } from "../../src/ocispec/descriptor.ts";
 import { toDigest } from "../../src/ocispec/digest.ts";
-import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST } from "../../src/ocispec/media-types.ts";
+import {
+  DOCKER_CONFIG,
+  DOCKER_LAYER_GZIP,
+  DOCKER_MANIFEST,
+  DOCKER_MANIFEST_LIST,
+  OCI_CONFIG,
+  OCI_INDEX,
+  OCI_LAYER,
+  OCI_MANIFEST,
+} from "../../src/ocispec/media-types.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "airlift-oci-"));
 const runId = randomBytes(3).toString("hex");
@@ -33,21 +42,37 @@ function sha256(data: Buffer): string {
 function clientOptions(reg: RegistryConnection, extra: Partial<ClientOptions> = {}): ClientOptions {
   const base: ClientOptions = { registry: reg.host, retry: { baseDelayMs: 20, maxDelayMs: 200 }, ...extra };
   if (reg.variant === "anonymous") return { ...base, plainHttp: true };
-  if (reg.variant === "basic-tls") return { ...base, caPem: reg.caPem ?? "", credentials: basicCredentials(reg.host, reg.username ?? "", reg.password ?? "") };
+  if (reg.variant === "basic-tls")
+    return {
+      ...base,
+      caPem: reg.caPem ?? "",
+      credentials: basicCredentials(reg.host, reg.username ?? "", reg.password ?? ""),
+    };
   // The token variant: credentials from a docker config JSON, as a kubernetes.io/dockerconfigjson Secret holds them.
   const auth = Buffer.from(`${reg.username}:${reg.password}`).toString("base64");
-  return { ...base, plainHttp: true, credentials: dockerConfigCredentials(JSON.stringify({ auths: { [reg.host]: { auth } } })) };
+  return {
+    ...base,
+    plainHttp: true,
+    credentials: dockerConfigCredentials(JSON.stringify({ auths: { [reg.host]: { auth } } })),
+  };
 }
 
 function toolEnv(reg: RegistryConnection): { env: NodeJS.ProcessEnv; flags: string[] } {
   const dir = mkdtempSync(join(scratch, "docker-"));
-  const auths = reg.username ? { [reg.host]: { auth: Buffer.from(`${reg.username}:${reg.password}`).toString("base64") } } : {};
+  const auths = reg.username
+    ? { [reg.host]: { auth: Buffer.from(`${reg.username}:${reg.password}`).toString("base64") } }
+    : {};
   writeFileSync(join(dir, "config.json"), JSON.stringify({ auths }));
-  return { env: { DOCKER_CONFIG: dir, SSL_CERT_FILE: reg.caFile ?? "" }, flags: reg.variant === "basic-tls" ? [] : ["--insecure"] };
+  return {
+    env: { DOCKER_CONFIG: dir, SSL_CERT_FILE: reg.caFile ?? "" },
+    flags: reg.variant === "basic-tls" ? [] : ["--insecure"],
+  };
 }
 
 async function pushBytes(repo: Repository, data: Buffer, mediaType: string): Promise<Descriptor> {
-  return repo.blobs().push({ mediaType, digest: toDigest(sha256(data)), size: data.length }, () => Readable.from([data]));
+  return repo
+    .blobs()
+    .push({ mediaType, digest: toDigest(sha256(data)), size: data.length }, () => Readable.from([data]));
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -57,10 +82,21 @@ async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 /** Pushes a one-layer OCI image and returns its manifest descriptor. */
-async function pushImage(repo: Repository, tag: string, content: string, mediaTypes = { manifest: OCI_MANIFEST, config: OCI_CONFIG, layer: OCI_LAYER }): Promise<Descriptor> {
-  const config = await pushBytes(repo, Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } })), mediaTypes.config);
+async function pushImage(
+  repo: Repository,
+  tag: string,
+  content: string,
+  mediaTypes = { manifest: OCI_MANIFEST, config: OCI_CONFIG, layer: OCI_LAYER },
+): Promise<Descriptor> {
+  const config = await pushBytes(
+    repo,
+    Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } })),
+    mediaTypes.config,
+  );
   const layer = await pushBytes(repo, Buffer.from(content), mediaTypes.layer);
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.manifest, config, layers: [layer] }));
+  const manifest = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.manifest, config, layers: [layer] }),
+  );
   return repo.manifests().push(tag, manifest, mediaTypes.manifest);
 }
 
@@ -102,12 +138,22 @@ for (const variant of variants) {
         const data = randomBytes(3 * 1024 * 1024 + 123);
         const progress: number[] = [];
         // Emit the source in odd-sized pieces so chunk boundaries never line up with them.
-        const source = (): Readable => Readable.from((function* () { for (let i = 0; i < data.length; i += 100_003) yield data.subarray(i, i + 100_003); })());
-        const desc = await repo.blobs().push({ mediaType: OCI_LAYER }, source, { chunkSize: 512 * 1024, onProgress: (n) => progress.push(n) });
+        const source = (): Readable =>
+          Readable.from(
+            (function* () {
+              for (let i = 0; i < data.length; i += 100_003) yield data.subarray(i, i + 100_003);
+            })(),
+          );
+        const desc = await repo
+          .blobs()
+          .push({ mediaType: OCI_LAYER }, source, { chunkSize: 512 * 1024, onProgress: (n) => progress.push(n) });
         assert.equal(desc.digest, sha256(data));
         assert.equal(desc.size, data.length);
         assert.equal(events.filter((e) => e.method === "PATCH" && e.status === 202).length, 7);
-        assert.deepEqual(progress, [...progress].sort((a, b) => a - b));
+        assert.deepEqual(
+          progress,
+          [...progress].sort((a, b) => a - b),
+        );
         assert.equal(progress.at(-1), data.length);
         assert.deepEqual(await readAll(await repo.blobs().fetch(desc)), data);
       } finally {
@@ -145,8 +191,15 @@ for (const variant of variants) {
       try {
         const repo = new Repository(client, repoName("manifests"));
         const oci = await pushImage(repo, "oci", "oci layer");
-        const docker = await pushImage(repo, "docker", "docker layer", { manifest: DOCKER_MANIFEST, config: DOCKER_CONFIG, layer: DOCKER_LAYER_GZIP });
-        for (const [tag, desc] of [["oci", oci], ["docker", docker]] as const) {
+        const docker = await pushImage(repo, "docker", "docker layer", {
+          manifest: DOCKER_MANIFEST,
+          config: DOCKER_CONFIG,
+          layer: DOCKER_LAYER_GZIP,
+        });
+        for (const [tag, desc] of [
+          ["oci", oci],
+          ["docker", docker],
+        ] as const) {
           const resolved = await repo.manifests().resolve(tag);
           assert.deepEqual(resolved, desc);
           const fetched = await repo.manifests().fetch(tag);
@@ -154,16 +207,25 @@ for (const variant of variants) {
           assert.equal(fetched.manifest.kind, "manifest");
           assert.equal(fetched.manifest.mediaType, desc.mediaType);
         }
-        const platforms = [{ ...oci, platform: { os: "linux", architecture: "amd64" } }, { ...docker, platform: { os: "linux", architecture: "arm64" } }];
+        const platforms = [
+          { ...oci, platform: { os: "linux", architecture: "amd64" } },
+          { ...docker, platform: { os: "linux", architecture: "arm64" } },
+        ];
         for (const mediaType of [OCI_INDEX, DOCKER_MANIFEST_LIST]) {
           const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: platforms }));
           const index = await repo.manifests().push(mediaType === OCI_INDEX ? "index" : "list", bytes, mediaType);
           const byDigest = await repo.manifests().fetch(index.digest);
           assert.equal(byDigest.manifest.kind, "index");
-          assert.deepEqual(byDigest.manifest.kind === "index" ? byDigest.manifest.manifests.map((m) => m.platform?.architecture) : [], ["amd64", "arm64"]);
+          assert.deepEqual(
+            byDigest.manifest.kind === "index" ? byDigest.manifest.manifests.map((m) => m.platform?.architecture) : [],
+            ["amd64", "arm64"],
+          );
           assert.deepEqual(await repo.manifests().exists(index.digest), index);
         }
-        await assert.rejects(repo.manifests().fetch("missing"), (err: unknown) => err instanceof NotFoundError && err.code === "MANIFEST_UNKNOWN");
+        await assert.rejects(
+          repo.manifests().fetch("missing"),
+          (err: unknown) => err instanceof NotFoundError && err.code === "MANIFEST_UNKNOWN",
+        );
       } finally {
         await client.close();
       }
@@ -194,10 +256,16 @@ for (const variant of variants) {
         const repo = new Repository(client, repoName("mismatch"));
         const data = randomBytes(4096);
         const desc = await pushBytes(repo, data, OCI_LAYER);
-        await assert.rejects(readAll(await repo.blobs().fetch({ ...desc, size: 4000 })), (err: unknown) => err instanceof DigestMismatchError && err.code === "DIGEST_MISMATCH");
+        await assert.rejects(
+          readAll(await repo.blobs().fetch({ ...desc, size: 4000 })),
+          (err: unknown) => err instanceof DigestMismatchError && err.code === "DIGEST_MISMATCH",
+        );
         await assert.rejects(readAll(await repo.blobs().fetch({ ...desc, size: 5000 })), DigestMismatchError);
         // A manifest fetched by a digest must hash to it.
-        await assert.rejects(repo.manifests().push(sha256(Buffer.from("other")), Buffer.from("{}"), OCI_MANIFEST), DigestMismatchError);
+        await assert.rejects(
+          repo.manifests().push(sha256(Buffer.from("other")), Buffer.from("{}"), OCI_MANIFEST),
+          DigestMismatchError,
+        );
       } finally {
         await client.close();
       }
@@ -215,9 +283,17 @@ describe("OCI client with content made by the real tools", () => {
     await run("tar", ["-C", dir, "-cf", join(dir, "layer.tar"), "hello.txt"]);
     const name = `oci-${runId}/tools/hello`;
     await run("crane", ["append", ...flags, "-f", join(dir, "layer.tar"), "-t", `${reg.host}/${name}:v1`], { env });
-    await run("crane", ["index", "append", ...flags, "-m", `${reg.host}/${name}:v1`, "-t", `${reg.host}/${name}:index`], { env });
+    await run(
+      "crane",
+      ["index", "append", ...flags, "-m", `${reg.host}/${name}:v1`, "-t", `${reg.host}/${name}:index`],
+      { env },
+    );
     writeFileSync(join(dir, "sbom.json"), '{"sbom":true}');
-    await run("oras", ["attach", "--artifact-type", "application/vnd.example.sbom", `${reg.host}/${name}:v1`, "sbom.json"], { env, cwd: dir });
+    await run(
+      "oras",
+      ["attach", "--artifact-type", "application/vnd.example.sbom", `${reg.host}/${name}:v1`, "sbom.json"],
+      { env, cwd: dir },
+    );
     const client = new RegistryClient(clientOptions(reg));
     try {
       const repo = new Repository(client, name);

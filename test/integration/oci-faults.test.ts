@@ -4,7 +4,13 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
-import { request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  request as httpRequest,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createConnection, createServer as createTcpServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,7 +56,9 @@ async function listen(server: Server | ReturnType<typeof createTcpServer>): Prom
   return typeof address === "object" && address ? address.port : 0;
 }
 
-type Forward = (mapBody?: (body: Buffer, res: IncomingMessage) => { body: Buffer; headers?: Record<string, string> }) => void;
+type Forward = (
+  mapBody?: (body: Buffer, res: IncomingMessage) => { body: Buffer; headers?: Record<string, string> },
+) => void;
 type Handler = (req: IncomingMessage, res: ServerResponse, forward: Forward) => void;
 
 /** An HTTP proxy to `target` (host:port, plain HTTP) whose handler may answer itself or forward. */
@@ -58,19 +66,28 @@ async function httpProxy(target: string, handler: Handler): Promise<string> {
   const [host, port] = target.split(":");
   const server = createServer((req, res) => {
     const forward: Forward = (mapBody) => {
-      const upstream = httpRequest({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (up) => {
-        if (!mapBody) {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-          return;
-        }
-        const parts: Buffer[] = [];
-        up.on("data", (c: Buffer) => parts.push(c));
-        up.on("end", () => {
-          const mapped = mapBody(Buffer.concat(parts), up);
-          res.writeHead(up.statusCode ?? 502, { ...up.headers, ...mapped.headers, "content-length": String(mapped.body.length) }).end(mapped.body);
-        });
-      });
+      const upstream = httpRequest(
+        { host, port: Number(port), method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          if (!mapBody) {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+            return;
+          }
+          const parts: Buffer[] = [];
+          up.on("data", (c: Buffer) => parts.push(c));
+          up.on("end", () => {
+            const mapped = mapBody(Buffer.concat(parts), up);
+            res
+              .writeHead(up.statusCode ?? 502, {
+                ...up.headers,
+                ...mapped.headers,
+                "content-length": String(mapped.body.length),
+              })
+              .end(mapped.body);
+          });
+        },
+      );
       upstream.on("error", () => res.destroy());
       req.pipe(upstream);
     };
@@ -129,11 +146,19 @@ function options(host: string, extra: Partial<ClientOptions> = {}): ClientOption
 }
 
 async function pushBytes(repo: Repository, data: Buffer): Promise<Descriptor> {
-  return repo.blobs().push({ mediaType: OCI_LAYER, digest: toDigest(sha256(data)), size: data.length }, () => Readable.from([data]));
+  return repo
+    .blobs()
+    .push({ mediaType: OCI_LAYER, digest: toDigest(sha256(data)), size: data.length }, () => Readable.from([data]));
 }
 
-const pieces = (data: Buffer, size = 65_536): (() => Readable) => () =>
-  Readable.from((function* () { for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size); })());
+const pieces =
+  (data: Buffer, size = 65_536): (() => Readable) =>
+  () =>
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+      })(),
+    );
 
 describe("OCI client under injected faults", () => {
   it("retries 503 and 429, waiting as Retry-After asks (seconds and HTTP date)", async () => {
@@ -143,22 +168,40 @@ describe("OCI client under injected faults", () => {
       if (req.method === "HEAD" && req.url?.includes("/manifests/")) {
         manifestHeads++;
         if (manifestHeads === 1) return void res.writeHead(503, { "retry-after": "1" }).end();
-        if (manifestHeads === 2) return void res.writeHead(429, { "retry-after": new Date(Date.now() + 2000).toUTCString() }).end();
+        if (manifestHeads === 2)
+          return void res.writeHead(429, { "retry-after": new Date(Date.now() + 2000).toUTCString() }).end();
       }
       forward();
     });
     const retries: RetryEvent[] = [];
     const events: RequestEvent[] = [];
-    const client = new RegistryClient(options(proxy, { onRetry: (e) => retries.push(e), onRequest: (e) => events.push(e) }));
+    const client = new RegistryClient(
+      options(proxy, { onRetry: (e) => retries.push(e), onRequest: (e) => events.push(e) }),
+    );
     try {
       const repo = new Repository(client, `oci-${runId}/faults/retry`);
       const config = await pushBytes(repo, Buffer.from("{}"));
-      const desc = await repo.manifests().push("v1", Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [] })), OCI_MANIFEST);
+      const desc = await repo
+        .manifests()
+        .push(
+          "v1",
+          Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [] })),
+          OCI_MANIFEST,
+        );
       assert.deepEqual(await repo.manifests().resolve("v1"), desc);
-      assert.deepEqual(retries.map((r) => r.status), [503, 429]);
+      assert.deepEqual(
+        retries.map((r) => r.status),
+        [503, 429],
+      );
       assert.equal(retries[0]?.delayMs, 1000);
-      assert.ok((retries[1]?.delayMs ?? 0) > 0 && (retries[1]?.delayMs ?? 0) <= 2000, `HTTP-date delay ${retries[1]?.delayMs}`);
-      assert.deepEqual(events.filter((e) => e.method === "HEAD").map((e) => e.status), [503, 429, 200]);
+      assert.ok(
+        (retries[1]?.delayMs ?? 0) > 0 && (retries[1]?.delayMs ?? 0) <= 2000,
+        `HTTP-date delay ${retries[1]?.delayMs}`,
+      );
+      assert.deepEqual(
+        events.filter((e) => e.method === "HEAD").map((e) => e.status),
+        [503, 429, 200],
+      );
     } finally {
       await client.close();
     }
@@ -171,7 +214,11 @@ describe("OCI client under injected faults", () => {
     const client = new RegistryClient(options(proxy, { onRequest: (e) => events.push(e) }));
     try {
       const repo = new Repository(client, `oci-${runId}/faults/down`);
-      await assert.rejects(repo.manifests().resolve("v1"), (err: unknown) => err instanceof RegistryError && err.status === 502 && err.transient && err.code === "HTTP_502");
+      await assert.rejects(
+        repo.manifests().resolve("v1"),
+        (err: unknown) =>
+          err instanceof RegistryError && err.status === 502 && err.transient && err.code === "HTTP_502",
+      );
       assert.equal(events.length, 4);
     } finally {
       await client.close();
@@ -206,14 +253,27 @@ describe("OCI client under injected faults", () => {
           return pieces(data.subarray(offset))();
         };
         const expected = mode === "streamed, size unknown" ? {} : { digest: toDigest(sha256(data)), size: data.length };
-        const desc = await repo.blobs().push(expected, source, { chunkSize: 256 * 1024, reopenable: mode !== "in memory", onProgress: (n) => progress.push(n) });
+        const desc = await repo.blobs().push(expected, source, {
+          chunkSize: 256 * 1024,
+          reopenable: mode !== "in memory",
+          onProgress: (n) => progress.push(n),
+        });
         assert.equal(proxy.cuts(), 1);
-        assert.ok(events.some((e) => e.method === "PATCH" && e.status === 0), "a PATCH failed on the wire");
+        assert.ok(
+          events.some((e) => e.method === "PATCH" && e.status === 0),
+          "a PATCH failed on the wire",
+        );
         assert.ok(opened.length >= (mode === "in memory" ? 1 : 2), `source opened at ${opened.join(", ")}`);
         // Distribution 2.8 cancels a session whose stored size no longer matches its `_state` offset, so a cut
         // inside a body means a restart (a second POST); registries that keep the session are resumed instead.
-        process.stderr.write(`# cut upload (${mode}): ${events.filter((e) => e.method === "POST").length} POST(s), ${events.filter((e) => e.method === "GET").length} status GET(s)\n`);
-        assert.deepEqual(progress, [...progress].sort((a, b) => a - b), "progress never goes backwards");
+        process.stderr.write(
+          `# cut upload (${mode}): ${events.filter((e) => e.method === "POST").length} POST(s), ${events.filter((e) => e.method === "GET").length} status GET(s)\n`,
+        );
+        assert.deepEqual(
+          progress,
+          [...progress].sort((a, b) => a - b),
+          "progress never goes backwards",
+        );
         assert.equal(desc.digest, sha256(data));
         assert.equal(desc.size, data.length);
         assert.deepEqual(await readAll(await repo.blobs().fetch(desc)), data);
@@ -229,7 +289,8 @@ describe("OCI client under injected faults", () => {
       const { registries } = await testEnv();
       let patches = 0;
       const proxy = await tcpProxy(registries.anonymous.host, {
-        onClientData: (chunk) => (chunk.subarray(0, 6).toString("latin1") === "PATCH " && ++patches === 3 ? "cut" : "pass"),
+        onClientData: (chunk) =>
+          chunk.subarray(0, 6).toString("latin1") === "PATCH " && ++patches === 3 ? "cut" : "pass",
       });
       const events: RequestEvent[] = [];
       const client = new RegistryClient(options(proxy.host, { onRequest: (e) => events.push(e) }));
@@ -245,8 +306,15 @@ describe("OCI client under injected faults", () => {
         const desc = await repo.blobs().push(expected, source, { chunkSize: 256 * 1024, reopenable: streamed });
         assert.equal(proxy.cuts(), 1);
         assert.equal(events.filter((e) => e.method === "POST").length, 1, "the session survived: no restart");
-        assert.ok(events.some((e) => e.method === "GET" && e.url.includes("/blobs/uploads/") && e.status === 204), "asked the registry for the committed range");
-        assert.deepEqual(opened, streamed ? [0, 512 * 1024] : [0], "streamed: reopened at the start of the cut segment, not at 0");
+        assert.ok(
+          events.some((e) => e.method === "GET" && e.url.includes("/blobs/uploads/") && e.status === 204),
+          "asked the registry for the committed range",
+        );
+        assert.deepEqual(
+          opened,
+          streamed ? [0, 512 * 1024] : [0],
+          "streamed: reopened at the start of the cut segment, not at 0",
+        );
         assert.equal(desc.digest, sha256(data));
         assert.deepEqual(await readAll(await repo.blobs().fetch(desc)), data);
       } finally {
@@ -265,12 +333,24 @@ describe("OCI client under injected faults", () => {
       actual[1000] = (actual[1000] ?? 0) ^ 0xff;
       for (const chunkSize of [1024 * 1024, 256 * 1024]) {
         await assert.rejects(
-          repo.blobs().push({ size: claimed.length, digest: sha256(claimed) as Digest }, (offset) => pieces(actual.subarray(offset))(), { chunkSize, reopenable: true }),
+          repo
+            .blobs()
+            .push(
+              { size: claimed.length, digest: sha256(claimed) as Digest },
+              (offset) => pieces(actual.subarray(offset))(),
+              { chunkSize, reopenable: true },
+            ),
           (err: Error) => err instanceof DigestMismatchError && /does not match/.test(err.message),
         );
         assert.equal(await repo.blobs().exists(sha256(claimed)), undefined);
         await assert.rejects(
-          repo.blobs().push({ size: claimed.length + 10, digest: sha256(claimed) as Digest }, (offset) => pieces(claimed.subarray(offset))(), { chunkSize, reopenable: true }),
+          repo
+            .blobs()
+            .push(
+              { size: claimed.length + 10, digest: sha256(claimed) as Digest },
+              (offset) => pieces(claimed.subarray(offset))(),
+              { chunkSize, reopenable: true },
+            ),
           (err: Error) => err instanceof DigestMismatchError && /gave 614400 bytes, expected 614410/.test(err.message),
         );
         assert.equal(await repo.blobs().exists(sha256(claimed)), undefined);
@@ -294,7 +374,10 @@ describe("OCI client under injected faults", () => {
       const got = await readAll(await new Repository(client, repo.name).blobs().fetch(desc));
       assert.equal(proxy.cuts(), 1);
       assert.deepEqual(got, data);
-      assert.deepEqual(events.map((e) => e.status), [200, 206]);
+      assert.deepEqual(
+        events.map((e) => e.status),
+        [200, 206],
+      );
     } finally {
       await client.close();
     }
@@ -315,7 +398,10 @@ describe("OCI client under injected faults", () => {
     try {
       const repo = new Repository(client, `oci-${runId}/faults/flip`);
       const desc = await pushBytes(repo, randomBytes(5000));
-      await assert.rejects(readAll(await repo.blobs().fetch(desc)), (err: unknown) => err instanceof DigestMismatchError && err.expected === desc.digest && !err.transient);
+      await assert.rejects(
+        readAll(await repo.blobs().fetch(desc)),
+        (err: unknown) => err instanceof DigestMismatchError && err.expected === desc.digest && !err.transient,
+      );
     } finally {
       await client.close();
     }
@@ -334,7 +420,9 @@ describe("OCI client under injected faults", () => {
         const all = doc.tags.sort();
         const page = all.filter((t) => last === null || t > last).slice(0, n);
         const more = page.length > 0 && all.indexOf(page.at(-1) ?? "") < all.length - 1;
-        const headers: Record<string, string> = more ? { link: `<${url.pathname}?n=${n}&last=${page.at(-1)}>; rel="next"` } : {};
+        const headers: Record<string, string> = more
+          ? { link: `<${url.pathname}?n=${n}&last=${page.at(-1)}>; rel="next"` }
+          : {};
         return { body: Buffer.from(JSON.stringify({ name: doc.name, tags: page })), headers };
       });
     });
@@ -348,7 +436,10 @@ describe("OCI client under injected faults", () => {
       events.length = 0;
       assert.deepEqual(await repo.tags().list({ pageSize: 2 }), ["a", "b", "c", "d", "e"]);
       assert.equal(events.length, 3);
-      await assert.rejects(repo.tags().list({ pageSize: 1, maxPages: 2 }), (err: unknown) => (err as { code?: string }).code === "TAGS_TOO_MANY_PAGES");
+      await assert.rejects(
+        repo.tags().list({ pageSize: 1, maxPages: 2 }),
+        (err: unknown) => (err as { code?: string }).code === "TAGS_TOO_MANY_PAGES",
+      );
     } finally {
       await client.close();
     }
@@ -366,7 +457,8 @@ describe("OCI client under injected faults", () => {
       if (req.headers.authorization !== `Basic ${Buffer.from("u:p").toString("base64")}`) {
         return void res.writeHead(401, { "www-authenticate": 'Basic realm="stand-in"' }).end();
       }
-      if (req.method === "GET" && req.url?.includes("/blobs/sha256:")) return void res.writeHead(307, { location: `${storageUrl}${req.url}` }).end();
+      if (req.method === "GET" && req.url?.includes("/blobs/sha256:"))
+        return void res.writeHead(307, { location: `${storageUrl}${req.url}` }).end();
       forward();
     });
     const client = new RegistryClient(options(front, { credentials: basicCredentials(front, "u", "p") }));
@@ -386,7 +478,9 @@ describe("OCI client auth and TLS", () => {
   let tokenRegistry: RegistryEnv | undefined;
   const tokenReg = async (): Promise<RegistryEnv> => {
     if (!tokenRegistry) {
-      tokenRegistry = await startRegistry(mkdtempSync(join(tmpdir(), "airlift-oci-token-")), "token", { tokenExpiresInSeconds: 2 });
+      tokenRegistry = await startRegistry(mkdtempSync(join(tmpdir(), "airlift-oci-token-")), "token", {
+        tokenExpiresInSeconds: 2,
+      });
       const reg = tokenRegistry;
       closers.push(() => reg.stop());
     }
@@ -395,17 +489,22 @@ describe("OCI client auth and TLS", () => {
 
   it("fetches a new token when the cached one expires during an upload", async () => {
     const reg = await tokenReg();
-    const client = new RegistryClient(options(reg.host, { credentials: basicCredentials(reg.host, reg.username ?? "", reg.password ?? "") }));
+    const client = new RegistryClient(
+      options(reg.host, { credentials: basicCredentials(reg.host, reg.username ?? "", reg.password ?? "") }),
+    );
     try {
       const repo = new Repository(client, `oci-${runId}/auth/expiry`);
       const data = randomBytes(600 * 1024);
       const before = reg.tokenIssuer?.issued.get(reg.username ?? "") ?? 0;
       // The source pauses past the token's two-second life between chunks.
-      const slow = (): Readable => Readable.from((async function* () {
-        yield data.subarray(0, 300 * 1024);
-        await sleep(2500);
-        yield data.subarray(300 * 1024);
-      })());
+      const slow = (): Readable =>
+        Readable.from(
+          (async function* () {
+            yield data.subarray(0, 300 * 1024);
+            await sleep(2500);
+            yield data.subarray(300 * 1024);
+          })(),
+        );
       const desc = await repo.blobs().push({ size: data.length }, slow, { chunkSize: 200 * 1024 });
       assert.equal(desc.digest, sha256(data));
       assert.ok((reg.tokenIssuer?.issued.get(reg.username ?? "") ?? 0) - before >= 2, "a second token was issued");
@@ -423,11 +522,15 @@ describe("OCI client auth and TLS", () => {
       if (req.method === "PATCH" && ++patches === 2) {
         req.resume();
         const challenge = `Bearer realm="${reg.realm}",service="airlift-test-registry",scope="repository:${name}:pull,push"`;
-        return void res.writeHead(401, { "www-authenticate": challenge, "content-type": "application/json" }).end('{"errors":[{"code":"UNAUTHORIZED","message":"token expired"}]}');
+        return void res
+          .writeHead(401, { "www-authenticate": challenge, "content-type": "application/json" })
+          .end('{"errors":[{"code":"UNAUTHORIZED","message":"token expired"}]}');
       }
       forward();
     });
-    const client = new RegistryClient(options(proxy, { credentials: basicCredentials(proxy, reg.username ?? "", reg.password ?? "") }));
+    const client = new RegistryClient(
+      options(proxy, { credentials: basicCredentials(proxy, reg.username ?? "", reg.password ?? "") }),
+    );
     try {
       const repo = new Repository(client, name);
       const data = randomBytes(700 * 1024);
@@ -449,12 +552,24 @@ describe("OCI client auth and TLS", () => {
     const without = new RegistryClient({ registry: reg.host, credentials, retry });
     const withCa = new RegistryClient({ registry: reg.host, credentials, retry, caPem: reg.caPem ?? "" });
     const skip = new RegistryClient({ registry: reg.host, credentials, retry, insecureSkipTLSVerify: true });
-    const wrongPassword = new RegistryClient({ registry: reg.host, credentials: basicCredentials(reg.host, reg.username ?? "", "wrong"), caPem: reg.caPem ?? "" });
+    const wrongPassword = new RegistryClient({
+      registry: reg.host,
+      credentials: basicCredentials(reg.host, reg.username ?? "", "wrong"),
+      caPem: reg.caPem ?? "",
+    });
     try {
-      await assert.rejects(without.ping(), (err: unknown) => err instanceof TlsError && err.code === "TLS" && !err.transient && /CA bundle/.test(err.message));
+      await assert.rejects(
+        without.ping(),
+        (err: unknown) =>
+          err instanceof TlsError && err.code === "TLS" && !err.transient && /CA bundle/.test(err.message),
+      );
       await withCa.ping();
       await skip.ping();
-      await assert.rejects(wrongPassword.ping(), (err: unknown) => (err as { code?: string }).code === "UNAUTHORIZED" && !(err as Error).message.includes("wrong"));
+      await assert.rejects(
+        wrongPassword.ping(),
+        (err: unknown) =>
+          (err as { code?: string }).code === "UNAUTHORIZED" && !(err as Error).message.includes("wrong"),
+      );
     } finally {
       await Promise.all([without.close(), withCa.close(), skip.close(), wrongPassword.close()]);
     }

@@ -93,11 +93,19 @@ export async function ensureNamespace(admin: KubeClient, name: string): Promise<
 }
 
 /** Creates the namespace and a Secret `name` in it with the harness MinIO's keys, as users store S3 credentials. */
-export async function namespaceWithS3Keys(admin: KubeClient, namespace: string, minio: EnvironmentConnection["minio"], name = "keys"): Promise<void> {
+export async function namespaceWithS3Keys(
+  admin: KubeClient,
+  namespace: string,
+  minio: EnvironmentConnection["minio"],
+  name = "keys",
+): Promise<void> {
   await ensureNamespace(admin, namespace);
   await admin.request(`/api/v1/namespaces/${namespace}/secrets`, {
     method: "POST",
-    body: { metadata: { name }, stringData: { "access-key-id": minio.accessKeyId, "secret-access-key": minio.secretAccessKey } },
+    body: {
+      metadata: { name },
+      stringData: { "access-key-id": minio.accessKeyId, "secret-access-key": minio.secretAccessKey },
+    },
   });
 }
 
@@ -121,7 +129,11 @@ export async function pushWithCrane(ref: string, files: Record<string, string>):
 }
 
 /** The seed's oras workflow: `tar -czf x.tar.gz files; oras push ref x.tar.gz`. Returns the digest. */
-export async function pushWithOras(ref: string, files: Record<string, string>, name = "manifests.tar.gz"): Promise<string> {
+export async function pushWithOras(
+  ref: string,
+  files: Record<string, string>,
+  name = "manifests.tar.gz",
+): Promise<string> {
   const dir = writeFiles(files);
   const out = mkdtempSync(join(tmpdir(), "airlift-ocisync-oras-"));
   await run("tar", ["-C", dir, "-czf", join(out, name), ...Object.keys(files)]);
@@ -130,10 +142,21 @@ export async function pushWithOras(ref: string, files: Record<string, string>, n
 }
 
 /** Creates an OciSync. */
-export async function createOciSync(admin: KubeClient, namespace: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): Promise<void> {
+export async function createOciSync(
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  annotations?: Record<string, string>,
+): Promise<void> {
   await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${namespace}/ocisyncs`, {
     method: "POST",
-    body: { apiVersion: "airlift.dev/v1alpha1", kind: "OciSync", metadata: { name, namespace, ...(annotations ? { annotations } : {}) }, spec },
+    body: {
+      apiVersion: "airlift.dev/v1alpha1",
+      kind: "OciSync",
+      metadata: { name, namespace, ...(annotations ? { annotations } : {}) },
+      spec,
+    },
   });
 }
 
@@ -153,7 +176,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ""}`,
+      );
     await sleep(200);
   }
 }
@@ -165,15 +191,25 @@ export function readyReason(sync: OciSync): string | undefined {
 }
 
 /** Waits until the OciSync's Ready condition is `status/reason` for the current generation. */
-export async function waitReady(admin: KubeClient, namespace: string, name: string, expected: string, timeoutMs = 60_000): Promise<OciSync> {
+export async function waitReady(
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+  expected: string,
+  timeoutMs = 60_000,
+): Promise<OciSync> {
   let seen: string | undefined;
   try {
-    return await waitFor(`OciSync ${namespace}/${name} Ready ${expected}`, async () => {
-      const s = await getOciSync(admin, namespace, name);
-      const ready = s.status?.conditions?.find((c) => c.type === "Ready");
-      seen = `${readyReason(s)} ${ready?.message ?? ""}`;
-      return readyReason(s) === expected && s.status?.observedGeneration === s.metadata.generation ? s : undefined;
-    }, timeoutMs);
+    return await waitFor(
+      `OciSync ${namespace}/${name} Ready ${expected}`,
+      async () => {
+        const s = await getOciSync(admin, namespace, name);
+        const ready = s.status?.conditions?.find((c) => c.type === "Ready");
+        seen = `${readyReason(s)} ${ready?.message ?? ""}`;
+        return readyReason(s) === expected && s.status?.observedGeneration === s.metadata.generation ? s : undefined;
+      },
+      timeoutMs,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; last Ready: ${seen}`);
   }

@@ -25,7 +25,20 @@ after(async () => {
 
 describe("operator without its CRDs", () => {
   it("logs the missing kinds with the way to install them and exits 1", async () => {
-    const operator = spawn(...airliftArgs(["operator", "--kubeconfig", bare.kubeconfigPath, "--namespace", "default", "--metrics-addr", "0", "--health-addr", "0"]), { stdio: ["ignore", "pipe", "pipe"] });
+    const operator = spawn(
+      ...airliftArgs([
+        "operator",
+        "--kubeconfig",
+        bare.kubeconfigPath,
+        "--namespace",
+        "default",
+        "--metrics-addr",
+        "0",
+        "--health-addr",
+        "0",
+      ]),
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     operator.stdout.on("data", (c: Buffer) => (out += c.toString()));
     operator.stderr.on("data", (c: Buffer) => (out += c.toString()));
@@ -34,7 +47,11 @@ describe("operator without its CRDs", () => {
     const line = out.split("\n").find((l) => l.includes("CustomResourceDefinitions"));
     assert.ok(line, out);
     const entry = JSON.parse(line) as { level: number; missing: string[]; msg: string };
-    assert.deepEqual(entry.missing, ["imageimports.airlift.dev/v1alpha1", "artifactpulls.airlift.dev/v1alpha1", "ocisyncs.airlift.dev/v1alpha1"]);
+    assert.deepEqual(entry.missing, [
+      "imageimports.airlift.dev/v1alpha1",
+      "artifactpulls.airlift.dev/v1alpha1",
+      "ocisyncs.airlift.dev/v1alpha1",
+    ]);
     assert.match(entry.msg, /kubectl apply -f crds\//);
   });
 
@@ -46,8 +63,14 @@ describe("operator without its CRDs", () => {
     try {
       assert.deepEqual(await missingResources(shared, [IMAGE_IMPORT, OCI_SYNC]), []);
       const ghost = { ...OCI_SYNC, plural: "ghosts" };
-      assert.deepEqual((await missingResources(shared, [IMAGE_IMPORT, ghost])).map((r) => r.plural), ["ghosts"]);
-      assert.deepEqual((await missingResources(client, [OCI_SYNC])).map((r) => r.plural), ["ocisyncs"]);
+      assert.deepEqual(
+        (await missingResources(shared, [IMAGE_IMPORT, ghost])).map((r) => r.plural),
+        ["ghosts"],
+      );
+      assert.deepEqual(
+        (await missingResources(client, [OCI_SYNC])).map((r) => r.plural),
+        ["ocisyncs"],
+      );
     } finally {
       await client.close();
       await shared.close();

@@ -13,7 +13,14 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { KubeClient } from "../../src/kube/rest-client.ts";
 import { airliftArgs, freePort, repoRoot, run, s3Client, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
-import { adminOnTestEnv, createOciSync, namespaceWithS3Keys, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
+import {
+  adminOnTestEnv,
+  createOciSync,
+  namespaceWithS3Keys,
+  pushWithCrane,
+  unique,
+  waitFor,
+} from "./ocisync-support.ts";
 
 // One namespace for the operator and the objects: the OciSync is then a root sync, applying as the operator, so the
 // sync engine's own API calls show in rest_client_requests_total.
@@ -53,7 +60,11 @@ function find(samples: readonly Sample[], name: string, labels: Record<string, s
 /** The one sample of `name` with exactly `labels`, failing with what is there when there is none. */
 function one(samples: readonly Sample[], name: string, labels: Record<string, string>): number {
   const exact = find(samples, name, labels).filter((s) => Object.keys(s.labels).length === Object.keys(labels).length);
-  assert.equal(exact.length, 1, `${name}${JSON.stringify(labels)}; have ${JSON.stringify(find(samples, name).map((s) => s.labels))}`);
+  assert.equal(
+    exact.length,
+    1,
+    `${name}${JSON.stringify(labels)}; have ${JSON.stringify(find(samples, name).map((s) => s.labels))}`,
+  );
   return exact[0]?.value ?? NaN;
 }
 
@@ -64,17 +75,23 @@ async function scrape(): Promise<Sample[]> {
 }
 
 async function readyOf(plural: string, name: string): Promise<string | undefined> {
-  const o = await admin.request<{ status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/${plural}/${name}`);
+  const o = await admin.request<{
+    status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+  }>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/${plural}/${name}`);
   const r = o.status?.conditions?.find((c) => c.type === "Ready");
   return r ? `${r.status}/${r.reason}: ${r.message}` : undefined;
 }
 
 async function waitSucceeded(plural: string, name: string): Promise<void> {
   let seen: string | undefined;
-  await waitFor(`${plural}/${name} Ready`, async () => {
-    seen = await readyOf(plural, name);
-    return seen?.startsWith("True/") ? true : undefined;
-  }, 120_000).catch((err: unknown) => {
+  await waitFor(
+    `${plural}/${name} Ready`,
+    async () => {
+      seen = await readyOf(plural, name);
+      return seen?.startsWith("True/") ? true : undefined;
+    },
+    120_000,
+  ).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}; last Ready: ${seen}`);
   });
 }
@@ -95,24 +112,51 @@ before(async () => {
 
   const port = await freePort();
   metricsUrl = `http://127.0.0.1:${port}`;
-  const [cmd, args] = airliftArgs(["operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", ns, "--watch-namespace", ns, "--leader-elect",
-    "--metrics-addr", `127.0.0.1:${port}`, "--health-addr", "0", "--log-level", "info", "--allow-loopback-endpoints"]);
+  const [cmd, args] = airliftArgs([
+    "operator",
+    "--kubeconfig",
+    env.kube.kubeconfigPath,
+    "--namespace",
+    ns,
+    "--watch-namespace",
+    ns,
+    "--leader-elect",
+    "--metrics-addr",
+    `127.0.0.1:${port}`,
+    "--health-addr",
+    "0",
+    "--log-level",
+    "info",
+    "--allow-loopback-endpoints",
+  ]);
   operator = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   teeToSuiteLog("operator-metrics", operator.stdout, operator.stderr);
-  await waitFor("the operator's /metrics", async () => ((await fetch(`${metricsUrl}/metrics`).then((r) => r.text())).includes("workqueue_depth") ? true : undefined), 30_000);
+  await waitFor(
+    "the operator's /metrics",
+    async () =>
+      (await fetch(`${metricsUrl}/metrics`).then((r) => r.text())).includes("workqueue_depth") ? true : undefined,
+    30_000,
+  );
 
   const create = (plural: string, kind: string, name: string, spec: Record<string, unknown>): Promise<unknown> =>
-    admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/${plural}`, { method: "POST", body: { apiVersion: "airlift.dev/v1alpha1", kind, metadata: { name }, spec } });
+    admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/${plural}`, {
+      method: "POST",
+      body: { apiVersion: "airlift.dev/v1alpha1", kind, metadata: { name }, spec },
+    });
   await create("imageimports", "ImageImport", "import", {
     source: { s3: { endpoint: env.minio.endpoint, bucket, key: "image.tar", credentialsSecretRef: { name: "keys" } } },
     destination: { registry, plainHTTP: true, repository: `${ns}/imported`, tags: ["v1"] },
   });
   await create("artifactpulls", "ArtifactPull", "pull", {
     source: { registry, plainHTTP: true, project: "apps", repository: ns, digest: artifact },
-    destination: { s3: { endpoint: env.minio.endpoint, bucket, prefix: "pulled/", credentialsSecretRef: { name: "keys" } } },
+    destination: {
+      s3: { endpoint: env.minio.endpoint, bucket, prefix: "pulled/", credentialsSecretRef: { name: "keys" } },
+    },
     extract: true,
   });
-  await createOciSync(admin, ns, "sync", { oci: { image: `${registry}/${ns}/config:v1`, plainHTTP: true, period: "5s" } });
+  await createOciSync(admin, ns, "sync", {
+    oci: { image: `${registry}/${ns}/config:v1`, plainHTTP: true, period: "5s" },
+  });
   await waitSucceeded("imageimports", "import");
   await waitSucceeded("artifactpulls", "pull");
   await waitSucceeded("ocisyncs", "sync");
@@ -131,8 +175,11 @@ describe("the operator's /metrics", () => {
   it("has controller-runtime's reconcile metrics for every controller, every result label set, and counts", async () => {
     const samples = await scrape();
     for (const controller of CONTROLLERS) {
-      for (const result of ["success", "error", "requeue", "requeue_after"]) one(samples, "controller_runtime_reconcile_total", { controller, result });
-      const succeeded = ["success", "requeue_after"].map((result) => one(samples, "controller_runtime_reconcile_total", { controller, result }));
+      for (const result of ["success", "error", "requeue", "requeue_after"])
+        one(samples, "controller_runtime_reconcile_total", { controller, result });
+      const succeeded = ["success", "requeue_after"].map((result) =>
+        one(samples, "controller_runtime_reconcile_total", { controller, result }),
+      );
       assert.ok((succeeded[0] ?? 0) + (succeeded[1] ?? 0) >= 1, controller);
       one(samples, "controller_runtime_reconcile_errors_total", { controller });
       one(samples, "controller_runtime_terminal_reconcile_errors_total", { controller });
@@ -142,9 +189,15 @@ describe("the operator's /metrics", () => {
       one(samples, "controller_runtime_reconcile_time_seconds_bucket", { controller, le: "60" });
     }
     // An ArtifactPull of a digest is pulled once: a plain success. ImageImport and OciSync look again later.
-    assert.ok(one(samples, "controller_runtime_reconcile_total", { controller: "artifactpull", result: "success" }) >= 1);
-    assert.ok(one(samples, "controller_runtime_reconcile_total", { controller: "imageimport", result: "requeue_after" }) >= 1);
-    assert.ok(one(samples, "controller_runtime_reconcile_total", { controller: "ocisync", result: "requeue_after" }) >= 1);
+    assert.ok(
+      one(samples, "controller_runtime_reconcile_total", { controller: "artifactpull", result: "success" }) >= 1,
+    );
+    assert.ok(
+      one(samples, "controller_runtime_reconcile_total", { controller: "imageimport", result: "requeue_after" }) >= 1,
+    );
+    assert.ok(
+      one(samples, "controller_runtime_reconcile_total", { controller: "ocisync", result: "requeue_after" }) >= 1,
+    );
   });
 
   it("has the workqueue metrics with name and controller labels", async () => {
@@ -168,50 +221,106 @@ describe("the operator's /metrics", () => {
     assert.ok(one(samples, "rest_client_requests_total", { code: "200", method: "GET", host }) >= 1);
     assert.ok(one(samples, "rest_client_requests_total", { code: "200", method: "PATCH", host }) >= 1, "status writes");
     // Only the sync engine's server-side apply creates objects with PATCH (answered 201 Created).
-    assert.ok(one(samples, "rest_client_requests_total", { code: "201", method: "PATCH", host }) >= 1, "the sync engine's apply");
+    assert.ok(
+      one(samples, "rest_client_requests_total", { code: "201", method: "PATCH", host }) >= 1,
+      "the sync engine's apply",
+    );
     assert.ok(one(samples, "rest_client_request_duration_seconds_count", { verb: "GET", host }) >= 1);
     assert.equal(one(samples, "leader_election_master_status", { name: "airlift-leader" }), 1);
   });
 
   it("has unprefixed process metrics and airlift's own, and none of the old airlift_ copies", async () => {
     const samples = await scrape();
-    for (const name of ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds", "nodejs_heap_size_used_bytes"]) {
+    for (const name of [
+      "process_cpu_seconds_total",
+      "process_resident_memory_bytes",
+      "process_start_time_seconds",
+      "nodejs_heap_size_used_bytes",
+    ]) {
       assert.equal(find(samples, name).length, 1, name);
     }
     assert.ok(one(samples, "airlift_bytes_transferred_total", { controller: "imageimport", direction: "upload" }) > 0);
-    assert.ok(one(samples, "airlift_bytes_transferred_total", { controller: "artifactpull", direction: "download" }) > 0);
+    assert.ok(
+      one(samples, "airlift_bytes_transferred_total", { controller: "artifactpull", direction: "download" }) > 0,
+    );
     assert.equal(one(samples, "airlift_imageimport_imports_total", { result: "succeeded" }), 1);
     assert.ok(one(samples, "airlift_ocisync_registry_requests_total", {}) >= 1);
-    const old = samples.filter((s) => /^airlift_(reconcile|workqueue|leader|process|nodejs)/.test(s.name)).map((s) => s.name);
+    const old = samples
+      .filter((s) => /^airlift_(reconcile|workqueue|leader|process|nodejs)/.test(s.name))
+      .map((s) => s.name);
     assert.deepEqual([...new Set(old)], []);
   });
 
   it("counts an OciSync drift correction when a managed object is deleted behind its back", async () => {
     assert.equal(one(await scrape(), "airlift_ocisync_drift_corrections_total", {}), 0);
     await admin.request(`/api/v1/namespaces/${ns}/configmaps/from-sync`, { method: "DELETE" });
-    await waitFor("a drift correction", async () => (one(await scrape(), "airlift_ocisync_drift_corrections_total", {}) >= 1 ? true : undefined), 60_000);
-    await waitFor("the ConfigMap re-applied", () => admin.request(`/api/v1/namespaces/${ns}/configmaps/from-sync`), 30_000);
+    await waitFor(
+      "a drift correction",
+      async () => (one(await scrape(), "airlift_ocisync_drift_corrections_total", {}) >= 1 ? true : undefined),
+      60_000,
+    );
+    await waitFor(
+      "the ConfigMap re-applied",
+      () => admin.request(`/api/v1/namespaces/${ns}/configmaps/from-sync`),
+      30_000,
+    );
   });
 
   it("has one airlift_resource_info series per object, removed when the object is deleted", async () => {
     const samples = await scrape();
-    for (const [kind, name] of [["ImageImport", "import"], ["ArtifactPull", "pull"], ["OciSync", "sync"]] as const) {
+    for (const [kind, name] of [
+      ["ImageImport", "import"],
+      ["ArtifactPull", "pull"],
+      ["OciSync", "sync"],
+    ] as const) {
       const series = find(samples, "airlift_resource_info", { kind, namespace: ns, name });
       assert.equal(series.length, 1, `${kind}: ${JSON.stringify(series)}`);
-      assert.deepEqual(series[0]?.labels, { kind, namespace: ns, name, ready: "True", reason: series[0]?.labels.reason ?? "", suspended: "false" });
+      assert.deepEqual(series[0]?.labels, {
+        kind,
+        namespace: ns,
+        name,
+        ready: "True",
+        reason: series[0]?.labels.reason ?? "",
+        suspended: "false",
+      });
       assert.equal(series[0]?.value, 1);
     }
-    assert.equal(find(samples, "airlift_resource_info", { kind: "OciSync", name: "sync" })[0]?.labels.reason, "Succeeded");
+    assert.equal(
+      find(samples, "airlift_resource_info", { kind: "OciSync", name: "sync" })[0]?.labels.reason,
+      "Succeeded",
+    );
 
-    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/artifactpulls/pull`, { method: "PATCH", patchType: "merge", body: { spec: { suspend: true } } });
-    const suspended = await waitFor("ArtifactPull suspended in airlift_resource_info", async () => {
-      const s = find(await scrape(), "airlift_resource_info", { kind: "ArtifactPull", name: "pull" });
-      return s.length === 1 && s[0]?.labels.reason === "Suspended" ? s : undefined;
-    }, 30_000);
-    assert.deepEqual(suspended[0]?.labels, { kind: "ArtifactPull", namespace: ns, name: "pull", ready: "False", reason: "Suspended", suspended: "true" });
+    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/artifactpulls/pull`, {
+      method: "PATCH",
+      patchType: "merge",
+      body: { spec: { suspend: true } },
+    });
+    const suspended = await waitFor(
+      "ArtifactPull suspended in airlift_resource_info",
+      async () => {
+        const s = find(await scrape(), "airlift_resource_info", { kind: "ArtifactPull", name: "pull" });
+        return s.length === 1 && s[0]?.labels.reason === "Suspended" ? s : undefined;
+      },
+      30_000,
+    );
+    assert.deepEqual(suspended[0]?.labels, {
+      kind: "ArtifactPull",
+      namespace: ns,
+      name: "pull",
+      ready: "False",
+      reason: "Suspended",
+      suspended: "true",
+    });
 
     await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/sync`, { method: "DELETE" });
-    await waitFor("the OciSync's series removed", async () => (find(await scrape(), "airlift_resource_info", { kind: "OciSync", name: "sync" }).length === 0 ? true : undefined), 60_000);
+    await waitFor(
+      "the OciSync's series removed",
+      async () =>
+        find(await scrape(), "airlift_resource_info", { kind: "OciSync", name: "sync" }).length === 0
+          ? true
+          : undefined,
+      60_000,
+    );
     assert.equal(find(await scrape(), "airlift_resource_info", { kind: "ImageImport", name: "import" }).length, 1);
   });
 });

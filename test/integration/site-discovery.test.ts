@@ -34,8 +34,17 @@ interface Condition {
 }
 
 async function setSuffix(dnsSuffix: string, method: "POST" | "PUT"): Promise<void> {
-  const path = method === "POST" ? `/api/v1/namespaces/${siteNs}/configmaps` : `/api/v1/namespaces/${siteNs}/configmaps/dnssuffix`;
-  await admin.request(path, { method, body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "dnssuffix", namespace: siteNs }, data: { dnsSuffix } } });
+  const path =
+    method === "POST" ? `/api/v1/namespaces/${siteNs}/configmaps` : `/api/v1/namespaces/${siteNs}/configmaps/dnssuffix`;
+  await admin.request(path, {
+    method,
+    body: {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "dnssuffix", namespace: siteNs },
+      data: { dnsSuffix },
+    },
+  });
 }
 
 /** An import as the runbook's user writes it: no endpoints, the bucket keys by name. */
@@ -46,7 +55,10 @@ async function importWithoutEndpoints(name: string): Promise<void> {
       apiVersion: "airlift.dev/v1alpha1",
       kind: "ImageImport",
       metadata: { name },
-      spec: { source: { s3: { bucket: "images", key: "g/app.tar", credentialsSecretRef: { name: "keys" } } }, destination: { repository: "library/app", tags: ["1"] } },
+      spec: {
+        source: { s3: { bucket: "images", key: "g/app.tar", credentialsSecretRef: { name: "keys" } } },
+        destination: { repository: "library/app", tags: ["1"] },
+      },
     },
   });
 }
@@ -58,11 +70,19 @@ interface Failed {
 
 /** The status once the object has failed on `host` at least once (the site's names do not resolve here). */
 async function failed(plural: string, name: string, host: RegExp): Promise<Failed> {
-  return waitFor(`${plural}/${name} failed`, async () => {
-    const o = await admin.request<{ status?: { conditions?: Condition[]; endpoints?: Failed["endpoints"] } }>(`/apis/airlift.dev/v1alpha1/namespaces/${tenant}/${plural}/${name}`);
-    const ready = o.status?.conditions?.find((c) => c.type === "Ready");
-    return ready?.status === "False" && host.test(ready.message) ? { ready, endpoints: o.status?.endpoints } : undefined;
-  }, 60_000);
+  return waitFor(
+    `${plural}/${name} failed`,
+    async () => {
+      const o = await admin.request<{ status?: { conditions?: Condition[]; endpoints?: Failed["endpoints"] } }>(
+        `/apis/airlift.dev/v1alpha1/namespaces/${tenant}/${plural}/${name}`,
+      );
+      const ready = o.status?.conditions?.find((c) => c.type === "Ready");
+      return ready?.status === "False" && host.test(ready.message)
+        ? { ready, endpoints: o.status?.endpoints }
+        : undefined;
+    },
+    60_000,
+  );
 }
 
 /** An ArtifactPull without a registry, into an S3 endpoint of its own. */
@@ -75,7 +95,14 @@ async function createPull(name: string): Promise<void> {
       metadata: { name },
       spec: {
         source: { project: "library", repository: "config", tag: "v1" },
-        destination: { s3: { endpoint: "https://s3.zone-b.site.invalid", bucket: "pulls", prefix: "p/", credentialsSecretRef: { name: "keys" } } },
+        destination: {
+          s3: {
+            endpoint: "https://s3.zone-b.site.invalid",
+            bucket: "pulls",
+            prefix: "p/",
+            credentialsSecretRef: { name: "keys" },
+          },
+        },
       },
     },
   });
@@ -111,22 +138,58 @@ before(async () => {
       spec: {
         group: "goharbor.io",
         scope: "Namespaced",
-        names: { plural: "harborclusters", singular: "harborcluster", kind: "HarborCluster", listKind: "HarborClusterList" },
-        versions: [{ name: "v1beta1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+        names: {
+          plural: "harborclusters",
+          singular: "harborcluster",
+          kind: "HarborCluster",
+          listKind: "HarborClusterList",
+        },
+        versions: [
+          {
+            name: "v1beta1",
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+          },
+        ],
       },
     },
   });
-  await waitFor("HarborCluster served", async () => ((await missingResources(admin, [HARBOR_CLUSTERS])).length === 0 ? true : undefined), 30_000);
+  await waitFor(
+    "HarborCluster served",
+    async () => ((await missingResources(admin, [HARBOR_CLUSTERS])).length === 0 ? true : undefined),
+    30_000,
+  );
   await admin.request(`/api/v1/namespaces/${tenant}/secrets`, {
     method: "POST",
-    body: { metadata: { name: "keys" }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } },
+    body: {
+      metadata: { name: "keys" },
+      stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey },
+    },
   });
   await setSuffix("zone-a.site.invalid", "POST");
   operator = spawn(
     process.execPath,
-    [join(repoRoot, "src/cli/main.ts"), "operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", opNs, "--watch-namespace", tenant,
-      "--metrics-addr", "0", "--health-addr", "0", "--log-level", "debug", "--site-dns-suffix-configmap", `${siteNs}/dnssuffix`,
-      "--site-harbor-cluster", `${harborNs}/harbor`],
+    [
+      join(repoRoot, "src/cli/main.ts"),
+      "operator",
+      "--kubeconfig",
+      env.kube.kubeconfigPath,
+      "--namespace",
+      opNs,
+      "--watch-namespace",
+      tenant,
+      "--metrics-addr",
+      "0",
+      "--health-addr",
+      "0",
+      "--log-level",
+      "debug",
+      "--site-dns-suffix-configmap",
+      `${siteNs}/dnssuffix`,
+      "--site-harbor-cluster",
+      `${harborNs}/harbor`,
+    ],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
   );
   operator.stdout?.on("data", (c: Buffer) => (logs += c.toString()));
@@ -160,9 +223,16 @@ describe("site discovery of the DNS suffix", () => {
 
   it("redirects the next import when the suffix changes, without a restart, and logs the change", async () => {
     await setSuffix("zone-b.site.invalid", "PUT");
-    const change = await waitFor("the change log line", async () => logLines("site defaults changed").find((l) => JSON.stringify(l.defaults).includes("zone-b")), 30_000);
+    const change = await waitFor(
+      "the change log line",
+      async () => logLines("site defaults changed").find((l) => JSON.stringify(l.defaults).includes("zone-b")),
+      30_000,
+    );
     const origin = `from ConfigMap ${siteNs}/dnssuffix`;
-    assert.deepEqual(change.defaults, { registry: { value: "harbor.zone-b.site.invalid", origin }, s3Endpoint: { value: "https://objectstorage.zone-b.site.invalid", origin } });
+    assert.deepEqual(change.defaults, {
+      registry: { value: "harbor.zone-b.site.invalid", origin },
+      s3Endpoint: { value: "https://objectstorage.zone-b.site.invalid", origin },
+    });
     await importWithoutEndpoints("second");
     const r = await failed("imageimports", "second", /objectstorage\.zone-b\.site\.invalid/);
     assert.deepEqual(r.endpoints, fromSuffix("zone-b.site.invalid"));
@@ -182,16 +252,32 @@ describe("site discovery of the DNS suffix", () => {
     const path = `/apis/goharbor.io/v1beta1/namespaces/${harborNs}/harborclusters`;
     await admin.request(path, {
       method: "POST",
-      body: { apiVersion: "goharbor.io/v1beta1", kind: "HarborCluster", metadata: { name: "harbor" }, spec: { externalURL: "https://harbor-core.zone-b.site.invalid:8443/" } },
+      body: {
+        apiVersion: "goharbor.io/v1beta1",
+        kind: "HarborCluster",
+        metadata: { name: "harbor" },
+        spec: { externalURL: "https://harbor-core.zone-b.site.invalid:8443/" },
+      },
     });
     const origin = `from HarborCluster ${harborNs}/harbor`;
-    await waitFor("the Harbor change log line", async () => logLines("site defaults changed").find((l) => JSON.stringify(l.defaults).includes(origin)), 30_000);
+    await waitFor(
+      "the Harbor change log line",
+      async () => logLines("site defaults changed").find((l) => JSON.stringify(l.defaults).includes(origin)),
+      30_000,
+    );
     await createPull("pull-harbor");
     const r = await failed("artifactpulls", "pull-harbor", /harbor-core\.zone-b\.site\.invalid/);
     assert.deepEqual(r.endpoints?.registry, { value: "harbor-core.zone-b.site.invalid:8443", origin });
     const seen = logLines("site defaults changed").length;
     await admin.request(`${path}/harbor`, { method: "DELETE" });
-    const fallback = await waitFor("the fallback log line", async () => logLines("site defaults changed")[seen], 30_000);
-    assert.deepEqual((fallback.defaults as { registry: unknown }).registry, fromSuffix("zone-b.site.invalid")?.registry);
+    const fallback = await waitFor(
+      "the fallback log line",
+      async () => logLines("site defaults changed")[seen],
+      30_000,
+    );
+    assert.deepEqual(
+      (fallback.defaults as { registry: unknown }).registry,
+      fromSuffix("zone-b.site.invalid")?.registry,
+    );
   });
 });

@@ -42,7 +42,10 @@ interface Condition {
 async function keysSecret(namespace: string, name: string, annotations?: Record<string, string>): Promise<void> {
   await admin.request(`/api/v1/namespaces/${namespace}/secrets`, {
     method: "POST",
-    body: { metadata: { name, annotations }, stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey } },
+    body: {
+      metadata: { name, annotations },
+      stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey },
+    },
   });
 }
 
@@ -63,19 +66,38 @@ async function importFrom(name: string, credentialsSecretRef: { name: string; na
 /** An import into the basic-auth TLS registry with the bucket keys granted from the source namespace. */
 async function importToHarbor(name: string, credentialsSecretRef: Record<string, string>): Promise<void> {
   await createImport(name, {
-    source: { s3: { endpoint: env.minio.endpoint, bucket, key: "g/img.tar", credentialsSecretRef: { name: keyName, namespace: source } } },
-    destination: { registry: env.registries["basic-tls"].host, repository: `site/${name}`, tags: ["1"], credentialsSecretRef, caBundleSecretRef: { name: "harbor-ca" } },
+    source: {
+      s3: {
+        endpoint: env.minio.endpoint,
+        bucket,
+        key: "g/img.tar",
+        credentialsSecretRef: { name: keyName, namespace: source },
+      },
+    },
+    destination: {
+      registry: env.registries["basic-tls"].host,
+      repository: `site/${name}`,
+      tags: ["1"],
+      credentialsSecretRef,
+      caBundleSecretRef: { name: "harbor-ca" },
+    },
   });
 }
 
 /** The Ready condition once it is True, or False with a terminal reason. */
 async function settled(name: string): Promise<Condition> {
-  return waitFor(`imageimports/${name} settled`, async () => {
-    const o = await admin.request<{ status?: { conditions?: Condition[] } }>(`/apis/airlift.dev/v1alpha1/namespaces/${tenant}/imageimports/${name}`);
-    const ready = o.status?.conditions?.find((c) => c.type === "Ready");
-    const stalled = o.status?.conditions?.some((c) => c.type === "Stalled" && c.status === "True");
-    return ready && (ready.status === "True" || stalled) ? ready : undefined;
-  }, 90_000);
+  return waitFor(
+    `imageimports/${name} settled`,
+    async () => {
+      const o = await admin.request<{ status?: { conditions?: Condition[] } }>(
+        `/apis/airlift.dev/v1alpha1/namespaces/${tenant}/imageimports/${name}`,
+      );
+      const ready = o.status?.conditions?.find((c) => c.type === "Ready");
+      const stalled = o.status?.conditions?.some((c) => c.type === "Stalled" && c.status === "True");
+      return ready && (ready.status === "True" || stalled) ? ready : undefined;
+    },
+    90_000,
+  );
 }
 
 before(async () => {
@@ -94,9 +116,15 @@ before(async () => {
   const tls = env.registries["basic-tls"];
   await admin.request(`/api/v1/namespaces/${harborNs}/secrets`, {
     method: "POST",
-    body: { metadata: { name: "harbor-admin", annotations: { "airlift.dev/allowed-namespaces": "team-*" } }, stringData: { secret: tls.password ?? "" } },
+    body: {
+      metadata: { name: "harbor-admin", annotations: { "airlift.dev/allowed-namespaces": "team-*" } },
+      stringData: { secret: tls.password ?? "" },
+    },
   });
-  await admin.request(`/api/v1/namespaces/${tenant}/secrets`, { method: "POST", body: { metadata: { name: "harbor-ca" }, stringData: { "ca.crt": tls.caPem ?? "" } } });
+  await admin.request(`/api/v1/namespaces/${tenant}/secrets`, {
+    method: "POST",
+    body: { metadata: { name: "harbor-ca" }, stringData: { "ca.crt": tls.caPem ?? "" } },
+  });
 
   const scratch = mkdtempSync(join(tmpdir(), "airlift-site-secrets-"));
   const ref = `${env.registries.anonymous.host}/site/seed:v1`;
@@ -104,14 +132,34 @@ before(async () => {
   await run("crane", ["pull", "--insecure", "--format=tarball", ref, join(scratch, "img.tar")]);
   const s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "g/img.tar", Body: readFileSync(join(scratch, "img.tar")) }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: "g/img.tar", Body: readFileSync(join(scratch, "img.tar")) }),
+  );
   s3.destroy();
 
   operator = spawn(
     process.execPath,
-    [join(repoRoot, "src/cli/main.ts"), "operator", "--kubeconfig", env.kube.kubeconfigPath, "--namespace", opNs, "--watch-namespace", tenant,
-      "--metrics-addr", "0", "--health-addr", "0", "--log-level", "debug", "--allow-loopback-endpoints", "--site-profile", "gdc",
-      "--secret-source-namespaces", `${source},${harborNs},${otherProject}-not-this`],
+    [
+      join(repoRoot, "src/cli/main.ts"),
+      "operator",
+      "--kubeconfig",
+      env.kube.kubeconfigPath,
+      "--namespace",
+      opNs,
+      "--watch-namespace",
+      tenant,
+      "--metrics-addr",
+      "0",
+      "--health-addr",
+      "0",
+      "--log-level",
+      "debug",
+      "--allow-loopback-endpoints",
+      "--site-profile",
+      "gdc",
+      "--secret-source-namespaces",
+      `${source},${harborNs},${otherProject}-not-this`,
+    ],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
   );
   operator.stdout?.on("data", (c: Buffer) => (logs += c.toString()));
@@ -128,9 +176,17 @@ after(async () => {
 
 describe("cross-namespace Secret grants", () => {
   it("logs the Secret source namespaces it started with (the explicit list wins over the gdc profile's)", async () => {
-    await waitFor("the start log line", async () => (logs.includes('"msg":"starting operator"') ? true : undefined), 30_000);
+    await waitFor(
+      "the start log line",
+      async () => (logs.includes('"msg":"starting operator"') ? true : undefined),
+      30_000,
+    );
     const line = logs.split("\n").find((l) => l.includes('"msg":"starting operator"')) ?? "";
-    const start = JSON.parse(line) as { siteProfile: string; secretSourceNamespaces: string[]; allowCrossNamespaceSecrets: boolean };
+    const start = JSON.parse(line) as {
+      siteProfile: string;
+      secretSourceNamespaces: string[];
+      allowCrossNamespaceSecrets: boolean;
+    };
     assert.equal(start.siteProfile, "gdc");
     assert.deepEqual(start.secretSourceNamespaces, [source, harborNs, `${otherProject}-not-this`]);
     assert.equal(start.allowCrossNamespaceSecrets, false);
@@ -142,18 +198,27 @@ describe("cross-namespace Secret grants", () => {
     const missing = await settled("not-annotated");
     assert.equal(missing.status, "False");
     assert.equal(missing.reason, "CrossNamespaceRefNotAllowed", missing.message);
-    assert.match(missing.message, new RegExp(`Secret ${source}/not-annotated: namespace "${source}" is a Secret source namespace`));
+    assert.match(
+      missing.message,
+      new RegExp(`Secret ${source}/not-annotated: namespace "${source}" is a Secret source namespace`),
+    );
     assert.match(missing.message, /it has no annotation airlift\.dev\/allowed-namespaces/);
     const other = await settled("for-others");
     assert.equal(other.reason, "CrossNamespaceRefNotAllowed", other.message);
-    assert.match(other.message, new RegExp(`its annotation airlift\\.dev/allowed-namespaces \\("ops,team-x\\?"\\) does not match "${tenant}"`));
+    assert.match(
+      other.message,
+      new RegExp(`its annotation airlift\\.dev/allowed-namespaces \\("ops,team-x\\?"\\) does not match "${tenant}"`),
+    );
   });
 
   it("refuses an annotated Secret in a namespace the operator does not list, naming the missing source", async () => {
     await importFrom("unlisted", { name: keyName, namespace: unlisted });
     const r = await settled("unlisted");
     assert.equal(r.reason, "CrossNamespaceRefNotAllowed", r.message);
-    assert.match(r.message, new RegExp(`namespace "${unlisted}" is not one of the operator's Secret source namespaces \\(${source}, `));
+    assert.match(
+      r.message,
+      new RegExp(`namespace "${unlisted}" is not one of the operator's Secret source namespaces \\(${source}, `),
+    );
     assert.match(r.message, /--secret-source-namespaces/);
     assert.doesNotMatch(r.message, /has no annotation/);
   });
@@ -162,8 +227,14 @@ describe("cross-namespace Secret grants", () => {
     await importFrom("other-project", { name: "keys", namespace: otherProject });
     const r = await settled("other-project");
     assert.equal(r.reason, "CrossNamespaceRefNotAllowed", r.message);
-    assert.match(r.message, new RegExp(`Secret ${otherProject}/keys: it is outside the resource's namespace "${tenant}"`));
-    assert.match(r.message, new RegExp(`namespace "${otherProject}" is not one of the operator's Secret source namespaces`));
+    assert.match(
+      r.message,
+      new RegExp(`Secret ${otherProject}/keys: it is outside the resource's namespace "${tenant}"`),
+    );
+    assert.match(
+      r.message,
+      new RegExp(`namespace "${otherProject}" is not one of the operator's Secret source namespaces`),
+    );
   });
 
   it("imports with a granted Secret of a source namespace", async () => {
@@ -173,7 +244,9 @@ describe("cross-namespace Secret grants", () => {
     assert.equal(r.reason, "Succeeded");
     const tags = await run("crane", ["ls", "--insecure", `${env.registries.anonymous.host}/site/granted`]);
     assert.deepEqual(tags.stdout.trim().split("\n"), ["1"]);
-    const o = await admin.request<{ status?: { endpoints?: unknown } }>(`/apis/airlift.dev/v1alpha1/namespaces/${tenant}/imageimports/granted`);
+    const o = await admin.request<{ status?: { endpoints?: unknown } }>(
+      `/apis/airlift.dev/v1alpha1/namespaces/${tenant}/imageimports/granted`,
+    );
     assert.deepEqual(o.status?.endpoints, {
       registry: { value: env.registries.anonymous.host, origin: "from spec.destination.registry" },
       s3: { value: env.minio.endpoint, origin: "from spec.source.s3.endpoint" },
@@ -182,33 +255,63 @@ describe("cross-namespace Secret grants", () => {
 
   it("pushes to the basic-auth TLS registry with Harbor's harbor-admin Secret as it is (key secret, literal user)", async () => {
     const tls = env.registries["basic-tls"];
-    await importToHarbor("harbor-admin", { name: "harbor-admin", namespace: harborNs, passwordKey: "secret", username: tls.username ?? "" });
+    await importToHarbor("harbor-admin", {
+      name: "harbor-admin",
+      namespace: harborNs,
+      passwordKey: "secret",
+      username: tls.username ?? "",
+    });
     const r = await settled("harbor-admin");
     assert.equal(r.status, "True", `${r.reason}: ${r.message}`);
     const dockerDir = mkdtempSync(join(tmpdir(), "airlift-site-docker-"));
-    writeFileSync(join(dockerDir, "config.json"), JSON.stringify({ auths: { [tls.host]: { auth: Buffer.from(`${tls.username}:${tls.password}`).toString("base64") } } }));
-    const tags = await run("crane", ["ls", `${tls.host}/site/harbor-admin`], { env: { DOCKER_CONFIG: dockerDir, SSL_CERT_FILE: tls.caFile ?? "" } });
+    writeFileSync(
+      join(dockerDir, "config.json"),
+      JSON.stringify({
+        auths: { [tls.host]: { auth: Buffer.from(`${tls.username}:${tls.password}`).toString("base64") } },
+      }),
+    );
+    const tags = await run("crane", ["ls", `${tls.host}/site/harbor-admin`], {
+      env: { DOCKER_CONFIG: dockerDir, SSL_CERT_FILE: tls.caFile ?? "" },
+    });
     assert.deepEqual(tags.stdout.trim().split("\n"), ["1"]);
   });
 
   it("names the missing key of a site-shaped Secret, and the API server refuses both username and usernameKey", async () => {
-    await importToHarbor("wrong-key", { name: "harbor-admin", namespace: harborNs, passwordKey: "password", username: "admin" });
+    await importToHarbor("wrong-key", {
+      name: "harbor-admin",
+      namespace: harborNs,
+      passwordKey: "password",
+      username: "admin",
+    });
     const r = await settled("wrong-key");
     assert.equal(r.reason, "InvalidCredentialsSecret", r.message);
     assert.match(r.message, new RegExp(`Secret ${harborNs}/harbor-admin: it needs key "password" \\(keys: secret\\)`));
     await assert.rejects(
-      importToHarbor("both-users", { name: "harbor-admin", namespace: harborNs, passwordKey: "secret", username: "admin", usernameKey: "user" }),
+      importToHarbor("both-users", {
+        name: "harbor-admin",
+        namespace: harborNs,
+        passwordKey: "secret",
+        username: "admin",
+        usernameKey: "user",
+      }),
       /username and credentialsSecretRef\.usernameKey are exclusive/,
     );
   });
 
   it("never writes the keys into logs, status or events", async () => {
-    const statuses = JSON.stringify(await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${tenant}/imageimports`));
+    const statuses = JSON.stringify(
+      await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${tenant}/imageimports`),
+    );
     const events = JSON.stringify(await admin.request(`/apis/events.k8s.io/v1/namespaces/${tenant}/events`));
     assert.ok(logs.length > 1000, "the operator logged at debug level");
     assert.match(events, /CrossNamespaceRefNotAllowed/, "the refusals were recorded as Events");
     const password = env.registries["basic-tls"].password ?? "";
-    for (const value of [env.minio.secretAccessKey, Buffer.from(env.minio.secretAccessKey).toString("base64"), password, Buffer.from(password).toString("base64")]) {
+    for (const value of [
+      env.minio.secretAccessKey,
+      Buffer.from(env.minio.secretAccessKey).toString("base64"),
+      password,
+      Buffer.from(password).toString("base64"),
+    ]) {
       assert.ok(value.length >= 8);
       assert.ok(!logs.includes(value), "a key is in the operator's logs");
       assert.ok(!statuses.includes(value), "a key is in a status");
@@ -221,9 +324,16 @@ describe("grant settings in the chart and deploy/", () => {
   it("reach the operator's settings as the operator parses them", async () => {
     const { helm } = cli(env.kube.kubeconfigPath);
     const render = async (set: string[]): Promise<Record<string, string>> =>
-      envOf(parseDocs((await helm(["template", "t", join(repoRoot, "charts/airlift"), ...set.flatMap((s) => ["--set", s])])).stdout));
+      envOf(
+        parseDocs(
+          (await helm(["template", "t", join(repoRoot, "charts/airlift"), ...set.flatMap((s) => ["--set", s])])).stdout,
+        ),
+      );
     const gdc = await render(["siteProfile=gdc"]);
-    assert.deepEqual(parseOperatorConfig([], gdc).secretSourceNamespaces, ["object-storage-access-keys", "harbor-system"]);
+    assert.deepEqual(parseOperatorConfig([], gdc).secretSourceNamespaces, [
+      "object-storage-access-keys",
+      "harbor-system",
+    ]);
     const listed = await render(["siteProfile=gdc", "secretSourceNamespaces={keys,harbor}"]);
     assert.equal(listed.AIRLIFT_SECRET_SOURCE_NAMESPACES, "keys,harbor");
     assert.deepEqual(parseOperatorConfig([], listed).secretSourceNamespaces, ["keys", "harbor"]);

@@ -83,20 +83,34 @@ describe("S3 source and sink against MinIO", () => {
     const source = await S3Source.open({ client, bucket, key: "changing.bin" });
     await source.read(0, 10);
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "changing.bin", Body: randomBytes(100) }));
-    await assert.rejects(source.read(0, 10), (err: SourceChangedError) => err instanceof SourceChangedError && err.code === "SOURCE_CHANGED" && !err.transient);
+    await assert.rejects(
+      source.read(0, 10),
+      (err: SourceChangedError) => err instanceof SourceChangedError && err.code === "SOURCE_CHANGED" && !err.transient,
+    );
     await assert.rejects(collect(source.stream(0, 1000)), SourceChangedError);
   });
 
   it("gives SourceNotFoundError for a wrong key or bucket and AccessDeniedError for wrong credentials", async () => {
-    await assert.rejects(S3Source.open({ client, bucket, key: "nope.tar" }), (err: SourceNotFoundError) => err instanceof SourceNotFoundError && err.code === "SOURCE_NOT_FOUND");
+    await assert.rejects(
+      S3Source.open({ client, bucket, key: "nope.tar" }),
+      (err: SourceNotFoundError) => err instanceof SourceNotFoundError && err.code === "SOURCE_NOT_FOUND",
+    );
     await assert.rejects(S3Source.open({ client, bucket: `${bucket}-missing`, key: "obj.bin" }), SourceNotFoundError);
     const bad = clientFor(minio, { secretAccessKey: "wrong-secret-key-0000" });
-    await assert.rejects(S3Source.open({ client: bad, bucket, key: "obj.bin" }), (err: AccessDeniedError) => err instanceof AccessDeniedError && err.code === "ACCESS_DENIED" && !err.transient);
+    await assert.rejects(
+      S3Source.open({ client: bad, bucket, key: "obj.bin" }),
+      (err: AccessDeniedError) => err instanceof AccessDeniedError && err.code === "ACCESS_DENIED" && !err.transient,
+    );
     bad.destroy();
   });
 
   it("uploads small streams in one PUT and large ones in parts", async () => {
-    const small = await uploadStream({ client, bucket, key: "up/small.bin", body: bytesStream(data.subarray(0, 1000)) });
+    const small = await uploadStream({
+      client,
+      bucket,
+      key: "up/small.bin",
+      body: bytesStream(data.subarray(0, 1000)),
+    });
     assert.deepEqual([small.size, small.parts], [1000, 1]);
     const big = randomBytes(12 << 20);
     const res = await uploadStream({ client, bucket, key: "up/big.bin", body: bytesStream(big), partSize: 5 << 20 });
@@ -107,15 +121,22 @@ describe("S3 source and sink against MinIO", () => {
 
   it("aborts a failed multipart upload: no object and no pending parts remain", async () => {
     const big = randomBytes(12 << 20);
-    await assert.rejects(uploadStream({ client, bucket, key: "up/broken.bin", body: bytesStream(big, 11 << 20), partSize: 5 << 20 }), /source broke/);
+    await assert.rejects(
+      uploadStream({ client, bucket, key: "up/broken.bin", body: bytesStream(big, 11 << 20), partSize: 5 << 20 }),
+      /source broke/,
+    );
     await assert.rejects(S3Source.open({ client, bucket, key: "up/broken.bin" }), SourceNotFoundError);
     const pending = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: "up/broken.bin" }));
     assert.equal(pending.Uploads?.length ?? 0, 0);
   });
 
   it("lists and deletes a prefix", async () => {
-    for (let i = 0; i < 5; i++) await uploadStream({ client, bucket, key: `del/${i}.txt`, body: Readable.from([Buffer.from(String(i))]) });
-    assert.deepEqual((await listPrefix(client, bucket, "del/")).map((o) => o.key), ["del/0.txt", "del/1.txt", "del/2.txt", "del/3.txt", "del/4.txt"]);
+    for (let i = 0; i < 5; i++)
+      await uploadStream({ client, bucket, key: `del/${i}.txt`, body: Readable.from([Buffer.from(String(i))]) });
+    assert.deepEqual(
+      (await listPrefix(client, bucket, "del/")).map((o) => o.key),
+      ["del/0.txt", "del/1.txt", "del/2.txt", "del/3.txt", "del/4.txt"],
+    );
     assert.equal(await deletePrefix(client, bucket, "del/"), 5);
     assert.deepEqual(await listPrefix(client, bucket, "del/"), []);
   });
@@ -151,7 +172,12 @@ describe("S3 source and sink against MinIO", () => {
     try {
       const head = await S3Source.open({ client, bucket, key: "obj.bin" });
       cuts = 0;
-      const source = await S3Source.open({ client: viaProxy, bucket, key: "obj.bin", retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 } });
+      const source = await S3Source.open({
+        client: viaProxy,
+        bucket,
+        key: "obj.bin",
+        retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 },
+      });
       assert.equal(source.etag, head.etag);
       const got = await collect(source.stream(0, source.size));
       assert.equal(sha256Of(got), sha256Of(data));
@@ -166,29 +192,56 @@ describe("S3 source and sink against MinIO", () => {
 
   it("writes an OCI layout to S3 and to a folder; skips present blobs; refuses a blob that does not match", async () => {
     const layer = Buffer.from("not really a tar, but a blob");
-    const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [sha256Of(layer)] } }));
-    const manifest = (configDigest: string): Buffer => Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256Of(layer), size: layer.length }],
-    }));
+    const config = Buffer.from(
+      JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [sha256Of(layer)] } }),
+    );
+    const manifest = (configDigest: string): Buffer =>
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
+          layers: [
+            { mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256Of(layer), size: layer.length },
+          ],
+        }),
+      );
     const dir = join(mkdtempSync(join(tmpdir(), "airlift-layout-")), "layout");
-    for (const writer of [new OciLayoutWriter(new S3LayoutStore({ client, bucket, prefix: "layout/app" })), OciLayoutWriter.toDirectory(dir)]) {
-      assert.equal(await writer.writeBlob({ digest: sha256Of(layer), size: layer.length }, () => Readable.from([layer])), true);
-      assert.equal(await writer.writeBlob({ digest: sha256Of(layer), size: layer.length }, () => Readable.from([layer])), false, "skipped");
-      await assert.rejects(writer.writeBlob({ digest: sha256Of(Buffer.from("other")), size: layer.length }, () => Readable.from([layer])), BlobMismatchError);
+    for (const writer of [
+      new OciLayoutWriter(new S3LayoutStore({ client, bucket, prefix: "layout/app" })),
+      OciLayoutWriter.toDirectory(dir),
+    ]) {
+      assert.equal(
+        await writer.writeBlob({ digest: sha256Of(layer), size: layer.length }, () => Readable.from([layer])),
+        true,
+      );
+      assert.equal(
+        await writer.writeBlob({ digest: sha256Of(layer), size: layer.length }, () => Readable.from([layer])),
+        false,
+        "skipped",
+      );
+      await assert.rejects(
+        writer.writeBlob({ digest: sha256Of(Buffer.from("other")), size: layer.length }, () => Readable.from([layer])),
+        BlobMismatchError,
+      );
       const configDigest = await writer.writeBlobBytes(config);
       const m = manifest(configDigest);
       const manifestDigest = await writer.writeBlobBytes(m);
-      writer.addManifest({ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: manifestDigest, size: m.length, annotations: { "org.opencontainers.image.ref.name": "v1" } });
+      writer.addManifest({
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        digest: manifestDigest,
+        size: m.length,
+        annotations: { "org.opencontainers.image.ref.name": "v1" },
+      });
       await writer.finish();
     }
     const keys = (await listPrefix(client, bucket, "layout/app/")).map((o) => o.key);
     assert.equal(keys.length, 5, keys.join(", "));
     assert.ok(keys.includes("layout/app/index.json") && keys.includes("layout/app/oci-layout"));
     // skopeo, a real consumer, reads the local layout.
-    const inspected = JSON.parse((await run("skopeo", ["inspect", "--raw", `oci:${dir}:v1`])).stdout) as { layers: { digest: string }[] };
+    const inspected = JSON.parse((await run("skopeo", ["inspect", "--raw", `oci:${dir}:v1`])).stdout) as {
+      layers: { digest: string }[];
+    };
     assert.equal(inspected.layers[0]?.digest, sha256Of(layer));
   });
 });

@@ -9,7 +9,13 @@ import { describe, it } from "node:test";
 import { isNotFound } from "../../src/kube/api-error.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import type { KubeObject } from "../../src/kube/resource.ts";
-import { computeHealth, syncDirectory, type InventoryEntry, type SyncDirectoryOptions, type SyncOwner } from "../../src/sync/index.ts";
+import {
+  computeHealth,
+  syncDirectory,
+  type InventoryEntry,
+  type SyncDirectoryOptions,
+  type SyncOwner,
+} from "../../src/sync/index.ts";
 import { loadKubeConfig, testEnv } from "../env/index.ts";
 
 const suffix = (): string => randomBytes(3).toString("hex");
@@ -23,10 +29,18 @@ function writeTree(files: Record<string, string>): string {
   return root;
 }
 
-const configMap = (ns: string, name: string, data: Record<string, string>, annotations: Record<string, string> = {}): string =>
+const configMap = (
+  ns: string,
+  name: string,
+  data: Record<string, string>,
+  annotations: Record<string, string> = {},
+): string =>
   JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns, annotations }, data });
 
-async function setup(): Promise<{ base: Omit<SyncDirectoryOptions, "root" | "previousInventory" | "owner">; admin: KubeClient }> {
+async function setup(): Promise<{
+  base: Omit<SyncDirectoryOptions, "root" | "previousInventory" | "owner">;
+  admin: KubeClient;
+}> {
   const env = await testEnv();
   const kubeConfig = loadKubeConfig(env.kube.kubeconfigPath);
   return {
@@ -58,7 +72,10 @@ describe("sync: apply", () => {
     assert.equal(ns.metadata.labels?.["airlift.dev/owner-name"], owner.name);
     assert.equal(ns.metadata.annotations?.["airlift.dev/source-digest"], base.sourceDigest);
     const health = await computeHealth(out.inventory, { kubeConfig: base.kubeConfig });
-    assert.deepEqual(health.map((h) => h.status), ["Current"]);
+    assert.deepEqual(
+      health.map((h) => h.status),
+      ["Current"],
+    );
     // A second sync of the same source changes nothing.
     const again = await syncDirectory({ ...base, root, owner, previousInventory: out.inventory });
     assert.equal(again.results[0]!.action, "unchanged");
@@ -78,20 +95,48 @@ describe("sync: apply", () => {
         group,
         scope: "Namespaced",
         names: { plural: "gadgets", singular: "gadget", kind: "Gadget", listKind: "GadgetList" },
-        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: { size: { type: "integer" } } } } } } }],
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: "object",
+                properties: { spec: { type: "object", properties: { size: { type: "integer" } } } },
+              },
+            },
+          },
+        ],
       },
     };
-    const gadget = (name: string): string => `---\napiVersion: ${group}/v1\nkind: Gadget\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  size: 3\n`;
+    const gadget = (name: string): string =>
+      `---\napiVersion: ${group}/v1\nkind: Gadget\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  size: 3\n`;
     // File order puts the custom resources before their CRD and Namespace: staging must fix that.
-    const root = writeTree({ "a-gadgets.yaml": gadget("one") + gadget("two"), "b-crd.json": JSON.stringify(crd), "c-ns.yaml": `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n` });
+    const root = writeTree({
+      "a-gadgets.yaml": gadget("one") + gadget("two"),
+      "b-crd.json": JSON.stringify(crd),
+      "c-ns.yaml": `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`,
+    });
     const owner: SyncOwner = { kind: "OciSync", namespace: "airlift-system", name: `crd-${s}` };
     const out = await syncDirectory({ ...base, root, owner, previousInventory: [] });
     assert.deepEqual(out.errors, []);
-    assert.deepEqual(out.results.map((r) => `${r.identity.kind}/${r.identity.name}:${r.action}`), [`CustomResourceDefinition/gadgets.${group}:created`, `Namespace/${ns}:created`, "Gadget/one:created", "Gadget/two:created"]);
+    assert.deepEqual(
+      out.results.map((r) => `${r.identity.kind}/${r.identity.name}:${r.action}`),
+      [
+        `CustomResourceDefinition/gadgets.${group}:created`,
+        `Namespace/${ns}:created`,
+        "Gadget/one:created",
+        "Gadget/two:created",
+      ],
+    );
     const got = await admin.request<KubeObject>(`/apis/${group}/v1/namespaces/${ns}/gadgets/two`);
     assert.deepEqual(got.spec, { size: 3 });
     const health = await computeHealth(out.inventory, { kubeConfig: base.kubeConfig });
-    assert.ok(health.every((h) => h.status === "Current"), JSON.stringify(health));
+    assert.ok(
+      health.every((h) => h.status === "Current"),
+      JSON.stringify(health),
+    );
     await admin.close();
   });
 
@@ -100,9 +145,28 @@ describe("sync: apply", () => {
     const s = suffix();
     const group = `bad${s}.airlift.dev`;
     // "Bogus" is not a scope: the API server refuses the CRD (422).
-    const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: `things.${group}` }, spec: { group, scope: "Bogus", names: { plural: "things", kind: "Thing" }, versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } }] } };
-    const root = writeTree({ "crd.json": JSON.stringify(crd), "thing.yaml": `apiVersion: ${group}/v1\nkind: Thing\nmetadata:\n  name: t\n  namespace: default\n`, "ok.json": configMap("default", `ok-${s}`, {}) });
-    const out = await syncDirectory({ ...base, root, owner: { kind: "OciSync", namespace: "airlift-system", name: `bad-${s}` }, previousInventory: [] });
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `things.${group}` },
+      spec: {
+        group,
+        scope: "Bogus",
+        names: { plural: "things", kind: "Thing" },
+        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } }],
+      },
+    };
+    const root = writeTree({
+      "crd.json": JSON.stringify(crd),
+      "thing.yaml": `apiVersion: ${group}/v1\nkind: Thing\nmetadata:\n  name: t\n  namespace: default\n`,
+      "ok.json": configMap("default", `ok-${s}`, {}),
+    });
+    const out = await syncDirectory({
+      ...base,
+      root,
+      owner: { kind: "OciSync", namespace: "airlift-system", name: `bad-${s}` },
+      previousInventory: [],
+    });
     const byKind = new Map(out.results.map((r) => [r.identity.kind, r]));
     assert.equal(byKind.get("CustomResourceDefinition")?.error?.code, "ApplyFailed");
     assert.match(byKind.get("CustomResourceDefinition")!.error!.message, /422/);
@@ -118,7 +182,8 @@ describe("sync: apply", () => {
     const ns = `many-${s}`;
     const docs = [`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"${ns}"}}`];
     const files: Record<string, string> = { "ns.json": docs[0]! };
-    for (let i = 0; i < 500; i++) files[`cm/${String(i).padStart(3, "0")}.json`] = configMap(ns, `cm-${i}`, { index: String(i) });
+    for (let i = 0; i < 500; i++)
+      files[`cm/${String(i).padStart(3, "0")}.json`] = configMap(ns, `cm-${i}`, { index: String(i) });
     const root = writeTree(files);
     const owner: SyncOwner = { kind: "OciSync", namespace: "airlift-system", name: `many-${s}` };
     let started = performance.now();
@@ -131,9 +196,13 @@ describe("sync: apply", () => {
     const again = await syncDirectory({ ...base, root, owner, previousInventory: out.inventory });
     const secondMs = performance.now() - started;
     assert.equal(again.results.filter((r) => r.action === "unchanged").length, 501);
-    const list = await admin.request<{ items: unknown[] }>(`/api/v1/namespaces/${ns}/configmaps`, { query: { labelSelector: `airlift.dev/owner-name=${owner.name}` } });
+    const list = await admin.request<{ items: unknown[] }>(`/api/v1/namespaces/${ns}/configmaps`, {
+      query: { labelSelector: `airlift.dev/owner-name=${owner.name}` },
+    });
     assert.equal(list.items.length, 500);
-    t.diagnostic(`500 ConfigMaps + 1 Namespace: first sync ${firstMs.toFixed(0)} ms, unchanged re-sync ${secondMs.toFixed(0)} ms`);
+    t.diagnostic(
+      `500 ConfigMaps + 1 Namespace: first sync ${firstMs.toFixed(0)} ms, unchanged re-sync ${secondMs.toFixed(0)} ms`,
+    );
     await admin.close();
   });
 
@@ -153,7 +222,11 @@ describe("sync: apply", () => {
     assert.deepEqual(first.errors, []);
     assert.equal(first.inventory.length, 4);
     // Someone edits the IfNotPresent object: the next sync must leave it.
-    await admin.request(`/api/v1/namespaces/${ns}/configmaps/once`, { method: "PATCH", patchType: "merge", body: { data: { v: "edited" } } });
+    await admin.request(`/api/v1/namespaces/${ns}/configmaps/once`, {
+      method: "PATCH",
+      patchType: "merge",
+      body: { data: { v: "edited" } },
+    });
     const v2 = writeTree({
       "changed.json": configMap(ns, "changed", { v: "2" }),
       "once.json": configMap(ns, "once", { v: "2" }, { "airlift.dev/apply": "IfNotPresent" }),
@@ -163,10 +236,20 @@ describe("sync: apply", () => {
     const byName = new Map(second.results.map((r) => [r.identity.name, r.action]));
     assert.equal(byName.get("changed"), "configured");
     assert.equal(byName.get("once"), "skipped");
-    assert.deepEqual(second.pruned.map((e) => e.name), ["dropped"]);
-    assert.deepEqual(second.abandoned.map((a) => [a.entry.name, a.reason]), [["kept", "airlift.dev/prune is disabled"]]);
-    assert.deepEqual(second.inventory.map((e) => e.name), ["changed", "once"]);
-    const cm = (name: string): Promise<KubeObject | undefined> => getOrUndefined(admin, `/api/v1/namespaces/${ns}/configmaps/${name}`);
+    assert.deepEqual(
+      second.pruned.map((e) => e.name),
+      ["dropped"],
+    );
+    assert.deepEqual(
+      second.abandoned.map((a) => [a.entry.name, a.reason]),
+      [["kept", "airlift.dev/prune is disabled"]],
+    );
+    assert.deepEqual(
+      second.inventory.map((e) => e.name),
+      ["changed", "once"],
+    );
+    const cm = (name: string): Promise<KubeObject | undefined> =>
+      getOrUndefined(admin, `/api/v1/namespaces/${ns}/configmaps/${name}`);
     assert.deepEqual((await cm("changed"))?.data, { v: "2" });
     assert.equal(await cm("dropped"), undefined);
     assert.deepEqual((await cm("kept"))?.data, { v: "1" });
@@ -180,15 +263,31 @@ describe("sync: apply", () => {
     await admin.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
     const first: SyncOwner = { kind: "OciSync", namespace: ns, name: "first" };
     const second: SyncOwner = { kind: "OciSync", namespace: ns, name: "second" };
-    const a = await syncDirectory({ ...base, root: writeTree({ "c.json": configMap(ns, "shared", { from: "first" }) }), owner: first, previousInventory: [] });
+    const a = await syncDirectory({
+      ...base,
+      root: writeTree({ "c.json": configMap(ns, "shared", { from: "first" }) }),
+      owner: first,
+      previousInventory: [],
+    });
     assert.deepEqual(a.errors, []);
-    const b = await syncDirectory({ ...base, root: writeTree({ "c.json": configMap(ns, "shared", { from: "second" }), "own.json": configMap(ns, "own", { from: "second" }) }), owner: second, previousInventory: [] });
+    const b = await syncDirectory({
+      ...base,
+      root: writeTree({
+        "c.json": configMap(ns, "shared", { from: "second" }),
+        "own.json": configMap(ns, "own", { from: "second" }),
+      }),
+      owner: second,
+      previousInventory: [],
+    });
     const shared = b.results.find((r) => r.identity.name === "shared")!;
     assert.equal(shared.action, "failed");
     assert.equal(shared.error?.code, "ManagementConflict");
     assert.match(shared.error.message, new RegExp(`managed by OciSync ${ns}/first`));
     assert.equal(b.results.find((r) => r.identity.name === "own")?.action, "created");
-    assert.deepEqual(b.inventory.map((e) => e.name), ["own"]);
+    assert.deepEqual(
+      b.inventory.map((e) => e.name),
+      ["own"],
+    );
     const got = await admin.request<KubeObject>(`/api/v1/namespaces/${ns}/configmaps/shared`);
     assert.deepEqual(got.data, { from: "first" });
     assert.equal(got.metadata.labels?.["airlift.dev/owner-name"], "first");
@@ -203,13 +302,25 @@ describe("sync: apply", () => {
       method: "PATCH",
       patchType: "apply",
       query: { fieldManager: "someone-else" },
-      body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "preexisting", namespace: ns }, data: { k: "theirs" } },
+      body: {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "preexisting", namespace: ns },
+        data: { k: "theirs" },
+      },
     });
     const owner: SyncOwner = { kind: "OciSync", namespace: ns, name: "apps" };
-    const out = await syncDirectory({ ...base, root: writeTree({ "p.json": configMap(ns, "preexisting", { k: "ours" }) }), owner, previousInventory: [] });
+    const out = await syncDirectory({
+      ...base,
+      root: writeTree({ "p.json": configMap(ns, "preexisting", { k: "ours" }) }),
+      owner,
+      previousInventory: [],
+    });
     assert.equal(out.results[0]?.action, "failed");
     assert.equal(out.results[0]?.error?.code, "ApplyConflict");
-    assert.deepEqual((await admin.request<KubeObject>(`/api/v1/namespaces/${ns}/configmaps/preexisting`)).data, { k: "theirs" });
+    assert.deepEqual((await admin.request<KubeObject>(`/api/v1/namespaces/${ns}/configmaps/preexisting`)).data, {
+      k: "theirs",
+    });
     await admin.close();
   });
 
@@ -218,7 +329,12 @@ describe("sync: apply", () => {
     const ns = `guard-${suffix()}`;
     await admin.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
     const owner: SyncOwner = { kind: "OciSync", namespace: ns, name: "apps" };
-    const full = await syncDirectory({ ...base, root: writeTree({ "a.json": configMap(ns, "a", {}), "b.json": configMap(ns, "b", {}) }), owner, previousInventory: [] });
+    const full = await syncDirectory({
+      ...base,
+      root: writeTree({ "a.json": configMap(ns, "a", {}), "b.json": configMap(ns, "b", {}) }),
+      owner,
+      previousInventory: [],
+    });
     const empty = writeTree({ "README.yaml": "# nothing here\n" });
     const refused = await syncDirectory({ ...base, root: empty, owner, previousInventory: full.inventory });
     assert.equal(refused.errors.length, 1);
@@ -226,9 +342,18 @@ describe("sync: apply", () => {
     assert.deepEqual(refused.pruned, []);
     assert.deepEqual(refused.inventory, full.inventory);
     assert.ok(await getOrUndefined(admin, `/api/v1/namespaces/${ns}/configmaps/a`));
-    const allowed = await syncDirectory({ ...base, root: empty, owner, previousInventory: refused.inventory, safeguards: { allowPruneAll: true } });
+    const allowed = await syncDirectory({
+      ...base,
+      root: empty,
+      owner,
+      previousInventory: refused.inventory,
+      safeguards: { allowPruneAll: true },
+    });
     assert.deepEqual(allowed.errors, []);
-    assert.deepEqual(allowed.pruned.map((e) => e.name), ["a", "b"]);
+    assert.deepEqual(
+      allowed.pruned.map((e) => e.name),
+      ["a", "b"],
+    );
     assert.deepEqual(allowed.inventory, []);
     assert.equal(await getOrUndefined(admin, `/api/v1/namespaces/${ns}/configmaps/a`), undefined);
     rmSync(empty, { recursive: true });
@@ -244,15 +369,42 @@ describe("sync: apply", () => {
       apiVersion: "apps/v1",
       kind: "Deployment",
       metadata: { name: "web", namespace: ns },
-      spec: { replicas: 2, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "registry.invalid/web:1" }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { containers: [{ name: "web", image: "registry.invalid/web:1" }] },
+        },
+      },
     };
-    const out = await syncDirectory({ ...base, root: writeTree({ "web.json": JSON.stringify(deployment) }), owner, previousInventory: [] });
+    const out = await syncDirectory({
+      ...base,
+      root: writeTree({ "web.json": JSON.stringify(deployment) }),
+      owner,
+      previousInventory: [],
+    });
     assert.deepEqual(out.errors, []);
-    const missing: InventoryEntry = { group: "", kind: "ConfigMap", namespace: ns, name: "never-created", version: "v1" };
+    const missing: InventoryEntry = {
+      group: "",
+      kind: "ConfigMap",
+      namespace: ns,
+      name: "never-created",
+      version: "v1",
+    };
     let health = await computeHealth([...out.inventory, missing], { kubeConfig: base.kubeConfig });
-    assert.deepEqual(health.map((h) => h.status), ["InProgress", "NotFound"]);
+    assert.deepEqual(
+      health.map((h) => h.status),
+      ["InProgress", "NotFound"],
+    );
     const statusPath = `/apis/apps/v1/namespaces/${ns}/deployments/web/status`;
-    await admin.request(statusPath, { method: "PATCH", patchType: "merge", body: { status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 } } });
+    await admin.request(statusPath, {
+      method: "PATCH",
+      patchType: "merge",
+      body: {
+        status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
+      },
+    });
     health = await computeHealth(out.inventory, { kubeConfig: base.kubeConfig });
     assert.equal(health[0]?.status, "Current", health[0]?.message);
     await admin.close();

@@ -26,7 +26,8 @@ async function exists(admin: KubeClient, path: string): Promise<boolean> {
   }
 }
 
-const cm = (ns: string, name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  k: v\n`;
+const cm = (ns: string, name: string): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  k: v\n`;
 
 describe("sync: a source that fails to load", () => {
   it("reports the file and line of invalid YAML, refuses a YAML bomb and a 10 MB document, and touches nothing", async () => {
@@ -36,13 +37,34 @@ describe("sync: a source that fails to load", () => {
     const ns = `load-${randomBytes(3).toString("hex")}`;
     await admin.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
     const owner: SyncOwner = { kind: "OciSync", namespace: ns, name: "apps" };
-    const base: Omit<SyncDirectoryOptions, "root" | "previousInventory"> = { scope: { kind: "cluster" }, owner, sourceDigest: "sha256:" + "c".repeat(64), kubeConfig, prune: true };
-    const good = await syncDirectory({ ...base, root: writeTree({ "old.yaml": cm(ns, "old") }), previousInventory: [] });
+    const base: Omit<SyncDirectoryOptions, "root" | "previousInventory"> = {
+      scope: { kind: "cluster" },
+      owner,
+      sourceDigest: "sha256:" + "c".repeat(64),
+      kubeConfig,
+      prune: true,
+    };
+    const good = await syncDirectory({
+      ...base,
+      root: writeTree({ "old.yaml": cm(ns, "old") }),
+      previousInventory: [],
+    });
     assert.deepEqual(good.errors, []);
 
-    const invalid = writeTree({ "a-new.yaml": cm(ns, "new"), "bad.yaml": `${cm(ns, "x")}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "unterminated\n` });
+    const invalid = writeTree({
+      "a-new.yaml": cm(ns, "new"),
+      "bad.yaml": `${cm(ns, "x")}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "unterminated\n`,
+    });
     const bomb = writeTree({
-      "bomb.yaml": ["apiVersion: v1", "kind: ConfigMap", `metadata: {name: lol, namespace: ${ns}}`, "a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]", ...["b", "c", "d", "e", "f", "g", "h"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefg"[i]}`).join(",")}]`)].join("\n"),
+      "bomb.yaml": [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        `metadata: {name: lol, namespace: ${ns}}`,
+        "a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]",
+        ...["b", "c", "d", "e", "f", "g", "h"].map(
+          (k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefg"[i]}`).join(",")}]`,
+        ),
+      ].join("\n"),
     });
     const huge = writeTree({ "huge.yaml": `${cm(ns, "huge")}  blob: "${"x".repeat(10 * 1024 * 1024)}"\n` });
     for (const [root, code, message] of [
@@ -59,8 +81,16 @@ describe("sync: a source that fails to load", () => {
       assert.deepEqual(out.pruned, []);
       assert.deepEqual(out.inventory, good.inventory);
     }
-    assert.equal(await exists(admin, `/api/v1/namespaces/${ns}/configmaps/old`), true, "nothing pruned after a failed load");
-    assert.equal(await exists(admin, `/api/v1/namespaces/${ns}/configmaps/new`), false, "nothing applied from a partial load");
+    assert.equal(
+      await exists(admin, `/api/v1/namespaces/${ns}/configmaps/old`),
+      true,
+      "nothing pruned after a failed load",
+    );
+    assert.equal(
+      await exists(admin, `/api/v1/namespaces/${ns}/configmaps/new`),
+      false,
+      "nothing applied from a partial load",
+    );
     await admin.close();
   });
 });

@@ -38,7 +38,10 @@ describe("sync: tenant scope and impersonation", () => {
     const admin = new KubeClient(kubeConfig);
     const ns = `tenant-${randomBytes(3).toString("hex")}`;
     await admin.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
-    await admin.request(`/api/v1/namespaces/${ns}/serviceaccounts`, { method: "POST", body: { metadata: { name: "syncer" } } });
+    await admin.request(`/api/v1/namespaces/${ns}/serviceaccounts`, {
+      method: "POST",
+      body: { metadata: { name: "syncer" } },
+    });
     // The tenant may change existing ConfigMaps but not create them; Secrets it may create.
     await admin.request(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
       method: "POST",
@@ -52,16 +55,38 @@ describe("sync: tenant scope and impersonation", () => {
     });
     await admin.request(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
       method: "POST",
-      body: { metadata: { name: "syncer" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "syncer" }, subjects: [{ kind: "ServiceAccount", name: "syncer", namespace: ns }] },
+      body: {
+        metadata: { name: "syncer" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "syncer" },
+        subjects: [{ kind: "ServiceAccount", name: "syncer", namespace: ns }],
+      },
     });
-    await admin.request(`/api/v1/namespaces/${ns}/configmaps`, { method: "POST", body: { metadata: { name: "existing" }, data: { v: "0" } } });
+    await admin.request(`/api/v1/namespaces/${ns}/configmaps`, {
+      method: "POST",
+      body: { metadata: { name: "existing" }, data: { v: "0" } },
+    });
 
     const root = writeTree({
-      "cluster-role.json": { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: `${ns}-escalate` }, rules: [] },
-      "elsewhere.json": { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "elsewhere", namespace: "kube-system" }, data: {} },
+      "cluster-role.json": {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: `${ns}-escalate` },
+        rules: [],
+      },
+      "elsewhere.json": {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "elsewhere", namespace: "kube-system" },
+        data: {},
+      },
       "new-cm.json": { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "new" }, data: { v: "1" } },
       // Same value as the live object: shared ownership, no field conflict with the creator's manager.
-      "existing-cm.json": { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "existing" }, data: { v: "0", w: "1" } },
+      "existing-cm.json": {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "existing" },
+        data: { v: "0", w: "1" },
+      },
       "secret.json": { apiVersion: "v1", kind: "Secret", metadata: { name: "token" }, stringData: { t: "x" } },
     });
     const owner: SyncOwner = { kind: "OciSync", namespace: ns, name: "tenant-apps" };
@@ -83,11 +108,17 @@ describe("sync: tenant scope and impersonation", () => {
     const denied = byName.get("new")!;
     assert.equal(denied.action, "failed");
     assert.equal(denied.error?.code, "Forbidden");
-    assert.match(denied.error.message, new RegExp(`system:serviceaccount:${ns}:syncer may not create configmaps in namespace ${ns}`));
+    assert.match(
+      denied.error.message,
+      new RegExp(`system:serviceaccount:${ns}:syncer may not create configmaps in namespace ${ns}`),
+    );
     assert.equal(byName.get("existing")?.action, "configured", byName.get("existing")?.message);
     assert.equal(byName.get("token")?.action, "created");
     assert.equal(out.errors.length, 3);
-    assert.deepEqual(out.inventory.map((e) => `${e.kind}/${e.namespace}/${e.name}`), [`ConfigMap/${ns}/existing`, `Secret/${ns}/token`]);
+    assert.deepEqual(
+      out.inventory.map((e) => `${e.kind}/${e.namespace}/${e.name}`),
+      [`ConfigMap/${ns}/existing`, `Secret/${ns}/token`],
+    );
 
     assert.equal(await exists(admin, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${ns}-escalate`), false);
     assert.equal(await exists(admin, "/api/v1/namespaces/kube-system/configmaps/elsewhere"), false);
@@ -103,14 +134,27 @@ describe("sync: tenant scope and impersonation", () => {
     const admin = new KubeClient(kubeConfig);
     const ns = `tenant-${randomBytes(3).toString("hex")}`;
     const other = `victim-${randomBytes(3).toString("hex")}`;
-    for (const name of [ns, other]) await admin.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name } } });
+    for (const name of [ns, other])
+      await admin.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name } } });
     const owner: SyncOwner = { kind: "OciSync", namespace: ns, name: "tenant-apps" };
-    const labels = { "airlift.dev/owner-kind": owner.kind, "airlift.dev/owner-namespace": owner.namespace, "airlift.dev/owner-name": owner.name };
+    const labels = {
+      "airlift.dev/owner-kind": owner.kind,
+      "airlift.dev/owner-namespace": owner.namespace,
+      "airlift.dev/owner-name": owner.name,
+    };
     // A crafted inventory (it lives in status or in a ConfigMap of the tenant's namespace) naming a ConfigMap and a
     // ClusterRole elsewhere, both labelled as if this sync managed them.
-    await admin.request(`/api/v1/namespaces/${other}/configmaps`, { method: "POST", body: { metadata: { name: "precious", labels }, data: { v: "1" } } });
-    await admin.request("/apis/rbac.authorization.k8s.io/v1/clusterroles", { method: "POST", body: { metadata: { name: `${ns}-precious`, labels }, rules: [] } });
-    const root = writeTree({ "cm.json": { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "mine" }, data: { v: "1" } } });
+    await admin.request(`/api/v1/namespaces/${other}/configmaps`, {
+      method: "POST",
+      body: { metadata: { name: "precious", labels }, data: { v: "1" } },
+    });
+    await admin.request("/apis/rbac.authorization.k8s.io/v1/clusterroles", {
+      method: "POST",
+      body: { metadata: { name: `${ns}-precious`, labels }, rules: [] },
+    });
+    const root = writeTree({
+      "cm.json": { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "mine" }, data: { v: "1" } },
+    });
     // No impersonation: the operator's own (admin) identity, so only the scope rule stands between the inventory and the deletes.
     const out = await syncDirectory({
       root,
@@ -120,16 +164,31 @@ describe("sync: tenant scope and impersonation", () => {
       kubeConfig,
       previousInventory: [
         { group: "", version: "v1", kind: "ConfigMap", namespace: other, name: "precious" },
-        { group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", namespace: "", name: `${ns}-precious` },
+        {
+          group: "rbac.authorization.k8s.io",
+          version: "v1",
+          kind: "ClusterRole",
+          namespace: "",
+          name: `${ns}-precious`,
+        },
         { group: "", version: "v1", kind: "ConfigMap", namespace: ns, name: "mine" },
       ],
       prune: true,
     });
     assert.deepEqual(out.pruned, []);
-    assert.deepEqual(out.abandoned.map((a) => a.reason), [`outside namespace ${ns}, which this sync may not touch`, `outside namespace ${ns}, which this sync may not touch`]);
+    assert.deepEqual(
+      out.abandoned.map((a) => a.reason),
+      [
+        `outside namespace ${ns}, which this sync may not touch`,
+        `outside namespace ${ns}, which this sync may not touch`,
+      ],
+    );
     assert.ok(await exists(admin, `/api/v1/namespaces/${other}/configmaps/precious`));
     assert.ok(await exists(admin, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${ns}-precious`));
-    assert.deepEqual(out.inventory.map((e) => `${e.kind}/${e.namespace}/${e.name}`), [`ConfigMap/${ns}/mine`]);
+    assert.deepEqual(
+      out.inventory.map((e) => `${e.kind}/${e.namespace}/${e.name}`),
+      [`ConfigMap/${ns}/mine`],
+    );
     await admin.request(`/apis/rbac.authorization.k8s.io/v1/clusterroles/${ns}-precious`, { method: "DELETE" });
     await admin.close();
   });

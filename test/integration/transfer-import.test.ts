@@ -49,18 +49,31 @@ before(async () => {
 describe("importArchive", () => {
   it("imports a skopeo docker-archive from S3 under new tags; crane validates it; a re-run uploads no blob", async () => {
     const tar = join(scratch, "oracle_db.tar");
-    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${registry}/seed/app:1`, `docker-archive:${tar}:oracle/db:19.3`]);
+    await run("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      `docker://${registry}/seed/app:1`,
+      `docker-archive:${tar}:oracle/db:19.3`,
+    ]);
     await put("g/oracle_db.tar", readFileSync(tar));
     const result = await importArchive(await source("g/oracle_db.tar"), {
       destination: { registry, repository: "library/oracle_db", tags: ["19.3", "latest"] },
       connection: { plainHttp: true },
     });
     assert.equal(result.images.length, 1);
-    assert.deepEqual(result.images[0]?.references, [`${registry}/library/oracle_db:19.3`, `${registry}/library/oracle_db:latest`]);
+    assert.deepEqual(result.images[0]?.references, [
+      `${registry}/library/oracle_db:19.3`,
+      `${registry}/library/oracle_db:latest`,
+    ]);
     assert.ok(result.blobsUploaded >= 3);
     // preserve keeps docker save's uncompressed layers (an OCI manifest); skopeo pulls every blob and checks its
     // digest (crane validate assumes gzip layers).
-    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${registry}/library/oracle_db:19.3`, `dir:${mkdtempSync(join(scratch, "pulled-"))}`]);
+    await run("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      `docker://${registry}/library/oracle_db:19.3`,
+      `dir:${mkdtempSync(join(scratch, "pulled-"))}`,
+    ]);
     const digest = (await run("crane", ["digest", "--insecure", `${registry}/library/oracle_db:latest`])).stdout.trim();
     assert.equal(digest, result.images[0]?.digest);
     const srcConfig = (await run("crane", ["config", "--insecure", `${registry}/seed/app:1`])).stdout;
@@ -74,43 +87,82 @@ describe("importArchive", () => {
     });
     assert.equal(again.images[0]?.unchanged, true);
     assert.equal(again.blobsUploaded, 0);
-    assert.deepEqual(requests.filter((r) => r.startsWith("POST") || r.startsWith("PATCH") || r.startsWith("PUT")), []);
+    assert.deepEqual(
+      requests.filter((r) => r.startsWith("POST") || r.startsWith("PATCH") || r.startsWith("PUT")),
+      [],
+    );
   });
 
   it("keeps every image of a multi-image archive under a project prefix, gzip-wrapped, with gzip layers", async () => {
     const tar = join(scratch, "multi.tar");
-    await run("crane", ["pull", "--insecure", "--format=tarball", `${registry}/seed/app:1`, `${registry}/seed/tool:2`, tar]);
+    await run("crane", [
+      "pull",
+      "--insecure",
+      "--format=tarball",
+      `${registry}/seed/app:1`,
+      `${registry}/seed/tool:2`,
+      tar,
+    ]);
     await put("g/multi.tar.gz", gzipSync(readFileSync(tar)));
     const result = await importArchive(await source("g/multi.tar.gz"), {
       destination: { registry, repositoryPrefix: "mirror" },
       connection: { plainHttp: true },
       layerCompression: "gzip",
     });
-    assert.deepEqual(result.images.map((i) => i.references[0]).sort(), [`${registry}/mirror/seed/app:1`, `${registry}/mirror/seed/tool:2`].map((r) => r.replace(`${registry}/`, `${registry}/`)).sort());
-    for (const ref of ["mirror/seed/app:1", "mirror/seed/tool:2"]) await run("crane", ["validate", "--insecure", "--remote", `${registry}/${ref}`]);
+    assert.deepEqual(
+      result.images.map((i) => i.references[0]).sort(),
+      [`${registry}/mirror/seed/app:1`, `${registry}/mirror/seed/tool:2`]
+        .map((r) => r.replace(`${registry}/`, `${registry}/`))
+        .sort(),
+    );
+    for (const ref of ["mirror/seed/app:1", "mirror/seed/tool:2"])
+      await run("crane", ["validate", "--insecure", "--remote", `${registry}/${ref}`]);
   });
 
   it("imports an OCI archive with layerCompression none into the basic-auth TLS registry", async () => {
     const tls = env.registries["basic-tls"];
     const tar = join(scratch, "oci.tar");
-    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${registry}/seed/tool:2`, `oci-archive:${tar}:tool:2`]);
+    await run("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      `docker://${registry}/seed/tool:2`,
+      `oci-archive:${tar}:tool:2`,
+    ]);
     await put("g/oci.tar", readFileSync(tar));
     const result = await importArchive(await source("g/oci.tar"), {
       destination: { registry: tls.host, repository: "team/tool", tags: ["2"] },
-      connection: { caPem: tls.caPem ?? "", credentials: { kind: "basic", username: tls.username ?? "", password: tls.password ?? "" } },
+      connection: {
+        caPem: tls.caPem ?? "",
+        credentials: { kind: "basic", username: tls.username ?? "", password: tls.password ?? "" },
+      },
       layerCompression: "none",
     });
     assert.equal(result.images[0]?.mediaType, "application/vnd.oci.image.manifest.v1+json");
     const manifest = JSON.parse(
-      (await run("skopeo", ["inspect", "--raw", "--cert-dir", join(scratch), `--creds=${tls.username}:${tls.password}`, "--tls-verify=false", `docker://${tls.host}/team/tool:2`])).stdout,
+      (
+        await run("skopeo", [
+          "inspect",
+          "--raw",
+          "--cert-dir",
+          join(scratch),
+          `--creds=${tls.username}:${tls.password}`,
+          "--tls-verify=false",
+          `docker://${tls.host}/team/tool:2`,
+        ])
+      ).stdout,
     );
-    assert.ok(manifest.layers.every((l: { mediaType: string }) => l.mediaType === "application/vnd.oci.image.layer.v1.tar"));
+    assert.ok(
+      manifest.layers.every((l: { mediaType: string }) => l.mediaType === "application/vnd.oci.image.layer.v1.tar"),
+    );
   });
 
   it("refuses a truncated archive and a tampered layer, tagging nothing", async () => {
     const tar = readFileSync(join(scratch, "oracle_db.tar"));
     await put("g/truncated.tar", tar.subarray(0, Math.floor(tar.length / 2)));
-    const truncated = await importArchive(await source("g/truncated.tar"), { destination: { registry, repository: "bad/truncated", tags: ["1"] }, connection: { plainHttp: true } }).catch((e: unknown) => e);
+    const truncated = await importArchive(await source("g/truncated.tar"), {
+      destination: { registry, repository: "bad/truncated", tags: ["1"] },
+      connection: { plainHttp: true },
+    }).catch((e: unknown) => e);
     assert.equal(classifyTransferError(truncated).reason, "InvalidArchive");
     assert.equal(classifyTransferError(truncated).transient, false);
 
@@ -120,7 +172,10 @@ describe("importArchive", () => {
     assert.ok(layerAt > 0);
     tampered[layerAt] = tampered[layerAt]! ^ 0xff;
     await put("g/tampered.tar", tampered);
-    const mismatch = await importArchive(await source("g/tampered.tar"), { destination: { registry, repository: "bad/tampered", tags: ["1"] }, connection: { plainHttp: true } }).catch((e: unknown) => e);
+    const mismatch = await importArchive(await source("g/tampered.tar"), {
+      destination: { registry, repository: "bad/tampered", tags: ["1"] },
+      connection: { plainHttp: true },
+    }).catch((e: unknown) => e);
     assert.equal(classifyTransferError(mismatch).reason, "DigestMismatch");
     for (const repo of ["bad/truncated", "bad/tampered"]) {
       const tags = await run("crane", ["ls", "--insecure", `${registry}/${repo}`], { allowFailure: true });

@@ -68,9 +68,12 @@ export function layerViolations(edges: ReadonlyMap<string, readonly string[]>): 
       const fb = FLOORS[b];
       if (fa === undefined || fb === undefined) bad.push(`${from} -> ${to}: folder without a floor (add it to FLOORS)`);
       else if (fa < fb) bad.push(`${from} -> ${to}: ${a} (floor ${fa}) imports upward into ${b} (floor ${fb})`);
-      else if (fa === fb && !SIDEWAYS_ALLOWED.has(`${a}->${b}`)) bad.push(`${from} -> ${to}: sideways between ${a} and ${b}`);
-      else if (a === "controllers" && !CONTROLLER_IMPORTS.has(b)) bad.push(`${from} -> ${to}: controllers reach past transfer into ${b}`);
-      else if (a === "transfer" && (b === "kube" || b === "sync")) bad.push(`${from} -> ${to}: the engine must know nothing of Kubernetes`);
+      else if (fa === fb && !SIDEWAYS_ALLOWED.has(`${a}->${b}`))
+        bad.push(`${from} -> ${to}: sideways between ${a} and ${b}`);
+      else if (a === "controllers" && !CONTROLLER_IMPORTS.has(b))
+        bad.push(`${from} -> ${to}: controllers reach past transfer into ${b}`);
+      else if (a === "transfer" && (b === "kube" || b === "sync"))
+        bad.push(`${from} -> ${to}: the engine must know nothing of Kubernetes`);
     }
   }
   return bad;
@@ -153,12 +156,37 @@ describe("the layer rules themselves", () => {
   });
 
   it("finds a circle of three files and a file importing itself, and nothing in a tree", () => {
-    assert.deepEqual(importCircles(g([["a", ["b"]], ["b", ["c"]], ["c", ["a"]], ["d", ["d"]]])), [["a", "b", "c"], ["d"]]);
-    assert.deepEqual(importCircles(g([["a", ["b", "c"]], ["b", ["c"]], ["c", []]])), []);
+    assert.deepEqual(
+      importCircles(
+        g([
+          ["a", ["b"]],
+          ["b", ["c"]],
+          ["c", ["a"]],
+          ["d", ["d"]],
+        ]),
+      ),
+      [["a", "b", "c"], ["d"]],
+    );
+    assert.deepEqual(
+      importCircles(
+        g([
+          ["a", ["b", "c"]],
+          ["b", ["c"]],
+          ["c", []],
+        ]),
+      ),
+      [],
+    );
   });
 
   it("reads import, export-from and dynamic import forms", () => {
-    const text = 'import { a } from "./a.ts";\nimport type { B } from "../oci/b.ts";\nexport * from "./c.ts";\nconst d = await import("../net/d.ts");\nimport x from "node:fs";';
-    assert.deepEqual(importsOf(join(SRC, "archive/x.ts"), text), ["archive/a.ts", "oci/b.ts", "archive/c.ts", "net/d.ts"]);
+    const text =
+      'import { a } from "./a.ts";\nimport type { B } from "../oci/b.ts";\nexport * from "./c.ts";\nconst d = await import("../net/d.ts");\nimport x from "node:fs";';
+    assert.deepEqual(importsOf(join(SRC, "archive/x.ts"), text), [
+      "archive/a.ts",
+      "oci/b.ts",
+      "archive/c.ts",
+      "net/d.ts",
+    ]);
   });
 });

@@ -29,7 +29,8 @@ const LABEL_LISTS = new Set(["by", "without", "on", "ignoring", "group_left", "g
  * subquery brackets `[...]`, Grafana variables, numbers (with exponents and duration units), identifiers, parentheses.
  * Whatever else (blanks, operators, commas) matches nothing and is skipped.
  */
-const TOKEN = /"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`[^`]*`|\{(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|[^}"'])*\}|\[[^\]]*\]|\$\{?\w*\}?|\.?\d[\w.]*(?:[+-]\d+)?|[a-zA-Z_:][\w:]*|[()]/g;
+const TOKEN =
+  /"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`[^`]*`|\{(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|[^}"'])*\}|\[[^\]]*\]|\$\{?\w*\}?|\.?\d[\w.]*(?:[+-]\d+)?|[a-zA-Z_:][\w:]*|[()]/g;
 
 /**
  * The metric names of a PromQL expression: identifiers that are not functions or aggregations (followed by `(`, or by
@@ -67,7 +68,9 @@ async function exposedNames(manager: Manager): Promise<Set<string>> {
 
 /** The PromQL expressions of the rules file. */
 function ruleExpressions(): { where: string; expr: string }[] {
-  const doc = parse(readFileSync(join(files, "prometheus-rules.yaml"), "utf8")) as { groups: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[] };
+  const doc = parse(readFileSync(join(files, "prometheus-rules.yaml"), "utf8")) as {
+    groups: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[];
+  };
   return doc.groups.flatMap((g) => g.rules.map((r) => ({ where: `rule ${r.alert ?? r.record ?? "?"}`, expr: r.expr })));
 }
 
@@ -81,13 +84,20 @@ interface Panel {
 function dashboardExpressions(): { where: string; expr: string }[] {
   const doc = JSON.parse(readFileSync(join(files, "grafana-dashboard.json"), "utf8")) as { panels: Panel[] };
   const walk = (panels: Panel[]): { where: string; expr: string }[] =>
-    panels.flatMap((p) => [...(p.targets ?? []).flatMap((t) => (t.expr ? [{ where: `panel "${p.title ?? "?"}"`, expr: t.expr }] : [])), ...walk(p.panels ?? [])]);
+    panels.flatMap((p) => [
+      ...(p.targets ?? []).flatMap((t) => (t.expr ? [{ where: `panel "${p.title ?? "?"}"`, expr: t.expr }] : [])),
+      ...walk(p.panels ?? []),
+    ]);
   return walk(doc.panels);
 }
 
 /** `where: name` for every name of the expressions the registry does not have. */
 function unknownNames(exprs: { where: string; expr: string }[], exposed: ReadonlySet<string>): string[] {
-  return exprs.flatMap(({ where, expr }) => metricNames(expr).filter((n) => !exposed.has(n)).map((n) => `${where}: ${n}`));
+  return exprs.flatMap(({ where, expr }) =>
+    metricNames(expr)
+      .filter((n) => !exposed.has(n))
+      .map((n) => `${where}: ${n}`),
+  );
 }
 
 let manager: Manager;
@@ -125,8 +135,16 @@ after(async () => {
 
 describe("the tokenizer", () => {
   it("finds metric names and skips functions, label matchers, label lists, durations, keywords and variables", () => {
-    assert.deepEqual(metricNames('sum by (controller, le) (rate(foo_bucket{name=~"a|b", x="{y}"}[5m])) / on (job) group_left (pod) bar > bool 3'), ["foo_bucket", "bar"]);
-    assert.deepEqual(metricNames("histogram_quantile(0.99, sum(rate(a_b[$__rate_interval])) without (le)) or vector(0)"), ["a_b"]);
+    assert.deepEqual(
+      metricNames(
+        'sum by (controller, le) (rate(foo_bucket{name=~"a|b", x="{y}"}[5m])) / on (job) group_left (pod) bar > bool 3',
+      ),
+      ["foo_bucket", "bar"],
+    );
+    assert.deepEqual(
+      metricNames("histogram_quantile(0.99, sum(rate(a_b[$__rate_interval])) without (le)) or vector(0)"),
+      ["a_b"],
+    );
     assert.deepEqual(metricNames("changes(x[1h]) > 4 and y offset 5m unless z"), ["x", "y", "z"]);
     assert.deepEqual(metricNames("1e-8 + up"), ["up"]);
   });
@@ -134,7 +152,13 @@ describe("the tokenizer", () => {
 
 describe("chart PromQL against the operator's registry", () => {
   it("the registry exposes the standard names", () => {
-    for (const name of ["controller_runtime_reconcile_total", "workqueue_adds_total", "rest_client_requests_total", "leader_election_master_status", "process_cpu_seconds_total"]) {
+    for (const name of [
+      "controller_runtime_reconcile_total",
+      "workqueue_adds_total",
+      "rest_client_requests_total",
+      "leader_election_master_status",
+      "process_cpu_seconds_total",
+    ]) {
       assert.ok(exposed.has(name), name);
     }
   });

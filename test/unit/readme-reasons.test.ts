@@ -11,6 +11,10 @@ import { withReasonTable } from "../../scripts/reason-table.ts";
 const readme = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "..", "README.md"), "utf8");
 
 it("README lists every reason of the catalogue with its meaning, as generated", () => {
-  assert.equal(readme, withReasonTable(readme), "README's reason table differs from the catalogue: run `npm run docs:reasons`");
+  assert.equal(
+    readme,
+    withReasonTable(readme),
+    "README's reason table differs from the catalogue: run `npm run docs:reasons`",
+  );
   for (const reason of Object.keys(REASONS)) assert.ok(readme.includes(`| \`${reason}\` |`), reason);
 });

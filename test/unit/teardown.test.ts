@@ -22,11 +22,15 @@ function alive(pid: number): boolean {
 it("leaves no environment folder or server process behind under --test-force-exit, and reports once", () => {
   // Without NODE_TEST_CONTEXT the nested runner behaves as a top-level one, not as this runner's child.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const run = spawnSync(process.execPath, ["--test", "--test-force-exit", `--test-global-setup=${join(here, "setup.ts")}`, join(here, "trivial.ts")], {
-    encoding: "utf8",
-    env,
-    timeout: 60_000,
-  });
+  const run = spawnSync(
+    process.execPath,
+    ["--test", "--test-force-exit", `--test-global-setup=${join(here, "setup.ts")}`, join(here, "trivial.ts")],
+    {
+      encoding: "utf8",
+      env,
+      timeout: 60_000,
+    },
+  );
   assert.equal(run.status, 0, run.stdout + run.stderr);
   const m = /FIXTURE dir=(\S+) pid=(\d+)/.exec(run.stdout);
   assert.ok(m, run.stdout);

@@ -54,15 +54,29 @@ export async function pushBlob(ctx: RepositoryContext, blob: BlobPush, options: 
     } catch (err) {
       if (!(err instanceof SessionLost)) throw err;
       // Sessions lost again and again mean a flaky path to the registry: a later attempt may well succeed.
-      if (restart >= maxRestarts) throw new TransportError(`failed to push blob to ${ctx.repository}: upload session lost ${restart + 1} times`, "UPLOAD_SESSION_LOST");
+      if (restart >= maxRestarts)
+        throw new TransportError(
+          `failed to push blob to ${ctx.repository}: upload session lost ${restart + 1} times`,
+          "UPLOAD_SESSION_LOST",
+        );
     }
   }
 }
 
 /** One attempt, in the way the source allows (see the file comment). */
-function uploadOnce(s: UploadSession, source: BlobSource, opened: { location: URL; minChunk: number }): Promise<Descriptor> {
+function uploadOnce(
+  s: UploadSession,
+  source: BlobSource,
+  opened: { location: URL; minChunk: number },
+): Promise<Descriptor> {
   const streamed = s.options.reopenable === true;
-  const chunkSize = Math.max(s.options.chunkSize ?? (streamed ? DEFAULT_SEGMENT_SIZE : DEFAULT_CHUNK_SIZE), opened.minChunk, 1);
+  const chunkSize = Math.max(
+    s.options.chunkSize ?? (streamed ? DEFAULT_SEGMENT_SIZE : DEFAULT_CHUNK_SIZE),
+    opened.minChunk,
+    1,
+  );
   if (!streamed) return uploadInMemory(s, source, opened.location, chunkSize);
-  return s.expected.size !== undefined ? uploadStreamed(s, source, opened.location, chunkSize) : uploadStreamedUnsized(s, source, opened.location);
+  return s.expected.size !== undefined
+    ? uploadStreamed(s, source, opened.location, chunkSize)
+    : uploadStreamedUnsized(s, source, opened.location);
 }

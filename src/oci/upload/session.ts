@@ -69,14 +69,19 @@ export class UploadSession {
     this.options.onProgress?.(committed);
   }
 
-  async send(method: "GET" | "PUT" | "PATCH" | "POST" | "DELETE" | "HEAD", url: URL, init: { headers?: Record<string, string>; body?: HttpRequest["body"]; idempotent?: boolean } = {}): Promise<HttpResponse> {
+  async send(
+    method: "GET" | "PUT" | "PATCH" | "POST" | "DELETE" | "HEAD",
+    url: URL,
+    init: { headers?: Record<string, string>; body?: HttpRequest["body"]; idempotent?: boolean } = {},
+  ): Promise<HttpResponse> {
     return repoRequest(this.#ctx, method, url, { ...init, signal: this.#signal, actions: "pull,push" });
   }
 
   async open(): Promise<{ location: URL; minChunk: number }> {
     const res = await this.send("POST", repoUrl(this.#ctx, "blobs/uploads/"), { headers: { "content-length": "0" } });
     const location = locationOf(res);
-    if (res.status !== 202 || location === undefined) throw await errorFromResponse(res, `start blob upload to ${this.#ctx.repository}`);
+    if (res.status !== 202 || location === undefined)
+      throw await errorFromResponse(res, `start blob upload to ${this.#ctx.repository}`);
     await discard(res);
     return { location, minChunk: Number(header(res, "oci-chunk-min-length") ?? 0) || 0 };
   }
@@ -84,19 +89,34 @@ export class UploadSession {
   /** The source ended before the expected size. */
   short(position: number): never {
     const size = this.expected.size ?? 0;
-    throw new DigestMismatchError(`blob source gave ${position} bytes, expected ${size}`, `${size} bytes`, `${position} bytes`);
+    throw new DigestMismatchError(
+      `blob source gave ${position} bytes, expected ${size}`,
+      `${size} bytes`,
+      `${position} bytes`,
+    );
   }
 
   checkSize(seen: number): void {
     const size = this.expected.size;
-    if (size !== undefined && seen > size) throw new DigestMismatchError(`blob source gave more than the expected ${size} bytes`, `${size} bytes`, `>${size} bytes`);
+    if (size !== undefined && seen > size)
+      throw new DigestMismatchError(
+        `blob source gave more than the expected ${size} bytes`,
+        `${size} bytes`,
+        `>${size} bytes`,
+      );
   }
 
   descriptor(digester: Digester): Descriptor {
     const { size, digest: expectedDigest } = this.expected;
     const digest = digester.digest();
-    if (size !== undefined && digester.size !== size) throw new DigestMismatchError(`blob source gave ${digester.size} bytes, expected ${size}`, `${size} bytes`, `${digester.size} bytes`);
-    if (expectedDigest !== undefined && digest !== expectedDigest) throw new DigestMismatchError(`blob source does not match ${expectedDigest}`, expectedDigest, digest);
+    if (size !== undefined && digester.size !== size)
+      throw new DigestMismatchError(
+        `blob source gave ${digester.size} bytes, expected ${size}`,
+        `${size} bytes`,
+        `${digester.size} bytes`,
+      );
+    if (expectedDigest !== undefined && digest !== expectedDigest)
+      throw new DigestMismatchError(`blob source does not match ${expectedDigest}`, expectedDigest, digest);
     return { mediaType: this.expected.mediaType ?? "application/octet-stream", digest, size: digester.size };
   }
 
@@ -118,7 +138,12 @@ export class UploadSession {
   }
 
   /** The closing `PUT ?digest=`; after a dropped connection a HEAD tells whether it landed. */
-  async commit(location: URL, desc: Descriptor, body: Buffer | string | AsyncIterable<Buffer>, cursor?: StreamCursor): Promise<void> {
+  async commit(
+    location: URL,
+    desc: Descriptor,
+    body: Buffer | string | AsyncIterable<Buffer>,
+    cursor?: StreamCursor,
+  ): Promise<void> {
     const url = new URL(location);
     url.searchParams.set("digest", desc.digest);
     const length = typeof body === "string" || body instanceof Buffer ? body.length : desc.size;

@@ -58,7 +58,11 @@ class StreamedUpload {
     let committed = segStart;
     for (let attempt = 0; committed < segEnd; attempt++) {
       if ((await this.#tryPatch(committed, segEnd)) === segEnd) break;
-      if (attempt >= this.#s.maxResumes) throw new TransportError(`failed to push blob to ${this.#s.repository}: bytes at ${segStart} not accepted after ${attempt + 1} attempts`, "UPLOAD_CHUNK_FAILED");
+      if (attempt >= this.#s.maxResumes)
+        throw new TransportError(
+          `failed to push blob to ${this.#s.repository}: bytes at ${segStart} not accepted after ${attempt + 1} attempts`,
+          "UPLOAD_CHUNK_FAILED",
+        );
       committed = await this.#resumeSegment(segStart, segEnd, rewind);
     }
     this.#s.progress(segEnd);
@@ -96,7 +100,11 @@ class StreamedUpload {
   async #sendRange(from: number, to: number): Promise<HttpResponse> {
     try {
       return await this.#s.send("PATCH", this.#location, {
-        headers: { "content-type": "application/octet-stream", "content-range": `${from}-${to - 1}`, "content-length": String(to - from) },
+        headers: {
+          "content-type": "application/octet-stream",
+          "content-range": `${from}-${to - 1}`,
+          "content-length": String(to - from),
+        },
         body: this.#cursor.take(to - from),
         idempotent: false,
       });
@@ -166,12 +174,18 @@ class StreamedUpload {
 }
 
 /** Streams the blob (size known) in segments of `segment` bytes straight from `source`; see the file comment. */
-export async function uploadStreamed(s: UploadSession, source: BlobSource, start: URL, segment: number): Promise<Descriptor> {
+export async function uploadStreamed(
+  s: UploadSession,
+  source: BlobSource,
+  start: URL,
+  segment: number,
+): Promise<Descriptor> {
   const size = s.expected.size ?? 0;
   const upload = new StreamedUpload(s, source, start);
   try {
     if (s.expected.digest !== undefined && size <= segment) return await upload.putWhole(s.expected.digest, size);
-    for (let segStart = 0; segStart < size; segStart = Math.min(size, segStart + segment)) await upload.segment(segStart, Math.min(size, segStart + segment));
+    for (let segStart = 0; segStart < size; segStart = Math.min(size, segStart + segment))
+      await upload.segment(segStart, Math.min(size, segStart + segment));
     await upload.checkEnd(size);
     return await upload.commit();
   } finally {
@@ -184,7 +198,11 @@ export async function uploadStreamedUnsized(s: UploadSession, source: BlobSource
   const upload = new StreamedUpload(s, source, start);
   try {
     for (let attempt = 0; !(await upload.sendRest()); attempt++) {
-      if (attempt >= s.maxResumes) throw new TransportError(`failed to push blob to ${s.repository}: not accepted after ${attempt + 1} attempts`, "UPLOAD_CHUNK_FAILED");
+      if (attempt >= s.maxResumes)
+        throw new TransportError(
+          `failed to push blob to ${s.repository}: not accepted after ${attempt + 1} attempts`,
+          "UPLOAD_CHUNK_FAILED",
+        );
       await upload.restartAtCommitted();
     }
     return await upload.commit();

@@ -16,7 +16,10 @@ describe("upload helpers", () => {
 
   it("cuts a stream into fixed chunks whatever its piece sizes", async () => {
     const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
-    const reader = new ChunkReader(Readable.from([data.subarray(0, 7), data.subarray(7, 500), data.subarray(500)]), 300);
+    const reader = new ChunkReader(
+      Readable.from([data.subarray(0, 7), data.subarray(7, 500), data.subarray(500)]),
+      300,
+    );
     const sizes: number[] = [];
     const parts: Buffer[] = [];
     for (let c = await reader.read(); c; c = await reader.read()) {
@@ -29,8 +32,14 @@ describe("upload helpers", () => {
 
   it("finds rel=next in Link headers", () => {
     const base = new URL("https://r.example/v2/a/tags/list?n=2");
-    assert.equal(nextLink('</v2/a/tags/list?n=2&last=b>; rel="next"', base)?.toString(), "https://r.example/v2/a/tags/list?n=2&last=b");
-    assert.equal(nextLink('<https://r.example/p1>; rel="prev", <https://r.example/p3>; rel=next', base)?.toString(), "https://r.example/p3");
+    assert.equal(
+      nextLink('</v2/a/tags/list?n=2&last=b>; rel="next"', base)?.toString(),
+      "https://r.example/v2/a/tags/list?n=2&last=b",
+    );
+    assert.equal(
+      nextLink('<https://r.example/p1>; rel="prev", <https://r.example/p3>; rel=next', base)?.toString(),
+      "https://r.example/p3",
+    );
     assert.equal(nextLink('</x>; rel="prev"', base), undefined);
     assert.equal(nextLink(undefined, base), undefined);
   });
