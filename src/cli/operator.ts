@@ -7,6 +7,7 @@ import { operatorEndpointPolicy } from "./operator-endpoint-policy.ts";
 import { Manager } from "../kube/manager.ts";
 import { missingResources } from "../kube/discovery.ts";
 import { ARTIFACT_PULL, IMAGE_IMPORT, OCI_SYNC } from "../api/group-version.ts";
+import type { Logger } from "pino";
 import { createLogger } from "../observability/logger.ts";
 import { EXIT_FAILURE, EXIT_OK, type CliContext, type CliIO } from "./command.ts";
 import { addKubeFlags, kubeConnection } from "./kube-flags.ts";
@@ -50,6 +51,9 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     log,
     dnsSuffixConfigMap: cfg.dnsSuffixConfigMap,
     harborCluster: cfg.harborCluster,
+  }).catch(async (err: unknown) => {
+    await manager.stop().catch(() => undefined);
+    throw err;
   });
   const stopAll = async (): Promise<void> => {
     await Promise.all([manager.stop(), site.stop()]);
@@ -99,18 +103,31 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     },
     "starting operator",
   );
-  const missing = await missingResources(manager.client, [IMAGE_IMPORT, ARTIFACT_PULL, OCI_SYNC]);
-  if (missing.length > 0) {
-    log.error(
-      { missing: missing.map((r) => `${r.plural}.${r.group}/${r.version}`) },
-      "the API server does not serve these kinds: install the CustomResourceDefinitions first (kubectl apply -f crds/, or kubectl apply -k deploy/, or the Helm chart)",
-    );
-    await stopAll();
-    return EXIT_FAILURE;
+  // A start that fails (API server unreachable, kinds missing) stops what already runs: a discovery watch left
+  // retrying would keep the process alive, neither serving nor exiting for its restart.
+  try {
+    if (!(await kindsServed(manager, log))) {
+      await stopAll();
+      return EXIT_FAILURE;
+    }
+    await manager.start();
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw err;
   }
-  await manager.start();
   log.info({ servers: manager.serverUrls }, "operator started");
   return stopped;
+}
+
+/** True when the API server serves the three kinds; logs what to install otherwise. */
+async function kindsServed(manager: Manager, log: Logger): Promise<boolean> {
+  const missing = await missingResources(manager.client, [IMAGE_IMPORT, ARTIFACT_PULL, OCI_SYNC]);
+  if (missing.length === 0) return true;
+  log.error(
+    { missing: missing.map((r) => `${r.plural}.${r.group}/${r.version}`) },
+    "the API server does not serve these kinds: install the CustomResourceDefinitions first (kubectl apply -f crds/, or kubectl apply -k deploy/, or the Helm chart)",
+  );
+  return false;
 }
 
 /** The `operator` command. */

@@ -119,14 +119,21 @@ export async function startSiteDiscovery(d: SiteDiscovery): Promise<{ watched: s
   const informers: Informer[] = [];
   const watched: string[] = [];
   const base = { client: d.client, defaults: d.defaults, log: d.log };
-  if (d.dnsSuffixConfigMap && !d.defaults.explicitlySet) {
-    informers.push(await watchDnsSuffix({ ...base, object: d.dnsSuffixConfigMap }));
-    watched.push(`ConfigMap ${d.dnsSuffixConfigMap}`);
+  const stop = async (): Promise<void> => void (await Promise.all(informers.map((i) => i.stop())));
+  try {
+    if (d.dnsSuffixConfigMap && !d.defaults.explicitlySet) {
+      informers.push(await watchDnsSuffix({ ...base, object: d.dnsSuffixConfigMap }));
+      watched.push(`ConfigMap ${d.dnsSuffixConfigMap}`);
+    }
+    if (d.harborCluster && !d.defaults.registryExplicitlySet) {
+      const harbor = await watchHarborCluster({ ...base, object: d.harborCluster });
+      if (harbor) informers.push(harbor);
+      if (harbor) watched.push(`HarborCluster ${d.harborCluster}`);
+    }
+  } catch (err) {
+    // A watch left retrying would keep a failed start's process alive, neither serving nor exiting.
+    await stop();
+    throw err;
   }
-  if (d.harborCluster && !d.defaults.registryExplicitlySet) {
-    const harbor = await watchHarborCluster({ ...base, object: d.harborCluster });
-    if (harbor) informers.push(harbor);
-    if (harbor) watched.push(`HarborCluster ${d.harborCluster}`);
-  }
-  return { watched, stop: async () => void (await Promise.all(informers.map((i) => i.stop()))) };
+  return { watched, stop };
 }
