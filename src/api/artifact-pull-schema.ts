@@ -8,6 +8,7 @@ import {
   DIGEST_PATTERN,
   duration,
   noLeadingSlash,
+  lastHandledReconcileAt,
   observedGeneration,
   PLATFORM_PATTERN,
   PROJECT_PATTERN,
@@ -140,6 +141,7 @@ export const artifactPullSpecSchema: SchemaNode = obj(
 /** status. */
 export const artifactPullStatusSchema: SchemaNode = obj("Observed state.", {
   observedGeneration: observedGeneration(),
+  lastHandledReconcileAt: lastHandledReconcileAt(),
   conditions: conditions(),
   endpoints: endpointsStatus(),
   resolvedTag: str("The tag picked."),

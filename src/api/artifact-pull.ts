@@ -83,6 +83,8 @@ export interface PulledFile {
 /** Observed state of an ArtifactPull. */
 export interface ArtifactPullStatus {
   observedGeneration?: number;
+  /** The reconcile request (airlift.dev/reconcile-requested-at) last handled. */
+  lastHandledReconcileAt?: string;
   conditions?: Condition[];
   resolvedTag?: string;
   resolvedDigest?: string;

@@ -240,6 +240,16 @@ export function observedGeneration(): SchemaNode {
   return int("metadata.generation of the last reconciled spec.", { minimum: 0 });
 }
 
+/** `status.lastHandledReconcileAt`: the reconcile request last served (Flux's ReconcileRequestStatus). */
+export function lastHandledReconcileAt(): SchemaNode {
+  return str(
+    "Value of the airlift.dev/reconcile-requested-at (or reconcile.fluxcd.io/requestedAt) annotation last handled.",
+    {
+      maxLength: 256,
+    },
+  );
+}
+
 /** Flux-style `status.artifact`. */
 export function artifactRef(): SchemaNode {
   return obj(

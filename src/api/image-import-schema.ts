@@ -6,6 +6,7 @@ import {
   conditions,
   endpointsStatus,
   noLeadingSlash,
+  lastHandledReconcileAt,
   observedGeneration,
   registryConnectionProperties,
   registryHost,
@@ -135,6 +136,7 @@ export const imageImportSpecSchema: SchemaNode = obj(
 /** status. */
 export const imageImportStatusSchema: SchemaNode = obj("Observed state.", {
   observedGeneration: observedGeneration(),
+  lastHandledReconcileAt: lastHandledReconcileAt(),
   conditions: conditions(),
   endpoints: endpointsStatus(),
   images: arr(

@@ -98,6 +98,8 @@ export interface ImportAttempt {
 /** Observed state of an ImageImport. */
 export interface ImageImportStatus {
   observedGeneration?: number;
+  /** The reconcile request (airlift.dev/reconcile-requested-at) last handled. */
+  lastHandledReconcileAt?: string;
   conditions?: Condition[];
   images?: ImportedImage[];
   progress?: ImportProgress;

@@ -16,6 +16,7 @@ import {
   duration,
   errorSummary,
   IMAGE_PATTERN,
+  lastHandledReconcileAt,
   observedGeneration,
   PLATFORM_PATTERN,
   registryCredentialsRef,
@@ -145,6 +146,7 @@ export const ociSyncSpecSchema: SchemaNode = obj(
 /** status. */
 export const ociSyncStatusSchema: SchemaNode = obj("Observed state.", {
   observedGeneration: observedGeneration(),
+  lastHandledReconcileAt: lastHandledReconcileAt(),
   conditions: conditions(),
   source: obj("The fetch stage.", {
     image: str("The image as resolved."),

@@ -116,6 +116,8 @@ export interface InventoryEntry {
 /** Observed state of an OciSync. */
 export interface OciSyncStatus {
   observedGeneration?: number;
+  /** The reconcile request (airlift.dev/reconcile-requested-at) last handled. */
+  lastHandledReconcileAt?: string;
   conditions?: Condition[];
   source?: OciSourceStatus;
   sync?: OciSyncStageStatus;

@@ -33,10 +33,16 @@ export const COMMANDS: Record<string, Entry> = {
     summary: "pull an artifact into an OCI layout (folder or s3://), optionally extracted",
     load: () => import("./pull.ts"),
   },
+  reconcile: {
+    summary: "reconcile an OciSync, ImageImport or ArtifactPull now (--wait for the result)",
+    load: () => import("./reconcile.ts"),
+  },
+  resume: { summary: "resume a suspended OciSync, ImageImport or ArtifactPull", load: () => import("./resume.ts") },
   status: {
     summary: "show OciSyncs like nomos status, and ImageImports / ArtifactPulls",
     load: () => import("./status.ts"),
   },
+  suspend: { summary: "suspend an OciSync, ImageImport or ArtifactPull", load: () => import("./suspend.ts") },
   version: { summary: "print the version", load: () => import("./version.ts") },
 };
 

@@ -15,6 +15,7 @@ import { classifyError, errorMessage, errorReason, type WaitingError } from "./e
 import type { EventRecorder } from "./events.ts";
 import type { Informer, InformerEventType } from "./informer.ts";
 import { defaultRateLimiter, type RateLimiterOptions } from "./rate-limiter.ts";
+import { requestPending } from "./reconcile-request.ts";
 import type { ReconcileContext, Reconciler, Result } from "./reconciler.ts";
 import type { KubeClient } from "./rest-client.ts";
 import { keyOf, keyString, parseKey, type KubeObject, type ObjectKey, type ResourceType } from "./resource.ts";
@@ -133,8 +134,8 @@ export class Controller {
       this.#inFlight.get(key)?.abort(new Error("object was deleted"));
     } else if (type === "update" && old && onlyStatusChanged(old, obj)) {
       return;
-    } else if (type !== "add" && stalledObject(obj)) {
-      // Stalled at this generation: only a spec change (or deletion) can unblock it.
+    } else if (type !== "add" && stalledObject(obj) && !requestPending(obj)) {
+      // Stalled at this generation: only a spec change, deletion or a reconcile request can unblock it.
       return;
     }
     this.#queue?.add(key);

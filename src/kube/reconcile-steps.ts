@@ -13,6 +13,7 @@ import { StallingError, TransientError, WaitingError, errorMessage } from "./err
 import { addFinalizer, hasFinalizer, isDeleting, removeFinalizer } from "./finalizers.ts";
 import type { ReconcileContext, Request, Result } from "./reconciler.ts";
 import type { KubeObject, ResourceType } from "./resource.ts";
+import { reconcileRequest } from "./reconcile-request.ts";
 import { getObject } from "./status.ts";
 import { Summarizer, type KindStatus } from "./summarize.ts";
 
@@ -177,12 +178,28 @@ export async function reconcileKind<T extends KindObject<S>, S extends KindStatu
   try {
     return await runSteps(kind, run);
   } finally {
+    await acknowledge(status, reconcileRequest(raw), ctx);
     for (const cleanup of cleanups.reverse()) {
       await Promise.resolve()
         .then(cleanup)
         .catch((err: unknown) => ctx.log.warn({ error: errorMessage(err) }, "reconcile cleanup failed"));
     }
   }
+}
+
+/**
+ * Records the reconcile request this run served in status.lastHandledReconcileAt, after the kind's summary (so a
+ * client waiting for it sees the new digest too), success or failure; no write when it is recorded already.
+ */
+async function acknowledge<S extends KindStatus>(
+  status: Summarizer<S>,
+  requested: string | undefined,
+  ctx: ReconcileContext,
+): Promise<void> {
+  if (requested === undefined || ctx.signal.aborted) return;
+  await status
+    .patch(() => ({ lastHandledReconcileAt: requested }), { observe: false })
+    .catch((err: unknown) => ctx.log.warn({ error: errorMessage(err) }, "reconcile request not acknowledged"));
 }
 
 async function runSteps<T extends KindObject<S>, S extends KindStatus, State>(

@@ -47,6 +47,8 @@ export function conditionsFor(
 export interface KindStatus {
   observedGeneration?: number;
   conditions?: Condition[];
+  /** The reconcile request (reconcile-request.ts) last served. */
+  lastHandledReconcileAt?: string;
 }
 
 /** A verdict and the kind's own fields, computed from the freshest stored status. */
