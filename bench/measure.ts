@@ -1,4 +1,4 @@
-// Runs a command under GNU time and reports its wall time and peak RSS.
+// Runs a command under GNU time and reports its wall time, CPU-seconds (user + system) and peak RSS.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,10 +8,14 @@ import { toolsPathEnv } from "../test/env/tools.ts";
 export interface Measurement {
   label: string;
   wallSeconds: number;
+  /** User + system CPU-seconds of the contender's own process (in-process steps: this process's). */
+  cpuSeconds: number;
   peakRssMiB: number;
+  /** Bytes the registry stores for the image's layers, when known. */
+  storedBytes?: number;
 }
 
-/** Wall time and peak RSS (GNU time's %M, in KiB) of `command args`; throws with its stderr when it fails. */
+/** Wall time, CPU (GNU time's %U + %S) and peak RSS (%M, in KiB) of `command args`; throws with its stderr when it fails. */
 export async function measure(
   label: string,
   command: string,
@@ -20,7 +24,7 @@ export async function measure(
 ): Promise<Measurement> {
   const out = join(mkdtempSync(join(tmpdir(), "airlift-bench-time-")), "time.txt");
   const started = process.hrtime.bigint();
-  const child = spawn("/usr/bin/time", ["-f", "%M", "-o", out, command, ...args], {
+  const child = spawn("/usr/bin/time", ["-f", "%U %S %M", "-o", out, command, ...args], {
     env: { ...process.env, PATH: toolsPathEnv(), ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -34,13 +38,20 @@ export async function measure(
   });
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) throw new Error(`${label}: ${command} exited ${code}\n${stderr}`);
-  const kib = Number(readFileSync(out, "utf8").trim().split("\n").pop());
-  return { label, wallSeconds, peakRssMiB: kib / 1024 };
+  const [user, system, kib] = (readFileSync(out, "utf8").trim().split("\n").pop() ?? "").split(" ").map(Number);
+  return { label, wallSeconds, cpuSeconds: (user ?? NaN) + (system ?? NaN), peakRssMiB: (kib ?? NaN) / 1024 };
 }
 
-/** Wall time of an in-process step. */
+/** Wall time and this process's CPU over an in-process step. */
 export async function timeIt(label: string, step: () => Promise<void>): Promise<Measurement> {
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   await step();
-  return { label, wallSeconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMiB: Number.NaN };
+  const used = process.cpuUsage(cpu);
+  return {
+    label,
+    wallSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    peakRssMiB: Number.NaN,
+  };
 }

@@ -39,6 +39,20 @@ export async function putFile(s3: S3Client, bucket: string, key: string, path: s
   );
 }
 
+/** Sum of the layer sizes the registry stores for `repository:tag` (what pulling it moves). */
+export async function storedLayerBytes(registryUrl: string, repository: string, tag: string): Promise<number> {
+  const res = await request(`${registryUrl}/v2/${repository}/manifests/${tag}`, {
+    headers: {
+      accept: [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+      ].join(", "),
+    },
+  });
+  const manifest = (await res.body.json()) as { layers?: { size: number }[] };
+  return (manifest.layers ?? []).reduce((sum, l) => sum + l.size, 0);
+}
+
 async function download(s3: S3Client, bucket: string, key: string, path: string): Promise<void> {
   const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   await pipeline(res.Body as Readable, createWriteStream(path));
@@ -63,6 +77,7 @@ export async function skopeoPeer(
   return {
     label: "skopeo copy (incl. download)",
     wallSeconds: dl.wallSeconds + copy.wallSeconds,
+    cpuSeconds: dl.cpuSeconds + copy.cpuSeconds,
     peakRssMiB: copy.peakRssMiB,
   };
 }
@@ -80,6 +95,7 @@ export async function cranePeer(
   return {
     label: "crane push (incl. download)",
     wallSeconds: dl.wallSeconds + push.wallSeconds,
+    cpuSeconds: dl.cpuSeconds + push.cpuSeconds,
     peakRssMiB: push.peakRssMiB,
   };
 }

@@ -1,8 +1,10 @@
 // `npm run bench`: airlift's import against its peers, side by side in one run on this machine.
 // Generates a docker-archive (BENCH_SIZE_MB, default 1024) of several layers, half incompressible and half
-// compressible, puts it in MinIO, then times: airlift import (preserve and gzip) straight from MinIO; skopeo copy
-// and crane push (each downloading the archive first, as the runbook does); and the raw limit (the object's bytes
-// moved into the registry as one blob with no processing). Every contender gets a fresh registry.
+// compressible, puts it in MinIO, then times: airlift import (preserve, gzip and zstd) straight from MinIO; skopeo copy
+// and crane push (each downloading the archive first, as the runbook does, and each gzip-compressing the layers); and
+// the raw limit (the object's bytes moved into the registry as one blob with no processing). Every contender gets a
+// fresh registry. Columns: wall time, CPU-seconds of the contender's own process (and per GiB of archive), peak RSS,
+// the layer bytes the registry stores, and wall/CPU ratios to the peers.
 import { createHash } from "node:crypto";
 import { createReadStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +15,7 @@ import { startRegistry, type RegistryEnv } from "../test/env/registry.ts";
 import { airliftArgs } from "../test/env/tools.ts";
 import { generateDockerArchive } from "./generate-archive.ts";
 import { measure, type Measurement } from "./measure.ts";
-import { cranePeer, putFile, rawLimit, skopeoPeer } from "./peers.ts";
+import { cranePeer, putFile, rawLimit, skopeoPeer, storedLayerBytes } from "./peers.ts";
 
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
 const work = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), "airlift-bench-"));
@@ -34,12 +36,29 @@ async function withRegistry<T>(name: string, fn: (reg: RegistryEnv) => Promise<T
   }
 }
 
-function row(m: Measurement, peers: Record<string, number>): string {
+/** Runs `measure` against `reg` and adds the layer bytes it stored under `repository:tag`. */
+async function withStored(
+  reg: RegistryEnv,
+  image: string,
+  measureIt: (reg: RegistryEnv) => Promise<Measurement>,
+): Promise<Measurement> {
+  const m = await measureIt(reg);
+  const [repository = "", tag = ""] = image.split(":");
+  return { ...m, storedBytes: await storedLayerBytes(reg.url, repository, tag) };
+}
+
+function row(m: Measurement, gib: number, peers: Record<string, Measurement | undefined>): string {
   const ratios = Object.entries(peers)
-    .map(([name, t]) => `${(m.wallSeconds / t).toFixed(2)}× ${name}`)
-    .join(", ");
+    .filter(([, p]) => p && p !== m)
+    .map(([name, p]) => {
+      const cpu = name === "raw" ? "" : `, CPU ${(m.cpuSeconds / (p?.cpuSeconds ?? NaN)).toFixed(2)}×`;
+      return `${name}: wall ${(m.wallSeconds / (p?.wallSeconds ?? NaN)).toFixed(2)}×${cpu}`;
+    })
+    .join("; ");
   const rss = Number.isNaN(m.peakRssMiB) ? "-" : `${m.peakRssMiB.toFixed(0)} MiB`;
-  return `| ${m.label} | ${m.wallSeconds.toFixed(1)} s | ${rss} | ${ratios} |`;
+  const stored = m.storedBytes === undefined ? "-" : `${(m.storedBytes / 2 ** 20).toFixed(0)} MiB`;
+  const cpu = `${m.cpuSeconds.toFixed(1)} s | ${(m.cpuSeconds / gib).toFixed(1)}`;
+  return `| ${m.label} | ${m.wallSeconds.toFixed(1)} s | ${cpu} | ${rss} | ${stored} | ${ratios} |`;
 }
 
 async function main(): Promise<void> {
@@ -60,6 +79,8 @@ async function main(): Promise<void> {
       AWS_ENDPOINT_URL_S3: minio.endpoint,
     };
     const airlift = (compression: string) => (reg: RegistryEnv) =>
+      withStored(reg, "bench/airlift:v1", (r) => airliftImport(r, compression));
+    const airliftImport = (reg: RegistryEnv, compression: string): Promise<Measurement> =>
       measure(
         `airlift import (${compression})`,
         ...airliftArgs([
@@ -80,25 +101,33 @@ async function main(): Promise<void> {
     );
     results.push(await withRegistry("airlift-preserve", airlift("preserve")));
     results.push(await withRegistry("airlift-gzip", airlift("gzip")));
+    results.push(await withRegistry("airlift-zstd", airlift("zstd")));
     results.push(
-      await withRegistry("skopeo", (reg) => skopeoPeer(s3, "bench", "g/app.tar", local, `${reg.host}/bench/skopeo:v1`)),
+      await withRegistry("skopeo", (reg) =>
+        withStored(reg, "bench/skopeo:v1", (r) =>
+          skopeoPeer(s3, "bench", "g/app.tar", local, `${r.host}/bench/skopeo:v1`),
+        ),
+      ),
     );
     rmSync(local, { force: true });
     results.push(
-      await withRegistry("crane", (reg) => cranePeer(s3, "bench", "g/app.tar", local, `${reg.host}/bench/crane:v1`)),
+      await withRegistry("crane", (reg) =>
+        withStored(reg, "bench/crane:v1", (r) =>
+          cranePeer(s3, "bench", "g/app.tar", local, `${r.host}/bench/crane:v1`),
+        ),
+      ),
     );
     rmSync(local, { force: true });
-    const [raw, , , skopeo, crane] = results;
-    const peers = {
-      raw: raw?.wallSeconds ?? NaN,
-      skopeo: skopeo?.wallSeconds ?? NaN,
-      crane: crane?.wallSeconds ?? NaN,
-    };
+    const [raw, , , , skopeo, crane] = results;
+    const peers = { raw, skopeo, crane };
+    const gib = archive.size / 2 ** 30;
     console.log(
       `\nairlift import benchmark: ${(archive.size / 2 ** 20).toFixed(0)} MiB docker-archive, ${archive.layers.length} layers (half incompressible)\n`,
     );
-    console.log("| contender | wall time | peak RSS | ratio to peers |\n| --- | --- | --- | --- |");
-    for (const m of results) console.log(row(m, peers));
+    console.log(
+      "| contender | wall time | CPU-s | CPU-s/GiB | peak RSS | stored layers | ratio to peers |\n| --- | --- | --- | --- | --- | --- | --- |",
+    );
+    for (const m of results) console.log(row(m, gib, peers));
   } finally {
     s3.destroy();
     await minio.stop();

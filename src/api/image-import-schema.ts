@@ -93,7 +93,7 @@ export const imageImportSpecSchema: SchemaNode = obj(
       },
     ),
     layerCompression: oneOf(
-      "preserve pushes layers as archived; gzip compresses uncompressed ones; none pushes them uncompressed.",
+      "preserve pushes layers as archived; gzip or zstd compresses the others into it (zstd: OCI media type); none pushes them uncompressed.",
       LAYER_COMPRESSIONS,
       {
         default: IMAGE_IMPORT_DEFAULTS.layerCompression,

@@ -4,7 +4,7 @@ import type { CaBundleRef, Condition, EndpointsUsed, ObjectMeta, RegistryCredent
 import { withCaBundleDefaults, withS3Defaults, type S3LocationDefaulted } from "./meta.ts";
 
 /** How layers are written to the registry. */
-export const LAYER_COMPRESSIONS = ["preserve", "gzip", "none"] as const;
+export const LAYER_COMPRESSIONS = ["preserve", "gzip", "zstd", "none"] as const;
 /** `preserve` pushes layers as the archive holds them; `gzip` compresses uncompressed ones; `none` pushes them plain. */
 export type LayerCompression = (typeof LAYER_COMPRESSIONS)[number];
 

@@ -180,7 +180,7 @@ export function command(ctx: CliContext): Command {
     )
     .addOption(
       new Option("--layer-compression <mode>", "how layers are stored")
-        .choices(["preserve", "gzip", "none"])
+        .choices(["preserve", "gzip", "zstd", "none"])
         .default("preserve"),
     )
     .addOption(new Option("--concurrency <n>", "layers uploaded at once").argParser(positiveIntArg).default(3))

@@ -12,6 +12,13 @@ describe("planLayer", () => {
     assert.equal(planLayer("gzip", "gzip").action, "copy");
     assert.equal(planLayer("zstd", "gzip").action, "recompress");
   });
+  it("zstd compresses once, passes zstd layers through, and recompresses gzip ones", () => {
+    assert.deepEqual(planLayer("none", "zstd"), { action: "compress", from: "none", to: "zstd" });
+    assert.equal(planLayer("zstd", "zstd").action, "copy");
+    assert.deepEqual(planLayer("gzip", "zstd"), { action: "recompress", from: "gzip", to: "zstd" });
+    assert.equal(manifestFormat("docker", ["zstd"]), "oci");
+    assert.equal(layerMediaType("oci", "zstd"), "application/vnd.oci.image.layer.v1.tar+zstd");
+  });
   it("none stores layers uncompressed", () => {
     assert.equal(planLayer("gzip", "none").action, "decompress");
     assert.equal(planLayer("none", "none").action, "copy");

@@ -1,9 +1,9 @@
 // What happens to each layer on its way into the registry, and which manifest format the pushed image uses.
 // `preserve` moves the bytes untouched (the digest stays the archive's); `gzip` compresses uncompressed layers once,
-// computing the digest while the compressed bytes flow (never compressing twice, unlike crane); `none` stores
-// uncompressed layers.
+// computing the digest while the compressed bytes flow (never compressing twice, unlike crane); `zstd` does the same
+// with zstd (OCI media type; containerd ≥ 1.5 and Harbor read it); `none` stores uncompressed layers.
 
-export type LayerCompressionMode = "preserve" | "gzip" | "none";
+export type LayerCompressionMode = "preserve" | "gzip" | "zstd" | "none";
 export type Compression = "none" | "gzip" | "zstd";
 export type ManifestFormat = "oci" | "docker";
 
@@ -30,7 +30,7 @@ const layerMediaTypes: Record<ManifestFormat, Record<Compression, string>> = {
 };
 
 export interface LayerPlan {
-  /** copy: bytes as they are; compress: gzip them; decompress: store them uncompressed; recompress: zstd → gzip. */
+  /** copy: bytes as they are; compress: into `to`; decompress: store them uncompressed; recompress: `from` → `to`. */
   action: "copy" | "compress" | "decompress" | "recompress";
   from: Compression;
   to: Compression;
@@ -39,9 +39,9 @@ export interface LayerPlan {
 /** The transformation a layer stored with `from` compression goes through under `mode`. */
 export function planLayer(from: Compression, mode: LayerCompressionMode): LayerPlan {
   if (mode === "preserve") return { action: "copy", from, to: from };
-  if (mode === "gzip") {
-    if (from === "gzip") return { action: "copy", from, to: "gzip" };
-    return { action: from === "none" ? "compress" : "recompress", from, to: "gzip" };
+  if (mode === "gzip" || mode === "zstd") {
+    if (from === mode) return { action: "copy", from, to: mode };
+    return { action: from === "none" ? "compress" : "recompress", from, to: mode };
   }
   return from === "none" ? { action: "copy", from, to: "none" } : { action: "decompress", from, to: "none" };
 }
