@@ -139,6 +139,21 @@ export const ociSyncSpecSchema: SchemaNode = obj(
       default: OCI_SYNC_DEFAULTS.timeout,
     }),
     suspend: bool("Stop reconciling this object.", { default: OCI_SYNC_DEFAULTS.suspend }),
+    dependsOn: arr(
+      "OciSyncs that must be Ready at their current generation before this one applies (Flux's dependsOn).",
+      obj(
+        "One OciSync.",
+        {
+          name: str("Its name.", { minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN_PATTERN }),
+          namespace: str("Its namespace (default: this OciSync's); another one only for a root sync.", {
+            maxLength: 63,
+            pattern: DNS_SUBDOMAIN_PATTERN,
+          }),
+        },
+        { required: ["name"] },
+      ),
+      { maxItems: 32 },
+    ),
   },
   { required: ["oci"] },
 );

@@ -78,6 +78,14 @@ export interface OciSyncSpec {
   /** How long applied objects may take to become Current; default `5m`. */
   timeout?: string;
   suspend?: boolean;
+  /** OciSyncs that must be Ready at their current generation before this one applies (Flux's dependsOn). */
+  dependsOn?: DependencyRef[];
+}
+
+/** An OciSync this one waits for; `namespace` (default: this one's) only for a root sync. */
+export interface DependencyRef {
+  name: string;
+  namespace?: string;
 }
 
 /** The fetch stage. */

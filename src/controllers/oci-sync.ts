@@ -37,6 +37,7 @@ import { fetchSyncSource } from "../transfer/sync-source.ts";
 import { caBundle, registryCredentials } from "./credentials.ts";
 import type { ControllerDeps } from "./deps.ts";
 import { OciSyncApplier, type SyncRun, type SyncState } from "./oci-sync-apply.ts";
+import { checkDependencies } from "./oci-sync-dependencies.ts";
 import { finalizeOciSync } from "./oci-sync-finalize.ts";
 import { loadFailedSummary, sourceFailedFields, syncedSummary } from "./oci-sync-summary.ts";
 
@@ -77,7 +78,7 @@ export class OciSyncReconciler implements Reconciler {
         obj.spec.suspend ? "spec.suspend is true: the source is not polled and nothing is applied" : undefined,
       finalizer: { name: OCI_SYNC_FINALIZER, finalize: (obj, ctx) => this.#finalize(obj, ctx) },
       begin: (obj) => this.#begin(obj),
-      steps: [(run) => this.#source(run), (run) => this.#applier.sync(run)],
+      steps: [(run) => this.#dependencies(run), (run) => this.#source(run), (run) => this.#applier.sync(run)],
       finish: (run) => this.#finish(run),
       failed: (run, failure) => this.#failed(run, failure),
     };
@@ -156,6 +157,14 @@ export class OciSyncReconciler implements Reconciler {
       endpointPolicy: this.#deps.endpointPolicy,
       onRequest: this.#onRequest,
     };
+  }
+
+  /** Step 0: every OciSync in spec.dependsOn Ready at its generation (oci-sync-dependencies.ts). */
+  async #dependencies(run: SyncRun): Promise<StepResult> {
+    const { ctx, obj } = run;
+    const operatorNamespace = this.#deps.operatorNamespace;
+    await checkDependencies({ client: ctx.client, sync: obj, operatorNamespace, signal: ctx.signal });
+    return "continue";
   }
 
   /** Step 1: resolve the image and, for a digest not extracted yet, pull it. */
