@@ -149,6 +149,28 @@ export const imageImportStatusSchema: SchemaNode = obj("Observed state.", {
         digest: str("Digest of the pushed manifest."),
         mediaType: str("Media type of the pushed manifest."),
         size: int("Bytes of the image's blobs as pushed.", { minimum: 0 }),
+        children: arr(
+          "For an index (multi-arch image): each child image, pushed before the index.",
+          obj(
+            "One child of the index.",
+            { platform: str("os/arch[/variant] from the index entry."), digest: str("Digest of the child manifest.") },
+            { required: ["platform", "digest"] },
+          ),
+          { maxItems: 64 },
+        ),
+        referrers: arr(
+          "Signatures, attestations and SBOMs from the archive pushed after what they describe.",
+          obj(
+            "One referrer.",
+            {
+              digest: str("Digest of the referrer manifest."),
+              subject: str("Digest of the manifest it describes."),
+              via: str("tag (cosign's sha256-<hex>.sig/.att/.sbom tag), referrers-api or tag-schema."),
+            },
+            { required: ["digest", "subject", "via"] },
+          ),
+          { maxItems: 64 },
+        ),
       },
       { required: ["source", "reference", "digest", "mediaType", "size"] },
     ),

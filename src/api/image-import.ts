@@ -74,6 +74,10 @@ export interface ImportedImage {
   mediaType: string;
   /** Bytes of the image's blobs (config and layers) as pushed. */
   size: number;
+  /** For an index (multi-arch image): each child image's platform and digest, pushed before the index. */
+  children?: { platform: string; digest: string }[];
+  /** Signatures, attestations and SBOMs from the archive pushed with it: digest, subject, and how they are listed. */
+  referrers?: { digest: string; subject: string; via: string }[];
 }
 
 /** Byte progress of the import under way; never goes backwards within one attempt. */

@@ -61,14 +61,23 @@ class OpenedArchive implements ImageArchive {
   }
 }
 
-/** Adds manifest.json's RepoTags (Docker 25+) to the OCI images with the same config. */
-async function mergeRepoTags(members: ArchiveMembers, images: ArchiveImage[], signal?: AbortSignal): Promise<void> {
+/**
+ * Adds manifest.json's RepoTags (Docker 25+) to the OCI images with the same config; for the child of an index
+ * (a multi-platform save) to the top-level index holding it, so the index is what gets the names.
+ */
+async function mergeRepoTags(
+  members: ArchiveMembers,
+  contents: { images: ArchiveImage[]; indexes: ArchiveIndex[] },
+  signal?: AbortSignal,
+): Promise<void> {
   const manifestJson = members.lookup("manifest.json");
   if (!manifestJson) return;
   for (const entry of await readDockerManifest(members, manifestJson, signal)) {
-    for (const image of images) {
-      if (entry.config.endsWith(image.config.digest.replace(":", "/")))
-        image.names = [...new Set([...entry.repoTags, ...image.names])];
+    for (const image of contents.images) {
+      if (!entry.config.endsWith(image.config.digest.replace(":", "/"))) continue;
+      const top = image.parents[0];
+      const holder = top ? contents.indexes.find((i) => i.document.digest === top.digest) : image;
+      if (holder) holder.names = [...new Set([...entry.repoTags, ...holder.names])];
     }
   }
 }
@@ -81,7 +90,7 @@ async function readImages(
   const index = members.lookup("index.json");
   if (index) {
     const { images, indexes } = await readOciLayout(members, index, signal);
-    await mergeRepoTags(members, images, signal);
+    await mergeRepoTags(members, { images, indexes }, signal);
     return new OpenedArchive({ members, etag, format: "oci-archive", images, indexes });
   }
   const manifest = members.lookup("manifest.json");

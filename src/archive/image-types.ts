@@ -55,10 +55,12 @@ export interface ArchiveImage {
   parents: ArchiveDocument[];
 }
 
-/** An index (multi-arch manifest list) at the top of an OCI layout, with its names. */
+/** An index (multi-arch manifest list) of an OCI layout, with its names (top-level ones only have names). */
 export interface ArchiveIndex {
   names: string[];
   document: ArchiveDocument;
+  /** Enclosing indexes, outermost first; empty for an index listed in index.json. */
+  parents: ArchiveDocument[];
 }
 
 /** Called with each blob's verified byte stream; must consume it before resolving. */
@@ -72,7 +74,9 @@ export interface ImageArchive {
   readonly description: string;
   /** The source object's version (S3 ETag), when it has one. */
   readonly etag: string | undefined;
+  /** Every image manifest, top-level ones and the children of indexes. */
   readonly images: ArchiveImage[];
+  /** Every index, top-level and nested (see {@link ArchiveIndex.parents}). */
   readonly indexes: ArchiveIndex[];
   /**
    * Streams each distinct blob (by digest) once, in archive order, size-checked (and digest-checked with

@@ -5,7 +5,7 @@
  *   const archive = await openImageArchive(await S3Source.open({...}) | await FileSource.open(path));
  *   archive.images  // [{ names, manifest?, config {bytes, digest}, layers [{digest, size, mediaType,
  *                   //    compression (sniffed: none|gzip|zstd), diffId?, open()}], platform?, parents }]
- *   archive.indexes // top-level multi-arch indexes with their names (OCI layouts)
+ *   archive.indexes // multi-arch indexes, nested ones included, top-level ones named (OCI layouts)
  *   await archive.streamBlobs(blobs, async (blob, body) => { ...upload body... }, { verifyDigest });
  *   await archive.close();
  * Opening reads tar headers by byte offset (one small ranged read per member; bodies are skipped) and the

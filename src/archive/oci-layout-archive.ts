@@ -14,7 +14,7 @@ import type { ArchiveDocument, ArchiveImage, ArchiveIndex } from "./image-types.
 
 const MAX_DEPTH = 4;
 
-/** The images and top-level indexes of an OCI layout. */
+/** The images and indexes (nested ones included) of an OCI layout. */
 export interface OciLayoutContents {
   images: ArchiveImage[];
   indexes: ArchiveIndex[];
@@ -85,7 +85,7 @@ class LayoutReader {
       isIndexMediaType(desc.mediaType) ||
       (body.manifests !== undefined && !isImageManifestMediaType(desc.mediaType))
     ) {
-      if (parents.length === 0) this.out.indexes.push({ names, document: doc });
+      this.out.indexes.push({ names, document: doc, parents });
       const children = asArray(body.manifests, `index ${desc.digest}: manifests`);
       for (const [i, child] of children.entries()) {
         await this.visit(asDescriptor(child, `index ${desc.digest}: manifests[${i}]`), [], [...parents, doc]);

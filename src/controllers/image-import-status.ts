@@ -15,6 +15,8 @@ function importedImages(result: Pick<ImportResult, "images">): ImportedImage[] {
       digest: image.digest,
       mediaType: image.mediaType,
       size: image.size,
+      ...(image.children ? { children: image.children } : {}),
+      ...(image.referrers ? { referrers: image.referrers } : {}),
     })),
   );
 }

@@ -4,7 +4,8 @@
  */
 import type { CallOptions } from "../ocispec/content.ts";
 import type { Descriptor } from "../ocispec/descriptor.ts";
-import { parseDigest, toDigest, type Digest } from "../ocispec/digest.ts";
+import { toDigest, type Digest } from "../ocispec/digest.ts";
+import { referrersTag } from "../ocispec/subject-tags.ts";
 import { parseManifest } from "../ocispec/manifest.ts";
 import { OCI_INDEX } from "../ocispec/media-types.ts";
 import { repoRequest, repoUrl, type RepositoryContext } from "./client.ts";
@@ -20,12 +21,6 @@ export interface ReferrersOptions extends CallOptions {
   artifactType?: string;
   /** Bound on pages followed (default 100). */
   maxPages?: number;
-}
-
-/** The fallback tag of a subject digest: `sha256:abc…` → `sha256-abc…`. */
-function referrersTag(digest: Digest | string): string {
-  const { algorithm, encoded } = parseDigest(digest);
-  return `${algorithm}-${encoded}`;
 }
 
 function filter(list: Descriptor[], artifactType: string | undefined): Descriptor[] {
@@ -97,4 +92,35 @@ export async function listReferrers(
     url = next;
   }
   return out;
+}
+
+/** True when the repository answers the referrers API (a registry without it answers 404). */
+async function hasReferrersApi(ctx: RepositoryContext, subject: Digest, options: CallOptions): Promise<boolean> {
+  const res = await repoRequest(ctx, "GET", repoUrl(ctx, `referrers/${subject}`), {
+    headers: { accept: OCI_INDEX },
+    signal: ctx.client.signal(options),
+  });
+  await discard(res);
+  if (res.status === 404) return false;
+  if (res.status !== 200) throw await errorFromResponse(res, `list referrers of ${subject} in ${ctx.repository}`);
+  return true;
+}
+
+/**
+ * Makes `referrer` (already pushed by digest, its `subject` being `subject`) findable: a registry with the referrers
+ * API indexes it on push; without one, it is added to the `sha256-<hex>` tag-schema index. Returns how.
+ */
+export async function registerReferrer(
+  ctx: RepositoryContext,
+  subject: Digest | string,
+  referrer: Descriptor,
+  options: CallOptions = {},
+): Promise<"referrers-api" | "tag-schema"> {
+  const digest = toDigest(subject);
+  if (await hasReferrersApi(ctx, digest, options)) return "referrers-api";
+  const existing = await viaTagSchema(ctx, digest, options);
+  if (existing.some((d) => d.digest === referrer.digest)) return "tag-schema";
+  const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...existing, referrer] };
+  await new ManifestStore(ctx).push(referrersTag(digest), Buffer.from(JSON.stringify(index)), OCI_INDEX, options);
+  return "tag-schema";
 }

@@ -8,7 +8,7 @@ import { BlobStore } from "./blobs.ts";
 import { RegistryClient, type ClientOptions, type RepositoryContext } from "./client.ts";
 import { ManifestStore } from "./manifests.ts";
 import { parseReference, validateRepository, type Reference } from "./reference.ts";
-import { listReferrers, type ReferrersOptions } from "./referrers.ts";
+import { listReferrers, registerReferrer, type ReferrersOptions } from "./referrers.ts";
 import { TagStore } from "./tags.ts";
 
 export class Repository {
@@ -44,6 +44,15 @@ export class Repository {
   /** Manifests that name `digest` as their subject. */
   referrers(digest: Digest | string, options: ReferrersOptions = {}): Promise<Descriptor[]> {
     return listReferrers(this.#ctx, digest, options);
+  }
+
+  /** Makes a pushed referrer of `subject` findable (referrers API, or the tag schema where there is none). */
+  registerReferrer(
+    subject: Digest | string,
+    referrer: Descriptor,
+    options: CallOptions = {},
+  ): Promise<"referrers-api" | "tag-schema"> {
+    return registerReferrer(this.#ctx, subject, referrer, options);
   }
 
   /** `GET /v2/` on the registry. */

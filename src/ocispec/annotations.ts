@@ -10,3 +10,7 @@ export const REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
 export const CONTAINERD_IMAGE_NAME_ANNOTATION = "io.containerd.image.name";
 /** ORAS: `"true"` on a titled tarball layer asks for it to be unpacked into a folder of that name. */
 export const UNPACK_ANNOTATION = "io.deis.oras.content.unpack";
+/** BuildKit: `attestation-manifest` on an index entry holding a platform image's provenance / SBOM. */
+export const DOCKER_REFERENCE_TYPE_ANNOTATION = "vnd.docker.reference.type";
+/** BuildKit: the digest of the platform image an attestation manifest describes. */
+export const DOCKER_REFERENCE_DIGEST_ANNOTATION = "vnd.docker.reference.digest";

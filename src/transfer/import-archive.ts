@@ -31,6 +31,8 @@ import {
   type ManifestFormat,
 } from "./layer-plan.ts";
 import { forEachBounded } from "./pool.ts";
+import { pushUnit, type BeforeTagHook, type ImportedImage, type PushedManifest } from "./import-unit.ts";
+import { archiveContents, type ImportUnit } from "./import-units.ts";
 import { ProgressTracker, type ProgressListener } from "./progress.ts";
 
 export interface ImportArchiveOptions {
@@ -52,19 +54,14 @@ export interface ImportArchiveOptions {
   shared?: SharedBlobs;
   /** Called as each image is fully pushed (all its tags). */
   onImage?: (image: ImportedImage) => void;
+  /**
+   * Called once per image or index after its content and every referrer the archive holds for it are pushed, and
+   * before any of its tags is written (signature verification goes here); a throw leaves it untagged.
+   */
+  beforeTag?: BeforeTagHook;
 }
 
-export interface ImportedImage {
-  /** How the archive names the image (its first RepoTag, or `#<index>`). */
-  source: string;
-  /** Every reference pushed, `registry/repository:tag`. */
-  references: string[];
-  digest: string;
-  mediaType: string;
-  size: number;
-  /** True when every tag already named this content and nothing was pushed. */
-  unchanged: boolean;
-}
+export type { ImportedImage, BeforeTagHook, UnitReadyToTag } from "./import-unit.ts";
 
 export interface ImportResult extends CopyStats {
   images: ImportedImage[];
@@ -105,7 +102,8 @@ function formatOf(archive: ImageArchive, plans: LayerPlan[]): ManifestFormat {
   );
 }
 
-class Importer {
+/** Pushes the parts of an archive into one registry, sharing its blob bookkeeping across them. */
+export class Importer {
   readonly #archive: ImageArchive;
   readonly #client: RegistryClient;
   readonly #options: ImportArchiveOptions;
@@ -204,71 +202,84 @@ class Importer {
     return out;
   }
 
-  /** Pushes one image under every planned reference; tags last. */
-  async push(image: ArchiveImage, plan: ImagePlan): Promise<ImportedImage> {
+  /** Pushes one image's content for `plan` (no tags); `pushed` is absent when every tag already names it. */
+  async push(image: ArchiveImage, plan: ImagePlan): Promise<{ image: ImportedImage; pushed?: PushedManifest }> {
     const mode = this.#options.layerCompression ?? "preserve";
     const plans = image.layers.map((l) => planLayer(l.compression, mode));
     const references = plan.targets.map((t) => `${t.registry}/${t.repository}:${t.tag}`);
     const existing = await this.#alreadyThere(image, plan, plans);
     if (existing) {
       for (const l of image.layers) this.#ctx.progress.finish(`${l.digest}:existing`, l.size);
-      return {
-        source: plan.source,
-        references,
-        digest: existing.digest,
-        mediaType: existing.mediaType,
-        size: existing.size,
-        unchanged: true,
-      };
+      const { digest, mediaType, size } = existing;
+      return { image: { source: plan.source, references, digest, mediaType, size, unchanged: true } };
     }
-    const primary = this.#repo(plan.targets[0]?.repository ?? "");
-    const layers = await this.#uploadLayers(primary, image, plans, pushFormat(image, this.#archive, plans));
-    const manifest = manifestFor(image, this.#archive, plans, layers);
-    const desc = await this.#pushManifest(image, plan, { primary, layers, manifest });
-    return {
-      source: plan.source,
-      references,
-      digest: desc.digest,
-      mediaType: manifest.mediaType,
-      size: desc.size,
-      unchanged: false,
-    };
+    const pushed = await this.pushImage(image, repositoriesOf(plan), mode);
+    const { digest, mediaType, size } = pushed.descriptor;
+    return { image: { source: plan.source, references, digest, mediaType, size, unchanged: false }, pushed };
   }
 
-  /** Config and manifest (by digest) into every planned repository, siblings mounting the primary's layers; tags last. */
-  async #pushManifest(
+  /**
+   * Layers, config and manifest (by digest, never a tag) of one image into every repository, siblings mounting the
+   * first one's layers. `preserve` is forced for what an index or a referrer names by digest.
+   */
+  async pushImage(
     image: ArchiveImage,
-    plan: ImagePlan,
-    pushed: {
-      primary: Repository;
-      layers: Descriptor[];
-      manifest: { bytes: Buffer; mediaType: string; format: ManifestFormat };
-    },
-  ): Promise<Descriptor> {
-    const { primary, layers, manifest } = pushed;
+    repositories: readonly string[],
+    mode?: LayerCompressionMode,
+  ): Promise<PushedManifest> {
+    const plans = image.layers.map((l) =>
+      planLayer(l.compression, mode ?? this.#options.layerCompression ?? "preserve"),
+    );
+    const primary = this.#repo(repositories[0] ?? "");
+    const layers = await this.#uploadLayers(primary, image, plans, pushFormat(image, this.#archive, plans));
+    const manifest = manifestFor(image, this.#archive, plans, layers);
     const configDesc: Descriptor = {
       mediaType: configMediaType(manifest.format),
       digest: toDigest(image.config.digest),
       size: image.config.size,
     };
-    const repositories = [...new Set(plan.targets.map((t) => t.repository))];
-    let desc: Descriptor | undefined;
     for (const name of repositories) {
       const repo = this.#repo(name);
       // Sibling repositories get every blob by mount (or skip) from the primary one.
       if (repo !== primary) for (const l of layers) await copyBytesOrMount(repo, l, this.#ctx, primary.name);
       await copyBytes(repo, configDesc, image.config.bytes, this.#ctx);
-      desc = await repo
-        .manifests()
-        .push(digestOf(manifest.bytes), manifest.bytes, manifest.mediaType, { signal: this.#ctx.signal });
     }
-    for (const target of plan.targets) {
+    return this.pushManifest(repositories, manifest);
+  }
+
+  /** A manifest or index, byte-exact, by its digest into every repository. */
+  async pushManifest(
+    repositories: readonly string[],
+    doc: { bytes: Buffer; mediaType: string },
+  ): Promise<PushedManifest> {
+    let descriptor: Descriptor | undefined;
+    for (const name of repositories)
+      descriptor = await this.#repo(name)
+        .manifests()
+        .push(digestOf(doc.bytes), doc.bytes, doc.mediaType, { signal: this.#ctx.signal });
+    return { descriptor: descriptor as Descriptor, bytes: doc.bytes };
+  }
+
+  /** Writes the tags: the commit point, after everything they name (and what refers to it) is there. */
+  async tag(targets: readonly { repository: string; tag: string }[], pushed: PushedManifest): Promise<void> {
+    for (const target of targets)
       await this.#repo(target.repository)
         .manifests()
-        .push(target.tag, manifest.bytes, manifest.mediaType, { signal: this.#ctx.signal });
-    }
-    return desc as Descriptor;
+        .push(target.tag, pushed.bytes, pushed.descriptor.mediaType, { signal: this.#ctx.signal });
   }
+
+  /** Makes a pushed referrer findable from its subject in every repository. */
+  async register(repositories: readonly string[], subject: string, referrer: Descriptor): Promise<string> {
+    let how = "";
+    for (const name of repositories)
+      how = await this.#repo(name).registerReferrer(subject, referrer, { signal: this.#ctx.signal });
+    return how;
+  }
+}
+
+/** The distinct repositories of a plan, in order. */
+export function repositoriesOf(plan: ImagePlan): string[] {
+  return [...new Set(plan.targets.map((t) => t.repository))];
 }
 
 async function copyBytesOrMount(repo: Repository, layer: Descriptor, ctx: CopyContext, from: string): Promise<void> {
@@ -290,16 +301,18 @@ export async function importArchive(source: RandomAccessSource, options: ImportA
   const archive = await openImageArchive(source, { signal });
   const client = openRegistryClient(options.destination.registry, options.connection ?? {});
   try {
+    const contents = archiveContents(archive);
     const plans = planDestinations(
-      archive.images.map((image, index) => ({ index, names: image.names })),
+      contents.units.map((unit, index) => ({ index, names: unit.names })),
       options.destination,
       options.images,
     );
     const importer = new Importer(archive, client, options, signal);
     const images: ImportedImage[] = [];
     for (const plan of plans) {
-      const image = archive.images[plan.index] as ArchiveImage;
-      const done = await importer.push(image, plan);
+      const unit = contents.units[plan.index] as ImportUnit;
+      const beforeTag = options.beforeTag;
+      const done = await pushUnit(importer, contents, { unit, plan, signal, ...(beforeTag ? { beforeTag } : {}) });
       images.push(done);
       options.onImage?.(done);
     }
