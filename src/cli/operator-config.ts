@@ -11,10 +11,14 @@ import { addKubeFlags, type KubeFlags } from "./kube-flags.ts";
 
 const NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
+/** The shard label (Flux's sharding.fluxcd.io/key convention): its value names the operator instance that owns an object. */
+export const SHARD_LABEL = "sharding.airlift.dev/key";
+
 /** Flag values as commander hands them over (durations already in milliseconds). */
 export interface OperatorFlags extends KubeFlags {
   namespace?: string;
   watchNamespace?: string;
+  watchLabelSelector?: string;
   leaderElect?: boolean;
   leaderElectionId: string;
   leaseDuration: number;
@@ -47,6 +51,8 @@ export interface OperatorConfig {
   namespace: string;
   watchNamespace: string | undefined;
   leaderElect: boolean;
+  /** Label selector of the objects this instance reconciles (its shard); undefined: all. */
+  watchLabelSelector: string | undefined;
   leaderElectionId: string;
   leaseDurationMs: number;
   renewDeadlineMs: number;
@@ -95,6 +101,10 @@ export function addOperatorFlags(cmd: Command): Command {
     .addOption(duration("--retry-period <duration>", "how often candidates retry and the leader renews", 2_000, "2s"))
     .option("--identity <name>", "this replica's identity [POD_NAME; hostname] plus a random suffix")
     .option("--workers <n>", "concurrent reconciles per controller (default: 2) [AIRLIFT_WORKERS]")
+    .option(
+      "--watch-label-selector <selector>",
+      `reconcile only objects matching this label selector, e.g. "${SHARD_LABEL}=shard1" for a shard or "!${SHARD_LABEL}" for the main instance (default: all) [AIRLIFT_WATCH_LABEL_SELECTOR]`,
+    )
     .option(
       "--metrics-addr <host:port>",
       '/metrics listen address, "0" to disable (default: ":8080") [AIRLIFT_METRICS_ADDR]',
@@ -280,6 +290,7 @@ export function operatorConfig(v: OperatorFlags, env: NodeJS.ProcessEnv): Operat
     ...secretSettings(v, env),
     ...siteSettings(v, env),
   };
+    watchLabelSelector: pick(v.watchLabelSelector, env.AIRLIFT_WATCH_LABEL_SELECTOR)?.trim() || undefined,
 }
 
 /** Parses `argv` (the operator's flags only) with environment fallbacks; throws on a usage error. */

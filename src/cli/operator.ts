@@ -30,6 +30,7 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     identity: cfg.identity,
     workers: cfg.workers,
     watchNamespace: cfg.watchNamespace,
+    watchLabelSelector: cfg.watchLabelSelector,
     allowCrossNamespaceSecrets: cfg.allowCrossNamespaceSecrets,
     metricsAddr: cfg.metricsAddr,
     healthAddr: cfg.healthAddr,

@@ -53,6 +53,8 @@ export interface ControllerRuntime {
   secrets: SecretReader;
   /** Shared informer for a kind (one per kind and selector across controllers). */
   informer: (type: ResourceType, labelSelector?: string) => Informer;
+  /** Label selector of the primary objects this replica reconciles (its shard); all when undefined. */
+  watchLabelSelector?: string;
   /** Aborted when the manager shuts down. */
   signal: AbortSignal;
   defaultWorkers: number;
@@ -89,7 +91,7 @@ export class Controller {
       metrics: rt.metrics.workqueue.forQueue(this.name, () => queue.unfinishedWork()),
     });
     this.#queue = queue;
-    const primary = rt.informer(this.#opts.type);
+    const primary = rt.informer(this.#opts.type, rt.watchLabelSelector);
     this.#primary = primary;
     primary.on((obj, type, old) => this.#onPrimary(obj, type, old));
     const informers = [primary];
@@ -169,6 +171,12 @@ export class Controller {
     const queue = this.#queue;
     if (!rt || !queue) return;
     const request = parseKey(key);
+    // Sharded: an object outside our selector (its shard label moved, or a secondary watch named it) is another
+    // shard's; the watch delivered its leaving as a delete, so there is nothing of ours to finish.
+    if (rt.watchLabelSelector !== undefined && !this.#primary?.get(request)) {
+      queue.forget(key);
+      return;
+    }
     const reconcileID = randomUUID();
     const ac = new AbortController();
     const onStop = (): void => ac.abort(new Error("manager is shutting down"));

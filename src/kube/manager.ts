@@ -29,6 +29,8 @@ export interface ManagerOptions {
   workers?: number;
   /** Watch only this namespace (default all). */
   watchNamespace?: string;
+  /** Reconcile only primary objects matching this label selector (a shard, Flux's way); default all. */
+  watchLabelSelector?: string;
   allowCrossNamespaceSecrets?: boolean;
   /** `host:port` for /metrics; none when undefined. */
   metricsAddr?: string;
@@ -96,6 +98,7 @@ export class Manager {
       events: this.events.forController(`airlift.dev/${controller.name}`),
       secrets: this.secrets,
       informer: (type, labelSelector) => this.informer(type, labelSelector),
+      watchLabelSelector: this.#opts.watchLabelSelector,
       signal: this.#stop.signal,
       defaultWorkers: this.#opts.workers ?? 2,
     });

@@ -2,7 +2,8 @@
 // libuv's thread pool, each primed with the 32 KiB before it (so the ratio stays that of one level-6 stream) and ended
 // with a sync flush, then the outputs are written in order as ONE gzip member that any reader accepts. A block whose
 // samples do not compress is written as deflate stored blocks instead (as klauspost/compress does), which spares the
-// CPU that level 6 would spend on random bytes for nothing.
+// CPU that level 6 would spend on random bytes for nothing; a block so redundant that level 1 already shrinks it
+// below 2 % gets level 1, since level 6 could save at most that 2 % of it at twice the CPU.
 import { Transform, type TransformCallback } from "node:stream";
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
@@ -18,11 +19,13 @@ const STORED_MAX = 0xffff;
 const HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]);
 /** The final, empty fixed-Huffman block that ends the deflate stream. */
 const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
-/** Samples per block and their size for the compressibility probe. */
+/** Samples per block and their size for the compressibility probe (1/32 of a default block). */
 const SAMPLES = 4;
-const SAMPLE_SIZE = 16 * 1024;
-/** Below this ratio at level 1, the block is worth deflating. */
+const SAMPLE_SIZE = 4 * 1024;
+/** At or above this ratio at level 1, the block is stored. */
 const STORE_RATIO = 0.97;
+/** Below this ratio at level 1, level 1 it is: a higher level cannot pay for its CPU. */
+const FAST_RATIO = 0.02;
 
 export interface ParallelGzipOptions {
   /** deflate level of compressible blocks; 6 by default (Docker's and crane's). */
@@ -47,22 +50,23 @@ export function storedBlocks(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Whether level 1 leaves evenly spread samples of `block` all but unshrunk: then deflating it pays nothing. */
-async function incompressible(block: Buffer): Promise<boolean> {
-  if (block.length < SAMPLES * SAMPLE_SIZE * 2) return false;
+/** Level 1's ratio on evenly spread samples of `block`; undefined for a block too small to sample. */
+async function probeRatio(block: Buffer): Promise<number | undefined> {
+  if (block.length < SAMPLES * SAMPLE_SIZE * 2) return undefined;
   const step = Math.floor((block.length - SAMPLE_SIZE) / (SAMPLES - 1));
   const samples = Buffer.concat(
     Array.from({ length: SAMPLES }, (_, i) => block.subarray(i * step, i * step + SAMPLE_SIZE)),
   );
   const probe = await deflateRawAsync(samples, { level: 1 });
-  return probe.length >= samples.length * STORE_RATIO;
+  return probe.length / samples.length;
 }
 
 /** One block's deflate bytes, ending byte-aligned with a sync flush so the next block's bytes follow directly. */
 async function compressBlock(block: Buffer, dictionary: Buffer | undefined, level: number): Promise<Buffer> {
-  if (await incompressible(block)) return storedBlocks(block);
+  const ratio = await probeRatio(block);
+  if (ratio !== undefined && ratio >= STORE_RATIO) return storedBlocks(block);
   const out = await deflateRawAsync(block, {
-    level,
+    level: ratio !== undefined && ratio < FAST_RATIO ? Math.min(level, 1) : level,
     memLevel: 9,
     finishFlush: constants.Z_SYNC_FLUSH,
     ...(dictionary ? { dictionary } : {}),
