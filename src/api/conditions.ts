@@ -33,7 +33,7 @@ export const REASONS = {
   DependencyNotReady:
     "Ready=False: an OciSync named in spec.dependsOn is missing or not Ready at its current generation; looked at again every 2 s.",
   DependencyCycle:
-    "Stalled: spec.dependsOn leads back to this OciSync (the message names the cycle); looked at again every period.",
+    "Stalled: spec.dependsOn leads back to this OciSync (the message names the cycle), or objects' config.kubernetes.io/depends-on do.",
   SecretNotFound: "A referenced Secret does not exist (yet); looked up again every 30 s.",
   CrossNamespaceRefNotAllowed:
     "Stalled: a reference names a Secret of another namespace without a grant (the namespace is not an operator Secret source, or the Secret's airlift.dev/allowed-namespaces annotation does not name the resource's namespace); the message says which.",
@@ -81,6 +81,12 @@ export const REASONS = {
   PathEscape: "Stalled: spec.oci.dir or a symlink of the image points outside the extracted tree.",
   SizeLimitExceeded: "Stalled: the manifests exceed the loader's caps (bytes, files, objects or depth).",
   DuplicateObject: "Stalled: two documents declare the same object.",
+  RenderFailed:
+    "Stalled: `kustomize build` of spec.oci.dir failed, took too long, printed too much or used too much memory (the message is kustomize's).",
+  RenderRefused:
+    "Stalled: a kustomization reaches what an operator never renders: a remote base, helmCharts, an exec/container/KRM-function plugin, a path outside the image.",
+  KustomizeUnavailable:
+    "Stalled: spec.oci.dir holds a kustomization but the operator's kustomize is turned off or missing; its files are not applied as they stand.",
   ScopeViolation: "Stalled: a namespace-scoped OciSync declares a cluster-scoped object or one in another namespace.",
   Forbidden: "Stalled: the identity the OciSync applies as may not write the object (RBAC).",
   ManagementConflict: "Stalled: the object is managed by another OciSync (or owner) and is left untouched.",

@@ -5,6 +5,7 @@ import {
   LAYER_OPERATIONS,
   OCI_AUTH_TYPES,
   OCI_SYNC_DEFAULTS,
+  RENDER_MODES,
   SOURCE_FORMATS,
   type OciSource,
 } from "./oci-sync.ts";
@@ -115,6 +116,10 @@ export const ociSyncSpecSchema: SchemaNode = obj(
       default: OCI_SYNC_DEFAULTS.sourceFormat,
     }),
     oci,
+    render: oneOf(
+      "How dir is rendered: auto (unset) runs kustomize build when dir holds a kustomization, kustomize requires one, none applies the files as written.",
+      RENDER_MODES,
+    ),
     prune: bool("Delete objects that left the source.", { default: OCI_SYNC_DEFAULTS.prune }),
     pruneSafeguard: obj(
       "Limits on prune: never down to zero, never a large fraction, without opt-in.",

@@ -65,11 +65,18 @@ export interface PruneSafeguard {
   maxFraction?: number;
 }
 
+/** `auto` builds a kustomization when dir holds one, `kustomize` requires one, `none` applies the files as written. */
+export const RENDER_MODES = ["auto", "kustomize", "none"] as const;
+/** How an OciSync renders its dir. */
+export type RenderMode = (typeof RENDER_MODES)[number];
+
 /** Desired state of an OciSync. */
 export interface OciSyncSpec {
   /** Default `unstructured`. */
   sourceFormat?: SourceFormat;
   oci: OciSource;
+  /** How dir is rendered; unset means `auto` (kustomize build when dir holds a kustomization). */
+  render?: RenderMode;
   /** Delete objects that left the source; default true. */
   prune?: boolean;
   pruneSafeguard?: PruneSafeguard;

@@ -40,6 +40,7 @@ export interface OperatorFlags extends KubeFlags {
   siteHarborCluster?: string;
   siteDiscovery?: boolean;
   workDir?: string;
+  kustomize?: string;
   allowLoopbackEndpoints?: boolean;
   allowLinkLocalEndpoints?: boolean;
 }
@@ -50,9 +51,9 @@ export interface OperatorConfig {
   context: string | undefined;
   namespace: string;
   watchNamespace: string | undefined;
-  leaderElect: boolean;
   /** Label selector of the objects this instance reconciles (its shard); undefined: all. */
   watchLabelSelector: string | undefined;
+  leaderElect: boolean;
   leaderElectionId: string;
   leaseDurationMs: number;
   renewDeadlineMs: number;
@@ -76,7 +77,12 @@ export interface OperatorConfig {
   harborCluster: string | undefined;
   allowLoopbackEndpoints: boolean;
   allowLinkLocalEndpoints: boolean;
+  /** The kustomize binary OciSync renders with; undefined: rendering off (`--kustomize ""`). */
+  kustomize: string | undefined;
 }
+
+/** Where the image puts kustomize (Dockerfile). */
+export const DEFAULT_KUSTOMIZE = "/usr/local/bin/kustomize";
 
 const duration = (flags: string, description: string, fallback: number, shown: string): Option =>
   new Option(flags, description).argParser(durationArg).default(fallback, shown);
@@ -92,6 +98,10 @@ export function addOperatorFlags(cmd: Command): Command {
       "--watch-namespace <namespace>",
       "reconcile objects of this namespace only (default: all) [AIRLIFT_WATCH_NAMESPACE]",
     )
+    .option(
+      "--watch-label-selector <selector>",
+      `reconcile only objects matching this label selector, e.g. "${SHARD_LABEL}=shard1" for a shard or "!${SHARD_LABEL}" for the main instance (default: all) [AIRLIFT_WATCH_LABEL_SELECTOR]`,
+    )
     .option("--leader-elect", "run leader election so only one replica reconciles [AIRLIFT_LEADER_ELECT]")
     .option("--leader-election-id <name>", "name of the Lease", "airlift-leader")
     .addOption(duration("--lease-duration <duration>", "how long a lease is valid without renewal", 15_000, "15s"))
@@ -101,10 +111,6 @@ export function addOperatorFlags(cmd: Command): Command {
     .addOption(duration("--retry-period <duration>", "how often candidates retry and the leader renews", 2_000, "2s"))
     .option("--identity <name>", "this replica's identity [POD_NAME; hostname] plus a random suffix")
     .option("--workers <n>", "concurrent reconciles per controller (default: 2) [AIRLIFT_WORKERS]")
-    .option(
-      "--watch-label-selector <selector>",
-      `reconcile only objects matching this label selector, e.g. "${SHARD_LABEL}=shard1" for a shard or "!${SHARD_LABEL}" for the main instance (default: all) [AIRLIFT_WATCH_LABEL_SELECTOR]`,
-    )
     .option(
       "--metrics-addr <host:port>",
       '/metrics listen address, "0" to disable (default: ":8080") [AIRLIFT_METRICS_ADDR]',
@@ -155,6 +161,10 @@ export function addOperatorFlags(cmd: Command): Command {
     .option(
       "--allow-link-local-endpoints",
       "let resources name link-local endpoints (169.254.0.0/16, fe80::/10) [AIRLIFT_ALLOW_LINK_LOCAL_ENDPOINTS]",
+    )
+    .option(
+      "--kustomize <path>",
+      `kustomize binary OciSync renders kustomizations with; "" turns rendering off [AIRLIFT_KUSTOMIZE] (default: ${DEFAULT_KUSTOMIZE})`,
     )
     .option("--work-dir <path>", "where pulled and extracted content is staged [AIRLIFT_WORK_DIR; $TMPDIR/airlift]")
     .addOption(
@@ -280,17 +290,18 @@ export function operatorConfig(v: OperatorFlags, env: NodeJS.ProcessEnv): Operat
     context: v.context,
     namespace: ownNamespace(v.namespace, env),
     watchNamespace: pick(v.watchNamespace, env.AIRLIFT_WATCH_NAMESPACE),
+    watchLabelSelector: pick(v.watchLabelSelector, env.AIRLIFT_WATCH_LABEL_SELECTOR)?.trim() || undefined,
     ...leaderSettings(v, env),
     workers: parsePositiveInt("workers", pick(v.workers, env.AIRLIFT_WORKERS) ?? "2"),
     metricsAddr: listen(v.metricsAddr, env.AIRLIFT_METRICS_ADDR, ":8080"),
     healthAddr: listen(v.healthAddr, env.AIRLIFT_HEALTH_ADDR, ":8081"),
     shutdownTimeoutMs: v.shutdownTimeout,
     logLevel: pick(v.logLevel, env.LOG_LEVEL),
+    kustomize: (v.kustomize ?? env.AIRLIFT_KUSTOMIZE ?? DEFAULT_KUSTOMIZE) || undefined,
     ...endpointSettings(v, env),
     ...secretSettings(v, env),
     ...siteSettings(v, env),
   };
-    watchLabelSelector: pick(v.watchLabelSelector, env.AIRLIFT_WATCH_LABEL_SELECTOR)?.trim() || undefined,
 }
 
 /** Parses `argv` (the operator's flags only) with environment fallbacks; throws on a usage error. */

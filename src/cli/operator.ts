@@ -69,6 +69,7 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     identity: manager.identity,
     defaults: cfg.defaults,
     endpointPolicy,
+    kustomize: cfg.kustomize,
   };
   for (const factory of CONTROLLERS) manager.add(factory(deps));
   const stopped = new Promise<number>((resolve) => {

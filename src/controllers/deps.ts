@@ -23,6 +23,8 @@ export interface ControllerDeps {
   identity: string;
   /** Registry / S3 endpoint defaults and the staging folder. */
   defaults: OperatorDefaults;
+  /** The kustomize binary OciSync renders kustomizations with; undefined: rendering is off (they are refused). */
+  kustomize?: string;
   /** The SSRF policy every registry / Harbor / S3 client built from a resource must use (`endpointPolicy` option). */
   endpointPolicy: EndpointPolicy;
 }

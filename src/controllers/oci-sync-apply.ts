@@ -54,6 +54,8 @@ export type SyncRun = Run<OciSync, OciSyncStatus, SyncState>;
 export interface OciSyncApplierOptions {
   /** Called when managed objects drifted and the source is applied again (airlift_ocisync_drift_corrections_total). */
   onDrift?: () => void;
+  /** The kustomize binary (undefined: rendering off, a kustomization is refused). */
+  kustomize?: string;
 }
 
 /** The sync stage, with the drift baselines of the OciSyncs this process synced. */
@@ -61,9 +63,11 @@ export class OciSyncApplier {
   /** resourceVersions of each OciSync's managed objects right after its last sync (by uid). */
   readonly #baselines = new Map<string, DriftSnapshot>();
   readonly #onDrift: (() => void) | undefined;
+  readonly #kustomize: string | undefined;
 
   constructor(options: OciSyncApplierOptions = {}) {
     this.#onDrift = options.onDrift;
+    this.#kustomize = options.kustomize;
   }
 
   /** Drops an OciSync's baseline (it was deleted). */
@@ -128,6 +132,7 @@ export class OciSyncApplier {
     const result = await syncDirectory({
       root: source.root,
       dir: spec.oci.dir,
+      render: { mode: spec.render ?? "auto", kustomize: this.#kustomize },
       scope: state.scope,
       owner: state.owner,
       sourceDigest: source.digest,

@@ -36,6 +36,9 @@ export function needsApply(input: SyncInputs): boolean {
 /** Sync error codes, most specific first: the condition shows the first one present. ApplyFailed says least. */
 const SPECIFICITY: readonly SyncErrorCode[] = [
   "DirNotFound",
+  "KustomizeUnavailable",
+  "RenderRefused",
+  "RenderFailed",
   "InvalidYAML",
   "PathEscape",
   "SizeLimitExceeded",

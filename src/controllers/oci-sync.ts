@@ -64,7 +64,10 @@ export class OciSyncReconciler implements Reconciler {
     this.#deps = deps;
     this.#opts = options;
     const requests = deps.metrics.ociSync.registryRequests;
-    this.#applier = new OciSyncApplier({ onDrift: () => deps.metrics.ociSync.driftCorrections.inc() });
+    this.#applier = new OciSyncApplier({
+      onDrift: () => deps.metrics.ociSync.driftCorrections.inc(),
+      kustomize: deps.kustomize,
+    });
     this.#onRequest = (e) => {
       requests.inc();
       this.#opts.onRegistryRequest?.(e.method, e.url);

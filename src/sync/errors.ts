@@ -21,6 +21,9 @@ export type SyncErrorCode = Extract<
   | "CRDNotEstablished"
   | "PruneRefused"
   | "PruneFailed"
+  | "RenderFailed"
+  | "RenderRefused"
+  | "KustomizeUnavailable"
 >;
 
 /** Base of every sync error: a code, a message, and the objects or files it concerns. */

@@ -28,6 +28,7 @@
 //
 // Errors are SyncError subclasses with a stable `code` (errors.ts); classify by class or code, not by message.
 export { syncDirectory, type SyncDirectoryOptions, type SyncDirectoryResult } from "./sync-directory.ts";
+export { loadSource, type RenderMode, type RenderOptions } from "./load-source.ts";
 export { computeHealth, entryHealth, type HealthOptions, type ObjectHealth } from "./health.ts";
 export { objectHealth, type Health, type HealthStatus } from "./health-rules.ts";
 export { loadManifests, parseManifests, DEFAULT_LOAD_LIMITS, type LoadLimits, type LoadOptions } from "./loader.ts";

@@ -17,7 +17,8 @@ import {
   type ObjectIdentity,
 } from "./identity.ts";
 import { inventoryDiff, normalizeInventory, toEntry, type InventoryEntry } from "./inventory.ts";
-import { loadManifests, type LoadLimits } from "./loader.ts";
+import { loadSource, type RenderOptions } from "./load-source.ts";
+import type { LoadLimits } from "./loader.ts";
 import { APPLY_STAGES, groupByStage } from "./order.ts";
 import { checkOwner, type SyncOwner } from "./ownership.ts";
 import { checkPruneSafeguards, pruneObjects, type PruneSafeguards } from "./prune.ts";
@@ -41,6 +42,8 @@ export interface SyncDirectoryOptions {
   prune: boolean;
   safeguards?: PruneSafeguards;
   limits?: Partial<LoadLimits>;
+  /** kustomize rendering (default: auto with no binary, so a kustomization is refused). */
+  render?: RenderOptions;
   signal?: AbortSignal;
   /** Parallel API calls within a stage (default 8). */
   concurrency?: number;
@@ -112,9 +115,10 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
   let manifests: Manifest[];
   try {
     checkOwner(options.owner);
-    manifests = await loadManifests({
+    manifests = await loadSource({
       root: options.root,
       dir: options.dir,
+      render: options.render,
       limits: options.limits,
       signal: options.signal,
     });

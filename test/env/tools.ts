@@ -8,7 +8,16 @@ export const cacheDir = process.env.AIRLIFT_CACHE ?? join(repoRoot, ".cache");
 export const cacheBin = join(cacheDir, "bin");
 
 export type ToolName =
-  "kube-apiserver" | "etcd" | "minio" | "crane" | "oras" | "helm" | "toxiproxy-server" | "skopeo" | "docker-registry";
+  "kube-apiserver"
+  | "etcd"
+  | "minio"
+  | "crane"
+  | "oras"
+  | "helm"
+  | "toxiproxy-server"
+  | "skopeo"
+  | "docker-registry"
+  | "kustomize";
 
 const systemTools: Partial<Record<ToolName, string>> = {
   skopeo: "/usr/bin/skopeo",

@@ -14,7 +14,7 @@ import { Manager } from "../../src/kube/manager.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { loadKubeConfig, run, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { loadKubeConfig, run, testEnv, toolPath, type EnvironmentConnection } from "../env/index.ts";
 import { suiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 
@@ -57,6 +57,7 @@ export async function startOperator(operatorNamespace: string, watchNamespace: s
         defaults: resolveDefaults({ workDir: mkdtempSync(join(tmpdir(), "airlift-ocisync-work-")) }),
         // What the real operator builds with --allow-loopback-endpoints (the test registries are on 127.0.0.1).
         endpointPolicy: new EndpointPolicy({ allowLoopback: true }),
+        kustomize: toolPath("kustomize"),
       },
       { onRegistryRequest: (method, url) => requests.push(`${method} ${url}`) },
     ),
