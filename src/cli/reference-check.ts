@@ -3,7 +3,7 @@
 // engine but not enough for a person who has to fix `harbor..example.com/x:`. A reference without a registry host
 // takes the configured default registry, or is refused: the parser's docker.io default never applies to what a
 // person typed here. Pure, tested beside.
-import { parseReference, type Reference } from "../oci/reference.ts";
+import { hasRegistryHost, parseReference, type Reference } from "../oci/reference.ts";
 import { CliError, EXIT_USAGE, UsageError } from "./command.ts";
 
 const TAG = /^\w[\w.-]{0,127}$/;
@@ -78,14 +78,6 @@ export function referenceProblems(text: string): string[] {
     ...nameProblems(name),
   ];
   return problems.filter((p): p is string => p !== undefined);
-}
-
-/** True when the first component of `text` names a registry host (it has "." or ":", or is localhost). */
-export function hasRegistryHost(text: string): boolean {
-  const slash = text.indexOf("/");
-  if (slash < 0) return false;
-  const first = text.slice(0, slash);
-  return first.includes(".") || first.includes(":") || first === "localhost";
 }
 
 /** `text` with `defaultRegistry` in front when it names no registry host; one line (exit 2) when there is none. */

@@ -8,7 +8,7 @@ import type { CaBundleRef, EndpointUsed, RegistryCredentialsRef, S3CredentialsRe
 import { SECRET_KEY_DEFAULTS } from "../api/meta.ts";
 import { StallingError } from "../kube/errors.ts";
 import type { SecretData, SecretReader } from "../kube/secrets.ts";
-import { checkRegistryCredentials, type RegistryCredentials } from "../transfer/connection.ts";
+import { checkRegistryCredentials, referenceOnRegistry, type RegistryCredentials } from "../transfer/connection.ts";
 import type { S3Connection } from "../transfer/s3-connection.ts";
 import type { OperatorDefaults } from "./defaults.ts";
 
@@ -202,4 +202,12 @@ export function registryHost(registry: string | undefined, defaults: OperatorDef
       "no registry: set the registry field, or start the operator with --default-registry or --dns-suffix, or publish the site's suffix in its DNS suffix ConfigMap (gpc-system/dnssuffix)",
     );
   return host;
+}
+
+/**
+ * An image reference with its registry: as written when it names a host, else under the operator's default registry
+ * (the site's Harbor); NoRegistry when there is none, so a host-less image never resolves to docker.io.
+ */
+export function imageOnRegistry(image: string, defaults: OperatorDefaults): string {
+  return referenceOnRegistry(image, () => registryHost(undefined, defaults));
 }

@@ -34,7 +34,7 @@ import type { Impersonation, SyncScope } from "../sync/index.ts";
 import type { RegistryConnection, RegistryRequestEvent } from "../transfer/connection.ts";
 import { classifyTransferError } from "../transfer/errors.ts";
 import { fetchSyncSource } from "../transfer/sync-source.ts";
-import { caBundle, registryCredentials } from "./credentials.ts";
+import { caBundle, imageOnRegistry, registryCredentials } from "./credentials.ts";
 import type { ControllerDeps } from "./deps.ts";
 import { OciSyncApplier, type SyncRun, type SyncState } from "./oci-sync-apply.ts";
 import { checkDependencies } from "./oci-sync-dependencies.ts";
@@ -176,7 +176,8 @@ export class OciSyncReconciler implements Reconciler {
     const oci = state.spec.oci;
     const connection = await this.#connection(run);
     const source = await fetchSyncSource({
-      image: oci.image,
+      // A host-less image is the site's: under the default registry (the discovered Harbor), never docker.io.
+      image: imageOnRegistry(oci.image, this.#deps.defaults),
       connection,
       semverRange: oci.semver?.range,
       platform: oci.platform,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SiteDefaults } from "./defaults.ts";
+import { imageOnRegistry } from "./credentials.ts";
 import { configMapRef } from "./site-discovery.ts";
 
 const FROM_CM = "from ConfigMap gpc-system/dnssuffix";
@@ -56,5 +57,23 @@ describe("SiteDefaults", () => {
     assert.deepEqual(configMapRef("gpc-system/dnssuffix"), { namespace: "gpc-system", name: "dnssuffix" });
     assert.throws(() => configMapRef("dnssuffix"), /namespace\/name/);
     assert.throws(() => configMapRef("a/b/c"), /namespace\/name/);
+  });
+
+  it("puts a host-less image under the site's registry, never docker.io, and refuses it with no registry known", () => {
+    const d = new SiteDefaults({});
+    assert.throws(
+      () => imageOnRegistry("config/app:v1", d),
+      (e: Error & { reason?: string }) => e.reason === "NoRegistry" && /--default-registry/.test(e.message),
+    );
+    d.discoverDnsSuffix("zone1.example.com", FROM_CM);
+    assert.equal(imageOnRegistry("config/app:v1", d), "harbor.zone1.example.com/config/app:v1");
+    assert.equal(
+      imageOnRegistry("library/busybox@sha256:" + "a".repeat(64), d).split("/")[0],
+      "harbor.zone1.example.com",
+    );
+    d.discoverHarborUrl("https://harbor.admin.example.com:8443/", "from HarborCluster harbor-system/harbor");
+    assert.equal(imageOnRegistry("config/app:v1", d), "harbor.admin.example.com:8443/config/app:v1");
+    for (const named of ["reg.example.com/config/app:v1", "localhost:5000/a/b:v1", "localhost/a:v1"])
+      assert.equal(imageOnRegistry(named, d), named);
   });
 });

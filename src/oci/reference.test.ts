@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { formatReference, parseReference, registryEndpointHost, type Reference } from "./reference.ts";
+import { formatReference, hasRegistryHost, parseReference, registryEndpointHost, type Reference } from "./reference.ts";
 import type { Digest } from "../ocispec/digest.ts";
 
 const component = fc.stringMatching(/^[a-z0-9]{1,8}(?:(?:[._]|__|-{1,2})[a-z0-9]{1,8}){0,2}$/);
@@ -109,5 +109,18 @@ describe("references", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("hasRegistryHost", () => {
+  it("agrees with the parser: a reference without a host is the one parsed onto docker.io", () => {
+    for (const text of ["ubuntu", "ubuntu:22.04", "team/config:v1", "a/b/c@sha256:" + "0".repeat(64)]) {
+      assert.equal(hasRegistryHost(text), false, text);
+      assert.equal(parseReference(text).registry, "docker.io", text);
+    }
+    for (const text of ["harbor.site.example/team/config:v1", "localhost:5000/a:v1", "localhost/a", "[::1]:5000/a"]) {
+      assert.equal(hasRegistryHost(text), true, text);
+      assert.notEqual(parseReference(text).registry, "docker.io", text);
+    }
   });
 });

@@ -46,6 +46,15 @@ function isDomain(first: string): boolean {
   return first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase();
 }
 
+/**
+ * True when `value` names its registry host (its first path component is a domain, host:port or localhost); a
+ * reference without one is what Docker resolves to docker.io and airlift puts under a site's default registry.
+ */
+export function hasRegistryHost(value: string): boolean {
+  const slash = value.indexOf("/");
+  return slash >= 0 && isDomain(value.slice(0, slash));
+}
+
 function splitDomain(name: string): { registry: string; repository: string } {
   const slash = name.indexOf("/");
   if (slash < 0 || !isDomain(name.slice(0, slash)))

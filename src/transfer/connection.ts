@@ -6,7 +6,7 @@ import type { EndpointPolicy } from "../net/endpoint-policy.ts";
 import type { HarborClientOptions, HarborCredentials } from "../harbor/client.ts";
 import { RegistryClient, type ClientOptions } from "../oci/client.ts";
 import { basicCredentials, dockerConfigCredentials, type CredentialProvider } from "../oci/docker-config.ts";
-import { parseReference, type Reference } from "../oci/reference.ts";
+import { hasRegistryHost, parseReference, type Reference } from "../oci/reference.ts";
 import { Repository } from "../oci/repository.ts";
 import type { RequestEvent } from "../oci/transport.ts";
 
@@ -31,6 +31,11 @@ export interface RegistryConnection {
   endpointPolicy?: EndpointPolicy;
   /** Called after every exchange on the wire (request counting, metrics). */
   onRequest?: (e: RegistryRequestEvent) => void;
+}
+
+/** `reference` as written when it names its registry host, else under `defaultRegistry` (never docker.io). */
+export function referenceOnRegistry(reference: string, defaultRegistry: () => string): string {
+  return hasRegistryHost(reference) ? reference : `${defaultRegistry()}/${reference}`;
 }
 
 /** Engine-chosen tuning of one flow's client (not a user input). */

@@ -33,7 +33,11 @@ export interface TestOperator {
 let crdsInstalled: Promise<unknown> | undefined;
 
 /** Starts a Manager with the OciSync controller; `operatorNamespace` decides root vs tenant scope. */
-export async function startOperator(operatorNamespace: string, watchNamespace: string): Promise<TestOperator> {
+export async function startOperator(
+  operatorNamespace: string,
+  watchNamespace: string,
+  options: { defaultRegistry?: string } = {},
+): Promise<TestOperator> {
   const env = await testEnv();
   crdsInstalled ??= installCrds(kubeClient(env));
   await crdsInstalled;
@@ -54,7 +58,10 @@ export async function startOperator(operatorNamespace: string, watchNamespace: s
         secrets: manager.secrets,
         operatorNamespace,
         identity: manager.identity,
-        defaults: resolveDefaults({ workDir: mkdtempSync(join(tmpdir(), "airlift-ocisync-work-")) }),
+        defaults: resolveDefaults({
+          registry: options.defaultRegistry,
+          workDir: mkdtempSync(join(tmpdir(), "airlift-ocisync-work-")),
+        }),
         // What the real operator builds with --allow-loopback-endpoints (the test registries are on 127.0.0.1).
         endpointPolicy: new EndpointPolicy({ allowLoopback: true }),
         kustomize: toolPath("kustomize"),
