@@ -8,6 +8,7 @@ import {
   noLeadingSlash,
   lastHandledReconcileAt,
   observedGeneration,
+  PLATFORM_PATTERN,
   registryConnectionProperties,
   registryHost,
   REPOSITORY_PATTERN,
@@ -92,6 +93,11 @@ export const imageImportSpecSchema: SchemaNode = obj(
         maxItems: 64,
       },
     ),
+    platforms: arr(
+      "Keep only these platforms (os/arch[/variant]) of a multi-arch index: a reduced index is pushed, whose digest differs from the archive's (status.images[].sourceDigest keeps that one). Default: the whole index.",
+      str("A platform, os/arch[/variant].", { pattern: PLATFORM_PATTERN, maxLength: 64 }),
+      { minItems: 1, maxItems: 32 },
+    ),
     layerCompression: oneOf(
       "preserve pushes layers as archived; gzip or zstd compresses the others into it (zstd: OCI media type); none pushes them uncompressed.",
       LAYER_COMPRESSIONS,
@@ -149,6 +155,7 @@ export const imageImportStatusSchema: SchemaNode = obj("Observed state.", {
         digest: str("Digest of the pushed manifest."),
         mediaType: str("Media type of the pushed manifest."),
         size: int("Bytes of the image's blobs as pushed.", { minimum: 0 }),
+        sourceDigest: str("The archive's index digest, when a platforms subset pushed a different (reduced) index."),
         children: arr(
           "For an index (multi-arch image): each child image, pushed before the index.",
           obj(

@@ -54,6 +54,8 @@ export interface ImageImportSpec {
   destination: ImageImportDestination;
   /** Entries to import; default: every image of the archive. */
   images?: ImageSelector[];
+  /** Keep only these platforms (`os/arch[/variant]`) of a multi-arch index; the reduced index has a new digest. */
+  platforms?: string[];
   /** Default `preserve`. */
   layerCompression?: LayerCompression;
   /** Blobs uploaded at once, 1..16; default 3. */
@@ -74,6 +76,8 @@ export interface ImportedImage {
   mediaType: string;
   /** Bytes of the image's blobs (config and layers) as pushed. */
   size: number;
+  /** The archive's index digest, when a `platforms` subset pushed a different (reduced) index. */
+  sourceDigest?: string;
   /** For an index (multi-arch image): each child image's platform and digest, pushed before the index. */
   children?: { platform: string; digest: string }[];
   /** Signatures, attestations and SBOMs from the archive pushed with it: digest, subject, and how they are listed. */

@@ -28,6 +28,7 @@ import { checkLocalArchive, parseS3Location, type S3Location } from "./transfer-
 interface ImportFlags extends TransferFlags {
   repositoryPrefix?: string;
   image?: string[];
+  platform?: string[];
   layerCompression: LayerCompressionMode;
   concurrency: number;
   chunkSize?: number;
@@ -38,6 +39,7 @@ Examples:
   airlift import app.tar harbor.example.com/library/app:1.0 harbor.example.com/library/app:latest
   airlift import s3://airgap/g/images.tar harbor.example.com --repository-prefix mirror
   airlift import images.tar harbor.example.com --image app:1=apps/app:1 --image '#1=apps/db:19'
+  airlift import multi-arch.tar harbor.example.com/library/app:1 --platform linux/amd64 --platform linux/arm64
   AIRLIFT_DEFAULT_REGISTRY=harbor.example.com airlift import app.tar library/app:1.0
 
 ${TRANSFER_EXIT_CODES_HELP}`;
@@ -132,6 +134,7 @@ async function run(src: string, targets: string[], flags: ImportFlags, io: CliIO
     const result = await importArchive(source, {
       destination,
       images,
+      ...(flags.platform ? { platforms: flags.platform } : {}),
       connection: await registryConnection(flags, io.env, destination.registry, {
         stdin: readStdin,
         warn: (line) => io.stderr.write(`airlift import: warning: ${line}\n`),
@@ -176,6 +179,11 @@ export function command(ctx: CliContext): Command {
     .option(
       "--image <src=repo:tag>",
       "import only SRC (a RepoTag or #index) as REPO:TAG; repeatable",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      "--platform <os/arch[/variant]>",
+      "of a multi-arch index, keep only this platform (a reduced index with a new digest is pushed); repeatable",
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .addOption(

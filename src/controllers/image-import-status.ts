@@ -15,6 +15,7 @@ function importedImages(result: Pick<ImportResult, "images">): ImportedImage[] {
       digest: image.digest,
       mediaType: image.mediaType,
       size: image.size,
+      ...(image.sourceDigest ? { sourceDigest: image.sourceDigest } : {}),
       ...(image.children ? { children: image.children } : {}),
       ...(image.referrers ? { referrers: image.referrers } : {}),
     })),

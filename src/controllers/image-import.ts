@@ -197,6 +197,7 @@ export class ImageImportReconciler implements Reconciler {
     const result = await importArchive(archive.source, {
       destination: destination(state.spec, registry),
       images: selections(state.spec),
+      ...(state.spec.platforms ? { platforms: state.spec.platforms } : {}),
       connection,
       layerCompression: state.spec.layerCompression,
       concurrency: state.spec.concurrency,

@@ -40,6 +40,8 @@ export interface ImportArchiveOptions {
   destination: DestinationSpec;
   /** Select / rename images of a multi-image archive. */
   images?: readonly ImageSelection[];
+  /** Keep only these platforms (`os/arch[/variant]`) of an index: a reduced index, with a new digest, is pushed. */
+  platforms?: readonly string[];
   /** How the registry is reached (TLS, credentials, endpoint policy, request hook). */
   connection?: RegistryConnection;
   layerCompression?: LayerCompressionMode;
@@ -312,7 +314,11 @@ export async function importArchive(source: RandomAccessSource, options: ImportA
     for (const plan of plans) {
       const unit = contents.units[plan.index] as ImportUnit;
       const beforeTag = options.beforeTag;
-      const done = await pushUnit(importer, contents, { unit, plan, signal, ...(beforeTag ? { beforeTag } : {}) });
+      const extra = {
+        ...(beforeTag ? { beforeTag } : {}),
+        ...(options.platforms ? { platforms: options.platforms } : {}),
+      };
+      const done = await pushUnit(importer, contents, { unit, plan, signal, ...extra });
       images.push(done);
       options.onImage?.(done);
     }

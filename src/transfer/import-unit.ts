@@ -8,6 +8,7 @@ import { toDigest } from "../ocispec/digest.ts";
 import { parseManifest } from "../ocispec/manifest.ts";
 import { formatPlatform } from "../ocispec/platform.ts";
 import type { ImagePlan } from "./destinations.ts";
+import { keptEntries, noPlatformError, reducedIndex } from "./index-platforms.ts";
 import { referrersOf, type ArchiveContents, type ArchiveManifest, type ImportUnit } from "./import-units.ts";
 
 /** A manifest as pushed: its descriptor and exact bytes (what tags are written with). */
@@ -42,6 +43,8 @@ export interface ImportedImage {
   size: number;
   /** True when every tag already named this content and nothing was pushed. */
   unchanged: boolean;
+  /** The archive's index digest, when a platform subset made the pushed index a different document. */
+  sourceDigest?: string;
   /** For an index: its children (nested indexes flattened), in index order. */
   children?: ImportedChild[];
   referrers?: ImportedReferrer[];
@@ -75,20 +78,36 @@ class UnitPush {
   readonly #pusher: UnitPusher;
   readonly #contents: ArchiveContents;
   readonly #repositories: string[];
+  readonly #platforms: readonly string[] | undefined;
   readonly digests = new Set<string>();
   readonly children: ImportedChild[] = [];
 
-  constructor(pusher: UnitPusher, contents: ArchiveContents, repositories: string[]) {
+  constructor(pusher: UnitPusher, contents: ArchiveContents, repositories: string[], platforms?: readonly string[]) {
+    this.#platforms = platforms;
     this.#pusher = pusher;
     this.#contents = contents;
     this.#repositories = repositories;
   }
 
-  /** An index: each child (recursively) by digest, then the index's own bytes. */
-  async index(index: ArchiveIndex, record: boolean): Promise<PushedManifest> {
+  /** The entries of `index` to push: all of them, or the platform subset. */
+  #entries(index: ArchiveIndex): { all: Descriptor[]; kept: Descriptor[] } {
     const doc = index.document;
     const parsed = parseManifest(doc.bytes, doc.mediaType);
-    const entries = parsed.kind === "index" ? parsed.manifests : [];
+    const all = parsed.kind === "index" ? parsed.manifests : [];
+    const platforms = this.#platforms;
+    if (!platforms?.length) return { all, kept: all };
+    const kept = keptEntries(all, platforms, (e) => {
+      const child = this.#contents.byDigest.get(e.digest);
+      return child?.kind === "index" && this.#entries(child.index).kept.length > 0;
+    });
+    if (kept.length === 0) throw noPlatformError(doc.digest, all, platforms);
+    return { all, kept };
+  }
+
+  /** An index: each child (recursively) by digest, then the index's own bytes (a subset for `platforms`). */
+  async index(index: ArchiveIndex, record: boolean): Promise<PushedManifest> {
+    const doc = index.document;
+    const { all, kept: entries } = this.#entries(index);
     for (const entry of entries) {
       const child = this.#contents.byDigest.get(entry.digest);
       if (!child) throw new Error(`index ${doc.digest}: child ${entry.digest} is not in the archive`);
@@ -96,7 +115,8 @@ class UnitPush {
       if (record && child.kind === "image")
         this.children.push({ platform: formatPlatform(entry.platform), digest: entry.digest });
     }
-    const pushed = await this.#pusher.pushManifest(this.#repositories, doc);
+    const bytes = reducedIndex(doc.bytes, all, entries);
+    const pushed = await this.#pusher.pushManifest(this.#repositories, { bytes, mediaType: doc.mediaType });
     this.digests.add(pushed.descriptor.digest);
     return pushed;
   }
@@ -144,11 +164,18 @@ function referrerDescriptor(pushed: PushedManifest): Descriptor {
 export async function pushUnit(
   pusher: UnitPusher,
   contents: ArchiveContents,
-  job: { unit: ImportUnit; plan: ImagePlan; beforeTag?: BeforeTagHook; signal: AbortSignal },
+  job: {
+    unit: ImportUnit;
+    plan: ImagePlan;
+    beforeTag?: BeforeTagHook;
+    signal: AbortSignal;
+    /** Keep only these platforms of an index (`os/arch[/variant]`). */
+    platforms?: readonly string[];
+  },
 ): Promise<ImportedImage> {
   const { unit, plan } = job;
   const repositories = [...new Set(plan.targets.map((t) => t.repository))];
-  const push = new UnitPush(pusher, contents, repositories);
+  const push = new UnitPush(pusher, contents, repositories, job.platforms);
   let image: ImportedImage;
   let pushed: PushedManifest | undefined;
   if (unit.top.kind === "image") {
@@ -159,6 +186,8 @@ export async function pushUnit(
     const { digest, mediaType, size } = pushed.descriptor;
     const references = plan.targets.map((t) => `${t.registry}/${t.repository}:${t.tag}`);
     image = { source: plan.source, references, digest, mediaType, size, unchanged: false, children: push.children };
+    // A platform subset is a new index: status keeps the archive's digest next to the pushed one.
+    if (digest !== unit.top.index.document.digest) image.sourceDigest = unit.top.index.document.digest;
   }
   const referrers = await push.referrers();
   if (referrers.length > 0) image.referrers = referrers;

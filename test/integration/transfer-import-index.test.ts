@@ -11,7 +11,9 @@ import { before, describe, it } from "node:test";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { S3Source } from "../../src/storage/s3-source.ts";
 import { importArchive } from "../../src/transfer/import-archive.ts";
+import type { ImportedImage } from "../../src/transfer/import-archive.ts";
 import { run, s3Client, testEnv } from "../env/index.ts";
+import { airlift } from "./cli-support.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "airlift-import-index-"));
 const bucket = "transfer-import-index";
@@ -102,6 +104,46 @@ describe("importArchive with an image index", () => {
     process.stdout.write(
       `# index import: ${children.length} children, ${result.bytesUploaded} bytes uploaded, ${ms} ms\n`,
     );
+  });
+
+  it("airlift import --platform keeps a subset: a reduced index, its children only, status naming both digests", async () => {
+    const tar = join(scratch, "multi.tar");
+    const archived = (await run("skopeo", ["inspect", "--raw", `oci-archive:${tar}:multi:1`])).stdout;
+    const sourceDigest = `sha256:${createHash("sha256").update(archived).digest("hex")}`;
+    const armChild = (
+      JSON.parse(archived) as { manifests: { digest: string; platform: { architecture: string } }[] }
+    ).manifests
+      .filter((m) => m.platform.architecture === "arm64")
+      .map((m) => m.digest);
+    const res = airlift(
+      [
+        "import",
+        tar,
+        `${registry}/subset/multi:arm`,
+        "--platform",
+        "linux/arm64",
+        "--plain-http",
+        "--progress",
+        "none",
+        "--json",
+      ],
+      {},
+    );
+    assert.equal(res.code, 0, res.stderr);
+    const image = (JSON.parse(res.stdout) as { images: ImportedImage[] }).images[0];
+    assert.equal(image?.sourceDigest, sourceDigest);
+    assert.notEqual(image?.digest, sourceDigest);
+    const raw = await crane("manifest", `${registry}/subset/multi:arm`);
+    assert.deepEqual(childDigests(raw), armChild);
+    assert.equal(await crane("digest", `${registry}/subset/multi:arm`), image?.digest);
+    await crane("validate", "--remote", `${registry}/subset/multi@${armChild[0]}`);
+    const refused = airlift(
+      ["import", tar, `${registry}/subset/multi:none`, "--platform", "linux/s390x", "--plain-http"],
+      {},
+    );
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /no manifest for linux\/s390x/);
+    await assert.rejects(crane("digest", `${registry}/subset/multi:none`));
   });
 
   it("carries an oras-attached referrer and a cosign-style .sig tag from a gzip-wrapped layout", async () => {
