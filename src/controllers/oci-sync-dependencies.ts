@@ -4,12 +4,16 @@
 // DEPENDENCY_RECHECK_MS, so a dependant follows soon after its dependency turns Ready. A chain leading back to the
 // OciSync itself is DependencyCycle, naming the cycle. A tenant (namespace-scoped) sync may only name OciSyncs of
 // its own namespace.
+import type { Reason } from "../api/conditions.ts";
 import type { DependencyRef, OciSync } from "../api/oci-sync.ts";
 import { isNotFound } from "../kube/api-error.ts";
 import { StallingError, WaitingError } from "../kube/errors.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { getObject } from "../kube/status.ts";
 import { OCI_SYNC } from "../api/group-version.ts";
+
+/** The reasons of this check, which are not the source's failures. */
+export const DEPENDENCY_REASONS: ReadonlySet<Reason> = new Set<Reason>(["DependencyNotReady", "DependencyCycle"]);
 
 /** How soon a waiting dependant looks again. */
 export const DEPENDENCY_RECHECK_MS = 2_000;

@@ -37,7 +37,7 @@ import { fetchSyncSource } from "../transfer/sync-source.ts";
 import { caBundle, imageOnRegistry, registryCredentials } from "./credentials.ts";
 import type { ControllerDeps } from "./deps.ts";
 import { OciSyncApplier, type SyncRun, type SyncState } from "./oci-sync-apply.ts";
-import { checkDependencies } from "./oci-sync-dependencies.ts";
+import { checkDependencies, DEPENDENCY_REASONS } from "./oci-sync-dependencies.ts";
 import { finalizeOciSync } from "./oci-sync-finalize.ts";
 import { loadFailedSummary, sourceFailedFields, syncedSummary } from "./oci-sync-summary.ts";
 
@@ -230,6 +230,8 @@ export class OciSyncReconciler implements Reconciler {
   /** A failed stage: the source stage records its error in status.source; either way the period brings a new look. */
   #failed(run: SyncRun, failure: Failure): FailurePlan<OciSyncStatus> {
     const image = run.state.spec.oci.image;
+    // Waiting for another OciSync is not a fetch failure: the message is the dependency's, status.source untouched.
+    if (DEPENDENCY_REASONS.has(failure.reason)) return { message: failure.message, recheckAfterMs: run.state.periodMs };
     if (run.state.stage === "sync")
       return { message: `failed to sync ${image}: ${failure.message}`, recheckAfterMs: run.state.periodMs };
     const message = `failed to fetch ${image}: ${failure.message}`;

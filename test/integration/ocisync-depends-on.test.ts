@@ -10,6 +10,7 @@ import {
   pushWithCrane,
   startOperator,
   unique,
+  waitFor,
   waitReady,
   type TestOperator,
 } from "./ocisync-support.ts";
@@ -49,11 +50,13 @@ describe("OciSync dependsOn", () => {
     });
     await createOciSync(op.admin, ns, "a", { oci: { image: refs.a, period: "5s", plainHTTP: true } });
     await waitReady(op.admin, ns, "a", "False/SourceNotFound");
-    const b = await waitReady(op.admin, ns, "b", "False/DependencyNotReady");
-    assert.match(
-      b.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "",
-      new RegExp(`${ns}/a: Ready=False SourceNotFound`),
-    );
+    await waitReady(op.admin, ns, "b", "False/DependencyNotReady");
+    // Once a has been reconciled, b's message names a's own failure.
+    await waitFor("b naming a's failure", async () => {
+      const b = await getOciSync(op.admin, ns, "b");
+      const message = b.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "";
+      return message === `waiting for OciSync ${ns}/a: Ready=False SourceNotFound` ? b : undefined;
+    });
     await waitReady(op.admin, ns, "c", "False/DependencyNotReady");
     await assert.rejects(op.admin.request(`/api/v1/namespaces/${ns}/configmaps/dep-b`), /404/);
     await pushWithCrane(refs.a, cm("dep-a"));
