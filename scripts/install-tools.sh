@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the test environment and the dev loop need, from the registries this machine reaches:
-#   Debian: skopeo, docker-registry (CNCF distribution), GNU time
+#   Debian: skopeo, docker-registry (CNCF distribution), GNU time, buildah and mmdebstrap (the image's test bases,
+#     scripts/base-image.sh)
 #   Go modules: kube-apiserver, kubectl, etcd, MinIO, crane, oras, helm, toxiproxy, kustomize; the prometheus-operator module's
 #     monitoring.coreos.com CRDs (ServiceMonitor, PodMonitor, PrometheusRule), which the chart's monitoring test installs
 #   npm: Node 24 LTS (the `node` package) and the project's packages
@@ -37,6 +38,9 @@ apt_packages() {
   command -v docker-registry >/dev/null || missing+=(docker-registry)
   [ -x /usr/bin/time ] || missing+=(time)
   command -v openssl >/dev/null || missing+=(openssl)
+  # The image build (scripts/base-image.sh, scripts/image.sh): buildah with chroot isolation and vfs storage.
+  command -v buildah >/dev/null || missing+=(buildah)
+  command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
   if [ ${#missing[@]} -gt 0 ]; then
     log "apt-get install ${missing[*]}"
     apt-get update -qq
@@ -132,6 +136,7 @@ main() {
   go_install minio github.com/minio/minio "$MINIO_VERSION"
   go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
   monitoring_crds
+  bash "$root/scripts/base-image.sh"
   log "tools ready in $bin"
 }
 
