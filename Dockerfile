@@ -11,6 +11,16 @@
 # works, a digest pins it).
 ARG NODE_IMAGE=node:24.19.0-slim@sha256:cd84903a12dbd26b46f1f3b8144a2568c41c5d37ddd0c7a80a34c7a19786b35f
 ARG RUNTIME_IMAGE=debian:bookworm-slim@sha256:abd67ffcfa541b485a3dff59865ab629aa048a6c613e639d36e7456b0b229241
+# The Go toolchain that builds kustomize (OciSync renders kustomizations with it), golang:1.26.8-bookworm by digest;
+# KUSTOMIZE_VERSION follows scripts/install-tools.sh. In an air gap, GOPROXY points at the site's module mirror.
+ARG GOLANG_IMAGE=golang:1.26.8-bookworm@sha256:a688600ca24f8a4d3ca77f95b0dd40704a9fc787c826660eb7ba0b641b8b175d
+ARG KUSTOMIZE_VERSION=v5.8.2
+
+# kustomize, static, from its Go module at the pinned version.
+FROM ${GOLANG_IMAGE} AS kustomize
+ARG KUSTOMIZE_VERSION
+ARG GOPROXY
+RUN CGO_ENABLED=0 GOBIN=/out go install -ldflags=-s sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}
 
 # Build: compile TypeScript to dist/ (tsconfig.build.json).
 FROM ${NODE_IMAGE} AS build
@@ -32,6 +42,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 # from the chart's caBundle (NODE_EXTRA_CA_CERTS) or a resource's caBundleSecretRef.
 FROM ${RUNTIME_IMAGE}
 COPY --from=deps /usr/local/bin/node /usr/local/bin/node
+# The operator's --kustomize default (AIRLIFT_KUSTOMIZE overrides it; "" turns rendering off).
+COPY --from=kustomize /out/kustomize /usr/local/bin/kustomize
 WORKDIR /app
 COPY --from=deps /app/package.json ./package.json
 COPY --from=deps /app/node_modules ./node_modules

@@ -8,7 +8,7 @@ export const cacheDir = process.env.AIRLIFT_CACHE ?? join(repoRoot, ".cache");
 export const cacheBin = join(cacheDir, "bin");
 
 export type ToolName =
-  "kube-apiserver"
+  | "kube-apiserver"
   | "etcd"
   | "minio"
   | "crane"

@@ -105,10 +105,10 @@ describe("Dockerfile", () => {
     const args = [...text.matchAll(/^ARG (\w+_IMAGE)=(.+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
     assert.deepEqual(
       args.map(([name]) => name),
-      ["NODE_IMAGE", "RUNTIME_IMAGE"],
+      ["NODE_IMAGE", "RUNTIME_IMAGE", "GOLANG_IMAGE"],
     );
     for (const [name, ref] of args) assert.match(ref, /^[a-z0-9./-]+:[\w.-]+@sha256:[a-f0-9]{64}$/, name);
-    for (const from of text.matchAll(/^FROM (\S+)/gm)) assert.match(from[1]!, /^\$\{(NODE|RUNTIME)_IMAGE\}$/);
+    for (const from of text.matchAll(/^FROM (\S+)/gm)) assert.match(from[1]!, /^\$\{(NODE|RUNTIME|GOLANG)_IMAGE\}$/);
   });
 
   it("runs as a numeric non-root user, from a final stage that copies the node binary but not npm, npx, corepack or yarn", () => {
