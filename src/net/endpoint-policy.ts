@@ -7,9 +7,10 @@
 //   - private ranges (10/8, 172.16/12, 192.168/16, fc00::/7) are allowed: air-gapped Harbor and object storage live
 //     there.
 // The CLI, run by a person against endpoints they typed, uses the permissive policy.
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import type { LookupAddress } from "node:dns";
 import { BlockList, isIP, type LookupFunction } from "node:net";
 import { CodedError } from "./coded-error.ts";
+import { lookupAll } from "./test-hosts.ts";
 
 export interface EndpointPolicyOptions {
   allowLoopback?: boolean;
@@ -92,7 +93,7 @@ export class EndpointPolicy {
    */
   lookupFor(port: number): LookupFunction {
     return (hostname, options, callback) => {
-      dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      lookupAll(hostname, options, (err, addresses: LookupAddress[]) => {
         if (err) return callback(err, "", 0);
         try {
           for (const a of addresses) this.check(a.address, port, hostname);

@@ -37,15 +37,20 @@ export async function makeCA(dir: string, commonName: string): Promise<CertPair>
   return { certFile, keyFile, certPem: readFileSync(certFile, "utf8"), keyPem: readFileSync(keyFile, "utf8") };
 }
 
-/** A serving certificate for 127.0.0.1 and localhost, signed by `ca`. */
-export async function makeServerCert(dir: string, ca: CertPair, name: string): Promise<CertPair> {
+/** A serving certificate for 127.0.0.1 and localhost (and `dnsNames`, wildcards allowed), signed by `ca`. */
+export async function makeServerCert(
+  dir: string,
+  ca: CertPair,
+  name: string,
+  dnsNames: readonly string[] = [],
+): Promise<CertPair> {
   const certFile = join(dir, `${name}.crt`);
   const keyFile = join(dir, `${name}.key`);
   const csrFile = join(dir, `${name}.csr`);
   const extFile = join(dir, `${name}.ext`);
   writeFileSync(
     extFile,
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n",
+    `subjectAltName=${["IP:127.0.0.1", "DNS:localhost", ...dnsNames.map((n) => `DNS:${n}`)].join(",")}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`,
   );
   await run("openssl", [
     "req",

@@ -13,6 +13,12 @@ import { toolPath } from "./tools.ts";
 
 export type RegistryVariant = "anonymous" | "basic-tls" | "token";
 
+/**
+ * Site names the TLS variant's certificate also covers (besides 127.0.0.1 and localhost): the GDC-site test reaches
+ * it as harbor.<suffix> of these suffixes through the test-only AIRLIFT_TEST_HOSTS override.
+ */
+export const TLS_SITE_SUFFIXES = ["site-a.airlift.test", "site-b.airlift.test"] as const;
+
 export interface RegistryConnection {
   variant: RegistryVariant;
   /** host:port, as it appears in image references. */
@@ -75,7 +81,12 @@ export async function startRegistry(
   let caPem: string | undefined;
   if (variant === "basic-tls") {
     const ca = await makeCA(workDir, "airlift-test-ca");
-    const serving = await makeServerCert(workDir, ca, "registry");
+    const serving = await makeServerCert(
+      workDir,
+      ca,
+      "registry",
+      TLS_SITE_SUFFIXES.map((s) => `*.${s}`),
+    );
     caFile = ca.certFile;
     caPem = ca.certPem;
     const htpasswd = join(workDir, "htpasswd");

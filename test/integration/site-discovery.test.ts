@@ -3,19 +3,18 @@
 // objectstorage.<suffix> and harbor.<suffix> as defaults, the operator logs them with their origin at start and on
 // change, and a changed suffix redirects the next import without a restart. The site's names do not resolve in the
 // test environment (*.localhost does not either), so the redirect is observed in the endpoint each import tried,
-// which status.endpoints records with its origin and the status message names; name resolution itself is not
-// overridden anywhere.
+// which status.endpoints records with its origin and the status message names; name resolution is not overridden
+// here (gdc-site.test.ts reaches the site's names through the test-only AIRLIFT_TEST_HOSTS).
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { HARBOR_CLUSTERS } from "../../src/controllers/site-discovery.ts";
-import { missingResources } from "../../src/kube/discovery.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { loadKubeConfig, repoRoot, testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
+import { applyHarborClusterCrd } from "./site-support.ts";
 
 const tenant = unique("site-disc");
 const siteNs = unique("gpc-system");
@@ -126,40 +125,7 @@ before(async () => {
   await installCrds(kubeClient(env));
   admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
   for (const ns of [tenant, siteNs, harborNs, opNs]) await ensureNamespace(admin, ns);
-  // Harbor operator's HarborCluster kind with its real group and version (only spec.externalURL matters here).
-  await admin.request("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/harborclusters.goharbor.io", {
-    method: "PATCH",
-    patchType: "apply",
-    query: { fieldManager: "site-discovery-test", force: true },
-    body: {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name: "harborclusters.goharbor.io" },
-      spec: {
-        group: "goharbor.io",
-        scope: "Namespaced",
-        names: {
-          plural: "harborclusters",
-          singular: "harborcluster",
-          kind: "HarborCluster",
-          listKind: "HarborClusterList",
-        },
-        versions: [
-          {
-            name: "v1beta1",
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-          },
-        ],
-      },
-    },
-  });
-  await waitFor(
-    "HarborCluster served",
-    async () => ((await missingResources(admin, [HARBOR_CLUSTERS])).length === 0 ? true : undefined),
-    30_000,
-  );
+  await applyHarborClusterCrd(admin, "site-discovery-test");
   await admin.request(`/api/v1/namespaces/${tenant}/secrets`, {
     method: "POST",
     body: {

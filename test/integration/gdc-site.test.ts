@@ -1,0 +1,317 @@
+// A GDC site end to end through the real `airlift operator` process, with nothing wired by hand: the site's own
+// objects (ConfigMap gpc-system/dnssuffix, HarborCluster harbor-system/harbor, the bucket keys Secret in
+// object-storage-access-keys, harbor-admin with its password under `secret`) and an operator run with only
+// `--site-profile gdc` and the site's CA given operator-wide (NODE_EXTRA_CA_CERTS, as the chart mounts it). An
+// ImageImport and an ArtifactPull written as the runbook's user writes them (no endpoints, the site's Secrets by
+// name and namespace, no per-resource CA) reach Ready against the TLS registry and MinIO through the site's names,
+// and a changed suffix sends the next import to the other site's object storage. The site names resolve to
+// loopback fronts on :443 (site-fronts.ts) through the test-only AIRLIFT_TEST_HOSTS override, which sits in the
+// connectors' one lookup: the endpoint policy checks its answers (the operator allows loopback here).
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { KubeClient } from "../../src/kube/rest-client.ts";
+import { listPrefix } from "../../src/storage/s3-sink.ts";
+import { loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { makeServerCert } from "../env/pki.ts";
+import { TLS_SITE_SUFFIXES } from "../env/registry.ts";
+import { teeToSuiteLog } from "../env/suite-logs.ts";
+import { installCrds, kubeClient } from "./api-kube-support.ts";
+import { ensureNamespace, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
+import { passThroughFront, tlsFront, type SiteFront } from "./site-fronts.ts";
+import { applyHarborClusterCrd } from "./site-support.ts";
+
+const [siteA, siteB] = TLS_SITE_SUFFIXES;
+const tenant = unique("gdc-project");
+const opNs = unique("gdc-op");
+const bucket = unique("gdc-images");
+const keyName = "object-storage-key-std-user-7";
+const keysNs = "object-storage-access-keys";
+let env: EnvironmentConnection;
+let admin: KubeClient;
+let s3: S3Client;
+let operator: ChildProcess;
+let logs = "";
+const fronts: Record<string, SiteFront> = {};
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+interface Settled {
+  ready: Condition;
+  endpoints?: Record<string, { value: string; origin: string }>;
+  seconds: number;
+}
+
+/** The Ready condition once True, or False with Stalled; and the seconds since `started`. */
+async function settled(plural: string, name: string, started: number): Promise<Settled> {
+  return waitFor(
+    `${plural}/${name} settled`,
+    async () => {
+      const o = await admin.request<{
+        status?: { conditions?: Condition[]; endpoints?: Settled["endpoints"] };
+      }>(`/apis/airlift.dev/v1alpha1/namespaces/${tenant}/${plural}/${name}`);
+      const ready = o.status?.conditions?.find((c) => c.type === "Ready");
+      const stalled = o.status?.conditions?.some((c) => c.type === "Stalled" && c.status === "True");
+      if (!ready || (ready.status !== "True" && !stalled)) return undefined;
+      return { ready, endpoints: o.status?.endpoints, seconds: (Date.now() - started) / 1000 };
+    },
+    120_000,
+  );
+}
+
+async function object(key: string): Promise<string> {
+  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await got.Body?.transformToString()) ?? "";
+}
+
+/** harbor-admin as the runbook's user names it: the password under `secret`, the user by convention. */
+function harborAdmin(): Record<string, string> {
+  return {
+    name: "harbor-admin",
+    namespace: "harbor-system",
+    passwordKey: "secret",
+    username: env.registries["basic-tls"].username ?? "",
+  };
+}
+
+async function create(plural: string, kind: string, name: string, spec: unknown): Promise<number> {
+  const started = Date.now();
+  await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${tenant}/${plural}`, {
+    method: "POST",
+    body: { apiVersion: "airlift.dev/v1alpha1", kind, metadata: { name }, spec },
+  });
+  return started;
+}
+
+/** An ImageImport as the runbook's user writes it: no endpoints, no CA, the site's Secrets by name and namespace. */
+function importSpec(tag: string): unknown {
+  return {
+    source: { s3: { bucket, key: "app.tar", credentialsSecretRef: { name: keyName, namespace: keysNs } } },
+    destination: { repository: "gdc/app", tags: [tag], credentialsSecretRef: harborAdmin() },
+  };
+}
+
+async function secret(namespace: string, name: string, data: Record<string, string>): Promise<void> {
+  await admin.request(`/api/v1/namespaces/${namespace}/secrets`, {
+    method: "POST",
+    body: {
+      metadata: { name, annotations: { "airlift.dev/allowed-namespaces": "gdc-project-*" } },
+      stringData: data,
+    },
+  });
+}
+
+async function setSuffix(dnsSuffix: string, method: "POST" | "PUT"): Promise<void> {
+  const base = "/api/v1/namespaces/gpc-system/configmaps";
+  await admin.request(method === "POST" ? base : `${base}/dnssuffix`, {
+    method,
+    body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "dnssuffix" }, data: { dnsSuffix } },
+  });
+}
+
+/** The registry's tags of `repo`, read with crane over the registry's TLS (its CA) and basic auth. */
+async function tags(repo: string): Promise<string[]> {
+  const tls = env.registries["basic-tls"];
+  const r = await run("crane", ["ls", `${tls.host}/${repo}`], { env: craneEnv() });
+  return r.stdout.trim().split("\n").sort();
+}
+
+function craneEnv(): Record<string, string> {
+  const tls = env.registries["basic-tls"];
+  const dir = mkdtempSync(join(tmpdir(), "airlift-gdc-docker-"));
+  const auth = Buffer.from(`${tls.username}:${tls.password}`).toString("base64");
+  writeFileSync(join(dir, "config.json"), JSON.stringify({ auths: { [tls.host]: { auth } } }));
+  return { DOCKER_CONFIG: dir, SSL_CERT_FILE: tls.caFile ?? "" };
+}
+
+/** Fronts for both sites' names on :443; returns AIRLIFT_TEST_HOSTS for them. */
+async function startFronts(): Promise<string> {
+  const tls = env.registries["basic-tls"];
+  const caFile = tls.caFile ?? "";
+  // makeCA (test/env/pki.ts) writes the key next to the certificate.
+  const ca = { certFile: caFile, keyFile: caFile.replace(/\.crt$/, ".key"), certPem: "", keyPem: "" };
+  const dir = mkdtempSync(join(tmpdir(), "airlift-gdc-pki-"));
+  const cert = await makeServerCert(
+    dir,
+    ca,
+    "objectstorage",
+    TLS_SITE_SUFFIXES.map((s) => `*.${s}`),
+  );
+  const hosts: string[] = [];
+  for (const [i, suffix] of [siteA, siteB].entries()) {
+    const harbor = `127.0.13.${2 * i + 1}`;
+    const storage = `127.0.13.${2 * i + 2}`;
+    fronts[`harbor.${suffix}`] = await passThroughFront(harbor, tls.host);
+    fronts[`objectstorage.${suffix}`] = await tlsFront(storage, env.minio.endpoint, {
+      cert: cert.certPem,
+      key: cert.keyPem,
+    });
+    hosts.push(`harbor.${suffix}=${harbor}`, `objectstorage.${suffix}=${storage}`);
+  }
+  return hosts.join(",");
+}
+
+before(async () => {
+  env = await testEnv();
+  await installCrds(kubeClient(env));
+  admin = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
+  for (const ns of [tenant, opNs, "gpc-system", keysNs, "harbor-system"]) await ensureNamespace(admin, ns);
+  await applyHarborClusterCrd(admin, "gdc-site-test");
+  await admin.request("/apis/goharbor.io/v1beta1/namespaces/harbor-system/harborclusters", {
+    method: "POST",
+    body: {
+      apiVersion: "goharbor.io/v1beta1",
+      kind: "HarborCluster",
+      metadata: { name: "harbor" },
+      spec: { externalURL: `https://harbor.${siteA}` },
+    },
+  });
+  await setSuffix(siteA ?? "", "POST");
+  await secret(keysNs, keyName, {
+    "access-key-id": env.minio.accessKeyId,
+    "secret-access-key": env.minio.secretAccessKey,
+  });
+  await secret("harbor-system", "harbor-admin", { secret: env.registries["basic-tls"].password ?? "" });
+
+  // The image tarball in the bucket, and a config image in the site's registry for the ArtifactPull.
+  const scratch = mkdtempSync(join(tmpdir(), "airlift-gdc-"));
+  const seed = `${env.registries.anonymous.host}/gdc/seed:v1`;
+  await pushWithCrane(seed, { "hello.txt": "hello from the site\n" });
+  await run("crane", ["pull", "--insecure", "--format=tarball", seed, join(scratch, "app.tar")]);
+  s3 = s3Client(env.minio);
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "app.tar", Body: readFileSync(join(scratch, "app.tar")) }));
+  writeFileSync(join(scratch, "site.yaml"), "zone: a\n");
+  await run("tar", ["-C", scratch, "-cf", join(scratch, "config.tar"), "site.yaml"]);
+  const config = `${env.registries["basic-tls"].host}/gdc/config:v1`;
+  await run("crane", ["append", "-f", join(scratch, "config.tar"), "-t", config], { env: craneEnv() });
+
+  const testHosts = await startFronts();
+  operator = spawn(
+    process.execPath,
+    [
+      join(repoRoot, "src/cli/main.ts"),
+      "operator",
+      "--kubeconfig",
+      env.kube.kubeconfigPath,
+      "--namespace",
+      opNs,
+      "--watch-namespace",
+      tenant,
+      "--metrics-addr",
+      "0",
+      "--health-addr",
+      "0",
+      "--log-level",
+      "debug",
+      "--allow-loopback-endpoints",
+      "--site-profile",
+      "gdc",
+    ],
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: env.registries["basic-tls"].caFile,
+        AIRLIFT_TEST_HOSTS: testHosts,
+      },
+    },
+  );
+  operator.stdout?.on("data", (c: Buffer) => (logs += c.toString()));
+  operator.stderr?.on("data", (c: Buffer) => (logs += c.toString()));
+  teeToSuiteLog("gdc-site", operator.stdout, operator.stderr);
+});
+
+after(async () => {
+  if (operator) {
+    const exited = new Promise((r) => operator.once("exit", r));
+    operator.kill("SIGTERM");
+    await exited;
+  }
+  await Promise.all(Object.values(fronts).map((f) => f.close()));
+  s3?.destroy();
+  await admin?.close();
+});
+
+describe("a GDC site with nothing wired by hand", () => {
+  it("imports from the site's object storage into its Harbor, both found from the site's own objects", async (t) => {
+    const started = await create("imageimports", "ImageImport", "first", importSpec("1"));
+    const r = await settled("imageimports", "first", started);
+    assert.equal(r.ready.status, "True", `${r.ready.reason}: ${r.ready.message}`);
+    assert.deepEqual(r.endpoints, {
+      registry: { value: `harbor.${siteA}`, origin: "from HarborCluster harbor-system/harbor" },
+      s3: { value: `https://objectstorage.${siteA}`, origin: "from ConfigMap gpc-system/dnssuffix" },
+    });
+    assert.ok((fronts[`objectstorage.${siteA}`]?.connections ?? 0) > 0, "the site's object storage was reached");
+    assert.ok((fronts[`harbor.${siteA}`]?.connections ?? 0) > 0, "the site's Harbor was reached");
+    assert.deepEqual(await tags("gdc/app"), ["1"]);
+    t.diagnostic(`ImageImport Ready through discovered endpoints in ${r.seconds.toFixed(1)} s`);
+  });
+
+  it("pulls an artifact from the site's Harbor into its object storage", async (t) => {
+    const started = await create("artifactpulls", "ArtifactPull", "config", {
+      source: { project: "gdc", repository: "config", tag: "v1", credentialsSecretRef: harborAdmin() },
+      destination: {
+        s3: { bucket, prefix: "config/", credentialsSecretRef: { name: keyName, namespace: keysNs } },
+      },
+    });
+    const r = await settled("artifactpulls", "config", started);
+    assert.equal(r.ready.status, "True", `${r.ready.reason}: ${r.ready.message}`);
+    assert.deepEqual(r.endpoints, {
+      registry: { value: `harbor.${siteA}`, origin: "from HarborCluster harbor-system/harbor" },
+      s3: { value: `https://objectstorage.${siteA}`, origin: "from ConfigMap gpc-system/dnssuffix" },
+    });
+    // A plain image (not an ORAS artifact) lands as an OCI layout whose index names the registry's manifest.
+    const keys = (await listPrefix(s3, bucket, "config/")).map((o) => o.key);
+    assert.ok(keys.includes("config/oci-layout"), keys.join(", "));
+    const index = JSON.parse(await object("config/index.json")) as { manifests: { digest: string }[] };
+    const tls = env.registries["basic-tls"];
+    const digest = (await run("crane", ["digest", `${tls.host}/gdc/config:v1`], { env: craneEnv() })).stdout.trim();
+    assert.deepEqual(
+      index.manifests.map((m) => m.digest),
+      [digest],
+    );
+    t.diagnostic(`ArtifactPull Ready through discovered endpoints in ${r.seconds.toFixed(1)} s`);
+  });
+
+  it("sends the next import to the new suffix's object storage once the ConfigMap changes", async (t) => {
+    const before = fronts[`objectstorage.${siteB}`]?.connections ?? 0;
+    assert.equal(before, 0);
+    const changed = Date.now();
+    await setSuffix(siteB ?? "", "PUT");
+    await waitFor(
+      "the change log line",
+      async () =>
+        logs
+          .split("\n")
+          .some((l) => l.includes('"msg":"site defaults changed"') && l.includes(`objectstorage.${siteB}`))
+          ? true
+          : undefined,
+      30_000,
+    );
+    const seen = Date.now() - changed;
+    const started = await create("imageimports", "ImageImport", "second", importSpec("2"));
+    const r = await settled("imageimports", "second", started);
+    assert.equal(r.ready.status, "True", `${r.ready.reason}: ${r.ready.message}`);
+    assert.deepEqual(r.endpoints?.s3, {
+      value: `https://objectstorage.${siteB}`,
+      origin: "from ConfigMap gpc-system/dnssuffix",
+    });
+    assert.ok((fronts[`objectstorage.${siteB}`]?.connections ?? 0) > 0, "the new site's object storage was reached");
+    assert.deepEqual(await tags("gdc/app"), ["1", "2"]);
+    assert.equal(operator.exitCode, null, "the operator kept running");
+    t.diagnostic(
+      `suffix change seen by the operator in ${seen} ms; next import Ready ${((Date.now() - changed) / 1000).toFixed(1)} s after the change (import alone ${r.seconds.toFixed(1)} s)`,
+    );
+  });
+});

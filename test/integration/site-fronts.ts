@@ -1,0 +1,68 @@
+// The GDC site's front doors for the end-to-end test: the site's names resolve (through the test-only
+// AIRLIFT_TEST_HOSTS override) to loopback addresses listening on 443, as harbor.<suffix> and
+// objectstorage.<suffix> do at a site. Harbor's front passes TCP through to the TLS registry (its own certificate,
+// which also covers the site names); object storage's front terminates TLS with a certificate of the same CA and
+// forwards to MinIO, which serves plain HTTP in the test environment. Each front counts its connections, so a test
+// sees which site a client reached.
+import { createServer as createNetServer, connect, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+
+/** A listening front and how many connections it took. */
+export interface SiteFront {
+  readonly address: string;
+  connections: number;
+  close(): Promise<void>;
+}
+
+function pipeTo(target: { host: string; port: number }, front: SiteFront): (client: Socket) => void {
+  return (client) => {
+    front.connections++;
+    const upstream = connect(target);
+    client.pipe(upstream).pipe(client);
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+  };
+}
+
+async function listen(server: Server, address: string): Promise<SiteFront> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(443, address, () => resolve());
+  });
+  const front: SiteFront = {
+    address,
+    connections: 0,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  return front;
+}
+
+/** host:port or a URL to {host, port}. */
+function target(hostPort: string): { host: string; port: number } {
+  const url = new URL(hostPort.includes("://") ? hostPort : `tcp://${hostPort}`);
+  return { host: url.hostname, port: Number(url.port) };
+}
+
+/** A TCP pass-through on `address`:443 to `upstream` (host:port); the upstream's TLS reaches the client. */
+export async function passThroughFront(address: string, upstream: string): Promise<SiteFront> {
+  const server = createNetServer();
+  const front = await listen(server, address);
+  server.on("connection", pipeTo(target(upstream), front));
+  return front;
+}
+
+/** A TLS front on `address`:443 with `cert`/`key`, forwarding the plain stream to `upstream` (URL or host:port). */
+export async function tlsFront(
+  address: string,
+  upstream: string,
+  pem: { cert: string; key: string },
+): Promise<SiteFront> {
+  const server = createTlsServer(pem);
+  const front = await listen(server, address);
+  server.on("secureConnection", pipeTo(target(upstream), front));
+  return front;
+}
