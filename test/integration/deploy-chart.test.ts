@@ -218,6 +218,34 @@ describe("default values", () => {
 });
 
 describe("maximal values", () => {
+  it("sharding.shards adds one Deployment per shard, each on its own Lease; the main one takes the unlabelled", async () => {
+    const ns = `chart-shards-${suffix}`;
+    await namespace(ns);
+    const render = await template(`s${suffix}`, ns, { set: ["sharding.shards={shard1,shard2}"] });
+    await dryRun(render);
+    const deployments = render.docs.filter((d) => d.kind === "Deployment") as unknown as (Deployment & {
+      metadata: { name: string };
+    })[];
+    const args = (d: Deployment): string[] =>
+      (d.spec.template.spec as unknown as { containers: { args: string[] }[] }).containers[0]?.args ?? [];
+    const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
+    assert.deepEqual([...byName.keys()].sort(), [
+      `s${suffix}-airlift`,
+      `s${suffix}-airlift-shard1`,
+      `s${suffix}-airlift-shard2`,
+    ]);
+    const main = byName.get(`s${suffix}-airlift`) as Deployment;
+    assert.ok(args(main).includes("--watch-label-selector=!sharding.airlift.dev/key"));
+    assert.ok(!args(main).some((a) => a.startsWith("--leader-election-id")));
+    for (const shard of ["shard1", "shard2"]) {
+      const d = byName.get(`s${suffix}-airlift-${shard}`) as Deployment;
+      assert.ok(args(d).includes(`--watch-label-selector=sharding.airlift.dev/key=${shard}`));
+      assert.ok(args(d).includes(`--leader-election-id=airlift-leader-${shard}`));
+      assert.equal(d.spec.selector.matchLabels["airlift.dev/shard"], shard);
+      assert.equal(d.spec.template.metadata.labels["airlift.dev/shard"], shard);
+    }
+  });
+
   it("pass kubectl apply --dry-run=server, and every value lands where it should", async () => {
     const ns = `chart-max-${suffix}`;
     await namespace(ns);
