@@ -17,13 +17,12 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { listPrefix } from "../../src/storage/s3-sink.ts";
 import { loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
-import { makeServerCert } from "../env/pki.ts";
 import { TLS_SITE_SUFFIXES } from "../env/registry.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { ensureNamespace, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
-import { passThroughFront, tlsFront, type SiteFront } from "./site-fronts.ts";
-import { applyHarborClusterCrd } from "./site-support.ts";
+import { startSiteFronts, type SiteFront } from "./site-fronts.ts";
+import { applyHarborClusterCrd, tlsCraneEnv } from "./site-support.ts";
 
 const [siteA, siteB] = TLS_SITE_SUFFIXES;
 const tenant = unique("gdc-project");
@@ -121,43 +120,8 @@ async function setSuffix(dnsSuffix: string, method: "POST" | "PUT"): Promise<voi
 /** The registry's tags of `repo`, read with crane over the registry's TLS (its CA) and basic auth. */
 async function tags(repo: string): Promise<string[]> {
   const tls = env.registries["basic-tls"];
-  const r = await run("crane", ["ls", `${tls.host}/${repo}`], { env: craneEnv() });
+  const r = await run("crane", ["ls", `${tls.host}/${repo}`], { env: tlsCraneEnv(env) });
   return r.stdout.trim().split("\n").sort();
-}
-
-function craneEnv(): Record<string, string> {
-  const tls = env.registries["basic-tls"];
-  const dir = mkdtempSync(join(tmpdir(), "airlift-gdc-docker-"));
-  const auth = Buffer.from(`${tls.username}:${tls.password}`).toString("base64");
-  writeFileSync(join(dir, "config.json"), JSON.stringify({ auths: { [tls.host]: { auth } } }));
-  return { DOCKER_CONFIG: dir, SSL_CERT_FILE: tls.caFile ?? "" };
-}
-
-/** Fronts for both sites' names on :443; returns AIRLIFT_TEST_HOSTS for them. */
-async function startFronts(): Promise<string> {
-  const tls = env.registries["basic-tls"];
-  const caFile = tls.caFile ?? "";
-  // makeCA (test/env/pki.ts) writes the key next to the certificate.
-  const ca = { certFile: caFile, keyFile: caFile.replace(/\.crt$/, ".key"), certPem: "", keyPem: "" };
-  const dir = mkdtempSync(join(tmpdir(), "airlift-gdc-pki-"));
-  const cert = await makeServerCert(
-    dir,
-    ca,
-    "objectstorage",
-    TLS_SITE_SUFFIXES.map((s) => `*.${s}`),
-  );
-  const hosts: string[] = [];
-  for (const [i, suffix] of [siteA, siteB].entries()) {
-    const harbor = `127.0.13.${2 * i + 1}`;
-    const storage = `127.0.13.${2 * i + 2}`;
-    fronts[`harbor.${suffix}`] = await passThroughFront(harbor, tls.host);
-    fronts[`objectstorage.${suffix}`] = await tlsFront(storage, env.minio.endpoint, {
-      cert: cert.certPem,
-      key: cert.keyPem,
-    });
-    hosts.push(`harbor.${suffix}=${harbor}`, `objectstorage.${suffix}=${storage}`);
-  }
-  return hosts.join(",");
 }
 
 before(async () => {
@@ -193,9 +157,10 @@ before(async () => {
   writeFileSync(join(scratch, "site.yaml"), "zone: a\n");
   await run("tar", ["-C", scratch, "-cf", join(scratch, "config.tar"), "site.yaml"]);
   const config = `${env.registries["basic-tls"].host}/gdc/config:v1`;
-  await run("crane", ["append", "-f", join(scratch, "config.tar"), "-t", config], { env: craneEnv() });
+  await run("crane", ["append", "-f", join(scratch, "config.tar"), "-t", config], { env: tlsCraneEnv(env) });
 
-  const testHosts = await startFronts();
+  const site = await startSiteFronts(env);
+  Object.assign(fronts, site.fronts);
   operator = spawn(
     process.execPath,
     [
@@ -223,7 +188,7 @@ before(async () => {
       env: {
         ...process.env,
         NODE_EXTRA_CA_CERTS: env.registries["basic-tls"].caFile,
-        AIRLIFT_TEST_HOSTS: testHosts,
+        AIRLIFT_TEST_HOSTS: site.testHosts,
       },
     },
   );
@@ -276,7 +241,9 @@ describe("a GDC site with nothing wired by hand", () => {
     assert.ok(keys.includes("config/oci-layout"), keys.join(", "));
     const index = JSON.parse(await object("config/index.json")) as { manifests: { digest: string }[] };
     const tls = env.registries["basic-tls"];
-    const digest = (await run("crane", ["digest", `${tls.host}/gdc/config:v1`], { env: craneEnv() })).stdout.trim();
+    const digest = (
+      await run("crane", ["digest", `${tls.host}/gdc/config:v1`], { env: tlsCraneEnv(env) })
+    ).stdout.trim();
     assert.deepEqual(
       index.manifests.map((m) => m.digest),
       [digest],

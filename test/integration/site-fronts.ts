@@ -5,7 +5,13 @@
 // forwards to MinIO, which serves plain HTTP in the test environment. Each front counts its connections, so a test
 // sees which site a client reached.
 import { createServer as createNetServer, connect, type Server, type Socket } from "node:net";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
+import type { EnvironmentConnection } from "../env/index.ts";
+import { makeServerCert } from "../env/pki.ts";
+import { TLS_SITE_SUFFIXES } from "../env/registry.ts";
 
 /** A listening front and how many connections it took. */
 export interface SiteFront {
@@ -65,4 +71,37 @@ export async function tlsFront(
   const front = await listen(server, address);
   server.on("secureConnection", pipeTo(target(upstream), front));
   return front;
+}
+
+/**
+ * Fronts for every TLS_SITE_SUFFIXES site on :443 (harbor.<suffix> and objectstorage.<suffix>, each on its own
+ * 127.0.13.x), by name, and the AIRLIFT_TEST_HOSTS value that sends the names there.
+ */
+export async function startSiteFronts(
+  env: EnvironmentConnection,
+): Promise<{ fronts: Record<string, SiteFront>; testHosts: string }> {
+  const tls = env.registries["basic-tls"];
+  const caFile = tls.caFile ?? "";
+  // makeCA (test/env/pki.ts) writes the key next to the certificate.
+  const ca = { certFile: caFile, keyFile: caFile.replace(/\.crt$/, ".key"), certPem: "", keyPem: "" };
+  const dir = mkdtempSync(join(tmpdir(), "airlift-site-pki-"));
+  const cert = await makeServerCert(
+    dir,
+    ca,
+    "objectstorage",
+    TLS_SITE_SUFFIXES.map((s) => `*.${s}`),
+  );
+  const fronts: Record<string, SiteFront> = {};
+  const hosts: string[] = [];
+  for (const [i, suffix] of TLS_SITE_SUFFIXES.entries()) {
+    const harbor = `127.0.13.${2 * i + 1}`;
+    const storage = `127.0.13.${2 * i + 2}`;
+    fronts[`harbor.${suffix}`] = await passThroughFront(harbor, tls.host);
+    fronts[`objectstorage.${suffix}`] = await tlsFront(storage, env.minio.endpoint, {
+      cert: cert.certPem,
+      key: cert.keyPem,
+    });
+    hosts.push(`harbor.${suffix}=${harbor}`, `objectstorage.${suffix}=${storage}`);
+  }
+  return { fronts, testHosts: hosts.join(",") };
 }

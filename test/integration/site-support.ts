@@ -1,9 +1,23 @@
 // Shared fixture of the site tests: the Harbor operator's HarborCluster kind with its real group and version
-// (goharbor.io/v1beta1; only spec.externalURL matters to airlift), served by the test API server.
+// (goharbor.io/v1beta1; only spec.externalURL matters to airlift), served by the test API server; crane's
+// environment for the TLS registry.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { HARBOR_CLUSTERS } from "../../src/controllers/site-discovery.ts";
 import { missingResources } from "../../src/kube/discovery.ts";
 import type { KubeClient } from "../../src/kube/rest-client.ts";
+import type { EnvironmentConnection } from "../env/index.ts";
 import { waitFor } from "./ocisync-support.ts";
+
+/** DOCKER_CONFIG with the TLS registry's basic auth and SSL_CERT_FILE with its CA, for crane. */
+export function tlsCraneEnv(env: EnvironmentConnection): Record<string, string> {
+  const tls = env.registries["basic-tls"];
+  const dir = mkdtempSync(join(tmpdir(), "airlift-site-docker-"));
+  const auth = Buffer.from(`${tls.username}:${tls.password}`).toString("base64");
+  writeFileSync(join(dir, "config.json"), JSON.stringify({ auths: { [tls.host]: { auth } } }));
+  return { DOCKER_CONFIG: dir, SSL_CERT_FILE: tls.caFile ?? "" };
+}
 
 /** Applies the HarborCluster CRD (server-side, as `fieldManager`) and waits until the kind is served. */
 export async function applyHarborClusterCrd(admin: KubeClient, fieldManager: string): Promise<void> {
