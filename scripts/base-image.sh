@@ -68,7 +68,12 @@ ln -s ../lib/node_modules/npm/bin/npm-cli.js "$work/node/usr/local/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$work/node/usr/local/bin/npx"
 ctr=$(bah from "$TEST_DEBIAN_IMAGE")
 bah copy "$ctr" "$work/node/usr" /usr >/dev/null
-bah config --env "NODE_VERSION=$("$node_bin" --version | tr -d v)" --cmd node "$ctr"
+# The build machine's CA bundle, as its own npm trusts it: npm ci in the build stages reaches the npm registry through
+# the same TLS-intercepting proxy (without it: SELF_SIGNED_CERT_IN_CHAIN). Only the build stages use this base; the
+# final stage starts from the Debian base, so the image does not carry it.
+bah copy "$ctr" /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt >/dev/null
+bah config --env "NODE_VERSION=$("$node_bin" --version | tr -d v)" \
+  --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt --cmd node "$ctr"
 bah commit --quiet --rm "$ctr" "$TEST_NODE_IMAGE" >/dev/null
 
 log "go $(cat "$GO_ROOT/VERSION" | head -1) from $GO_ROOT"
