@@ -85,6 +85,8 @@ export const REASONS = {
     "Stalled: `kustomize build` of spec.oci.dir failed, took too long, printed too much or used too much memory (the message is kustomize's).",
   RenderRefused:
     "Stalled: a kustomization reaches what an operator never renders: a remote base, helmCharts, an exec/container/KRM-function plugin, a path outside the image.",
+  SubstitutionFailed:
+    "Stalled: a ${VAR} of the rendered objects has no value in spec.substitute and no default (the message names the file and the variable).",
   KustomizeUnavailable:
     "Stalled: spec.oci.dir holds a kustomization but the operator's kustomize is turned off or missing; its files are not applied as they stand.",
   ScopeViolation: "Stalled: a namespace-scoped OciSync declares a cluster-scoped object or one in another namespace.",

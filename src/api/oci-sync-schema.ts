@@ -120,6 +120,13 @@ export const ociSyncSpecSchema: SchemaNode = obj(
       "How dir is rendered: auto (unset) runs kustomize build when dir holds a kustomization, kustomize requires one, none applies the files as written.",
       RENDER_MODES,
     ),
+    substitute: {
+      type: "object",
+      description:
+        "Values for ${VAR}, ${VAR:=default} and ${VAR:-default} in the rendered objects (Flux postBuild); a variable with neither is an error.",
+      additionalProperties: str("A value."),
+      maxProperties: 256,
+    },
     prune: bool("Delete objects that left the source.", { default: OCI_SYNC_DEFAULTS.prune }),
     pruneSafeguard: obj(
       "Limits on prune: never down to zero, never a large fraction, without opt-in.",

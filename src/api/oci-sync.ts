@@ -77,6 +77,8 @@ export interface OciSyncSpec {
   oci: OciSource;
   /** How dir is rendered; unset means `auto` (kustomize build when dir holds a kustomization). */
   render?: RenderMode;
+  /** Values for `${VAR}`, `${VAR:=default}`, `${VAR:-default}` in the rendered objects (Flux postBuild). */
+  substitute?: Record<string, string>;
   /** Delete objects that left the source; default true. */
   prune?: boolean;
   pruneSafeguard?: PruneSafeguard;

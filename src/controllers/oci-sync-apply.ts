@@ -133,6 +133,7 @@ export class OciSyncApplier {
       root: source.root,
       dir: spec.oci.dir,
       render: { mode: spec.render ?? "auto", kustomize: this.#kustomize },
+      substitute: spec.substitute,
       scope: state.scope,
       owner: state.owner,
       sourceDigest: source.digest,

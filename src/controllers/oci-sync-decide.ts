@@ -39,6 +39,7 @@ const SPECIFICITY: readonly SyncErrorCode[] = [
   "KustomizeUnavailable",
   "RenderRefused",
   "RenderFailed",
+  "SubstitutionFailed",
   "InvalidYAML",
   "PathEscape",
   "SizeLimitExceeded",

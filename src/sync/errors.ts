@@ -24,6 +24,7 @@ export type SyncErrorCode = Extract<
   | "RenderFailed"
   | "RenderRefused"
   | "KustomizeUnavailable"
+  | "SubstitutionFailed"
 >;
 
 /** Base of every sync error: a code, a message, and the objects or files it concerns. */

@@ -8,6 +8,7 @@ import { describeIdentity, identityKey, identityOf, type Manifest } from "./iden
 import { kustomizationFile } from "./kustomize-check.ts";
 import { loadManifests, parseManifests, type LoadOptions } from "./loader.ts";
 import { kustomizeBuild, type KustomizeLimits } from "./render-kustomize.ts";
+import { substituteManifests } from "./substitute.ts";
 
 /** How a directory is rendered: `auto` builds a kustomization when there is one, `kustomize` requires one. */
 export type RenderMode = "auto" | "kustomize" | "none";
@@ -20,8 +21,15 @@ export interface RenderOptions {
   limits?: Partial<KustomizeLimits>;
 }
 
-/** Loads `root/dir`, rendering it with kustomize when it holds a kustomization. */
-export async function loadSource(options: LoadOptions & { render?: RenderOptions }): Promise<Manifest[]> {
+/** Loads `root/dir` (rendered with kustomize when it holds a kustomization), then substitutes `substitute`'s values. */
+export async function loadSource(
+  options: LoadOptions & { render?: RenderOptions; substitute?: Readonly<Record<string, string>> },
+): Promise<Manifest[]> {
+  const manifests = await renderOrLoad(options);
+  return options.substitute ? substituteManifests(manifests, options.substitute) : manifests;
+}
+
+async function renderOrLoad(options: LoadOptions & { render?: RenderOptions }): Promise<Manifest[]> {
   const mode = options.render?.mode ?? "auto";
   if (mode === "none") return await loadManifests(options);
   const dirRel = options.dir ?? ".";

@@ -44,6 +44,8 @@ export interface SyncDirectoryOptions {
   limits?: Partial<LoadLimits>;
   /** kustomize rendering (default: auto with no binary, so a kustomization is refused). */
   render?: RenderOptions;
+  /** Values for `${VAR}` in the loaded objects (Flux postBuild); unset: no substitution. */
+  substitute?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
   /** Parallel API calls within a stage (default 8). */
   concurrency?: number;
@@ -119,6 +121,7 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
       root: options.root,
       dir: options.dir,
       render: options.render,
+      substitute: options.substitute,
       limits: options.limits,
       signal: options.signal,
     });

@@ -184,6 +184,35 @@ describe("OciSync renders kustomize overlays", () => {
     });
   }
 
+  it("spec.substitute fills ${VAR} in kustomize's output; an opted-out object keeps it; a missing one is SubstitutionFailed", async () => {
+    const ref = `${op.env.registries.anonymous.host}/${unique("kust/subst")}/repo:v1`;
+    const files = {
+      "k/kustomization.yaml": `namespace: ${siteA}\nresources:\n  - cm.yaml\n  - raw.yaml\n`,
+      "k/cm.yaml":
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: subst\ndata:\n  registry: harbor.${DNS_SUFFIX}\n  mode: ${MODE:=prod}\n",
+      "k/raw.yaml":
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: subst-raw\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  script: echo ${HOME}\n",
+    };
+    await pushWithCrane(ref, files);
+    await createOciSync(op.admin, opNs, "subst", {
+      oci: { image: ref, dir: "k", period: "5s", plainHTTP: true },
+      substitute: { DNS_SUFFIX: "zone1.example.com" },
+    });
+    await waitReady(op.admin, opNs, "subst", "True/Succeeded");
+    const cm = await live({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "subst", namespace: siteA } });
+    assert.deepEqual(cm?.data, { registry: "harbor.zone1.example.com", mode: "prod" });
+    const raw = await live({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "subst-raw", namespace: siteA } });
+    assert.deepEqual(raw?.data, { script: "echo ${HOME}" });
+
+    const missing = unique("subst-missing");
+    await createOciSync(op.admin, opNs, missing, {
+      oci: { image: ref, dir: "k", period: "5s", plainHTTP: true },
+      substitute: { MODE: "dev" },
+    });
+    const s = await waitReady(op.admin, opNs, missing, "False/SubstitutionFailed");
+    assert.match(s.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "", /variable DNS_SUFFIX/);
+  });
+
   it("a kustomize error is RenderFailed with kustomize's own message", async () => {
     const ref = `${op.env.registries.anonymous.host}/${unique("kust/bad")}/repo:v1`;
     await pushWithCrane(ref, { "k/kustomization.yaml": "resources:\n  - missing.yaml\n" });
