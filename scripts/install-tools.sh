@@ -2,7 +2,7 @@
 # Installs everything the test environment and the dev loop need, from the registries this machine reaches:
 #   Debian: skopeo, docker-registry (CNCF distribution), GNU time, buildah and mmdebstrap (the image's test bases,
 #     scripts/base-image.sh)
-#   Go modules: kube-apiserver, kubectl, etcd, MinIO, crane, oras, helm, toxiproxy, kustomize; the prometheus-operator module's
+#   Go modules: kube-apiserver, kubectl, etcd, MinIO, crane, oras, helm, toxiproxy, kustomize, cosign; the prometheus-operator module's
 #     monitoring.coreos.com CRDs (ServiceMonitor, PodMonitor, PrometheusRule), which the chart's monitoring test installs
 #   npm: Node 24 LTS (the `node` package) and the project's packages
 # Binaries land in one gitignored cache folder ($AIRLIFT_CACHE, default .cache/ in the repo); a warm run reuses them
@@ -27,6 +27,9 @@ MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 TOXIPROXY_VERSION=v2.5.0
 PROMETHEUS_OPERATOR_VERSION=v0.85.0
 KUSTOMIZE_VERSION=v5.8.2
+# cosign v3 writes both signature formats airlift verifies: sigstore bundles as OCI 1.1 referrers (the default) and
+# legacy `sha256-<hex>.sig` simple signing (`--new-bundle-format=false --use-signing-config=false`).
+COSIGN_VERSION=v3.1.3
 
 # stamped NAME VERSION: true when bin/NAME exists and was built from VERSION.
 stamped() { [ -x "$bin/$1" ] && [ "$(cat "$bin/.$1.version" 2>/dev/null)" = "$2" ]; }
@@ -135,6 +138,7 @@ main() {
   go_install toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server "$TOXIPROXY_VERSION"
   go_install minio github.com/minio/minio "$MINIO_VERSION"
   go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
+  go_install cosign github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_VERSION"
   monitoring_crds
   bash "$root/scripts/base-image.sh"
   log "tools ready in $bin"

@@ -43,6 +43,10 @@ export const COMMANDS: Record<string, Entry> = {
     load: () => import("./status.ts"),
   },
   suspend: { summary: "suspend an OciSync, ImageImport or ArtifactPull", load: () => import("./suspend.ts") },
+  verify: {
+    summary: "verify an image's cosign signatures offline with public keys",
+    load: () => import("./verify.ts"),
+  },
   version: { summary: "print the version", load: () => import("./version.ts") },
 };
 

@@ -17,7 +17,8 @@ export type ToolName =
   | "toxiproxy-server"
   | "skopeo"
   | "docker-registry"
-  | "kustomize";
+  | "kustomize"
+  | "cosign";
 
 const systemTools: Partial<Record<ToolName, string>> = {
   skopeo: "/usr/bin/skopeo",

@@ -18,6 +18,7 @@ export const FLOORS: Record<string, number> = {
   kube: 5,
   storage: 4,
   harbor: 4,
+  verify: 4,
   archive: 3,
   oci: 3,
   ocispec: 2,
