@@ -12,6 +12,7 @@ import { airlift } from "./cli-support.ts";
 const scratch = mkdtempSync(join(tmpdir(), "airlift-verify-"));
 const cosignEnv = { COSIGN_PASSWORD: "test-password" };
 let registry: string;
+const BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json";
 
 async function crane(...args: string[]): Promise<string> {
   return (await run("crane", [...args, "--insecure"])).stdout.trim();
@@ -109,5 +110,40 @@ describe("airlift verify with cosign signatures", () => {
     const res = airlift(["verify", `${registry}/verify/swap:b`, "--key", `${k1}.pub`, "--plain-http"], {});
     assert.equal(res.code, 1);
     assert.match(res.stderr, /SignatureInvalid/);
+  });
+  it("refuses a bundle whose signature was flipped (SignatureInvalid)", async () => {
+    const signed = await image(`${registry}/verify/flip:a`, "flip-a");
+    await sign(k1, `${registry}/verify/flip@${signed}`, false);
+    const index = JSON.parse(await crane("manifest", `${registry}/verify/flip:${signed.replace(":", "-")}`)) as {
+      manifests: { digest: string }[];
+    };
+    const bundleManifest = JSON.parse(
+      await crane("manifest", `${registry}/verify/flip@${index.manifests[0]?.digest ?? ""}`),
+    ) as { layers: { digest: string }[] };
+    const bundle = JSON.parse(
+      await crane("blob", `${registry}/verify/flip@${bundleManifest.layers[0]?.digest ?? ""}`),
+    ) as {
+      dsseEnvelope: { signatures: { sig: string }[] };
+    };
+    const sig = Buffer.from(bundle.dsseEnvelope.signatures[0]?.sig ?? "", "base64");
+    sig[sig.length - 1] = (sig[sig.length - 1] ?? 0) ^ 1;
+    bundle.dsseEnvelope.signatures[0] = { ...bundle.dsseEnvelope.signatures[0], sig: sig.toString("base64") };
+    writeFileSync(join(scratch, "flipped.json"), JSON.stringify(bundle));
+    await run(
+      "oras",
+      ["attach", "--plain-http", "--artifact-type", BUNDLE, `${registry}/verify/flip:a`, `flipped.json:${BUNDLE}`],
+      { cwd: scratch },
+    );
+    const res = airlift(["verify", `${registry}/verify/flip:a`, "--key", `${k1}.pub`, "--plain-http"], {});
+    assert.equal(res.code, 0, "the intact bundle still verifies");
+    await crane("copy", `${registry}/verify/flip:a`, `${registry}/verify/flipped:1`);
+    await run(
+      "oras",
+      ["attach", "--plain-http", "--artifact-type", BUNDLE, `${registry}/verify/flipped:1`, `flipped.json:${BUNDLE}`],
+      { cwd: scratch },
+    );
+    const refused = airlift(["verify", `${registry}/verify/flipped:1`, "--key", `${k1}.pub`, "--plain-http"], {});
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /SignatureInvalid/);
   });
 });
