@@ -33,7 +33,7 @@ export const REASONS = {
   DependencyNotReady:
     "Ready=False: an OciSync named in spec.dependsOn is missing or not Ready at its current generation; looked at again every 2 s.",
   DependencyCycle:
-    "Stalled: spec.dependsOn leads back to this OciSync (the message names the cycle), or objects' config.kubernetes.io/depends-on do.",
+    "Stalled: spec.dependsOn leads back to this OciSync (the message names the cycle); looked at again every period.",
   SecretNotFound: "A referenced Secret does not exist (yet); looked up again every 30 s.",
   CrossNamespaceRefNotAllowed:
     "Stalled: a reference names a Secret of another namespace without a grant (the namespace is not an operator Secret source, or the Secret's airlift.dev/allowed-namespaces annotation does not name the resource's namespace); the message says which.",

@@ -9,7 +9,7 @@ import { objectError } from "./api-errors.ts";
 import { ManagementConflictError, type SyncError } from "./errors.ts";
 import { describeIdentity, type ObjectIdentity } from "./identity.ts";
 import {
-  ANNOTATION_APPLY,
+  createOnlyBy,
   ANNOTATION_SOURCE_DIGEST,
   FIELD_MANAGER,
   describeOwner,
@@ -108,12 +108,13 @@ function leaveAlone(ctx: ApplyContext, obj: ResolvedObject, live: KubeObject): A
     );
     return { ...resultBase(obj), action: "failed", owned: false, error, message: error.message };
   }
-  if (obj.manifest.object.metadata.annotations?.[ANNOTATION_APPLY] === "IfNotPresent") {
+  const createOnly = createOnlyBy(obj.manifest.object.metadata.annotations);
+  if (createOnly) {
     return {
       ...resultBase(obj),
       action: "skipped",
       owned: liveOwner !== undefined,
-      message: `exists and ${ANNOTATION_APPLY} is IfNotPresent`,
+      message: `exists and ${createOnly}`,
       resourceVersion: live.metadata.resourceVersion,
     };
   }

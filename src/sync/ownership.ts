@@ -19,6 +19,25 @@ export const ANNOTATION_SOURCE_DIGEST = "airlift.dev/source-digest";
 export const ANNOTATION_APPLY = "airlift.dev/apply";
 /** `disabled`: never delete the object, even once it leaves the source. */
 export const ANNOTATION_PRUNE = "airlift.dev/prune";
+/** Config Sync's `ignore` (https://cloud.google.com/kubernetes-engine/enterprise/config-sync/docs/how-to/managing-objects): as airlift.dev/apply: IfNotPresent. */
+export const ANNOTATION_CS_MUTATION = "client.lifecycle.config.k8s.io/mutation";
+/** Config Sync's `detach`: as airlift.dev/prune: disabled, the object stays when it leaves the source. */
+export const ANNOTATION_CS_DELETION = "client.lifecycle.config.k8s.io/deletion";
+
+/** Which annotation makes the object create-only (`airlift.dev/apply is IfNotPresent`), or undefined. */
+export function createOnlyBy(annotations: Record<string, string> | undefined): string | undefined {
+  if (annotations?.[ANNOTATION_APPLY] === "IfNotPresent") return `${ANNOTATION_APPLY} is IfNotPresent`;
+  if (annotations?.[ANNOTATION_CS_MUTATION] === "ignore") return `${ANNOTATION_CS_MUTATION} is ignore`;
+  return undefined;
+}
+
+/** Which annotation keeps the object from being pruned (`airlift.dev/prune is disabled`), or undefined. */
+export function pruneDisabledBy(annotations: Record<string, string> | undefined): string | undefined {
+  if (annotations?.[ANNOTATION_PRUNE] === "disabled") return `${ANNOTATION_PRUNE} is disabled`;
+  if (annotations?.[ANNOTATION_CS_DELETION] === "detach") return `${ANNOTATION_CS_DELETION} is detach`;
+  return undefined;
+}
+
 /** The field manager of every server-side apply. */
 export const FIELD_MANAGER = "airlift";
 

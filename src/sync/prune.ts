@@ -13,7 +13,7 @@ import { PruneSafeguardError, type SyncError } from "./errors.ts";
 import { describeIdentity } from "./identity.ts";
 import { entryApiVersion, type InventoryEntry } from "./inventory.ts";
 import { PRUNE_STAGES, groupByStage } from "./order.ts";
-import { ANNOTATION_PRUNE, describeOwner, ownerFromLabels, sameOwner, type SyncOwner } from "./ownership.ts";
+import { describeOwner, pruneDisabledBy, ownerFromLabels, sameOwner, type SyncOwner } from "./ownership.ts";
 import type { SyncScope } from "./scope.ts";
 
 /** Limits on what one sync may delete. */
@@ -161,8 +161,7 @@ function keepReason(live: KubeObject, owner: SyncOwner): string | undefined {
   const liveOwner = ownerFromLabels(live.metadata.labels);
   if (!liveOwner) return "no longer carries our owner labels";
   if (!sameOwner(liveOwner, owner)) return `now managed by ${describeOwner(liveOwner)}`;
-  if (live.metadata.annotations?.[ANNOTATION_PRUNE] === "disabled") return `${ANNOTATION_PRUNE} is disabled`;
-  return undefined;
+  return pruneDisabledBy(live.metadata.annotations);
 }
 
 /** Deletes `live` and nothing else: the uid precondition fails on a re-created object of the same name. */
