@@ -9,7 +9,7 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { airliftArgs, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { parseDocs } from "./api-kube-support.ts";
 import { cli, dryRunCount, operator, type Cli } from "./deploy-support.ts";
-import { DOCKER_ARCHIVE, ensureImage, imageConfig } from "./image-support.ts";
+import { DOCKER_ARCHIVE, ensureImage, IMAGE_BUILD_TIMEOUT_MS, imageConfig } from "./image-support.ts";
 import { unique } from "./ocisync-support.ts";
 
 const bucket = unique("airgap");
@@ -19,38 +19,41 @@ let tools: Cli;
 let repository = "";
 let imported = "";
 
-before(async () => {
-  [env] = await Promise.all([testEnv(), ensureImage()]);
-  tools = cli(env.kube.kubeconfigPath);
-  repository = `${env.registries.anonymous.host}/${ns}/airlift`;
-  const s3 = s3Client(env.minio);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: "images/airlift.tar",
-      Body: createReadStream(DOCKER_ARCHIVE),
-      ContentLength: statSync(DOCKER_ARCHIVE).size,
-    }),
-  );
-  s3.destroy();
-  const [cmd, args] = airliftArgs([
-    "import",
-    `s3://${bucket}/images/airlift.tar`,
-    `${repository}:dev`,
-    "--s3-endpoint",
-    env.minio.endpoint,
-    "--plain-http",
-    "--json",
-    "--progress",
-    "none",
-  ]);
-  const { stdout } = await run(cmd, args, {
-    cwd: repoRoot,
-    env: { AWS_ACCESS_KEY_ID: env.minio.accessKeyId, AWS_SECRET_ACCESS_KEY: env.minio.secretAccessKey },
-  });
-  imported = (JSON.parse(stdout) as { images: { digest: string }[] }).images[0]?.digest ?? "";
-});
+before(
+  async () => {
+    [env] = await Promise.all([testEnv(), ensureImage()]);
+    tools = cli(env.kube.kubeconfigPath);
+    repository = `${env.registries.anonymous.host}/${ns}/airlift`;
+    const s3 = s3Client(env.minio);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: "images/airlift.tar",
+        Body: createReadStream(DOCKER_ARCHIVE),
+        ContentLength: statSync(DOCKER_ARCHIVE).size,
+      }),
+    );
+    s3.destroy();
+    const [cmd, args] = airliftArgs([
+      "import",
+      `s3://${bucket}/images/airlift.tar`,
+      `${repository}:dev`,
+      "--s3-endpoint",
+      env.minio.endpoint,
+      "--plain-http",
+      "--json",
+      "--progress",
+      "none",
+    ]);
+    const { stdout } = await run(cmd, args, {
+      cwd: repoRoot,
+      env: { AWS_ACCESS_KEY_ID: env.minio.accessKeyId, AWS_SECRET_ACCESS_KEY: env.minio.secretAccessKey },
+    });
+    imported = (JSON.parse(stdout) as { images: { digest: string }[] }).images[0]?.digest ?? "";
+  },
+  { timeout: IMAGE_BUILD_TIMEOUT_MS },
+);
 
 describe("the image across the gap", () => {
   it("`airlift import` from the bucket puts the built image in the registry: crane's digest is the import's", async () => {

@@ -11,7 +11,7 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { KubeClient } from "../../src/kube/rest-client.ts";
 import { freePort, run, s3Client, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
-import { buildah, container, ensureImage, imageConfig, storeArgs } from "./image-support.ts";
+import { buildah, container, ensureImage, IMAGE_BUILD_TIMEOUT_MS, imageConfig, storeArgs } from "./image-support.ts";
 import {
   adminOnTestEnv,
   createOciSync,
@@ -37,83 +37,86 @@ async function readyOf(plural: string, name: string): Promise<string | undefined
   return r ? `${r.status}/${r.reason}` : undefined;
 }
 
-before(async () => {
-  [{ env, admin }] = await Promise.all([adminOnTestEnv(), ensureImage()]);
-  await namespaceWithS3Keys(admin, ns, env.minio);
-  const registry = env.registries.anonymous.host;
-  const cm = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-image\n  namespace: ${ns}\ndata:\n  a: b\n`;
-  await pushWithCrane(`${registry}/${ns}/config:v1`, { "cm.yaml": cm });
-  const tarball = join(mkdtempSync(join(tmpdir(), "airlift-imageop-")), "image.tar");
-  await run("crane", ["pull", "--insecure", "--format=tarball", `${registry}/${ns}/config:v1`, tarball]);
-  const s3 = s3Client(env.minio);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "image.tar", Body: readFileSync(tarball) }));
-  s3.destroy();
+before(
+  async () => {
+    [{ env, admin }] = await Promise.all([adminOnTestEnv(), ensureImage()]);
+    await namespaceWithS3Keys(admin, ns, env.minio);
+    const registry = env.registries.anonymous.host;
+    const cm = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-image\n  namespace: ${ns}\ndata:\n  a: b\n`;
+    await pushWithCrane(`${registry}/${ns}/config:v1`, { "cm.yaml": cm });
+    const tarball = join(mkdtempSync(join(tmpdir(), "airlift-imageop-")), "image.tar");
+    await run("crane", ["pull", "--insecure", "--format=tarball", `${registry}/${ns}/config:v1`, tarball]);
+    const s3 = s3Client(env.minio);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "image.tar", Body: readFileSync(tarball) }));
+    s3.destroy();
 
-  ctr = await container();
-  const config = await imageConfig();
-  await buildah(["copy", "--chown", config.user, ctr.name, env.kube.kubeconfigPath, "/tmp/kubeconfig"]);
-  const port = await freePort();
-  const started = performance.now();
-  operator = spawn(
-    "buildah",
-    [
-      ...storeArgs(),
-      "run",
-      "--network",
-      "host",
-      "--",
-      ctr.name,
-      ...config.entrypoint,
-      "operator",
-      "--kubeconfig",
-      "/tmp/kubeconfig",
-      "--namespace",
-      ns,
-      "--watch-namespace",
-      ns,
-      "--leader-elect",
-      "--metrics-addr",
-      `127.0.0.1:${port}`,
-      "--health-addr",
-      "0",
-      "--allow-loopback-endpoints",
-    ],
-    { env: { ...process.env, BUILDAH_ISOLATION: "chroot" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  teeToSuiteLog("image-operator", operator.stdout, operator.stderr);
-  await waitFor(
-    "the operator's /metrics from the image",
-    async () =>
-      (
-        await fetch(`http://127.0.0.1:${port}/metrics`).then(
-          (r) => r.text(),
-          () => "",
-        )
-      ).includes("workqueue_depth")
-        ? true
-        : undefined,
-    120_000,
-  );
-  startSeconds = (performance.now() - started) / 1000;
-  process.stderr.write(`# operator from the image serving /metrics after ${startSeconds.toFixed(1)} s\n`);
+    ctr = await container();
+    const config = await imageConfig();
+    await buildah(["copy", "--chown", config.user, ctr.name, env.kube.kubeconfigPath, "/tmp/kubeconfig"]);
+    const port = await freePort();
+    const started = performance.now();
+    operator = spawn(
+      "buildah",
+      [
+        ...storeArgs(),
+        "run",
+        "--network",
+        "host",
+        "--",
+        ctr.name,
+        ...config.entrypoint,
+        "operator",
+        "--kubeconfig",
+        "/tmp/kubeconfig",
+        "--namespace",
+        ns,
+        "--watch-namespace",
+        ns,
+        "--leader-elect",
+        "--metrics-addr",
+        `127.0.0.1:${port}`,
+        "--health-addr",
+        "0",
+        "--allow-loopback-endpoints",
+      ],
+      { env: { ...process.env, BUILDAH_ISOLATION: "chroot" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    );
+    teeToSuiteLog("image-operator", operator.stdout, operator.stderr);
+    await waitFor(
+      "the operator's /metrics from the image",
+      async () =>
+        (
+          await fetch(`http://127.0.0.1:${port}/metrics`).then(
+            (r) => r.text(),
+            () => "",
+          )
+        ).includes("workqueue_depth")
+          ? true
+          : undefined,
+      120_000,
+    );
+    startSeconds = (performance.now() - started) / 1000;
+    process.stderr.write(`# operator from the image serving /metrics after ${startSeconds.toFixed(1)} s\n`);
 
-  await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
-    method: "POST",
-    body: {
-      apiVersion: "airlift.dev/v1alpha1",
-      kind: "ImageImport",
-      metadata: { name: "import" },
-      spec: {
-        source: {
-          s3: { endpoint: env.minio.endpoint, bucket, key: "image.tar", credentialsSecretRef: { name: "keys" } },
+    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
+      method: "POST",
+      body: {
+        apiVersion: "airlift.dev/v1alpha1",
+        kind: "ImageImport",
+        metadata: { name: "import" },
+        spec: {
+          source: {
+            s3: { endpoint: env.minio.endpoint, bucket, key: "image.tar", credentialsSecretRef: { name: "keys" } },
+          },
+          destination: { registry, plainHTTP: true, repository: `${ns}/imported`, tags: ["v1"] },
         },
-        destination: { registry, plainHTTP: true, repository: `${ns}/imported`, tags: ["v1"] },
       },
-    },
-  });
-  await createOciSync(admin, ns, "sync", { oci: { image: `${registry}/${ns}/config:v1`, plainHTTP: true } });
-});
+    });
+    await createOciSync(admin, ns, "sync", { oci: { image: `${registry}/${ns}/config:v1`, plainHTTP: true } });
+  },
+  { timeout: IMAGE_BUILD_TIMEOUT_MS },
+);
 
 after(async () => {
   if (operator?.pid && operator.exitCode === null) {

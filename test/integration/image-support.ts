@@ -25,9 +25,12 @@ export function buildah(args: string[], allowFailure = false): Promise<RunResult
   });
 }
 
+/** How long a before hook may wait for a cold image build (bases, Go stage, npm ci): beyond the suite's per-test limit. */
+export const IMAGE_BUILD_TIMEOUT_MS = 3_600_000;
+
 /** Builds the image unless it is current (a no-op then). */
 export async function ensureImage(): Promise<void> {
-  await run("bash", [join(repoRoot, "scripts/image.sh")], { timeoutMs: 3_600_000 });
+  await run("bash", [join(repoRoot, "scripts/image.sh")], { timeoutMs: IMAGE_BUILD_TIMEOUT_MS });
 }
 
 /** The parts of the image's config the tests read. */

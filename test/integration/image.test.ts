@@ -6,18 +6,28 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { repoRoot } from "../env/index.ts";
-import { buildah, container, ensureImage, imageConfig, type ImageConfig } from "./image-support.ts";
+import {
+  buildah,
+  container,
+  ensureImage,
+  IMAGE_BUILD_TIMEOUT_MS,
+  imageConfig,
+  type ImageConfig,
+} from "./image-support.ts";
 
 let config: ImageConfig;
 let ctr: Awaited<ReturnType<typeof container>>;
 let rootfs = "";
 
-before(async () => {
-  await ensureImage();
-  config = await imageConfig();
-  ctr = await container();
-  rootfs = (await buildah(["mount", ctr.name])).stdout.trim();
-});
+before(
+  async () => {
+    await ensureImage();
+    config = await imageConfig();
+    ctr = await container();
+    rootfs = (await buildah(["mount", ctr.name])).stdout.trim();
+  },
+  { timeout: IMAGE_BUILD_TIMEOUT_MS },
+);
 after(async () => {
   if (ctr) {
     await buildah(["umount", ctr.name], true);
