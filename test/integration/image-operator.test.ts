@@ -1,9 +1,10 @@
 // The operator process run from the image `npm run image` builds (buildah run on the host network, as the image's
 // user, with its own entrypoint): it reaches the test API server with a kubeconfig copied into the container and
-// brings an ImageImport (MinIO to the registry) and an OciSync (the registry to the cluster) to Ready.
+// brings an ImageImport (MinIO to the registry) and an OciSync (the registry to the cluster) to Ready, then imports
+// its own docker-archive from the bucket with an ImageImport (the air-gapped install done by the operator).
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -11,7 +12,15 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { KubeClient } from "../../src/kube/rest-client.ts";
 import { freePort, run, s3Client, type EnvironmentConnection } from "../env/index.ts";
 import { teeToSuiteLog } from "../env/suite-logs.ts";
-import { buildah, container, ensureImage, IMAGE_BUILD_TIMEOUT_MS, imageConfig, storeArgs } from "./image-support.ts";
+import {
+  buildah,
+  container,
+  DOCKER_ARCHIVE,
+  ensureImage,
+  IMAGE_BUILD_TIMEOUT_MS,
+  imageConfig,
+  storeArgs,
+} from "./image-support.ts";
 import {
   adminOnTestEnv,
   createOciSync,
@@ -49,6 +58,15 @@ before(
     const s3 = s3Client(env.minio);
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "image.tar", Body: readFileSync(tarball) }));
+    // The image's own docker-archive, as the air-gapped install carries it (docs/operators-guide.md).
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: "airlift.tar",
+        Body: createReadStream(DOCKER_ARCHIVE),
+        ContentLength: statSync(DOCKER_ARCHIVE).size,
+      }),
+    );
     s3.destroy();
 
     ctr = await container();
@@ -113,6 +131,20 @@ before(
         },
       },
     });
+    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
+      method: "POST",
+      body: {
+        apiVersion: "airlift.dev/v1alpha1",
+        kind: "ImageImport",
+        metadata: { name: "self" },
+        spec: {
+          source: {
+            s3: { endpoint: env.minio.endpoint, bucket, key: "airlift.tar", credentialsSecretRef: { name: "keys" } },
+          },
+          destination: { registry, plainHTTP: true, repository: `${ns}/airlift`, tags: ["dev"] },
+        },
+      },
+    });
     await createOciSync(admin, ns, "sync", { oci: { image: `${registry}/${ns}/config:v1`, plainHTTP: true } });
   },
   { timeout: IMAGE_BUILD_TIMEOUT_MS },
@@ -143,5 +175,28 @@ describe("the operator from the image", () => {
     }
     const cm = await admin.request<{ data: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/from-image`);
     assert.deepEqual(cm.data, { a: "b" });
+  });
+
+  it("imports its own image from the bucket with an ImageImport: the registry holds the built image", async () => {
+    let seen: string | undefined;
+    const started = performance.now();
+    await waitFor(
+      "imageimports/self Ready",
+      async () => ((seen = await readyOf("imageimports", "self"))?.startsWith("True/") ? true : undefined),
+      300_000,
+    ).catch((err: unknown) => assert.fail(`${(err as Error).message}; last Ready: ${seen}`));
+    process.stderr.write(
+      `# ImageImport of the image's own docker-archive Ready after ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    const status = await admin.request<{ status?: { images?: { digest?: string }[] } }>(
+      `/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports/self`,
+    );
+    const ref = `${env.registries.anonymous.host}/${ns}/airlift:dev`;
+    const digest = (await run("crane", ["digest", "--insecure", ref])).stdout.trim();
+    assert.equal(status.status?.images?.[0]?.digest, digest);
+    const manifest = JSON.parse((await run("crane", ["manifest", "--insecure", ref])).stdout) as {
+      config: { digest: string };
+    };
+    assert.equal(manifest.config.digest, `sha256:${(await imageConfig()).id}`);
   });
 });
