@@ -69,6 +69,8 @@ go_install() {
   GOBIN=$bin CGO_ENABLED=0 go install -ldflags=-s "$pkg@$version"
   local built
   built=$(basename "$pkg")
+  # go install names a binary after the path element before a major-version suffix (kustomize/v5 -> kustomize).
+  [[ $built =~ ^v[0-9]+$ ]] && built=$(basename "$(dirname "$pkg")")
   [ "$built" = "$name" ] || mv "$bin/$built" "$bin/$name"
   stamp "$name" "$version"
 }
