@@ -23,6 +23,7 @@ import {
   loadKubeConfig,
   repoRoot,
   startEnvironment,
+  toolPath,
   type Environment,
 } from "../test/env/index.ts";
 
@@ -247,6 +248,9 @@ async function main(): Promise<number> {
         "debug",
         // Everything here listens on loopback, which the operator refuses by default (its SSRF policy).
         "--allow-loopback-endpoints",
+        // kustomize as install-tools built it (the image has it at the default path).
+        "--kustomize",
+        toolPath("kustomize"),
       ]),
       { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
     );
