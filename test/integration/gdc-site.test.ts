@@ -8,7 +8,6 @@
 // loopback fronts on :443 (site-fronts.ts) through the test-only AIRLIFT_TEST_HOSTS override, which sits in the
 // connectors' one lookup: the endpoint policy checks its answers (the operator allows loopback here).
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,13 +15,12 @@ import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { listPrefix } from "../../src/storage/s3-sink.ts";
-import { loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { loadKubeConfig, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { TLS_SITE_SUFFIXES } from "../env/registry.ts";
-import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { ensureNamespace, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
 import { startSiteFronts, type SiteFront } from "./site-fronts.ts";
-import { applyHarborClusterCrd, tlsCraneEnv } from "./site-support.ts";
+import { applyHarborClusterCrd, tlsCraneEnv, SiteOperator } from "./site-support.ts";
 
 const [siteA, siteB] = TLS_SITE_SUFFIXES;
 const tenant = unique("gdc-project");
@@ -33,8 +31,7 @@ const keysNs = "object-storage-access-keys";
 let env: EnvironmentConnection;
 let admin: KubeClient;
 let s3: S3Client;
-let operator: ChildProcess;
-let logs = "";
+let operator: SiteOperator;
 const fronts: Record<string, SiteFront> = {};
 
 interface Condition {
@@ -161,48 +158,22 @@ before(async () => {
 
   const site = await startSiteFronts(env);
   Object.assign(fronts, site.fronts);
-  operator = spawn(
-    process.execPath,
-    [
-      join(repoRoot, "src/cli/main.ts"),
-      "operator",
-      "--kubeconfig",
-      env.kube.kubeconfigPath,
-      "--namespace",
-      opNs,
-      "--watch-namespace",
-      tenant,
-      "--metrics-addr",
-      "0",
-      "--health-addr",
-      "0",
-      "--log-level",
-      "debug",
-      "--allow-loopback-endpoints",
-      "--site-profile",
-      "gdc",
-    ],
-    {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        NODE_EXTRA_CA_CERTS: env.registries["basic-tls"].caFile,
-        AIRLIFT_TEST_HOSTS: site.testHosts,
-      },
+  operator = new SiteOperator({
+    name: "gdc-site",
+    env,
+    operatorNamespace: opNs,
+    watchNamespace: tenant,
+    args: ["--allow-loopback-endpoints", "--site-profile", "gdc"],
+    processEnv: {
+      ...process.env,
+      NODE_EXTRA_CA_CERTS: env.registries["basic-tls"].caFile,
+      AIRLIFT_TEST_HOSTS: site.testHosts,
     },
-  );
-  operator.stdout?.on("data", (c: Buffer) => (logs += c.toString()));
-  operator.stderr?.on("data", (c: Buffer) => (logs += c.toString()));
-  teeToSuiteLog("gdc-site", operator.stdout, operator.stderr);
+  });
 });
 
 after(async () => {
-  if (operator) {
-    const exited = new Promise((r) => operator.once("exit", r));
-    operator.kill("SIGTERM");
-    await exited;
-  }
+  await operator?.stop();
   await Promise.all(Object.values(fronts).map((f) => f.close()));
   s3?.destroy();
   await admin?.close();
@@ -259,7 +230,7 @@ describe("a GDC site with nothing wired by hand", () => {
     await waitFor(
       "the change log line",
       async () =>
-        logs
+        operator.logs
           .split("\n")
           .some((l) => l.includes('"msg":"site defaults changed"') && l.includes(`objectstorage.${siteB}`))
           ? true
@@ -276,7 +247,7 @@ describe("a GDC site with nothing wired by hand", () => {
     });
     assert.ok((fronts[`objectstorage.${siteB}`]?.connections ?? 0) > 0, "the new site's object storage was reached");
     assert.deepEqual(await tags("gdc/app"), ["1", "2"]);
-    assert.equal(operator.exitCode, null, "the operator kept running");
+    assert.equal(operator.proc.exitCode, null, "the operator kept running");
     t.diagnostic(
       `suffix change seen by the operator in ${seen} ms; next import Ready ${((Date.now() - changed) / 1000).toFixed(1)} s after the change (import alone ${r.seconds.toFixed(1)} s)`,
     );

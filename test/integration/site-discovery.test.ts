@@ -6,15 +6,12 @@
 // which status.endpoints records with its origin and the status message names; name resolution is not overridden
 // here (gdc-site.test.ts reaches the site's names through the test-only AIRLIFT_TEST_HOSTS).
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { KubeClient } from "../../src/kube/rest-client.ts";
-import { loadKubeConfig, repoRoot, testEnv, type EnvironmentConnection } from "../env/index.ts";
-import { teeToSuiteLog } from "../env/suite-logs.ts";
+import { loadKubeConfig, testEnv, type EnvironmentConnection } from "../env/index.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
-import { applyHarborClusterCrd } from "./site-support.ts";
+import { applyHarborClusterCrd, SiteOperator } from "./site-support.ts";
 
 const tenant = unique("site-disc");
 const siteNs = unique("gpc-system");
@@ -22,8 +19,7 @@ const harborNs = unique("harbor-system");
 const opNs = unique("site-disc-op");
 let env: EnvironmentConnection;
 let admin: KubeClient;
-let operator: ChildProcess;
-let logs = "";
+let operator: SiteOperator;
 
 interface Condition {
   type: string;
@@ -114,7 +110,7 @@ function fromSuffix(suffix: string): Failed["endpoints"] {
 }
 
 function logLines(msg: string): Record<string, unknown>[] {
-  return logs
+  return operator.logs
     .split("\n")
     .filter((l) => l.includes(`"msg":"${msg}"`))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -134,39 +130,17 @@ before(async () => {
     },
   });
   await setSuffix("zone-a.site.invalid", "POST");
-  operator = spawn(
-    process.execPath,
-    [
-      join(repoRoot, "src/cli/main.ts"),
-      "operator",
-      "--kubeconfig",
-      env.kube.kubeconfigPath,
-      "--namespace",
-      opNs,
-      "--watch-namespace",
-      tenant,
-      "--metrics-addr",
-      "0",
-      "--health-addr",
-      "0",
-      "--log-level",
-      "debug",
-      "--site-dns-suffix-configmap",
-      `${siteNs}/dnssuffix`,
-      "--site-harbor-cluster",
-      `${harborNs}/harbor`,
-    ],
-    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  operator.stdout?.on("data", (c: Buffer) => (logs += c.toString()));
-  operator.stderr?.on("data", (c: Buffer) => (logs += c.toString()));
-  teeToSuiteLog("site-discovery", operator.stdout, operator.stderr);
+  operator = new SiteOperator({
+    name: "site-discovery",
+    env,
+    operatorNamespace: opNs,
+    watchNamespace: tenant,
+    args: ["--site-dns-suffix-configmap", `${siteNs}/dnssuffix`, "--site-harbor-cluster", `${harborNs}/harbor`],
+  });
 });
 
 after(async () => {
-  const exited = new Promise((r) => operator.once("exit", r));
-  operator.kill("SIGTERM");
-  await exited;
+  await operator?.stop();
   await admin.close();
 });
 
@@ -202,7 +176,7 @@ describe("site discovery of the DNS suffix", () => {
     await importWithoutEndpoints("second");
     const r = await failed("imageimports", "second", /objectstorage\.zone-b\.site\.invalid/);
     assert.deepEqual(r.endpoints, fromSuffix("zone-b.site.invalid"));
-    assert.equal(operator.exitCode, null, "the operator kept running");
+    assert.equal(operator.proc.exitCode, null, "the operator kept running");
   });
 
   it("records an ArtifactPull's endpoints and their origin: the site's Harbor, and its own S3 endpoint from the spec", async () => {

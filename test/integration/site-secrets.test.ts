@@ -5,7 +5,6 @@
 // MinIO; Harbor's harbor-admin Secret (password under key `secret`, user `admin` by convention) is used as it is; no
 // key or password reaches logs, status or events.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,10 +13,10 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { parseOperatorConfig } from "../../src/cli/operator-config.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { loadKubeConfig, repoRoot, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
-import { teeToSuiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient, parseDocs } from "./api-kube-support.ts";
 import { cli, deployDocs, env as envOf } from "./deploy-support.ts";
 import { ensureNamespace, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
+import { SiteOperator } from "./site-support.ts";
 
 const tenant = unique("team-site");
 const source = unique("site-keys");
@@ -29,8 +28,7 @@ const bucket = unique("site-secrets");
 const keyName = "object-storage-key-std-user-7";
 let env: EnvironmentConnection;
 let admin: KubeClient;
-let operator: ChildProcess;
-let logs = "";
+let operator: SiteOperator;
 
 interface Condition {
   type: string;
@@ -137,40 +135,23 @@ before(async () => {
   );
   s3.destroy();
 
-  operator = spawn(
-    process.execPath,
-    [
-      join(repoRoot, "src/cli/main.ts"),
-      "operator",
-      "--kubeconfig",
-      env.kube.kubeconfigPath,
-      "--namespace",
-      opNs,
-      "--watch-namespace",
-      tenant,
-      "--metrics-addr",
-      "0",
-      "--health-addr",
-      "0",
-      "--log-level",
-      "debug",
+  operator = new SiteOperator({
+    name: "site-secrets",
+    env,
+    operatorNamespace: opNs,
+    watchNamespace: tenant,
+    args: [
       "--allow-loopback-endpoints",
       "--site-profile",
       "gdc",
       "--secret-source-namespaces",
       `${source},${harborNs},${otherProject}-not-this`,
     ],
-    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  operator.stdout?.on("data", (c: Buffer) => (logs += c.toString()));
-  operator.stderr?.on("data", (c: Buffer) => (logs += c.toString()));
-  teeToSuiteLog("site-secrets", operator.stdout, operator.stderr);
+  });
 });
 
 after(async () => {
-  const exited = new Promise((r) => operator.once("exit", r));
-  operator.kill("SIGTERM");
-  await exited;
+  await operator?.stop();
   await admin.close();
 });
 
@@ -178,10 +159,10 @@ describe("cross-namespace Secret grants", () => {
   it("logs the Secret source namespaces it started with (the explicit list wins over the gdc profile's)", async () => {
     await waitFor(
       "the start log line",
-      async () => (logs.includes('"msg":"starting operator"') ? true : undefined),
+      async () => (operator.logs.includes('"msg":"starting operator"') ? true : undefined),
       30_000,
     );
-    const line = logs.split("\n").find((l) => l.includes('"msg":"starting operator"')) ?? "";
+    const line = operator.logs.split("\n").find((l) => l.includes('"msg":"starting operator"')) ?? "";
     const start = JSON.parse(line) as {
       siteProfile: string;
       secretSourceNamespaces: string[];
@@ -303,7 +284,7 @@ describe("cross-namespace Secret grants", () => {
       await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${tenant}/imageimports`),
     );
     const events = JSON.stringify(await admin.request(`/apis/events.k8s.io/v1/namespaces/${tenant}/events`));
-    assert.ok(logs.length > 1000, "the operator logged at debug level");
+    assert.ok(operator.logs.length > 1000, "the operator logged at debug level");
     assert.match(events, /CrossNamespaceRefNotAllowed/, "the refusals were recorded as Events");
     const password = env.registries["basic-tls"].password ?? "";
     for (const value of [
@@ -313,7 +294,7 @@ describe("cross-namespace Secret grants", () => {
       Buffer.from(password).toString("base64"),
     ]) {
       assert.ok(value.length >= 8);
-      assert.ok(!logs.includes(value), "a key is in the operator's logs");
+      assert.ok(!operator.logs.includes(value), "a key is in the operator's logs");
       assert.ok(!statuses.includes(value), "a key is in a status");
       assert.ok(!events.includes(value), "a key is in an Event");
     }
