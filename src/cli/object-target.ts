@@ -2,9 +2,10 @@
 // three kinds (by kind, plural, singular or short name, as kubectl accepts them), the connection from
 // --kubeconfig / --context (kube-flags.ts), and the read and merge-patch of that one object.
 import { Command, Option } from "commander";
-import { ALL_KINDS, type KindInfo } from "../api/group-version.ts";
+import { ALL_KINDS, crdName, type KindInfo } from "../api/group-version.ts";
 import type { Condition } from "../api/meta.ts";
 import { ApiError } from "../kube/api-error.ts";
+import { getCondition } from "../kube/conditions.ts";
 import { KubeClient } from "../kube/rest-client.ts";
 import { objectPath, type KubeObject } from "../kube/resource.ts";
 import { CliError, durationArg, UsageError } from "./command.ts";
@@ -20,8 +21,8 @@ export interface TargetFlags extends KubeFlags {
 /** The kind `word` names (OciSync, ocisyncs, os...), or a usage error listing the accepted names. */
 export function kindNamed(word: string): KindInfo {
   const w = word.toLowerCase();
-  const hit = ALL_KINDS.find(
-    (k) => [k.kind.toLowerCase(), k.plural, k.singular, ...k.shortNames].includes(w) || w === `${k.plural}.${k.group}`,
+  const hit = ALL_KINDS.find((k) =>
+    [k.kind.toLowerCase(), k.plural, k.singular, ...k.shortNames, crdName(k)].includes(w),
   );
   if (!hit) throw new UsageError(`unknown kind "${word}": use ocisync, imageimport or artifactpull`);
   return hit;
@@ -91,7 +92,7 @@ export class Target {
 /** The object's Ready condition, if any. */
 export function readyCondition(obj: KubeObject): Condition | undefined {
   const conditions = (obj.status as { conditions?: Condition[] } | undefined)?.conditions;
-  return Array.isArray(conditions) ? conditions.find((c) => c.type === "Ready") : undefined;
+  return Array.isArray(conditions) ? getCondition(conditions, "Ready") : undefined;
 }
 
 /** True when the object's spec.suspend is set. */

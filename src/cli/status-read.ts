@@ -4,7 +4,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ARTIFACT_PULL, IMAGE_IMPORT, OCI_SYNC } from "../api/group-version.ts";
 import type { InventoryEntry, OciSync } from "../api/oci-sync.ts";
 import { readInventory } from "../controllers/oci-sync-inventory.ts";
+import type { Condition } from "../api/meta.ts";
 import { ApiError } from "../kube/api-error.ts";
+import { getCondition } from "../kube/conditions.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { collectionPath, type ResourceType } from "../kube/resource.ts";
 import {
@@ -45,10 +47,8 @@ async function list<T>(client: KubeClient, type: ResourceType, query: StatusQuer
   }
 }
 
-type Ready = NonNullable<NonNullable<OciSync["status"]>["conditions"]>[number];
-
-function readyOf(obj: { status?: { conditions?: Ready[] } }): Ready | undefined {
-  return obj.status?.conditions?.find((c) => c.type === "Ready");
+function readyOf(obj: { status?: { conditions?: Condition[] } }): Condition | undefined {
+  return getCondition(obj.status?.conditions, "Ready");
 }
 
 /** When the current content was applied, for `SYNCED @ time`. */

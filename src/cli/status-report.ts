@@ -1,6 +1,7 @@
 // The model of `airlift status`: what one round reads (status-read.ts), what `--json` prints as is and what the
 // table (status-format.ts) lays out; plus the pure readings and the order that both need.
 import type { InventoryEntry, OciSync } from "../api/oci-sync.ts";
+import { getCondition } from "../kube/conditions.ts";
 
 /** One OciSync, as `--json` prints it (`digest` in full there; the table shortens it). */
 export interface OciSyncReport {
@@ -48,7 +49,7 @@ export function syncState(sync: OciSync): string {
   if (sync.spec.suspend) return "SUSPENDED";
   const conds = sync.status?.conditions ?? [];
   if (conds.some((c) => c.type === "Stalled" && c.status === "True")) return hasStageErrors(sync) ? "ERROR" : "STALLED";
-  const ready = conds.find((c) => c.type === "Ready")?.status;
+  const ready = getCondition(conds, "Ready")?.status;
   return ready === "True" ? "SYNCED" : ready === "False" ? "ERROR" : "PENDING";
 }
 

@@ -6,7 +6,9 @@
 // its own namespace.
 import type { Reason } from "../api/conditions.ts";
 import type { DependencyRef, OciSync } from "../api/oci-sync.ts";
+import type { Condition } from "../api/meta.ts";
 import { isNotFound } from "../kube/api-error.ts";
+import { getCondition } from "../kube/conditions.ts";
 import { StallingError, WaitingError } from "../kube/errors.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { getObject } from "../kube/status.ts";
@@ -76,17 +78,16 @@ async function findCycle(check: DependencyCheck, start: string): Promise<string[
 }
 
 /** True when the dependency's status is of its current generation (status and Ready condition). */
-function observedCurrent(dep: OciSync): boolean {
+function observedCurrent(dep: OciSync, ready: Condition | undefined): boolean {
   const generation = dep.metadata.generation;
-  const ready = dep.status?.conditions?.find((c) => c.type === "Ready");
   return dep.status?.observedGeneration === generation && (!ready || ready.observedGeneration === generation);
 }
 
 /** Why a dependency is not ready yet, or undefined when it is. */
 function notReady(dep: OciSync | undefined): string | undefined {
   if (!dep) return "not found";
-  if (!observedCurrent(dep)) return `generation ${dep.metadata.generation ?? 0} not reconciled yet`;
-  const ready = dep.status?.conditions?.find((c) => c.type === "Ready");
+  const ready = getCondition(dep.status?.conditions, "Ready");
+  if (!observedCurrent(dep, ready)) return `generation ${dep.metadata.generation ?? 0} not reconciled yet`;
   if (!ready) return "no Ready condition yet";
   return ready.status === "True" ? undefined : `Ready=${ready.status} ${ready.reason}`;
 }
