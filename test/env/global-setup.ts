@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { startEnvironment, type Environment } from "./environment.ts";
 import { scanLogs } from "./suite-logs.ts";
 import { teardownOnce } from "./teardown.ts";
+import { useTempRoot } from "./temp-root.ts";
 
 let env: Environment | undefined;
 
@@ -17,6 +18,8 @@ export async function globalSetup(): Promise<void> {
   writeFileSync(file, JSON.stringify(connection, null, 2), { mode: 0o600 });
   process.env.AIRLIFT_TEST_ENV = file;
   process.env.AIRLIFT_TEST_LOGS = join(env.workDir, "suite-logs");
+  // Test processes start after this: their temp folders go inside the environment folder the teardown removes.
+  useTempRoot(env.workDir);
   process.stderr.write(`# test environment up in ${((Date.now() - started) / 1000).toFixed(1)}s (${env.workDir})\n`);
 }
 

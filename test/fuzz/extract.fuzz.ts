@@ -1,7 +1,7 @@
 // Extraction end to end: layers of entries with hostile names, symlinks, hardlinks, duplicates and whiteouts are
 // extracted or refused (ExtractionRefusedError), and either way nothing is written outside the target and no
 // symlink left behind points out of it.
-import { lstatSync, mkdtempSync, readlinkSync } from "node:fs";
+import { lstatSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { Readable } from "node:stream";
@@ -45,19 +45,28 @@ export const extractTarget: FuzzTarget = {
               return { open: () => Readable.from([bytes]) };
             }),
           );
-          await refusesOnlyWith(() => extractLayers(built, target), [ExtractionRefusedError]);
-          for (const p of walk(base)) {
-            const rel = relative(base, p);
-            if (!["a", "a/b", "a/b/out"].includes(rel) && !rel.startsWith("a/b/out/"))
-              throw new Error(`written outside the target: ${rel}`);
-            if (lstatSync(p).isSymbolicLink()) {
-              const link = readlinkSync(p);
-              if (isAbsolute(link) || relative(target, resolve(dirname(p), link)).startsWith(".."))
-                throw new Error(`symlink escapes: ${rel} -> ${link}`);
-            }
+          try {
+            await refusesOnlyWith(() => extractLayers(built, target), [ExtractionRefusedError]);
+            checkInside(base, target);
+          } finally {
+            rmSync(base, { recursive: true, force: true });
           }
         },
       ),
       params,
     ),
 };
+
+/** Fails when anything under `base` lies outside `target` or is a symlink leading out of it. */
+function checkInside(base: string, target: string): void {
+  for (const p of walk(base)) {
+    const rel = relative(base, p);
+    if (!["a", "a/b", "a/b/out"].includes(rel) && !rel.startsWith("a/b/out/"))
+      throw new Error(`written outside the target: ${rel}`);
+    if (lstatSync(p).isSymbolicLink()) {
+      const link = readlinkSync(p);
+      if (isAbsolute(link) || relative(target, resolve(dirname(p), link)).startsWith(".."))
+        throw new Error(`symlink escapes: ${rel} -> ${link}`);
+    }
+  }
+}
