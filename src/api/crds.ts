@@ -4,8 +4,8 @@ import { stringify } from "yaml";
 import { ALL_KINDS, CATEGORY, crdName, type KindInfo } from "./group-version.ts";
 import { artifactPullSpecSchema, artifactPullStatusSchema } from "./artifact-pull-schema.ts";
 import { imageImportSpecSchema, imageImportStatusSchema } from "./image-import-schema.ts";
-import { ociSyncSpecSchema, ociSyncStatusSchema } from "./oci-sync-schema.ts";
-import { obj, str, toCrdSchema, type JsonValue, type SchemaNode } from "./openapi-schema.ts";
+import { ociSyncObjectRules, ociSyncSpecSchema, ociSyncStatusSchema } from "./oci-sync-schema.ts";
+import { obj, str, toCrdSchema, type CelRule, type JsonValue, type SchemaNode } from "./openapi-schema.ts";
 
 /** One `additionalPrinterColumns` entry. */
 interface PrinterColumn {
@@ -57,7 +57,11 @@ const COLUMNS: Record<KindInfo["kind"], PrinterColumn[]> = {
   ],
 };
 
-const SCHEMAS: Record<KindInfo["kind"], { spec: SchemaNode; status: SchemaNode; description: string }> = {
+// `rules` sit on the root, where CEL sees metadata.name next to the spec.
+const SCHEMAS: Record<
+  KindInfo["kind"],
+  { spec: SchemaNode; status: SchemaNode; description: string; rules?: CelRule[] }
+> = {
   ImageImport: {
     spec: imageImportSpecSchema,
     status: imageImportStatusSchema,
@@ -72,6 +76,7 @@ const SCHEMAS: Record<KindInfo["kind"], { spec: SchemaNode; status: SchemaNode; 
     spec: ociSyncSpecSchema,
     status: ociSyncStatusSchema,
     description: "OciSync applies the YAML of an OCI image to the cluster, prunes what left it and reports health.",
+    rules: ociSyncObjectRules,
   },
 };
 
@@ -87,7 +92,7 @@ export function objectSchema(kind: KindInfo): SchemaNode {
       spec: s.spec,
       status: s.status,
     },
-    { required: ["spec"] },
+    { required: ["spec"], rules: s.rules },
   );
 }
 

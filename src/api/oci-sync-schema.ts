@@ -8,6 +8,7 @@ import {
   RENDER_MODES,
   SOURCE_FORMATS,
   type OciSource,
+  type OciSyncSpec,
 } from "./oci-sync.ts";
 import {
   artifactRef,
@@ -23,7 +24,7 @@ import {
   registryCredentialsRef,
   stageErrors,
 } from "./common-schema.ts";
-import { arr, bool, num, obj, oneOf, str, time, type SchemaNode } from "./openapi-schema.ts";
+import { arr, bool, num, obj, oneOf, str, time, type CelRule, type SchemaNode } from "./openapi-schema.ts";
 
 const IMAGE_RE = new RegExp(IMAGE_PATTERN);
 const DOTDOT_RE = /(^|\/)\.\.(\/|$)/;
@@ -169,6 +170,20 @@ export const ociSyncSpecSchema: SchemaNode = obj(
   },
   { required: ["oci"] },
 );
+
+/**
+ * Rules on the whole object: only the root sees metadata.name. CEL cannot see metadata.namespace, so a dependency
+ * naming this OciSync with its own namespace written out is left to the reconciler's DependencyCycle.
+ */
+export const ociSyncObjectRules: CelRule[] = [
+  {
+    rule: "!has(self.spec.dependsOn) || self.spec.dependsOn.all(d, d.name != self.metadata.name || has(d.namespace))",
+    message: "spec.dependsOn names this OciSync itself: an OciSync cannot wait for itself",
+    fieldPath: ".spec.dependsOn",
+    check: (o: { metadata?: { name?: string }; spec: OciSyncSpec }) =>
+      !(o.spec.dependsOn ?? []).some((d) => d.name === o.metadata?.name && d.namespace === undefined),
+  },
+];
 
 /** status. */
 export const ociSyncStatusSchema: SchemaNode = obj("Observed state.", {

@@ -24,6 +24,15 @@ export const ANNOTATION_CS_MUTATION = "client.lifecycle.config.k8s.io/mutation";
 /** Config Sync's `detach`: as airlift.dev/prune: disabled, the object stays when it leaves the source. */
 export const ANNOTATION_CS_DELETION = "client.lifecycle.config.k8s.io/deletion";
 
+/** Config Sync's `disabled`: the object is left alone, neither applied nor pruned (and leaves the inventory). */
+export const ANNOTATION_CS_MANAGED = "configmanagement.gke.io/managed";
+
+/** Which annotation makes the source's object unmanaged (`configmanagement.gke.io/managed is disabled`), or undefined. */
+export function unmanagedBy(annotations: Record<string, string> | undefined): string | undefined {
+  if (annotations?.[ANNOTATION_CS_MANAGED] === "disabled") return `${ANNOTATION_CS_MANAGED} is disabled`;
+  return undefined;
+}
+
 /** Which annotation makes the object create-only (`airlift.dev/apply is IfNotPresent`), or undefined. */
 export function createOnlyBy(annotations: Record<string, string> | undefined): string | undefined {
   if (annotations?.[ANNOTATION_APPLY] === "IfNotPresent") return `${ANNOTATION_APPLY} is IfNotPresent`;

@@ -20,7 +20,7 @@ import { inventoryDiff, normalizeInventory, toEntry, type InventoryEntry } from 
 import { loadSource, type RenderOptions } from "./load-source.ts";
 import type { LoadLimits } from "./loader.ts";
 import { APPLY_STAGES, groupByStage } from "./order.ts";
-import { checkOwner, type SyncOwner } from "./ownership.ts";
+import { checkOwner, unmanagedBy, type SyncOwner } from "./ownership.ts";
 import { checkPruneSafeguards, pruneObjects, type PruneSafeguards } from "./prune.ts";
 import { resolveObjects, type ResolvedObject, type SyncScope } from "./scope.ts";
 
@@ -160,7 +160,7 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
   }
 }
 
-/** Separates resolved objects from per-object errors, recording both. */
+/** Separates resolved objects from per-object errors and from objects to leave alone, recording all three. */
 function partition(
   run: Run,
   manifests: readonly Manifest[],
@@ -173,11 +173,25 @@ function partition(
       run.results.push(failedResult(m, r));
       run.current.push(identityOf(m.object));
     } else {
-      ok.push(r);
       run.current.push(r.identity);
+      const unmanaged = unmanagedBy(m.object.metadata.annotations);
+      if (unmanaged) run.results.push(leftAlone(r, unmanaged));
+      else ok.push(r);
     }
   });
   return ok;
+}
+
+/** An object the source declares but asks to leave alone: kept from prune (it is current) and from the inventory. */
+function leftAlone(o: ResolvedObject, why: string): ApplyResult {
+  return {
+    identity: o.identity,
+    apiVersion: o.manifest.object.apiVersion,
+    source: o.manifest.source,
+    action: "skipped",
+    owned: false,
+    message: `left alone: ${why}`,
+  };
 }
 
 async function announce(run: Run, objects: readonly ResolvedObject[]): Promise<void> {

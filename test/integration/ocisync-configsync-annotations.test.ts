@@ -2,9 +2,11 @@
 // (https://cloud.google.com/kubernetes-engine/enterprise/config-sync/docs/how-to/managing-objects):
 // `client.lifecycle.config.k8s.io/mutation: ignore` creates the object once and then neither the cluster's nor the
 // source's changes are applied; `client.lifecycle.config.k8s.io/deletion: detach` leaves the object in the cluster
-// when it leaves the source, while an unannotated object is pruned.
+// when it leaves the source, while an unannotated object is pruned; `configmanagement.gke.io/managed: disabled` leaves
+// the object alone: not created, not updated, not pruned once it leaves the source, and out of the inventory.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { OciSync } from "../../src/api/oci-sync.ts";
 import { ANNOTATION_RECONCILE_REQUESTED_AT } from "../../src/kube/reconcile-request.ts";
 import {
   createOciSync,
@@ -29,6 +31,22 @@ function cm(name: string, value: string, annotations: Record<string, string> = {
 }
 
 const cmPath = (name: string): string => `/api/v1/namespaces/${ns}/configmaps/${name}`;
+
+async function requestReconcile(name: string): Promise<void> {
+  await op.admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/${name}`, {
+    method: "PATCH",
+    patchType: "merge",
+    body: { metadata: { annotations: { [ANNOTATION_RECONCILE_REQUESTED_AT]: new Date().toISOString() } } },
+  });
+}
+
+async function waitSynced(name: string, digest: string): Promise<OciSync> {
+  return waitFor(`digest ${digest} synced`, async () => {
+    const s = await getOciSync(op.admin, ns, name);
+    const ready = s.status?.conditions?.find((c) => c.type === "Ready");
+    return s.status?.sync?.digest === digest && ready?.status === "True" ? s : undefined;
+  });
+}
 
 describe("OciSync: Config Sync lifecycle annotations", () => {
   before(async () => {
@@ -56,20 +74,43 @@ describe("OciSync: Config Sync lifecycle annotations", () => {
     const second = await pushWithCrane(ref, {
       "ignore.yaml": cm("cs-ignore", "2", { "client.lifecycle.config.k8s.io/mutation": "ignore" }),
     });
-    await op.admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/cs`, {
-      method: "PATCH",
-      patchType: "merge",
-      body: { metadata: { annotations: { [ANNOTATION_RECONCILE_REQUESTED_AT]: new Date().toISOString() } } },
-    });
-    await waitFor("the second digest synced", async () => {
-      const s = await getOciSync(op.admin, ns, "cs");
-      const ready = s.status?.conditions?.find((c) => c.type === "Ready");
-      return s.status?.sync?.digest === second && ready?.status === "True" ? s : undefined;
-    });
+    await requestReconcile("cs");
+    await waitSynced("cs", second);
     const ignored = await op.admin.request<{ data: { value: string } }>(cmPath("cs-ignore"));
     assert.equal(ignored.data.value, "by-hand");
     const detached = await op.admin.request<{ data: { value: string } }>(cmPath("cs-detach"));
     assert.equal(detached.data.value, "1");
     await assert.rejects(op.admin.request(cmPath("cs-plain")), /404/);
+  });
+
+  it("managed: disabled is neither applied nor pruned, and leaves the inventory", async () => {
+    const disabled = { "configmanagement.gke.io/managed": "disabled" };
+    const ref = `${op.env.registries.anonymous.host}/${unique("config/cs-managed")}/app:v1`;
+    await pushWithCrane(ref, { "kept.yaml": cm("cs-kept", "1"), "later.yaml": cm("cs-later", "1") });
+    await createOciSync(op.admin, ns, "managed", {
+      oci: { image: ref, period: "1h", plainHTTP: true },
+      pruneSafeguard: { maxFraction: 1 },
+    });
+    await waitReady(op.admin, ns, "managed", "True/Succeeded");
+    const second = await pushWithCrane(ref, {
+      "kept.yaml": cm("cs-kept", "1"),
+      "later.yaml": cm("cs-later", "2", disabled),
+      "never.yaml": cm("cs-never", "1", disabled),
+    });
+    await requestReconcile("managed");
+    const synced = await waitSynced("managed", second);
+    assert.deepEqual(
+      (synced.status?.inventory ?? []).map((e) => e.name),
+      ["cs-kept"],
+      "only the managed ConfigMap stays in the inventory",
+    );
+    const later = await op.admin.request<{ data: { value: string } }>(cmPath("cs-later"));
+    assert.equal(later.data.value, "1", "the disabled object was not updated");
+    await assert.rejects(op.admin.request(cmPath("cs-never")), /404/, "a disabled object is never created");
+    const third = await pushWithCrane(ref, { "kept.yaml": cm("cs-kept", "1") });
+    await requestReconcile("managed");
+    await waitSynced("managed", third);
+    const still = await op.admin.request<{ data: { value: string } }>(cmPath("cs-later"));
+    assert.equal(still.data.value, "1", "left the source after managed: disabled, and was not pruned");
   });
 });
