@@ -18,6 +18,7 @@ import {
   s3ConnectionProperties,
   TAG_PATTERN,
 } from "./common-schema.ts";
+import { verifyBlock } from "./verify-schema.ts";
 import { arr, bool, int, obj, oneOf, str, time, type SchemaNode } from "./openapi-schema.ts";
 
 const DIGEST_RE = new RegExp(DIGEST_PATTERN);
@@ -133,6 +134,7 @@ export const artifactPullSpecSchema: SchemaNode = obj(
       min: "10s",
       default: ARTIFACT_PULL_DEFAULTS.interval,
     }),
+    verify: verifyBlock("the pulled artifact"),
     suspend: bool("Stop reconciling this object.", { default: ARTIFACT_PULL_DEFAULTS.suspend }),
   },
   { required: ["source", "destination"] },

@@ -9,6 +9,7 @@ import type {
   RegistryCredentialsRef,
   S3Location,
 } from "./meta.ts";
+import type { VerifySpec } from "./verify.ts";
 import { withCaBundleDefaults, withS3Defaults, type S3LocationDefaulted } from "./meta.ts";
 
 /**
@@ -71,6 +72,8 @@ export interface ArtifactPullSpec {
   extractLimits?: ExtractLimits;
   /** How often to look for a newer tag (ignored for a digest); default `10m`. */
   interval?: string;
+  /** Verify the source's signature offline before it is used. */
+  verify?: VerifySpec;
   suspend?: boolean;
 }
 

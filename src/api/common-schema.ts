@@ -218,7 +218,7 @@ export function tagList(description: string, extras: SchemaExtras = {}): SchemaN
 /** `status.conditions`: a list of metav1.Condition keyed by type. */
 export function conditions(): SchemaNode {
   return arr(
-    "Ready, Reconciling and Stalled (kstatus).",
+    "Ready, Reconciling and Stalled (kstatus); SourceVerified when spec.verify is set.",
     obj(
       "metav1.Condition.",
       {

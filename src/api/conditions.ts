@@ -10,6 +10,8 @@ export const ConditionType = {
   Ready: "Ready",
   Reconciling: "Reconciling",
   Stalled: "Stalled",
+  /** A kind's own condition (spec.verify): not kstatus's, written next to Ready by the same summarizer. */
+  SourceVerified: "SourceVerified",
 } as const;
 
 /** Every reason the operator can write, with its one-line meaning (the README's reason table). */
@@ -61,6 +63,15 @@ export const REASONS = {
   PlatformNotFound: "Stalled: the image index has no manifest for the spec's platform.",
   LayerNotFound: "Stalled: the image has no layer of the layer selector's media type.",
   DigestMismatch: "Stalled: content's digest or size differs from the one its descriptor announced.",
+
+  // Signature verification (spec.verify; also the reason of SourceVerified=False).
+  SignatureVerified:
+    "SourceVerified=True: a signature by a trusted key names the source's digest (the message names the key's fingerprint and the signature's digest).",
+  SignatureMissing:
+    "Stalled: spec.verify is set and the source has no cosign signature (.sig tag) or sigstore bundle referrer; nothing is tagged, published or applied.",
+  SignatureKeyUnknown:
+    "Stalled: the source's signatures verify with none of the keys in spec.verify.publicKeysSecretRef (or a key there is of an unsupported type).",
+  SignatureInvalid: "Stalled: a signature is malformed, altered, or made by a trusted key over another image's digest.",
 
   // Archives, extraction and buckets.
   InvalidArchive: "Stalled: the archive is not a readable docker-archive or OCI archive.",

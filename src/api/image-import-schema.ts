@@ -15,6 +15,7 @@ import {
   s3ConnectionProperties,
   tagList,
 } from "./common-schema.ts";
+import { verifyBlock } from "./verify-schema.ts";
 import { arr, bool, int, obj, oneOf, str, time, type SchemaNode } from "./openapi-schema.ts";
 
 function repository(description: string): SchemaNode {
@@ -111,6 +112,7 @@ export const imageImportSpecSchema: SchemaNode = obj(
       maximum: 16,
       default: IMAGE_IMPORT_DEFAULTS.concurrency,
     }),
+    verify: verifyBlock("each imported image (or index)"),
     suspend: bool("Stop reconciling this object.", { default: IMAGE_IMPORT_DEFAULTS.suspend }),
   },
   {

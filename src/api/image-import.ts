@@ -1,5 +1,6 @@
 // ImageImport: stream an image archive (docker-archive or OCI archive, plain or gzip) from an S3 bucket into an
 // OCI registry. The CRD schema is image-import-schema.ts; schema-agreement.test.ts proves the two agree.
+import type { VerifySpec } from "./verify.ts";
 import type { CaBundleRef, Condition, EndpointsUsed, ObjectMeta, RegistryCredentialsRef, S3Location } from "./meta.ts";
 import { withCaBundleDefaults, withS3Defaults, type S3LocationDefaulted } from "./meta.ts";
 
@@ -61,6 +62,8 @@ export interface ImageImportSpec {
   /** Blobs uploaded at once, 1..16; default 3. */
   concurrency?: number;
   /** Stop reconciling; default false. */
+  /** Verify the source's signature offline before it is used. */
+  verify?: VerifySpec;
   suspend?: boolean;
 }
 

@@ -24,6 +24,7 @@ import {
   registryCredentialsRef,
   stageErrors,
 } from "./common-schema.ts";
+import { verifyBlock } from "./verify-schema.ts";
 import { arr, bool, num, obj, oneOf, str, time, type CelRule, type SchemaNode } from "./openapi-schema.ts";
 
 const IMAGE_RE = new RegExp(IMAGE_PATTERN);
@@ -151,6 +152,7 @@ export const ociSyncSpecSchema: SchemaNode = obj(
       min: "1s",
       default: OCI_SYNC_DEFAULTS.timeout,
     }),
+    verify: verifyBlock("each new digest of the image"),
     suspend: bool("Stop reconciling this object.", { default: OCI_SYNC_DEFAULTS.suspend }),
     dependsOn: arr(
       "OciSyncs that must be Ready at their current generation before this one applies (Flux's dependsOn).",

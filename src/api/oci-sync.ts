@@ -10,6 +10,7 @@ import type {
   StageError,
   ErrorSummary,
 } from "./meta.ts";
+import type { VerifySpec } from "./verify.ts";
 import { withCaBundleDefaults } from "./meta.ts";
 
 /** How the YAML is laid out; only `unstructured` (any directory tree of manifests). */
@@ -86,6 +87,8 @@ export interface OciSyncSpec {
   serviceAccountName?: string;
   /** How long applied objects may take to become Current; default `5m`. */
   timeout?: string;
+  /** Verify the source's signature offline before it is used. */
+  verify?: VerifySpec;
   suspend?: boolean;
   /** OciSyncs that must be Ready at their current generation before this one applies (Flux's dependsOn). */
   dependsOn?: DependencyRef[];

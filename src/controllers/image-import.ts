@@ -38,6 +38,7 @@ import type { RegistryConnection } from "../transfer/connection.ts";
 import { classifyTransferError } from "../transfer/errors.ts";
 import { importArchive, type ImportResult } from "../transfer/import-archive.ts";
 import { openS3Archive, type OpenedS3Archive } from "../transfer/s3-connection.ts";
+import { verifyBeforeTag, type SourceVerification, type TrustedKeySet } from "../transfer/verify-source.ts";
 import { caBundle, endpointUsed, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
 import type { ImportMetrics } from "../observability/airlift-metrics.ts";
 import type { OperatorDefaults } from "./defaults.ts";
@@ -45,6 +46,7 @@ import type { ControllerDeps } from "./deps.ts";
 import { alreadyImported, importInputs, stalledOnInputs } from "./image-import-decide.ts";
 import { destination, selections, sourceUrl } from "./image-import-spec.ts";
 import { progressFields, startedFields, succeededSummary } from "./image-import-status.ts";
+import { refusedConditions, verifiedConditions, verifyKeys } from "./verify-source.ts";
 
 /** How often a finished or stalled import re-checks its inputs (one HEAD and the Secrets). */
 export const RECHECK_MS = 5 * 60_000;
@@ -53,7 +55,16 @@ export const RECHECK_MS = 5 * 60_000;
 interface ImportState {
   spec: ImageImportSpecDefaulted;
   /** Set by the first step. */
-  opened?: { archive: OpenedS3Archive; registry: string; connection: RegistryConnection; attempt: ImportAttempt };
+  opened?: {
+    archive: OpenedS3Archive;
+    registry: string;
+    connection: RegistryConnection;
+    attempt: ImportAttempt;
+    /** spec.verify's keys: every image is verified before it is tagged. */
+    keys?: TrustedKeySet;
+  };
+  /** What spec.verify accepted, one per image or index. */
+  verified: SourceVerification[];
   /** Set when an import ran to the end. */
   done?: { result: ImportResult; startedMs: number };
   /** The endpoints this reconcile uses and their origins (status.endpoints), set first. */
@@ -93,7 +104,7 @@ export class ImageImportReconciler implements Reconciler {
       parse: parseImageImport,
       classify: classifyTransferError,
       suspended: (obj) => (obj.spec.suspend ? "spec.suspend is true: no import runs until it is cleared" : undefined),
-      begin: (obj) => ({ spec: withImageImportDefaults(obj.spec) }),
+      begin: (obj) => ({ spec: withImageImportDefaults(obj.spec), verified: [] }),
       steps: [(run) => this.#open(run), (run) => Promise.resolve(this.#decide(run)), (run) => this.#import(run)],
       finish: (run) => this.#finish(run),
       failed: (run, failure) => this.#failed(run, failure),
@@ -132,6 +143,7 @@ export class ImageImportReconciler implements Reconciler {
     const registry = registryHost(d.registry ?? d.rewrite?.registry, this.#deps.defaults);
     const credentials = await registryCredentials(secrets, namespace, d.credentialsSecretRef, ctx.signal);
     const caPem = await caBundle(secrets, namespace, d.caBundleSecretRef, ctx.signal);
+    const keys = await verifyKeys(secrets, namespace, state.spec.verify, ctx.signal);
     const { bucket, key } = state.spec.source.s3;
     const archive = await openS3Archive({
       connection: { ...s3conn, endpointPolicy: this.#deps.endpointPolicy },
@@ -160,6 +172,7 @@ export class ImageImportReconciler implements Reconciler {
       registry,
       connection,
       attempt: { revision: archive.etag, generation: generation ?? 0, inputs },
+      ...(keys ? { keys } : {}),
     };
     return "continue";
   }
@@ -177,7 +190,7 @@ export class ImageImportReconciler implements Reconciler {
   /** Step 3: the import itself, with progress in status and an Event per image. */
   async #import(run: ImportRun): Promise<StepResult> {
     const { obj, ctx, state } = run;
-    const { archive, registry, connection, attempt } = opened(run);
+    const { archive, registry, connection, attempt, keys } = opened(run);
     const startedMs = Date.now();
     await run.status.progressing(`importing ${sourceUrl(state.spec)} (revision ${archive.etag})`, {
       ...startedFields(archive.size, attempt, nowIso()),
@@ -198,6 +211,10 @@ export class ImageImportReconciler implements Reconciler {
       destination: destination(state.spec, registry),
       images: selections(state.spec),
       ...(state.spec.platforms ? { platforms: state.spec.platforms } : {}),
+      // spec.verify: nothing is tagged unless a trusted key's signature names it.
+      ...(keys
+        ? { beforeTag: verifyBeforeTag({ registry, connection, keys, onVerified: (v) => state.verified.push(v) }) }
+        : {}),
       connection,
       layerCompression: state.spec.layerCompression,
       concurrency: state.spec.concurrency,
@@ -228,7 +245,8 @@ export class ImageImportReconciler implements Reconciler {
     const { result, startedMs } = state.done;
     await run.status.summarize(() => {
       const summary = succeededSummary(result, opened(run).attempt, nowIso());
-      return { ...summary, fields: { ...summary.fields, endpoints: state.endpoints } };
+      const conditions = verifiedConditions(state.spec.verify, state.verified, run.obj.metadata.generation);
+      return { ...summary, fields: { ...summary.fields, endpoints: state.endpoints }, conditions };
     });
     const seconds = (Date.now() - startedMs) / 1000;
     this.#metrics.duration.observe(seconds);
@@ -263,6 +281,7 @@ export class ImageImportReconciler implements Reconciler {
       message: `failed to import ${sourceUrl(run.state.spec)}: ${failure.message}`,
       recheckAfterMs: RECHECK_MS,
       fields: endpoints ? () => ({ endpoints }) : undefined,
+      conditions: refusedConditions(failure, run.obj.metadata.generation),
     };
   }
 }

@@ -15,7 +15,7 @@ import type { ReconcileContext, Request, Result } from "./reconciler.ts";
 import type { KubeObject, ResourceType } from "./resource.ts";
 import { reconcileRequest } from "./reconcile-request.ts";
 import { getObject } from "./status.ts";
-import { Summarizer, type KindStatus } from "./summarize.ts";
+import { Summarizer, type KindConditions, type KindStatus } from "./summarize.ts";
 
 /** An object of a kind with a status the summarizer writes. */
 export interface KindObject<S extends KindStatus> extends ApiObject {
@@ -70,6 +70,8 @@ export interface FailurePlan<S> {
   message: string;
   /** Status fields to write with the failure (a stage's errors block). */
   fields?: (status: S) => Record<string, unknown>;
+  /** The kind's own conditions to write with it (SourceVerified=False after a refused signature). */
+  conditions?: KindConditions;
   /** A permanent failure is looked at again after this long (a new push may fix it); undefined stalls for good. */
   recheckAfterMs?: number;
 }
@@ -228,6 +230,7 @@ async function failed<T extends KindObject<S>, S extends KindStatus, State>(
   await run.status.summarize((s) => ({
     verdict: failure.transient ? { kind: "retrying", reason, message } : { kind: "stalled", reason, message },
     fields: plan.fields?.(s),
+    conditions: plan.conditions,
   }));
   await run.ctx.events.event(run.obj, { type: "Warning", reason, action: kind.action, note: message }, run.ctx.signal);
   if (failure.retryAfterMs !== undefined) throw new WaitingError(reason, message, failure.retryAfterMs, { cause: err });

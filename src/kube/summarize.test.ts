@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FakeObjectStore, WIDGETS } from "../../test/fixtures/kube/reconcile-kit.ts";
 import type { KubeObject } from "./resource.ts";
-import { Summarizer, conditionsFor, sameJson, type KindStatus, type Verdict } from "./summarize.ts";
+import { Summarizer, conditionsFor, sameJson, withKindConditions, type KindStatus, type Verdict } from "./summarize.ts";
 
 describe("conditionsFor", () => {
   const cases: { verdict: Verdict; want: string[] }[] = [
@@ -82,6 +82,28 @@ describe("Summarizer", () => {
     assert.deepEqual(
       store.statusPatches.map((p) => (p as { note?: string }).note),
       ["1", "2", "final"],
+    );
+  });
+});
+
+describe("withKindConditions", () => {
+  it("sets a kind's own condition next to the verdict's and removes it on request", () => {
+    const base = conditionsFor(undefined, 1, { kind: "ready", message: "ok" });
+    const set = withKindConditions(base, {
+      set: [{ type: "SourceVerified", status: "True", reason: "SignatureVerified", message: "key sha256:ab" }],
+    });
+    assert.deepEqual(
+      set.map((c) => `${c.type}=${c.status}`),
+      ["Ready=True", "SourceVerified=True"],
+    );
+    const again = conditionsFor(set, 2, { kind: "stalled", reason: "SignatureMissing", message: "none" });
+    assert.ok(
+      again.some((c) => c.type === "SourceVerified"),
+      "a verdict alone leaves a kind's condition in place",
+    );
+    assert.deepEqual(
+      withKindConditions(again, { remove: ["SourceVerified"] }).map((c) => c.type),
+      ["Ready", "Stalled"].filter((t) => again.some((c) => c.type === t)),
     );
   });
 });

@@ -5,7 +5,16 @@
 // that would change nothing is not sent (a steady-state period costs no API write).
 import type { Reason } from "../api/conditions.ts";
 import type { ApiObject, Condition } from "../api/meta.ts";
-import { markReady, markReconciling, markRetrying, markStalled, markSuspended } from "./conditions.ts";
+import {
+  markReady,
+  markReconciling,
+  markRetrying,
+  markStalled,
+  markSuspended,
+  removeCondition,
+  setCondition,
+  type ConditionInput,
+} from "./conditions.ts";
 import type { ReconcileContext } from "./reconciler.ts";
 import { keyOf, type KubeObject, type ResourceType } from "./resource.ts";
 import { updateStatus } from "./status.ts";
@@ -56,6 +65,23 @@ export interface Summary {
   verdict: Verdict;
   /** Status fields besides conditions and observedGeneration (`null` removes a field). */
   fields?: Record<string, unknown>;
+  /** The kind's own conditions (not Ready/Reconciling/Stalled, e.g. SourceVerified), written with the verdict. */
+  conditions?: KindConditions;
+}
+
+/** Conditions of a kind's own, set or removed in the same write as the verdict's. */
+export interface KindConditions {
+  set?: readonly ConditionInput[];
+  /** Types to remove (e.g. SourceVerified once spec.verify is gone). */
+  remove?: readonly string[];
+}
+
+/** `conditions` with the kind's own set and removed (lastTransitionTime kept when a status does not change). */
+export function withKindConditions(conditions: Condition[], own: KindConditions | undefined): Condition[] {
+  let out = conditions;
+  for (const type of own?.remove ?? []) out = removeCondition(out, type);
+  for (const input of own?.set ?? []) out = setCondition(out, input);
+  return out;
 }
 
 /** Key-order-independent equality of JSON values, absent and null alike. */
@@ -103,7 +129,8 @@ export class Summarizer<S extends KindStatus> {
     await this.#write((status) => {
       const summary = compute(status);
       verdict = summary.verdict;
-      return { ...summary.fields, conditions: conditionsFor(status.conditions, this.generation, summary.verdict) };
+      const conditions = conditionsFor(status.conditions, this.generation, summary.verdict);
+      return { ...summary.fields, conditions: withKindConditions(conditions, summary.conditions) };
     }, {});
     if (!verdict) throw new Error("summarize: the status was not computed");
     return verdict;

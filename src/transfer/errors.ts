@@ -22,6 +22,7 @@ import {
   NoMatchingSemverTagError,
   PlatformNotFoundError,
 } from "./content-errors.ts";
+import { VerifyError, type VerifyReason } from "../verify/errors.ts";
 import { DestinationPlanError } from "./destinations.ts";
 
 /** The reasons an engine error can have (a part of the catalogue). */
@@ -47,6 +48,7 @@ export type TransferReason = Extract<
   | "PlatformNotFound"
   | "LayerNotFound"
   | "TransferFailed"
+  | VerifyReason
 >;
 
 /** An engine error as status shows it. */
@@ -129,6 +131,8 @@ function typed(err: unknown): [TransferReason, boolean] | undefined {
   if (err instanceof OciError) return [registryReason(err), err.transient];
   if (err instanceof HarborError) return [harborReason(err), err.transient];
   if (err instanceof ArchiveError) return [archiveReason(err), false];
+  // A refused signature stays refused until the source is re-signed or a key is added.
+  if (err instanceof VerifyError) return [err.code, false];
   if (err instanceof SpecError) return [specReason(err), false];
   // A changed source object restarts the transfer from the new version.
   if (err instanceof StorageError) return [storageReason(err), err.transient || err instanceof SourceChangedError];

@@ -1,0 +1,78 @@
+// spec.verify for the three reconcilers: the trusted keys read from the Secret the block names (every data entry
+// holding a PEM PUBLIC KEY block; another namespace only with a grant, through the SecretReader), and the
+// SourceVerified condition: True naming the key's fingerprint and the signature's digest, False with the refusal's
+// reason, gone when spec.verify is.
+import { ConditionType, type Reason } from "../api/conditions.ts";
+import type { VerifySpec } from "../api/verify.ts";
+import { StallingError } from "../kube/errors.ts";
+import type { Failure } from "../kube/reconcile-steps.ts";
+import type { SecretReader } from "../kube/secrets.ts";
+import type { KindConditions } from "../kube/summarize.ts";
+import { trustedKeys, type SourceVerification, type TrustedKeySet } from "../transfer/verify-source.ts";
+
+const PEM_PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----";
+const SIGNATURE_REASONS: ReadonlySet<Reason> = new Set(["SignatureMissing", "SignatureKeyUnknown", "SignatureInvalid"]);
+
+/** The keys spec.verify trusts, or undefined without a verify block. */
+export async function verifyKeys(
+  secrets: SecretReader,
+  namespace: string,
+  verify: VerifySpec | undefined,
+  signal?: AbortSignal,
+): Promise<TrustedKeySet | undefined> {
+  if (!verify) return undefined;
+  const ref = verify.publicKeysSecretRef;
+  const secret = await secrets.secret(namespace, ref, signal);
+  const where = `Secret ${ref.namespace || namespace}/${ref.name}`;
+  const material = Object.entries(secret.data)
+    .map(([key, value]) => ({ origin: `${where} key ${key}`, pem: value.toString("utf8") }))
+    .filter((m) => m.pem.includes(PEM_PUBLIC_KEY))
+    .sort((a, b) => a.origin.localeCompare(b.origin));
+  if (material.length === 0)
+    throw new StallingError(
+      "InvalidCredentialsSecret",
+      `failed to use ${where}: no data entry holds a PEM PUBLIC KEY block (put cosign.pub in it)`,
+    );
+  return trustedKeys(material);
+}
+
+/** One line per verification: what verified which digest. */
+function describe(v: SourceVerification): string {
+  return `${v.where}@${v.digest} verified by key ${v.keyFingerprint} (${v.keyKind}), ${v.format} signature ${v.signatureDigest}`;
+}
+
+/** SourceVerified=True for what was verified; the condition removed when spec.verify is not set. */
+export function verifiedConditions(
+  verify: VerifySpec | undefined,
+  verified: readonly SourceVerification[],
+  generation: number | undefined,
+): KindConditions {
+  if (!verify || verified.length === 0) return verify ? {} : { remove: [ConditionType.SourceVerified] };
+  return {
+    set: [
+      {
+        type: ConditionType.SourceVerified,
+        status: "True",
+        reason: "SignatureVerified",
+        message: verified.map(describe).join("; "),
+        observedGeneration: generation,
+      },
+    ],
+  };
+}
+
+/** SourceVerified=False when a signature was refused; undefined for any other failure (the condition stays). */
+export function refusedConditions(failure: Failure, generation: number | undefined): KindConditions | undefined {
+  if (!SIGNATURE_REASONS.has(failure.reason)) return undefined;
+  return {
+    set: [
+      {
+        type: ConditionType.SourceVerified,
+        status: "False",
+        reason: failure.reason,
+        message: failure.message,
+        observedGeneration: generation,
+      },
+    ],
+  };
+}
