@@ -25,16 +25,20 @@ import { openArtifactSource, type ArtifactSource } from "../transfer/artifact-so
 import { classifyTransferError } from "../transfer/errors.ts";
 import type { PullResult } from "../transfer/pull-artifact.ts";
 import type { ResolvedArtifact } from "../transfer/resolve-tag.ts";
+import type { SourceVerification, TrustedKeySet } from "../transfer/verify-source.ts";
 import { alreadyPulled, nextCheckMs, pullFailureMessage, pulledSummary, revisionOf } from "./artifact-pull-decide.ts";
 import { caBundle, endpointUsed, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
 import type { ControllerDeps } from "./deps.ts";
+import { refusedConditions, verifiedConditions, verifyKeys } from "./verify-source.ts";
 
 /** What the steps of one reconcile found out. */
 interface PullState {
   spec: ArtifactPullSpecDefaulted;
   /** When to resolve again; undefined for a digest pin (config-sync#1332). */
   intervalMs: number | undefined;
-  session?: { source: ArtifactSource; registry: string };
+  session?: { source: ArtifactSource; registry: string; keys?: TrustedKeySet };
+  /** What spec.verify accepted. */
+  verified?: SourceVerification;
   resolved?: ResolvedArtifact;
   pulled?: PullResult;
   /** The endpoints this reconcile uses and their origins (status.endpoints), set first. */
@@ -70,7 +74,12 @@ export class ArtifactPullReconciler implements Reconciler {
         const spec = withArtifactPullDefaults(obj.spec);
         return { spec, intervalMs: nextCheckMs(spec, parseDuration(spec.interval)) };
       },
-      steps: [(run) => this.#open(run), (run) => this.#resolve(run), (run) => this.#pull(run)],
+      steps: [
+        (run) => this.#open(run),
+        (run) => this.#resolve(run),
+        (run) => this.#verify(run),
+        (run) => this.#pull(run),
+      ],
       finish: (run) => this.#finish(run),
       // Permanent: look again at the next interval (a new push may bring a matching tag); a pin waits for a change.
       failed: (run, failure) => {
@@ -79,6 +88,7 @@ export class ArtifactPullReconciler implements Reconciler {
           message: pullFailureMessage(failure, what(run.state.spec)),
           recheckAfterMs: run.state.intervalMs,
           fields: endpoints ? () => ({ endpoints }) : undefined,
+          conditions: refusedConditions(failure, run.obj.metadata.generation),
         };
       },
     };
@@ -106,9 +116,10 @@ export class ArtifactPullReconciler implements Reconciler {
       plainHttp: src.plainHTTP,
       endpointPolicy: this.#deps.endpointPolicy,
     };
+    const keys = await verifyKeys(ctx.secrets, namespace, state.spec.verify, ctx.signal);
     const source = openArtifactSource({ registry, project: src.project, repository: src.repository, connection });
     run.defer(() => source.close());
-    state.session = { source, registry };
+    state.session = { source, registry, ...(keys ? { keys } : {}) };
     return "continue";
   }
 
@@ -127,7 +138,15 @@ export class ArtifactPullReconciler implements Reconciler {
     return alreadyPulled(run.obj.status, run.obj.metadata.generation, state.resolved.digest) ? "done" : "continue";
   }
 
-  /** Step 3: pull the new digest into the bucket (and extract it), staging under a folder of this object's own. */
+  /** Step 3: with spec.verify, a trusted key's signature must name the digest before anything reaches the bucket. */
+  async #verify(run: PullRun): Promise<StepResult> {
+    const { source, keys } = required(run.state.session, "open");
+    if (keys)
+      run.state.verified = await source.verify(required(run.state.resolved, "resolve").digest, keys, run.ctx.signal);
+    return "continue";
+  }
+
+  /** Step 4: pull the new digest into the bucket (and extract it), staging under a folder of this object's own. */
   async #pull(run: PullRun): Promise<StepResult> {
     const { obj, ctx, state } = run;
     const { spec } = state;
@@ -182,9 +201,11 @@ export class ArtifactPullReconciler implements Reconciler {
       insecure,
       now: nowIso(),
     });
+    const verified = state.verified ? [state.verified] : [];
     const verdict = await run.status.summarize(() => ({
       ...summary,
       fields: { ...summary.fields, endpoints: state.endpoints },
+      conditions: verifiedConditions(state.spec.verify, verified, run.obj.metadata.generation),
     }));
     const event = insecure
       ? ({ type: "Warning", reason: "TLSVerificationDisabled" } as const)

@@ -8,6 +8,7 @@ import { Repository } from "../oci/repository.ts";
 import { openRegistryClient, type RegistryConnection } from "./connection.ts";
 import { pullFromRepository, type PullDestination, type PullOptions, type PullResult } from "./pull-artifact.ts";
 import { resolveArtifact, type ResolvedArtifact } from "./resolve-tag.ts";
+import { verifyInRepository, type SourceVerification, type TrustedKeySet } from "./verify-source.ts";
 
 /** Where the artifact lives: `registry/project/repository`, and how to reach it. */
 export interface ArtifactLocation {
@@ -54,6 +55,11 @@ export class ArtifactSource {
   /** Pulls `digest` into `destination` over the session's client. */
   pull(digest: string, destination: PullDestination, options: PullOptions): Promise<PullResult> {
     return pullFromRepository(this.#repo, { digest }, destination, options);
+  }
+
+  /** Verifies `digest`'s signature with `keys` (spec.verify); throws a VerifyError when refused. */
+  verify(digest: string, keys: TrustedKeySet, signal?: AbortSignal): Promise<SourceVerification> {
+    return verifyInRepository(this.#repo, digest, keys, signal);
   }
 
   /** Closes the session's connection pool. */
