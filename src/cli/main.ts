@@ -48,6 +48,10 @@ export const COMMANDS: Record<string, Entry> = {
     load: () => import("./verify.ts"),
   },
   version: { summary: "print the version", load: () => import("./version.ts") },
+  vet: {
+    summary: "render and check a bundle offline as the operator would (scope, duplicates, schemas)",
+    load: () => import("./vet.ts"),
+  },
 };
 
 const ABOUT =

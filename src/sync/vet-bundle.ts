@@ -1,0 +1,115 @@
+// `airlift vet`'s checks, offline: the bundle is rendered and loaded exactly as a sync loads it (load-source.ts:
+// kustomize, substitution, the loader's caps and duplicate check), then each object goes through the sync's scope
+// rules (scope.ts) with its kind's resource type from the schema source, the duplicate check after scoping (a
+// namespace filled in can make two objects one), and its kind's schema (schema-validate.ts). Every problem is a
+// finding with the file and line of the object, never an exception: a user fixes them all in one pass.
+import { LoadError, SyncError } from "./errors.ts";
+import { describeIdentity, identityKey, identityOf, type Manifest } from "./identity.ts";
+import { loadSource, type RenderOptions } from "./load-source.ts";
+import type { SchemaValidator } from "./schema-validate.ts";
+import { scopeObject, type ResolvedObject, type SyncScope } from "./scope.ts";
+import { SourceLines, splitSource } from "./source-lines.ts";
+
+/** What a finding is about. */
+export type VetCheck = "load" | "kind" | "scope" | "duplicate" | "schema";
+
+/** One problem of the bundle. */
+export interface VetFinding {
+  /** The file (relative to the bundle root), or `kustomize build DIR` for a rendered object. */
+  file: string;
+  /** The loader's name of the object: the file with its document index (`app.yaml#2`). */
+  source: string;
+  line?: number;
+  /** `Deployment apps/web`, when the finding is about one object. */
+  object?: string;
+  check: VetCheck;
+  /** The engine's reason (the catalogue's) when the sync would report the same problem with one. */
+  reason?: string;
+  /** The field, for a schema finding (`spec.replicas`). */
+  field?: string;
+  message: string;
+}
+
+/** What to vet. */
+export interface VetOptions {
+  root: string;
+  dir?: string;
+  render: RenderOptions;
+  substitute?: Readonly<Record<string, string>>;
+  scope: SyncScope;
+  /** Builds the schema checks once the objects are known (the bundle's CRDs add kinds); undefined: none. */
+  schemas?: (manifests: readonly Manifest[]) => Promise<SchemaValidator>;
+  signal?: AbortSignal;
+}
+
+/** The outcome: the objects loaded (0 when the load failed) and every finding. */
+export interface VetResult {
+  objects: number;
+  findings: VetFinding[];
+}
+
+interface Pass {
+  lines: SourceLines;
+  scope: SyncScope;
+  validator: SchemaValidator | undefined;
+  /** Identity keys seen so far, with their source. */
+  seen: Map<string, string>;
+}
+
+/** Renders, loads and checks the bundle; see the file comment. */
+export async function vetBundle(options: VetOptions): Promise<VetResult> {
+  const lines = new SourceLines(options.root);
+  let manifests: Manifest[];
+  try {
+    manifests = await loadSource(options);
+  } catch (err) {
+    if (!(err instanceof SyncError)) throw err;
+    const source = err instanceof LoadError ? err.file : (options.dir ?? ".");
+    const at = { file: splitSource(source).file, source, line: await lines.line(source) };
+    return { objects: 0, findings: [{ ...at, check: "load", reason: err.code, message: err.message }] };
+  }
+  const pass: Pass = { lines, scope: options.scope, validator: await options.schemas?.(manifests), seen: new Map() };
+  const findings: VetFinding[] = [];
+  for (const m of manifests) findings.push(...(await checkObject(pass, m)));
+  return { objects: manifests.length, findings };
+}
+
+/** The findings of one object: its kind and scope, a duplicate of an earlier one, its schema. */
+async function checkObject(pass: Pass, m: Manifest): Promise<VetFinding[]> {
+  const at = { file: splitSource(m.source).file, source: m.source, line: await pass.lines.line(m.source) };
+  const resolved = resolve(m, pass.scope, pass.validator);
+  if (resolved instanceof SyncError) {
+    const check = resolved.code === "UnknownKind" ? "kind" : "scope";
+    const object = describeIdentity(identityOf(m.object));
+    return [{ ...at, object, check, reason: resolved.code, message: resolved.message }];
+  }
+  const out: VetFinding[] = [];
+  const object = describeIdentity(resolved.identity);
+  const key = identityKey(resolved.identity);
+  const other = pass.seen.get(key);
+  if (other !== undefined) {
+    const message = `duplicate object ${object}: declared in ${other} and ${m.source}`;
+    out.push({ ...at, object, check: "duplicate", reason: "DuplicateObject", message });
+  }
+  pass.seen.set(key, m.source);
+  for (const f of pass.validator?.validate(resolved.manifest.object) ?? []) {
+    const line = await pass.lines.line(m.source, f.path);
+    out.push({ ...at, line, object, check: "schema", field: f.field, message: `${object}: ${f.message}` });
+  }
+  return out;
+}
+
+/** The object with the scope applied; without a schema source every kind is taken as namespaced. */
+function resolve(m: Manifest, scope: SyncScope, validator: SchemaValidator | undefined): ResolvedObject | SyncError {
+  const { apiVersion, kind } = m.object;
+  const type = validator
+    ? validator.typeOf(apiVersion, kind)
+    : { group: "", version: apiVersion, kind, plural: "", namespaced: true };
+  if (type) return scopeObject(m, type, scope);
+  const id = identityOf(m.object);
+  return new SyncError(
+    "UnknownKind",
+    `${describeIdentity(id)} from ${m.source}: the cluster serves no kind ${kind} in ${apiVersion} and no CRD of the bundle defines it`,
+    [id],
+  );
+}
