@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { artifactsPath, encodeRepositoryName, nextPageFromLink } from "./api-paths.ts";
 import { candidatesFromArtifacts } from "./artifact-candidates.ts";
 import { narrowArtifactPage } from "./artifact.ts";
+import { selectTag } from "./tag-policy.ts";
 import { parseErrorsBody } from "../net/error-body.ts";
 import {
   HarborResponseShapeError,
@@ -103,6 +104,46 @@ describe("narrowArtifactPage", () => {
       /artifacts\[1\]\.tags\[0\]\.name/,
     );
     assert.throws(() => narrowArtifactPage([harborArtifact({ tags: "v1" })]), /tags is not an array/);
+  });
+});
+
+describe("accessories", () => {
+  const D2 = `sha256:${"2".repeat(64)}`;
+  const accessory = {
+    id: 1,
+    artifact_id: 9,
+    subject_artifact_id: 7,
+    subject_artifact_digest: D1,
+    subject_artifact_repo: "p/app",
+    size: 600,
+    digest: D2,
+    type: "subject.accessory",
+    icon: "",
+    creation_time: "2025-01-02T03:04:06.000Z",
+  };
+
+  it("narrows with_accessory's list; a listed artifact named as an accessory is a candidate with a subject", () => {
+    const late = { name: "sbom", push_time: "2025-02-01T00:00:00.000Z" };
+    const page = narrowArtifactPage([
+      harborArtifact({ accessories: [accessory] }),
+      harborArtifact({ id: 9, digest: D2, tags: [late], accessories: null }),
+    ]);
+    assert.deepEqual(page[0]?.accessories, [{ digest: D2, subjectDigest: D1, type: "subject.accessory" }]);
+    const candidates = candidatesFromArtifacts(page);
+    assert.equal(candidates.find((c) => c.tag === "sbom")?.hasSubject, true);
+    assert.equal(candidates.find((c) => c.tag === "v1")?.hasSubject, undefined);
+    // The accessory was pushed last: skipped as "subject", unless signatures are wanted.
+    const picked = selectTag(candidates, { newestPushed: {} });
+    assert.notEqual(picked.candidate.tag, "sbom");
+    assert.equal(picked.skipped.subject, 1);
+    assert.equal(selectTag(candidates, { newestPushed: {} }, { excludeSignatures: false }).candidate.tag, "sbom");
+  });
+
+  it("refuses an accessory without a digest", () => {
+    assert.throws(
+      () => narrowArtifactPage([harborArtifact({ accessories: [{ ...accessory, digest: 5 }] })]),
+      /artifacts\[0\]\.accessories\[0\]\.digest is not a string/,
+    );
   });
 });
 

@@ -21,6 +21,18 @@ export interface HarborReference {
   platform?: { os?: string; architecture?: string; variant?: string };
 }
 
+/**
+ * An accessory of an artifact (Harbor 2.5+): a cosign signature, notation signature, SBOM or any manifest whose
+ * `subject` is the artifact. Harbor leaves accessories out of the artifact list and names them here instead.
+ */
+export interface HarborAccessory {
+  digest: string;
+  /** The artifact it refers to. */
+  subjectDigest: string;
+  /** `signature.cosign`, `signature.notation`, `sbom.harbor`, `subject.accessory`, ... */
+  type: string;
+}
+
 /** One artifact (manifest or index) of a repository. */
 export interface HarborArtifact {
   id: number;
@@ -39,6 +51,8 @@ export interface HarborArtifact {
   pullTime?: string;
   tags: HarborTag[];
   references: HarborReference[];
+  /** Sent with `with_accessory=true`; empty otherwise. */
+  accessories: HarborAccessory[];
   annotations: Record<string, string>;
 }
 
@@ -116,6 +130,17 @@ function narrowReference(value: unknown, where: string): HarborReference {
   return ref;
 }
 
+function narrowAccessory(value: unknown, where: string): HarborAccessory {
+  if (!isObject(value)) throw new HarborResponseShapeError(`unexpected Harbor response: ${where} is not an object`);
+  const digest = str(value, "digest", where);
+  if (!DIGEST.test(digest)) fail(where, "digest", "a digest");
+  return {
+    digest,
+    subjectDigest: optStr(value, "subject_artifact_digest", where) ?? "",
+    type: optStr(value, "type", where) ?? "",
+  };
+}
+
 function narrowAnnotations(value: unknown): Record<string, string> {
   if (!isObject(value)) return {};
   const out: Record<string, string> = {};
@@ -139,6 +164,7 @@ export function narrowArtifact(value: unknown, index: number): HarborArtifact {
     pushTime: time(value, "push_time", where),
     tags: list(value, "tags", where).map((t, i) => narrowTag(t, `${where}.tags[${i}]`)),
     references: list(value, "references", where).map((r, i) => narrowReference(r, `${where}.references[${i}]`)),
+    accessories: list(value, "accessories", where).map((a, i) => narrowAccessory(a, `${where}.accessories[${i}]`)),
     annotations: narrowAnnotations(value.annotations),
   };
   const artifactType = optStr(value, "artifact_type", where);

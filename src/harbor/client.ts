@@ -44,6 +44,8 @@ export interface ListArtifactsOptions {
   repository: string;
   /** Include each artifact's tags (default true). */
   withTag?: boolean;
+  /** Ask for each artifact's `accessories` (default true): what makes `hasSubject` known to the tag policy. */
+  withAccessory?: boolean;
   /** Harbor sort expression (default `-push_time`, newest first). */
   sort?: string;
   /** Artifacts per page, at most 100 (default 100). */
@@ -126,6 +128,8 @@ export class HarborClient {
       url.searchParams.set("page", String(page));
       url.searchParams.set("page_size", String(pageSize));
       url.searchParams.set("with_tag", String(options.withTag ?? true));
+      // Harbor leaves accessories (signatures, artifacts with a `subject`) out of the list and names them here.
+      url.searchParams.set("with_accessory", String(options.withAccessory ?? true));
       url.searchParams.set("sort", options.sort ?? "-push_time");
       if (options.q !== undefined) url.searchParams.set("q", options.q);
       const res = await this.#get(url, what, PAGE_BYTES_LIMIT, options.signal);

@@ -17,6 +17,14 @@ export function isReferrersTag(tag: string): boolean {
   return /^(sha256-[0-9a-f]{64}|sha512-[0-9a-f]{128})$/.test(tag);
 }
 
+/** The suffixes of cosign's digest tags: signatures, attestations, SBOMs. */
+export const COSIGN_TAG_SUFFIXES = ["sig", "att", "sbom"] as const;
+
+/** cosign's tag for an attachment of `digest`: `sha256:abc…`, `sig` → `sha256-abc….sig`. */
+export function cosignTag(digest: Digest | string, suffix: (typeof COSIGN_TAG_SUFFIXES)[number]): string {
+  return `${referrersTag(digest)}.${suffix}`;
+}
+
 /** The subject digest a cosign tag (`sha256-<hex>.sig`, `.att`, `.sbom`) names, else undefined. */
 export function cosignTagSubject(tag: string): Digest | undefined {
   const m = COSIGN_TAG.exec(tag);

@@ -8,16 +8,18 @@ import { createReadStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { Transform, type Readable } from "node:stream";
+import { PassThrough, Readable, Transform } from "node:stream";
 import { extractLayers, type ExtractedFile, type ExtractLimits } from "../archive/extract.ts";
 import { OciLayoutWriter } from "../archive/layout-writer.ts";
 import type { Descriptor } from "../ocispec/descriptor.ts";
+import { digestOf } from "../ocispec/digest.ts";
 import type { Repository } from "../oci/repository.ts";
 import { S3LayoutStore } from "../storage/s3-layout-store.ts";
 import { deletePrefix, listPrefix, uploadStream } from "../storage/s3-sink.ts";
 import { openRepositoryOf, type RegistryConnection } from "./connection.ts";
 import { ProgressTracker, type ProgressListener } from "./progress.ts";
 import { openS3Client, type S3Connection } from "./s3-connection.ts";
+import { carryReferrers, COSIGN_IMAGE_ANNOTATIONS, type PulledReferrer } from "./pull-referrers.ts";
 import { layersToExtract, selectManifest, type SelectedManifest } from "./select-content.ts";
 
 /** Where a pull writes: a local folder, or an S3 prefix (the engine opens and closes the client). */
@@ -55,6 +57,8 @@ export interface PullResult {
   files: ExtractedFile[];
   blobsWritten: number;
   location: string;
+  /** Signatures, attestations, SBOMs and other referrers of the manifest, written into the layout with it. */
+  referrers: PulledReferrer[];
 }
 
 /** An opened destination: the S3 client, when there is one, lives as long as the pull. */
@@ -94,13 +98,16 @@ async function publishTree(
   }
 }
 
-/** Writes the picked manifest, its config and layers as an OCI layout named `title`; returns the blobs written. */
+/**
+ * Writes the picked manifest, its config and layers as an OCI layout named `title`, then its referrers
+ * (pull-referrers.ts); returns the blobs written and the referrers carried.
+ */
 async function writeLayout(
   repo: Repository,
   picked: SelectedManifest,
   target: { title: string; dest: OpenedDestination; progress: ProgressTracker },
   signal?: AbortSignal,
-): Promise<number> {
+): Promise<{ blobsWritten: number; referrers: PulledReferrer[] }> {
   const { title, dest, progress } = target;
   const writer =
     dest.kind === "directory"
@@ -119,10 +126,23 @@ async function writeLayout(
     mediaType: picked.descriptor.mediaType,
     digest: picked.descriptor.digest,
     size: picked.descriptor.size,
-    annotations: { "org.opencontainers.image.ref.name": title },
+    annotations: { "org.opencontainers.image.ref.name": title, ...COSIGN_IMAGE_ANNOTATIONS },
   });
+  const carried = await carryReferrers(
+    repo,
+    picked.descriptor.digest,
+    {
+      blob: (blob) => writer.writeBlob(blob, () => streamOf(repo, blob, new PassThrough(), signal), signal),
+      bytes: async (bytes) => {
+        const digest = digestOf(bytes);
+        return writer.writeBlob({ digest, size: bytes.length }, () => Readable.from([bytes]), signal);
+      },
+      list: (desc) => writer.addManifest(desc),
+    },
+    signal,
+  );
   await writer.finish(signal);
-  return blobsWritten;
+  return { blobsWritten: blobsWritten + carried.blobsWritten, referrers: carried.referrers };
 }
 
 async function pullInto(
@@ -151,7 +171,7 @@ async function pullInto(
       }));
       files = (await extractLayers(layers, staged, { ...options.limits, signal })).files;
     }
-    const blobsWritten = await writeLayout(
+    const { blobsWritten, referrers } = await writeLayout(
       repo,
       picked,
       { title: reference.tag ?? picked.descriptor.digest, dest, progress },
@@ -168,6 +188,7 @@ async function pullInto(
       files,
       blobsWritten,
       location,
+      referrers,
     };
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // The Harbor STAND-IN's view of a repository: the registry's real tags and manifests grouped into Harbor
 // `Artifact` objects (goharbor/harbor api/v2.0/swagger.yaml, definitions Artifact and Tag), with push times the
 // stand-in recorded. Test support only.
+import { accessoryView, type StandinAccessory } from "./accessories.ts";
 import type { FetchedManifest, RegistryReader } from "./registry-reader.ts";
 
 /** Harbor's "never pulled" time. */
@@ -77,21 +78,57 @@ function harborType(m: FetchedManifest, doc: ManifestDoc): string {
   return "UNKNOWN";
 }
 
-/** The Harbor artifacts of `project/repository`, untouched by sort or paging; undefined when unknown. */
+/** Harbor's `Accessory` JSON for one accessory of the artifact `subjectId`. */
+function accessoryJson(
+  ledger: PushLedger,
+  full: string,
+  subjectId: number,
+  acc: StandinAccessory,
+): Record<string, unknown> {
+  return {
+    id: ledger.id("accessory", `${full}@${acc.digest}`),
+    artifact_id: ledger.id("artifact", `${full}@${acc.digest}`),
+    subject_artifact_id: subjectId,
+    subject_artifact_digest: acc.subjectDigest,
+    subject_artifact_repo: full,
+    size: acc.size,
+    digest: acc.digest,
+    type: acc.type,
+    icon: "",
+    creation_time: new Date().toISOString(),
+  };
+}
+
+/** What the listing asks for besides the artifacts themselves. */
+export interface ListingOptions {
+  withTag: boolean;
+  /** Harbor's `with_accessory`: each artifact's accessories (signatures, subject artifacts) in `accessories`. */
+  withAccessory: boolean;
+}
+
+/**
+ * The Harbor artifacts of `project/repository`, untouched by sort or paging; undefined when unknown. Accessories
+ * are left out and shown under their subject (accessories.ts), as Harbor does.
+ */
 export async function repositoryArtifacts(
   reader: RegistryReader,
   ledger: PushLedger,
   project: string,
   repository: string,
-  withTag: boolean,
+  options: ListingOptions,
 ): Promise<Record<string, unknown>[] | undefined> {
   const full = `${project}/${repository}`;
   const tags = await reader.tags(full);
   if (tags === undefined) return undefined;
-  const byDigest = new Map<string, { manifest: FetchedManifest; tags: string[] }>();
+  const tagged = new Map<string, FetchedManifest>();
   for (const tag of tags) {
     const manifest = await reader.manifest(full, tag);
-    if (!manifest) continue;
+    if (manifest) tagged.set(tag, manifest);
+  }
+  const accessories = await accessoryView(reader, full, tagged);
+  const byDigest = new Map<string, { manifest: FetchedManifest; tags: string[] }>();
+  for (const [tag, manifest] of tagged) {
+    if (accessories.hiddenTags.has(tag)) continue;
     const entry = byDigest.get(manifest.digest) ?? { manifest, tags: [] };
     entry.tags.push(tag);
     byDigest.set(manifest.digest, entry);
@@ -140,10 +177,12 @@ export async function repositoryArtifacts(
       extra_attrs: {},
       annotations: doc.annotations ?? null,
       references,
-      tags: withTag ? tagObjects : null,
+      tags: options.withTag ? tagObjects : null,
       addition_links: {},
       labels: null,
-      accessories: null,
+      accessories: options.withAccessory
+        ? (accessories.bySubject.get(manifest.digest) ?? []).map((a) => accessoryJson(ledger, full, artifactId, a))
+        : null,
     };
   });
 }

@@ -2,11 +2,12 @@
 // front of a REAL registry (the harness's anonymous or basic-tls CNCF distribution). Like Harbor, one host serves
 // both APIs: `/v2/*` is proxied to the registry unchanged, and `/api/v2.0` answers the artifact listing from the
 // registry's real tags and manifests in Harbor's documented shape (goharbor/harbor api/v2.0/swagger.yaml):
-// `page`/`page_size` (max 100, default 10), `X-Total-Count`, `Link` rel prev/next, `with_tag`, `sort=-push_time`,
-// repository names double-encoded in the path, basic auth for one robot account, `{errors:[{code,message}]}`.
-// Push times are recorded when a manifest PUT passes through the proxy, or set with `recordPush`.
-// Simplifications: it lists every tag it has (no hiding of `.sig` or subject manifests; the client filters),
-// untagged artifacts are not listed, `q` is refused, and the token registry variant is not supported upstream.
+// `page`/`page_size` (max 100, default 10), `X-Total-Count`, `Link` rel prev/next, `with_tag`, `with_accessory`,
+// `sort=-push_time`, repository names double-encoded in the path, basic auth for one robot account,
+// `{errors:[{code,message}]}`. Accessories (cosign signatures, manifests with a `subject`) are left out of the
+// listing and shown under their subject, as Harbor does (accessories.ts). Push times are recorded when a manifest
+// PUT passes through the proxy, or set with `recordPush`. Simplifications: untagged artifacts are not listed, `q`
+// is refused, and the token registry variant is not supported upstream.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
@@ -93,13 +94,10 @@ async function listArtifacts(
   const repositories = await ctx.reader.repositories();
   if (!repositories.some((r) => r.startsWith(`${project}/`)))
     return sendError(res, 404, "NOT_FOUND", `project ${project} not found`);
-  const artifacts = await repositoryArtifacts(
-    ctx.reader,
-    ctx.ledger,
-    project,
-    repository,
-    params.get("with_tag") !== "false",
-  );
+  const artifacts = await repositoryArtifacts(ctx.reader, ctx.ledger, project, repository, {
+    withTag: params.get("with_tag") !== "false",
+    withAccessory: params.get("with_accessory") === "true",
+  });
   if (!artifacts) return sendError(res, 404, "NOT_FOUND", `repository ${project}/${repository} not found`);
   const sign = sort.startsWith("-") ? -1 : 1;
   artifacts.sort(

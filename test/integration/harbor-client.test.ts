@@ -163,6 +163,69 @@ describe("Harbor client against the Harbor stand-in", () => {
     );
     await assert.rejects(listAll(client, { project: `no-such-${runId}`, repository: "exists" }), HarborNotFoundError);
   });
+
+  it("accessories as Harbor shows them: real cosign signatures and an oras referrer are not listed but named", async () => {
+    const project = `acc-${runId}`;
+    const repo = `${project}/app`;
+    const digest = await pushImage(repo, "v1");
+    const other = await pushImage(repo, "v2");
+    const cosignEnv = { COSIGN_PASSWORD: "pw" };
+    const key = join(scratch, `k-${runId}`);
+    await run("cosign", ["generate-key-pair", "--output-key-prefix", key], { env: cosignEnv });
+    for (const format of ["--new-bundle-format=false", "--new-bundle-format=true"])
+      await run(
+        "cosign",
+        [
+          "sign",
+          "--key",
+          `${key}.key`,
+          "--tlog-upload=false",
+          "--use-signing-config=false",
+          "--allow-http-registry",
+        ].concat(["-y", format, `${standin.host}/${repo}@${digest}`]),
+        { env: cosignEnv },
+      );
+    writeFileSync(join(scratch, "sbom.json"), "{}\n");
+    await run(
+      "oras",
+      ["attach", "--plain-http", "--artifact-type", "application/vnd.example.sbom+json"].concat([
+        `${standin.host}/${repo}@${digest}`,
+        "sbom.json:application/json",
+      ]),
+      { cwd: scratch },
+    );
+    // A referrer that also got an ordinary-looking tag, pushed last: still an accessory, as on Harbor.
+    const referrers = JSON.parse(
+      (await run("oras", ["discover", "--plain-http", "--format", "json", `${standin.host}/${repo}@${digest}`])).stdout,
+    ) as {
+      referrers?: { digest: string; artifactType: string }[];
+      manifests?: { digest: string; artifactType: string }[];
+    };
+    const found = referrers.referrers ?? referrers.manifests ?? [];
+    const sbom = found.find((r) => r.artifactType === "application/vnd.example.sbom+json")?.digest ?? "";
+    await run("crane", ["tag", "--insecure", `${standin.host}/${repo}@${sbom}`, "v3-sbom"]);
+    const sig = (
+      await run("crane", ["digest", "--insecure", `${standin.host}/${repo}:${digest.replace(":", "-")}.sig`])
+    ).stdout.trim();
+
+    const artifacts = await listAll(client, { project, repository: "app" });
+    assert.deepEqual(artifacts.map((a) => a.digest).sort(), [digest, other].sort(), "only the two images are listed");
+    const subject = artifacts.find((a) => a.digest === digest);
+    const byType = new Map<string, string[]>();
+    for (const acc of subject?.accessories ?? []) {
+      assert.equal(acc.subjectDigest, digest);
+      byType.set(acc.type, [...(byType.get(acc.type) ?? []), acc.digest]);
+    }
+    assert.ok(byType.get("signature.cosign")?.includes(sig), "the legacy .sig is a cosign signature accessory");
+    assert.equal(byType.get("signature.cosign")?.length, 2, "and so is the bundle referrer");
+    assert.deepEqual(byType.get("subject.accessory"), [sbom]);
+    assert.deepEqual(artifacts.find((a) => a.digest === other)?.accessories, []);
+    // The tag on the SBOM was pushed last, yet neither setting can pick it: Harbor does not list accessories.
+    assert.equal(await pick(project, "app", { newestPushed: {} }), "v2");
+    assert.equal(await pick(project, "app", { newestPushed: {} }, false), "v2");
+    const bare = await listAll(client, { project, repository: "app", withAccessory: false });
+    assert.deepEqual(bare.find((a) => a.digest === digest)?.accessories, []);
+  });
 });
 
 describe("robot accounts", () => {

@@ -125,7 +125,7 @@ describe("strict listing against tiny fakes", () => {
       assert.equal(calls, 3);
       assert.match(
         seen[0] ?? "",
-        /^\/api\/v2\.0\/projects\/p\/repositories\/r\/artifacts\?page=1&page_size=100&with_tag=true&sort=-push_time$/,
+        /^\/api\/v2\.0\/projects\/p\/repositories\/r\/artifacts\?page=1&page_size=100&with_tag=true&with_accessory=true&sort=-push_time$/,
       );
       await assert.rejects(
         listAll(hasty),
