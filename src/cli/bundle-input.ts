@@ -34,7 +34,7 @@ interface Descriptor {
 /** Opens `input`: an existing path is a folder, an archive or a layout; anything else an image reference. */
 export async function openBundle(
   input: string,
-  options: { platform: string; connection: ConnectionFor; signal: AbortSignal },
+  options: { platform: string; semverRange?: string; connection: ConnectionFor; signal: AbortSignal },
 ): Promise<Bundle> {
   const info = await stat(input).catch(() => undefined);
   const temp = await mkdtemp(join(tmpdir(), "airlift-bundle-"));
@@ -56,6 +56,7 @@ export async function openBundle(
     const source = await fetchSyncSource({
       image,
       connection,
+      semverRange: options.semverRange,
       platform: options.platform,
       folder: join(temp, "image"),
       signal: options.signal,

@@ -24,6 +24,10 @@ interface Entry {
 
 /** Registered subcommands, in help order. */
 export const COMMANDS: Record<string, Entry> = {
+  diff: {
+    summary: "show what the next sync of an OciSync would create, change and prune (server-side dry-run)",
+    load: () => import("./diff.ts"),
+  },
   import: { summary: "stream an image archive (file or s3://) into a registry", load: () => import("./import.ts") },
   operator: {
     summary: "run the controllers (in a cluster, or against a kubeconfig)",

@@ -88,6 +88,8 @@ export interface PruneContext {
   signal?: AbortSignal;
   timeoutMs?: number;
   concurrency?: number;
+  /** Send each delete with `dryRun=All` (`airlift diff`): every check runs, nothing is deleted. */
+  dryRun?: boolean;
 }
 
 type Verdict = { kind: "pruned" } | { kind: "abandoned"; reason: string } | { kind: "failed"; error: SyncError };
@@ -173,6 +175,8 @@ async function deleteExactly(ctx: PruneContext, path: string, live: KubeObject):
       kind: "DeleteOptions",
       propagationPolicy: "Background",
       preconditions: { uid: live.metadata.uid },
+      // In the body: the API server takes a DELETE's options from its body when there is one.
+      ...(ctx.dryRun ? { dryRun: ["All"] } : {}),
     },
     signal: ctx.signal,
     timeoutMs: ctx.timeoutMs,
