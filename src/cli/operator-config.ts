@@ -6,6 +6,7 @@ import { Command, Option } from "commander";
 import { SiteDefaults } from "../controllers/defaults.ts";
 import { GDC_DNS_SUFFIX_CONFIGMAP, GDC_HARBOR_CLUSTER, configMapRef } from "../controllers/site-discovery.ts";
 import { SITE_PROFILES, secretSourceNamespaces } from "../controllers/site-profile.ts";
+import { parseCaBundleSource, type CaBundleSource } from "../controllers/site-trust.ts";
 import { UsageError, durationArg, envBool, parsePositiveInt } from "./command.ts";
 import { addKubeFlags, type KubeFlags } from "./kube-flags.ts";
 
@@ -39,6 +40,7 @@ export interface OperatorFlags extends KubeFlags {
   siteDnsSuffixConfigmap?: string;
   siteHarborCluster?: string;
   siteDiscovery?: boolean;
+  caBundle?: string;
   workDir?: string;
   kustomize?: string;
   allowLoopbackEndpoints?: boolean;
@@ -75,6 +77,8 @@ export interface OperatorConfig {
   dnsSuffixConfigMap: string | undefined;
   /** `namespace/name` of the HarborCluster whose spec.externalURL gives the default registry; undefined: none. */
   harborCluster: string | undefined;
+  /** The operator-wide CA bundle, watched and added to the system roots of every connection; undefined: none. */
+  caBundle: CaBundleSource | undefined;
   allowLoopbackEndpoints: boolean;
   allowLinkLocalEndpoints: boolean;
   /** The kustomize binary OciSync renders with; undefined: rendering off (`--kustomize ""`). */
@@ -153,6 +157,10 @@ export function addOperatorFlags(cmd: Command): Command {
     .option(
       "--no-site-discovery",
       "do not discover site values (DNS suffix ConfigMap, HarborCluster) [AIRLIFT_SITE_DISCOVERY=false]",
+    )
+    .option(
+      "--ca-bundle <configmap:|secret:[namespace/]name[#key]>",
+      "the site's CA bundle (PEM; a trust-manager Bundle's ConfigMap fits), watched and added to the system roots of every registry, Harbor and S3 connection; key default ca.crt, namespace default the operator's [AIRLIFT_CA_BUNDLE]",
     )
     .option(
       "--allow-loopback-endpoints",
@@ -283,12 +291,25 @@ function secretSettings(
   };
 }
 
+/** The --ca-bundle source, resolved in the operator's namespace when it names none. */
+function caBundleSetting(v: OperatorFlags, env: NodeJS.ProcessEnv, namespace: string): CaBundleSource | undefined {
+  const text = pick(v.caBundle, env.AIRLIFT_CA_BUNDLE)?.trim();
+  if (!text) return undefined;
+  try {
+    return parseCaBundleSource(text, namespace);
+  } catch (err) {
+    throw new UsageError(`--ca-bundle: ${(err as Error).message}`);
+  }
+}
+
 /** Resolves flags with environment fallbacks. */
 export function operatorConfig(v: OperatorFlags, env: NodeJS.ProcessEnv): OperatorConfig {
+  const namespace = ownNamespace(v.namespace, env);
   return {
     kubeconfig: v.kubeconfig,
     context: v.context,
-    namespace: ownNamespace(v.namespace, env),
+    namespace,
+    caBundle: caBundleSetting(v, env, namespace),
     watchNamespace: pick(v.watchNamespace, env.AIRLIFT_WATCH_NAMESPACE),
     watchLabelSelector: pick(v.watchLabelSelector, env.AIRLIFT_WATCH_LABEL_SELECTOR)?.trim() || undefined,
     ...leaderSettings(v, env),

@@ -52,6 +52,7 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     log,
     dnsSuffixConfigMap: cfg.dnsSuffixConfigMap,
     harborCluster: cfg.harborCluster,
+    caBundle: cfg.caBundle,
   }).catch(async (err: unknown) => {
     await manager.stop().catch(() => undefined);
     throw err;

@@ -6,10 +6,14 @@
 // namespace) just leaves the defaults unset.
 import type { Logger } from "pino";
 import { missingResources } from "../kube/discovery.ts";
-import { Informer } from "../kube/informer.ts";
+import type { Informer } from "../kube/informer.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { CONFIG_MAPS, type KubeObject, type ResourceType } from "../kube/resource.ts";
 import type { SiteDefaults } from "./defaults.ts";
+import { watchCaBundle, caBundleOrigin, type CaBundleSource } from "./site-trust.ts";
+import { watchObject } from "./site-watch.ts";
+
+export { configMapRef } from "./site-watch.ts";
 
 /** The ConfigMap GDC publishes its DNS suffix in. */
 export const GDC_DNS_SUFFIX_CONFIGMAP = "gpc-system/dnssuffix";
@@ -25,13 +29,6 @@ export const HARBOR_CLUSTERS: ResourceType = {
   kind: "HarborCluster",
   namespaced: true,
 };
-
-/** Parses `namespace/name`; throws on another shape. */
-export function configMapRef(text: string): { namespace: string; name: string } {
-  const [namespace, name, ...rest] = text.split("/");
-  if (!namespace || !name || rest.length > 0) throw new Error(`an object is named namespace/name, got "${text}"`);
-  return { namespace, name };
-}
 
 /** `value[key]` when value is an object. */
 function field(value: unknown, key: string): unknown {
@@ -50,31 +47,20 @@ export interface SiteWatch {
 }
 
 /** Watches one object; `apply` gets it (undefined once deleted) and says whether the defaults changed. */
-async function watchOne(
+function watchOne(
   watch: SiteWatch,
   type: ResourceType,
   apply: (obj: KubeObject | undefined, origin: string) => boolean,
 ): Promise<Informer> {
-  const { namespace, name } = configMapRef(watch.object);
-  const origin = `from ${type.kind} ${namespace}/${name}`;
-  const informer = new Informer(watch.client, type, { namespace, log: watch.log });
-  informer.on((obj, event) => {
-    if (obj.metadata.name !== name || !apply(event === "delete" ? undefined : obj, origin)) return;
-    watch.log.info(
-      { [type.kind]: `${namespace}/${name}`, defaults: watch.defaults.describe() },
-      "site defaults changed",
-    );
+  const origin = `from ${type.kind} ${watch.object}`;
+  return watchObject({
+    ...watch,
+    type,
+    onChange: (obj) => {
+      if (!apply(obj, origin)) return;
+      watch.log.info({ [type.kind]: watch.object, defaults: watch.defaults.describe() }, "site defaults changed");
+    },
   });
-  informer.start();
-  try {
-    await informer.waitForSync(AbortSignal.timeout(watch.syncTimeoutMs ?? 10_000));
-  } catch {
-    watch.log.warn(
-      { [type.kind]: `${namespace}/${name}` },
-      `cannot list ${type.plural} there yet (RBAC: get/list/watch); starting without it, still trying`,
-    );
-  }
-  return informer;
 }
 
 /** Starts watching the suffix ConfigMap into `defaults`; stop the returned informer at shutdown. */
@@ -109,6 +95,8 @@ export interface SiteDiscovery {
   dnsSuffixConfigMap?: string;
   /** `namespace/name` of the HarborCluster. */
   harborCluster?: string;
+  /** The operator-wide CA bundle to watch into the process-wide trust (net/trust.ts). */
+  caBundle?: CaBundleSource;
 }
 
 /**
@@ -129,6 +117,10 @@ export async function startSiteDiscovery(d: SiteDiscovery): Promise<{ watched: s
       const harbor = await watchHarborCluster({ ...base, object: d.harborCluster });
       if (harbor) informers.push(harbor);
       if (harbor) watched.push(`HarborCluster ${d.harborCluster}`);
+    }
+    if (d.caBundle) {
+      informers.push(await watchCaBundle({ client: d.client, source: d.caBundle, log: d.log }));
+      watched.push(`CA bundle ${caBundleOrigin(d.caBundle)}`);
     }
   } catch (err) {
     // A watch left retrying would keep a failed start's process alive, neither serving nor exiting.

@@ -26,6 +26,8 @@ export interface InformerOptions {
   /** Watch one namespace only; all namespaces when undefined. */
   namespace?: string;
   labelSelector?: string;
+  /** e.g. `metadata.name=x`: one object, so RBAC may be limited to its name (resourceNames). */
+  fieldSelector?: string;
   /** Period of the "resync" replay of every cached object (default 10 min; 0 disables). */
   resyncMs?: number;
   /** Server-side watch timeout; the server ends a quiet watch after this (default 5-10 min, randomised). */
@@ -174,10 +176,14 @@ export class Informer {
 
   #listPage(cont: string | undefined, signal: AbortSignal): Promise<ListPage> {
     return this.#client.request<ListPage>(collectionPath(this.type, this.#opts.namespace), {
-      query: { limit: this.#opts.pageSize ?? 500, continue: cont, labelSelector: this.#opts.labelSelector },
+      query: { limit: this.#opts.pageSize ?? 500, continue: cont, ...this.#selectors() },
       signal,
       timeoutMs: 60_000,
     });
+  }
+
+  #selectors(): { labelSelector?: string; fieldSelector?: string } {
+    return { labelSelector: this.#opts.labelSelector, fieldSelector: this.#opts.fieldSelector };
   }
 
   #markSynced(): void {
@@ -229,7 +235,7 @@ export class Informer {
           resourceVersion: this.#resourceVersion,
           allowWatchBookmarks: true,
           timeoutSeconds,
-          labelSelector: this.#opts.labelSelector,
+          ...this.#selectors(),
         },
         signal: both,
       });

@@ -2,7 +2,7 @@
 // names and HTTP status, never from message text. Retrying is decided by `transient` alone.
 // Error codes: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
 import { CodedError } from "../net/coded-error.ts";
-import { isTransientStatus, TRANSIENT_NETWORK_CODES } from "../net/network-errors.ts";
+import { describeNetworkFailure, isTransientStatus, TRANSIENT_NETWORK_CODES } from "../net/network-errors.ts";
 
 /** Base class of every storage error. */
 export class StorageError extends CodedError {}
@@ -32,6 +32,13 @@ export class SourceChangedError extends StorageError {
 export class StorageUnavailableError extends StorageError {
   constructor(message: string, code = "STORAGE_UNAVAILABLE", options?: ErrorOptions) {
     super(message, code, true, options);
+  }
+}
+
+/** The endpoint's certificate did not verify against the trusted CAs: permanent until the trust changes. */
+export class StorageTlsError extends StorageError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, "TLS", false, options);
   }
 }
 
@@ -116,6 +123,9 @@ export function classifyS3Error(err: unknown, what: string): Error {
   const detail = `${err.name}${status ? ` (HTTP ${status})` : ""}: ${err.message}`;
   const kind = answerKind(err.name, status);
   if (kind) return errorOfKind[kind](what, detail, { cause: err });
+  const failure = describeNetworkFailure(err);
+  if (failure.kind === "tls")
+    return new StorageTlsError(`${what}: certificate verification failed (${failure.code})`, { cause: err });
   if (isNetworkFailure(err))
     return new StorageUnavailableError(`${what}: network: ${detail}`, "STORAGE_NETWORK", { cause: err });
   // An error with neither a status nor a name of its own: the SDK lost the connection before an answer.

@@ -19,7 +19,8 @@
  *
  * Errors (src/storage/errors.ts) carry a stable `code` and `transient`: SourceNotFoundError (NoSuchKey,
  * NoSuchBucket), AccessDeniedError (403, InvalidAccessKeyId, SignatureDoesNotMatch), SourceChangedError (412),
- * StorageUnavailableError (transient), StorageRequestError (other permanent refusals).
+ * StorageUnavailableError (transient), StorageTlsError (certificate not trusted), StorageRequestError (other
+ * permanent refusals).
  */
 export { createS3Client, type S3ConnectionConfig } from "./s3-client.ts";
 export { S3Source, type S3SourceOptions } from "./s3-source.ts";
@@ -40,6 +41,7 @@ export {
   AccessDeniedError,
   SourceChangedError,
   StorageUnavailableError,
+  StorageTlsError,
   StorageRequestError,
   classifyS3Error,
 } from "./errors.ts";

@@ -10,8 +10,11 @@ import {
   AccessDeniedError,
   SourceChangedError,
   SourceNotFoundError,
+  StorageTlsError,
   StorageUnavailableError,
+  classifyS3Error,
 } from "../storage/errors.ts";
+import { recordTrust } from "../net/trust.ts";
 import {
   LayerNotFoundError,
   NestedIndexError,
@@ -139,6 +142,7 @@ describe("classifyTransferError: one reason per engine error, for every kind", (
     { name: "S3: no such object", err: new SourceNotFoundError("404"), reason: "SourceNotFound", transient: false },
     { name: "S3: access denied", err: new AccessDeniedError("403"), reason: "AccessDenied", transient: false },
     { name: "S3: the object changed", err: new SourceChangedError("412"), reason: "SourceChanged", transient: true },
+    { name: "S3: unknown CA", err: new StorageTlsError("x509"), reason: "UntrustedCertificate", transient: false },
     { name: "S3: throttled", err: new StorageUnavailableError("503"), reason: "SourceUnavailable", transient: true },
     {
       name: "the network policy, under a client's error",
@@ -165,5 +169,21 @@ describe("classifyTransferError: one reason per engine error, for every kind", (
       classifyTransferError(Object.assign(new Error("x"), { code: "ENDPOINT_REFUSED" })).reason,
       "TransferFailed",
     );
+  });
+
+  it("names the trust a refused connection used, for every client kind", () => {
+    const low = Object.assign(new Error("unable to verify the first certificate"), {
+      code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    });
+    recordTrust(low, "system roots + ConfigMap trust/org-ca (key ca.crt, 1 cert)");
+    const s3 = classifyS3Error(low, "s3://b/k");
+    assert.ok(s3 instanceof StorageTlsError, "an S3 certificate failure is its own, permanent error");
+    for (const err of [s3, new TlsError("registry: certificate verification failed", { cause: low })]) {
+      const got = classifyTransferError(err);
+      assert.equal(got.reason, "UntrustedCertificate");
+      assert.match(got.message, /; trusted: system roots \+ ConfigMap trust\/org-ca \(key ca\.crt, 1 cert\)$/);
+    }
+    assert.match(classifyTransferError(new TlsError("x509")).message, /^x509 .*; trusted: system roots/);
+    assert.doesNotMatch(classifyTransferError(new SourceNotFoundError("404")).message, /trusted/);
   });
 });

@@ -13,9 +13,16 @@ import {
 } from "../harbor/errors.ts";
 import { InvalidTagPolicyError, NoMatchingTagError } from "../harbor/tag-policy.ts";
 import { endpointRefusal } from "../net/endpoint-policy.ts";
+import { siteTrust, trustUsed } from "../net/trust.ts";
 import { ContentMismatchError, InvalidManifestError, SpecError } from "../ocispec/errors.ts";
 import { AuthError, DigestMismatchError, InvalidInputError, NotFoundError, OciError, TlsError } from "../oci/errors.ts";
-import { AccessDeniedError, SourceChangedError, SourceNotFoundError, StorageError } from "../storage/errors.ts";
+import {
+  AccessDeniedError,
+  SourceChangedError,
+  SourceNotFoundError,
+  StorageError,
+  StorageTlsError,
+} from "../storage/errors.ts";
 import {
   LayerNotFoundError,
   NestedIndexError,
@@ -108,6 +115,7 @@ function storageReason(err: StorageError): TransferReason {
   if (err instanceof SourceNotFoundError) return "SourceNotFound";
   if (err instanceof AccessDeniedError) return "AccessDenied";
   if (err instanceof SourceChangedError) return "SourceChanged";
+  if (err instanceof StorageTlsError) return "UntrustedCertificate";
   return err.transient ? "SourceUnavailable" : "TransferFailed";
 }
 
@@ -140,9 +148,15 @@ function typed(err: unknown): [TransferReason, boolean] | undefined {
   return permanent ? [permanent[1], false] : undefined;
 }
 
-/** Classifies any error the engine throws. Unknown errors are transient (a retry with backoff is the safe bet). */
+/**
+ * Classifies any error the engine throws. Unknown errors are transient (a retry with backoff is the safe bet). A
+ * certificate failure's message names the trust the connection used (system roots, the site's bundle, the
+ * resource's own CA), so the fix is plain.
+ */
 export function classifyTransferError(err: unknown): Classified {
-  const message = err instanceof Error ? err.message : String(err);
+  const text = err instanceof Error ? err.message : String(err);
   const [reason, transient] = typed(err) ?? ["TransferFailed", true];
+  const message =
+    reason === "UntrustedCertificate" ? `${text}; trusted: ${trustUsed(err) ?? siteTrust.describe()}` : text;
   return { reason, transient, message };
 }

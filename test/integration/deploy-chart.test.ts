@@ -273,15 +273,13 @@ describe("maximal values", () => {
       c.env.filter((e) => e.name === "LOG_LEVEL"),
       [{ name: "LOG_LEVEL", value: "trace" }],
     );
-    assert.equal(env(docs).NODE_EXTRA_CA_CERTS, "/etc/airlift/ca/site-root.pem");
-    assert.deepEqual(
-      c.volumeMounts.find((m) => m.name === "ca-bundle"),
-      { name: "ca-bundle", mountPath: "/etc/airlift/ca", readOnly: true },
+    // The site's CA bundle is watched through the API (no mount): its namespace, name and key in one flag value.
+    assert.equal(env(docs).AIRLIFT_CA_BUNDLE, `configmap:${ns}/airlift-site-ca#site-root.pem`);
+    assert.equal(env(docs).NODE_EXTRA_CA_CERTS, undefined);
+    assert.equal(
+      pod.volumes.find((v) => v.name === "ca-bundle"),
+      undefined,
     );
-    assert.deepEqual(pod.volumes.find((v) => v.name === "ca-bundle")?.configMap, {
-      name: "airlift-site-ca",
-      items: [{ key: "site-root.pem", path: "site-root.pem" }],
-    });
     assert.equal(env(docs).AIRLIFT_WATCH_NAMESPACE, "tenants");
     assert.equal(env(docs).AIRLIFT_ALLOW_LOOPBACK_ENDPOINTS, "true");
     assert.equal(pod.serviceAccountName, "airlift-operator");

@@ -1,14 +1,16 @@
 // A GDC site end to end through the real `airlift operator` process, with nothing wired by hand: the site's own
 // objects (ConfigMap gpc-system/dnssuffix, HarborCluster harbor-system/harbor, the bucket keys Secret in
 // object-storage-access-keys, harbor-admin with its password under `secret`) and an operator run with only
-// `--site-profile gdc` and the site's CA given operator-wide (NODE_EXTRA_CA_CERTS, as the chart mounts it). An
-// ImageImport and an ArtifactPull written as the runbook's user writes them (no endpoints, the site's Secrets by
-// name and namespace, no per-resource CA) reach Ready against the TLS registry and MinIO through the site's names,
-// and a changed suffix sends the next import to the other site's object storage. The site names resolve to
+// `--site-profile gdc` and the site's CA given operator-wide (`--ca-bundle`: a ConfigMap shaped as trust-manager's
+// Bundle writes it, the only trust beside the system roots). An ImageImport and an ArtifactPull written as the
+// runbook's user writes them (no endpoints, the site's Secrets by name and namespace, no per-resource CA) reach Ready
+// against the TLS registry and MinIO through the site's names; a changed suffix sends the next import to the other
+// site's object storage; a wrong CA in the bundle fails the next import with a message naming the trust, and the
+// restored bundle lets the one after it through, all without a restart. The site names resolve to
 // loopback fronts on :443 (site-fronts.ts) through the test-only AIRLIFT_TEST_HOSTS override, which sits in the
 // connectors' one lookup: the endpoint policy checks its answers (the operator allows loopback here).
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -16,6 +18,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { listPrefix } from "../../src/storage/s3-sink.ts";
 import { loadKubeConfig, run, s3Client, testEnv, type EnvironmentConnection } from "../env/index.ts";
+import { makeCA } from "../env/pki.ts";
 import { TLS_SITE_SUFFIXES } from "../env/registry.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { ensureNamespace, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
@@ -32,7 +35,11 @@ let env: EnvironmentConnection;
 let admin: KubeClient;
 let s3: S3Client;
 let operator: SiteOperator;
+let scratch: string;
 const fronts: Record<string, SiteFront> = {};
+/** The site's CA bundle: a ConfigMap in the operator's namespace, under trust-manager's usual target key. */
+const CA_BUNDLE = { name: "site-trust", key: "trust-bundle.pem" };
+const caOrigin = (): string => `ConfigMap ${opNs}/${CA_BUNDLE.name} (key ${CA_BUNDLE.key}, 1 cert)`;
 
 interface Condition {
   type: string;
@@ -114,6 +121,33 @@ async function setSuffix(dnsSuffix: string, method: "POST" | "PUT"): Promise<voi
   });
 }
 
+/** The environment without NODE_EXTRA_CA_CERTS: the site's bundle must be the only trust beside the system roots. */
+function withoutExtraCas(processEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...processEnv };
+  delete copy.NODE_EXTRA_CA_CERTS;
+  return copy;
+}
+
+async function setCaBundle(pem: string, method: "POST" | "PUT"): Promise<void> {
+  const base = `/api/v1/namespaces/${opNs}/configmaps`;
+  await admin.request(method === "POST" ? base : `${base}/${CA_BUNDLE.name}`, {
+    method,
+    body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: CA_BUNDLE.name }, data: { [CA_BUNDLE.key]: pem } },
+  });
+}
+
+/** Waits until the operator has logged `times` bundle changes (its first read counts as one). */
+async function bundleLogged(times: number): Promise<void> {
+  await waitFor(
+    "the CA bundle log line",
+    async () =>
+      operator.logs.split("\n").filter((l) => l.includes('"msg":"site CA bundle set"')).length >= times
+        ? true
+        : undefined,
+    30_000,
+  );
+}
+
 /** The registry's tags of `repo`, read with crane over the registry's TLS (its CA) and basic auth. */
 async function tags(repo: string): Promise<string[]> {
   const tls = env.registries["basic-tls"];
@@ -144,7 +178,7 @@ before(async () => {
   await secret("harbor-system", "harbor-admin", { secret: env.registries["basic-tls"].password ?? "" });
 
   // The image tarball in the bucket, and a config image in the site's registry for the ArtifactPull.
-  const scratch = mkdtempSync(join(tmpdir(), "airlift-gdc-"));
+  scratch = mkdtempSync(join(tmpdir(), "airlift-gdc-"));
   const seed = `${env.registries.anonymous.host}/gdc/seed:v1`;
   await pushWithCrane(seed, { "hello.txt": "hello from the site\n" });
   await run("crane", ["pull", "--insecure", "--format=tarball", seed, join(scratch, "app.tar")]);
@@ -156,6 +190,7 @@ before(async () => {
   const config = `${env.registries["basic-tls"].host}/gdc/config:v1`;
   await run("crane", ["append", "-f", join(scratch, "config.tar"), "-t", config], { env: tlsCraneEnv(env) });
 
+  await setCaBundle(readFileSync(env.registries["basic-tls"].caFile ?? "", "utf8"), "POST");
   const site = await startSiteFronts(env);
   Object.assign(fronts, site.fronts);
   operator = new SiteOperator({
@@ -163,12 +198,11 @@ before(async () => {
     env,
     operatorNamespace: opNs,
     watchNamespace: tenant,
-    args: ["--allow-loopback-endpoints", "--site-profile", "gdc"],
-    processEnv: {
-      ...process.env,
-      NODE_EXTRA_CA_CERTS: env.registries["basic-tls"].caFile,
-      AIRLIFT_TEST_HOSTS: site.testHosts,
-    },
+    args: [
+      ...["--allow-loopback-endpoints", "--site-profile", "gdc"],
+      ...["--ca-bundle", `configmap:${CA_BUNDLE.name}#${CA_BUNDLE.key}`],
+    ],
+    processEnv: { ...withoutExtraCas(process.env), AIRLIFT_TEST_HOSTS: site.testHosts },
   });
 });
 
@@ -177,6 +211,7 @@ after(async () => {
   await Promise.all(Object.values(fronts).map((f) => f.close()));
   s3?.destroy();
   await admin?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 describe("a GDC site with nothing wired by hand", () => {
@@ -250,6 +285,42 @@ describe("a GDC site with nothing wired by hand", () => {
     assert.equal(operator.proc.exitCode, null, "the operator kept running");
     t.diagnostic(
       `suffix change seen by the operator in ${seen} ms; next import Ready ${((Date.now() - changed) / 1000).toFixed(1)} s after the change (import alone ${r.seconds.toFixed(1)} s)`,
+    );
+  });
+
+  it("trusts what the site's CA bundle says, a change reaching the next import without a restart", async (t) => {
+    await bundleLogged(1);
+    assert.ok(
+      operator.logs.includes(`"caBundle":"ConfigMap ${opNs}/${CA_BUNDLE.name} (key ${CA_BUNDLE.key})"`),
+      "the start log names the bundle's origin",
+    );
+    const right = readFileSync(env.registries["basic-tls"].caFile ?? "", "utf8");
+    const wrong = await makeCA(scratch, "not-the-site-ca");
+    const changed = Date.now();
+    await setCaBundle(wrong.certPem, "PUT");
+    await bundleLogged(2);
+    const seen = Date.now() - changed;
+    const refused = await settled(
+      "imageimports",
+      "untrusted",
+      await create("imageimports", "ImageImport", "untrusted", importSpec("3")),
+    );
+    assert.equal(refused.ready.status, "False");
+    assert.equal(refused.ready.reason, "UntrustedCertificate", refused.ready.message);
+    assert.ok(
+      refused.ready.message.endsWith(`trusted: system roots + ${caOrigin()}`),
+      `the message names the trust: ${refused.ready.message}`,
+    );
+
+    await setCaBundle(right, "PUT");
+    await bundleLogged(3);
+    const started = await create("imageimports", "ImageImport", "trusted-again", importSpec("4"));
+    const r = await settled("imageimports", "trusted-again", started);
+    assert.equal(r.ready.status, "True", `${r.ready.reason}: ${r.ready.message}`);
+    assert.deepEqual(await tags("gdc/app"), ["1", "2", "4"]);
+    assert.equal(operator.proc.exitCode, null, "the operator kept running");
+    t.diagnostic(
+      `CA bundle change seen by the operator in ${seen} ms; the next import refused (${refused.ready.reason}) in ${refused.seconds.toFixed(1)} s; with the bundle restored, Ready in ${r.seconds.toFixed(1)} s`,
     );
   });
 });

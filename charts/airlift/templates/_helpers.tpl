@@ -62,14 +62,13 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 {{- end -}}
 
-{{/* Where the operator-wide CA bundle is mounted, and the file NODE_EXTRA_CA_CERTS names ("" without one). */}}
-{{- define "airlift.caDir" -}}/etc/airlift/ca{{- end -}}
-{{- define "airlift.caFile" -}}
+{{/* The operator-wide CA bundle as --ca-bundle takes it (configmap:NS/NAME#KEY or secret:...; "" without one). */}}
+{{- define "airlift.caBundle" -}}
 {{- with .Values.caBundle -}}
 {{- if .configMap.name -}}
-{{- printf "%s/%s" (include "airlift.caDir" $) .configMap.key -}}
+{{- printf "configmap:%s/%s#%s" $.Release.Namespace .configMap.name .configMap.key -}}
 {{- else if .secret.name -}}
-{{- printf "%s/%s" (include "airlift.caDir" $) .secret.key -}}
+{{- printf "secret:%s/%s#%s" $.Release.Namespace .secret.name .secret.key -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
