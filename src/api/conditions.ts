@@ -105,6 +105,12 @@ export const REASONS = {
   ManagementConflict: "Stalled: the object is managed by another OciSync (or owner) and is left untouched.",
   UnknownKind: "The API server serves no such kind (is its CRD installed?); retried.",
   CRDNotEstablished: "A CRD of the same source was not applied or is not established yet; retried.",
+  InvalidDependsOn:
+    "Stalled: an object's config.kubernetes.io/depends-on does not parse, or names an object its source does not declare (a dependency must be in the same source); that object is not applied.",
+  DependsOnCycle:
+    "Stalled: config.kubernetes.io/depends-on annotations of one source form a cycle (the message names it); those objects are not applied.",
+  DependencyNotReconciled:
+    "An object's depends-on dependency failed or did not become Current within spec.timeout (when pruning: its dependant was not gone in time); the object is left as it is until the next sync.",
   ApplyConflict: "Server-side apply conflicts with another field manager on an object airlift does not own; retried.",
   ApplyFailed: "Server-side apply of one or more objects failed; retried with backoff.",
   PruneRefused:

@@ -3,6 +3,7 @@
 // managed objects' resourceVersions right after a sync) is a cache in process memory: without it (a restart) the
 // stage applies again, which is always correct. A sync with errors is logged as a failure with its reason.
 import type { OciSync, OciSyncSpecDefaulted, OciSyncStatus, InventoryEntry as StatusEntry } from "../api/oci-sync.ts";
+import { parseDuration } from "../api/duration.ts";
 import type { Run, StepResult } from "../kube/reconcile-steps.ts";
 import {
   computeHealth,
@@ -141,6 +142,7 @@ export class OciSyncApplier {
       previousInventory: toEngineInventory(stored),
       prune: spec.prune,
       safeguards: { allowPruneAll: spec.pruneSafeguard.allowEmpty, maxPruneFraction: spec.pruneSafeguard.maxFraction },
+      dependencyTimeoutMs: parseDuration(spec.timeout),
       beforeApply: (entries: readonly InventoryEntry[]) =>
         state.inventory?.recordIntent(stored, entries) ?? Promise.resolve(),
       signal: ctx.signal,

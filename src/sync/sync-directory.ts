@@ -19,9 +19,13 @@ import {
 import { inventoryDiff, normalizeInventory, toEntry, type InventoryEntry } from "./inventory.ts";
 import { loadSource, type RenderOptions } from "./load-source.ts";
 import type { LoadLimits } from "./loader.ts";
+import { applyInDependencyOrder } from "./depends-on-apply.ts";
+import { hasDependsOn, type PlanItem } from "./depends-on.ts";
+import { waitCurrent } from "./depends-on-wait.ts";
 import { APPLY_STAGES, groupByStage } from "./order.ts";
 import { checkOwner, unmanagedBy, type SyncOwner } from "./ownership.ts";
-import { checkPruneSafeguards, pruneObjects, type PruneSafeguards } from "./prune.ts";
+import { pruneInDependencyOrder } from "./depends-on-prune.ts";
+import { checkPruneSafeguards, type PruneSafeguards } from "./prune.ts";
 import { resolveObjects, type ResolvedObject, type SyncScope } from "./scope.ts";
 
 /** Inputs of one sync. */
@@ -51,6 +55,11 @@ export interface SyncDirectoryOptions {
   concurrency?: number;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
+  /**
+   * How long a `config.kubernetes.io/depends-on` dependency may take to become Current before its dependants are
+   * applied, and a dependant to be gone before its dependency is pruned (default 5 min, Config Sync's).
+   */
+  dependencyTimeoutMs?: number;
   /** How long CRDs of the set may take to become Established (default 30 s). */
   crdTimeoutMs?: number;
   /**
@@ -60,6 +69,9 @@ export interface SyncDirectoryOptions {
    */
   beforeApply?: (entries: InventoryEntry[]) => Promise<void>;
 }
+
+/** Config Sync's default reconcile timeout, the wait on a depends-on dependency. */
+const DEFAULT_DEPENDENCY_TIMEOUT_MS = 5 * 60_000;
 
 /** Outcome of one sync. */
 export interface SyncDirectoryResult {
@@ -257,7 +269,40 @@ async function applyRest(
   }
   const ok = dropDuplicates(run, partition(run, manifests, resolved));
   await announce(run, ok);
-  for (const stage of groupByStage(ok, APPLY_STAGES)) await applyStage(run, stage.items);
+  if (hasDependsOn(ok.map(planItem))) await applyOrdered(run, ok);
+  else await applyInStages(run, ok);
+}
+
+async function applyInStages(run: Run, objects: readonly ResolvedObject[]): Promise<ApplyResult[]> {
+  const out: ApplyResult[] = [];
+  for (const stage of groupByStage(objects, APPLY_STAGES)) out.push(...(await applyStage(run, stage.items)));
+  return out;
+}
+
+type Planned = PlanItem & { object: ResolvedObject };
+
+const planItem = (o: ResolvedObject): Planned => ({
+  identity: o.identity,
+  annotations: o.manifest.object.metadata.annotations,
+  object: o,
+});
+
+/** Config Sync's depends-on between the objects: apply groups, each waiting for its dependencies to be Current. */
+async function applyOrdered(run: Run, objects: readonly ResolvedObject[]): Promise<void> {
+  const timeoutMs = run.options.dependencyTimeoutMs ?? DEFAULT_DEPENDENCY_TIMEOUT_MS;
+  const wait = { client: run.client, discovery: run.discovery, timeoutMs, signal: run.options.signal };
+  await applyInDependencyOrder(objects.map(planItem), {
+    apply: (items) =>
+      applyInStages(
+        run,
+        items.map((i) => i.object),
+      ),
+    refuse: (item, error) => run.results.push(failedResult(item.object.manifest, error, item.identity)),
+    waitCurrent: (entries) => waitCurrent(wait, entries),
+    entryOf: (item) => toEntry(item.identity, item.object.manifest.object.apiVersion),
+    earlier: new Map(run.results.map((r) => [identityKey(r.identity), r.action === "failed" ? r.error : undefined])),
+    timeoutMs,
+  });
 }
 
 /** Two manifests can name one object once scope fills in namespaces (`default` written and omitted). */
@@ -308,7 +353,7 @@ async function finish(run: Run, previous: readonly InventoryEntry[]): Promise<Sy
     out.inventory = normalizeInventory([...candidates, ...inventory]);
     return out;
   }
-  const outcome = await pruneObjects(
+  const outcome = await pruneInDependencyOrder(
     {
       client: run.client,
       discovery: run.discovery,
@@ -319,6 +364,7 @@ async function finish(run: Run, previous: readonly InventoryEntry[]): Promise<Sy
       concurrency: options.concurrency,
     },
     candidates,
+    options.dependencyTimeoutMs ?? DEFAULT_DEPENDENCY_TIMEOUT_MS,
   );
   out.pruned = outcome.pruned;
   out.abandoned = outcome.abandoned;
