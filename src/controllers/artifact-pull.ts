@@ -201,11 +201,10 @@ export class ArtifactPullReconciler implements Reconciler {
       insecure,
       now: nowIso(),
     });
-    const verified = state.verified ? [state.verified] : [];
     const verdict = await run.status.summarize(() => ({
       ...summary,
       fields: { ...summary.fields, endpoints: state.endpoints },
-      conditions: verifiedConditions(state.spec.verify, verified, run.obj.metadata.generation),
+      conditions: verifiedConditions(state.spec.verify, [state.verified], run.obj.metadata.generation),
     }));
     const event = insecure
       ? ({ type: "Warning", reason: "TLSVerificationDisabled" } as const)

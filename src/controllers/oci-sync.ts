@@ -34,12 +34,14 @@ import type { Impersonation, SyncScope } from "../sync/index.ts";
 import type { RegistryConnection, RegistryRequestEvent } from "../transfer/connection.ts";
 import { classifyTransferError } from "../transfer/errors.ts";
 import { fetchSyncSource } from "../transfer/sync-source.ts";
+import { VerifiedDigests } from "../transfer/verify-source.ts";
 import { caBundle, imageOnRegistry, registryCredentials } from "./credentials.ts";
 import type { ControllerDeps } from "./deps.ts";
 import { OciSyncApplier, type SyncRun, type SyncState } from "./oci-sync-apply.ts";
 import { checkDependencies, DEPENDENCY_REASONS } from "./oci-sync-dependencies.ts";
 import { finalizeOciSync } from "./oci-sync-finalize.ts";
 import { loadFailedSummary, sourceFailedFields, syncedSummary } from "./oci-sync-summary.ts";
+import { refusedConditions, verifiedConditions, verifyKeys } from "./verify-source.ts";
 
 /** The finalizer OciSyncs carry. */
 export const OCI_SYNC_FINALIZER = "airlift.dev/ocisync";
@@ -59,6 +61,8 @@ export class OciSyncReconciler implements Reconciler {
   readonly #applier: OciSyncApplier;
   readonly #onRequest: (e: RegistryRequestEvent) => void;
   readonly #kind: KindReconciler<OciSync, OciSyncStatus, SyncState>;
+  /** Digests spec.verify accepted, by key set: an unchanged digest is not verified again every period. */
+  readonly #verified = new VerifiedDigests();
 
   constructor(deps: ControllerDeps, options: OciSyncOptions = {}) {
     this.#deps = deps;
@@ -175,7 +179,9 @@ export class OciSyncReconciler implements Reconciler {
     const { ctx, state } = run;
     const oci = state.spec.oci;
     const connection = await this.#connection(run);
+    const keys = await verifyKeys(ctx.secrets, run.obj.metadata.namespace ?? "", state.spec.verify, ctx.signal);
     const source = await fetchSyncSource({
+      ...(keys ? { verify: { keys, cache: this.#verified } } : {}),
       // A host-less image is the site's: under the default registry (the discovered Harbor), never docker.io.
       image: imageOnRegistry(oci.image, this.#deps.defaults),
       connection,
@@ -201,8 +207,12 @@ export class OciSyncReconciler implements Reconciler {
     if (!source || !outcome) throw new Error("OciSync: the sync stage did not run");
     let event: EventInput | undefined;
     let requeueAfterMs = state.periodMs;
+    const conditions = verifiedConditions(state.spec.verify, [source.verified], run.obj.metadata.generation);
     if (outcome.kind === "loadFailed") {
-      const failed = await run.status.summarize((s) => loadFailedSummary(s, source, outcome.errors, nowIso()));
+      const failed = await run.status.summarize((s) => ({
+        ...loadFailedSummary(s, source, outcome.errors, nowIso()),
+        conditions,
+      }));
       event = warning(failed);
     } else {
       const inventoryFields = (await state.inventory?.store(outcome.entries)) ?? {};
@@ -211,7 +221,7 @@ export class OciSyncReconciler implements Reconciler {
       const verdict = await run.status.summarize((s) => {
         const summary = syncedSummary(s, { source, outcome, inventoryFields, timeoutMs, now: new Date() });
         newRevision = summary.newRevision;
-        return summary;
+        return { ...summary, conditions };
       });
       const synced: EventInput = {
         type: "Normal",
@@ -238,6 +248,7 @@ export class OciSyncReconciler implements Reconciler {
     return {
       message,
       fields: (s) => sourceFailedFields(s, image, { code: failure.reason, message }, nowIso()),
+      conditions: refusedConditions(failure, run.obj.metadata.generation),
       recheckAfterMs: run.state.periodMs,
     };
   }

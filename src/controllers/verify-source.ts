@@ -44,9 +44,10 @@ function describe(v: SourceVerification): string {
 /** SourceVerified=True for what was verified; the condition removed when spec.verify is not set. */
 export function verifiedConditions(
   verify: VerifySpec | undefined,
-  verified: readonly SourceVerification[],
+  accepted: readonly (SourceVerification | undefined)[],
   generation: number | undefined,
 ): KindConditions {
+  const verified = accepted.filter((v): v is SourceVerification => v !== undefined);
   if (!verify || verified.length === 0) return verify ? {} : { remove: [ConditionType.SourceVerified] };
   return {
     set: [

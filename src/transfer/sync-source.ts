@@ -11,6 +11,7 @@ import { NoMatchingSemverTagError } from "./content-errors.ts";
 import { digestFolder, removeOtherFolders, reuseFolder } from "./digest-folders.ts";
 import { layersToExtract, selectManifest, type LayerSelector } from "./select-content.ts";
 import { pickSemverTag } from "./semver-tag.ts";
+import { verifyCached, type SourceVerification, type SyncVerify } from "./verify-source.ts";
 
 /** The image as one call sees it. */
 export interface ResolvedSource {
@@ -35,6 +36,8 @@ export interface SyncSourceRequest {
   /** The staging folder: one sub-folder per digest. */
   folder: string;
   signal: AbortSignal;
+  /** spec.verify: the resolved digest must be signed by a trusted key before it is pulled or reused. */
+  verify?: SyncVerify;
 }
 
 /** The resolved image and the extracted tree to apply. */
@@ -47,6 +50,8 @@ export interface SyncSource extends ResolvedSource {
   manifestDigest?: string;
   /** Layers extracted (0 when nothing was pulled). */
   layers: number;
+  /** What spec.verify accepted. */
+  verified?: SourceVerification;
 }
 
 /** Resolves the image: a pinned digest costs nothing, a tag one HEAD, a semver range one tag listing plus one HEAD. */
@@ -73,7 +78,11 @@ async function resolveSource(
 }
 
 /** Pulls `digest` and extracts it into its digest folder under `request.folder`; removes other digests' folders. */
-async function pullSource(repo: Repository, resolved: ResolvedSource, request: SyncSourceRequest): Promise<SyncSource> {
+async function pullSource(
+  repo: Repository,
+  resolved: ResolvedSource & Pick<SyncSource, "verified">,
+  request: SyncSourceRequest,
+): Promise<SyncSource> {
   const { manifest, descriptor } = await selectManifest(repo, resolved.digest, request.platform, request.signal);
   const layers = layersToExtract(repo, manifest, { layerSelector: request.layerSelector, unpackTarballFiles: true });
   await mkdir(request.folder, { recursive: true });
@@ -89,7 +98,9 @@ export async function fetchSyncSource(request: SyncSourceRequest): Promise<SyncS
     retry: { maxAttempts: 3 },
   });
   try {
-    const resolved = await resolveSource(reference, repository, request.semverRange, request.signal);
+    const found = await resolveSource(reference, repository, request.semverRange, request.signal);
+    const verified = request.verify && (await verifyCached(repository, found.digest, request.verify, request.signal));
+    const resolved = verified ? { ...found, verified } : found;
     if (await reuseFolder(request.folder, resolved.digest))
       return { ...resolved, root: digestFolder(request.folder, resolved.digest), pulled: false, layers: 0 };
     return await pullSource(repository, resolved, request);

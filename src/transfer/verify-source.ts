@@ -94,6 +94,22 @@ export class VerifiedDigests {
   }
 }
 
+/** Keys and the cache of a sync that verifies every digest it resolves. */
+export interface SyncVerify {
+  keys: TrustedKeySet;
+  cache: VerifiedDigests;
+}
+
+/** Verifies `digest` unless the cache holds it for the same key set. */
+export function verifyCached(
+  repository: Repository,
+  digest: string,
+  verify: SyncVerify,
+  signal?: AbortSignal,
+): Promise<SourceVerification> {
+  return verify.cache.verify(verify.keys, digest, () => verifyInRepository(repository, digest, verify.keys, signal));
+}
+
 /** An import's hook: every unit is verified in its first repository before its tags are written. */
 export function verifyBeforeTag(options: {
   registry: string;
