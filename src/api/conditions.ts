@@ -100,7 +100,8 @@ export const REASONS = {
     "Stalled: a ${VAR} of the rendered objects has no value in spec.substitute and no default (the message names the file and the variable).",
   KustomizeUnavailable:
     "Stalled: spec.oci.dir holds a kustomization but the operator's kustomize is turned off or missing; its files are not applied as they stand.",
-  ScopeViolation: "Stalled: a namespace-scoped OciSync declares a cluster-scoped object or one in another namespace.",
+  ScopeViolation:
+    "Stalled: a namespace-scoped OciSync declares (or names in spec.healthChecks) a cluster-scoped object or one in another namespace.",
   Forbidden: "Stalled: the identity the OciSync applies as may not write the object (RBAC).",
   ManagementConflict: "Stalled: the object is managed by another OciSync (or owner) and is left untouched.",
   UnknownKind: "The API server serves no such kind (is its CRD installed?); retried.",
@@ -116,7 +117,10 @@ export const REASONS = {
   PruneRefused:
     "Stalled: the prune safeguard refused to delete (empty source, or too large a fraction of the inventory).",
   PruneFailed: "Deleting objects that left the source (or, with foreground deletion, all of them) failed; retried.",
-  HealthTimeout: "Stalled: objects did not become Current within spec.timeout, or one of them Failed.",
+  HealthTimeout:
+    "Stalled: objects (applied, or named in spec.healthChecks) did not become Current within spec.timeout, or one of them Failed.",
+  InvalidHealthCheckExpr:
+    "Stalled: a CEL expression of spec.healthCheckExprs does not parse, names an unknown function or exceeds the cost bounds (the message names the field).",
 } as const satisfies Record<string, string>;
 
 /** A reason of the catalogue. */

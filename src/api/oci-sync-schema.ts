@@ -22,9 +22,11 @@ import {
   observedGeneration,
   PLATFORM_PATTERN,
   registryCredentialsRef,
+  SECRET_KEY_PATTERN,
   stageErrors,
 } from "./common-schema.ts";
 import { verifyBlock } from "./verify-schema.ts";
+import { healthChecksStatus, healthSpecProperties } from "./oci-sync-health-schema.ts";
 import { arr, bool, num, obj, oneOf, str, time, type CelRule, type SchemaNode } from "./openapi-schema.ts";
 
 const IMAGE_RE = new RegExp(IMAGE_PATTERN);
@@ -169,6 +171,25 @@ export const ociSyncSpecSchema: SchemaNode = obj(
       ),
       { maxItems: 32 },
     ),
+    ...healthSpecProperties(),
+    kubeConfig: obj(
+      "Apply, health-check and prune in the cluster this kubeconfig names instead of the operator's own (Flux's kubeConfig); token or client-certificate users only.",
+      {
+        secretRef: obj(
+          "A Secret of this OciSync's namespace holding the kubeconfig.",
+          {
+            name: str("Secret name.", { minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN_PATTERN }),
+            key: str("Key holding the kubeconfig (default: value, else value.yaml).", {
+              minLength: 1,
+              maxLength: 253,
+              pattern: SECRET_KEY_PATTERN,
+            }),
+          },
+          { required: ["name"] },
+        ),
+      },
+      { required: ["secretRef"] },
+    ),
   },
   { required: ["oci"] },
 );
@@ -227,5 +248,6 @@ export const ociSyncStatusSchema: SchemaNode = obj("Observed state.", {
     { name: str("ConfigMap name.") },
     { required: ["name"] },
   ),
+  healthChecks: healthChecksStatus(),
   artifact: artifactRef(),
 });

@@ -92,6 +92,34 @@ export interface OciSyncSpec {
   suspend?: boolean;
   /** OciSyncs that must be Ready at their current generation before this one applies (Flux's dependsOn). */
   dependsOn?: DependencyRef[];
+  /** Objects the source does not hold whose health Ready also waits for (Flux's healthChecks). */
+  healthChecks?: HealthCheckRef[];
+  /** CEL health rules for kinds kstatus cannot judge (Flux's healthCheckExprs). */
+  healthCheckExprs?: HealthCheckExpr[];
+  /** Apply, health-check and prune in the cluster this kubeconfig names (Flux's kubeConfig). */
+  kubeConfig?: KubeConfigRef;
+}
+
+/** One object whose health counts; `namespace` defaults to the OciSync's for a namespaced kind. */
+export interface HealthCheckRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** CEL expressions over an object of apiVersion/kind: inProgress, failed, then current; the first true wins. */
+export interface HealthCheckExpr {
+  apiVersion: string;
+  kind: string;
+  current: string;
+  inProgress?: string;
+  failed?: string;
+}
+
+/** A Secret of the OciSync's namespace holding a kubeconfig under `key` (default `value`, else `value.yaml`). */
+export interface KubeConfigRef {
+  secretRef: { name: string; key?: string };
 }
 
 /** An OciSync this one waits for; `namespace` (default: this one's) only for a root sync. */
@@ -145,7 +173,19 @@ export interface OciSyncStatus {
   inventory?: InventoryEntry[];
   /** ConfigMap (in the OciSync's namespace) holding the inventory when it exceeds STATUS_LIMITS.inventory. */
   inventoryRef?: { name: string };
+  /** The objects of spec.healthChecks and their health. */
+  healthChecks?: HealthCheckStatus[];
   artifact?: ArtifactRef;
+}
+
+/** One spec.healthChecks object as last read. */
+export interface HealthCheckStatus {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  status: InventoryStatus;
+  message?: string;
 }
 
 /** An OciSync object. */

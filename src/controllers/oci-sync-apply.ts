@@ -2,8 +2,15 @@
 // the managed objects drifted (oci-sync-decide.ts says which), else only re-read health. The drift baseline (the
 // managed objects' resourceVersions right after a sync) is a cache in process memory: without it (a restart) the
 // stage applies again, which is always correct. A sync with errors is logged as a failure with its reason.
-import type { OciSync, OciSyncSpecDefaulted, OciSyncStatus, InventoryEntry as StatusEntry } from "../api/oci-sync.ts";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { parseDuration } from "../api/duration.ts";
+import type {
+  HealthCheckStatus,
+  OciSync,
+  OciSyncSpecDefaulted,
+  OciSyncStatus,
+  InventoryEntry as StatusEntry,
+} from "../api/oci-sync.ts";
 import type { Run, StepResult } from "../kube/reconcile-steps.ts";
 import {
   computeHealth,
@@ -12,6 +19,7 @@ import {
   snapshotInventory,
   syncDirectory,
   type DriftSnapshot,
+  type HealthExprs,
   type Impersonation,
   type InventoryEntry,
   type SyncError,
@@ -46,6 +54,12 @@ export interface SyncState {
   source?: SyncSource & { manifestDigest: string };
   outcome?: SyncOutcome;
   inventory?: InventoryStore;
+  /** spec.healthCheckExprs compiled (oci-sync-health.ts). */
+  exprs?: HealthExprs;
+  /** The objects of spec.healthChecks as last read. */
+  checks?: HealthCheckStatus[];
+  /** The cluster synced into when not the operator's own (spec.kubeConfig, oci-sync-target.ts). */
+  kubeConfig?: KubeConfig;
 }
 
 /** One OciSync reconcile as its steps see it. */
@@ -111,7 +125,8 @@ export class OciSyncApplier {
     const { ctx, state } = run;
     const baseline = this.#baselines.get(run.obj.metadata.uid ?? "");
     const previous = toEngineInventory(stored);
-    const options = { kubeConfig: ctx.client.kubeConfig, signal: ctx.signal, impersonate: state.impersonate };
+    const kubeConfig = state.kubeConfig ?? ctx.client.kubeConfig;
+    const options = { kubeConfig, signal: ctx.signal, impersonate: state.impersonate, exprs: state.exprs };
     const now = await snapshotInventory(previous, { ...options, owner: state.owner }).catch(() => undefined);
     if (!now || !baseline || hasDrift(detectDrift(previous, baseline, now))) return undefined;
     if (stored.every((e) => e.status === "Current"))
@@ -129,7 +144,7 @@ export class OciSyncApplier {
     const { ctx, obj, state } = run;
     const { source } = input;
     const { spec, impersonate } = state;
-    const kubeConfig = ctx.client.kubeConfig;
+    const kubeConfig = state.kubeConfig ?? ctx.client.kubeConfig;
     const result = await syncDirectory({
       root: source.root,
       dir: spec.oci.dir,
@@ -163,7 +178,12 @@ export class OciSyncApplier {
       );
       return { kind: "loadFailed", errors };
     }
-    const health = await computeHealth(result.inventory, { kubeConfig, signal: ctx.signal, impersonate });
+    const health = await computeHealth(result.inventory, {
+      kubeConfig,
+      signal: ctx.signal,
+      impersonate,
+      exprs: state.exprs,
+    });
     const baseline = await snapshotInventory(result.inventory, {
       kubeConfig,
       owner: state.owner,

@@ -1,10 +1,11 @@
 // What an OciSync's status says after each reconcile, as pure functions of the stored status and the stages'
 // results: the `source` and `sync` blocks (Config Sync's shape), the artifact revision and the verdict the
 // summarizer (kube/summarize.ts) turns into conditions. `lastUpdate` moves only when the content does.
-import type { OciSyncStatus, InventoryEntry as StatusEntry } from "../api/oci-sync.ts";
+import type { HealthCheckStatus, OciSyncStatus, InventoryEntry as StatusEntry } from "../api/oci-sync.ts";
 import { nowIso } from "../kube/conditions.ts";
 import type { Summary } from "../kube/summarize.ts";
 import { loadFailedVerdict, syncedVerdict, type SyncStageError } from "./oci-sync-decide.ts";
+import { checksAsEntries } from "./oci-sync-health.ts";
 import { revisionOf, stageErrors } from "./oci-sync-status.ts";
 
 /** The source as the source stage found it. */
@@ -78,6 +79,8 @@ export function syncedSummary(
     inventoryFields: Record<string, unknown>;
     timeoutMs: number;
     now: Date;
+    /** The objects of spec.healthChecks: Ready waits for them too. */
+    checks?: readonly HealthCheckStatus[];
   },
 ): Summary & { newRevision: boolean } {
   const { source, outcome } = input;
@@ -87,7 +90,7 @@ export function syncedSummary(
   const lastUpdate = newContent || !s.sync?.lastUpdate ? now : s.sync.lastUpdate;
   const verdict = syncedVerdict({
     errors: outcome.errors,
-    entries: outcome.entries,
+    entries: [...outcome.entries, ...checksAsEntries(input.checks ?? [])],
     revision,
     syncedAtMs: Date.parse(lastUpdate),
     timeoutMs: input.timeoutMs,
@@ -100,6 +103,7 @@ export function syncedSummary(
       source: sourceBlock(s, source, now),
       sync: { digest: source.digest, lastUpdate, ...stageErrors(outcome.errors) },
       artifact: { revision },
+      healthChecks: input.checks?.length ? input.checks : null,
       ...input.inventoryFields,
     },
   };

@@ -40,6 +40,7 @@ import type { ControllerDeps } from "./deps.ts";
 import { OciSyncApplier, type SyncRun, type SyncState } from "./oci-sync-apply.ts";
 import { checkDependencies, DEPENDENCY_REASONS } from "./oci-sync-dependencies.ts";
 import { finalizeOciSync } from "./oci-sync-finalize.ts";
+import { compileHealthExprs, readHealthChecks } from "./oci-sync-health.ts";
 import { loadFailedSummary, sourceFailedFields, syncedSummary } from "./oci-sync-summary.ts";
 import { refusedConditions, verifiedConditions, verifyKeys } from "./verify-source.ts";
 
@@ -85,7 +86,13 @@ export class OciSyncReconciler implements Reconciler {
         obj.spec.suspend ? "spec.suspend is true: the source is not polled and nothing is applied" : undefined,
       finalizer: { name: OCI_SYNC_FINALIZER, finalize: (obj, ctx) => this.#finalize(obj, ctx) },
       begin: (obj) => this.#begin(obj),
-      steps: [(run) => this.#dependencies(run), (run) => this.#source(run), (run) => this.#applier.sync(run)],
+      steps: [
+        (run) => this.#dependencies(run),
+        (run) => this.#prepare(run),
+        (run) => this.#source(run),
+        (run) => this.#applier.sync(run),
+        (run) => this.#healthChecks(run),
+      ],
       finish: (run) => this.#finish(run),
       failed: (run, failure) => this.#failed(run, failure),
     };
@@ -174,6 +181,19 @@ export class OciSyncReconciler implements Reconciler {
     return "continue";
   }
 
+  /** Step 0b: the CEL health rules compiled; a tenant's spec.healthChecks scope-checked before anything is applied. */
+  async #prepare(run: SyncRun): Promise<StepResult> {
+    run.state.exprs = compileHealthExprs(run.obj);
+    if (run.state.scope.kind === "namespace") await readHealthChecks(run);
+    return "continue";
+  }
+
+  /** Step 3: the objects of spec.healthChecks, read after a sync that ran (oci-sync-health.ts). */
+  async #healthChecks(run: SyncRun): Promise<StepResult> {
+    if (run.state.outcome?.kind === "synced") await readHealthChecks(run);
+    return "continue";
+  }
+
   /** Step 1: resolve the image and, for a digest not extracted yet, pull it. */
   async #source(run: SyncRun): Promise<StepResult> {
     const { ctx, state } = run;
@@ -219,7 +239,14 @@ export class OciSyncReconciler implements Reconciler {
       const timeoutMs = parseDuration(state.spec.timeout);
       let newRevision = false;
       const verdict = await run.status.summarize((s) => {
-        const summary = syncedSummary(s, { source, outcome, inventoryFields, timeoutMs, now: new Date() });
+        const summary = syncedSummary(s, {
+          source,
+          outcome,
+          inventoryFields,
+          timeoutMs,
+          now: new Date(),
+          checks: state.checks,
+        });
         newRevision = summary.newRevision;
         return { ...summary, conditions };
       });

@@ -1,4 +1,5 @@
-// Health of the inventory: each object is read and given a kstatus-style status (health-rules.ts).
+// Health of the inventory: each object is read and given a kstatus-style status (health-rules.ts), or the status its
+// kind's CEL rules give (cel-health.ts, spec.healthCheckExprs).
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ApiError, isNotFound } from "../kube/api-error.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
@@ -6,6 +7,7 @@ import { objectPath, type KubeObject } from "../kube/resource.ts";
 import { syncClient, type Impersonation } from "./client.ts";
 import { mapBounded } from "./concurrency.ts";
 import { Discovery } from "./discovery.ts";
+import type { HealthExprs } from "./cel-health.ts";
 import { objectHealth, type Health } from "./health-rules.ts";
 import { entryApiVersion, type InventoryEntry } from "./inventory.ts";
 
@@ -21,6 +23,8 @@ export interface HealthOptions {
   signal?: AbortSignal;
   concurrency?: number;
   timeoutMs?: number;
+  /** CEL rules that replace kstatus for their kinds. */
+  exprs?: HealthExprs;
 }
 
 /** Reads one object and computes its status: NotFound when absent, Unknown when it cannot be read. */
@@ -28,7 +32,7 @@ export async function entryHealth(
   client: KubeClient,
   discovery: Discovery,
   entry: InventoryEntry,
-  options: Pick<HealthOptions, "signal" | "timeoutMs"> = {},
+  options: Pick<HealthOptions, "signal" | "timeoutMs" | "exprs"> = {},
 ): Promise<ObjectHealth> {
   try {
     const type = await discovery.lookup(entryApiVersion(entry), entry.kind, options.signal);
@@ -38,7 +42,7 @@ export async function entryHealth(
       signal: options.signal,
       timeoutMs: options.timeoutMs,
     });
-    return { entry, ...objectHealth(obj) };
+    return { entry, ...(options.exprs?.evaluate(obj) ?? objectHealth(obj)) };
   } catch (err) {
     if (isNotFound(err)) return { entry, status: "NotFound", message: "object not found" };
     const message =

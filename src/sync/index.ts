@@ -21,7 +21,10 @@
 //     `previousInventory` of the next sync. As another identity: `impersonate: {serviceAccount: {namespace, name}}`.
 //
 //   computeHealth(inventory, {kubeConfig, impersonate?, signal?}) -> [{entry, status, message}]
-//     kstatus-style Current | InProgress | Failed | NotFound | Unknown per object (health-rules.ts).
+//     kstatus-style Current | InProgress | Failed | NotFound | Unknown per object (health-rules.ts), or by the
+//     kind's CEL rules (`exprs`: HealthExprs.compile(spec.healthCheckExprs), cel-health.ts).
+//   checkObjects(targets, {kubeConfig, scope, defaultNamespace, exprs?}) -> the same for objects the source does not
+//     hold (spec.healthChecks, health-check.ts); a tenant naming another namespace gets a ScopeViolation.
 //
 //   snapshotInventory(inventory, {kubeConfig, owner}) -> snapshot; detectDrift(inventory, baseline, now) ->
 //     {missing[], changed[]} (drift.ts): one labelled LIST per kind and namespace, resourceVersions compared.
@@ -31,6 +34,8 @@ export { syncDirectory, type SyncDirectoryOptions, type SyncDirectoryResult } fr
 export { loadSource, type RenderMode, type RenderOptions } from "./load-source.ts";
 export { computeHealth, entryHealth, type HealthOptions, type ObjectHealth } from "./health.ts";
 export { objectHealth, type Health, type HealthStatus } from "./health-rules.ts";
+export { HealthExprError, HealthExprs, type HealthExprSpec } from "./cel-health.ts";
+export { checkObjects, type CheckedObject, type CheckObjectsOptions, type HealthCheckTarget } from "./health-check.ts";
 export { loadManifests, parseManifests, DEFAULT_LOAD_LIMITS, type LoadLimits, type LoadOptions } from "./loader.ts";
 export { scopeObject, type SyncScope, type ResolvedObject } from "./scope.ts";
 export { applyObject, applyBody, type ApplyAction, type ApplyResult, type ApplyContext } from "./apply.ts";
@@ -69,4 +74,4 @@ export {
   type SyncOwner,
 } from "./ownership.ts";
 export { LoadError, ManagementConflictError, PruneSafeguardError, SyncError, type SyncErrorCode } from "./errors.ts";
-export { describeIdentity, identityKey, type Manifest, type ObjectIdentity } from "./identity.ts";
+export { describeIdentity, identityKey, splitApiVersion, type Manifest, type ObjectIdentity } from "./identity.ts";
