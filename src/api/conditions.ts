@@ -97,7 +97,11 @@ export const REASONS = {
   RenderRefused:
     "Stalled: a kustomization reaches what an operator never renders: a remote base, helmCharts, an exec/container/KRM-function plugin, a path outside the image.",
   SubstitutionFailed:
-    "Stalled: a ${VAR} of the rendered objects has no value in spec.substitute and no default (the message names the file and the variable).",
+    "Stalled: a ${VAR} of the rendered objects has no value in spec.substitute, spec.substituteFrom or the built-ins and no default (the message names the file and the variable), or a substituteFrom key is not a variable name.",
+  SubstituteFromNotFound:
+    "Stalled: a ConfigMap or Secret that spec.substituteFrom names (not optional) does not exist in the OciSync's namespace; looked up again every period.",
+  ValidationFailed:
+    "Stalled: the server-side dry-run of the revision refused one or more objects (schema, admission, immutable field); nothing of it was applied and the last good revision stays.",
   KustomizeUnavailable:
     "Stalled: spec.oci.dir holds a kustomization but the operator's kustomize is turned off or missing; its files are not applied as they stand.",
   ScopeViolation:

@@ -7,6 +7,7 @@ import {
   OCI_SYNC_DEFAULTS,
   RENDER_MODES,
   SOURCE_FORMATS,
+  SUBSTITUTE_FROM_KINDS,
   type OciSource,
   type OciSyncSpec,
 } from "./oci-sync.ts";
@@ -131,6 +132,19 @@ export const ociSyncSpecSchema: SchemaNode = obj(
       additionalProperties: str("A value."),
       maxProperties: 256,
     },
+    substituteFrom: arr(
+      "ConfigMaps and Secrets of this namespace whose keys are variables; substitute wins over them, a later one over an earlier.",
+      obj(
+        "One ConfigMap or Secret.",
+        {
+          kind: oneOf("Its kind.", SUBSTITUTE_FROM_KINDS),
+          name: str("Its name, in the OciSync's namespace.", { maxLength: 253, pattern: DNS_SUBDOMAIN_PATTERN }),
+          optional: bool("Skip it when it does not exist instead of failing the sync."),
+        },
+        { required: ["kind", "name"] },
+      ),
+      { maxItems: 16 },
+    ),
     prune: bool("Delete objects that left the source.", { default: OCI_SYNC_DEFAULTS.prune }),
     pruneSafeguard: obj(
       "Limits on prune: never down to zero, never a large fraction, without opt-in.",

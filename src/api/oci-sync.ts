@@ -71,6 +71,17 @@ export const RENDER_MODES = ["auto", "kustomize", "none"] as const;
 /** How an OciSync renders its dir. */
 export type RenderMode = (typeof RENDER_MODES)[number];
 
+/** Kinds spec.substituteFrom reads values from. */
+export const SUBSTITUTE_FROM_KINDS = ["ConfigMap", "Secret"] as const;
+
+/** A ConfigMap or Secret of the OciSync's namespace whose keys are substitution variables (Flux postBuild). */
+export interface SubstituteReference {
+  kind: (typeof SUBSTITUTE_FROM_KINDS)[number];
+  name: string;
+  /** A missing object is skipped instead of failing the sync; default false. */
+  optional?: boolean;
+}
+
 /** Desired state of an OciSync. */
 export interface OciSyncSpec {
   /** Default `unstructured`. */
@@ -80,6 +91,8 @@ export interface OciSyncSpec {
   render?: RenderMode;
   /** Values for `${VAR}`, `${VAR:=default}`, `${VAR:-default}` in the rendered objects (Flux postBuild). */
   substitute?: Record<string, string>;
+  /** ConfigMaps and Secrets of the OciSync's namespace holding more values; `substitute` wins over them, later wins. */
+  substituteFrom?: SubstituteReference[];
   /** Delete objects that left the source; default true. */
   prune?: boolean;
   pruneSafeguard?: PruneSafeguard;

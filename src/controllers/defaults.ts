@@ -10,6 +10,8 @@ export interface OperatorDefaults {
   s3Endpoint: string | undefined;
   /** Where reconcilers stage pulled and extracted content (an emptyDir in the Deployment). */
   workDir: string;
+  /** The site's DNS suffix (explicit or discovered), without leading or trailing dots. */
+  readonly dnsSuffix?: string;
   /** The default registry with its origin (SiteDefaults); absent: the origin is "from the operator's defaults". */
   readonly registryWithOrigin?: DefaultWithOrigin;
   /** The default S3 endpoint with its origin (SiteDefaults). */
@@ -27,6 +29,7 @@ export function resolveDefaults(input: {
   return {
     registry: input.registry || (suffix ? `harbor.${suffix}` : undefined),
     s3Endpoint: input.s3Endpoint || (suffix ? `https://objectstorage.${suffix}` : undefined),
+    dnsSuffix: suffix || undefined,
     workDir: input.workDir || join(tmpdir(), "airlift"),
   };
 }
@@ -118,6 +121,10 @@ export class SiteDefaults implements OperatorDefaults {
 
   get registry(): string | undefined {
     return this.registryWithOrigin?.value;
+  }
+
+  get dnsSuffix(): string | undefined {
+    return this.#suffix()?.value;
   }
 
   get s3Endpoint(): string | undefined {

@@ -8,6 +8,7 @@ import type { KubeClient } from "../kube/rest-client.ts";
 import type { SecretReader } from "../kube/secrets.ts";
 import type { EndpointPolicy } from "../net/endpoint-policy.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import type { KustomizeLimits } from "../sync/index.ts";
 import type { OperatorDefaults } from "./defaults.ts";
 
 /** What a controller factory receives. */
@@ -25,6 +26,8 @@ export interface ControllerDeps {
   defaults: OperatorDefaults;
   /** The kustomize binary OciSync renders kustomizations with; undefined: rendering is off (they are refused). */
   kustomize?: string;
+  /** Bounds of each `kustomize build` (time, output, memory); unset ones take render-kustomize.ts's defaults. */
+  kustomizeLimits?: Partial<KustomizeLimits>;
   /** The SSRF policy every registry / Harbor / S3 client built from a resource must use (`endpointPolicy` option). */
   endpointPolicy: EndpointPolicy;
 }

@@ -22,7 +22,8 @@ import {
   type HealthExprs,
   type Impersonation,
   type InventoryEntry,
-  type SyncError,
+  type KustomizeLimits,
+  SyncError,
   type SyncOwner,
   type SyncScope,
 } from "../sync/index.ts";
@@ -32,6 +33,8 @@ import { needsApply, sourceChanged, syncFailureReason, type SyncStageError } fro
 import { readInventory } from "./oci-sync-inventory.ts";
 import { InventoryStore } from "./oci-sync-inventory-store.ts";
 import { inventoryWithHealth, toEngineInventory } from "./oci-sync-status.ts";
+import { redactSecrets, substitutionValues, type SubstitutionValues } from "./oci-sync-values.ts";
+import type { OperatorDefaults } from "./defaults.ts";
 
 /** What the sync stage produced. */
 export type SyncOutcome =
@@ -71,6 +74,10 @@ export interface OciSyncApplierOptions {
   onDrift?: () => void;
   /** The kustomize binary (undefined: rendering off, a kustomization is refused). */
   kustomize?: string;
+  /** Bounds of each `kustomize build`. */
+  kustomizeLimits?: Partial<KustomizeLimits>;
+  /** The site's defaults, read at each sync for the built-in substitution variables. */
+  defaults?: OperatorDefaults;
 }
 
 /** The sync stage, with the drift baselines of the OciSyncs this process synced. */
@@ -79,15 +86,22 @@ export class OciSyncApplier {
   readonly #baselines = new Map<string, DriftSnapshot>();
   readonly #onDrift: (() => void) | undefined;
   readonly #kustomize: string | undefined;
+  readonly #kustomizeLimits: Partial<KustomizeLimits> | undefined;
+  readonly #defaults: OperatorDefaults;
+  /** The substitution values' fingerprint each OciSync was last applied with (by uid). */
+  readonly #applied = new Map<string, string>();
 
   constructor(options: OciSyncApplierOptions = {}) {
     this.#onDrift = options.onDrift;
     this.#kustomize = options.kustomize;
+    this.#kustomizeLimits = options.kustomizeLimits;
+    this.#defaults = options.defaults ?? { registry: undefined, s3Endpoint: undefined, workDir: "" };
   }
 
   /** Drops an OciSync's baseline (it was deleted). */
   forget(sync: OciSync): void {
     this.#baselines.delete(sync.metadata.uid ?? "");
+    this.#applied.delete(sync.metadata.uid ?? "");
   }
 
   /** Step 2 of a reconcile: apply, or check for drift and re-read health. */
@@ -99,12 +113,15 @@ export class OciSyncApplier {
     state.inventory = new InventoryStore({ client: ctx.client, sync: obj, status: run.status, signal: ctx.signal });
     const stored = await readInventory(ctx.client, obj, ctx.signal);
     const uid = obj.metadata.uid ?? "";
+    const { client, secrets, signal } = ctx;
+    const values = await substitutionValues({ client, secrets, sync: obj, defaults: this.#defaults, signal });
     const decision = {
       status: obj.status,
       generation: obj.metadata.generation,
       digest: source.digest,
       pulled: source.pulled,
       hasBaseline: this.#baselines.has(uid),
+      valuesChanged: this.#applied.get(uid) !== fingerprintOf(values),
     };
     if (!needsApply(decision)) {
       state.outcome = await this.#steady(run, stored);
@@ -114,9 +131,11 @@ export class OciSyncApplier {
     }
     state.outcome = await this.#apply(run, stored, {
       source,
+      values,
       changed: sourceChanged(decision),
       drifted: !needsApply(decision),
     });
+    this.#applied.set(uid, fingerprintOf(values));
     return "continue";
   }
 
@@ -139,17 +158,22 @@ export class OciSyncApplier {
   async #apply(
     run: SyncRun,
     stored: StatusEntry[],
-    input: { source: NonNullable<SyncState["source"]>; changed: boolean; drifted: boolean },
+    input: {
+      source: NonNullable<SyncState["source"]>;
+      values: SubstitutionValues | undefined;
+      changed: boolean;
+      drifted: boolean;
+    },
   ): Promise<SyncOutcome> {
     const { ctx, obj, state } = run;
-    const { source } = input;
+    const { source, values } = input;
     const { spec, impersonate } = state;
     const kubeConfig = state.kubeConfig ?? ctx.client.kubeConfig;
     const result = await syncDirectory({
       root: source.root,
       dir: spec.oci.dir,
-      render: { mode: spec.render ?? "auto", kustomize: this.#kustomize },
-      substitute: spec.substitute,
+      render: { mode: spec.render ?? "auto", kustomize: this.#kustomize, limits: this.#kustomizeLimits },
+      substitute: values?.values,
       scope: state.scope,
       owner: state.owner,
       sourceDigest: source.digest,
@@ -163,6 +187,9 @@ export class OciSyncApplier {
       signal: ctx.signal,
       impersonate,
     });
+    const uid = obj.metadata.uid ?? "";
+    // No Secret-sourced value reaches status, events or logs, whatever an API server's message quotes.
+    result.errors = redacted(result.errors, values);
     if (!result.loaded) {
       const errors = result.errors.map((e): SyncStageError =>
         e instanceof DirNotFoundError
@@ -174,7 +201,7 @@ export class OciSyncApplier {
       );
       ctx.log.warn(
         { reason: syncFailureReason(errors), errors: errors.length, error: errors[0]?.message },
-        "sync failed: the source did not load",
+        "sync failed: the revision did not load or did not validate; nothing applied",
       );
       return { kind: "loadFailed", errors };
     }
@@ -190,8 +217,8 @@ export class OciSyncApplier {
       signal: ctx.signal,
       impersonate,
     }).catch(() => undefined);
-    if (baseline) this.#baselines.set(obj.metadata.uid ?? "", baseline);
-    else this.#baselines.delete(obj.metadata.uid ?? "");
+    if (baseline) this.#baselines.set(uid, baseline);
+    else this.#baselines.delete(uid);
     const counts = {
       objects: result.inventory.length,
       pruned: result.pruned.length,
@@ -211,4 +238,18 @@ export class OciSyncApplier {
       changed: input.changed,
     };
   }
+}
+
+/** The values' fingerprint ("" without substitution, so a sync that has none matches the first time). */
+function fingerprintOf(values: SubstitutionValues | undefined): string {
+  return values?.fingerprint ?? "";
+}
+
+/** The errors with Secret-sourced values masked in their messages (the same error when nothing needs masking). */
+function redacted(errors: SyncError[], values: SubstitutionValues | undefined): SyncError[] {
+  const secretValues = values?.secretValues ?? [];
+  return errors.map((error) => {
+    const message = redactSecrets(error.message, secretValues);
+    return message === error.message ? error : new SyncError(error.code, message, error.resources);
+  });
 }

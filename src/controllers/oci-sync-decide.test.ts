@@ -31,6 +31,7 @@ describe("needsApply: already done?", () => {
     digest: string;
     pulled?: boolean;
     baseline?: boolean;
+    valuesChanged?: boolean;
     want: boolean;
   }[] = [
     { name: "never synced", status: undefined, gen: 1, digest: D1, want: true },
@@ -60,6 +61,14 @@ describe("needsApply: already done?", () => {
       baseline: false,
       want: true,
     },
+    {
+      name: "a substituteFrom ConfigMap or Secret (or a built-in) changed",
+      status: synced(D1, 1),
+      gen: 1,
+      digest: D1,
+      valuesChanged: true,
+      want: true,
+    },
   ];
   for (const c of cases) {
     it(c.name, () =>
@@ -70,6 +79,7 @@ describe("needsApply: already done?", () => {
           digest: c.digest,
           pulled: c.pulled ?? false,
           hasBaseline: c.baseline ?? true,
+          valuesChanged: c.valuesChanged ?? false,
         }),
         c.want,
       ),

@@ -17,6 +17,8 @@ export interface SyncInputs {
   pulled: boolean;
   /** True when this process holds the managed objects' resourceVersions from the last sync (the drift baseline). */
   hasBaseline: boolean;
+  /** True when the substitution values' inputs (substituteFrom's resourceVersions, built-ins) differ from the last sync's. */
+  valuesChanged?: boolean;
 }
 
 /** True when the source digest or the spec differs from what the last sync applied. */
@@ -26,10 +28,11 @@ export function sourceChanged(input: Pick<SyncInputs, "status" | "generation" | 
 
 /**
  * True when this period must apply: the digest or spec changed, the digest was just pulled, the last sync had
- * errors, or there is no drift baseline to compare against (a restart). Otherwise a drift check decides.
+ * errors, the substitution values changed, or there is no drift baseline to compare against (a restart). Otherwise a
+ * drift check decides.
  */
 export function needsApply(input: SyncInputs): boolean {
-  if (sourceChanged(input) || input.pulled || !input.hasBaseline) return true;
+  if (sourceChanged(input) || input.pulled || !input.hasBaseline || input.valuesChanged) return true;
   return (input.status?.sync?.errors?.length ?? 0) > 0;
 }
 
@@ -40,6 +43,7 @@ const SPECIFICITY: readonly SyncErrorCode[] = [
   "RenderRefused",
   "RenderFailed",
   "SubstitutionFailed",
+  "ValidationFailed",
   "InvalidYAML",
   "PathEscape",
   "SizeLimitExceeded",

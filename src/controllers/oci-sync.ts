@@ -72,6 +72,8 @@ export class OciSyncReconciler implements Reconciler {
     this.#applier = new OciSyncApplier({
       onDrift: () => deps.metrics.ociSync.driftCorrections.inc(),
       kustomize: deps.kustomize,
+      kustomizeLimits: deps.kustomizeLimits,
+      defaults: deps.defaults,
     });
     this.#onRequest = (e) => {
       requests.inc();

@@ -28,6 +28,7 @@ export type SyncErrorCode = Extract<
   | "RenderRefused"
   | "KustomizeUnavailable"
   | "SubstitutionFailed"
+  | "ValidationFailed"
 >;
 
 /** Base of every sync error: a code, a message, and the objects or files it concerns. */

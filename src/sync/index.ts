@@ -9,6 +9,9 @@
 //        nothing applied or pruned, the previous inventory returned unchanged.
 //     2. resolve each object's resource through discovery and apply the scope (scope.ts): "cluster" applies
 //        anything; "namespace" defaults the namespace and refuses cluster-scoped objects and other namespaces.
+//     2b. validate-then-apply (validate.ts): a server-side dry-run of every object of a stage (the set's CRDs, then
+//        the rest once they are Established); any 400/422 refusal -> ValidationFailed for each, loaded: false,
+//        nothing of the rest applied or pruned, the previous inventory kept.
 //     3. server-side apply (apply.ts, field manager `airlift`) in stages (order.ts): CRDs (then wait until
 //        Established), Namespaces, cluster-scoped objects, namespaced objects. Every object gets the owner labels
 //        `airlift.dev/owner-{kind,namespace,name}` and `airlift.dev/source-digest`; force only when already ours;
@@ -31,7 +34,9 @@
 //
 // Errors are SyncError subclasses with a stable `code` (errors.ts); classify by class or code, not by message.
 export { syncDirectory, type SyncDirectoryOptions, type SyncDirectoryResult } from "./sync-directory.ts";
+export { dryRunObjects, type DryRunContext } from "./validate.ts";
 export { loadSource, type RenderMode, type RenderOptions } from "./load-source.ts";
+export { DEFAULT_KUSTOMIZE_LIMITS, type KustomizeLimits } from "./render-kustomize.ts";
 export { computeHealth, entryHealth, type HealthOptions, type ObjectHealth } from "./health.ts";
 export { objectHealth, type Health, type HealthStatus } from "./health-rules.ts";
 export { HealthExprError, HealthExprs, type HealthExprSpec } from "./cel-health.ts";

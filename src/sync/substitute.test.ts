@@ -23,7 +23,7 @@ describe("substitution", () => {
       () => substituteManifests([cm({ a: "${SECRET_TOKEN}-${MISSING}" })], { SECRET_TOKEN: "s3cr3t" }),
       (err: unknown) => {
         assert.ok(err instanceof LoadError && err.code === "SubstitutionFailed");
-        assert.match(err.message, /overlay\/cm\.yaml: variable MISSING/);
+        assert.match(err.message, /overlay\/cm\.yaml: ConfigMap c: variable MISSING/);
         assert.doesNotMatch(err.message, /s3cr3t/);
         return true;
       },

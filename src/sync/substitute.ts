@@ -4,7 +4,7 @@
 // Strict: a variable with neither a value nor a default is an error naming the object's source and the variable,
 // never an empty string. Values are never put into an error message (they may come from a Secret).
 import { LoadError } from "./errors.ts";
-import type { Manifest } from "./identity.ts";
+import { describeIdentity, identityOf, type Manifest } from "./identity.ts";
 
 /** The opt-out annotations (Flux's key and airlift's). */
 export const SUBSTITUTE_DISABLED = ["kustomize.toolkit.fluxcd.io/substitute", "airlift.dev/substitute"] as const;
@@ -19,7 +19,9 @@ export function substituteManifests(
   return manifests.map((m) => {
     const annotations = m.object.metadata.annotations ?? {};
     if (SUBSTITUTE_DISABLED.some((k) => annotations[k] === "disabled")) return m;
-    return { ...m, object: walk(m.object, vars, m.source) as Manifest["object"] };
+    // kustomize's output has no per-file origin: the message names the rendering and the object.
+    const where = `${m.source}: ${describeIdentity(identityOf(m.object))}`;
+    return { ...m, object: walk(m.object, vars, where) as Manifest["object"] };
   });
 }
 

@@ -27,6 +27,7 @@ import { checkOwner, unmanagedBy, type SyncOwner } from "./ownership.ts";
 import { pruneInDependencyOrder } from "./depends-on-prune.ts";
 import { checkPruneSafeguards, type PruneSafeguards } from "./prune.ts";
 import { resolveObjects, type ResolvedObject, type SyncScope } from "./scope.ts";
+import { dryRunObjects } from "./validate.ts";
 
 /** Inputs of one sync. */
 export interface SyncDirectoryOptions {
@@ -75,7 +76,10 @@ const DEFAULT_DEPENDENCY_TIMEOUT_MS = 5 * 60_000;
 
 /** Outcome of one sync. */
 export interface SyncDirectoryResult {
-  /** False when the source failed to load: nothing was applied or pruned and the inventory is unchanged. */
+  /**
+   * False when the source failed to load or the server's dry-run refused some of its objects: nothing was applied
+   * (beyond the set's own CRDs, which are recorded) or pruned.
+   */
   loaded: boolean;
   /** The inventory to store for the next sync. */
   inventory: InventoryEntry[];
@@ -113,6 +117,8 @@ interface Run {
   current: ObjectIdentity[];
   /** Names of the CRDs of the source that were applied and became Established. */
   established: Set<string>;
+  /** Objects the validation dry-run refused: when any, the rest of the revision is not applied. */
+  refused: SyncError[];
 }
 
 /** Loads `root/dir` and makes the cluster match it; per-object failures are results, never exceptions. */
@@ -159,14 +165,24 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
       signal: options.signal,
       timeoutMs: options.timeoutMs,
     };
-    const run: Run = { options, client, discovery, apply, results: [], current: [], established: new Set() };
+    const run: Run = {
+      options,
+      client,
+      discovery,
+      apply,
+      results: [],
+      current: [],
+      established: new Set(),
+      refused: [],
+    };
     await applyCrds(run, manifests.filter(isCrd));
-    await applyRest(
-      run,
-      manifests.filter((m) => !isCrd(m)),
-      definedKinds(manifests),
-    );
-    return await finish(run, previous);
+    if (run.refused.length === 0)
+      await applyRest(
+        run,
+        manifests.filter((m) => !isCrd(m)),
+        definedKinds(manifests),
+      );
+    return run.refused.length > 0 ? refusedResult(run, previous) : await finish(run, previous);
   } finally {
     await client.close();
   }
@@ -206,6 +222,28 @@ function leftAlone(o: ResolvedObject, why: string): ApplyResult {
   };
 }
 
+/** Validate-then-apply (validate.ts): true when the server accepts every object's dry-run, else records the refusals. */
+async function validated(run: Run, objects: readonly ResolvedObject[]): Promise<boolean> {
+  const { options } = run;
+  const refused = await dryRunObjects({ ...run.apply, concurrency: options.concurrency }, objects);
+  run.refused.push(...refused);
+  return refused.length === 0;
+}
+
+/** The revision was refused: nothing more applied, nothing pruned; the inventory keeps what the last one left. */
+function refusedResult(run: Run, previous: readonly InventoryEntry[]): SyncDirectoryResult {
+  // A CRD of the set applied before the rest was refused stays recorded (it exists and is ours).
+  const crds = run.results.filter((r) => r.owned).map((r) => toEntry(r.identity, r.apiVersion));
+  return {
+    loaded: false,
+    inventory: normalizeInventory([...previous, ...crds]),
+    results: run.results,
+    pruned: [],
+    abandoned: [],
+    errors: [...run.refused, ...run.results.flatMap((r) => (r.error ? [r.error] : []))],
+  };
+}
+
 async function announce(run: Run, objects: readonly ResolvedObject[]): Promise<void> {
   if (objects.length > 0)
     await run.options.beforeApply?.(objects.map((o) => toEntry(o.identity, o.manifest.object.apiVersion)));
@@ -229,6 +267,7 @@ async function applyCrds(run: Run, crds: readonly Manifest[]): Promise<void> {
     crds,
     await resolveObjects([...crds], run.options.scope, run.discovery, run.options.signal),
   );
+  if (!(await validated(run, ok))) return;
   await announce(run, ok);
   const applied = (await applyStage(run, ok)).filter((r) => r.action !== "failed").map((r) => r.identity.name);
   const late = new Set(
@@ -268,6 +307,7 @@ async function applyRest(
     }
   }
   const ok = dropDuplicates(run, partition(run, manifests, resolved));
+  if (!(await validated(run, ok))) return;
   await announce(run, ok);
   if (hasDependsOn(ok.map(planItem))) await applyOrdered(run, ok);
   else await applyInStages(run, ok);

@@ -14,6 +14,7 @@ import { Manager } from "../../src/kube/manager.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import type { KustomizeLimits } from "../../src/sync/index.ts";
 import { loadKubeConfig, run, testEnv, toolPath, type EnvironmentConnection } from "../env/index.ts";
 import { suiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
@@ -36,7 +37,7 @@ let crdsInstalled: Promise<unknown> | undefined;
 export async function startOperator(
   operatorNamespace: string,
   watchNamespace: string,
-  options: { defaultRegistry?: string } = {},
+  options: { defaultRegistry?: string; dnsSuffix?: string; kustomizeLimits?: Partial<KustomizeLimits> } = {},
 ): Promise<TestOperator> {
   const env = await testEnv();
   crdsInstalled ??= installCrds(kubeClient(env));
@@ -60,11 +61,13 @@ export async function startOperator(
         identity: manager.identity,
         defaults: resolveDefaults({
           registry: options.defaultRegistry,
+          dnsSuffix: options.dnsSuffix,
           workDir: mkdtempSync(join(tmpdir(), "airlift-ocisync-work-")),
         }),
         // What the real operator builds with --allow-loopback-endpoints (the test registries are on 127.0.0.1).
         endpointPolicy: new EndpointPolicy({ allowLoopback: true }),
         kustomize: toolPath("kustomize"),
+        kustomizeLimits: options.kustomizeLimits,
       },
       { onRegistryRequest: (method, url) => requests.push(`${method} ${url}`) },
     ),

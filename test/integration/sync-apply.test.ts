@@ -140,7 +140,7 @@ describe("sync: apply", () => {
     await admin.close();
   });
 
-  it("fails the custom resources of a CRD that was refused, at once and with the CRD named", async () => {
+  it("a CRD the server refuses stops the revision before anything is applied, with the CRD named (validate-then-apply)", async () => {
     const { base, admin } = await setup();
     const s = suffix();
     const group = `bad${s}.airlift.dev`;
@@ -167,12 +167,16 @@ describe("sync: apply", () => {
       owner: { kind: "OciSync", namespace: "airlift-system", name: `bad-${s}` },
       previousInventory: [],
     });
-    const byKind = new Map(out.results.map((r) => [r.identity.kind, r]));
-    assert.equal(byKind.get("CustomResourceDefinition")?.error?.code, "ApplyFailed");
-    assert.match(byKind.get("CustomResourceDefinition")!.error!.message, /422/);
-    assert.equal(byKind.get("Thing")?.error?.code, "CRDNotEstablished");
-    assert.match(byKind.get("Thing")!.error!.message, new RegExp(`CRD things\\.${group.replaceAll(".", "\\.")}`));
-    assert.equal(byKind.get("ConfigMap")?.action, "created");
+    assert.equal(out.loaded, false);
+    assert.equal(out.errors[0]?.code, "ValidationFailed");
+    assert.match(out.errors[0]?.message ?? "", new RegExp(`things\\.${group.replaceAll(".", "\\.")}: 422`));
+    assert.deepEqual(out.inventory, []);
+    // Nothing of the revision was applied: neither the CRD nor the ConfigMap beside it.
+    await assert.rejects(
+      admin.request(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/things.${group}`),
+      /404/,
+    );
+    await assert.rejects(admin.request(`/api/v1/namespaces/default/configmaps/ok-${s}`), /404/);
     await admin.close();
   });
 
