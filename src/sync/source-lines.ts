@@ -33,14 +33,43 @@ export class SourceLines {
   async line(source: string, field: readonly string[] = []): Promise<number | undefined> {
     const { file, doc, items } = splitSource(source);
     if (file.startsWith("kustomize build ")) return undefined;
+    const p = await this.#parsed(file);
+    const d = p?.docs[doc - 1];
+    return p && d ? lineOf(p.lineStarts, nearestOffset(d, [...items, ...field])) : undefined;
+  }
+
+  /**
+   * The line of `field` in the document of `file` that declares an object of `kind` named `name` (or, after a
+   * namePrefix, a suffix or a generator's hash, a name that contains the declared one); else the file's first line.
+   */
+  async objectLine(
+    file: string,
+    object: { kind: string; name: string },
+    field: readonly string[] = [],
+  ): Promise<number> {
+    const p = await this.#parsed(file);
+    if (!p) return 1;
+    const declared = p.docs.map((d) => d.toJS() as { kind?: unknown; metadata?: { name?: unknown } } | null);
+    const named =
+      (exact: boolean) =>
+      (js: (typeof declared)[number]): boolean => {
+        const n = js?.metadata?.name;
+        return (
+          js?.kind === object.kind && typeof n === "string" && (exact ? n === object.name : object.name.includes(n))
+        );
+      };
+    const i = declared.findIndex(named(true));
+    const d = p.docs[i >= 0 ? i : declared.findIndex(named(false))];
+    return d ? lineOf(p.lineStarts, nearestOffset(d, field)) : 1;
+  }
+
+  #parsed(file: string): Promise<Parsed | undefined> {
     let parsed = this.#files.get(file);
     if (!parsed) {
       parsed = parseFile(join(this.#root, file));
       this.#files.set(file, parsed);
     }
-    const p = await parsed;
-    const d = p?.docs[doc - 1];
-    return p && d ? lineOf(p.lineStarts, nearestOffset(d, [...items, ...field])) : undefined;
+    return parsed;
   }
 }
 

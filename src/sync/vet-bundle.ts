@@ -3,12 +3,17 @@
 // rules (scope.ts) with its kind's resource type from the schema source, the duplicate check after scoping (a
 // namespace filled in can make two objects one), and its kind's schema (schema-validate.ts). Every problem is a
 // finding with the file and line of the object, never an exception: a user fixes them all in one pass.
+import { realpath } from "node:fs/promises";
 import { LoadError, SyncError } from "./errors.ts";
 import { describeIdentity, identityKey, identityOf, type Manifest } from "./identity.ts";
 import { loadSource, type RenderOptions } from "./load-source.ts";
 import type { SchemaValidator } from "./schema-validate.ts";
 import { scopeObject, type ResolvedObject, type SyncScope } from "./scope.ts";
+import { kustomizeOrigins } from "./kustomize-origins.ts";
 import { SourceLines, splitSource } from "./source-lines.ts";
+
+/** How load-source.ts names a rendered object's source. */
+const RENDERED = "kustomize build ";
 
 /** What a finding is about. */
 export type VetCheck = "load" | "kind" | "scope" | "duplicate" | "schema";
@@ -50,6 +55,8 @@ export interface VetResult {
 
 interface Pass {
   lines: SourceLines;
+  /** The file each rendered object came from (kustomize-origins.ts). */
+  origins: Map<string, string>;
   scope: SyncScope;
   validator: SchemaValidator | undefined;
   /** Identity keys seen so far, with their source. */
@@ -68,7 +75,14 @@ export async function vetBundle(options: VetOptions): Promise<VetResult> {
     const at = { file: splitSource(source).file, source, line: await lines.line(source) };
     return { objects: 0, findings: [{ ...at, check: "load", reason: err.code, message: err.message }] };
   }
-  const pass: Pass = { lines, scope: options.scope, validator: await options.schemas?.(manifests), seen: new Map() };
+  const validator = await options.schemas?.(manifests);
+  const pass: Pass = {
+    lines,
+    origins: await origins(options, manifests),
+    scope: options.scope,
+    validator,
+    seen: new Map(),
+  };
   const findings: VetFinding[] = [];
   for (const m of manifests) findings.push(...(await checkObject(pass, m)));
   return { objects: manifests.length, findings };
@@ -76,7 +90,7 @@ export async function vetBundle(options: VetOptions): Promise<VetResult> {
 
 /** The findings of one object: its kind and scope, a duplicate of an earlier one, its schema. */
 async function checkObject(pass: Pass, m: Manifest): Promise<VetFinding[]> {
-  const at = { file: splitSource(m.source).file, source: m.source, line: await pass.lines.line(m.source) };
+  const at = await where(pass, m);
   const resolved = resolve(m, pass.scope, pass.validator);
   if (resolved instanceof SyncError) {
     const check = resolved.code === "UnknownKind" ? "kind" : "scope";
@@ -93,10 +107,37 @@ async function checkObject(pass: Pass, m: Manifest): Promise<VetFinding[]> {
   }
   pass.seen.set(key, m.source);
   for (const f of pass.validator?.validate(resolved.manifest.object) ?? []) {
-    const line = await pass.lines.line(m.source, f.path);
+    const { line } = await where(pass, m, f.path);
     out.push({ ...at, line, object, check: "schema", field: f.field, message: `${object}: ${f.message}` });
   }
   return out;
+}
+
+/** The objects' origins when kustomize rendered them (none when it did not). */
+async function origins(options: VetOptions, manifests: readonly Manifest[]): Promise<Map<string, string>> {
+  const binary = options.render.kustomize;
+  if (binary === undefined || !manifests.some((m) => m.source.startsWith(RENDERED))) return new Map();
+  const root = await realpath(options.root);
+  return kustomizeOrigins({
+    binary,
+    root,
+    dir: options.dir ?? ".",
+    limits: options.render.limits,
+    signal: options.signal,
+  });
+}
+
+/** The file and line of an object (or of one of its fields): its origin file for a rendered object. */
+async function where(
+  pass: Pass,
+  m: Manifest,
+  field: readonly string[] = [],
+): Promise<{ file: string; source: string; line?: number }> {
+  const origin = m.source.startsWith(RENDERED) ? pass.origins.get(identityKey(identityOf(m.object))) : undefined;
+  if (origin === undefined)
+    return { file: splitSource(m.source).file, source: m.source, line: await pass.lines.line(m.source, field) };
+  const object = { kind: m.object.kind, name: m.object.metadata.name ?? "" };
+  return { file: origin, source: m.source, line: await pass.lines.objectLine(origin, object, field) };
 }
 
 /** The object with the scope applied; without a schema source every kind is taken as namespaced. */

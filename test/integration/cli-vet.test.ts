@@ -161,6 +161,19 @@ describe("airlift vet", () => {
     assert.equal(lines.length, expect.length, out.stdout);
   });
 
+  it("an overlay's findings point into the base file kustomize read the object from", async () => {
+    const files = {
+      ...goodRepo(),
+      "base/app.yaml": goodRepo()["base/app.yaml"]?.replace("replicas: 2", "replicas: many") ?? "",
+    };
+    const out = await vet([writeFiles(files), "--dir", "overlays/site", "--var", "DOMAIN=x", "--schemas", schemas]);
+    assert.equal(out.code, 1, out.stderr);
+    assert.equal(
+      out.stdout,
+      `base/app.yaml:${lineOf(files, "base/app.yaml", "replicas:")}: Deployment.apps default/site-web: spec.replicas: wrong type "many": must be integer\n`,
+    );
+  });
+
   it("a duplicate once the namespace is filled in, and objects outside a tenant's namespace", async () => {
     const cm = (ns: string): string =>
       `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n${ns}data:\n  a: "1"\n`;
