@@ -24,6 +24,8 @@ import {
   type TransferFlags,
 } from "./transfer-flags.ts";
 import { checkLocalArchive, parseS3Location, type S3Location } from "./transfer-input.ts";
+import { verifyBeforeTag, type SourceVerification } from "../transfer/verify-source.ts";
+import { addVerifyKeyOption, keySetFromFiles, verifiedLine } from "./verify-keys.ts";
 
 interface ImportFlags extends TransferFlags {
   repositoryPrefix?: string;
@@ -32,6 +34,7 @@ interface ImportFlags extends TransferFlags {
   layerCompression: LayerCompressionMode;
   concurrency: number;
   chunkSize?: number;
+  verifyKey?: string[];
 }
 
 const AFTER = `
@@ -40,6 +43,7 @@ Examples:
   airlift import s3://airgap/g/images.tar harbor.example.com --repository-prefix mirror
   airlift import images.tar harbor.example.com --image app:1=apps/app:1 --image '#1=apps/db:19'
   airlift import multi-arch.tar harbor.example.com/library/app:1 --platform linux/amd64 --platform linux/arm64
+  airlift import signed.tar harbor.example.com/library/app:1 --verify-key cosign.pub
   AIRLIFT_DEFAULT_REGISTRY=harbor.example.com airlift import app.tar library/app:1.0
 
 ${TRANSFER_EXIT_CODES_HELP}`;
@@ -127,18 +131,25 @@ function printResult(result: ImportResult, json: boolean | undefined, io: CliIO)
 
 async function run(src: string, targets: string[], flags: ImportFlags, io: CliIO): Promise<number> {
   const { s3, destination, images } = plan(src, targets, flags, io.env);
+  const keys = keySetFromFiles(flags.verifyKey, "--verify-key");
   const progress = progressPrinter(progressMode(flags.progress, io.stderr), io.stderr);
   const opened: { archive?: OpenedS3Archive } = {};
   try {
     const source = await openArchive(src, s3, opened);
+    const connection = await registryConnection(flags, io.env, destination.registry, {
+      stdin: readStdin,
+      warn: (line) => io.stderr.write(`airlift import: warning: ${line}\n`),
+    });
+    const onVerified = (v: SourceVerification): void => {
+      if (!flags.json) progress.above(() => io.stdout.write(`${verifiedLine(v)}\n`));
+    };
     const result = await importArchive(source, {
       destination,
       images,
       ...(flags.platform ? { platforms: flags.platform } : {}),
-      connection: await registryConnection(flags, io.env, destination.registry, {
-        stdin: readStdin,
-        warn: (line) => io.stderr.write(`airlift import: warning: ${line}\n`),
-      }),
+      // --verify-key: nothing is tagged unless a signature by one of the keys names it.
+      ...(keys ? { beforeTag: verifyBeforeTag({ registry: destination.registry, connection, keys, onVerified }) } : {}),
+      connection,
       layerCompression: flags.layerCompression,
       concurrency: flags.concurrency,
       chunkSize: flags.chunkSize === undefined ? undefined : flags.chunkSize * 1024 * 1024,
@@ -198,7 +209,7 @@ export function command(ctx: CliContext): Command {
         "bytes per upload request in MiB (default: 64 streamed from the archive, 4 when a layer is compressed on the fly or the archive is gzip-wrapped)",
       ).argParser(positiveIntArg),
     );
-  return addTransferFlags(cmd)
+  return addTransferFlags(addVerifyKeyOption(cmd, "each image (or index)"))
     .addHelpText("after", AFTER)
     .action(async (src: string, targets: string[], flags: ImportFlags) => {
       ctx.exitCode = await run(src, targets, flags, ctx.io);

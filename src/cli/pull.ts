@@ -23,16 +23,20 @@ import {
   type TransferFlags,
 } from "./transfer-flags.ts";
 import { parseS3Location } from "./transfer-input.ts";
+import { verifyReference } from "../transfer/verify-source.ts";
+import { addVerifyKeyOption, keySetFromFiles, verifiedLine } from "./verify-keys.ts";
 
 interface PullFlags extends TransferFlags {
   extract?: boolean;
   platform: string;
+  verifyKey?: string[];
 }
 
 const AFTER = `
 Examples:
   airlift pull harbor.example.com/apps/demo:1.1.0 ./demo --extract
   airlift pull harbor.example.com/apps/demo@sha256:... s3://artifacts/apps/demo --platform linux/arm64
+  airlift pull harbor.example.com/apps/demo:1.1.0 ./demo --verify-key cosign.pub
 
 ${TRANSFER_EXIT_CODES_HELP}`;
 
@@ -67,6 +71,7 @@ async function run(given: string, target: string, flags: PullFlags, io: CliIO): 
   checkPlatform(flags.platform);
   const dest = destinationOf(target, flags, io.env);
   checkRegistryFlags(flags);
+  const keys = keySetFromFiles(flags.verifyKey, "--verify-key");
   const progress = progressPrinter(progressMode(flags.progress, io.stderr), io.stderr);
   const workDir = await mkdtemp(join(tmpdir(), "airlift-pull-"));
   try {
@@ -74,7 +79,11 @@ async function run(given: string, target: string, flags: PullFlags, io: CliIO): 
       stdin: readStdin,
       warn: (line) => io.stderr.write(`airlift pull: warning: ${line}\n`),
     });
-    const result = await pullArtifact(reference, dest, {
+    // --verify-key: the digest is verified first, then pulled by that digest (a tag moving meanwhile cannot slip in).
+    const verified = keys && (await verifyReference(reference, connection, keys));
+    if (verified && !flags.json) io.stdout.write(`${verifiedLine(verified)}\n`);
+    const target = verified ? `${parsed.registry}/${parsed.repository}@${verified.digest}` : reference;
+    const result = await pullArtifact(target, dest, {
       connection,
       platform: flags.platform,
       extract: Boolean(flags.extract),
@@ -105,7 +114,7 @@ export function command(ctx: CliContext): Command {
     .argument("<destination>", "a folder, or s3://bucket/prefix")
     .option("--extract", "extract the layers (ORAS files by their title) under extracted/")
     .option("--platform <os/arch>", "the manifest to take from an index", "linux/amd64");
-  return addTransferFlags(cmd)
+  return addTransferFlags(addVerifyKeyOption(cmd, "the artifact"))
     .addHelpText("after", AFTER)
     .action(async (reference: string, target: string, flags: PullFlags) => {
       ctx.exitCode = await run(reference, target, flags, ctx.io);

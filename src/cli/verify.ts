@@ -1,10 +1,15 @@
 // `airlift verify REF --key k.pub`: checks an image's cosign signatures offline (legacy `.sig` simple signing and
 // sigstore bundles attached as referrers) with the given public keys, and prints what it found: each signature,
 // the key that verified it (by fingerprint) and the digests. Exit 0 when one valid signature names the image, 1 not.
-import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { openRepositoryOf } from "../transfer/connection.ts";
-import { parsePublicKeys, verifyImage, VerifyError, type TrustedKey, type Verification } from "../verify/index.ts";
+import {
+  verifyImage,
+  VerifyError,
+  type SignatureFinding,
+  type TrustedKey,
+  type Verification,
+} from "../verify/index.ts";
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type CliIO } from "./command.ts";
 import { checkReference, withRegistry } from "./reference-check.ts";
 import {
@@ -14,28 +19,31 @@ import {
   registryConnection,
   type TransferFlags,
 } from "./transfer-flags.ts";
+import { keySetFromFiles } from "./verify-keys.ts";
 
 interface VerifyFlags extends TransferFlags {
   key: string[];
 }
 
 /** The keys of every --key file (each may hold several PEM blocks). */
-export function readKeys(files: readonly string[]): TrustedKey[] {
-  if (files.length === 0) throw new UsageError("--key is required (a PEM public key file, cosign.pub)");
-  return files.flatMap((file) => {
-    try {
-      return parsePublicKeys(readFileSync(file, "utf8"));
-    } catch (err) {
-      throw new UsageError(`--key ${file}: ${(err as Error).message}`);
-    }
-  });
+function readKeys(files: readonly string[]): readonly TrustedKey[] {
+  const set = keySetFromFiles(files, "--key");
+  if (!set) throw new UsageError("--key is required (a PEM public key file, cosign.pub)");
+  return set.keys;
 }
+
+const FORMAT_NAMES: Record<SignatureFinding["format"], string> = {
+  "simple-signing": "legacy .sig simple-signing",
+  bundle: "sigstore bundle",
+};
 
 function printVerification(v: Verification, reference: string, io: CliIO): void {
   io.stdout.write(`verified ${reference} (${v.subject})\n`);
   for (const f of v.findings) {
     const by = f.key ? `key ${f.key.fingerprint} (${f.key.kind})` : "no trusted key";
-    io.stdout.write(`  ${f.format} ${f.source}: ${f.problem ? `refused: ${f.problem}` : "valid"}, ${by}\n`);
+    io.stdout.write(
+      `  ${FORMAT_NAMES[f.format]} ${f.source}: ${f.problem ? `refused: ${f.problem}` : "valid"}, ${by}\n`,
+    );
   }
 }
 

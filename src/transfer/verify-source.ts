@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { Repository } from "../oci/repository.ts";
 import type { Digest } from "../ocispec/digest.ts";
 import { parsePublicKeys, verifyImage, VerifyError, type TrustedKey } from "../verify/index.ts";
-import { openRegistryClient, type RegistryConnection } from "./connection.ts";
+import { openRegistryClient, openRepositoryOf, type RegistryConnection } from "./connection.ts";
 import type { BeforeTagHook } from "./import-unit.ts";
 
 /** PEM text and where it came from (`Secret ns/name key cosign.pub`, a file), for error messages. */
@@ -72,6 +72,23 @@ export async function verifyInRepository(
     format: v.accepted.format,
     where: `${repository.client.registry}/${repository.name}`,
   };
+}
+
+/** Resolves `reference` (`registry/repository[:tag][@digest]`) and verifies its digest. */
+export async function verifyReference(
+  reference: string,
+  connection: RegistryConnection,
+  keys: TrustedKeySet,
+  signal?: AbortSignal,
+): Promise<SourceVerification> {
+  const opened = openRepositoryOf(reference, connection);
+  try {
+    const target = opened.reference.digest ?? opened.reference.tag ?? "latest";
+    const digest = (await opened.repository.manifests().resolve(target, signal ? { signal } : {})).digest;
+    return await verifyInRepository(opened.repository, digest, keys, signal);
+  } finally {
+    await opened.close();
+  }
 }
 
 /** Digests verified with a key set, remembered so a period's re-check costs nothing (bounded; forgetting is safe). */
