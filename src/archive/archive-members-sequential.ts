@@ -170,6 +170,10 @@ export class SequentialMembers implements ArchiveMembers {
     return this.#table?.lookup(name);
   }
 
+  files(prefix: string): ArchiveMember[] {
+    return this.#table?.files(prefix) ?? [];
+  }
+
   async readSmall(member: ArchiveMember, signal?: AbortSignal, maxBytes = MAX_METADATA_BYTES): Promise<Buffer> {
     checkSmall(this.description, member, maxBytes);
     const kept = this.#small.get(member.ordinal);

@@ -32,6 +32,8 @@ export interface ArchiveMembers {
   readonly wrapping: "none" | "gzip";
   /** The regular file a name leads to, following links inside the archive; undefined when absent. */
   lookup(name: string): ArchiveMember | undefined;
+  /** Regular files whose (normalized) name starts with `prefix`, in archive order. */
+  files(prefix: string): ArchiveMember[];
   /** The whole body of a small member (at most `maxBytes`, default MAX_METADATA_BYTES). */
   readSmall(member: ArchiveMember, signal?: AbortSignal, maxBytes?: number): Promise<Buffer>;
   /** The first SNIFF_BYTES bytes of a member (fewer if it is shorter). */
@@ -71,6 +73,14 @@ export class MemberTable {
       const key = normalizeMemberName(m.name);
       if (key !== undefined && key !== "") this.#byName.set(key, m);
     }
+  }
+
+  /** Regular files named `prefix…`, in archive order. */
+  files(prefix: string): ArchiveMember[] {
+    return [...this.#byName.entries()]
+      .filter(([key, m]) => key.startsWith(prefix) && m.type === "file")
+      .map(([, m]) => m)
+      .sort((a, b) => a.ordinal - b.ordinal);
   }
 
   /** The regular file behind `name`, or undefined. Throws on link loops. */
@@ -127,6 +137,10 @@ export class IndexedMembers implements ArchiveMembers {
 
   lookup(name: string): ArchiveMember | undefined {
     return this.#table.lookup(name);
+  }
+
+  files(prefix: string): ArchiveMember[] {
+    return this.#table.files(prefix);
   }
 
   #offset(member: ArchiveMember): number {

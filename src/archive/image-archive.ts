@@ -62,8 +62,10 @@ class OpenedArchive implements ImageArchive {
 }
 
 /**
- * Adds manifest.json's RepoTags (Docker 25+) to the OCI images with the same config; for the child of an index
- * (a multi-platform save) to the top-level index holding it, so the index is what gets the names.
+ * Names the OCI images with the same config by manifest.json's RepoTags (Docker 25+); for the child of an index
+ * (a multi-platform save) the top-level index holding it, so the index is what gets the names. The RepoTags replace
+ * the layout's own names, which spell the same references again (`io.containerd.image.name`
+ * `docker.io/library/app:1`, ref name `1`): `docker load` tags by RepoTags, and so does the import.
  */
 async function mergeRepoTags(
   members: ArchiveMembers,
@@ -72,12 +74,16 @@ async function mergeRepoTags(
 ): Promise<void> {
   const manifestJson = members.lookup("manifest.json");
   if (!manifestJson) return;
+  const named = new Set<ArchiveImage | ArchiveIndex>();
   for (const entry of await readDockerManifest(members, manifestJson, signal)) {
+    if (entry.repoTags.length === 0) continue;
     for (const image of contents.images) {
       if (!entry.config.endsWith(image.config.digest.replace(":", "/"))) continue;
       const top = image.parents[0];
       const holder = top ? contents.indexes.find((i) => i.document.digest === top.digest) : image;
-      if (holder) holder.names = [...new Set([...entry.repoTags, ...holder.names])];
+      if (!holder) continue;
+      holder.names = [...new Set([...entry.repoTags, ...(named.has(holder) ? holder.names : [])])];
+      named.add(holder);
     }
   }
 }

@@ -53,6 +53,8 @@ export interface ArchiveImage {
   platform?: Platform;
   /** Enclosing indexes, outermost first (multi-arch images), empty for a top-level image. */
   parents: ArchiveDocument[];
+  /** The annotations of its index.json entry (top-level manifests of OCI layouts only). */
+  annotations?: Record<string, string>;
 }
 
 /** An index (multi-arch manifest list) of an OCI layout, with its names (top-level ones only have names). */
@@ -61,6 +63,8 @@ export interface ArchiveIndex {
   document: ArchiveDocument;
   /** Enclosing indexes, outermost first; empty for an index listed in index.json. */
   parents: ArchiveDocument[];
+  /** The annotations of its index.json entry (top-level indexes only). */
+  annotations?: Record<string, string>;
 }
 
 /** Called with each blob's verified byte stream; must consume it before resolving. */

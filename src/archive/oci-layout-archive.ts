@@ -4,7 +4,7 @@
 import { CONTAINERD_IMAGE_NAME_ANNOTATION, REF_NAME_ANNOTATION } from "../ocispec/annotations.ts";
 import type { Descriptor } from "../ocispec/descriptor.ts";
 import { blobPath, digestOf, parseDigest } from "../ocispec/digest.ts";
-import { isImageManifestMediaType, isIndexMediaType } from "../ocispec/media-types.ts";
+import { isImageManifestMediaType, isIndexMediaType, OCI_MANIFEST } from "../ocispec/media-types.ts";
 import { BlobMismatchError, InvalidArchiveError, quoteName } from "./errors.ts";
 import { asArray, asDescriptor, asObject, parseJson } from "./archive-json.ts";
 import { sniffCompression } from "./compression.ts";
@@ -74,6 +74,7 @@ class LayoutReader {
         "TOO_DEEP",
       );
     const doc = await this.document(desc, "manifest");
+    const top = parents.length === 0 && desc.annotations ? { annotations: desc.annotations } : {};
     const body = asObject(parseJson(doc.bytes, `manifest ${desc.digest}`), `manifest ${desc.digest}`);
     if (body.manifests !== undefined && body.layers !== undefined) {
       throw new InvalidArchiveError(
@@ -85,14 +86,14 @@ class LayoutReader {
       isIndexMediaType(desc.mediaType) ||
       (body.manifests !== undefined && !isImageManifestMediaType(desc.mediaType))
     ) {
-      this.out.indexes.push({ names, document: doc, parents });
+      this.out.indexes.push({ names, document: doc, parents, ...top });
       const children = asArray(body.manifests, `index ${desc.digest}: manifests`);
       for (const [i, child] of children.entries()) {
         await this.visit(asDescriptor(child, `index ${desc.digest}: manifests[${i}]`), [], [...parents, doc]);
       }
       return;
     }
-    this.out.images.push({ names, manifest: doc, ...(await this.image(desc, body)), parents });
+    this.out.images.push({ names, manifest: doc, ...(await this.image(desc, body)), parents, ...top });
   }
 
   /** The config, layers and platform of the image manifest `body` that `desc` names. */
@@ -110,6 +111,50 @@ class LayoutReader {
     }
     return { config, layers, ...(desc.platform ? { platform: desc.platform } : {}) };
   }
+}
+
+/** cosign's `kind` annotation: a layout with it was written by `cosign save`, which leaves bundle referrers unlisted. */
+const COSIGN_KIND_ANNOTATION = "kind";
+/** Manifests are small; a blob larger than this is not one worth reading to find out. */
+const UNLISTED_MANIFEST_BYTES = 64 << 10;
+
+/**
+ * Manifests of `cosign save` layouts that index.json does not list: OCI 1.1 referrers (sigstore bundles) whose
+ * `subject` is a manifest the layout lists. They are added as unnamed top-level images, so the importer carries
+ * them after their subject. Only small JSON blobs of such layouts are read.
+ */
+async function visitUnlistedReferrers(
+  members: ArchiveMembers,
+  reader: LayoutReader,
+  signal?: AbortSignal,
+): Promise<void> {
+  const tops = [...reader.out.images, ...reader.out.indexes].filter((m) => m.parents.length === 0);
+  if (!tops.some((m) => m.annotations?.[COSIGN_KIND_ANNOTATION]?.startsWith("dev.cosignproject.cosign/"))) return;
+  const known = new Set<string>([
+    ...reader.out.images.flatMap((i) => (i.manifest ? [i.manifest.digest] : [])),
+    ...reader.out.indexes.map((i) => i.document.digest),
+  ]);
+  for (const member of members.files("blobs/sha256/")) {
+    const digest = `sha256:${member.name.split("/").pop() ?? ""}`;
+    if (member.size > UNLISTED_MANIFEST_BYTES || known.has(digest)) continue;
+    const mediaType = referrerMediaType(await members.readSmall(member, signal), member.name, known);
+    if (mediaType === undefined) continue;
+    await reader.visit(asDescriptor({ mediaType, digest, size: member.size }, member.name), [], []);
+    known.add(digest);
+  }
+}
+
+/** The media type of a blob that is an image manifest whose `subject` is in `known`; undefined for anything else. */
+function referrerMediaType(body: Buffer, name: string, known: ReadonlySet<string>): string | undefined {
+  let doc: Record<string, unknown>;
+  try {
+    doc = asObject(parseJson(body, name), name);
+  } catch {
+    return undefined; // not JSON: a layer or some other blob
+  }
+  const subject = doc.subject as { digest?: unknown } | undefined;
+  if (typeof subject?.digest !== "string" || !known.has(subject.digest) || doc.layers === undefined) return undefined;
+  return typeof doc.mediaType === "string" ? doc.mediaType : OCI_MANIFEST;
 }
 
 /** Reads index.json and every manifest, index and config it reaches. */
@@ -135,5 +180,6 @@ export async function readOciLayout(
     const desc = asDescriptor(raw, `index.json: manifests[${i}]`);
     await reader.visit(desc, namesOf(desc), []);
   }
+  await visitUnlistedReferrers(members, reader, signal);
   return reader.out;
 }

@@ -61,7 +61,7 @@ function content(req: IncomingMessage, res: ServerResponse, bytes: Buffer, heade
 function registryAnswer(req: IncomingMessage, res: ServerResponse, path: string): boolean {
   const blob = blobs.get(/^\/v2\/p\/r\/blobs\/(.+)$/.exec(path)?.[1] ?? "");
   if (path === "/v2/") json(res, 200, {});
-  else if (path.startsWith("/v2/p/r/manifests/"))
+  else if (path === "/v2/p/r/manifests/1.0.0" || path === `/v2/p/r/manifests/${digest}`)
     content(req, res, manifest, {
       "content-type": "application/vnd.oci.image.manifest.v1+json",
       "docker-content-digest": digest,

@@ -108,14 +108,17 @@ class UnitPush {
   async index(index: ArchiveIndex, record: boolean): Promise<PushedManifest> {
     const doc = index.document;
     const { all, kept: entries } = this.#entries(index);
+    // A nested index reduced to the subset is a new document: this index names it by its new digest.
+    const replaced = new Map<string, Descriptor>();
     for (const entry of entries) {
       const child = this.#contents.byDigest.get(entry.digest);
       if (!child) throw new Error(`index ${doc.digest}: child ${entry.digest} is not in the archive`);
-      await this.manifest(child, false);
+      const pushed = await this.manifest(child, false);
+      if (pushed.descriptor.digest !== entry.digest) replaced.set(entry.digest, pushed.descriptor);
       if (record && child.kind === "image")
         this.children.push({ platform: formatPlatform(entry.platform), digest: entry.digest });
     }
-    const bytes = reducedIndex(doc.bytes, all, entries);
+    const bytes = reducedIndex(doc.bytes, all, entries, replaced);
     const pushed = await this.#pusher.pushManifest(this.#repositories, { bytes, mediaType: doc.mediaType });
     this.digests.add(pushed.descriptor.digest);
     return pushed;

@@ -4,7 +4,7 @@
 import type { ArchiveDocument, ArchiveImage, ArchiveIndex, ImageArchive } from "../archive/image-types.ts";
 import type { Digest } from "../ocispec/digest.ts";
 import { parseManifest } from "../ocispec/manifest.ts";
-import { cosignTagSubject, isReferrersTag } from "../ocispec/subject-tags.ts";
+import { cosignTag, cosignTagSubject, isReferrersTag } from "../ocispec/subject-tags.ts";
 import { splitRepoTag } from "./destinations.ts";
 
 /** A manifest of the archive: an image (with its blobs) or an index. */
@@ -49,15 +49,39 @@ function documentOf(m: ArchiveManifest): ArchiveDocument | undefined {
   return m.kind === "image" ? m.image.manifest : m.index.document;
 }
 
+/** cosign's `kind` annotations in the layouts `cosign save` writes (index.json entries): what each entry is. */
+const COSIGN_KIND = "kind";
+const COSIGN_SUBJECT_KINDS = new Set(["dev.cosignproject.cosign/image", "dev.cosignproject.cosign/imageIndex"]);
+const COSIGN_ATTACHMENT_KINDS: Record<string, "sig" | "att"> = {
+  "dev.cosignproject.cosign/sigs": "sig",
+  "dev.cosignproject.cosign/atts": "att",
+};
+
+function annotationsOf(m: ArchiveManifest): Record<string, string> | undefined {
+  return m.kind === "image" ? m.image.annotations : m.index.annotations;
+}
+
+/** The signed manifest of a `cosign save` layout (the entry of kind image or imageIndex), if this is one. */
+function cosignSubjectOf(top: readonly ImportUnit[]): Digest | undefined {
+  const signed = top.find((u) => COSIGN_SUBJECT_KINDS.has(annotationsOf(u.top)?.[COSIGN_KIND] ?? ""));
+  const digest = signed ? documentOf(signed.top)?.digest : undefined;
+  return digest;
+}
+
 /** The digest of the manifest a top-level entry refers to, with cosign's tag when that is how. */
 function referrerOf(
-  names: readonly string[],
-  doc: ArchiveDocument | undefined,
+  entry: ImportUnit,
+  cosignSubject: Digest | undefined,
 ): Omit<ArchiveReferrer, "manifest"> | undefined {
+  const { names } = entry;
+  const doc = documentOf(entry.top);
   for (const tag of names.map(tagOf)) {
     const subject = cosignTagSubject(tag);
     if (subject) return { subject, tag };
   }
+  // `cosign save`: signatures and attestations are named by kind, not by tag; they travel under cosign's tags.
+  const attachment = COSIGN_ATTACHMENT_KINDS[annotationsOf(entry.top)?.[COSIGN_KIND] ?? ""];
+  if (attachment && cosignSubject) return { subject: cosignSubject, tag: cosignTag(cosignSubject, attachment) };
   if (!doc) return undefined;
   let subject;
   try {
@@ -92,10 +116,11 @@ export function archiveContents(archive: ImageArchive): ArchiveContents {
   const nested = new Set([...archive.images, ...archive.indexes].filter((m) => m.parents.length > 0).map(digestOf));
   const units: ImportUnit[] = [];
   const referrers: ArchiveReferrer[] = [];
+  const cosignSubject = cosignSubjectOf(top);
   for (const entry of top) {
     // A copied referrers tag-schema index: the destination gets its own, from the referrers pushed there.
     if (entry.names.length > 0 && entry.names.every((n) => isReferrersTag(tagOf(n)))) continue;
-    const ref = referrerOf(entry.names, documentOf(entry.top));
+    const ref = referrerOf(entry, cosignSubject);
     if (ref) referrers.push({ ...ref, manifest: entry.top });
     else if (!nested.has(digestOf(unit(entry)))) units.push(entry);
   }

@@ -48,4 +48,15 @@ describe("reducedIndex", () => {
     const reduced = JSON.parse(reducedIndex(bytes, [amd, arm], [arm]).toString()) as { manifests: Descriptor[] };
     assert.deepEqual(reduced.manifests, [arm]);
   });
+
+  it("names a nested index that was itself reduced by its new digest and size", () => {
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [nested, amd] }));
+    const now = { ...nested, digest: digestOf("nested-reduced"), size: 99 };
+    const out = JSON.parse(
+      reducedIndex(bytes, [nested, amd], [nested], new Map([[nested.digest, now]])).toString(),
+    ) as {
+      manifests: Descriptor[];
+    };
+    assert.deepEqual(out.manifests, [now]);
+  });
 });

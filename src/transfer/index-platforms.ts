@@ -27,12 +27,25 @@ export function keptEntries(
   );
 }
 
-/** The index bytes with only `kept` entries; the original bytes when nothing was dropped. */
-export function reducedIndex(bytes: Buffer, all: readonly Descriptor[], kept: readonly Descriptor[]): Buffer {
-  if (kept.length === all.length) return bytes;
-  const doc = JSON.parse(bytes.toString("utf8")) as { manifests: unknown[] };
+/**
+ * The index bytes with only `kept` entries, a nested index that was itself reduced named by its new descriptor
+ * (`replaced`, by original digest); the original bytes when nothing changed.
+ */
+export function reducedIndex(
+  bytes: Buffer,
+  all: readonly Descriptor[],
+  kept: readonly Descriptor[],
+  replaced: ReadonlyMap<string, Descriptor> = new Map(),
+): Buffer {
+  if (kept.length === all.length && replaced.size === 0) return bytes;
+  const doc = JSON.parse(bytes.toString("utf8")) as { manifests: { digest: string; size: number }[] };
   const keep = new Set(kept.map((d) => d.digest as string));
-  doc.manifests = doc.manifests.filter((m) => keep.has((m as { digest: string }).digest));
+  doc.manifests = doc.manifests
+    .filter((m) => keep.has(m.digest))
+    .map((m) => {
+      const now = replaced.get(m.digest);
+      return now ? { ...m, digest: now.digest, size: now.size } : m;
+    });
   return Buffer.from(JSON.stringify(doc));
 }
 
