@@ -85,6 +85,14 @@ export const REASONS = {
   TransferFailed: "Any other failure of a transfer; retried with backoff while it may be transient.",
   ReconcileError: "Log only: a reconcile failed with an error that carries no reason; retried with backoff.",
 
+  // Drop-box imports (an ImageImport of a bucket prefix): an archive's own outcome, in status.dropBox and its Events.
+  ChecksumMismatch:
+    "Stalled (that archive quarantined): its SHA-256 differs from its line in the prefix's SHA256SUMS; it is not imported until the object or the list changes.",
+  NotListed:
+    "Stalled (that archive quarantined): SHA256SUMS has no line for it, or checksums are required and the prefix has no SHA256SUMS.",
+  ChecksumListInvalid:
+    "Stalled: the prefix's SHA256SUMS cannot be read (a line of another format, a name listed twice with two digests); nothing is imported until it is fixed.",
+
   // OciSync content, apply, prune and health (also the `code` of status.source/sync errors).
   DirNotFound: "Stalled: spec.oci.dir is not a folder of the image.",
   InvalidYAML:

@@ -1,9 +1,18 @@
 // The openAPIV3Schema of ImageImport, mirroring image-import.ts. CEL rules catch at `kubectl apply` time the
 // mistakes a reconciler would otherwise only report as Stalled.
 import { STATUS_LIMITS } from "./meta.ts";
-import { IMAGE_IMPORT_DEFAULTS, LAYER_COMPRESSIONS, type ImageImportSpec, type ImageSelector } from "./image-import.ts";
+import {
+  CHECKSUM_POLICIES,
+  DROP_BOX_DEFAULTS,
+  IMAGE_IMPORT_DEFAULTS,
+  LAYER_COMPRESSIONS,
+  type ImageImportS3Source,
+  type ImageImportSpec,
+  type ImageSelector,
+} from "./image-import.ts";
 import {
   conditions,
+  duration,
   endpointsStatus,
   noLeadingSlash,
   lastHandledReconcileAt,
@@ -29,13 +38,41 @@ const source = obj(
       "An object in an S3-compatible bucket: a docker-archive (docker save) or OCI archive tar, plain or gzip.",
       {
         ...s3ConnectionProperties(),
-        key: str("Object key of the archive, e.g. g/oracle_db.tar.", {
+        key: str("Object key of the archive, e.g. g/oracle_db.tar; exclusive with prefix.", {
           minLength: 1,
           maxLength: 1024,
           rules: [noLeadingSlash("source.s3.key")],
         }),
+        prefix: str(
+          'A drop-box: every archive under this folder that match selects is imported, each once per ETag, new ones as they appear (polled every spec.interval); exclusive with key. "" is the whole bucket.',
+          { maxLength: 1024, rules: [noLeadingSlash("source.s3.prefix")] },
+        ),
+        match: arr(
+          `Globs over keys relative to the prefix, e.g. *.tar or g/**/*.tar.gz; default ${DROP_BOX_DEFAULTS.match.join(", ")}.`,
+          str("A glob (*, **, ?, [...], {a,b}).", { minLength: 1, maxLength: 256 }),
+          { minItems: 1, maxItems: 32 },
+        ),
+        checksums: oneOf(
+          "A drop-box's check of each archive against the prefix's SHA256SUMS before anything is pushed: auto (when the list is there), required (no list, no import) or off. With spec.verify keys the list must also carry a valid SHA256SUMS.sig. Default auto.",
+          CHECKSUM_POLICIES,
+        ),
       },
-      { required: ["bucket", "key"] },
+      {
+        required: ["bucket"],
+        rules: [
+          {
+            rule: "has(self.key) != has(self.prefix)",
+            message: "source.s3 names one archive (key) or a drop-box (prefix): exactly one of them",
+            check: (s3: ImageImportS3Source) => (s3.key === undefined) !== (s3.prefix === undefined),
+          },
+          {
+            rule: "has(self.prefix) || !(has(self.match) || has(self.checksums))",
+            message: "source.s3.match and source.s3.checksums belong to a drop-box: set source.s3.prefix",
+            check: (s3: ImageImportS3Source) =>
+              s3.prefix !== undefined || (s3.match === undefined && s3.checksums === undefined),
+          },
+        ],
+      },
     ),
   },
   { required: ["s3"] },
@@ -114,10 +151,24 @@ export const imageImportSpecSchema: SchemaNode = obj(
     }),
     verify: verifyBlock("each imported image (or index)"),
     suspend: bool("Stop reconciling this object.", { default: IMAGE_IMPORT_DEFAULTS.suspend }),
+    interval: duration(`A drop-box's poll period; default ${DROP_BOX_DEFAULTS.interval}.`, { min: "5s" }),
+    parallelImports: int(`A drop-box's archives imported at once; default ${DROP_BOX_DEFAULTS.parallelImports}.`, {
+      format: "int32",
+      minimum: 1,
+      maximum: 8,
+    }),
   },
   {
     required: ["source", "destination"],
     rules: [
+      {
+        rule: "!has(self.source.s3.prefix) || (has(self.destination.rewrite) && !has(self.images) && !has(self.destination.tags) && !has(self.destination.repository))",
+        message:
+          "a drop-box (source.s3.prefix) names each image by its archive's RepoTags: set destination.rewrite (registry, repositoryPrefix), not tags, repository or images",
+        check: (s: ImageImportSpec) =>
+          s.source.s3.prefix === undefined ||
+          (!!s.destination.rewrite && !s.images && !s.destination.tags && !s.destination.repository),
+      },
       {
         rule: "!(has(self.destination.tags) && has(self.destination.rewrite))",
         message:
@@ -185,6 +236,42 @@ export const imageImportStatusSchema: SchemaNode = obj("Observed state.", {
     ),
     { maxItems: STATUS_LIMITS.images },
   ),
+  dropBox: obj("A drop-box's counts over the archives matched now, and its most recent outcomes.", {
+    matched: int("Archives the patterns match now.", { minimum: 0 }),
+    imported: int("Matched archives imported at their current ETag (with a receipt in the bucket).", { minimum: 0 }),
+    quarantined: int("Matched archives refused by the checksums (ChecksumMismatch, NotListed, a signature reason).", {
+      minimum: 0,
+    }),
+    failed: int("Matched archives whose import failed for another reason.", { minimum: 0 }),
+    pending: int("Matched archives not settled yet: new, replaced, or waiting for a retry.", { minimum: 0 }),
+    lastPollAt: time("When the prefix was last listed."),
+    checksumList: obj(
+      "The SHA256SUMS the last poll trusted.",
+      {
+        etag: str("Its ETag."),
+        signedBy: str("sha256 fingerprint of the key whose SHA256SUMS.sig verified it."),
+      },
+      { required: ["etag"] },
+    ),
+    outcomesConfigMap: str("The ConfigMap (same namespace) listing every archive's outcome, one line each."),
+    recent: arr(
+      "The most recent outcomes, newest first.",
+      obj(
+        "One archive's outcome.",
+        {
+          name: str("The key relative to the prefix."),
+          etag: str("The ETag it was settled at."),
+          outcome: oneOf("What happened.", ["imported", "quarantined", "failed"]),
+          reason: str("The reason of a quarantine or failure (the catalogue's)."),
+          message: str("What went wrong, and what to fix."),
+          images: arr("reference@digest of each image pushed.", str("A pushed reference."), { maxItems: 64 }),
+          at: time("When."),
+        },
+        { required: ["name", "etag", "outcome", "at"] },
+      ),
+      { maxItems: 50 },
+    ),
+  }),
   progress: obj(
     "Byte progress of the import under way.",
     {

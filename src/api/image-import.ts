@@ -9,10 +9,21 @@ export const LAYER_COMPRESSIONS = ["preserve", "gzip", "zstd", "none"] as const;
 /** `preserve` pushes layers as the archive holds them; `gzip` compresses uncompressed ones; `none` pushes them plain. */
 export type LayerCompression = (typeof LAYER_COMPRESSIONS)[number];
 
-/** The archive's location. */
+/** How a drop-box checks archives against the prefix's SHA256SUMS. */
+export const CHECKSUM_POLICIES = ["auto", "required", "off"] as const;
+/** `auto`: when SHA256SUMS is there; `required`: no list, no import; `off`: never. */
+export type ChecksumPolicy = (typeof CHECKSUM_POLICIES)[number];
+
+/** The archive's location: one object (`key`), or a drop-box (`prefix` and `match`). */
 export interface ImageImportS3Source extends S3Location {
-  /** Object key of the archive, e.g. `g/oracle_db.tar`. */
-  key: string;
+  /** Object key of the archive, e.g. `g/oracle_db.tar`; exclusive with prefix. */
+  key?: string;
+  /** A drop-box: every archive under this folder that `match` selects is imported, new ones as they appear. */
+  prefix?: string;
+  /** Globs over keys relative to the prefix (`*.tar`, `g/**\/*.tar.gz`); default every .tar, .tar.gz and .tgz. */
+  match?: string[];
+  /** Checking archives against the prefix's SHA256SUMS (and its signature); default auto. */
+  checksums?: ChecksumPolicy;
 }
 
 /** Where an archive's images land when their RepoTags are kept. */
@@ -65,6 +76,10 @@ export interface ImageImportSpec {
   /** Verify the source's signature offline before it is used. */
   verify?: VerifySpec;
   suspend?: boolean;
+  /** A drop-box's poll period (Go duration); default 5m. */
+  interval?: string;
+  /** A drop-box's archives imported at once, 1..8; default 2. */
+  parallelImports?: number;
 }
 
 /** One image pushed. */
@@ -106,6 +121,36 @@ export interface ImportAttempt {
   inputs?: string;
 }
 
+/** One archive of a drop-box, as its last poll left it. */
+export interface DropBoxKeyStatus {
+  /** The key relative to the prefix. */
+  name: string;
+  etag: string;
+  outcome: "imported" | "quarantined" | "failed";
+  reason?: string;
+  message?: string;
+  /** `reference@digest` of each pushed image. */
+  images?: string[];
+  at: string;
+}
+
+/** A drop-box's state: counts over the archives matched now, and the most recent outcomes. */
+export interface DropBoxStatus {
+  matched: number;
+  imported: number;
+  quarantined: number;
+  failed: number;
+  /** Matched but not settled yet (new, replaced, or waiting for a retry). */
+  pending: number;
+  lastPollAt?: string;
+  /** The checksum list the last poll trusted: its ETag and the fingerprint of the key that signed it. */
+  checksumList?: { etag: string; signedBy?: string };
+  /** The ConfigMap (same namespace) with every archive's outcome, one line each. */
+  outcomesConfigMap?: string;
+  /** The last outcomes, newest first (bounded). */
+  recent?: DropBoxKeyStatus[];
+}
+
 /** Observed state of an ImageImport. */
 export interface ImageImportStatus {
   observedGeneration?: number;
@@ -123,6 +168,8 @@ export interface ImageImportStatus {
   lastAttempt?: ImportAttempt;
   /** The registry and S3 endpoint the last reconcile used, and where each came from. */
   endpoints?: EndpointsUsed;
+  /** A drop-box's counts and recent outcomes. */
+  dropBox?: DropBoxStatus;
 }
 
 /** An ImageImport object. */
@@ -139,6 +186,14 @@ export const IMAGE_IMPORT_DEFAULTS = {
   layerCompression: "preserve",
   concurrency: 3,
   suspend: false,
+} as const;
+
+/** Defaults of a drop-box's fields, applied by the reconciler (a single-key import has no use for them). */
+export const DROP_BOX_DEFAULTS = {
+  interval: "5m",
+  parallelImports: 2,
+  checksums: "auto",
+  match: ["**/*.tar", "**/*.tar.gz", "**/*.tgz"],
 } as const;
 
 /** An ImageImport spec with every defaulted field present. */

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { createLogger } from "../observability/logger.ts";
 import { EXIT_FAILURE, EXIT_OK, type CliContext, type CliIO } from "./command.ts";
 import { addKubeFlags, kubeConnection } from "./kube-flags.ts";
+import { airliftVersion } from "./version.ts";
 import { addOperatorFlags, operatorConfig, type OperatorConfig, type OperatorFlags } from "./operator-config.ts";
 
 /** Runs the operator until a signal; resolves to the exit code. */
@@ -68,6 +69,7 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     secrets: manager.secrets,
     operatorNamespace: cfg.namespace,
     identity: manager.identity,
+    version: airliftVersion(),
     defaults: cfg.defaults,
     endpointPolicy,
     kustomize: cfg.kustomize,

@@ -22,6 +22,8 @@ export interface ControllerDeps {
   operatorNamespace: string;
   /** This replica's identity (for field managers and event reporting). */
   identity: string;
+  /** airlift's version (drop-box receipts name it). */
+  version?: string;
   /** Registry / S3 endpoint defaults and the staging folder. */
   defaults: OperatorDefaults;
   /** The kustomize binary OciSync renders kustomizations with; undefined: rendering is off (they are refused). */

@@ -18,7 +18,7 @@ export function destination(spec: ImageImportSpecDefaulted, registry: string): D
   return { registry, repository: d.repository, tags: d.tags, repositoryPrefix: d.rewrite?.repositoryPrefix };
 }
 
-/** `s3://bucket/key` of the archive. */
+/** `s3://bucket/key` of the archive (`s3://bucket/prefix` of a drop-box). */
 export function sourceUrl(spec: Pick<ImageImportSpecDefaulted, "source">): string {
-  return `s3://${spec.source.s3.bucket}/${spec.source.s3.key}`;
+  return `s3://${spec.source.s3.bucket}/${spec.source.s3.key ?? spec.source.s3.prefix ?? ""}`;
 }

@@ -39,14 +39,16 @@ import { classifyTransferError } from "../transfer/errors.ts";
 import { importArchive, type ImportResult } from "../transfer/import-archive.ts";
 import { openS3Archive, type OpenedS3Archive } from "../transfer/s3-connection.ts";
 import { verifyBeforeTag, type SourceVerification, type TrustedKeySet } from "../transfer/verify-source.ts";
-import { caBundle, endpointUsed, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
+import { endpointUsed } from "./credentials.ts";
+import { importConnections } from "./image-import-connections.ts";
+import { DropBoxPoller, type DropBoxPoll } from "./image-import-dropbox.ts";
 import type { ImportMetrics } from "../observability/airlift-metrics.ts";
 import type { OperatorDefaults } from "./defaults.ts";
 import type { ControllerDeps } from "./deps.ts";
 import { alreadyImported, importInputs, stalledOnInputs } from "./image-import-decide.ts";
 import { destination, selections, sourceUrl } from "./image-import-spec.ts";
 import { progressFields, startedFields, succeededSummary } from "./image-import-status.ts";
-import { refusedConditions, verifiedConditions, verifyKeys } from "./verify-source.ts";
+import { refusedConditions, verifiedConditions } from "./verify-source.ts";
 
 /** How often a finished or stalled import re-checks its inputs (one HEAD and the Secrets). */
 export const RECHECK_MS = 5 * 60_000;
@@ -69,6 +71,8 @@ interface ImportState {
   done?: { result: ImportResult; startedMs: number };
   /** The endpoints this reconcile uses and their origins (status.endpoints), set first. */
   endpoints?: EndpointsUsed;
+  /** Set when the object is a drop-box and its poll ran. */
+  dropBox?: DropBoxPoll;
 }
 
 /** The import's endpoints: the spec's own, else the operator's defaults, each with its origin. */
@@ -94,10 +98,12 @@ export class ImageImportReconciler implements Reconciler {
   readonly #kind: KindReconciler<ImageImport, ImageImportStatus, ImportState>;
   /** Per registry: blobs placed and uploads under way, so concurrent imports of one archive mount, not re-upload. */
   readonly #shared = new Map<string, SharedBlobs>();
+  readonly #dropBox: DropBoxPoller;
 
   constructor(deps: ControllerDeps) {
     this.#deps = deps;
     this.#metrics = deps.metrics.imageImport;
+    this.#dropBox = new DropBoxPoller(deps, (registry) => this.#sharedFor(registry));
     this.#kind = {
       type: IMAGE_IMPORT,
       action: "Import",
@@ -126,53 +132,32 @@ export class ImageImportReconciler implements Reconciler {
     return shared;
   }
 
-  /** Step 1: the connections from the spec and its Secrets, and a HEAD of the archive (its ETag). */
+  /** Step 1: the connections from the spec and its Secrets, and a HEAD of the archive (its ETag); or a drop-box poll. */
   async #open(run: ImportRun): Promise<StepResult> {
     const { obj, ctx, state } = run;
-    const namespace = obj.metadata.namespace ?? "";
-    const d = state.spec.destination;
     state.endpoints = importEndpoints(state.spec, this.#deps.defaults);
-    const { reader: secrets, reads } = ctx.secrets.recording();
-    const s3conn = await s3Connection({
-      secrets,
-      namespace,
-      location: state.spec.source.s3,
-      defaults: this.#deps.defaults,
-      signal: ctx.signal,
-    });
-    const registry = registryHost(d.registry ?? d.rewrite?.registry, this.#deps.defaults);
-    const credentials = await registryCredentials(secrets, namespace, d.credentialsSecretRef, ctx.signal);
-    const caPem = await caBundle(secrets, namespace, d.caBundleSecretRef, ctx.signal);
-    const keys = await verifyKeys(secrets, namespace, state.spec.verify, ctx.signal);
-    const { bucket, key } = state.spec.source.s3;
-    const archive = await openS3Archive({
-      connection: { ...s3conn, endpointPolicy: this.#deps.endpointPolicy },
-      bucket,
-      key,
-      signal: ctx.signal,
-    });
+    const conns = await importConnections(this.#deps, obj, state.spec, ctx);
+    const { bucket, key, prefix } = state.spec.source.s3;
+    if (prefix !== undefined || key === undefined) {
+      state.dropBox = await this.#dropBox.poll(run, conns, state.endpoints);
+      return "done";
+    }
+    const archive = await openS3Archive({ connection: conns.s3, bucket, key, signal: ctx.signal });
     run.defer(() => archive.close());
     const generation = obj.metadata.generation;
     const inputs = importInputs({
       generation,
       etag: archive.etag,
-      registry,
-      s3Endpoint: s3conn.endpoint,
-      secretVersions: reads(),
+      registry: conns.registry,
+      s3Endpoint: conns.s3.endpoint,
+      secretVersions: conns.secretVersions,
     });
-    const connection: RegistryConnection = {
-      credentials,
-      caPem,
-      insecureSkipTLSVerify: d.insecureSkipTLSVerify,
-      plainHttp: d.plainHTTP,
-      endpointPolicy: this.#deps.endpointPolicy,
-    };
     state.opened = {
       archive,
-      registry,
-      connection,
+      registry: conns.registry,
+      connection: conns.connection,
       attempt: { revision: archive.etag, generation: generation ?? 0, inputs },
-      ...(keys ? { keys } : {}),
+      ...(conns.keys ? { keys: conns.keys } : {}),
     };
     return "continue";
   }
@@ -241,6 +226,7 @@ export class ImageImportReconciler implements Reconciler {
   /** Ready with the images when an import ran; nothing to write when it did not need to. */
   async #finish(run: ImportRun): Promise<Result> {
     const { ctx, state } = run;
+    if (state.dropBox) return this.#dropBox.finish(run, state.dropBox);
     if (!state.done) return { requeueAfterMs: RECHECK_MS };
     const { result, startedMs } = state.done;
     await run.status.summarize(() => {

@@ -31,6 +31,8 @@ import {
 } from "./content-errors.ts";
 import { VerifyError, type VerifyReason } from "../verify/errors.ts";
 import { DestinationPlanError } from "./destinations.ts";
+import { ChecksumListError } from "./checksum-list.ts";
+import { ChecksumMismatchError, NotListedError } from "./drop-box-trust.ts";
 
 /** The reasons an engine error can have (a part of the catalogue). */
 export type TransferReason = Extract<
@@ -56,6 +58,9 @@ export type TransferReason = Extract<
   | "LayerNotFound"
   | "TransferFailed"
   | VerifyReason
+  | "ChecksumMismatch"
+  | "NotListed"
+  | "ChecksumListInvalid"
 >;
 
 /** An engine error as status shows it. */
@@ -130,6 +135,9 @@ const PERMANENT: readonly (readonly [ErrorClass, TransferReason])[] = [
   [NoMatchingTagError, "NoMatchingTag"],
   [NoMatchingSemverTagError, "NoMatchingTag"],
   [InvalidTagPolicyError, "InvalidTagPolicy"],
+  [ChecksumMismatchError, "ChecksumMismatch"],
+  [NotListedError, "NotListed"],
+  [ChecksumListError, "ChecksumListInvalid"],
 ];
 
 /** Reason and retry verdict of a typed engine error; undefined for an error the engine did not type. */
