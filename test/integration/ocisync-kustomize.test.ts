@@ -1,8 +1,9 @@
 // OciSync reads a real GitOps repo: a base, a component and two overlays (namePrefix, namespace, a strategic-merge
 // patch, a JSON 6902 patch, a configMapGenerator with its hash suffix) pushed with `crane append` and `oras push`;
-// the cluster must hold exactly what the real `kustomize build` prints, a new push prunes what left the overlay, and
-// what an operator must never render (remote base, helmCharts, exec plugin, a path outside the image) is refused
-// with the cluster untouched. The child's bounds (time, output) are checked on the real binary too.
+// the cluster must hold exactly what the real `kustomize build` prints, moving the OciSync to a new image tag prunes
+// what left the overlay, and what an operator must never render (remote base, helmCharts, exec plugin, a path
+// outside the image) is refused with the cluster untouched. The child's bounds (time, output) are checked on the real binary, and through an
+// operator configured with small bounds: Stalled RenderFailed, nothing applied.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { join } from "node:path";
@@ -91,7 +92,7 @@ describe("OciSync renders kustomize overlays", () => {
   });
   after(async () => op.stop());
 
-  it("overlay a pushed with crane append: the cluster holds what kustomize build prints; a new push prunes what left", async () => {
+  it("overlay a pushed with crane append: the cluster holds what kustomize build prints; a new image tag prunes what left", async () => {
     const ref = `${op.env.registries.anonymous.host}/${unique("kust/crane")}/repo:v1`;
     await pushWithCrane(ref, repo());
     const expected = await kustomizeOutput(repo(), "overlays/a");
@@ -112,7 +113,14 @@ describe("OciSync renders kustomize overlays", () => {
       undefined,
     );
 
-    await pushWithCrane(ref, repo(false));
+    // The new revision under a new tag, the OciSync moved to it: what left the overlay is pruned.
+    const ref2 = ref.replace(/:v1$/, ":v2");
+    await pushWithCrane(ref2, repo(false));
+    await op.admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${opNs}/ocisyncs/overlay-a`, {
+      method: "PATCH",
+      patchType: "merge",
+      body: { spec: { oci: { image: ref2 } } },
+    });
     const after2 = await kustomizeOutput(repo(false), "overlays/a");
     const s2 = await waitFor("the component's object pruned", async () => {
       const now = await getOciSync(op.admin, opNs, "overlay-a");
@@ -226,6 +234,37 @@ describe("OciSync renders kustomize overlays", () => {
     const s2 = await waitReady(op.admin, opNs, "bad", "False/RenderFailed");
     assert.match(s2.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "", /kustomize build k:/);
   });
+});
+
+describe("OciSync with the operator's kustomize bounds", () => {
+  const bounds: [string, { timeoutMs?: number; maxOutputBytes?: number }, RegExp][] = [
+    ["takes too long", { timeoutMs: 1 }, /took longer than 1 ms/],
+    ["prints too much", { maxOutputBytes: 100 }, /printed more than 100 bytes/],
+  ];
+  for (const [what, limits, words] of bounds) {
+    it(`a rendering that ${what} is Stalled RenderFailed, nothing applied`, async () => {
+      const ns = unique("kust-bound");
+      const bounded = await startOperator(ns, ns, { kustomizeLimits: limits });
+      try {
+        const ref = `${bounded.env.registries.anonymous.host}/${unique("kust/bound")}/repo:v1`;
+        await pushWithCrane(ref, {
+          "k/kustomization.yaml": `namespace: ${ns}\nresources:\n  - cm.yaml\n`,
+          "k/cm.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bounded\ndata:\n  text: ${"x".repeat(200)}\n`,
+        });
+        await createOciSync(bounded.admin, ns, "bounded", {
+          oci: { image: ref, dir: "k", period: "5s", plainHTTP: true },
+        });
+        const s = await waitReady(bounded.admin, ns, "bounded", "False/RenderFailed");
+        const stalled = s.status?.conditions?.find((c) => c.type === "Stalled");
+        assert.equal(stalled?.status, "True");
+        assert.match(stalled?.message ?? "", words);
+        assert.deepEqual(s.status?.inventory ?? [], []);
+        await assert.rejects(bounded.admin.request(`/api/v1/namespaces/${ns}/configmaps/bounded`), /404/);
+      } finally {
+        await bounded.stop();
+      }
+    });
+  }
 });
 
 describe("kustomize as a bounded child", () => {
