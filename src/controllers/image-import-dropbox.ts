@@ -17,7 +17,13 @@ import { CONFIG_MAPS, collectionPath } from "../kube/resource.ts";
 import { nowIso } from "../kube/conditions.ts";
 import type { SharedBlobs } from "../transfer/blob-copy.ts";
 import { openS3Client } from "../transfer/s3-connection.ts";
-import { pollDropBox, type DropBoxResult, type KeyOutcome, type Settled } from "../transfer/drop-box.ts";
+import {
+  pollDropBox,
+  type DropBoxOptions,
+  type DropBoxResult,
+  type KeyOutcome,
+  type Settled,
+} from "../transfer/drop-box.ts";
 import type { ControllerDeps } from "./deps.ts";
 import type { ImportConnections } from "./image-import-connections.ts";
 import { dropBoxStatus, dropBoxVerdict, outcomesText, recentOutcomes } from "./image-import-dropbox-status.ts";
@@ -73,34 +79,17 @@ export class DropBoxPoller {
 
   /** One poll: lists the prefix and imports what is new, reporting each archive's outcome as it settles. */
   async poll(run: DropBoxRun, conns: ImportConnections, endpoints: EndpointsUsed): Promise<DropBoxPoll> {
-    const { obj, ctx } = run;
-    const spec = run.state.spec;
-    const s3 = spec.source.s3;
-    const where = `s3://${s3.bucket}/${s3.prefix ?? ""}`;
+    const { obj } = run;
+    const s3 = run.state.spec.source.s3;
     const client = openS3Client(conns.s3);
     run.defer(() => client.destroy());
     const memory = this.#memoryOf(obj);
     let lastWrite = 0;
     const sofar: KeyOutcome[] = [];
     const result = await pollDropBox({
+      ...this.#options(run, conns),
       client,
-      location: { bucket: s3.bucket, prefix: s3.prefix ?? "", match: s3.match ?? DROP_BOX_DEFAULTS.match },
-      importOptions: {
-        destination: destination(spec, conns.registry),
-        connection: conns.connection,
-        layerCompression: spec.layerCompression,
-        concurrency: spec.concurrency,
-        shared: this.#shared(conns.registry),
-      },
-      checksums: s3.checksums ?? DROP_BOX_DEFAULTS.checksums,
-      parallel: spec.parallelImports ?? DROP_BOX_DEFAULTS.parallelImports,
       ...(memory ? { settled: memory.settled } : {}),
-      importedBy: {
-        identity: this.#deps.identity,
-        version: this.#deps.version ?? "unknown",
-        object: `${obj.metadata.namespace ?? ""}/${obj.metadata.name}`,
-      },
-      signal: ctx.signal,
       onOutcome: (outcome) => {
         void this.#event(run, outcome);
         sofar.push(outcome);
@@ -111,7 +100,33 @@ export class DropBoxPoller {
       },
     });
     this.#remember(obj, { settled: result.settled, written: memory?.written });
-    return { result, where, endpoints };
+    return { result, where: `s3://${s3.bucket}/${s3.prefix ?? ""}`, endpoints };
+  }
+
+  /** The poll's settings from the spec (defaults filled) and the connections. */
+  #options(run: DropBoxRun, conns: ImportConnections): Omit<DropBoxOptions, "client"> {
+    const { obj, ctx } = run;
+    const spec = run.state.spec;
+    const s3 = spec.source.s3;
+    return {
+      location: { bucket: s3.bucket, prefix: s3.prefix ?? "", match: s3.match ?? DROP_BOX_DEFAULTS.match },
+      importOptions: {
+        destination: destination(spec, conns.registry),
+        connection: conns.connection,
+        layerCompression: spec.layerCompression,
+        concurrency: spec.concurrency,
+        shared: this.#shared(conns.registry),
+      },
+      checksums: s3.checksums ?? DROP_BOX_DEFAULTS.checksums,
+      ...(conns.keys ? { keys: conns.keys.keys } : {}),
+      parallel: spec.parallelImports ?? DROP_BOX_DEFAULTS.parallelImports,
+      importedBy: {
+        identity: this.#deps.identity,
+        version: this.#deps.version ?? "unknown",
+        object: `${obj.metadata.namespace ?? ""}/${obj.metadata.name}`,
+      },
+      signal: ctx.signal,
+    };
   }
 
   async #event(run: DropBoxRun, o: KeyOutcome): Promise<void> {

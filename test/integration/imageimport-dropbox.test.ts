@@ -19,6 +19,7 @@ import { run, s3Client, testEnv, type EnvironmentConnection } from "../env/index
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { startControllerManager } from "./controller-harness.ts";
 import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
+import { COSIGN_ENV } from "./verify-support.ts";
 
 const ns = unique("dropbox");
 const bucket = unique("dropbox");
@@ -208,5 +209,104 @@ describe("ImageImport drop-box", () => {
       30_000,
     );
     assert.equal(after.status?.dropBox?.imported, 18);
+  });
+});
+
+describe("ImageImport drop-box with a signed SHA256SUMS", () => {
+  async function signedBox(keyName: string): Promise<string> {
+    const name = unique("signed");
+    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
+      method: "POST",
+      body: {
+        apiVersion: "airlift.dev/v1alpha1",
+        kind: "ImageImport",
+        metadata: { name, namespace: ns },
+        spec: {
+          source: {
+            s3: {
+              endpoint: env.minio.endpoint,
+              bucket,
+              prefix: "signed/",
+              credentialsSecretRef: { name: "bucket-keys" },
+            },
+          },
+          destination: { registry, plainHTTP: true, rewrite: { repositoryPrefix: `${name}/` } },
+          interval: "5s",
+          verify: { provider: "cosign", publicKeysSecretRef: { name: keyName } },
+        },
+      },
+    });
+    return name;
+  }
+
+  it("quarantines every archive when the list is signed by another key, imports them with the right one", async () => {
+    const keys = mkdtempSync(join(scratch, "keys-"));
+    for (const k of ["release", "stranger"]) {
+      await run("cosign", ["generate-key-pair", "--output-key-prefix", join(keys, k)], { env: COSIGN_ENV });
+      await admin.request(`/api/v1/namespaces/${ns}/secrets`, {
+        method: "POST",
+        body: {
+          metadata: { name: `${k}-key` },
+          stringData: { "cosign.pub": readFileSync(join(keys, `${k}.pub`), "utf8") },
+        },
+      });
+    }
+    const list: string[] = [];
+    for (const i of [1, 2]) {
+      const bytes = await archive(`signed${i}`, "1", `signed content ${i}`);
+      await put(`signed/s${i}.tar`, bytes);
+      list.push(`${sha256(bytes)}  s${i}.tar`);
+    }
+    const listFile = join(keys, "SHA256SUMS");
+    writeFileSync(listFile, `${list.join("\n")}\n`);
+    await run(
+      "cosign",
+      [
+        "sign-blob",
+        "--key",
+        join(keys, "release.key"),
+        "--tlog-upload=false",
+        "--use-signing-config=false",
+        "--new-bundle-format=false",
+        "--output-signature",
+        `${listFile}.sig`,
+        "-y",
+        listFile,
+      ],
+      { env: COSIGN_ENV },
+    );
+    await put("signed/SHA256SUMS", readFileSync(listFile));
+    await put("signed/SHA256SUMS.sig", readFileSync(`${listFile}.sig`));
+
+    const wrong = await signedBox("stranger-key");
+    const refused = await waitFor(
+      "every archive quarantined",
+      async () => {
+        const o = await get(wrong);
+        return o.status?.dropBox?.quarantined === 2 ? o : undefined;
+      },
+      60_000,
+    );
+    const stalled = refused.status?.conditions?.find((c) => c.type === "Stalled");
+    assert.equal(stalled?.reason, "SignatureInvalid");
+    const none = await run("crane", ["ls", "--insecure", `${registry}/${wrong}/dropbox/signed1`], {
+      allowFailure: true,
+    });
+    assert.doesNotMatch(none.stdout, /\b1\b/);
+
+    const right = await signedBox("release-key");
+    const done = await waitFor(
+      "both archives imported",
+      async () => {
+        const o = await get(right);
+        return o.status?.dropBox?.imported === 2 ? o : undefined;
+      },
+      60_000,
+    );
+    const fingerprint = (
+      await run("sh", ["-c", `openssl pkey -pubin -in ${join(keys, "release.pub")} -outform DER | sha256sum`])
+    ).stdout.split(" ")[0];
+    assert.equal(done.status?.dropBox?.checksumList?.signedBy, `sha256:${fingerprint}`);
+    assert.equal(done.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
   });
 });
