@@ -25,6 +25,7 @@ import {
 } from "./transfer-flags.ts";
 import { checkLocalArchive, parseS3Location, type S3Location } from "./transfer-input.ts";
 import { verifyBeforeTag, type SourceVerification } from "../transfer/verify-source.ts";
+import { importedImageLines } from "./import-lines.ts";
 import { addVerifyKeyOption, keySetFromFiles, verifiedLine } from "./verify-keys.ts";
 
 interface ImportFlags extends TransferFlags {
@@ -156,12 +157,7 @@ async function run(src: string, targets: string[], flags: ImportFlags, io: CliIO
       onProgress: progress.onProgress,
       progressIntervalMs: progress.intervalMs,
       onImage: (image) => {
-        if (!flags.json)
-          progress.above(() =>
-            io.stdout.write(
-              `${image.unchanged ? "unchanged" : "pushed"} ${image.source} -> ${image.references.join(", ")} ${image.digest}\n`,
-            ),
-          );
+        if (!flags.json) progress.above(() => io.stdout.write(importedImageLines(image)));
       },
     });
     progress.done();

@@ -209,5 +209,14 @@ describe("airlift import: Docker 25+ saves and nested indexes with attestations"
       reduced?.children?.map((c) => c.platform),
       ["linux/arm64", "unknown/unknown"],
     );
+    // The CLI's own lines say it too: the new digest, the archive's, each child's platform and digest.
+    const said = airlift(
+      ["import", tar, `${dest}:arm`, "--platform", "linux/arm64", "--plain-http", "--progress", "none"],
+      {},
+    );
+    assert.equal(said.code, 0, said.stderr);
+    assert.match(said.stdout, new RegExp(`-> ${dest}:arm ${reduced?.digest ?? "?"}\n`));
+    assert.match(said.stdout, new RegExp(`reduced index, its digest differs from the archive's ${digests.nested}`));
+    assert.match(said.stdout, new RegExp(`  linux/arm64 ${digests.arm}\n  unknown/unknown ${digests.att}\n`));
   });
 });
