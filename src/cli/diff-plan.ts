@@ -30,6 +30,8 @@ export interface PlanRequest {
   sourceDigest: string;
   scope: SyncScope;
   kustomize: string | undefined;
+  /** The values `${VAR}`s are replaced with (the OciSync's, as the operator reads them); undefined: none. */
+  substitute: Readonly<Record<string, string>> | undefined;
   signal: AbortSignal;
 }
 
@@ -41,7 +43,7 @@ export async function planSync(request: PlanRequest): Promise<SyncPlan> {
     root: request.root,
     dir: spec.oci.dir,
     render: { mode: spec.render ?? "auto", kustomize: request.kustomize },
-    substitute: spec.substitute,
+    substitute: request.substitute,
     signal,
   });
   const owner = { kind: "OciSync", namespace: read.sync.metadata.namespace ?? "", name: read.sync.metadata.name };

@@ -7,6 +7,7 @@ import type { OciSync, OciSyncSpecDefaulted } from "../api/oci-sync.ts";
 import { withOciSyncDefaults } from "../api/oci-sync.ts";
 import { OCI_SYNC } from "../api/group-version.ts";
 import { caBundle, registryCredentials } from "../controllers/credentials.ts";
+import { substitutionValues, type SubstitutionValues } from "../controllers/oci-sync-values.ts";
 import { ApiError } from "../kube/api-error.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { objectPath } from "../kube/resource.ts";
@@ -15,6 +16,7 @@ import type { RegistryConnection } from "../transfer/connection.ts";
 import { openBundle, type Bundle } from "./bundle-input.ts";
 import { CliError, type CliIO } from "./command.ts";
 import { imageConnection, type RegistryFlags } from "./render-flags.ts";
+import { defaultRegistry } from "./transfer-flags.ts";
 
 /** The OciSync as read, with its defaulted spec. */
 export interface ReadSync {
@@ -33,13 +35,25 @@ export async function readOciSync(client: KubeClient, namespace: string, name: s
   }
 }
 
+/**
+ * The OciSync's substitution values as the operator reads them (oci-sync-values.ts): substituteFrom's ConfigMaps and
+ * Secrets read with the user's kubeconfig, the built-ins from --dns-suffix and --default-registry.
+ */
+export async function syncValues(request: Omit<SourceRequest, "image">): Promise<SubstitutionValues | undefined> {
+  const { client, read, flags, io } = request;
+  const registry = defaultRegistry({ ...flags, progress: "auto" }, io.env);
+  const defaults = { registry, s3Endpoint: undefined, workDir: "", dnsSuffix: flags.dnsSuffix };
+  const secrets = new SecretReader({ client, allowCrossNamespace: false });
+  return substitutionValues({ client, secrets, sync: read.sync, defaults });
+}
+
 /** What fetching the OciSync's source needs. */
 export interface SourceRequest {
   client: KubeClient;
   read: ReadSync;
   /** --image: another image (or a local bundle) instead of spec.oci.image. */
   image?: string;
-  flags: RegistryFlags;
+  flags: RegistryFlags & { dnsSuffix?: string };
   io: CliIO;
 }
 

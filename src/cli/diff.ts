@@ -9,12 +9,14 @@ import { SyncError } from "../sync/errors.ts";
 import { CliError, EXIT_FAILURE, EXIT_OK, type CliContext, type CliIO } from "./command.ts";
 import { planSync } from "./diff-plan.ts";
 import { planCounts, printPlan } from "./diff-print.ts";
-import { fetchSource, readOciSync } from "./diff-source.ts";
+import { fetchSource, readOciSync, syncValues } from "./diff-source.ts";
+import { StallingError, WaitingError } from "../kube/errors.ts";
 import { kubeFailure } from "./kube-errors.ts";
 import { addKubeFlags, kubeConnection, type KubeFlags } from "./kube-flags.ts";
 import { addRegistryFlags, addRenderFlags, kustomizeBinary, type RegistryFlags } from "./render-flags.ts";
 
 interface DiffFlags extends KubeFlags, RegistryFlags {
+  dnsSuffix?: string;
   namespace?: string;
   image?: string;
   operatorNamespace: string;
@@ -26,32 +28,51 @@ async function diff(name: string, flags: DiffFlags, io: CliIO): Promise<number> 
   const conn = kubeConnection(flags, io.env);
   const namespace = flags.namespace ?? conn.namespace;
   const client = new KubeClient(conn.kubeConfig);
-  const server = conn.kubeConfig.getCurrentCluster()?.server ?? "";
   try {
-    const read = await readOciSync(client, namespace, name);
-    const bundle = await fetchSource({ client, read, image: flags.image, flags, io });
-    try {
-      const plan = await planSync({
-        client,
-        read,
-        root: bundle.root,
-        sourceDigest: bundle.digest ?? "",
-        scope: namespace === flags.operatorNamespace ? { kind: "cluster" } : { kind: "namespace", namespace },
-        kustomize: kustomizeBinary(flags.kustomize, io.env),
-        signal: AbortSignal.timeout(600_000),
-      });
-      printPlan(plan, { sync: `ocisync ${namespace}/${name}`, source: bundle.label, json: flags.json === true }, io);
-      return planCounts(plan).changes > 0 ? EXIT_FAILURE : EXIT_OK;
-    } finally {
-      await bundle.close();
-    }
+    return await diffOne(client, { namespace, name }, flags, io);
   } catch (err) {
-    if (err instanceof SyncError) throw new CliError(`${err.code}: ${err.message}`);
-    if (err instanceof ApiError) throw kubeFailure(err, server, conn.context, 30_000);
-    throw err;
+    throw failure(err, conn.kubeConfig.getCurrentCluster()?.server ?? "", conn.context);
   } finally {
     await client.close();
   }
+}
+
+/** Reads the OciSync, its values and its source, plans, prints; the exit code. */
+async function diffOne(
+  client: KubeClient,
+  target: { namespace: string; name: string },
+  flags: DiffFlags,
+  io: CliIO,
+): Promise<number> {
+  const { namespace, name } = target;
+  const read = await readOciSync(client, namespace, name);
+  const values = await syncValues({ client, read, flags, io });
+  const bundle = await fetchSource({ client, read, image: flags.image, flags, io });
+  try {
+    const plan = await planSync({
+      client,
+      read,
+      root: bundle.root,
+      sourceDigest: bundle.digest ?? "",
+      scope: namespace === flags.operatorNamespace ? { kind: "cluster" } : { kind: "namespace", namespace },
+      kustomize: kustomizeBinary(flags.kustomize, io.env),
+      substitute: values?.values,
+      signal: AbortSignal.timeout(600_000),
+    });
+    const about = { sync: `ocisync ${namespace}/${name}`, source: bundle.label, json: flags.json === true };
+    printPlan(plan, { ...about, secretValues: values?.secretValues ?? [] }, io);
+    return planCounts(plan).changes > 0 ? EXIT_FAILURE : EXIT_OK;
+  } finally {
+    await bundle.close();
+  }
+}
+
+/** An error as the one line the user reads: the engine's and the reconcile's with their reason. */
+function failure(err: unknown, server: string, context: string): unknown {
+  if (err instanceof SyncError) return new CliError(`${err.code}: ${err.message}`);
+  if (err instanceof StallingError || err instanceof WaitingError) return new CliError(`${err.reason}: ${err.message}`);
+  if (err instanceof ApiError) return kubeFailure(err, server, context, 30_000);
+  return err;
 }
 
 /** The `diff` command. */
@@ -68,6 +89,10 @@ export function command(ctx: CliContext): Command {
         "--operator-namespace <namespace>",
         "the operator's namespace: an OciSync there is a root sync, elsewhere a tenant sync",
       ).default("airlift-system"),
+    )
+    .option(
+      "--dns-suffix <suffix>",
+      "the site's DNS suffix, for the built-in ${AIRLIFT_DNS_SUFFIX} (as the operator's --dns-suffix); ${AIRLIFT_DEFAULT_REGISTRY} is --default-registry",
     )
     .option("--json", "print the plan as JSON on stdout");
   addRenderFlags(cmd);

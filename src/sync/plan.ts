@@ -79,12 +79,22 @@ async function planObject(ctx: PlanContext, obj: ResolvedObject): Promise<Planne
     ctx.signal?.throwIfAborted();
     return { ...base, action: "failed", message: objectError("apply", obj.identity, err).message };
   }
-  if (!live) return { ...base, action: "create" };
-  const before = stringify(comparable(live));
-  const after = stringify(comparable(answer));
-  if (before === after) return { ...base, action: "unchanged" };
-  const name = describeIdentity(obj.identity);
-  return { ...base, action: "change", diff: createTwoFilesPatch(`live ${name}`, `rendered ${name}`, before, after) };
+  return live ? { ...base, ...compare(obj.identity, live, answer) } : { ...base, action: "create" };
+}
+
+/** `unchanged`, or `change` with the unified diff of the two comparable forms. */
+function compare(
+  identity: ObjectIdentity,
+  live: KubeObject,
+  answer: KubeObject,
+): Pick<PlannedObject, "action" | "diff"> {
+  const [liveForm, answerForm] = [comparable(live), comparable(answer)];
+  if (identity.kind === "Secret" && identity.group === "") maskSecret(liveForm, answerForm);
+  const before = stringify(liveForm);
+  const after = stringify(answerForm);
+  if (before === after) return { action: "unchanged" };
+  const name = describeIdentity(identity);
+  return { action: "change", diff: createTwoFilesPatch(`live ${name}`, `rendered ${name}`, before, after) };
 }
 
 /** The live object, or undefined when there is none. */
@@ -108,6 +118,19 @@ function leftAlone(
     return { action: "conflict", message: `managed by ${describeOwner(liveOwner)}; the sync leaves it untouched` };
   const createOnly = createOnlyBy(obj.manifest.object.metadata.annotations);
   return createOnly ? { action: "skip", message: `exists and ${createOnly}` } : undefined;
+}
+
+/** As `kubectl diff`: a Secret's values print as `***`, or `*** (before)` / `*** (after)` where they differ. */
+function maskSecret(before: KubeObject, after: KubeObject): void {
+  for (const field of ["data", "stringData"]) {
+    const b = (before[field] ?? {}) as Record<string, unknown>;
+    const a = (after[field] ?? {}) as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
+      const same = b[key] === a[key];
+      if (key in b) b[key] = same ? "***" : "*** (before)";
+      if (key in a) a[key] = same ? "***" : "*** (after)";
+    }
+  }
 }
 
 const VOLATILE = ["resourceVersion", "managedFields", "generation", "uid", "creationTimestamp", "selfLink"];

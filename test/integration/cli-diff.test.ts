@@ -1,7 +1,7 @@
 // `airlift diff` as a user runs it against a real OciSync: the operator has synced a kustomize overlay (with
 // spec.substitute) from an image pushed with crane; the same image diffs clean (exit 0), a changed image shows the
 // create, the change as a unified diff, the prune and what the prune checks leave (exit 1), and the cluster is left
-// exactly as it was (dry-run only). A prune past the safeguard is reported as refused, as the sync would.
+// exactly as it was (dry-run only); a value from substituteFrom's Secret is masked in the output. A prune past the safeguard is reported as refused, as the sync would.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { isNotFound } from "../../src/kube/api-error.ts";
@@ -20,13 +20,14 @@ const opNs = unique("diff-op");
 const site = unique("diff-site");
 let op: TestOperator;
 let repo: string;
+const TOKEN = "tok-s3cr3t-42";
 
 /** A base of four ConfigMaps and an overlay; `v2` changes one, adds one and drops two (one of them detached). */
 function files(v2: boolean): Record<string, string> {
   const cm = (name: string, data: string, annotations = ""): string =>
     `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${annotations}data:\n${data}`;
   const base = [
-    cm("settings", `  color: ${v2 ? "blue" : "red"}\n  greeting: "\${GREETING}"\n`),
+    cm("settings", `  color: ${v2 ? "blue" : "red"}\n  greeting: "\${GREETING}"\n  token: "\${TOKEN}"\n`),
     cm("steady", "  a: '1'\n"),
     ...(v2
       ? [cm("added", "  b: '2'\n")]
@@ -72,12 +73,17 @@ describe("airlift diff", () => {
     repo = `${op.env.registries.anonymous.host}/${unique("diff/apps")}/repo`;
     await pushWithCrane(`${repo}:v1`, files(false));
     await pushWithCrane(`${repo}:v2`, files(true));
+    await op.admin.request(`/api/v1/namespaces/${opNs}/secrets`, {
+      method: "POST",
+      body: { metadata: { name: "diff-values" }, stringData: { TOKEN: TOKEN } },
+    });
     await createOciSync(op.admin, opNs, "apps", {
       oci: { image: `${repo}:v1`, dir: "overlays/a", period: "1h", plainHTTP: true },
       substitute: { GREETING: "hello" },
+      substituteFrom: [{ kind: "Secret", name: "diff-values" }],
     });
     await waitReady(op.admin, opNs, "apps", "True/Succeeded");
-    assert.deepEqual(await configMap("a-settings"), { color: "red", greeting: "hello" });
+    assert.deepEqual(await configMap("a-settings"), { color: "red", greeting: "hello", token: TOKEN });
   });
   after(async () => op.stop());
 
@@ -105,12 +111,14 @@ describe("airlift diff", () => {
     assert.ok(lines.includes(`--- live ConfigMap ${site}/a-settings`), out.stdout);
     assert.ok(lines.includes("-  color: red") && lines.includes("+  color: blue"), out.stdout);
     assert.ok(!lines.some((l) => /^[-+] {2}greeting/.test(l)), "the substituted value is unchanged");
+    // substituteFrom's Secret value, read with the user's kubeconfig as the operator reads it, is masked.
+    assert.ok(lines.includes("   token: ***") && !out.stdout.includes(TOKEN), out.stdout);
     assert.ok(lines.includes(`prune ConfigMap ${site}/a-gone`), out.stdout);
     assert.ok(lines.includes(`left ConfigMap ${site}/a-kept: airlift.dev/prune is disabled`), out.stdout);
     assert.ok(!lines.some((l) => l.includes("a-steady")), "an unchanged object is not listed");
     assert.match(out.stderr, /1 to create, 1 to change, 1 to prune, 1 unchanged/);
     // Dry-run only: the cluster is as the v1 sync left it.
-    assert.deepEqual(await configMap("a-settings"), { color: "red", greeting: "hello" });
+    assert.deepEqual(await configMap("a-settings"), { color: "red", greeting: "hello", token: TOKEN });
     assert.equal(await configMap("a-added"), undefined);
     assert.deepEqual(await configMap("a-gone"), { c: "3" });
   });
