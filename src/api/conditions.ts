@@ -29,6 +29,8 @@ export const REASONS = {
   ImagePushed: "Normal event: one image of an ImageImport is in the registry (pushed, or already present).",
   Pulled: "Normal event: an ArtifactPull published a new digest to its bucket.",
   Synced: "Normal event: an OciSync applied a new revision without errors.",
+  Recreated:
+    "Normal event: spec.force deleted and created again an object whose update the API server refused as invalid (an immutable field).",
 
   // The spec and the objects it references.
   InvalidSpec: "Stalled: the object passed the API server's schema but not the reconciler's checks.",
@@ -122,6 +124,8 @@ export const REASONS = {
     "Stalled: an object's config.kubernetes.io/depends-on does not parse, or names an object its source does not declare (a dependency must be in the same source); that object is not applied.",
   DependsOnCycle:
     "Stalled: config.kubernetes.io/depends-on annotations of one source form a cycle (the message names it); those objects are not applied.",
+  TerminationPending:
+    "An OciSync being deleted with deletionPolicy WaitForTermination waits for its deleted objects to be gone (their finalizers); looked at again every 2 s.",
   DependencyNotReconciled:
     "An object's depends-on dependency failed or did not become Current within spec.timeout (when pruning: its dependant was not gone in time); the object is left as it is until the next sync.",
   ApplyConflict: "Server-side apply conflicts with another field manager on an object airlift does not own; retried.",

@@ -1,6 +1,7 @@
 // The openAPIV3Schema of OciSync, mirroring oci-sync.ts.
 import { STATUS_LIMITS } from "./meta.ts";
 import {
+  DELETION_POLICIES,
   INVENTORY_STATUSES,
   LAYER_OPERATIONS,
   OCI_AUTH_TYPES,
@@ -203,6 +204,13 @@ export const ociSyncSpecSchema: SchemaNode = obj(
         ),
       },
       { required: ["secretRef"] },
+    ),
+    force: bool(
+      "Recreate (delete, then create, with an Event) an object this OciSync manages when the API server refuses its update as invalid (an immutable field) while the same object would be valid when created.",
+    ),
+    deletionPolicy: oneOf(
+      "What deleting this OciSync does to its objects: Orphan (default) leaves them, Delete deletes them, WaitForTermination deletes them and waits until they are gone. Unset with the annotation airlift.dev/deletion-propagation (or configsync.gke.io/deletion-propagation-policy) Foreground: Delete.",
+      DELETION_POLICIES,
     ),
   },
   { required: ["oci"] },

@@ -105,6 +105,10 @@ export interface OciSyncSpec {
   suspend?: boolean;
   /** OciSyncs that must be Ready at their current generation before this one applies (Flux's dependsOn). */
   dependsOn?: DependencyRef[];
+  /** Recreate (delete, then create) a managed object whose apply the API server refuses as an invalid update. */
+  force?: boolean;
+  /** What deleting the OciSync does to its objects; unset: Orphan, or Delete with the deletion-propagation annotation. */
+  deletionPolicy?: DeletionPolicy;
   /** Objects the source does not hold whose health Ready also waits for (Flux's healthChecks). */
   healthChecks?: HealthCheckRef[];
   /** CEL health rules for kinds kstatus cannot judge (Flux's healthCheckExprs). */
@@ -134,6 +138,10 @@ export interface HealthCheckExpr {
 export interface KubeConfigRef {
   secretRef: { name: string; key?: string };
 }
+
+/** Orphan leaves the objects, Delete deletes them, WaitForTermination also waits until they are gone (Flux's). */
+export const DELETION_POLICIES = ["Orphan", "Delete", "WaitForTermination"] as const;
+export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
 
 /** An OciSync this one waits for; `namespace` (default: this one's) only for a root sync. */
 export interface DependencyRef {

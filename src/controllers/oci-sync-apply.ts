@@ -14,6 +14,7 @@ import type {
 import type { Run, StepResult } from "../kube/reconcile-steps.ts";
 import {
   computeHealth,
+  describeIdentity,
   detectDrift,
   hasDrift,
   snapshotInventory,
@@ -182,6 +183,7 @@ export class OciSyncApplier {
       prune: spec.prune,
       safeguards: { allowPruneAll: spec.pruneSafeguard.allowEmpty, maxPruneFraction: spec.pruneSafeguard.maxFraction },
       dependencyTimeoutMs: parseDuration(spec.timeout),
+      force: spec.force,
       beforeApply: (entries: readonly InventoryEntry[]) =>
         state.inventory?.recordIntent(stored, entries) ?? Promise.resolve(),
       signal: ctx.signal,
@@ -205,6 +207,17 @@ export class OciSyncApplier {
       );
       return { kind: "loadFailed", errors };
     }
+    for (const r of result.results.filter((x) => x.recreated))
+      await ctx.events.event(
+        obj,
+        {
+          type: "Normal",
+          reason: "Recreated",
+          action: "Recreate",
+          note: `spec.force: deleted and created ${describeIdentity(r.identity)} again, its update was refused as invalid`,
+        },
+        ctx.signal,
+      );
     const health = await computeHealth(result.inventory, {
       kubeConfig,
       signal: ctx.signal,

@@ -18,6 +18,7 @@ import {
   sameOwner,
   type SyncOwner,
 } from "./ownership.ts";
+import { deleteForRecreate, recreatable } from "./force-recreate.ts";
 import type { ResolvedObject } from "./scope.ts";
 
 /** What applying one object did. */
@@ -37,6 +38,8 @@ export interface ApplyResult {
   owned: boolean;
   /** resourceVersion after the step, when known (for drift detection). */
   resourceVersion?: string;
+  /** True when spec.force deleted and created the object again (force-recreate.ts). */
+  recreated?: boolean;
 }
 
 /** What every apply of a sync shares. */
@@ -48,6 +51,8 @@ export interface ApplyContext {
   signal?: AbortSignal;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
+  /** spec.force: recreate a managed object whose update is refused as invalid (force-recreate.ts). */
+  force?: boolean;
 }
 
 // Fields the server owns; sending them would turn an apply into a precondition or be rejected.
@@ -137,9 +142,23 @@ async function patchObject(ctx: ApplyContext, obj: ResolvedObject, live: KubeObj
     const action: ApplyAction = !live ? "created" : rv === live.metadata.resourceVersion ? "unchanged" : "configured";
     return { ...resultBase(obj), action, owned: true, resourceVersion: rv };
   } catch (err) {
+    if (ours && live && (await recreatable(ctx, obj, applyBody(obj.manifest.object, ctx.owner, ctx.sourceDigest), err)))
+      return recreateObject(ctx, obj, live);
     const error = objectError("apply", obj.identity, err);
     return { ...resultBase(obj), action: "failed", owned: ours, error, message: error.message };
   }
+}
+
+/** spec.force: delete the managed object and apply it again as new. */
+async function recreateObject(ctx: ApplyContext, obj: ResolvedObject, live: KubeObject): Promise<ApplyResult> {
+  try {
+    await deleteForRecreate(ctx, obj, live);
+  } catch (err) {
+    const error = objectError("recreate", obj.identity, err);
+    return { ...resultBase(obj), action: "failed", owned: true, error, message: error.message };
+  }
+  const created = await patchObject(ctx, obj, undefined);
+  return created.action === "failed" ? created : { ...created, recreated: true, message: "recreated (spec.force)" };
 }
 
 /** Applies one object; never throws for a per-object failure (the result says `failed`). */

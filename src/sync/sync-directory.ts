@@ -49,6 +49,8 @@ export interface SyncDirectoryOptions {
   limits?: Partial<LoadLimits>;
   /** kustomize rendering (default: auto with no binary, so a kustomization is refused). */
   render?: RenderOptions;
+  /** Recreate a managed object whose update the API server refuses as invalid (spec.force). */
+  force?: boolean;
   /** Values for `${VAR}` in the loaded objects (Flux postBuild); unset: no substitution. */
   substitute?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
@@ -164,6 +166,7 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
       sourceDigest: options.sourceDigest,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
+      force: options.force,
     };
     const run: Run = {
       options,
