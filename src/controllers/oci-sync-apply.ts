@@ -14,6 +14,7 @@ import type {
 import type { Run, StepResult } from "../kube/reconcile-steps.ts";
 import {
   computeHealth,
+  type ApplyResult,
   describeIdentity,
   detectDrift,
   hasDrift,
@@ -79,6 +80,22 @@ export interface OciSyncApplierOptions {
   kustomizeLimits?: Partial<KustomizeLimits>;
   /** The site's defaults, read at each sync for the built-in substitution variables. */
   defaults?: OperatorDefaults;
+}
+
+/** One Recreated Event per object spec.force deleted and created again. */
+async function announceRecreated(run: SyncRun, results: readonly ApplyResult[]): Promise<void> {
+  const { ctx, obj } = run;
+  for (const r of results.filter((x) => x.recreated))
+    await ctx.events.event(
+      obj,
+      {
+        type: "Normal",
+        reason: "Recreated",
+        action: "Recreate",
+        note: `spec.force: deleted and created ${describeIdentity(r.identity)} again, its update was refused as invalid`,
+      },
+      ctx.signal,
+    );
 }
 
 /** The sync stage, with the drift baselines of the OciSyncs this process synced. */
@@ -207,17 +224,7 @@ export class OciSyncApplier {
       );
       return { kind: "loadFailed", errors };
     }
-    for (const r of result.results.filter((x) => x.recreated))
-      await ctx.events.event(
-        obj,
-        {
-          type: "Normal",
-          reason: "Recreated",
-          action: "Recreate",
-          note: `spec.force: deleted and created ${describeIdentity(r.identity)} again, its update was refused as invalid`,
-        },
-        ctx.signal,
-      );
+    await announceRecreated(run, result.results);
     const health = await computeHealth(result.inventory, {
       kubeConfig,
       signal: ctx.signal,
