@@ -2,7 +2,7 @@
 // objects we already manage (so a conflict with another manager on a foreign object is reported, not stolen);
 // an object labelled for another owner is never touched; `airlift.dev/apply: IfNotPresent` creates once.
 // https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
-import { isNotFound } from "../kube/api-error.ts";
+import { isNotFound, isStatus } from "../kube/api-error.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { objectPath, type KubeObject } from "../kube/resource.ts";
 import { objectError } from "./api-errors.ts";
@@ -142,7 +142,8 @@ async function patchObject(ctx: ApplyContext, obj: ResolvedObject, live: KubeObj
     const action: ApplyAction = !live ? "created" : rv === live.metadata.resourceVersion ? "unchanged" : "configured";
     return { ...resultBase(obj), action, owned: true, resourceVersion: rv };
   } catch (err) {
-    if (ours && live && (await recreatable(ctx, obj, applyBody(obj.manifest.object, ctx.owner, ctx.sourceDigest), err)))
+    const body = applyBody(obj.manifest.object, ctx.owner, ctx.sourceDigest);
+    if (ours && live && isStatus(err, 422) && (await recreatable(ctx, obj, body)))
       return recreateObject(ctx, obj, live);
     const error = objectError("apply", obj.identity, err);
     return { ...resultBase(obj), action: "failed", owned: ours, error, message: error.message };

@@ -2,7 +2,8 @@
 // documented in index.ts; this file only sequences them.
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/rest-client.ts";
-import { applyObject, type ApplyContext, type ApplyResult } from "./apply.ts";
+import { applyBody, applyObject, type ApplyContext, type ApplyResult } from "./apply.ts";
+import { refusalsAfterForce } from "./force-recreate.ts";
 import { syncClient, type Impersonation } from "./client.ts";
 import { mapBounded } from "./concurrency.ts";
 import { definedKinds, waitEstablished, waitServed } from "./crds.ts";
@@ -228,7 +229,11 @@ function leftAlone(o: ResolvedObject, why: string): ApplyResult {
 /** Validate-then-apply (validate.ts): true when the server accepts every object's dry-run, else records the refusals. */
 async function validated(run: Run, objects: readonly ResolvedObject[]): Promise<boolean> {
   const { options } = run;
-  const refused = await dryRunObjects({ ...run.apply, concurrency: options.concurrency }, objects);
+  const refused = await refusalsAfterForce(
+    { ...run.apply, bodyOf: (o) => applyBody(o.manifest.object, run.apply.owner, run.apply.sourceDigest) },
+    objects,
+    await dryRunObjects({ ...run.apply, concurrency: options.concurrency }, objects),
+  );
   run.refused.push(...refused);
   return refused.length === 0;
 }
