@@ -4,7 +4,9 @@
 // and crane push (each downloading the archive first, as the runbook does, and each gzip-compressing the layers); and
 // the raw limit (the object's bytes moved into the registry as one blob with no processing). Every contender gets a
 // fresh registry. Columns: wall time, CPU-seconds of the contender's own process (and per GiB of archive), peak RSS,
-// the layer bytes the registry stores, and wall/CPU ratios to the peers.
+// the layer bytes the registry stores, and wall/CPU ratios to the peers. A verified row (--verify-key, a cosign
+// signature placed beforehand: verified-import.ts) is compared with the unverified preserve row of the same run.
+// BENCH_ONLY=verify runs only those two rows.
 import { createHash } from "node:crypto";
 import { createReadStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,8 +18,10 @@ import { airliftArgs } from "../test/env/tools.ts";
 import { generateDockerArchive } from "./generate-archive.ts";
 import { measure, type Measurement } from "./measure.ts";
 import { cranePeer, putFile, rawLimit, skopeoPeer, storedLayerBytes } from "./peers.ts";
+import { verifiedPair } from "./verified-import.ts";
 
 const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
+const verifyOnly = process.env.BENCH_ONLY === "verify";
 const work = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), "airlift-bench-"));
 
 async function sha256File(path: string): Promise<string> {
@@ -78,11 +82,18 @@ async function main(): Promise<void> {
       AWS_REGION: minio.region,
       AWS_ENDPOINT_URL_S3: minio.endpoint,
     };
-    const airlift = (compression: string) => (reg: RegistryEnv) =>
-      withStored(reg, "bench/airlift:v1", (r) => airliftImport(r, compression));
-    const airliftImport = (reg: RegistryEnv, compression: string): Promise<Measurement> =>
+    const airlift =
+      (compression: string, extra: string[] = [], label = `airlift import (${compression})`) =>
+      (reg: RegistryEnv) =>
+        withStored(reg, "bench/airlift:v1", (r) => airliftImport(r, compression, extra, label));
+    const airliftImport = (
+      reg: RegistryEnv,
+      compression: string,
+      extra: string[],
+      label: string,
+    ): Promise<Measurement> =>
       measure(
-        `airlift import (${compression})`,
+        label,
         ...airliftArgs([
           "import",
           "s3://bench/g/app.tar",
@@ -92,33 +103,47 @@ async function main(): Promise<void> {
           compression,
           "--progress",
           "none",
+          ...extra,
         ]),
         s3Env,
       );
     const results: Measurement[] = [];
-    results.push(
-      await withRegistry("raw", (reg) => rawLimit(s3, "bench", "g/app.tar", reg.url, "bench/raw", archiveDigest)),
-    );
-    results.push(await withRegistry("airlift-preserve", airlift("preserve")));
-    results.push(await withRegistry("airlift-gzip", airlift("gzip")));
-    results.push(await withRegistry("airlift-zstd", airlift("zstd")));
-    results.push(
-      await withRegistry("skopeo", (reg) =>
-        withStored(reg, "bench/skopeo:v1", (r) =>
-          skopeoPeer(s3, "bench", "g/app.tar", local, `${r.host}/bench/skopeo:v1`),
-        ),
-      ),
-    );
+    const raw = verifyOnly
+      ? undefined
+      : await withRegistry("raw", (reg) => rawLimit(s3, "bench", "g/app.tar", reg.url, "bench/raw", archiveDigest));
+    if (raw) results.push(raw);
+    const pair = await verifiedPair({
+      rounds: Number(process.env.BENCH_VERIFY_ROUNDS ?? 2),
+      work,
+      withRegistry,
+      plain: airlift("preserve"),
+      verified: (reg, pub) =>
+        airlift("preserve", ["--verify-key", pub], "airlift import (preserve, --verify-key)")(reg),
+    });
+    const { plain: preserve, verified } = pair;
+    results.push(preserve, verified);
+    if (!verifyOnly) {
+      results.push(await withRegistry("airlift-gzip", airlift("gzip")));
+      results.push(await withRegistry("airlift-zstd", airlift("zstd")));
+    }
+    const skopeo = verifyOnly
+      ? undefined
+      : await withRegistry("skopeo", (reg) =>
+          withStored(reg, "bench/skopeo:v1", (r) =>
+            skopeoPeer(s3, "bench", "g/app.tar", local, `${r.host}/bench/skopeo:v1`),
+          ),
+        );
+    if (skopeo) results.push(skopeo);
     rmSync(local, { force: true });
-    results.push(
-      await withRegistry("crane", (reg) =>
-        withStored(reg, "bench/crane:v1", (r) =>
-          cranePeer(s3, "bench", "g/app.tar", local, `${r.host}/bench/crane:v1`),
-        ),
-      ),
-    );
+    const crane = verifyOnly
+      ? undefined
+      : await withRegistry("crane", (reg) =>
+          withStored(reg, "bench/crane:v1", (r) =>
+            cranePeer(s3, "bench", "g/app.tar", local, `${r.host}/bench/crane:v1`),
+          ),
+        );
+    if (crane) results.push(crane);
     rmSync(local, { force: true });
-    const [raw, , , , skopeo, crane] = results;
     const peers = { raw, skopeo, crane };
     const gib = archive.size / 2 ** 30;
     console.log(
@@ -128,6 +153,12 @@ async function main(): Promise<void> {
       "| contender | wall time | CPU-s | CPU-s/GiB | peak RSS | stored layers | ratio to peers |\n| --- | --- | --- | --- | --- | --- | --- |",
     );
     for (const m of results) console.log(row(m, gib, peers));
+    const overhead = verified.wallSeconds / preserve.wallSeconds - 1;
+    console.log(
+      `\nverification overhead (--verify-key vs the same preserve import): wall ${(100 * overhead).toFixed(1)} % ` +
+        `(fastest of ${pair.verifiedWalls.map((w) => w.toFixed(1)).join(", ")} s vs ${pair.plainWalls.map((w) => w.toFixed(1)).join(", ")} s), ` +
+        `CPU ${(verified.cpuSeconds / preserve.cpuSeconds).toFixed(2)}×; target < 5 %`,
+    );
   } finally {
     s3.destroy();
     await minio.stop();
