@@ -10,7 +10,10 @@ import { checkKustomization } from "./kustomize-check.ts";
 
 /** Bounds of one `kustomize build`. */
 export interface KustomizeLimits {
-  /** Wall-clock limit (default 60 s). */
+  /**
+   * Wall-clock limit (default 180 s): kustomize spends about 15 s of CPU on a 2,000-object overlay (bench/), and a
+   * busy node stretches that several-fold; a limit that kills a legitimate build would stall the sync for good.
+   */
   timeoutMs: number;
   /** Largest output, in bytes (default 64 MiB, the loader's total cap). */
   maxOutputBytes: number;
@@ -20,7 +23,7 @@ export interface KustomizeLimits {
 
 /** Defaults of KustomizeLimits. */
 export const DEFAULT_KUSTOMIZE_LIMITS: Readonly<KustomizeLimits> = {
-  timeoutMs: 60_000,
+  timeoutMs: 180_000,
   maxOutputBytes: 64 * 1024 * 1024,
   maxMemoryBytes: 512 * 1024 * 1024,
 };
