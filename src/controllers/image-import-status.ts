@@ -36,7 +36,12 @@ export function progressFields(snapshot: Pick<ProgressSnapshot, "bytesDone" | "b
 export function succeededSummary(result: ImportResult, attempt: ImportAttempt, now: string): Summary {
   const images = importedImages(result);
   const bytes = result.bytesUploaded + result.bytesSkipped;
-  const what = `imported ${result.images.length} image(s) as ${images.map((i) => i.reference).join(", ")}`;
+  // A platform subset pushed a new index: its digest is not the archive's, and the message says so.
+  const reduced = result.images
+    .filter((i) => i.sourceDigest)
+    .map((i) => `; platform subset: index ${i.digest} replaces the archive's ${i.sourceDigest ?? ""}`)
+    .join("");
+  const what = `imported ${result.images.length} image(s) as ${images.map((i) => i.reference).join(", ")}${reduced}`;
   return {
     verdict: {
       kind: "ready",
