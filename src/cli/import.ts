@@ -11,6 +11,7 @@ import type { LayerCompressionMode } from "../transfer/layer-plan.ts";
 import { openS3Archive, type OpenedS3Archive, type S3Connection } from "../transfer/s3-connection.ts";
 import { CliError, EXIT_OK, UsageError, positiveIntArg, type CliContext, type CliIO } from "./command.ts";
 import { progressMode, progressPrinter } from "./progress-printer.ts";
+import { addSiteRegistryFlags, withSiteRegistry, type SiteRegistryFlags } from "./site-registry.ts";
 import { checkReference, hostProblem } from "./reference-check.ts";
 import {
   TRANSFER_EXIT_CODES_HELP,
@@ -28,7 +29,7 @@ import { verifyBeforeTag, type SourceVerification } from "../transfer/verify-sou
 import { importedImageLines } from "./import-lines.ts";
 import { addVerifyKeyOption, keySetFromFiles, verifiedLine } from "./verify-keys.ts";
 
-interface ImportFlags extends TransferFlags {
+interface ImportFlags extends TransferFlags, SiteRegistryFlags {
   repositoryPrefix?: string;
   image?: string[];
   platform?: string[];
@@ -46,6 +47,7 @@ Examples:
   airlift import multi-arch.tar harbor.example.com/library/app:1 --platform linux/amd64 --platform linux/arm64
   airlift import signed.tar harbor.example.com/library/app:1 --verify-key cosign.pub
   AIRLIFT_DEFAULT_REGISTRY=harbor.example.com airlift import app.tar library/app:1.0
+  airlift import app.tar library/app:1.0 --site-registry --context site-a   # the registry the operator publishes
 
 ${TRANSFER_EXIT_CODES_HELP}`;
 
@@ -130,7 +132,8 @@ function printResult(result: ImportResult, json: boolean | undefined, io: CliIO)
     );
 }
 
-async function run(src: string, targets: string[], flags: ImportFlags, io: CliIO): Promise<number> {
+async function run(src: string, targets: string[], given: ImportFlags, io: CliIO): Promise<number> {
+  const flags = await withSiteRegistry(given, io.env);
   const { s3, destination, images } = plan(src, targets, flags, io.env);
   const keys = keySetFromFiles(flags.verifyKey, "--verify-key");
   const progress = progressPrinter(progressMode(flags.progress, io.stderr), io.stderr);
@@ -205,7 +208,7 @@ export function command(ctx: CliContext): Command {
         "bytes per upload request in MiB (default: 64 streamed from the archive, 4 when a layer is compressed on the fly or the archive is gzip-wrapped)",
       ).argParser(positiveIntArg),
     );
-  return addTransferFlags(addVerifyKeyOption(cmd, "each image (or index)"))
+  return addSiteRegistryFlags(addTransferFlags(addVerifyKeyOption(cmd, "each image (or index)")))
     .addHelpText("after", AFTER)
     .action(async (src: string, targets: string[], flags: ImportFlags) => {
       ctx.exitCode = await run(src, targets, flags, ctx.io);

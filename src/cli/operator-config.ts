@@ -7,6 +7,7 @@ import { SiteDefaults } from "../controllers/defaults.ts";
 import { GDC_DNS_SUFFIX_CONFIGMAP, GDC_HARBOR_CLUSTER, configMapRef } from "../controllers/site-discovery.ts";
 import { SITE_PROFILES, secretSourceNamespaces } from "../controllers/site-profile.ts";
 import { parseCaBundleSource, type CaBundleSource } from "../controllers/site-trust.ts";
+import { parseSecretKeySource, type SecretKeySource } from "../controllers/site-admin-cluster.ts";
 import { UsageError, durationArg, envBool, parsePositiveInt } from "./command.ts";
 import { addKubeFlags, type KubeFlags } from "./kube-flags.ts";
 
@@ -39,6 +40,7 @@ export interface OperatorFlags extends KubeFlags {
   dnsSuffix?: string;
   siteDnsSuffixConfigmap?: string;
   siteHarborCluster?: string;
+  siteAdminKubeconfigSecret?: string;
   siteDiscovery?: boolean;
   caBundle?: string;
   workDir?: string;
@@ -77,6 +79,8 @@ export interface OperatorConfig {
   dnsSuffixConfigMap: string | undefined;
   /** `namespace/name` of the HarborCluster whose spec.externalURL gives the default registry; undefined: none. */
   harborCluster: string | undefined;
+  /** The Secret holding the admin cluster's kubeconfig, where the HarborCluster is read; undefined: own cluster. */
+  adminKubeconfig: SecretKeySource | undefined;
   /** The operator-wide CA bundle, watched and added to the system roots of every connection; undefined: none. */
   caBundle: CaBundleSource | undefined;
   allowLoopbackEndpoints: boolean;
@@ -153,6 +157,10 @@ export function addOperatorFlags(cmd: Command): Command {
     .option(
       "--site-harbor-cluster <namespace/name>",
       `take the default registry from this HarborCluster's spec.externalURL when the kind is served; "" turns it off [AIRLIFT_SITE_HARBOR_CLUSTER] (default: "${GDC_HARBOR_CLUSTER}")`,
+    )
+    .option(
+      "--site-admin-kubeconfig-secret <[namespace/]name[#key]>",
+      "read the HarborCluster in the admin cluster this Secret's kubeconfig names (self-contained: no exec plugin or file), watched; key default value, namespace default the operator's [AIRLIFT_SITE_ADMIN_KUBECONFIG_SECRET]",
     )
     .option(
       "--no-site-discovery",
@@ -302,6 +310,21 @@ function caBundleSetting(v: OperatorFlags, env: NodeJS.ProcessEnv, namespace: st
   }
 }
 
+/** The --site-admin-kubeconfig-secret Secret, in the operator's namespace when it names none. */
+function adminKubeconfigSetting(
+  v: OperatorFlags,
+  env: NodeJS.ProcessEnv,
+  namespace: string,
+): SecretKeySource | undefined {
+  const text = pick(v.siteAdminKubeconfigSecret, env.AIRLIFT_SITE_ADMIN_KUBECONFIG_SECRET)?.trim();
+  if (!text) return undefined;
+  try {
+    return parseSecretKeySource(text, namespace);
+  } catch (err) {
+    throw new UsageError(`--site-admin-kubeconfig-secret: ${(err as Error).message}`);
+  }
+}
+
 /** Resolves flags with environment fallbacks. */
 export function operatorConfig(v: OperatorFlags, env: NodeJS.ProcessEnv): OperatorConfig {
   const namespace = ownNamespace(v.namespace, env);
@@ -310,6 +333,7 @@ export function operatorConfig(v: OperatorFlags, env: NodeJS.ProcessEnv): Operat
     context: v.context,
     namespace,
     caBundle: caBundleSetting(v, env, namespace),
+    adminKubeconfig: adminKubeconfigSetting(v, env, namespace),
     watchNamespace: pick(v.watchNamespace, env.AIRLIFT_WATCH_NAMESPACE),
     watchLabelSelector: pick(v.watchLabelSelector, env.AIRLIFT_WATCH_LABEL_SELECTOR)?.trim() || undefined,
     ...leaderSettings(v, env),

@@ -2,7 +2,8 @@
 // of src/controllers, and runs until SIGTERM/SIGINT (exit 0 after a graceful stop) or a lost lease (exit 1).
 import { Command } from "commander";
 import { CONTROLLERS } from "../controllers/index.ts";
-import { startSiteDiscovery } from "../controllers/site-discovery.ts";
+import { startSiteDiscovery } from "../controllers/site-start.ts";
+import { publishSite } from "../controllers/site-publish.ts";
 import { operatorEndpointPolicy } from "./operator-endpoint-policy.ts";
 import { Manager } from "../kube/manager.ts";
 import { missingResources } from "../kube/discovery.ts";
@@ -53,13 +54,23 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     log,
     dnsSuffixConfigMap: cfg.dnsSuffixConfigMap,
     harborCluster: cfg.harborCluster,
+    adminKubeconfig: cfg.adminKubeconfig,
     caBundle: cfg.caBundle,
   }).catch(async (err: unknown) => {
     await manager.stop().catch(() => undefined);
     throw err;
   });
+  const published = publishSite({
+    client: manager.client,
+    namespace: cfg.namespace,
+    profile: cfg.siteProfile,
+    defaults: cfg.defaults,
+    secretSourceNamespaces: cfg.secretSourceNamespaces,
+    watched: site.watched,
+    log,
+  });
   const stopAll = async (): Promise<void> => {
-    await Promise.all([manager.stop(), site.stop()]);
+    await Promise.all([manager.stop(), site.stop(), published.stop()]);
   };
   const deps = {
     client: manager.client,

@@ -10,6 +10,7 @@ import { classifyTransferError } from "../transfer/errors.ts";
 import { pullArtifact, type PullDestination, type PullResult } from "../transfer/pull-artifact.ts";
 import { CliError, EXIT_OK, UsageError, type CliContext, type CliIO } from "./command.ts";
 import { progressMode, progressPrinter } from "./progress-printer.ts";
+import { addSiteRegistryFlags, withSiteRegistry, type SiteRegistryFlags } from "./site-registry.ts";
 import { checkReference, withRegistry } from "./reference-check.ts";
 import {
   TRANSFER_EXIT_CODES_HELP,
@@ -26,7 +27,7 @@ import { parseS3Location } from "./transfer-input.ts";
 import { verifyReference } from "../transfer/verify-source.ts";
 import { addVerifyKeyOption, keySetFromFiles, verifiedLine } from "./verify-keys.ts";
 
-interface PullFlags extends TransferFlags {
+interface PullFlags extends TransferFlags, SiteRegistryFlags {
   extract?: boolean;
   platform: string;
   verifyKey?: string[];
@@ -64,7 +65,8 @@ function printResult(result: PullResult, reference: string, json: boolean | unde
   for (const f of result.files) io.stdout.write(`  ${f.path} ${f.size}\n`);
 }
 
-async function run(given: string, target: string, flags: PullFlags, io: CliIO): Promise<number> {
+async function run(given: string, target: string, pullFlags: PullFlags, io: CliIO): Promise<number> {
+  const flags = await withSiteRegistry(pullFlags, io.env);
   const registry = defaultRegistry(flags, io.env);
   const parsed = checkReference(given, "reference", registry);
   const reference = withRegistry(given, "reference", registry);
@@ -114,7 +116,7 @@ export function command(ctx: CliContext): Command {
     .argument("<destination>", "a folder, or s3://bucket/prefix")
     .option("--extract", "extract the layers (ORAS files by their title) under extracted/")
     .option("--platform <os/arch>", "the manifest to take from an index", "linux/amd64");
-  return addTransferFlags(addVerifyKeyOption(cmd, "the artifact"))
+  return addSiteRegistryFlags(addTransferFlags(addVerifyKeyOption(cmd, "the artifact")))
     .addHelpText("after", AFTER)
     .action(async (reference: string, target: string, flags: PullFlags) => {
       ctx.exitCode = await run(reference, target, flags, ctx.io);

@@ -97,4 +97,37 @@ describe("airlift status text", () => {
   it("says so when there is no OciSync", () => {
     assert.equal(formatStatus({ context: "dev", ociSyncs: [], resources: [] }, undefined), "*dev\n   no OciSyncs\n");
   });
+
+  it("shows the site profile the operator publishes, each value with its origin, before the syncs", () => {
+    const report: StatusReport = {
+      context: "site-a",
+      ociSyncs: [],
+      resources: [],
+      site: {
+        profile: "gdc",
+        dnsSuffix: { value: "zone1.example.com", origin: "from ConfigMap gpc-system/dnssuffix" },
+        registry: {
+          value: "harbor.zone1.example.com",
+          origin: "from HarborCluster harbor-system/harbor in admin cluster (Secret airlift-system/admin-kubeconfig)",
+        },
+        trust: "system roots + ConfigMap airlift-system/org-ca (key ca.crt, 1 cert)",
+        secretSourceNamespaces: ["object-storage-access-keys", "harbor-system"],
+        watched: [],
+      },
+    };
+    assert.equal(
+      formatStatus(report, "airlift-system"),
+      [
+        "*site-a",
+        "Site (operator in airlift-system, profile gdc):",
+        "   DNS suffix      zone1.example.com   from ConfigMap gpc-system/dnssuffix",
+        "   Registry        harbor.zone1.example.com   from HarborCluster harbor-system/harbor in admin cluster (Secret airlift-system/admin-kubeconfig)",
+        "   Object storage  (none)",
+        "   Trust           system roots + ConfigMap airlift-system/org-ca (key ca.crt, 1 cert)",
+        "   Secret sources  object-storage-access-keys, harbor-system",
+        "   no OciSyncs",
+        "",
+      ].join("\n"),
+    );
+  });
 });

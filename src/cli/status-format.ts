@@ -2,6 +2,7 @@
 // its time, short digest, the managed resources table), then one line per ImageImport / ArtifactPull. Pure
 // functions of the report (status-report.ts), so the layout is tested without an API server.
 import { resourceName, type ObjectReport, type OciSyncReport, type StatusReport } from "./status-report.ts";
+import { formatSite } from "./status-site.ts";
 
 /** `sha256:abcdef12`: the algorithm and the first 8 hex digits, enough to tell versions apart. */
 export function shortDigest(digest: string | undefined): string {
@@ -61,9 +62,10 @@ export function formatObjects(objects: readonly ObjectReport[]): string {
   return table([["KIND", "NAME", "READY", "REASON", "DIGEST"], ...rows], "").join("\n");
 }
 
-/** The whole text: `*context`, each OciSync block, then the other objects. */
+/** The whole text: `*context`, the site profile, each OciSync block, then the other objects. */
 export function formatStatus(report: StatusReport, rootNamespace: string | undefined): string {
   const blocks = report.ociSyncs.map((s) => formatOciSync(s, rootNamespace));
   const objects = formatObjects(report.resources);
-  return `*${report.context}\n${blocks.length ? blocks.join("\n\n") : "   no OciSyncs"}\n${objects ? `\n${objects}\n` : ""}`;
+  const site = report.site ? `${formatSite(report.site, rootNamespace ?? "")}\n` : "";
+  return `*${report.context}\n${site}${blocks.length ? blocks.join("\n\n") : "   no OciSyncs"}\n${objects ? `\n${objects}\n` : ""}`;
 }

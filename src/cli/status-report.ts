@@ -1,6 +1,7 @@
 // The model of `airlift status`: what one round reads (status-read.ts), what `--json` prints as is and what the
 // table (status-format.ts) lays out; plus the pure readings and the order that both need.
 import type { InventoryEntry, OciSync } from "../api/oci-sync.ts";
+import type { PublishedSite } from "../controllers/site-publish.ts";
 import { getCondition } from "../kube/conditions.ts";
 
 /** One OciSync, as `--json` prints it (`digest` in full there; the table shortens it). */
@@ -33,6 +34,8 @@ export interface ObjectReport {
 /** Everything one `airlift status` round shows. */
 export interface StatusReport {
   context: string;
+  /** The site profile the operator publishes in the root namespace, when there is one to read. */
+  site?: PublishedSite;
   ociSyncs: OciSyncReport[];
   resources: ObjectReport[];
 }

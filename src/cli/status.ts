@@ -1,5 +1,5 @@
-// `airlift status`: what `nomos status` shows for Config Sync, for OciSyncs, plus one line per ImageImport and
-// ArtifactPull. Reads only (list calls); `--json` prints the same report for scripts; `--poll` redraws until
+// `airlift status`: the site profile the operator publishes (status-site.ts), then what `nomos status` shows for
+// Config Sync, for OciSyncs, plus one line per ImageImport and ArtifactPull. Reads only (list calls); `--json` prints the same report for scripts; `--poll` redraws until
 // interrupted. The namespace defaults to the kubeconfig context's, as in kubectl.
 import { Command, Option } from "commander";
 import { KubeClient } from "../kube/rest-client.ts";
@@ -9,6 +9,7 @@ import { kubeFailure } from "./kube-errors.ts";
 import { addKubeFlags, kubeConnection, type KubeFlags } from "./kube-flags.ts";
 import { formatStatus } from "./status-format.ts";
 import { readStatus, type StatusQuery } from "./status-read.ts";
+import { readSite } from "./status-site.ts";
 import type { StatusReport } from "./status-report.ts";
 
 interface StatusFlags extends KubeFlags {
@@ -102,8 +103,9 @@ async function run(flags: StatusFlags, io: CliIO): Promise<number> {
   const client = new KubeClient(conn.kubeConfig);
   const server = conn.kubeConfig.getCurrentCluster()?.server ?? "";
   const round = (): Promise<StatusReport> =>
-    readStatus(client, conn.context, query).catch((err: unknown) =>
-      Promise.reject(kubeFailure(err, server, conn.context, flags.timeout)),
+    Promise.all([readStatus(client, conn.context, query), readSite(client, rootNamespace, flags.timeout)]).then(
+      ([report, site]) => (site ? { ...report, site } : report),
+      (err: unknown) => Promise.reject(kubeFailure(err, server, conn.context, flags.timeout)),
     );
   try {
     if (flags.poll !== undefined) return await poll(round, { ...flags, poll: flags.poll }, io, rootNamespace);
@@ -118,7 +120,7 @@ async function run(flags: StatusFlags, io: CliIO): Promise<number> {
 export function command(ctx: CliContext): Command {
   const cmd = new Command("status")
     .description(
-      "Show each OciSync like `nomos status` (image, state, digest, managed resources with their kstatus), then one line per ImageImport and ArtifactPull.",
+      "Show the site profile the operator publishes (DNS suffix, registry, object storage, trust, with origins), each OciSync like `nomos status` (image, state, digest, managed resources with their kstatus), then one line per ImageImport and ArtifactPull.",
     )
     .option("-n, --namespace <namespace>", "only this namespace (default: the context's namespace, else default)")
     .option("-A, --all-namespaces", "every namespace")

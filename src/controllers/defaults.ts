@@ -104,6 +104,11 @@ export class SiteDefaults implements OperatorDefaults {
     return this.#discovered;
   }
 
+  /** The DNS suffix in use with its origin (--dns-suffix, else the discovered one). */
+  get dnsSuffixWithOrigin(): DefaultWithOrigin | undefined {
+    return this.#suffix();
+  }
+
   /** The default registry with its origin. */
   get registryWithOrigin(): DefaultWithOrigin | undefined {
     if (this.#explicit.registry) return { value: this.#explicit.registry, origin: "from --default-registry" };

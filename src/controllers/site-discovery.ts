@@ -2,15 +2,14 @@
 // SiteDefaults without a restart, and logged with their origin on every change.
 // - The DNS suffix: ConfigMap gpc-system/dnssuffix, key dnsSuffix (the runbook reads it by hand with kubectl).
 // - Harbor's URL: HarborCluster harbor-system/harbor (goharbor.io), .spec.externalURL, when that kind is served.
-// One informer per value watches the object's namespace (the handler keeps the one named). A missing object (or
-// namespace) just leaves the defaults unset.
+// One informer per value watches the one object (site-watch.ts). A missing object (or namespace) just leaves the
+// defaults unset. site-start.ts starts the watches the settings ask for.
 import type { Logger } from "pino";
 import { missingResources } from "../kube/discovery.ts";
 import type { Informer } from "../kube/informer.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { CONFIG_MAPS, type KubeObject, type ResourceType } from "../kube/resource.ts";
 import type { SiteDefaults } from "./defaults.ts";
-import { watchCaBundle, caBundleOrigin, type CaBundleSource } from "./site-trust.ts";
 import { watchObject } from "./site-watch.ts";
 
 export { configMapRef } from "./site-watch.ts";
@@ -38,6 +37,8 @@ function field(value: unknown, key: string): unknown {
 /** What a site watch needs. */
 export interface SiteWatch {
   client: KubeClient;
+  /** How status and logs name where the value came from; default `from <Kind> <namespace/name>`. */
+  origin?: string;
   /** `namespace/name` of the watched object. */
   object: string;
   defaults: SiteDefaults;
@@ -52,7 +53,7 @@ function watchOne(
   type: ResourceType,
   apply: (obj: KubeObject | undefined, origin: string) => boolean,
 ): Promise<Informer> {
-  const origin = `from ${type.kind} ${watch.object}`;
+  const origin = watch.origin ?? `from ${type.kind} ${watch.object}`;
   return watchObject({
     ...watch,
     type,
@@ -84,48 +85,4 @@ export async function watchHarborCluster(watch: SiteWatch): Promise<Informer | u
     const url = field(obj?.spec, "externalURL");
     return watch.defaults.discoverHarborUrl(typeof url === "string" ? url : undefined, origin);
   });
-}
-
-/** Which site values to discover (undefined: that one is off). */
-export interface SiteDiscovery {
-  client: KubeClient;
-  defaults: SiteDefaults;
-  log: Logger;
-  /** `namespace/name` of the DNS suffix ConfigMap. */
-  dnsSuffixConfigMap?: string;
-  /** `namespace/name` of the HarborCluster. */
-  harborCluster?: string;
-  /** The operator-wide CA bundle to watch into the process-wide trust (net/trust.ts). */
-  caBundle?: CaBundleSource;
-}
-
-/**
- * Starts the discovery watches the explicit settings leave a say to; resolves with what is watched (for the start
- * log) and a stop function.
- */
-export async function startSiteDiscovery(d: SiteDiscovery): Promise<{ watched: string[]; stop: () => Promise<void> }> {
-  const informers: Informer[] = [];
-  const watched: string[] = [];
-  const base = { client: d.client, defaults: d.defaults, log: d.log };
-  const stop = async (): Promise<void> => void (await Promise.all(informers.map((i) => i.stop())));
-  try {
-    if (d.dnsSuffixConfigMap && !d.defaults.explicitlySet) {
-      informers.push(await watchDnsSuffix({ ...base, object: d.dnsSuffixConfigMap }));
-      watched.push(`ConfigMap ${d.dnsSuffixConfigMap}`);
-    }
-    if (d.harborCluster && !d.defaults.registryExplicitlySet) {
-      const harbor = await watchHarborCluster({ ...base, object: d.harborCluster });
-      if (harbor) informers.push(harbor);
-      if (harbor) watched.push(`HarborCluster ${d.harborCluster}`);
-    }
-    if (d.caBundle) {
-      informers.push(await watchCaBundle({ client: d.client, source: d.caBundle, log: d.log }));
-      watched.push(`CA bundle ${caBundleOrigin(d.caBundle)}`);
-    }
-  } catch (err) {
-    // A watch left retrying would keep a failed start's process alive, neither serving nor exiting.
-    await stop();
-    throw err;
-  }
-  return { watched, stop };
 }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { KubeConfig, type Cluster, type Context, type User } from "@kubernetes/client-node";
+import { parse as parseYaml } from "yaml";
 
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -174,4 +175,54 @@ export function loadKubeConfig(request: KubeConfigRequest): LoadedKubeConfig {
     );
   const context = useContext(kc, name, sources);
   return { kubeConfig: kc, context: name, namespace: context.namespace || "default", sources };
+}
+
+/** Fields of a kubeconfig that run a program or read a local file, by where they sit. */
+const LOCAL_FIELDS = {
+  users: ["exec", "auth-provider", "token-file", "client-certificate", "client-key"],
+  clusters: ["certificate-authority"],
+} as const;
+
+/** The plugin and file fields of one users / clusters entry, as `users[admin].exec`. */
+function entryLocalFields(list: keyof typeof LOCAL_FIELDS, entry: Record<string, unknown>): string[] {
+  const inner = entry[list === "users" ? "user" : "cluster"] as Record<string, unknown> | undefined;
+  return LOCAL_FIELDS[list].filter((f) => inner?.[f] !== undefined).map((f) => `${list}[${String(entry.name)}].${f}`);
+}
+
+/** The plugin and file fields `doc` uses anywhere, before client-node reads any file. */
+function localFields(doc: unknown): string[] {
+  return (Object.keys(LOCAL_FIELDS) as (keyof typeof LOCAL_FIELDS)[]).flatMap((list) => {
+    const entries = (doc as Record<string, unknown> | null)?.[list];
+    return Array.isArray(entries)
+      ? (entries as Record<string, unknown>[]).flatMap((e) => entryLocalFields(list, e))
+      : [];
+  });
+}
+
+/**
+ * A kubeconfig held as text (a Secret's key), at its current context. Only a self-contained one is taken: an exec or
+ * auth-provider plugin, or any file reference (token file, client certificate or key, CA file), is refused before
+ * anything reads it, since the text comes from the cluster and the programs and files would be the operator's own.
+ */
+export function kubeConfigFromText(text: string, source: string): LoadedKubeConfig {
+  const kc = new KubeConfig();
+  try {
+    const local = localFields(parseYaml(text));
+    if (local.length > 0)
+      throw new KubeConfigError(
+        "KUBECONFIG_INVALID",
+        `the kubeconfig in ${source} uses ${local.join(", ")} (a plugin or a local file): only self-contained credentials (token, client-certificate-data, certificate-authority-data) are taken from a Secret`,
+      );
+    kc.loadFromString(text);
+  } catch (err) {
+    if (err instanceof KubeConfigError) throw err;
+    throw new KubeConfigError(
+      "KUBECONFIG_INVALID",
+      `invalid kubeconfig in ${source}: ${(err as Error).message.split("\n")[0] ?? ""}`,
+    );
+  }
+  const name = kc.currentContext;
+  if (!name) throw new KubeConfigError("NO_CONTEXT", `the kubeconfig in ${source} has no current-context`);
+  const context = useContext(kc, name, [source]);
+  return { kubeConfig: kc, context: name, namespace: context.namespace || "default", sources: [source] };
 }

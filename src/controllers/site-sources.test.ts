@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { adminHarborOrigin, parseSecretKeySource } from "./site-admin-cluster.ts";
 import { caBundleOrigin, parseCaBundleSource } from "./site-trust.ts";
 
 describe("the --ca-bundle source", () => {
@@ -30,5 +31,23 @@ describe("the --ca-bundle source", () => {
     for (const bad of ["org-ca", "file:/etc/ca.pem", "configmap:", "secret:a/b/c", "configmap:a#bad key"]) {
       assert.throws(() => parseCaBundleSource(bad, "ns"), /configmap:|namespace\/name/, bad);
     }
+  });
+});
+
+describe("the --site-admin-kubeconfig-secret Secret", () => {
+  it("names a Secret key, with the operator's namespace and Cluster API's `value` key as defaults", () => {
+    assert.deepEqual(parseSecretKeySource("admin-kubeconfig", "airlift-system"), {
+      namespace: "airlift-system",
+      name: "admin-kubeconfig",
+      key: "value",
+    });
+    const ref = parseSecretKeySource("root/root-admin-kubeconfig#kubeconfig", "x");
+    assert.deepEqual(ref, { namespace: "root", name: "root-admin-kubeconfig", key: "kubeconfig" });
+    assert.equal(
+      adminHarborOrigin("harbor-system/harbor", ref),
+      "from HarborCluster harbor-system/harbor in admin cluster (Secret root/root-admin-kubeconfig)",
+    );
+    for (const bad of ["", "#value", "a/b/c", "a#b#c", "a#bad key"])
+      assert.throws(() => parseSecretKeySource(bad, "ns"), /NAME|namespace\/name/, bad);
   });
 });
