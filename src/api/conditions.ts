@@ -135,6 +135,10 @@ export const REASONS = {
   PruneFailed: "Deleting objects that left the source (or, with foreground deletion, all of them) failed; retried.",
   HealthTimeout:
     "Stalled: objects (applied, or named in spec.healthChecks) did not become Current within spec.timeout, or one of them Failed.",
+  InvalidKubeConfig:
+    "Stalled: the kubeconfig of spec.kubeConfig.secretRef is missing its key, does not parse, or needs what the operator never uses (an exec or auth-provider plugin, files, basic auth, insecure-skip-tls-verify), or its credentials were refused.",
+  RemoteClusterUnavailable:
+    "The API server of spec.kubeConfig did not answer (connection refused, timeout, 5xx); retried with backoff, nothing applied or pruned meanwhile.",
   InvalidHealthCheckExpr:
     "Stalled: a CEL expression of spec.healthCheckExprs does not parse, names an unknown function or exceeds the cost bounds (the message names the field).",
 } as const satisfies Record<string, string>;

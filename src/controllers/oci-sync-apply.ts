@@ -54,7 +54,7 @@ export interface SyncState {
   scope: SyncScope;
   impersonate: Impersonation | undefined;
   /** The stage a failure belongs to (the source stage records its error in status.source). */
-  stage: "source" | "sync";
+  stage: "prepare" | "source" | "sync";
   periodMs: number;
   source?: SyncSource & { manifestDigest: string };
   outcome?: SyncOutcome;

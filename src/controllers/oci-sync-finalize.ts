@@ -4,7 +4,8 @@
 // later sees a ManagementConflict until someone removes those labels. Delete first prunes every object of the
 // inventory (prune-disabled ones excepted, dependants before their dependencies), then lets the OciSync go;
 // WaitForTermination also waits until they are gone (their own finalizers done), looking again every few seconds.
-// Whatever the policy, the local folder, the inventory ConfigMap and the finalizer are removed at the end.
+// With spec.kubeConfig the objects are deleted in that cluster (its kubeconfig is read only when something is to be
+// deleted). Whatever the policy, the local folder, the inventory ConfigMap and the finalizer are removed at the end.
 import { rm } from "node:fs/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parseDuration } from "../api/duration.ts";
@@ -32,6 +33,8 @@ const TERMINATION_RECHECK_MS = 2_000;
 export interface FinalizeInput {
   client: KubeClient;
   kubeConfig: KubeConfig;
+  /** The cluster pruned when not `kubeConfig`'s (spec.kubeConfig), resolved only when pruning. */
+  target?: () => Promise<KubeConfig | undefined>;
   sync: OciSync;
   owner: SyncOwner;
   scope: SyncScope;
@@ -58,7 +61,7 @@ async function deleteObjects(input: FinalizeInput, wait: boolean): Promise<numbe
   const name = `OciSync ${sync.metadata.namespace}/${sync.metadata.name}`;
   const inventory = toEngineInventory(await readInventory(input.client, sync, signal));
   const timeoutMs = parseDuration(sync.spec.timeout ?? "5m");
-  const client = syncClient(input.kubeConfig, input.impersonate);
+  const client = syncClient((await input.target?.()) ?? input.kubeConfig, input.impersonate);
   try {
     const discovery = new Discovery(client);
     const ctx = { client, discovery, owner: input.owner, scope: input.scope, signal };

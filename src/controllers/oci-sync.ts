@@ -41,6 +41,7 @@ import { OciSyncApplier, type SyncRun, type SyncState } from "./oci-sync-apply.t
 import { checkDependencies, DEPENDENCY_REASONS } from "./oci-sync-dependencies.ts";
 import { finalizeOciSync } from "./oci-sync-finalize.ts";
 import { compileHealthExprs, readHealthChecks } from "./oci-sync-health.ts";
+import { syncTarget } from "./oci-sync-target.ts";
 import { loadFailedSummary, sourceFailedFields, syncedSummary } from "./oci-sync-summary.ts";
 import { refusedConditions, verifiedConditions, verifyKeys } from "./verify-source.ts";
 
@@ -144,6 +145,8 @@ export class OciSyncReconciler implements Reconciler {
     const pruned = await finalizeOciSync({
       client: ctx.client,
       kubeConfig: ctx.client.kubeConfig,
+      target: () =>
+        syncTarget({ sync, secrets: ctx.secrets, endpointPolicy: this.#deps.endpointPolicy }, { probe: true }),
       sync,
       owner,
       scope,
@@ -183,10 +186,17 @@ export class OciSyncReconciler implements Reconciler {
     return "continue";
   }
 
-  /** Step 0b: the CEL health rules compiled; a tenant's spec.healthChecks scope-checked before anything is applied. */
+  /** Step 0b: the CEL rules compiled, the target cluster chosen, a tenant's spec.healthChecks scope-checked. */
   async #prepare(run: SyncRun): Promise<StepResult> {
-    run.state.exprs = compileHealthExprs(run.obj);
-    if (run.state.scope.kind === "namespace") await readHealthChecks(run);
+    const { state, obj, ctx } = run;
+    // A failure here is the spec's or the target cluster's, not the source's: status.source is left alone.
+    state.stage = "prepare";
+    state.exprs = compileHealthExprs(obj);
+    // spec.kubeConfig: the remote cluster's kubeconfig, checked and answering (oci-sync-target.ts).
+    const target = { sync: obj, secrets: ctx.secrets, endpointPolicy: this.#deps.endpointPolicy, signal: ctx.signal };
+    state.kubeConfig = await syncTarget(target, { probe: true });
+    if (state.scope.kind === "namespace") await readHealthChecks(run);
+    state.stage = "source";
     return "continue";
   }
 
@@ -271,7 +281,7 @@ export class OciSyncReconciler implements Reconciler {
     const image = run.state.spec.oci.image;
     // Waiting for another OciSync is not a fetch failure: the message is the dependency's, status.source untouched.
     if (DEPENDENCY_REASONS.has(failure.reason)) return { message: failure.message, recheckAfterMs: run.state.periodMs };
-    if (run.state.stage === "sync")
+    if (run.state.stage !== "source")
       return { message: `failed to sync ${image}: ${failure.message}`, recheckAfterMs: run.state.periodMs };
     const message = `failed to fetch ${image}: ${failure.message}`;
     return {
