@@ -129,6 +129,23 @@ describe("OciSync into a remote cluster (spec.kubeConfig.secretRef)", () => {
     await waitFor("c applied remotely after the outage", async () =>
       (await exists(remoteAdmin, `/api/v1/namespaces/${appNs}/configmaps/c`)) ? true : undefined,
     );
+    // Deleted with deletionPolicy Delete: its objects go from the remote cluster.
+    await op.admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/remote`, {
+      method: "PATCH",
+      patchType: "merge",
+      body: { spec: { deletionPolicy: "Delete" } },
+    });
+    await waitFor("deletionPolicy Delete observed", async () => {
+      const s = await getOciSync(op.admin, ns, "remote");
+      return s.status?.observedGeneration === s.metadata.generation ? s : undefined;
+    });
+    await op.admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/ocisyncs/remote`, { method: "DELETE" });
+    await waitFor("a and c deleted remotely", async () => {
+      const left = await Promise.all(
+        ["a", "c"].map((n) => exists(remoteAdmin, `/api/v1/namespaces/${appNs}/configmaps/${n}`)),
+      );
+      return left.some(Boolean) ? undefined : true;
+    });
     console.log(
       `remote figures: first apply ${firstApplyMs} ms, outage detected after ${detectMs} ms, Ready ${recoverMs} ms after the restart began (the API server answered /readyz after ${up - restart} ms)`,
     );
