@@ -30,7 +30,11 @@ let registry: string;
 let k1: string;
 let k2: string;
 
-async function pullWithVerify(name: string, repository: string): Promise<void> {
+async function pullWithVerify(
+  name: string,
+  repository: string,
+  keysRef: Record<string, string> = { name: "cosign-keys" },
+): Promise<void> {
   await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/artifactpulls`, {
     method: "POST",
     body: {
@@ -44,7 +48,7 @@ async function pullWithVerify(name: string, repository: string): Promise<void> {
         },
         extract: true,
         interval: "1h",
-        verify: { provider: "cosign", publicKeysSecretRef: { name: "cosign-keys" } },
+        verify: { provider: "cosign", publicKeysSecretRef: keysRef },
       },
     },
   });
@@ -139,6 +143,19 @@ describe("ArtifactPull with spec.verify", () => {
       },
     },
   ];
+  it("reads keys of another namespace only with a grant: CrossNamespaceRefNotAllowed, nothing published", async () => {
+    const other = unique("verify-keys");
+    await ensureNamespace(admin, other);
+    await admin.request(`/api/v1/namespaces/${other}/secrets`, {
+      method: "POST",
+      body: { metadata: { name: "cosign-keys" }, stringData: { "cosign.pub": readFileSync(`${k1}.pub`, "utf8") } },
+    });
+    await pullWithVerify("foreign-keys", "legacy", { name: "cosign-keys", namespace: other });
+    const obj = await settled("foreign-keys");
+    assert.equal(condition(obj, "Stalled")?.reason, "CrossNamespaceRefNotAllowed", condition(obj, "Ready")?.message);
+    assert.deepEqual(await listPrefix(s3, bucket, "foreign-keys/"), []);
+  });
+
   for (const r of refusals) {
     it(`refuses ${r.name}: Stalled ${r.reason}, nothing published`, async () => {
       const repo = `${registry}/verify/${r.name}`;
