@@ -28,8 +28,9 @@ import { checkLocalArchive, parseS3Location, type S3Location } from "./transfer-
 import { verifyBeforeTag, type SourceVerification } from "../transfer/verify-source.ts";
 import { importedImageLines } from "./import-lines.ts";
 import { addVerifyKeyOption, keySetFromFiles, verifiedLine } from "./verify-keys.ts";
+import { importDropBox, isDropBox, type DropBoxFlags } from "./import-drop-box.ts";
 
-interface ImportFlags extends TransferFlags, SiteRegistryFlags {
+interface ImportFlags extends TransferFlags, SiteRegistryFlags, DropBoxFlags {
   repositoryPrefix?: string;
   image?: string[];
   platform?: string[];
@@ -46,6 +47,8 @@ Examples:
   airlift import images.tar harbor.example.com --image app:1=apps/app:1 --image '#1=apps/db:19'
   airlift import multi-arch.tar harbor.example.com/library/app:1 --platform linux/amd64 --platform linux/arm64
   airlift import signed.tar harbor.example.com/library/app:1 --verify-key cosign.pub
+  airlift import s3://airgap/g/ harbor.example.com --repository-prefix mirror --match '*.tar' --checksums required
+  (a drop-box: --verify-key there checks SHA256SUMS.sig, whose list binds every archive)
   AIRLIFT_DEFAULT_REGISTRY=harbor.example.com airlift import app.tar library/app:1.0
   airlift import app.tar library/app:1.0 --site-registry --context site-a   # the registry the operator publishes
 
@@ -134,6 +137,7 @@ function printResult(result: ImportResult, json: boolean | undefined, io: CliIO)
 
 async function run(src: string, targets: string[], given: ImportFlags, io: CliIO): Promise<number> {
   const flags = await withSiteRegistry(given, io.env);
+  if (isDropBox(src, flags)) return importDropBox(src, targets, flags, io);
   const { s3, destination, images } = plan(src, targets, flags, io.env);
   const keys = keySetFromFiles(flags.verifyKey, "--verify-key");
   const progress = progressPrinter(progressMode(flags.progress, io.stderr), io.stderr);
@@ -180,7 +184,7 @@ async function run(src: string, targets: string[], given: ImportFlags, io: CliIO
 export function command(ctx: CliContext): Command {
   const cmd = new Command("import")
     .description("Stream a docker save / OCI archive (plain or gzip) into a registry without unpacking it anywhere.")
-    .argument("<archive>", "a file, or s3://bucket/key")
+    .argument("<archive>", "a file, s3://bucket/key, or a drop-box folder s3://bucket/prefix/")
     .argument(
       "[destinations...]",
       "registry/repository:tag (one or more tags of one repository), or the registry host with --repository-prefix / --image",
@@ -202,6 +206,17 @@ export function command(ctx: CliContext): Command {
         .default("preserve"),
     )
     .addOption(new Option("--concurrency <n>", "layers uploaded at once").argParser(positiveIntArg).default(3))
+    .option(
+      "--match <glob>",
+      "drop-box: import the archives under s3://bucket/prefix/ whose key (relative to the prefix) matches; repeatable (default **/*.tar, **/*.tar.gz, **/*.tgz)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .addOption(
+      new Option("--checksums <policy>", "drop-box: check each archive against the prefix's SHA256SUMS first")
+        .choices(["auto", "required", "off"])
+        .default("auto"),
+    )
+    .addOption(new Option("--parallel <n>", "drop-box: archives imported at once").argParser(positiveIntArg).default(2))
     .addOption(
       new Option(
         "--chunk-size <mib>",

@@ -13,7 +13,8 @@ import { PROGRESS_MODES, type ProgressFlag } from "./progress-printer.ts";
 import { hostProblem } from "./reference-check.ts";
 
 export const TRANSFER_EXIT_CODES_HELP = `Exit codes: 0 ok, 1 other failure, 2 usage, 3 source not found / access denied, 4 invalid archive / digest
-  mismatch, 5 registry or authentication failure, 6 extraction refused, 7 source or registry unavailable (retry later)`;
+  or checksum mismatch / not in SHA256SUMS, 5 registry or authentication failure, 6 extraction refused, 7 source or
+  registry unavailable (retry later)`;
 
 /** Values of the shared flags, as commander hands them over. */
 export interface TransferFlags {
@@ -66,6 +67,9 @@ const EXIT_CODES: Partial<Record<TransferReason, number>> = {
   InvalidArchive: 4,
   DigestMismatch: 4,
   UnsupportedMediaType: 4,
+  ChecksumMismatch: 4,
+  NotListed: 4,
+  ChecksumListInvalid: 4,
   Unauthorized: 5,
   RepositoryNotFound: 5,
   UntrustedCertificate: 5,

@@ -20,6 +20,7 @@ import { installCrds, kubeClient } from "./api-kube-support.ts";
 import { startControllerManager } from "./controller-harness.ts";
 import { ensureNamespace, unique, waitFor } from "./ocisync-support.ts";
 import { COSIGN_ENV } from "./verify-support.ts";
+import { airlift } from "./cli-support.ts";
 
 const ns = unique("dropbox");
 const bucket = unique("dropbox");
@@ -308,5 +309,38 @@ describe("ImageImport drop-box with a signed SHA256SUMS", () => {
     ).stdout.split(" ")[0];
     assert.equal(done.status?.dropBox?.checksumList?.signedBy, `sha256:${fingerprint}`);
     assert.equal(done.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
+  });
+});
+
+describe("airlift import s3://bucket/prefix/ (the drop-box once, from the CLI)", () => {
+  it("imports the listed archives, quarantines the unlisted, exits 4, and skips receipted ones on a second run", async () => {
+    const list: string[] = [];
+    for (const i of [1, 2, 3]) {
+      const bytes = await archive(`cli${i}`, "1", `cli content ${i}`);
+      await put(`cli/c${i}.tar`, bytes);
+      if (i !== 3) list.push(`${sha256(bytes)}  c${i}.tar`);
+    }
+    await put("cli/SHA256SUMS", Buffer.from(`${list.join("\n")}\n`));
+    const cliEnv = {
+      AWS_ACCESS_KEY_ID: env.minio.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: env.minio.secretAccessKey,
+      AWS_ENDPOINT_URL_S3: env.minio.endpoint,
+      HOME: scratch,
+    };
+    const args = ["import", `s3://${bucket}/cli/`, registry, "--repository-prefix", "clibox", "--plain-http"];
+    const first = airlift([...args, "--match", "*.tar", "--progress", "none"], cliEnv);
+    assert.equal(first.code, 4, first.stderr);
+    assert.match(first.stdout, /^imported {4}c1\.tar: .*clibox\/dropbox\/cli1:1@sha256:/m);
+    assert.match(first.stdout, /^quarantined c3\.tar: NotListed: /m);
+    assert.match(first.stderr, /3 archive\(s\) matched: 2 imported, 1 quarantined, 0 failed, 0 already imported/);
+    const receipt = JSON.parse(await getText("cli/.airlift/receipts/c2.tar.json")) as {
+      images: { references: string[]; digest: string }[];
+      importedBy: { identity: string };
+    };
+    assert.equal(receipt.images[0]?.digest, await digestOf(`${registry}/clibox/dropbox/cli2:1`));
+    assert.match(receipt.importedBy.identity, /@/);
+    const second = airlift([...args, "--progress", "none"], cliEnv);
+    assert.equal(second.code, 4);
+    assert.match(second.stderr, /3 archive\(s\) matched: 0 imported, 1 quarantined, 0 failed, 2 already imported/);
   });
 });
