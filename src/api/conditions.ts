@@ -100,7 +100,9 @@ export const REASONS = {
   InvalidYAML:
     "Stalled: a YAML or JSON document does not parse or is not a Kubernetes object (the message names file and line).",
   PathEscape: "Stalled: spec.oci.dir or a symlink of the image points outside the extracted tree.",
-  SizeLimitExceeded: "Stalled: the manifests exceed the loader's caps (bytes, files, objects or depth).",
+  SizeLimitExceeded: "Stalled: the manifests exceed the loader's caps (bytes, file size, alias expansions or depth).",
+  ObjectLimitExceeded:
+    "Stalled: the source holds more objects or manifest files than the per-sync limit (`airlift operator --sync-max-objects`, Helm `sync.maxObjects`, default 100,000); nothing is applied or pruned.",
   DuplicateObject: "Stalled: two documents declare the same object.",
   RenderFailed:
     "Stalled: `kustomize build` of spec.oci.dir failed, took too long, printed too much or used too much memory (the message is kustomize's).",

@@ -45,6 +45,7 @@ export interface OperatorFlags extends KubeFlags {
   caBundle?: string;
   workDir?: string;
   kustomize?: string;
+  syncMaxObjects?: string;
   allowLoopbackEndpoints?: boolean;
   allowLinkLocalEndpoints?: boolean;
 }
@@ -87,7 +88,12 @@ export interface OperatorConfig {
   allowLinkLocalEndpoints: boolean;
   /** The kustomize binary OciSync renders with; undefined: rendering off (`--kustomize ""`). */
   kustomize: string | undefined;
+  /** Most objects (and manifest files) one OciSync may hold. */
+  syncMaxObjects: number;
 }
+
+/** Default of --sync-max-objects: generous, still a bound on what one sync holds in memory. */
+export const DEFAULT_SYNC_MAX_OBJECTS = 100_000;
 
 /** Where the image puts kustomize (Dockerfile). */
 export const DEFAULT_KUSTOMIZE = "/usr/local/bin/kustomize";
@@ -181,6 +187,10 @@ export function addOperatorFlags(cmd: Command): Command {
     .option(
       "--kustomize <path>",
       `kustomize binary OciSync renders kustomizations with; "" turns rendering off [AIRLIFT_KUSTOMIZE] (default: ${DEFAULT_KUSTOMIZE})`,
+    )
+    .option(
+      "--sync-max-objects <n>",
+      `most objects (and manifest files) one OciSync may hold; more: ObjectLimitExceeded, nothing applied [AIRLIFT_SYNC_MAX_OBJECTS] (default: ${DEFAULT_SYNC_MAX_OBJECTS})`,
     )
     .option("--work-dir <path>", "where pulled and extracted content is staged [AIRLIFT_WORK_DIR; $TMPDIR/airlift]")
     .addOption(
@@ -343,6 +353,10 @@ export function operatorConfig(v: OperatorFlags, env: NodeJS.ProcessEnv): Operat
     shutdownTimeoutMs: v.shutdownTimeout,
     logLevel: pick(v.logLevel, env.LOG_LEVEL),
     kustomize: (v.kustomize ?? env.AIRLIFT_KUSTOMIZE ?? DEFAULT_KUSTOMIZE) || undefined,
+    syncMaxObjects: parsePositiveInt(
+      "sync-max-objects",
+      pick(v.syncMaxObjects, env.AIRLIFT_SYNC_MAX_OBJECTS) ?? String(DEFAULT_SYNC_MAX_OBJECTS),
+    ),
     ...endpointSettings(v, env),
     ...secretSettings(v, env),
     ...siteSettings(v, env),

@@ -84,6 +84,7 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     defaults: cfg.defaults,
     endpointPolicy,
     kustomize: cfg.kustomize,
+    syncMaxObjects: cfg.syncMaxObjects,
   };
   for (const factory of CONTROLLERS) manager.add(factory(deps));
   const stopped = new Promise<number>((resolve) => {

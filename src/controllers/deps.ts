@@ -30,6 +30,8 @@ export interface ControllerDeps {
   kustomize?: string;
   /** Bounds of each `kustomize build` (time, output, memory); unset ones take render-kustomize.ts's defaults. */
   kustomizeLimits?: Partial<KustomizeLimits>;
+  /** Most objects one OciSync may apply (`--sync-max-objects`); undefined: the loader's default (100,000). */
+  syncMaxObjects?: number;
   /** The SSRF policy every registry / Harbor / S3 client built from a resource must use (`endpointPolicy` option). */
   endpointPolicy: EndpointPolicy;
 }

@@ -1,7 +1,9 @@
 // The sync stage of OciSync: apply the extracted tree when the digest or spec changed, the last sync had errors or
-// the managed objects drifted (oci-sync-decide.ts says which), else only re-read health. The drift baseline (the
-// managed objects' resourceVersions right after a sync) is a cache in process memory: without it (a restart) the
-// stage applies again, which is always correct. A sync with errors is logged as a failure with its reason.
+// the managed objects drifted (oci-sync-decide.ts says which), else only re-read the health of objects not Current
+// yet. Drift is seen by the sync's watches (src/sync/drift-watch.ts), which wake the OciSync as soon as a managed
+// object changes: steady state costs no request per period. The watches live in process memory: without them (a
+// restart, or watches the identity may not open) the stage applies again, which is always correct. A sync with
+// errors is logged as a failure with its reason.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parseDuration } from "../api/duration.ts";
 import type {
@@ -13,14 +15,11 @@ import type {
 } from "../api/oci-sync.ts";
 import type { Run, StepResult } from "../kube/reconcile-steps.ts";
 import {
-  computeHealth,
+  computeHealthIfAny,
+  healthAfterApply,
   type ApplyResult,
   describeIdentity,
-  detectDrift,
-  hasDrift,
-  snapshotInventory,
   syncDirectory,
-  type DriftSnapshot,
   type HealthExprs,
   type Impersonation,
   type InventoryEntry,
@@ -34,7 +33,8 @@ import type { SyncSource } from "../transfer/sync-source.ts";
 import { needsApply, sourceChanged, syncFailureReason, type SyncStageError } from "./oci-sync-decide.ts";
 import { readInventory } from "./oci-sync-inventory.ts";
 import { InventoryStore } from "./oci-sync-inventory-store.ts";
-import { inventoryWithHealth, toEngineInventory } from "./oci-sync-status.ts";
+import { SyncWatches } from "./oci-sync-watches.ts";
+import { entryKey, inventoryWithHealth, toEngineInventory } from "./oci-sync-status.ts";
 import { redactSecrets, substitutionValues, type SubstitutionValues } from "./oci-sync-values.ts";
 import type { OperatorDefaults } from "./defaults.ts";
 
@@ -74,12 +74,16 @@ export type SyncRun = Run<OciSync, OciSyncStatus, SyncState>;
 export interface OciSyncApplierOptions {
   /** Called when managed objects drifted and the source is applied again (airlift_ocisync_drift_corrections_total). */
   onDrift?: () => void;
+  /** Asks for a reconcile of the OciSync now (a watch saw drift). */
+  wake?: (namespace: string, name: string) => void;
   /** The kustomize binary (undefined: rendering off, a kustomization is refused). */
   kustomize?: string;
   /** Bounds of each `kustomize build`. */
   kustomizeLimits?: Partial<KustomizeLimits>;
   /** The site's defaults, read at each sync for the built-in substitution variables. */
   defaults?: OperatorDefaults;
+  /** Most objects one sync may hold (LoadLimits.maxObjects; undefined: the loader's default). */
+  maxObjects?: number;
 }
 
 /** One Recreated Event per object spec.force deleted and created again. */
@@ -98,28 +102,29 @@ async function announceRecreated(run: SyncRun, results: readonly ApplyResult[]):
     );
 }
 
-/** The sync stage, with the drift baselines of the OciSyncs this process synced. */
+/** The sync stage, with the drift watches of the OciSyncs this process synced. */
 export class OciSyncApplier {
-  /** resourceVersions of each OciSync's managed objects right after its last sync (by uid). */
-  readonly #baselines = new Map<string, DriftSnapshot>();
-  readonly #onDrift: (() => void) | undefined;
-  readonly #kustomize: string | undefined;
-  readonly #kustomizeLimits: Partial<KustomizeLimits> | undefined;
+  readonly #watches: SyncWatches;
+  readonly #opts: OciSyncApplierOptions;
   readonly #defaults: OperatorDefaults;
   /** The substitution values' fingerprint each OciSync was last applied with (by uid). */
   readonly #applied = new Map<string, string>();
 
   constructor(options: OciSyncApplierOptions = {}) {
-    this.#onDrift = options.onDrift;
-    this.#kustomize = options.kustomize;
-    this.#kustomizeLimits = options.kustomizeLimits;
+    this.#opts = options;
+    this.#watches = new SyncWatches(options.wake);
     this.#defaults = options.defaults ?? { registry: undefined, s3Endpoint: undefined, workDir: "" };
   }
 
-  /** Drops an OciSync's baseline (it was deleted). */
+  /** Closes an OciSync's watches (it was deleted). */
   forget(sync: OciSync): void {
-    this.#baselines.delete(sync.metadata.uid ?? "");
+    this.#watches.forget(sync);
     this.#applied.delete(sync.metadata.uid ?? "");
+  }
+
+  /** Closes every watch (the controller stops). */
+  stop(): Promise<void> {
+    return this.#watches.stop();
   }
 
   /** Step 2 of a reconcile: apply, or check for drift and re-read health. */
@@ -128,9 +133,16 @@ export class OciSyncApplier {
     const source = state.source;
     if (!source) throw new Error("OciSync: the source stage did not run");
     state.stage = "sync";
-    state.inventory = new InventoryStore({ client: ctx.client, sync: obj, status: run.status, signal: ctx.signal });
     const stored = await readInventory(ctx.client, obj, ctx.signal);
+    state.inventory = new InventoryStore({
+      client: ctx.client,
+      sync: obj,
+      status: run.status,
+      signal: ctx.signal,
+      stored,
+    });
     const uid = obj.metadata.uid ?? "";
+    const watch = this.#watches.get(obj);
     const { client, secrets, signal } = ctx;
     const values = await substitutionValues({ client, secrets, sync: obj, defaults: this.#defaults, signal });
     const decision = {
@@ -138,15 +150,18 @@ export class OciSyncApplier {
       generation: obj.metadata.generation,
       digest: source.digest,
       pulled: source.pulled,
-      hasBaseline: this.#baselines.has(uid),
+      hasBaseline: watch?.ready === true,
       valuesChanged: this.#applied.get(uid) !== fingerprintOf(values),
     };
     if (!needsApply(decision)) {
-      state.outcome = await this.#steady(run, stored);
-      if (state.outcome) return "continue";
-      ctx.log.info("managed objects drifted; re-applying");
-      this.#onDrift?.();
+      if (!watch?.drifted) {
+        state.outcome = await this.#steady(run, stored);
+        return "continue";
+      }
+      ctx.log.info({ drift: watch.drifted }, "managed objects drifted; re-applying");
+      this.#opts.onDrift?.();
     }
+    watch?.pause();
     state.outcome = await this.#apply(run, stored, {
       source,
       values,
@@ -157,19 +172,18 @@ export class OciSyncApplier {
     return "continue";
   }
 
-  /** Nothing changed: unless the objects drifted, nothing is applied; health is re-read while some is not Current. */
-  async #steady(run: SyncRun, stored: StatusEntry[]): Promise<SyncOutcome | undefined> {
+  /** Nothing changed and nothing drifted: nothing is applied; only objects not Current yet are read again. */
+  async #steady(run: SyncRun, stored: StatusEntry[]): Promise<SyncOutcome> {
     const { ctx, state } = run;
-    const baseline = this.#baselines.get(run.obj.metadata.uid ?? "");
-    const previous = toEngineInventory(stored);
+    const pending = stored.filter((e) => e.status !== "Current");
+    if (pending.length === 0) return { kind: "synced", entries: stored, errors: [], changed: false };
     const kubeConfig = state.kubeConfig ?? ctx.client.kubeConfig;
     const options = { kubeConfig, signal: ctx.signal, impersonate: state.impersonate, exprs: state.exprs };
-    const now = await snapshotInventory(previous, { ...options, owner: state.owner }).catch(() => undefined);
-    if (!now || !baseline || hasDrift(detectDrift(previous, baseline, now))) return undefined;
-    if (stored.every((e) => e.status === "Current"))
-      return { kind: "synced", entries: stored, errors: [], changed: false };
-    const health = await computeHealth(previous, options);
-    return { kind: "synced", entries: inventoryWithHealth(previous, health), errors: [], changed: false };
+    const engine = toEngineInventory(pending);
+    const fresh = inventoryWithHealth(engine, await computeHealthIfAny(engine, options));
+    const byKey = new Map(fresh.map((e) => [entryKey(e), e]));
+    const entries = stored.map((e) => byKey.get(entryKey(e)) ?? e);
+    return { kind: "synced", entries, errors: [], changed: false };
   }
 
   /** Applies `dir` of the extracted tree with server-side apply and prunes what left it. */
@@ -183,14 +197,18 @@ export class OciSyncApplier {
       drifted: boolean;
     },
   ): Promise<SyncOutcome> {
-    const { ctx, obj, state } = run;
+    const { ctx, state } = run;
     const { source, values } = input;
     const { spec, impersonate } = state;
     const kubeConfig = state.kubeConfig ?? ctx.client.kubeConfig;
     const result = await syncDirectory({
       root: source.root,
       dir: spec.oci.dir,
-      render: { mode: spec.render ?? "auto", kustomize: this.#kustomize, limits: this.#kustomizeLimits },
+      render: { mode: spec.render ?? "auto", kustomize: this.#opts.kustomize, limits: this.#opts.kustomizeLimits },
+      limits:
+        this.#opts.maxObjects === undefined
+          ? undefined
+          : { maxObjects: this.#opts.maxObjects, maxFiles: this.#opts.maxObjects },
       substitute: values?.values,
       scope: state.scope,
       owner: state.owner,
@@ -205,8 +223,8 @@ export class OciSyncApplier {
         state.inventory?.recordIntent(stored, entries) ?? Promise.resolve(),
       signal: ctx.signal,
       impersonate,
+      exprs: state.exprs,
     });
-    const uid = obj.metadata.uid ?? "";
     // No Secret-sourced value reaches status, events or logs, whatever an API server's message quotes.
     result.errors = redacted(result.errors, values);
     if (!result.loaded) {
@@ -225,20 +243,13 @@ export class OciSyncApplier {
       return { kind: "loadFailed", errors };
     }
     await announceRecreated(run, result.results);
-    const health = await computeHealth(result.inventory, {
+    const health = await healthAfterApply(result.inventory, result.results, {
       kubeConfig,
       signal: ctx.signal,
       impersonate,
       exprs: state.exprs,
     });
-    const baseline = await snapshotInventory(result.inventory, {
-      kubeConfig,
-      owner: state.owner,
-      signal: ctx.signal,
-      impersonate,
-    }).catch(() => undefined);
-    if (baseline) this.#baselines.set(uid, baseline);
-    else this.#baselines.delete(uid);
+    await this.#watches.expect(run, result.inventory, result.results);
     const counts = {
       objects: result.inventory.length,
       pruned: result.pruned.length,

@@ -15,7 +15,7 @@ export interface SyncInputs {
   digest: string;
   /** True when the digest was pulled in this reconcile (not reused from the staging folder). */
   pulled: boolean;
-  /** True when this process holds the managed objects' resourceVersions from the last sync (the drift baseline). */
+  /** True when this process watches the managed objects since the last sync (the drift watches are ready). */
   hasBaseline: boolean;
   /** True when the substitution values' inputs (substituteFrom's resourceVersions, built-ins) differ from the last sync's. */
   valuesChanged?: boolean;
@@ -47,6 +47,7 @@ const SPECIFICITY: readonly SyncErrorCode[] = [
   "InvalidYAML",
   "PathEscape",
   "SizeLimitExceeded",
+  "ObjectLimitExceeded",
   "DuplicateObject",
   "InvalidDependsOn",
   "DependsOnCycle",

@@ -1,7 +1,8 @@
 // The inventory writes of one OciSync reconcile: the intent write before applying (so a crash mid-apply cannot
 // orphan what it created) and the final store, each through the object's summarizer. It remembers the ConfigMap a
 // first store in this reconcile made, so an inventory that grows past 1,000 entries in the intent write and shrinks
-// back in the final one cannot leave that ConfigMap behind.
+// back in the final one cannot leave that ConfigMap behind. An inventory ConfigMap that already holds exactly the
+// entries to store is not written again: a steady period costs no write.
 import type { InventoryEntry as StatusEntry, OciSync, OciSyncStatus } from "../api/oci-sync.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import type { Summarizer } from "../kube/summarize.ts";
@@ -15,6 +16,8 @@ export interface InventoryStoreOptions {
   sync: OciSync;
   status: Summarizer<OciSyncStatus>;
   signal: AbortSignal;
+  /** The inventory as read at the start of this reconcile (from status or its ConfigMap). */
+  stored: readonly StatusEntry[];
 }
 
 /** Inventory writes of one reconcile; see the file comment. */
@@ -34,6 +37,8 @@ export class InventoryStore {
     const { sync } = this.#opts;
     const ref = this.#inventoryRef === undefined ? sync.status?.inventoryRef : (this.#inventoryRef ?? undefined);
     const status: OciSyncStatus = { ...sync.status, inventoryRef: ref };
+    if (ref && this.#inventoryRef === undefined && sameEntries(entries, this.#opts.stored))
+      return { inventory: null, inventoryRef: { name: ref.name } };
     const fields = await writeInventory(this.#opts.client, { ...sync, status }, entries, this.#opts.signal);
     this.#inventoryRef = fields.inventoryRef as OciSyncStatus["inventoryRef"] | null;
     return fields;
@@ -54,4 +59,9 @@ export class InventoryStore {
     await this.#opts.status.patch(() => fields, { observe: false });
     this.#intended = merged;
   }
+}
+
+/** True when both lists hold the same entries in the same order, health included. */
+function sameEntries(a: readonly StatusEntry[], b: readonly StatusEntry[]): boolean {
+  return a.length === b.length && JSON.stringify(a) === JSON.stringify(b);
 }

@@ -2,9 +2,10 @@
 // OCIRepository + Kustomization shape, on the reconciler skeleton (kube/reconcile-steps.ts). Each period:
 //   1. source: resolve the image (one HEAD for a tag; nothing for a pinned digest, config-sync#1332); a new digest is
 //      pulled and extracted into a folder named by it (src/transfer/sync-source.ts). Unchanged digest: no GET.
-//   2. sync: when the digest or the spec changed, the last sync had errors, or the managed objects drifted (one
-//      labelled LIST per kind and namespace, compared with the snapshot taken after the last sync), `dir` is applied
-//      with server-side apply and what left the source is pruned (src/sync, oci-sync-apply.ts). Otherwise nothing is.
+//   2. sync: when the digest or the spec changed, the last sync had errors, or the managed objects drifted (seen by
+//      metadata-only watches of the managed kinds, which wake the OciSync at once: src/sync/drift-watch.ts), `dir` is
+//      applied with server-side apply and what left the source is pruned (src/sync, oci-sync-apply.ts). Otherwise
+//      nothing is, and nothing is listed.
 //   3. health: kstatus per object; Ready only when all are Current; after spec.timeout → Stalled HealthTimeout.
 // Scope: in the operator's namespace an OciSync is a root sync (cluster-wide). Elsewhere it is a tenant sync confined
 // to its namespace and applies as `spec.serviceAccountName`, default the ServiceAccount `airlift-sync` of its
@@ -29,6 +30,7 @@ import {
   type StepResult,
 } from "../kube/reconcile-steps.ts";
 import type { ReconcileContext, Reconciler, Request, Result } from "../kube/reconciler.ts";
+import { keyString } from "../kube/resource.ts";
 import type { Verdict } from "../kube/summarize.ts";
 import type { Impersonation, SyncScope } from "../sync/index.ts";
 import type { RegistryConnection, RegistryRequestEvent } from "../transfer/connection.ts";
@@ -54,6 +56,8 @@ export const TENANT_SERVICE_ACCOUNT = "airlift-sync";
 export interface OciSyncOptions {
   onRegistryRequest?: (method: string, url: string) => void;
   workers?: number;
+  /** Asks the controller to reconcile an OciSync now (its drift watches saw a change). */
+  wake?: (namespace: string, name: string) => void;
 }
 
 /** The reconciler; see the file comment for the contract. */
@@ -72,9 +76,11 @@ export class OciSyncReconciler implements Reconciler {
     const requests = deps.metrics.ociSync.registryRequests;
     this.#applier = new OciSyncApplier({
       onDrift: () => deps.metrics.ociSync.driftCorrections.inc(),
+      wake: options.wake,
       kustomize: deps.kustomize,
       kustomizeLimits: deps.kustomizeLimits,
       defaults: deps.defaults,
+      maxObjects: deps.syncMaxObjects,
     });
     this.#onRequest = (e) => {
       requests.inc();
@@ -103,6 +109,11 @@ export class OciSyncReconciler implements Reconciler {
 
   reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
     return reconcileKind(this.#kind, req, ctx);
+  }
+
+  /** Closes the drift watches. */
+  stop(): Promise<void> {
+    return this.#applier.stop();
   }
 
   #begin(sync: OciSync): SyncState {
@@ -301,10 +312,13 @@ function warning(verdict: Verdict): EventInput | undefined {
 
 /** Builds the OciSync controller. */
 export function createOciSyncController(deps: ControllerDeps, options: OciSyncOptions = {}): Controller {
-  return new Controller({
+  // The drift watches wake an OciSync through the controller's own queue.
+  const wake = (namespace: string, name: string): void => controller.queue.add(keyString({ namespace, name }));
+  const controller: Controller = new Controller({
     name: "ocisync",
     type: OCI_SYNC,
-    reconciler: new OciSyncReconciler(deps, options),
+    reconciler: new OciSyncReconciler(deps, { wake, ...options }),
     workers: options.workers,
   });
+  return controller;
 }

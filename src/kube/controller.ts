@@ -126,6 +126,7 @@ export class Controller {
     const drained = Promise.all(this.#workers).then(() => true as const);
     const result = await Promise.race([drained, deadline]);
     clearTimeout(timer);
+    await this.#opts.reconciler.stop?.();
     return result;
   }
 

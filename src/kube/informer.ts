@@ -39,8 +39,16 @@ export interface InformerOptions {
   backoffCapMs?: number;
   /** Page size of the list call (default 500). */
   pageSize?: number;
+  /** List and watch PartialObjectMetadata only (client-go's metadata informer): no spec, data or status. */
+  metadataOnly?: boolean;
+  /** Applied to each object before it is cached (client-go's SetTransform), e.g. to drop managedFields. */
+  transform?: (obj: KubeObject) => KubeObject;
   log?: Logger;
 }
+
+// Metadata-only answers (the content negotiation client-go's metadata client uses), JSON as the fallback.
+const METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+const METADATA_WATCH_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
 
 interface WatchEvent {
   type: string;
@@ -164,7 +172,7 @@ export class Informer {
     let rv = "";
     do {
       const page = await this.#listPage(cont, signal);
-      for (const item of page.items ?? []) items.push(asKubeObject(item));
+      for (const item of page.items ?? []) items.push(this.#transform(asKubeObject(item)));
       cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? "";
     } while (cont);
@@ -179,6 +187,7 @@ export class Informer {
       query: { limit: this.#opts.pageSize ?? 500, continue: cont, ...this.#selectors() },
       signal,
       timeoutMs: 60_000,
+      accept: this.#opts.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
     });
   }
 
@@ -238,6 +247,7 @@ export class Informer {
           ...this.#selectors(),
         },
         signal: both,
+        accept: this.#opts.metadataOnly ? METADATA_WATCH_ACCEPT : undefined,
       });
       let buffered = "";
       for await (const chunk of body) {
@@ -269,7 +279,7 @@ export class Informer {
         `watch ${this.type.plural}: ${status.message ?? "error event"}`,
       );
     }
-    const obj = asKubeObject(event.object);
+    const obj = this.#transform(asKubeObject(event.object));
     if (event.type === "ADDED" || event.type === "MODIFIED") this.#store(obj);
     else if (event.type === "DELETED") {
       this.#cache.delete(keyString(keyOf(obj)));
@@ -277,6 +287,10 @@ export class Informer {
     }
     // BOOKMARK carries only a newer resourceVersion.
     if (obj.metadata.resourceVersion) this.#resourceVersion = obj.metadata.resourceVersion;
+  }
+
+  #transform(obj: KubeObject): KubeObject {
+    return this.#opts.transform ? this.#opts.transform(obj) : obj;
   }
 
   #resync(): void {

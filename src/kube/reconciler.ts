@@ -33,4 +33,6 @@ export interface ReconcileContext {
 /** One reconciler per kind. Return a Result, or throw a StallingError / WaitingError / any other error. */
 export interface Reconciler {
   reconcile(request: Request, ctx: ReconcileContext): Promise<Result>;
+  /** Releases what the reconciler keeps open between reconciles (watches); called when its controller stops. */
+  stop?(): Promise<void>;
 }

@@ -49,12 +49,16 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Whole-request timeout in milliseconds (default 30 s). */
   timeoutMs?: number;
+  /** Accept header (default application/json); e.g. PartialObjectMetadataList for a metadata-only list. */
+  accept?: string;
 }
 
 /** Options of a streaming (watch) call. */
 export interface StreamOptions {
   query?: Record<string, string | number | boolean | undefined>;
   signal: AbortSignal;
+  /** Accept header (default application/json); e.g. PartialObjectMetadata for a metadata-only watch. */
+  accept?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -94,13 +98,16 @@ export class KubeClient {
 
   /** Sends one request and returns the decoded JSON body; throws ApiError on a non-2xx answer. */
   async request<T = unknown>(path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.exchange<T>(path, options)).body;
+  }
+
+  /** As request, with the answer's status code (201 tells a create from an update, e.g. for server-side apply). */
+  async exchange<T = unknown>(path: string, options: RequestOptions = {}): Promise<{ status: number; body: T }> {
     const method = options.method ?? "GET";
     if (method === "PATCH" && !options.patchType) throw new Error("failed to patch: a patch type is required");
     const signal = requestSignal(options);
-    const headers = await this.#headers();
-    headers.accept = "application/json";
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    if (body !== undefined) headers["content-type"] = contentType(options.patchType);
+    const headers = await this.#requestHeaders(options, body !== undefined);
     const res = await this.#send(method, this.#url(path, options.query), {
       method,
       headers,
@@ -110,7 +117,7 @@ export class KubeClient {
     });
     const text = await res.body.text();
     if (res.statusCode < 200 || res.statusCode >= 300) throw apiErrorFromBody(res.statusCode, method, path, text);
-    return (text ? JSON.parse(text) : undefined) as T;
+    return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
   /**
@@ -119,7 +126,7 @@ export class KubeClient {
    */
   async stream(path: string, options: StreamOptions): Promise<AsyncIterable<Buffer>> {
     const headers = await this.#headers();
-    headers.accept = "application/json";
+    headers.accept = options.accept ?? "application/json";
     // The signal given to undici covers the body too, so the connect timeout is a timer cleared once headers arrive.
     const connect = new AbortController();
     const timer = setTimeout(
@@ -165,6 +172,14 @@ export class KubeClient {
     } finally {
       this.#observer?.({ method, code, host: this.#host, seconds: (performance.now() - started) / 1_000 });
     }
+  }
+
+  /** Auth, Accept and (with a body) Content-Type headers of one request. */
+  async #requestHeaders(options: RequestOptions, hasBody: boolean): Promise<Record<string, string>> {
+    const headers = await this.#headers();
+    headers.accept = options.accept ?? "application/json";
+    if (hasBody) headers["content-type"] = contentType(options.patchType);
+    return headers;
   }
 
   #url(path: string, query: RequestOptions["query"]): string {

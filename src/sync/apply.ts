@@ -1,13 +1,18 @@
 // Server-side apply of one object, with the ownership rules of docs/DESIGN.md: field manager `airlift`; force only for
 // objects we already manage (so a conflict with another manager on a foreign object is reported, not stolen);
 // an object labelled for another owner is never touched; `airlift.dev/apply: IfNotPresent` creates once.
+// What is known of the live object comes from the sync's LiveIndex (one metadata LIST per kind and namespace), so an
+// apply costs one request; the apply's answer is the object, and its health is computed from it (no read after).
 // https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
 import { isNotFound, isStatus } from "../kube/api-error.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { objectPath, type KubeObject } from "../kube/resource.ts";
 import { objectError } from "./api-errors.ts";
 import { ManagementConflictError, type SyncError } from "./errors.ts";
+import type { HealthExprs } from "./cel-health.ts";
+import { objectHealth, type Health } from "./health-rules.ts";
 import { describeIdentity, type ObjectIdentity } from "./identity.ts";
+import type { LiveIndex, LiveMeta } from "./live-index.ts";
 import {
   createOnlyBy,
   ANNOTATION_SOURCE_DIGEST,
@@ -40,6 +45,10 @@ export interface ApplyResult {
   resourceVersion?: string;
   /** True when spec.force deleted and created the object again (force-recreate.ts). */
   recreated?: boolean;
+  /** metadata.generation after the step, when the kind has one (drift watches compare it). */
+  generation?: number;
+  /** Health computed from the apply's answer (undefined when nothing was applied: read it separately). */
+  health?: Health;
 }
 
 /** What every apply of a sync shares. */
@@ -53,6 +62,10 @@ export interface ApplyContext {
   timeoutMs?: number;
   /** spec.force: recreate a managed object whose update is refused as invalid (force-recreate.ts). */
   force?: boolean;
+  /** Owners and resourceVersions of the live objects, listed up front; absent: each object is read first. */
+  live?: LiveIndex;
+  /** CEL rules that replace kstatus for their kinds (spec.healthCheckExprs). */
+  exprs?: HealthExprs;
 }
 
 // Fields the server owns; sending them would turn an apply into a precondition or be rejected.
@@ -87,24 +100,32 @@ function pathOf(obj: ResolvedObject): string {
   return objectPath(obj.type, { namespace: obj.identity.namespace, name: obj.identity.name });
 }
 
-/** The live object, or undefined when it does not exist yet. */
-async function readLive(ctx: ApplyContext, path: string): Promise<KubeObject | undefined> {
+/** The live object's owner and resourceVersion, or undefined when it does not exist yet. */
+async function readLive(ctx: ApplyContext, path: string): Promise<LiveMeta | undefined> {
   try {
-    return await ctx.client.request<KubeObject>(path, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+    const live = await ctx.client.request<KubeObject>(path, { signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+    const { labels, resourceVersion, uid } = live.metadata;
+    return { owner: ownerFromLabels(labels), resourceVersion, uid };
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
 }
 
-function isOurs(live: KubeObject | undefined, owner: SyncOwner): boolean {
-  const liveOwner = ownerFromLabels(live?.metadata.labels);
-  return liveOwner !== undefined && sameOwner(liveOwner, owner);
+/** From the index when it covers the object (a create-only object must know of unlabelled copies: it reads). */
+async function liveMeta(ctx: ApplyContext, obj: ResolvedObject): Promise<LiveMeta | undefined> {
+  const known = ctx.live?.lookup(obj);
+  if (known?.covered && !createOnlyBy(obj.manifest.object.metadata.annotations)) return known.live;
+  return readLive(ctx, pathOf(obj));
+}
+
+function isOurs(live: LiveMeta | undefined, owner: SyncOwner): boolean {
+  return live?.owner !== undefined && sameOwner(live.owner, owner);
 }
 
 /** The result when the live object must stay as it is (another owner's, or created once), else undefined. */
-function leaveAlone(ctx: ApplyContext, obj: ResolvedObject, live: KubeObject): ApplyResult | undefined {
-  const liveOwner = ownerFromLabels(live.metadata.labels);
+function leaveAlone(ctx: ApplyContext, obj: ResolvedObject, live: LiveMeta): ApplyResult | undefined {
+  const liveOwner = live.owner;
   if (liveOwner && !sameOwner(liveOwner, ctx.owner)) {
     const error = new ManagementConflictError(
       obj.identity,
@@ -120,17 +141,17 @@ function leaveAlone(ctx: ApplyContext, obj: ResolvedObject, live: KubeObject): A
       action: "skipped",
       owned: liveOwner !== undefined,
       message: `exists and ${createOnly}`,
-      resourceVersion: live.metadata.resourceVersion,
+      resourceVersion: live.resourceVersion,
     };
   }
   return undefined;
 }
 
 /** The server-side apply itself: forced only over an object we already manage. */
-async function patchObject(ctx: ApplyContext, obj: ResolvedObject, live: KubeObject | undefined): Promise<ApplyResult> {
+async function patchObject(ctx: ApplyContext, obj: ResolvedObject, live: LiveMeta | undefined): Promise<ApplyResult> {
   const ours = isOurs(live, ctx.owner);
   try {
-    const applied = await ctx.client.request<KubeObject>(pathOf(obj), {
+    const { status, body: applied } = await ctx.client.exchange<KubeObject>(pathOf(obj), {
       method: "PATCH",
       patchType: "apply",
       query: { fieldManager: FIELD_MANAGER, force: ours ? true : undefined },
@@ -139,8 +160,17 @@ async function patchObject(ctx: ApplyContext, obj: ResolvedObject, live: KubeObj
       timeoutMs: ctx.timeoutMs,
     });
     const rv = applied.metadata.resourceVersion;
-    const action: ApplyAction = !live ? "created" : rv === live.metadata.resourceVersion ? "unchanged" : "configured";
-    return { ...resultBase(obj), action, owned: true, resourceVersion: rv };
+    // 201: the apply created it (an unlabelled object the index could not see answers 200).
+    const action: ApplyAction = status === 201 ? "created" : rv === live?.resourceVersion ? "unchanged" : "configured";
+    const generation = applied.metadata.generation;
+    return {
+      ...resultBase(obj),
+      action,
+      owned: true,
+      resourceVersion: rv,
+      generation: typeof generation === "number" ? generation : undefined,
+      health: ctx.exprs?.evaluate(applied) ?? objectHealth(applied),
+    };
   } catch (err) {
     const body = applyBody(obj.manifest.object, ctx.owner, ctx.sourceDigest);
     if (ours && live && isStatus(err, 422) && (await recreatable(ctx, obj, body)))
@@ -151,9 +181,14 @@ async function patchObject(ctx: ApplyContext, obj: ResolvedObject, live: KubeObj
 }
 
 /** spec.force: delete the managed object and apply it again as new. */
-async function recreateObject(ctx: ApplyContext, obj: ResolvedObject, live: KubeObject): Promise<ApplyResult> {
+async function recreateObject(ctx: ApplyContext, obj: ResolvedObject, live: LiveMeta): Promise<ApplyResult> {
+  const { apiVersion } = obj.manifest.object;
   try {
-    await deleteForRecreate(ctx, obj, live);
+    await deleteForRecreate(ctx, obj, {
+      apiVersion,
+      kind: obj.identity.kind,
+      metadata: { name: obj.identity.name, uid: live.uid },
+    });
   } catch (err) {
     const error = objectError("recreate", obj.identity, err);
     return { ...resultBase(obj), action: "failed", owned: true, error, message: error.message };
@@ -164,9 +199,9 @@ async function recreateObject(ctx: ApplyContext, obj: ResolvedObject, live: Kube
 
 /** Applies one object; never throws for a per-object failure (the result says `failed`). */
 export async function applyObject(ctx: ApplyContext, obj: ResolvedObject): Promise<ApplyResult> {
-  let live: KubeObject | undefined;
+  let live: LiveMeta | undefined;
   try {
-    live = await readLive(ctx, pathOf(obj));
+    live = await liveMeta(ctx, obj);
   } catch (err) {
     return { ...resultBase(obj), action: "failed", owned: false, error: objectError("read", obj.identity, err) };
   }

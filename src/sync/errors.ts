@@ -11,6 +11,7 @@ export type SyncErrorCode = Extract<
   | "InvalidYAML"
   | "PathEscape"
   | "SizeLimitExceeded"
+  | "ObjectLimitExceeded"
   | "DuplicateObject"
   | "ScopeViolation"
   | "UnknownKind"

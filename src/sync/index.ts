@@ -29,15 +29,25 @@
 //   checkObjects(targets, {kubeConfig, scope, defaultNamespace, exprs?}) -> the same for objects the source does not
 //     hold (spec.healthChecks, health-check.ts); a tenant naming another namespace gets a ScopeViolation.
 //
-//   snapshotInventory(inventory, {kubeConfig, owner}) -> snapshot; detectDrift(inventory, baseline, now) ->
-//     {missing[], changed[]} (drift.ts): one labelled LIST per kind and namespace, resourceVersions compared.
+//   healthAfterApply(inventory, results, options): the same from the apply answers, reading only what was not applied.
+//
+//   new DriftWatch({kubeConfig, owner, onDrift}).expect(inventory, results, digest) (drift-watch.ts): metadata-only,
+//     label-selected watches of the inventory's kinds; onDrift when a managed object is deleted or changed.
 //
 // Errors are SyncError subclasses with a stable `code` (errors.ts); classify by class or code, not by message.
 export { syncDirectory, type SyncDirectoryOptions, type SyncDirectoryResult } from "./sync-directory.ts";
 export { dryRunObjects, type DryRunContext } from "./validate.ts";
 export { loadSource, type RenderMode, type RenderOptions } from "./load-source.ts";
 export { DEFAULT_KUSTOMIZE_LIMITS, type KustomizeLimits } from "./render-kustomize.ts";
-export { computeHealth, entryHealth, type HealthOptions, type ObjectHealth } from "./health.ts";
+export {
+  computeHealth,
+  computeHealthIfAny,
+  entryHealth,
+  healthAfterApply,
+  type HealthOptions,
+  type ObjectHealth,
+} from "./health.ts";
+export { DriftWatch, NAMESPACE_FANOUT, type DriftWatchOptions } from "./drift-watch.ts";
 export { objectHealth, type Health, type HealthStatus } from "./health-rules.ts";
 export { HealthExprError, HealthExprs, type HealthExprSpec } from "./cel-health.ts";
 export { checkObjects, type CheckedObject, type CheckObjectsOptions, type HealthCheckTarget } from "./health-check.ts";
@@ -57,15 +67,6 @@ export {
 } from "./inventory.ts";
 export { APPLY_STAGES, PRUNE_STAGES, groupByStage, stageOf, type Stage } from "./order.ts";
 export { Discovery } from "./discovery.ts";
-export {
-  detectDrift,
-  hasDrift,
-  snapshotInventory,
-  takeSnapshot,
-  type Drift,
-  type DriftSnapshot,
-  type SnapshotOptions,
-} from "./drift.ts";
 export { impersonatedUser, impersonatingConfig, syncClient, type Impersonation } from "./client.ts";
 export {
   ANNOTATION_APPLY,

@@ -185,6 +185,6 @@ describe("loadManifests", () => {
     const root = tree({ "a.yaml": cm("a"), "b.yaml": cm("b") });
     await assert.rejects(loadManifests({ root, limits: { maxFileBytes: 20 } }), /exceeds the cap of 20 bytes/);
     await assert.rejects(loadManifests({ root, limits: { maxTotalBytes: 100 } }), /total cap of 100 bytes/);
-    await assert.rejects(loadManifests({ root, limits: { maxObjects: 1 } }), /more than 1 objects/);
+    await assert.rejects(loadManifests({ root, limits: { maxObjects: 1 } }), /more than 1 objects, the per-sync limit/);
   });
 });

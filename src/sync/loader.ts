@@ -15,9 +15,9 @@ export interface LoadLimits {
   maxFileBytes: number;
   /** Sum of all manifest files, in bytes (default 64 MiB). */
   maxTotalBytes: number;
-  /** Most manifest files (default 10,000). */
+  /** Most manifest files (default 100,000; never more than maxObjects is useful, a file holds one object or more). */
   maxFiles: number;
-  /** Most objects (default 10,000). */
+  /** Most objects of one sync (default 100,000; the operator's `--sync-max-objects`). */
   maxObjects: number;
   /** Most alias expansions per document (the yaml package's `maxAliasCount`, default 100). */
   maxAliasCount: number;
@@ -29,8 +29,8 @@ export interface LoadLimits {
 export const DEFAULT_LOAD_LIMITS: Readonly<LoadLimits> = {
   maxFileBytes: 2 * 1024 * 1024,
   maxTotalBytes: 64 * 1024 * 1024,
-  maxFiles: 10_000,
-  maxObjects: 10_000,
+  maxFiles: 100_000,
+  maxObjects: 100_000,
   maxAliasCount: 100,
   maxDepth: 32,
 };
@@ -116,9 +116,9 @@ export async function loadManifests(options: LoadOptions): Promise<Manifest[]> {
       manifests.push(m);
       if (manifests.length > limits.maxObjects) {
         throw new LoadError(
-          "SizeLimitExceeded",
+          "ObjectLimitExceeded",
           m.source,
-          `failed to load ${m.source}: more than ${limits.maxObjects} objects`,
+          `failed to load ${m.source}: the source holds more than ${limits.maxObjects} objects, the per-sync limit (split it into several OciSyncs, or raise the operator's --sync-max-objects)`,
         );
       }
     }
@@ -168,9 +168,9 @@ async function walkDir(walk: Walk, realDir: string, relDir: string, depth: numbe
       walk.files.push({ real: real.path, rel });
       if (walk.files.length > walk.limits.maxFiles)
         throw new LoadError(
-          "SizeLimitExceeded",
+          "ObjectLimitExceeded",
           rel,
-          `failed to load ${rel}: more than ${walk.limits.maxFiles} manifest files`,
+          `failed to load ${rel}: the source holds more than ${walk.limits.maxFiles} manifest files, the per-sync limit (split it into several OciSyncs, or raise the operator's --sync-max-objects)`,
         );
     }
   }

@@ -23,6 +23,8 @@ import type { LoadLimits } from "./loader.ts";
 import { applyInDependencyOrder } from "./depends-on-apply.ts";
 import { hasDependsOn, type PlanItem } from "./depends-on.ts";
 import { waitCurrent } from "./depends-on-wait.ts";
+import type { HealthExprs } from "./cel-health.ts";
+import { indexLive, type LiveIndex } from "./live-index.ts";
 import { APPLY_STAGES, groupByStage } from "./order.ts";
 import { checkOwner, unmanagedBy, type SyncOwner } from "./ownership.ts";
 import { pruneInDependencyOrder } from "./depends-on-prune.ts";
@@ -64,6 +66,8 @@ export interface SyncDirectoryOptions {
    * applied, and a dependant to be gone before its dependency is pruned (default 5 min, Config Sync's).
    */
   dependencyTimeoutMs?: number;
+  /** CEL rules that replace kstatus for their kinds, for the health computed from each apply's answer. */
+  exprs?: HealthExprs;
   /** How long CRDs of the set may take to become Established (default 30 s). */
   crdTimeoutMs?: number;
   /**
@@ -168,6 +172,7 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       force: options.force,
+      exprs: options.exprs,
     };
     const run: Run = {
       options,
@@ -257,11 +262,12 @@ async function announce(run: Run, objects: readonly ResolvedObject[]): Promise<v
     await run.options.beforeApply?.(objects.map((o) => toEntry(o.identity, o.manifest.object.apiVersion)));
 }
 
-async function applyStage(run: Run, objects: readonly ResolvedObject[]): Promise<ApplyResult[]> {
+async function applyStage(run: Run, objects: readonly ResolvedObject[], live: LiveIndex): Promise<ApplyResult[]> {
+  const ctx: ApplyContext = { ...run.apply, live };
   const results = await mapBounded(
     objects,
     run.options.concurrency ?? 8,
-    (o) => applyObject(run.apply, o),
+    (o) => applyObject(ctx, o),
     run.options.signal,
   );
   run.results.push(...results);
@@ -277,7 +283,8 @@ async function applyCrds(run: Run, crds: readonly Manifest[]): Promise<void> {
   );
   if (!(await validated(run, ok))) return;
   await announce(run, ok);
-  const applied = (await applyStage(run, ok)).filter((r) => r.action !== "failed").map((r) => r.identity.name);
+  const live = await indexLive(run.client, ok, run.options.signal);
+  const applied = (await applyStage(run, ok, live)).filter((r) => r.action !== "failed").map((r) => r.identity.name);
   const late = new Set(
     await waitEstablished(run.client, applied, { signal: run.options.signal, timeoutMs: run.options.crdTimeoutMs }),
   );
@@ -317,13 +324,15 @@ async function applyRest(
   const ok = dropDuplicates(run, partition(run, manifests, resolved));
   if (!(await validated(run, ok))) return;
   await announce(run, ok);
-  if (hasDependsOn(ok.map(planItem))) await applyOrdered(run, ok);
-  else await applyInStages(run, ok);
+  // Listed once for every stage: a Namespace created in an early stage holds nothing labelled yet.
+  const live = await indexLive(run.client, ok, signal);
+  if (hasDependsOn(ok.map(planItem))) await applyOrdered(run, ok, live);
+  else await applyInStages(run, ok, live);
 }
 
-async function applyInStages(run: Run, objects: readonly ResolvedObject[]): Promise<ApplyResult[]> {
+async function applyInStages(run: Run, objects: readonly ResolvedObject[], live: LiveIndex): Promise<ApplyResult[]> {
   const out: ApplyResult[] = [];
-  for (const stage of groupByStage(objects, APPLY_STAGES)) out.push(...(await applyStage(run, stage.items)));
+  for (const stage of groupByStage(objects, APPLY_STAGES)) out.push(...(await applyStage(run, stage.items, live)));
   return out;
 }
 
@@ -336,7 +345,7 @@ const planItem = (o: ResolvedObject): Planned => ({
 });
 
 /** Config Sync's depends-on between the objects: apply groups, each waiting for its dependencies to be Current. */
-async function applyOrdered(run: Run, objects: readonly ResolvedObject[]): Promise<void> {
+async function applyOrdered(run: Run, objects: readonly ResolvedObject[], live: LiveIndex): Promise<void> {
   const timeoutMs = run.options.dependencyTimeoutMs ?? DEFAULT_DEPENDENCY_TIMEOUT_MS;
   const wait = { client: run.client, discovery: run.discovery, timeoutMs, signal: run.options.signal };
   await applyInDependencyOrder(objects.map(planItem), {
@@ -344,6 +353,7 @@ async function applyOrdered(run: Run, objects: readonly ResolvedObject[]): Promi
       applyInStages(
         run,
         items.map((i) => i.object),
+        live,
       ),
     refuse: (item, error) => run.results.push(failedResult(item.object.manifest, error, item.identity)),
     waitCurrent: (entries) => waitCurrent(wait, entries),

@@ -18,6 +18,7 @@ export type ToolName =
   | "skopeo"
   | "docker-registry"
   | "kustomize"
+  | "kubectl"
   | "cosign";
 
 const systemTools: Partial<Record<ToolName, string>> = {

@@ -37,7 +37,12 @@ let crdsInstalled: Promise<unknown> | undefined;
 export async function startOperator(
   operatorNamespace: string,
   watchNamespace: string,
-  options: { defaultRegistry?: string; dnsSuffix?: string; kustomizeLimits?: Partial<KustomizeLimits> } = {},
+  options: {
+    defaultRegistry?: string;
+    dnsSuffix?: string;
+    kustomizeLimits?: Partial<KustomizeLimits>;
+    syncMaxObjects?: number;
+  } = {},
 ): Promise<TestOperator> {
   const env = await testEnv();
   crdsInstalled ??= installCrds(kubeClient(env));
@@ -68,6 +73,7 @@ export async function startOperator(
         endpointPolicy: new EndpointPolicy({ allowLoopback: true }),
         kustomize: toolPath("kustomize"),
         kustomizeLimits: options.kustomizeLimits,
+        syncMaxObjects: options.syncMaxObjects,
       },
       { onRegistryRequest: (method, url) => requests.push(`${method} ${url}`) },
     ),
