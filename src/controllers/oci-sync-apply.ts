@@ -249,7 +249,18 @@ export class OciSyncApplier {
       impersonate,
       exprs: state.exprs,
     });
-    await this.#watches.expect(run, result.inventory, result.results);
+    await this.#watches.expect({
+      sync: run.obj,
+      kubeConfig,
+      impersonate,
+      owner: state.owner,
+      scope: state.scope,
+      sourceDigest: source.digest,
+      inventory: result.inventory,
+      results: result.results,
+      log: ctx.log,
+      signal: ctx.signal,
+    });
     const counts = {
       objects: result.inventory.length,
       pruned: result.pruned.length,

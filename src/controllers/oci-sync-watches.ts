@@ -1,9 +1,32 @@
 // The drift watches of the OciSyncs this process synced (src/sync/drift-watch.ts), one DriftWatch per OciSync uid:
 // opened after its first sync here, told after every sync what that sync applied, closed when the OciSync is deleted
 // or the controller stops. A watch that reports drift wakes the OciSync through the controller's queue.
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
 import type { OciSync } from "../api/oci-sync.ts";
-import { DriftWatch, type ApplyResult, type InventoryEntry } from "../sync/index.ts";
-import type { SyncRun } from "./oci-sync-apply.ts";
+import {
+  DriftWatch,
+  type ApplyResult,
+  type Impersonation,
+  type InventoryEntry,
+  type SyncOwner,
+  type SyncScope,
+} from "../sync/index.ts";
+
+/** One sync's outcome, as its watch needs it. */
+export interface SyncedObjects {
+  sync: OciSync;
+  /** The cluster synced into and the identity used (a tenant's watches are its ServiceAccount's). */
+  kubeConfig: KubeConfig;
+  impersonate: Impersonation | undefined;
+  owner: SyncOwner;
+  scope: SyncScope;
+  sourceDigest: string;
+  inventory: readonly InventoryEntry[];
+  results: readonly ApplyResult[];
+  log: Logger;
+  signal: AbortSignal;
+}
 
 /** The watches by OciSync uid; see the file comment. */
 export class SyncWatches {
@@ -35,19 +58,18 @@ export class SyncWatches {
   }
 
   /** After a sync: the OciSync's watch expects what it applied (opened on its first sync in this process). */
-  async expect(run: SyncRun, inventory: readonly InventoryEntry[], results: readonly ApplyResult[]): Promise<void> {
-    const { ctx, obj, state } = run;
+  async expect(synced: SyncedObjects): Promise<void> {
+    const { sync, log, signal, scope } = synced;
     if (this.#stopped) return;
-    const uid = obj.metadata.uid ?? "";
+    const uid = sync.metadata.uid ?? "";
     let watch = this.#watches.get(uid);
     if (!watch) {
-      const { namespace = "", name } = obj.metadata;
-      const log = ctx.log;
+      const { namespace = "", name } = sync.metadata;
       watch = new DriftWatch({
-        kubeConfig: state.kubeConfig ?? ctx.client.kubeConfig,
-        impersonate: state.impersonate,
-        owner: state.owner,
-        tenantNamespace: state.scope.kind === "namespace" ? state.scope.namespace : undefined,
+        kubeConfig: synced.kubeConfig,
+        impersonate: synced.impersonate,
+        owner: synced.owner,
+        tenantNamespace: scope.kind === "namespace" ? scope.namespace : undefined,
         onDrift: (what) => {
           log.info({ drift: what }, "managed object drifted; syncing");
           this.#wake?.(namespace, name);
@@ -56,11 +78,11 @@ export class SyncWatches {
       this.#watches.set(uid, watch);
     }
     try {
-      await watch.expect(inventory, results, state.source?.digest ?? "", ctx.signal);
+      await watch.expect(synced.inventory, synced.results, synced.sourceDigest, signal);
     } catch (err) {
-      ctx.signal.throwIfAborted();
+      signal.throwIfAborted();
       // No watches: the next period applies again, which is always correct.
-      ctx.log.warn({ error: (err as Error).message }, "drift watches unavailable; the next period re-applies");
+      log.warn({ error: (err as Error).message }, "drift watches unavailable; the next period re-applies");
       void watch.stop();
       this.#watches.delete(uid);
     }
