@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { toolPath } from "../env/index.ts";
 
-/** `VERB resource` -> requests served so far (WATCH counts when a watch ends). */
+/** `VERB resource` (`VERB(dry-run) resource` for dry runs) -> requests served so far (a WATCH counts when it ends). */
 export type RequestCounts = Map<string, number>;
 
 function kubectlRaw(kubeconfig: string, path: string): Promise<string> {
@@ -33,7 +33,8 @@ export async function apiRequestCounts(kubeconfig: string): Promise<RequestCount
     const verb = /(?:^|,)verb="([^"]*)"/.exec(labels)?.[1] ?? "";
     const resource = /(?:^|,)resource="([^"]*)"/.exec(labels)?.[1] ?? "";
     const sub = /(?:^|,)subresource="([^"]*)"/.exec(labels)?.[1] ?? "";
-    const key = `${verb} ${resource}${sub ? `/${sub}` : ""}`;
+    const dryRun = /(?:^|,)dry_run="([^"]*)"/.exec(labels)?.[1] ?? "";
+    const key = `${verb}${dryRun ? "(dry-run)" : ""} ${resource}${sub ? `/${sub}` : ""}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
   }
   return counts;

@@ -54,9 +54,11 @@ describe("OciSync: requests per object, steady state and drift through watches",
     assert.ok(s.status?.inventoryRef, "the inventory moved to a ConfigMap");
     const first = countsSince(before, await apiRequestCounts(kubeconfig));
     process.stdout.write(`# first sync of ${count} ConfigMaps: ${describeCounts(first)}\n`);
-    // One apply per object, plus the inventory ConfigMap's writes; no GET per object (before: 2 per object).
+    // One apply per object (and its validation dry-run, validate.ts), plus the inventory ConfigMap's writes; no GET
+    // per object (before: 2 per object).
     assert.ok(countOf(first, "APPLY", "configmaps") >= count);
     assert.ok(countOf(first, "APPLY", "configmaps") <= count + 5, describeCounts(first));
+    assert.ok(countOf(first, "APPLY(dry-run)", "configmaps") <= count + 5, describeCounts(first));
     assert.ok(countOf(first, "GET", "configmaps") <= 10, describeCounts(first));
     assert.ok(countOf(first, "LIST", "configmaps") <= 10, describeCounts(first));
 
@@ -68,6 +70,7 @@ describe("OciSync: requests per object, steady state and drift through watches",
     process.stdout.write(`# 11 s of steady state (period 5s): ${describeCounts(steady) || "no request"}\n`);
     assert.equal(countOf(steady, "LIST", "configmaps"), 0, describeCounts(steady));
     assert.equal(countOf(steady, "APPLY", "configmaps"), 0, describeCounts(steady));
+    assert.equal(countOf(steady, "APPLY(dry-run)", "configmaps"), 0, describeCounts(steady));
     assert.equal(countOf(steady, "PATCH", "configmaps"), 0, describeCounts(steady));
   });
 
