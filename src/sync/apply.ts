@@ -147,6 +147,27 @@ function leaveAlone(ctx: ApplyContext, obj: ResolvedObject, live: LiveMeta): App
   return undefined;
 }
 
+/** The result of an apply the server answered: the object it returned gives resourceVersion, generation and health. */
+function appliedResult(
+  ctx: ApplyContext,
+  obj: ResolvedObject,
+  answer: { status: number; applied: KubeObject; live: LiveMeta | undefined },
+): ApplyResult {
+  const { status, applied, live } = answer;
+  const rv = applied.metadata.resourceVersion;
+  // 201: the apply created it (an unlabelled object the index could not see answers 200).
+  const action: ApplyAction = status === 201 ? "created" : rv === live?.resourceVersion ? "unchanged" : "configured";
+  const generation = applied.metadata.generation;
+  return {
+    ...resultBase(obj),
+    action,
+    owned: true,
+    resourceVersion: rv,
+    generation: typeof generation === "number" ? generation : undefined,
+    health: ctx.exprs?.evaluate(applied) ?? objectHealth(applied),
+  };
+}
+
 /** The server-side apply itself: forced only over an object we already manage. */
 async function patchObject(ctx: ApplyContext, obj: ResolvedObject, live: LiveMeta | undefined): Promise<ApplyResult> {
   const ours = isOurs(live, ctx.owner);
@@ -159,18 +180,7 @@ async function patchObject(ctx: ApplyContext, obj: ResolvedObject, live: LiveMet
       signal: ctx.signal,
       timeoutMs: ctx.timeoutMs,
     });
-    const rv = applied.metadata.resourceVersion;
-    // 201: the apply created it (an unlabelled object the index could not see answers 200).
-    const action: ApplyAction = status === 201 ? "created" : rv === live?.resourceVersion ? "unchanged" : "configured";
-    const generation = applied.metadata.generation;
-    return {
-      ...resultBase(obj),
-      action,
-      owned: true,
-      resourceVersion: rv,
-      generation: typeof generation === "number" ? generation : undefined,
-      health: ctx.exprs?.evaluate(applied) ?? objectHealth(applied),
-    };
+    return appliedResult(ctx, obj, { status, applied, live });
   } catch (err) {
     const body = applyBody(obj.manifest.object, ctx.owner, ctx.sourceDigest);
     if (ours && live && isStatus(err, 422) && (await recreatable(ctx, obj, body)))
