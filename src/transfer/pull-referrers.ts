@@ -4,7 +4,7 @@
 // written with every blob it reaches and listed in index.json the way both readers of such a layout expect it:
 // airlift's importer (import-units.ts: a cosign tag as the ref name, or the manifest's `subject`) and
 // `cosign verify --local-image` (cosign's `kind` annotations; bundles found by their `subject`).
-import { NotFoundError } from "../oci/errors.ts";
+import { NotFoundError, OciError } from "../oci/errors.ts";
 import type { Repository } from "../oci/repository.ts";
 import { REF_NAME_ANNOTATION } from "../ocispec/annotations.ts";
 import type { Descriptor } from "../ocispec/descriptor.ts";
@@ -98,7 +98,7 @@ async function findReferrers(repo: Repository, subject: string, signal?: AbortSi
     const here = [...(await taggedReferrers(repo, next, signal)), ...(await ociReferrers(repo, next, signal))];
     for (const r of here.filter((x) => !seen.has(x.digest))) {
       if (out.length >= MAX_REFERRERS)
-        throw new Error(`${subject} has more than ${MAX_REFERRERS} referrers: not carried (narrow the source)`);
+        throw new OciError(`${subject} has more than ${MAX_REFERRERS} referrers to carry`, "REFERRERS_TOO_MANY", false);
       seen.add(r.digest);
       out.push(r);
       queue.push(r.digest);
