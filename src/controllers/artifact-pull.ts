@@ -27,7 +27,7 @@ import type { PullResult } from "../transfer/pull-artifact.ts";
 import type { ResolvedArtifact } from "../transfer/resolve-tag.ts";
 import type { SourceVerification, TrustedKeySet } from "../transfer/verify-source.ts";
 import { alreadyPulled, nextCheckMs, pullFailureMessage, pulledSummary, revisionOf } from "./artifact-pull-decide.ts";
-import { caBundle, endpointUsed, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
+import { caBundle, caOrigin, endpointUsed, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
 import type { ControllerDeps } from "./deps.ts";
 import { refusedConditions, verifiedConditions, verifyKeys } from "./verify-source.ts";
 
@@ -112,6 +112,7 @@ export class ArtifactPullReconciler implements Reconciler {
     const connection = {
       credentials: await registryCredentials(ctx.secrets, namespace, src.credentialsSecretRef, ctx.signal),
       caPem: await caBundle(ctx.secrets, namespace, src.caBundleSecretRef, ctx.signal),
+      caOrigin: caOrigin(namespace, src.caBundleSecretRef),
       insecureSkipTLSVerify: src.insecureSkipTLSVerify,
       plainHttp: src.plainHTTP,
       endpointPolicy: this.#deps.endpointPolicy,

@@ -94,6 +94,11 @@ export async function registryCredentials(
   );
 }
 
+/** How a certificate failure names the resource's own CA Secret: `Secret ns/name (key ca.crt)`. */
+export function caOrigin(namespace: string, ref: CaBundleRef | undefined): string | undefined {
+  return ref && `Secret ${ref.namespace || namespace}/${ref.name} (key ${ref.key ?? SECRET_KEY_DEFAULTS.caBundleKey})`;
+}
+
 /** PEM CA bundle from the referenced Secret (key `ca.crt` by default); undefined without a reference. */
 export async function caBundle(
   secrets: SecretReader,
@@ -173,6 +178,7 @@ export async function s3Connection(request: S3ConnectionRequest): Promise<S3Conn
     forcePathStyle: location.forcePathStyle ?? true,
     ...keys,
     caPem,
+    caOrigin: caOrigin(namespace, location.caBundleSecretRef),
     insecureSkipTLSVerify: location.insecureSkipTLSVerify,
   };
 }

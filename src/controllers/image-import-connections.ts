@@ -6,7 +6,7 @@ import type { ReconcileContext } from "../kube/reconciler.ts";
 import type { RegistryConnection } from "../transfer/connection.ts";
 import type { TrustedKeySet } from "../transfer/verify-source.ts";
 import type { S3Connection } from "../transfer/s3-connection.ts";
-import { caBundle, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
+import { caBundle, caOrigin, registryCredentials, registryHost, s3Connection } from "./credentials.ts";
 import type { ControllerDeps } from "./deps.ts";
 import { verifyKeys } from "./verify-source.ts";
 
@@ -48,6 +48,7 @@ export async function importConnections(
     connection: {
       credentials,
       caPem,
+      caOrigin: caOrigin(namespace, d.caBundleSecretRef),
       insecureSkipTLSVerify: d.insecureSkipTLSVerify,
       plainHttp: d.plainHTTP,
       endpointPolicy: deps.endpointPolicy,

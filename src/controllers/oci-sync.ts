@@ -37,7 +37,7 @@ import type { RegistryConnection, RegistryRequestEvent } from "../transfer/conne
 import { classifyTransferError } from "../transfer/errors.ts";
 import { fetchSyncSource } from "../transfer/sync-source.ts";
 import { VerifiedDigests } from "../transfer/verify-source.ts";
-import { caBundle, imageOnRegistry, registryCredentials } from "./credentials.ts";
+import { caBundle, caOrigin, imageOnRegistry, registryCredentials } from "./credentials.ts";
 import type { ControllerDeps } from "./deps.ts";
 import { OciSyncApplier, type SyncRun, type SyncState } from "./oci-sync-apply.ts";
 import { checkDependencies, DEPENDENCY_REASONS } from "./oci-sync-dependencies.ts";
@@ -182,6 +182,7 @@ export class OciSyncReconciler implements Reconciler {
           ? await registryCredentials(ctx.secrets, namespace, oci.credentialsSecretRef, ctx.signal)
           : undefined,
       caPem: await caBundle(ctx.secrets, namespace, oci.caCertSecretRef, ctx.signal),
+      caOrigin: caOrigin(namespace, oci.caCertSecretRef),
       insecureSkipTLSVerify: oci.insecureSkipTLSVerify,
       plainHttp: oci.plainHTTP,
       endpointPolicy: this.#deps.endpointPolicy,

@@ -23,6 +23,8 @@ export interface RegistryConnection {
   credentials?: RegistryCredentials;
   /** Extra CA certificates (PEM) trusted besides Node's roots. */
   caPem?: string;
+  /** Where caPem came from (`Secret ns/name (key ca.crt)`), named when a certificate does not verify. */
+  caOrigin?: string;
   /** Do not verify the server certificate: an explicit, visible opt-out. */
   insecureSkipTLSVerify?: boolean;
   /** Speak plain HTTP (only for registries the user marked so). */
@@ -64,6 +66,7 @@ export function registryClientOptions(
     registry,
     plainHttp: connection.plainHttp,
     caPem: connection.caPem,
+    caOrigin: connection.caOrigin,
     insecureSkipTLSVerify: connection.insecureSkipTLSVerify,
     credentials: connection.credentials && credentialProvider(connection.credentials, registry),
     endpointPolicy: connection.endpointPolicy,
@@ -114,6 +117,7 @@ export function harborClientOptions(registry: string, connection: RegistryConnec
     url: `${connection.plainHttp ? "http" : "https"}://${registry}`,
     credentials: harborCredentials(registry, connection),
     caPem: connection.caPem,
+    caOrigin: connection.caOrigin,
     insecureSkipTLSVerify: connection.insecureSkipTLSVerify,
     endpointPolicy: connection.endpointPolicy,
   };

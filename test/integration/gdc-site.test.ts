@@ -96,10 +96,11 @@ async function create(plural: string, kind: string, name: string, spec: unknown)
 }
 
 /** An ImageImport as the runbook's user writes it: no endpoints, no CA, the site's Secrets by name and namespace. */
-function importSpec(tag: string): unknown {
+function importSpec(tag: string, ownCa?: string): unknown {
+  const ca = ownCa ? { caBundleSecretRef: { name: ownCa } } : {};
   return {
-    source: { s3: { bucket, key: "app.tar", credentialsSecretRef: { name: keyName, namespace: keysNs } } },
-    destination: { repository: "gdc/app", tags: [tag], credentialsSecretRef: harborAdmin() },
+    source: { s3: { bucket, key: "app.tar", credentialsSecretRef: { name: keyName, namespace: keysNs }, ...ca } },
+    destination: { repository: "gdc/app", tags: [tag], credentialsSecretRef: harborAdmin(), ...ca },
   };
 }
 
@@ -311,13 +312,40 @@ describe("a GDC site with nothing wired by hand", () => {
       refused.ready.message.endsWith(`trusted: system roots + ${caOrigin()}`),
       `the message names the trust: ${refused.ready.message}`,
     );
+    // A resource's own CA Secret adds to the site's bundle: the right one gets through, a wrong one is named.
+    for (const [name, pem] of [
+      ["own-ca", right],
+      ["own-wrong-ca", wrong.certPem],
+    ] as const)
+      await admin.request(`/api/v1/namespaces/${tenant}/secrets`, {
+        method: "POST",
+        body: { metadata: { name }, stringData: { "ca.crt": pem } },
+      });
+    const own = await settled(
+      "imageimports",
+      "own-ca",
+      await create("imageimports", "ImageImport", "own-ca", importSpec("5", "own-ca")),
+    );
+    assert.equal(own.ready.status, "True", `${own.ready.reason}: ${own.ready.message}`);
+    const ownWrong = await settled(
+      "imageimports",
+      "own-wrong-ca",
+      await create("imageimports", "ImageImport", "own-wrong-ca", importSpec("6", "own-wrong-ca")),
+    );
+    assert.equal(ownWrong.ready.reason, "UntrustedCertificate", ownWrong.ready.message);
+    assert.ok(
+      ownWrong.ready.message.endsWith(
+        `trusted: system roots + ${caOrigin()} + Secret ${tenant}/own-wrong-ca (key ca.crt, 1 cert)`,
+      ),
+      `the message names both: ${ownWrong.ready.message}`,
+    );
 
     await setCaBundle(right, "PUT");
     await bundleLogged(3);
     const started = await create("imageimports", "ImageImport", "trusted-again", importSpec("4"));
     const r = await settled("imageimports", "trusted-again", started);
     assert.equal(r.ready.status, "True", `${r.ready.reason}: ${r.ready.message}`);
-    assert.deepEqual(await tags("gdc/app"), ["1", "2", "4"]);
+    assert.deepEqual(await tags("gdc/app"), ["1", "2", "4", "5"]);
     assert.equal(operator.proc.exitCode, null, "the operator kept running");
     t.diagnostic(
       `CA bundle change seen by the operator in ${seen} ms; the next import refused (${refused.ready.reason}) in ${refused.seconds.toFixed(1)} s; with the bundle restored, Ready in ${r.seconds.toFixed(1)} s`,
