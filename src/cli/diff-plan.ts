@@ -9,7 +9,7 @@ import { Discovery } from "../sync/discovery.ts";
 import { SyncError } from "../sync/errors.ts";
 import { identityOf, splitApiVersion, type Manifest } from "../sync/identity.ts";
 import { inventoryDiff, type InventoryEntry } from "../sync/inventory.ts";
-import { loadSource } from "../sync/load-source.ts";
+import { loadSource, type RenderOptions } from "../sync/load-source.ts";
 import { planObjects, type PlannedObject } from "../sync/plan.ts";
 import { checkPruneSafeguards, pruneObjects, type PruneOutcome } from "../sync/prune.ts";
 import { resolveObjects, type ResolvedObject, type SyncScope } from "../sync/scope.ts";
@@ -29,7 +29,8 @@ export interface PlanRequest {
   root: string;
   sourceDigest: string;
   scope: SyncScope;
-  kustomize: string | undefined;
+  /** The kustomize binary (undefined: rendering off) and its bounds; the mode is the OciSync's. */
+  render: Omit<RenderOptions, "mode">;
   /** The values `${VAR}`s are replaced with (the OciSync's, as the operator reads them); undefined: none. */
   substitute: Readonly<Record<string, string>> | undefined;
   signal: AbortSignal;
@@ -42,7 +43,7 @@ export async function planSync(request: PlanRequest): Promise<SyncPlan> {
   const manifests = await loadSource({
     root: request.root,
     dir: spec.oci.dir,
-    render: { mode: spec.render ?? "auto", kustomize: request.kustomize },
+    render: { ...request.render, mode: spec.render ?? "auto" },
     substitute: request.substitute,
     signal,
   });

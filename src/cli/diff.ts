@@ -13,14 +13,19 @@ import { fetchSource, readOciSync, syncValues } from "./diff-source.ts";
 import { StallingError, WaitingError } from "../kube/errors.ts";
 import { kubeFailure } from "./kube-errors.ts";
 import { addKubeFlags, kubeConnection, type KubeFlags } from "./kube-flags.ts";
-import { addRegistryFlags, addRenderFlags, kustomizeBinary, type RegistryFlags } from "./render-flags.ts";
+import {
+  addRegistryFlags,
+  addRenderFlags,
+  kustomizeBinary,
+  type RegistryFlags,
+  type RenderFlags,
+} from "./render-flags.ts";
 
-interface DiffFlags extends KubeFlags, RegistryFlags {
+interface DiffFlags extends KubeFlags, RegistryFlags, RenderFlags {
   dnsSuffix?: string;
   namespace?: string;
   image?: string;
   operatorNamespace: string;
-  kustomize?: string;
   json?: boolean;
 }
 
@@ -55,7 +60,7 @@ async function diffOne(
       root: bundle.root,
       sourceDigest: bundle.digest ?? "",
       scope: namespace === flags.operatorNamespace ? { kind: "cluster" } : { kind: "namespace", namespace },
-      kustomize: kustomizeBinary(flags.kustomize, io.env),
+      render: { kustomize: kustomizeBinary(flags.kustomize, io.env), limits: { timeoutMs: flags.kustomizeTimeout } },
       substitute: values?.values,
       signal: AbortSignal.timeout(600_000),
     });

@@ -6,7 +6,7 @@ import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { parse } from "yaml";
 import type { RegistryConnection } from "../transfer/connection.ts";
-import { UsageError, type CliIO } from "./command.ts";
+import { durationArg, UsageError, type CliIO } from "./command.ts";
 import { checkReference, withRegistry } from "./reference-check.ts";
 import { defaultRegistry, readStdin, registryConnection } from "./transfer-flags.ts";
 
@@ -21,12 +21,24 @@ export interface RegistryFlags {
   defaultRegistry?: string;
 }
 
-/** Adds --kustomize. */
+/** Values of the render flags. */
+export interface RenderFlags {
+  kustomize?: string;
+  kustomizeTimeout: number;
+}
+
+/** Adds --kustomize and --kustomize-timeout. */
 export function addRenderFlags(cmd: Command): Command {
-  return cmd.option(
-    "--kustomize <path>",
-    'the kustomize binary to render kustomizations with (default: kustomize on PATH); "" turns rendering off, as the operator\'s --kustomize ""',
-  );
+  return cmd
+    .option(
+      "--kustomize <path>",
+      'the kustomize binary to render kustomizations with (default: kustomize on PATH); "" turns rendering off, as the operator\'s --kustomize ""',
+    )
+    .addOption(
+      new Option("--kustomize-timeout <duration>", "time limit of kustomize build (the operator's is 60s)")
+        .argParser(durationArg)
+        .default(60_000, "60s"),
+    );
 }
 
 /** Adds the registry flags (for an image reference). */

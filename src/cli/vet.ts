@@ -19,13 +19,13 @@ import {
   kustomizeBinary,
   substitutionVars,
   type RegistryFlags,
+  type RenderFlags,
 } from "./render-flags.ts";
 import { printVetResult } from "./vet-print.ts";
 
-interface VetFlags extends KubeFlags, RegistryFlags {
+interface VetFlags extends KubeFlags, RegistryFlags, RenderFlags {
   dir?: string;
   render: RenderMode;
-  kustomize?: string;
   var: string[];
   varsFile?: string;
   namespace?: string;
@@ -112,7 +112,11 @@ async function vet(input: string, flags: VetFlags, io: CliIO): Promise<number> {
     result = await vetBundle({
       root: bundle.root,
       dir: flags.dir,
-      render: { mode: flags.render, kustomize: kustomizeBinary(flags.kustomize, io.env) },
+      render: {
+        mode: flags.render,
+        kustomize: kustomizeBinary(flags.kustomize, io.env),
+        limits: { timeoutMs: flags.kustomizeTimeout },
+      },
       substitute,
       scope: flags.namespace ? { kind: "namespace", namespace: flags.namespace } : { kind: "cluster" },
       schemas: schemas.build,

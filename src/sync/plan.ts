@@ -142,6 +142,7 @@ function comparable(object: KubeObject): KubeObject {
   if (metadata.annotations) {
     const { [ANNOTATION_SOURCE_DIGEST]: _digest, ...annotations } = metadata.annotations;
     metadata.annotations = annotations;
+    if (Object.keys(annotations).length === 0) delete metadata.annotations;
   }
   const out: KubeObject = { ...object, metadata };
   delete out.status;

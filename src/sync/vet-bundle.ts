@@ -7,6 +7,7 @@ import { realpath } from "node:fs/promises";
 import { LoadError, SyncError } from "./errors.ts";
 import { describeIdentity, identityKey, identityOf, type Manifest } from "./identity.ts";
 import { loadSource, type RenderOptions } from "./load-source.ts";
+import { substituteManifests } from "./substitute.ts";
 import type { SchemaValidator } from "./schema-validate.ts";
 import { scopeObject, type ResolvedObject, type SyncScope } from "./scope.ts";
 import { kustomizeOrigins } from "./kustomize-origins.ts";
@@ -16,7 +17,7 @@ import { SourceLines, splitSource } from "./source-lines.ts";
 const RENDERED = "kustomize build ";
 
 /** What a finding is about. */
-export type VetCheck = "load" | "kind" | "scope" | "duplicate" | "schema";
+export type VetCheck = "load" | "substitution" | "kind" | "scope" | "duplicate" | "schema";
 
 /** One problem of the bundle. */
 export interface VetFinding {
@@ -55,8 +56,8 @@ export interface VetResult {
 
 interface Pass {
   lines: SourceLines;
-  /** The file each rendered object came from (kustomize-origins.ts). */
-  origins: Map<string, string>;
+  /** The file each rendered object came from (kustomize-origins.ts): traced once, on the first finding. */
+  origins: () => Promise<Map<string, string>>;
   scope: SyncScope;
   validator: SchemaValidator | undefined;
   /** Identity keys seen so far, with their source. */
@@ -68,7 +69,8 @@ export async function vetBundle(options: VetOptions): Promise<VetResult> {
   const lines = new SourceLines(options.root);
   let manifests: Manifest[];
   try {
-    manifests = await loadSource(options);
+    // Substituted below, object by object, so that every undefined variable is reported, each at its object.
+    manifests = await loadSource({ ...options, substitute: undefined });
   } catch (err) {
     if (!(err instanceof SyncError)) throw err;
     const source = err instanceof LoadError ? err.file : (options.dir ?? ".");
@@ -76,26 +78,46 @@ export async function vetBundle(options: VetOptions): Promise<VetResult> {
     return { objects: 0, findings: [{ ...at, check: "load", reason: err.code, message: err.message }] };
   }
   const validator = await options.schemas?.(manifests);
+  let traced: Promise<Map<string, string>> | undefined;
   const pass: Pass = {
     lines,
-    origins: await origins(options, manifests),
+    origins: () => (traced ??= origins(options, manifests)),
     scope: options.scope,
     validator,
     seen: new Map(),
   };
   const findings: VetFinding[] = [];
-  for (const m of manifests) findings.push(...(await checkObject(pass, m)));
+  for (const m of manifests) {
+    const substituted = await substituteOne(pass, m, options.substitute);
+    if (substituted instanceof Array) findings.push(...substituted);
+    else findings.push(...(await checkObject(pass, substituted)));
+  }
   return { objects: manifests.length, findings };
+}
+
+/** The object with its variables replaced (none without values), or the finding of the variable it lacks. */
+async function substituteOne(
+  pass: Pass,
+  m: Manifest,
+  vars: Readonly<Record<string, string>> | undefined,
+): Promise<Manifest | VetFinding[]> {
+  if (vars === undefined) return m;
+  try {
+    return substituteManifests([m], vars)[0] ?? m;
+  } catch (err) {
+    if (!(err instanceof SyncError)) throw err;
+    const object = describeIdentity(identityOf(m.object));
+    return [{ ...(await where(pass, m)), object, check: "substitution", reason: err.code, message: err.message }];
+  }
 }
 
 /** The findings of one object: its kind and scope, a duplicate of an earlier one, its schema. */
 async function checkObject(pass: Pass, m: Manifest): Promise<VetFinding[]> {
-  const at = await where(pass, m);
   const resolved = resolve(m, pass.scope, pass.validator);
   if (resolved instanceof SyncError) {
     const check = resolved.code === "UnknownKind" ? "kind" : "scope";
     const object = describeIdentity(identityOf(m.object));
-    return [{ ...at, object, check, reason: resolved.code, message: resolved.message }];
+    return [{ ...(await where(pass, m)), object, check, reason: resolved.code, message: resolved.message }];
   }
   const out: VetFinding[] = [];
   const object = describeIdentity(resolved.identity);
@@ -103,12 +125,12 @@ async function checkObject(pass: Pass, m: Manifest): Promise<VetFinding[]> {
   const other = pass.seen.get(key);
   if (other !== undefined) {
     const message = `duplicate object ${object}: declared in ${other} and ${m.source}`;
-    out.push({ ...at, object, check: "duplicate", reason: "DuplicateObject", message });
+    out.push({ ...(await where(pass, m)), object, check: "duplicate", reason: "DuplicateObject", message });
   }
   pass.seen.set(key, m.source);
   for (const f of pass.validator?.validate(resolved.manifest.object) ?? []) {
-    const { line } = await where(pass, m, f.path);
-    out.push({ ...at, line, object, check: "schema", field: f.field, message: `${object}: ${f.message}` });
+    const at = await where(pass, m, f.path);
+    out.push({ ...at, object, check: "schema", field: f.field, message: `${object}: ${f.message}` });
   }
   return out;
 }
@@ -133,7 +155,9 @@ async function where(
   m: Manifest,
   field: readonly string[] = [],
 ): Promise<{ file: string; source: string; line?: number }> {
-  const origin = m.source.startsWith(RENDERED) ? pass.origins.get(identityKey(identityOf(m.object))) : undefined;
+  const origin = m.source.startsWith(RENDERED)
+    ? (await pass.origins()).get(identityKey(identityOf(m.object)))
+    : undefined;
   if (origin === undefined)
     return { file: splitSource(m.source).file, source: m.source, line: await pass.lines.line(m.source, field) };
   const object = { kind: m.object.kind, name: m.object.metadata.name ?? "" };

@@ -206,17 +206,20 @@ describe("airlift vet", () => {
     );
   });
 
-  it("an undefined variable names the file, line and variable; --vars-file defines it", async () => {
+  it("every undefined variable, each at its object's file:line; --vars-file defines them", async () => {
     const files = {
       "app.yaml":
-        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  host: "${HOST}"\n  port: "${PORT:=80}"\n',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  host: "${HOST}"\n  port: "${PORT:=80}"\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\ndata:\n  zone: "${ZONE}"\n',
     };
     const dir = writeFiles(files);
     const out = await vet([dir, "--var", "OTHER=1", "--schemas", schemas]);
     assert.equal(out.code, 1);
-    assert.match(out.stdout, /^app\.yaml:1: .*variable HOST is not defined and has no default\n$/);
+    const lines = out.stdout.trim().split("\n");
+    assert.equal(lines.length, 2, out.stdout);
+    assert.match(lines[0] ?? "", /^app\.yaml:1: .*ConfigMap c: variable HOST is not defined and has no default$/);
+    assert.match(lines[1] ?? "", /^app\.yaml:9: .*ConfigMap d: variable ZONE is not defined and has no default$/);
     const varsFile = join(dir, "..", `${unique("vars")}.yaml`);
-    writeFileSync(varsFile, "HOST: db.site-a.example\n");
+    writeFileSync(varsFile, "HOST: db.site-a.example\nZONE: 3\n");
     assert.equal((await vet([dir, "--vars-file", varsFile, "--schemas", schemas])).code, 0);
   });
 
