@@ -24,6 +24,10 @@ interface Entry {
 
 /** Registered subcommands, in help order. */
 export const COMMANDS: Record<string, Entry> = {
+  convert: {
+    summary: "convert Config Sync RootSync / RepoSync objects (sourceType: oci) into OciSyncs",
+    load: () => import("./convert.ts"),
+  },
   diff: {
     summary: "show what the next sync of an OciSync would create, change and prune (server-side dry-run)",
     load: () => import("./diff.ts"),
