@@ -1,6 +1,6 @@
 // Runs a command under GNU time and reports its wall time, CPU-seconds (user + system) and peak RSS.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toolsPathEnv } from "../test/env/tools.ts";
@@ -22,7 +22,8 @@ export async function measure(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<Measurement> {
-  const out = join(mkdtempSync(join(tmpdir(), "airlift-bench-time-")), "time.txt");
+  const dir = mkdtempSync(join(tmpdir(), "airlift-bench-time-"));
+  const out = join(dir, "time.txt");
   const started = process.hrtime.bigint();
   const child = spawn("/usr/bin/time", ["-f", "%U %S %M", "-o", out, command, ...args], {
     env: { ...process.env, PATH: toolsPathEnv(), ...env },
@@ -39,6 +40,7 @@ export async function measure(
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) throw new Error(`${label}: ${command} exited ${code}\n${stderr}`);
   const [user, system, kib] = (readFileSync(out, "utf8").trim().split("\n").pop() ?? "").split(" ").map(Number);
+  rmSync(dir, { recursive: true, force: true });
   return { label, wallSeconds, cpuSeconds: (user ?? NaN) + (system ?? NaN), peakRssMiB: (kib ?? NaN) / 1024 };
 }
 
