@@ -4,13 +4,14 @@
 // `--site-profile gdc` and the site's CA given operator-wide (`--ca-bundle`: a ConfigMap shaped as trust-manager's
 // Bundle writes it, the only trust beside the system roots). An ImageImport and an ArtifactPull written as the
 // runbook's user writes them (no endpoints, the site's Secrets by name and namespace, no per-resource CA) reach Ready
-// against the TLS registry and MinIO through the site's names; a changed suffix sends the next import to the other
+// against the TLS registry and MinIO through the site's names; a tenant's OciSync whose image names no registry
+// host syncs from the site's Harbor; a changed suffix sends the next import to the other
 // site's object storage; a wrong CA in the bundle fails the next import with a message naming the trust, and the
 // restored bundle lets the one after it through, all without a restart. The site names resolve to
 // loopback fronts on :443 (site-fronts.ts) through the test-only AIRLIFT_TEST_HOSTS override, which sits in the
 // connectors' one lookup: the endpoint policy checks its answers (the operator allows loopback here).
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -21,7 +22,7 @@ import { loadKubeConfig, run, s3Client, testEnv, type EnvironmentConnection } fr
 import { makeCA } from "../env/pki.ts";
 import { TLS_SITE_SUFFIXES } from "../env/registry.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
-import { ensureNamespace, pushWithCrane, unique, waitFor } from "./ocisync-support.ts";
+import { createOciSync, ensureNamespace, pushWithCrane, unique, waitFor, waitReady } from "./ocisync-support.ts";
 import { startSiteFronts, type SiteFront } from "./site-fronts.ts";
 import { applyHarborClusterCrd, tlsCraneEnv, SiteOperator } from "./site-support.ts";
 
@@ -190,6 +191,15 @@ before(async () => {
   await run("tar", ["-C", scratch, "-cf", join(scratch, "config.tar"), "site.yaml"]);
   const config = `${env.registries["basic-tls"].host}/gdc/config:v1`;
   await run("crane", ["append", "-f", join(scratch, "config.tar"), "-t", config], { env: tlsCraneEnv(env) });
+  // The one config image every site syncs: a ConfigMap manifest, referenced without a registry host.
+  mkdirSync(join(scratch, "manifests"));
+  writeFileSync(
+    join(scratch, "manifests", "cm.yaml"),
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: site-config\n  namespace: ${tenant}\ndata:\n  zone: a\n`,
+  );
+  await run("tar", ["-C", join(scratch, "manifests"), "-cf", join(scratch, "manifests.tar"), "cm.yaml"]);
+  const manifests = `${env.registries["basic-tls"].host}/gdc/manifests:v1`;
+  await run("crane", ["append", "-f", join(scratch, "manifests.tar"), "-t", manifests], { env: tlsCraneEnv(env) });
 
   await setCaBundle(readFileSync(env.registries["basic-tls"].caFile ?? "", "utf8"), "POST");
   const site = await startSiteFronts(env);
@@ -256,6 +266,50 @@ describe("a GDC site with nothing wired by hand", () => {
       [digest],
     );
     t.diagnostic(`ArtifactPull Ready through discovered endpoints in ${r.seconds.toFixed(1)} s`);
+  });
+
+  it("syncs an OciSync whose image names no registry from the site's Harbor", async (t) => {
+    // The tenant's OciSync applies as its own ServiceAccount, allowed ConfigMaps in its namespace.
+    const rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/" + tenant;
+    await admin.request(`/api/v1/namespaces/${tenant}/serviceaccounts`, {
+      method: "POST",
+      body: { metadata: { name: "syncer" } },
+    });
+    await admin.request(`${rbac}/roles`, {
+      method: "POST",
+      body: {
+        metadata: { name: "syncer" },
+        rules: [
+          {
+            apiGroups: [""],
+            resources: ["configmaps"],
+            verbs: ["get", "list", "watch", "create", "patch", "update", "delete"],
+          },
+        ],
+      },
+    });
+    await admin.request(`${rbac}/rolebindings`, {
+      method: "POST",
+      body: {
+        metadata: { name: "syncer" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "syncer" },
+        subjects: [{ kind: "ServiceAccount", name: "syncer", namespace: tenant }],
+      },
+    });
+    const before = fronts[`harbor.${siteA}`]?.connections ?? 0;
+    const started = Date.now();
+    await createOciSync(admin, tenant, "site-config", {
+      oci: { image: "gdc/manifests:v1", auth: "secret", credentialsSecretRef: harborAdmin(), period: "5s" },
+      serviceAccountName: "syncer",
+    });
+    const synced = await waitReady(admin, tenant, "site-config", "True/Succeeded", 120_000);
+    assert.equal(synced.status?.source?.image, `harbor.${siteA}/gdc/manifests:v1`);
+    assert.ok((fronts[`harbor.${siteA}`]?.connections ?? 0) > before, "pulled through the site's Harbor");
+    const cm = await admin.request<{ data?: Record<string, string> }>(
+      `/api/v1/namespaces/${tenant}/configmaps/site-config`,
+    );
+    assert.equal(cm.data?.zone, "a");
+    t.diagnostic(`host-less OciSync synced from the site's Harbor in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
   it("sends the next import to the new suffix's object storage once the ConfigMap changes", async (t) => {
