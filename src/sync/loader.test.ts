@@ -185,6 +185,15 @@ describe("loadManifests", () => {
     const root = tree({ "a.yaml": cm("a"), "b.yaml": cm("b") });
     await assert.rejects(loadManifests({ root, limits: { maxFileBytes: 20 } }), /exceeds the cap of 20 bytes/);
     await assert.rejects(loadManifests({ root, limits: { maxTotalBytes: 100 } }), /total cap of 100 bytes/);
-    await assert.rejects(loadManifests({ root, limits: { maxObjects: 1 } }), /more than 1 objects, the per-sync limit/);
+    await assert.rejects(
+      loadManifests({ root, limits: { maxObjects: 1 } }),
+      (err: unknown) =>
+        err instanceof LoadError && err.code === "ObjectLimitExceeded" && /more than 1 objects/.test(err.message),
+    );
+    await assert.rejects(
+      loadManifests({ root, limits: { maxFiles: 1 } }),
+      (err: unknown) =>
+        err instanceof LoadError && err.code === "ObjectLimitExceeded" && /manifest files/.test(err.message),
+    );
   });
 });
