@@ -52,6 +52,11 @@ describe("OciSync: requests per object, steady state and drift through watches",
     await createOciSync(op.admin, opNs, "steady", { oci: { image: ref, period: "5s", plainHTTP: true } });
     const s = await waitReady(op.admin, opNs, "steady", "True/Succeeded", 120_000);
     assert.ok(s.status?.inventoryRef, "the inventory moved to a ConfigMap");
+    const cm = await op.admin.request<{ binaryData?: Record<string, string> }>(
+      `/api/v1/namespaces/${opNs}/configmaps/${s.status.inventoryRef.name}`,
+    );
+    // Gzipped: 10,000 entries as plain JSON would pass a ConfigMap's 1 MiB.
+    assert.ok(cm.binaryData?.["inventory.json.gz"]);
     const first = countsSince(before, await apiRequestCounts(kubeconfig));
     process.stdout.write(`# first sync of ${count} ConfigMaps: ${describeCounts(first)}\n`);
     // One apply per object (and its validation dry-run, validate.ts), plus the inventory ConfigMap's writes; no GET
