@@ -135,6 +135,8 @@ export const REASONS = {
   PruneRefused:
     "Stalled: the prune safeguard refused to delete (empty source, or too large a fraction of the inventory).",
   PruneFailed: "Deleting objects that left the source (or, with foreground deletion, all of them) failed; retried.",
+  ImagesMissing:
+    "An OciSync's workloads use images their registry does not have: with imagePreflight warn (default) a Warning event and status.imagePreflight list them after applying; with block nothing is applied (Ready=False) until they are pushed, checked again each period.",
   HealthTimeout:
     "Stalled: objects (applied, or named in spec.healthChecks) did not become Current within spec.timeout, or one of them Failed.",
   InvalidKubeConfig:

@@ -29,6 +29,7 @@ import {
 } from "./common-schema.ts";
 import { verifyBlock } from "./verify-schema.ts";
 import { healthChecksStatus, healthSpecProperties } from "./oci-sync-health-schema.ts";
+import { imagePreflightSpec, imagePreflightStatus } from "./oci-sync-preflight-schema.ts";
 import { arr, bool, num, obj, oneOf, str, time, type CelRule, type SchemaNode } from "./openapi-schema.ts";
 
 const IMAGE_RE = new RegExp(IMAGE_PATTERN);
@@ -187,6 +188,7 @@ export const ociSyncSpecSchema: SchemaNode = obj(
       { maxItems: 32 },
     ),
     ...healthSpecProperties(),
+    imagePreflight: imagePreflightSpec(),
     kubeConfig: obj(
       "Apply, health-check and prune in the cluster this kubeconfig names instead of the operator's own (Flux's kubeConfig); token or client-certificate users only.",
       {
@@ -271,5 +273,6 @@ export const ociSyncStatusSchema: SchemaNode = obj("Observed state.", {
     { required: ["name"] },
   ),
   healthChecks: healthChecksStatus(),
+  imagePreflight: imagePreflightStatus(),
   artifact: artifactRef(),
 });

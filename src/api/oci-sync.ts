@@ -115,6 +115,31 @@ export interface OciSyncSpec {
   healthCheckExprs?: HealthCheckExpr[];
   /** Apply, health-check and prune in the cluster this kubeconfig names (Flux's kubeConfig). */
   kubeConfig?: KubeConfigRef;
+  /** Check the container images of the rendered workloads before applying (default mode warn). */
+  imagePreflight?: ImagePreflightSpec;
+}
+
+/** What a missing image does: nothing checked, reported after applying, or nothing applied until present. */
+export const IMAGE_PREFLIGHT_MODES = ["off", "warn", "block"] as const;
+
+/** spec.imagePreflight. */
+export interface ImagePreflightSpec {
+  mode?: (typeof IMAGE_PREFLIGHT_MODES)[number];
+  /** Rewrite each image to `image@sha256:...` as found at apply time, so every node runs what was checked. */
+  pinDigests?: boolean;
+}
+
+/** status.imagePreflight: the images the last applied (or blocked) revision's workloads use. */
+export interface ImagePreflightStatus {
+  /** Distinct images checked. */
+  checked: number;
+  /** Images the registry answered it does not have: `image (Kind ns/name container)`, bounded. */
+  missing?: string[];
+  /** Images that could not be checked (registry unreachable, unauthorized): `image: why`, bounded. */
+  unknown?: string[];
+  /** Images pinned to a digest: `image@sha256:...`, bounded. */
+  pinned?: string[];
+  checkedAt: string;
 }
 
 /** One object whose health counts; `namespace` defaults to the OciSync's for a namespaced kind. */
@@ -196,6 +221,8 @@ export interface OciSyncStatus {
   inventoryRef?: { name: string };
   /** The objects of spec.healthChecks and their health. */
   healthChecks?: HealthCheckStatus[];
+  /** The image preflight of the last revision applied or blocked. */
+  imagePreflight?: ImagePreflightStatus;
   artifact?: ArtifactRef;
 }
 

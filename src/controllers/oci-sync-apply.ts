@@ -37,6 +37,9 @@ import { SyncWatches } from "./oci-sync-watches.ts";
 import { entryKey, inventoryWithHealth, toEngineInventory } from "./oci-sync-status.ts";
 import { redactSecrets, substitutionValues, type SubstitutionValues } from "./oci-sync-values.ts";
 import type { OperatorDefaults } from "./defaults.ts";
+import { imagePreflight, type Preflight } from "./oci-sync-preflight.ts";
+import { EndpointPolicy } from "../net/endpoint-policy.ts";
+import type { RegistryConnection } from "../transfer/connection.ts";
 
 /** What the sync stage produced. */
 export type SyncOutcome =
@@ -65,6 +68,10 @@ export interface SyncState {
   checks?: HealthCheckStatus[];
   /** The cluster synced into when not the operator's own (spec.kubeConfig, oci-sync-target.ts). */
   kubeConfig?: KubeConfig;
+  /** The config image's registry and how it is reached (set by the source step; the image preflight uses it). */
+  registry?: { host: string; connection: RegistryConnection };
+  /** The image preflight of the revision applied or blocked in this reconcile. */
+  preflight?: Preflight;
 }
 
 /** One OciSync reconcile as its steps see it. */
@@ -84,6 +91,8 @@ export interface OciSyncApplierOptions {
   defaults?: OperatorDefaults;
   /** Most objects one sync may hold (LoadLimits.maxObjects; undefined: the loader's default). */
   maxObjects?: number;
+  /** The operator's endpoint policy, for the image preflight's registry lookups. */
+  endpointPolicy?: EndpointPolicy;
 }
 
 /** One Recreated Event per object spec.force deleted and created again. */
@@ -186,6 +195,19 @@ export class OciSyncApplier {
     return { kind: "synced", entries, errors: [], changed: false };
   }
 
+  /** The image preflight of the revision about to be applied (undefined when spec.imagePreflight.mode is off). */
+  #preflight(run: SyncRun): Preflight | undefined {
+    const { state, ctx } = run;
+    if (!state.registry) return undefined;
+    return imagePreflight({
+      spec: state.spec.imagePreflight,
+      sourceRegistry: state.registry.host,
+      connection: state.registry.connection,
+      endpointPolicy: this.#opts.endpointPolicy ?? new EndpointPolicy(),
+      signal: ctx.signal,
+    });
+  }
+
   /** Applies `dir` of the extracted tree with server-side apply and prunes what left it. */
   async #apply(
     run: SyncRun,
@@ -201,6 +223,7 @@ export class OciSyncApplier {
     const { source, values } = input;
     const { spec, impersonate } = state;
     const kubeConfig = state.kubeConfig ?? ctx.client.kubeConfig;
+    state.preflight = this.#preflight(run);
     const result = await syncDirectory({
       root: source.root,
       dir: spec.oci.dir,
@@ -221,6 +244,7 @@ export class OciSyncApplier {
       force: spec.force,
       beforeApply: (entries: readonly InventoryEntry[]) =>
         state.inventory?.recordIntent(stored, entries) ?? Promise.resolve(),
+      ...(state.preflight ? { afterLoad: state.preflight.afterLoad } : {}),
       signal: ctx.signal,
       impersonate,
       exprs: state.exprs,

@@ -44,6 +44,7 @@ const SPECIFICITY: readonly SyncErrorCode[] = [
   "RenderFailed",
   "SubstitutionFailed",
   "ValidationFailed",
+  "ImagesMissing",
   "InvalidYAML",
   "PathEscape",
   "SizeLimitExceeded",

@@ -36,6 +36,7 @@ import type { Impersonation, SyncScope } from "../sync/index.ts";
 import type { RegistryConnection, RegistryRequestEvent } from "../transfer/connection.ts";
 import { classifyTransferError } from "../transfer/errors.ts";
 import { fetchSyncSource } from "../transfer/sync-source.ts";
+import { registryOf } from "../transfer/image-presence.ts";
 import { VerifiedDigests } from "../transfer/verify-source.ts";
 import { caBundle, caOrigin, imageOnRegistry, registryCredentials } from "./credentials.ts";
 import type { ControllerDeps } from "./deps.ts";
@@ -44,6 +45,7 @@ import { checkDependencies, DEPENDENCY_REASONS } from "./oci-sync-dependencies.t
 import { finalizeOciSync } from "./oci-sync-finalize.ts";
 import { compileHealthExprs, readHealthChecks } from "./oci-sync-health.ts";
 import { syncTarget } from "./oci-sync-target.ts";
+import { preflightFields } from "./oci-sync-preflight.ts";
 import { loadFailedSummary, sourceFailedFields, syncedSummary } from "./oci-sync-summary.ts";
 import { refusedConditions, verifiedConditions, verifyKeys } from "./verify-source.ts";
 
@@ -81,6 +83,7 @@ export class OciSyncReconciler implements Reconciler {
       kustomizeLimits: deps.kustomizeLimits,
       defaults: deps.defaults,
       maxObjects: deps.syncMaxObjects,
+      endpointPolicy: deps.endpointPolicy,
     });
     this.#onRequest = (e) => {
       requests.inc();
@@ -241,6 +244,7 @@ export class OciSyncReconciler implements Reconciler {
       ...source,
       manifestDigest: source.manifestDigest ?? run.obj.status?.source?.digest ?? source.digest,
     };
+    state.registry = { host: registryOf(source.image), connection };
     return "continue";
   }
 
@@ -252,12 +256,9 @@ export class OciSyncReconciler implements Reconciler {
     let event: EventInput | undefined;
     let requeueAfterMs = state.periodMs;
     const conditions = verifiedConditions(state.spec.verify, [source.verified], run.obj.metadata.generation);
+    const preflight = preflightFields(state.preflight);
     if (outcome.kind === "loadFailed") {
-      const failed = await run.status.summarize((s) => ({
-        ...loadFailedSummary(s, source, outcome.errors, nowIso()),
-        conditions,
-      }));
-      event = warning(failed);
+      event = await this.#loadFailed(run, outcome.errors, conditions);
     } else {
       const inventoryFields = (await state.inventory?.store(outcome.entries)) ?? {};
       const timeoutMs = parseDuration(state.spec.timeout);
@@ -272,20 +273,30 @@ export class OciSyncReconciler implements Reconciler {
           checks: state.checks,
         });
         newRevision = summary.newRevision;
-        return { ...summary, conditions };
+        return { ...summary, fields: { ...summary.fields, ...preflight }, conditions };
       });
-      const synced: EventInput = {
-        type: "Normal",
-        reason: "Synced",
-        action: "Sync",
-        note: `synced ${source.image}@${source.digest}: ${outcome.entries.length} objects`,
-      };
-      event = warning(verdict) ?? (newRevision ? synced : undefined);
+      event = warning(verdict) ?? syncedEvent(newRevision, source, outcome.entries.length);
       // Health pending: look again soon, not a whole period later.
       if (verdict.kind === "progressing") requeueAfterMs = Math.min(state.periodMs, 2_000);
     }
-    if (event) await ctx.events.event(run.obj, event, ctx.signal);
+    for (const e of [event, missingImagesEvent(state)]) if (e) await ctx.events.event(run.obj, e, ctx.signal);
     return { requeueAfterMs };
+  }
+
+  /** The summary of a revision that did not load, validate or pass the image preflight: nothing was applied. */
+  async #loadFailed(
+    run: SyncRun,
+    errors: Parameters<typeof loadFailedSummary>[2],
+    conditions: ReturnType<typeof verifiedConditions>,
+  ): Promise<EventInput | undefined> {
+    const source = run.state.source;
+    if (!source) throw new Error("OciSync: the source stage did not run");
+    const preflight = preflightFields(run.state.preflight);
+    const failed = await run.status.summarize((s) => {
+      const summary = loadFailedSummary(s, source, errors, nowIso());
+      return { ...summary, fields: { ...summary.fields, ...preflight }, conditions };
+    });
+    return warning(failed);
   }
 
   /** A failed stage: the source stage records its error in status.source; either way the period brings a new look. */
@@ -303,6 +314,35 @@ export class OciSyncReconciler implements Reconciler {
       recheckAfterMs: run.state.periodMs,
     };
   }
+}
+
+/** The Normal Event of a sync that applied a new revision without errors; undefined when nothing new was applied. */
+function syncedEvent(
+  newRevision: boolean,
+  source: { image: string; digest: string },
+  objects: number,
+): EventInput | undefined {
+  if (!newRevision) return undefined;
+  return {
+    type: "Normal",
+    reason: "Synced",
+    action: "Sync",
+    note: `synced ${source.image}@${source.digest}: ${objects} objects`,
+  };
+}
+
+/** imagePreflight warn: the Warning Event of a revision applied although some of its images are missing. */
+function missingImagesEvent(state: SyncState): EventInput | undefined {
+  const missing = state.preflight?.missing ?? [];
+  if (missing.length === 0 || state.outcome?.kind !== "synced") return undefined;
+  const list = missing.slice(0, 5).map((u) => `${u.image} (${u.object} ${u.container})`);
+  const more = missing.length > 5 ? `, and ${missing.length - 5} more` : "";
+  return {
+    type: "Warning",
+    reason: "ImagesMissing",
+    action: "Sync",
+    note: `applied, but ${missing.length} image(s) are not in their registry: ${list.join(", ")}${more} (status.imagePreflight)`,
+  };
 }
 
 /** The Warning Event of a verdict that is a failure. */

@@ -30,6 +30,7 @@ export type SyncErrorCode = Extract<
   | "KustomizeUnavailable"
   | "SubstitutionFailed"
   | "ValidationFailed"
+  | "ImagesMissing"
 >;
 
 /** Base of every sync error: a code, a message, and the objects or files it concerns. */

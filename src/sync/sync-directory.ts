@@ -76,6 +76,11 @@ export interface SyncDirectoryOptions {
    * created unrecorded, which no later prune would find (Config Sync writes its ResourceGroup first for this reason).
    */
   beforeApply?: (entries: InventoryEntry[]) => Promise<void>;
+  /**
+   * Called with the loaded (rendered, substituted) objects before anything is validated or applied; returns the
+   * objects to apply (the image preflight pins digests here) or throws a SyncError to apply nothing.
+   */
+  afterLoad?: (manifests: Manifest[]) => Promise<Manifest[]>;
 }
 
 /** Config Sync's default reconcile timeout, the wait on a depends-on dependency. */
@@ -150,6 +155,7 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
       limits: options.limits,
       signal: options.signal,
     });
+    if (options.afterLoad) manifests = await options.afterLoad(manifests);
   } catch (err) {
     options.signal?.throwIfAborted();
     if (err instanceof SyncError) return unchanged(err);
