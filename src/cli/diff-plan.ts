@@ -14,10 +14,13 @@ import { planObjects, type PlannedObject } from "../sync/plan.ts";
 import { checkPruneSafeguards, pruneObjects, type PruneOutcome } from "../sync/prune.ts";
 import { resolveObjects, type ResolvedObject, type SyncScope } from "../sync/scope.ts";
 import type { ReadSync } from "./diff-source.ts";
+import { workloadImages, type ImageUse } from "../sync/workload-images.ts";
 
 /** What the sync would do. */
 export interface SyncPlan {
   objects: PlannedObject[];
+  /** The container images of the rendered workloads (what the operator's imagePreflight checks). */
+  images: ImageUse[];
   /** Prune candidates and what prune.ts would decide for them. */
   prune: { candidates: InventoryEntry[]; refused?: string; disabled: boolean; outcome?: PruneOutcome };
 }
@@ -59,15 +62,16 @@ export async function planSync(request: PlanRequest): Promise<SyncPlan> {
   ];
   const previous = toEngineInventory(await readInventory(client, read.sync, signal));
   const candidates = inventoryDiff(previous, current);
-  if (!spec.prune) return { objects, prune: { candidates, disabled: true } };
+  const images = workloadImages(manifests);
+  if (!spec.prune) return { objects, images, prune: { candidates, disabled: true } };
   const safeguards = {
     allowPruneAll: spec.pruneSafeguard.allowEmpty,
     maxPruneFraction: spec.pruneSafeguard.maxFraction,
   };
   const refused = checkPruneSafeguards(candidates.length, previous.length, current.length, safeguards);
-  if (refused) return { objects, prune: { candidates, disabled: false, refused: refused.message } };
+  if (refused) return { objects, images, prune: { candidates, disabled: false, refused: refused.message } };
   const outcome = await pruneObjects({ client, discovery, owner, scope, signal, dryRun: true }, candidates);
-  return { objects, prune: { candidates, disabled: false, outcome } };
+  return { objects, images, prune: { candidates, disabled: false, outcome } };
 }
 
 /** Objects whose kind the server does not serve: a create when a CRD of the set defines it, else a failure. */

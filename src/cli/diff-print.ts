@@ -1,6 +1,7 @@
 // How `airlift diff` prints a plan: one line per object that would change (create, change with its unified diff,
 // prune, and what would be left or refused and why), a count line on stderr; or one JSON document with --json.
 // Unchanged objects are only counted, as `kubectl diff` prints nothing for them.
+import { printImageLines, type ImageLine } from "./diff-images.ts";
 import { redactSecrets } from "../controllers/oci-sync-values.ts";
 import { describeIdentity } from "../sync/identity.ts";
 import type { PlannedObject } from "../sync/plan.ts";
@@ -51,18 +52,26 @@ function pruneLines(plan: SyncPlan): string[] {
 /** Prints the plan. */
 export function printPlan(
   plan: SyncPlan,
-  about: { sync: string; source: string; json: boolean; secretValues: readonly string[] },
+  about: { sync: string; source: string; json: boolean; secretValues: readonly string[]; images: readonly ImageLine[] },
   io: CliIO,
 ): void {
   const counts = planCounts(plan);
   // Values from substituteFrom's Secrets never reach the terminal, whatever object they landed in.
   const masked = (text: string): string => redactSecrets(text, about.secretValues);
   if (about.json) {
-    const doc = { sync: about.sync, source: about.source, counts, objects: plan.objects, prune: plan.prune };
+    const doc = {
+      sync: about.sync,
+      source: about.source,
+      counts,
+      objects: plan.objects,
+      prune: plan.prune,
+      images: about.images,
+    };
     io.stdout.write(`${masked(JSON.stringify(doc, null, 2))}\n`);
     return;
   }
   for (const line of [...objectLines(plan), ...pruneLines(plan)]) io.stdout.write(`${masked(line)}\n`);
+  printImageLines(about.images, io);
   const parts = ["create", "change", "prune", "unchanged", "skip", "conflict", "failed"]
     .filter((k) => (counts[k] ?? 0) > 0 || k === "unchanged")
     .map((k) => `${counts[k]} ${k === "unchanged" || k === "failed" ? k : `to ${k}`}`);

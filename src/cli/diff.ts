@@ -8,6 +8,7 @@ import { ApiError } from "../kube/api-error.ts";
 import { SyncError } from "../sync/errors.ts";
 import { CliError, EXIT_FAILURE, EXIT_OK, type CliContext, type CliIO } from "./command.ts";
 import { planSync } from "./diff-plan.ts";
+import { imageLines } from "./diff-images.ts";
 import { planCounts, printPlan } from "./diff-print.ts";
 import { fetchSource, readOciSync, syncValues } from "./diff-source.ts";
 import { StallingError, WaitingError } from "../kube/errors.ts";
@@ -65,7 +66,8 @@ async function diffOne(
       signal: AbortSignal.timeout(600_000),
     });
     const about = { sync: `ocisync ${namespace}/${name}`, source: bundle.label, json: flags.json === true };
-    printPlan(plan, { ...about, secretValues: values?.secretValues ?? [] }, io);
+    const images = await imageLines(plan.images, flags, io);
+    printPlan(plan, { ...about, secretValues: values?.secretValues ?? [], images }, io);
     return planCounts(plan).changes > 0 ? EXIT_FAILURE : EXIT_OK;
   } finally {
     await bundle.close();

@@ -15,6 +15,7 @@ export function printVetResult(
       objects: result.objects,
       schemasChecked: about.schemas,
       findings: result.findings,
+      images: result.images,
     };
     io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return;
@@ -23,6 +24,8 @@ export function printVetResult(
     const at = f.line === undefined ? f.file : `${f.file}:${f.line}`;
     io.stdout.write(`${at}: ${f.message}\n`);
   }
+  // The images to carry across the gap with the bundle, on stderr beside the summary (stdout: findings only).
+  for (const i of result.images) io.stderr.write(`image: ${i.image} (${i.object} ${i.container}, ${i.source})\n`);
   const n = result.findings.length;
   io.stderr.write(
     n === 0

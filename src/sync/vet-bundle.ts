@@ -8,6 +8,7 @@ import { LoadError, SyncError } from "./errors.ts";
 import { describeIdentity, identityKey, identityOf, type Manifest } from "./identity.ts";
 import { loadSource, type RenderOptions } from "./load-source.ts";
 import { substituteManifests } from "./substitute.ts";
+import { workloadImages, type ImageUse } from "./workload-images.ts";
 import type { SchemaValidator } from "./schema-validate.ts";
 import { scopeObject, type ResolvedObject, type SyncScope } from "./scope.ts";
 import { kustomizeOrigins } from "./kustomize-origins.ts";
@@ -48,10 +49,12 @@ export interface VetOptions {
   signal?: AbortSignal;
 }
 
-/** The outcome: the objects loaded (0 when the load failed) and every finding. */
+/** The outcome: the objects loaded (0 when the load failed), every finding, and the images the workloads use. */
 export interface VetResult {
   objects: number;
   findings: VetFinding[];
+  /** The container images of the bundle's workloads (what must be carried across the gap with it). */
+  images: ImageUse[];
 }
 
 interface Pass {
@@ -75,7 +78,7 @@ export async function vetBundle(options: VetOptions): Promise<VetResult> {
     if (!(err instanceof SyncError)) throw err;
     const source = err instanceof LoadError ? err.file : (options.dir ?? ".");
     const at = { file: splitSource(source).file, source, line: await lines.line(source) };
-    return { objects: 0, findings: [{ ...at, check: "load", reason: err.code, message: err.message }] };
+    return { objects: 0, findings: [{ ...at, check: "load", reason: err.code, message: err.message }], images: [] };
   }
   const validator = await options.schemas?.(manifests);
   let traced: Promise<Map<string, string>> | undefined;
@@ -87,12 +90,16 @@ export async function vetBundle(options: VetOptions): Promise<VetResult> {
     seen: new Map(),
   };
   const findings: VetFinding[] = [];
+  const checked: Manifest[] = [];
   for (const m of manifests) {
     const substituted = await substituteOne(pass, m, options.substitute);
     if (substituted instanceof Array) findings.push(...substituted);
-    else findings.push(...(await checkObject(pass, substituted)));
+    else {
+      checked.push(substituted);
+      findings.push(...(await checkObject(pass, substituted)));
+    }
   }
-  return { objects: manifests.length, findings };
+  return { objects: manifests.length, findings, images: workloadImages(checked) };
 }
 
 /** The object with its variables replaced (none without values), or the finding of the variable it lacks. */
