@@ -135,7 +135,10 @@ describe("OciSync image preflight", () => {
     });
     // The test API server runs no controllers: a Deployment never becomes Current, so wait for what was applied.
     await waitFor("the pinned Deployment", async () => ((await exists("web-pin")) ? true : undefined));
-    const s = await getOciSync(op.admin, opNs, "pin");
+    const s = await waitFor("the pinned images in status", async () => {
+      const o = await getOciSync(op.admin, opNs, "pin");
+      return o.status?.imagePreflight?.pinned ? o : undefined;
+    });
     const crane = async (r: string): Promise<string> => (await run("crane", ["digest", "--insecure", r])).stdout.trim();
     assert.equal(appDigest, await crane(app));
     assert.deepEqual(await deploymentImages("web-pin"), [`${init}@${initDigest}`, `${app}@${appDigest}`]);

@@ -4,9 +4,13 @@
 // inventory ConfigMap; drift is repaired through the watches long before a one-hour period; and a source over the
 // per-sync object limit stalls with ObjectLimitExceeded and applies nothing.
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import type { KubeObject } from "../../src/kube/resource.ts";
+import { startKube, type KubeEnv } from "../env/index.ts";
 import { apiRequestCounts, countOf, countsSince, describeCounts } from "./apiserver-requests.ts";
 import {
   createOciSync,
@@ -36,10 +40,16 @@ function configMaps(ns: string, count: number): Record<string, string> {
 describe("OciSync: requests per object, steady state and drift through watches", () => {
   const opNs = unique("ocis-steady");
   let op: TestOperator;
+  // An API server of its own: its request counters are global, and the suite's other files run beside this one.
+  let kube: KubeEnv;
   before(async () => {
-    op = await startOperator(opNs, opNs, { syncMaxObjects: 1_500 });
+    kube = await startKube(mkdtempSync(join(tmpdir(), "airlift-steady-kube-")));
+    op = await startOperator(opNs, opNs, { syncMaxObjects: 1_500, kube });
   });
-  after(async () => op.stop());
+  after(async () => {
+    await op.stop();
+    await kube.stop();
+  });
 
   it("applies 1,100 objects with one request each and reads none back; an unchanged period lists and writes nothing", async () => {
     const count = 1_100; // over 1,000: the inventory lives in a ConfigMap, which must not be re-applied each period

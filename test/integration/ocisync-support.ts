@@ -15,7 +15,14 @@ import { KubeClient } from "../../src/kube/rest-client.ts";
 import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import type { KustomizeLimits } from "../../src/sync/index.ts";
-import { loadKubeConfig, run, testEnv, toolPath, type EnvironmentConnection } from "../env/index.ts";
+import {
+  loadKubeConfig,
+  run,
+  testEnv,
+  toolPath,
+  type EnvironmentConnection,
+  type KubeConnection,
+} from "../env/index.ts";
 import { suiteLog } from "../env/suite-logs.ts";
 import { installCrds, kubeClient } from "./api-kube-support.ts";
 
@@ -42,11 +49,17 @@ export async function startOperator(
     dnsSuffix?: string;
     kustomizeLimits?: Partial<KustomizeLimits>;
     syncMaxObjects?: number;
+    /** An API server of the test's own instead of the shared one (a test that counts its requests). */
+    kube?: KubeConnection;
   } = {},
 ): Promise<TestOperator> {
-  const env = await testEnv();
-  crdsInstalled ??= installCrds(kubeClient(env));
-  await crdsInstalled;
+  const shared = await testEnv();
+  const env = options.kube ? { ...shared, kube: options.kube } : shared;
+  if (options.kube) await installCrds(kubeClient(env));
+  else {
+    crdsInstalled ??= installCrds(kubeClient(env));
+    await crdsInstalled;
+  }
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(env.kube.kubeconfigPath);
   const admin = new KubeClient(kubeConfig);
