@@ -3,18 +3,19 @@
 //     (time from create to Ready), each into a fresh registry;
 //  2. BENCH_CONCURRENT (default 20) distinct archives of BENCH_SMALL_MB (default 50) imported at once by the operator;
 // and the operator's peak RSS over both (GNU time).
-import { spawn } from "node:child_process";
-import { readFileSync, rmSync, mkdtempSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { KubeClient } from "../src/kube/rest-client.ts";
 import { installCrds, kubeClient } from "../test/integration/api-kube-support.ts";
-import { airliftArgs, freePort, loadKubeConfig, startEnvironment, startRegistry } from "../test/env/index.ts";
+import { airliftArgs, loadKubeConfig, startEnvironment, startRegistry } from "../test/env/index.ts";
 import { s3Client } from "../test/env/minio.ts";
 import { generateDockerArchive } from "./generate-archive.ts";
 import { measure } from "./measure.ts";
+import { peakRssMiB, startBenchOperator, stopBenchOperator } from "./operator-process.ts";
 import { putFile } from "./peers.ts";
 
 const bigMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), "airlift-opbench-"));
   const s3 = s3Client(env.minio);
   const client = new KubeClient(loadKubeConfig(env.kube.kubeconfigPath));
-  let operator: ReturnType<typeof spawn> | undefined;
+  let operator: ChildProcess | undefined;
   try {
     await installCrds(kubeClient(env));
     await s3.send(new CreateBucketCommand({ Bucket: "bench" }));
@@ -91,25 +92,11 @@ async function main(): Promise<void> {
       },
     });
     const opRegistry = await startRegistry(join(work, "reg-op"), "anonymous");
-    operator = spawn(
-      ...airliftArgs([
-        "operator",
-        "--kubeconfig",
-        env.kube.kubeconfigPath,
-        "--namespace",
-        ns,
-        "--metrics-addr",
-        `127.0.0.1:${await freePort()}`,
-        "--health-addr",
-        "0",
-        "--log-level",
-        "warn",
-        "--allow-loopback-endpoints",
-        "--workers",
-        String(concurrent),
-      ]),
-      { stdio: "ignore" },
-    );
+    operator = await startBenchOperator({
+      kubeconfig: env.kube.kubeconfigPath,
+      namespace: ns,
+      extraArgs: ["--workers", String(concurrent)],
+    });
     const create = (name: string, key: string): Promise<unknown> =>
       client.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
         method: "POST",
@@ -125,7 +112,6 @@ async function main(): Promise<void> {
           },
         },
       });
-    await sleep(2_000); // the operator's caches sync
     let started = Date.now();
     await create("big", "g/big.tar");
     await waitAllReady(client, ns, ["big"]);
@@ -139,12 +125,8 @@ async function main(): Promise<void> {
     await Promise.all(names.map((n, i) => create(n, `g/small-${i}.tar`)));
     await waitAllReady(client, ns, names);
     const opSmall = (Date.now() - started) / 1000;
-    // VmHWM: the process's peak resident set size so far.
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${operator.pid}/status`, "utf8"));
-    const rss = Number(hwm?.[1] ?? 0) / 1024;
-    const exited = new Promise((r) => operator?.once("exit", r));
-    operator.kill("SIGTERM");
-    await exited;
+    const rss = peakRssMiB(operator);
+    await stopBenchOperator(operator);
     await opRegistry.stop();
     console.log(`\n| measurement | value |\n| --- | --- |`);
     console.log(

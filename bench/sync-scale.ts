@@ -5,7 +5,7 @@
 // process per N), the API requests each made by verb and resource (the API server's own counters), and the
 // operator's steady-state CPU and requests per minute. BENCH_SYNC_SIZES (default 2000,10000,50000),
 // BENCH_SYNC_STEADY_SECONDS (default 60), BENCH_SYNC_PERIOD (the OciSync period, default 15s).
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,8 +19,6 @@ import {
   type RequestCounts,
 } from "../test/integration/apiserver-requests.ts";
 import {
-  airliftArgs,
-  freePort,
   loadKubeConfig,
   run,
   startKube,
@@ -28,6 +26,7 @@ import {
   toolPath,
   type EnvironmentConnection,
 } from "../test/env/index.ts";
+import { startBenchOperator } from "./operator-process.ts";
 import { measure } from "./measure.ts";
 
 const sizes = (process.env.BENCH_SYNC_SIZES ?? "2000,10000,50000").split(",").map(Number);
@@ -110,30 +109,14 @@ async function kubectlRun(b: Bench, n: number): Promise<Row["kubectl"]> {
   return { wall: m.wallSeconds, rss: m.peakRssMiB, requests };
 }
 
-async function startOperator(b: Bench, ns: string): Promise<ChildProcess> {
-  const operator = spawn(
-    ...airliftArgs([
-      "operator",
-      "--kubeconfig",
-      b.kubeconfig,
-      "--namespace",
-      ns,
-      "--watch-namespace",
-      ns,
-      "--metrics-addr",
-      `127.0.0.1:${await freePort()}`,
-      "--health-addr",
-      "0",
-      "--log-level",
-      "warn",
-      "--allow-loopback-endpoints",
-      "--work-dir",
-      join(b.work, `op-${ns}`),
-    ]),
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
-  await sleep(3_000); // caches sync, leadership
-  return operator;
+function startOperator(b: Bench, ns: string): Promise<ChildProcess> {
+  return startBenchOperator({
+    kubeconfig: b.kubeconfig,
+    namespace: ns,
+    extraArgs: ["--watch-namespace", ns, "--work-dir", join(b.work, `op-${ns}`)],
+    stdio: ["ignore", "ignore", "inherit"],
+    settleMs: 3_000, // caches sync, leadership
+  });
 }
 
 async function airliftRun(b: Bench, n: number): Promise<Pick<Row, "airlift" | "steady">> {

@@ -1,0 +1,56 @@
+// The operator as the benchmarks run it: `airlift operator` as a child process on the bench's API server, one
+// namespace, loopback endpoints allowed (the bench servers listen on 127.0.0.1), quiet logs; plus its peak RSS and a
+// clean stop. One place for what operator-import.ts, drop-box.ts and sync-scale.ts start.
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { airliftArgs, freePort } from "../test/env/index.ts";
+
+/** How to start it. */
+export interface BenchOperatorOptions {
+  kubeconfig: string;
+  namespace: string;
+  /** More flags (`--workers`, `--watch-namespace`, `--work-dir` ...). */
+  extraArgs?: string[];
+  stdio?: StdioOptions;
+  /** Wait after the spawn for its caches and leadership (default 2 s). */
+  settleMs?: number;
+}
+
+/** Starts the operator and waits for it to settle. */
+export async function startBenchOperator(options: BenchOperatorOptions): Promise<ChildProcess> {
+  const operator = spawn(
+    ...airliftArgs([
+      "operator",
+      "--kubeconfig",
+      options.kubeconfig,
+      "--namespace",
+      options.namespace,
+      "--metrics-addr",
+      `127.0.0.1:${await freePort()}`,
+      "--health-addr",
+      "0",
+      "--log-level",
+      "warn",
+      "--allow-loopback-endpoints",
+      ...(options.extraArgs ?? []),
+    ]),
+    { stdio: options.stdio ?? "ignore" },
+  );
+  await sleep(options.settleMs ?? 2_000);
+  return operator;
+}
+
+/** The process's peak resident set so far (VmHWM), in MiB. */
+export function peakRssMiB(process: ChildProcess): number {
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${process.pid}/status`, "utf8"));
+  return Number(hwm?.[1] ?? 0) / 1024;
+}
+
+/** SIGTERM, and the exit. */
+export async function stopBenchOperator(process: ChildProcess): Promise<void> {
+  if (process.exitCode !== null) return;
+  const exited = new Promise((resolve) => process.once("exit", resolve));
+  process.kill("SIGTERM");
+  await exited;
+}
