@@ -11,9 +11,17 @@ export interface PublicKeysSecretRef {
   namespace?: string;
 }
 
+/** Transparency-log (Rekor) public keys: a bundle's log entries must verify with them when it carries any. */
+export interface TransparencyLogSpec {
+  /** Secret whose every data entry holding a PEM `PUBLIC KEY` block is a log key; read like publicKeysSecretRef. */
+  publicKeySecretRef: PublicKeysSecretRef;
+}
+
 /** Offline signature verification of a source. */
 export interface VerifySpec {
   /** `cosign`: cosign's legacy `.sig` simple signing and sigstore bundles attached as OCI 1.1 referrers. */
   provider: (typeof VERIFY_PROVIDERS)[number];
   publicKeysSecretRef: PublicKeysSecretRef;
+  /** Not set: bundles' transparency-log entries are ignored. */
+  transparencyLog?: TransparencyLogSpec;
 }

@@ -20,7 +20,7 @@ import {
   s3ConnectionFrom,
   type TransferFlags,
 } from "./transfer-flags.ts";
-import { keySetFromFiles } from "./verify-keys.ts";
+import { verifyKeySet } from "./verify-keys.ts";
 import { airliftVersion } from "./version.ts";
 
 /** The flags a drop-box import reads. */
@@ -32,6 +32,7 @@ export interface DropBoxFlags extends TransferFlags {
   layerCompression: LayerCompressionMode;
   concurrency: number;
   verifyKey?: string[];
+  tlogKey?: string[];
 }
 
 /** True when `src` and the flags ask for a drop-box: an s3:// folder (ending in "/") or --match. */
@@ -78,7 +79,7 @@ export async function importDropBox(src: string, targets: string[], flags: DropB
   const where = location(src);
   const registry = registryOf(targets, flags, io.env);
   const s3 = s3ConnectionFrom(flags, io.env);
-  const keys = keySetFromFiles(flags.verifyKey, "--verify-key");
+  const keys = verifyKeySet(flags, flags.verifyKey, "--verify-key");
   const connection = await registryConnection(flags, io.env, registry, {
     stdin: readStdin,
     warn: (line) => io.stderr.write(`airlift import: warning: ${line}\n`),

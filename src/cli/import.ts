@@ -27,7 +27,7 @@ import {
 import { checkLocalArchive, parseS3Location, type S3Location } from "./transfer-input.ts";
 import { verifyBeforeTag, type SourceVerification } from "../transfer/verify-source.ts";
 import { importedImageLines } from "./import-lines.ts";
-import { addVerifyKeyOption, keySetFromFiles, verifiedLine } from "./verify-keys.ts";
+import { addVerifyKeyOption, verifiedLine, verifyKeySet } from "./verify-keys.ts";
 import { importDropBox, isDropBox, type DropBoxFlags } from "./import-drop-box.ts";
 
 interface ImportFlags extends TransferFlags, SiteRegistryFlags, DropBoxFlags {
@@ -38,6 +38,7 @@ interface ImportFlags extends TransferFlags, SiteRegistryFlags, DropBoxFlags {
   concurrency: number;
   chunkSize?: number;
   verifyKey?: string[];
+  tlogKey?: string[];
 }
 
 const AFTER = `
@@ -139,7 +140,7 @@ async function run(src: string, targets: string[], given: ImportFlags, io: CliIO
   const flags = await withSiteRegistry(given, io.env);
   if (isDropBox(src, flags)) return importDropBox(src, targets, flags, io);
   const { s3, destination, images } = plan(src, targets, flags, io.env);
-  const keys = keySetFromFiles(flags.verifyKey, "--verify-key");
+  const keys = verifyKeySet(flags, flags.verifyKey, "--verify-key");
   const progress = progressPrinter(progressMode(flags.progress, io.stderr), io.stderr);
   const opened: { archive?: OpenedS3Archive } = {};
   try {

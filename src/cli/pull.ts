@@ -25,12 +25,13 @@ import {
 } from "./transfer-flags.ts";
 import { parseS3Location } from "./transfer-input.ts";
 import { verifyReference } from "../transfer/verify-source.ts";
-import { addVerifyKeyOption, keySetFromFiles, verifiedLine } from "./verify-keys.ts";
+import { addVerifyKeyOption, verifiedLine, verifyKeySet } from "./verify-keys.ts";
 
 interface PullFlags extends TransferFlags, SiteRegistryFlags {
   extract?: boolean;
   platform: string;
   verifyKey?: string[];
+  tlogKey?: string[];
 }
 
 const AFTER = `
@@ -73,7 +74,7 @@ async function run(given: string, target: string, pullFlags: PullFlags, io: CliI
   checkPlatform(flags.platform);
   const dest = destinationOf(target, flags, io.env);
   checkRegistryFlags(flags);
-  const keys = keySetFromFiles(flags.verifyKey, "--verify-key");
+  const keys = verifyKeySet(flags, flags.verifyKey, "--verify-key");
   const progress = progressPrinter(progressMode(flags.progress, io.stderr), io.stderr);
   const workDir = await mkdtemp(join(tmpdir(), "airlift-pull-"));
   try {

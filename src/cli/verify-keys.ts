@@ -1,8 +1,9 @@
 // --verify-key of `airlift import` and `airlift pull` (and --key of `airlift verify`): PEM public key files read
 // into the engine's trusted key set before anything touches the network, and the line printed for what verified.
+// --tlog-key adds transparency-log (Rekor) keys a bundle's log entries must then verify with.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { trustedKeys, type SourceVerification, type TrustedKeySet } from "../transfer/verify-source.ts";
+import { trustedKeys, withLogKeys, type SourceVerification, type TrustedKeySet } from "../transfer/verify-source.ts";
 import { UsageError } from "./command.ts";
 
 /** The keys of the given files (each may hold several PEM blocks); undefined when none is given. */
@@ -22,12 +23,36 @@ export function keySetFromFiles(files: readonly string[] | undefined, flag: stri
   }
 }
 
-/** Adds the repeatable `--verify-key <file>` option. */
-export function addVerifyKeyOption(cmd: Command, what: string): Command {
+/** The --verify-key keys with the --tlog-key log keys; --tlog-key alone is a usage error. */
+export function verifyKeySet(
+  flags: { tlogKey?: string[] | undefined },
+  keyFiles: readonly string[] | undefined,
+  keyFlag: string,
+): TrustedKeySet | undefined {
+  const keys = keySetFromFiles(keyFiles, keyFlag);
+  const log = keySetFromFiles(flags.tlogKey, "--tlog-key");
+  if (log !== undefined && keys === undefined)
+    throw new UsageError(`--tlog-key needs ${keyFlag}: log entries are checked on bundles a key verifies`);
+  return keys && withLogKeys(keys, log);
+}
+
+/** Adds the repeatable `--tlog-key <file>` option. */
+export function addTlogKeyOption(cmd: Command): Command {
   return cmd.option(
-    "--verify-key <file>",
-    `verify ${what}'s cosign signature (legacy .sig or sigstore bundle) offline with this PEM public key first; repeatable`,
+    "--tlog-key <file>",
+    "a transparency-log (Rekor) PEM public key: a sigstore bundle's log entries must then verify with it (bundles without entries still verify by key); repeatable",
     (v: string, prev: string[] = []) => [...prev, v],
+  );
+}
+
+/** Adds the repeatable `--verify-key <file>` option (and `--tlog-key`). */
+export function addVerifyKeyOption(cmd: Command, what: string): Command {
+  return addTlogKeyOption(
+    cmd.option(
+      "--verify-key <file>",
+      `verify ${what}'s cosign signature (legacy .sig or sigstore bundle) offline with this PEM public key first; repeatable`,
+      (v: string, prev: string[] = []) => [...prev, v],
+    ),
   );
 }
 

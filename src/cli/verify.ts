@@ -3,13 +3,7 @@
 // the key that verified it (by fingerprint) and the digests. Exit 0 when one valid signature names the image, 1 not.
 import { Command } from "commander";
 import { openRepositoryOf } from "../transfer/connection.ts";
-import {
-  verifyImage,
-  VerifyError,
-  type SignatureFinding,
-  type TrustedKey,
-  type Verification,
-} from "../verify/index.ts";
+import { verifyImage, VerifyError, type SignatureFinding, type Verification } from "../verify/index.ts";
 import { CliError, EXIT_FAILURE, EXIT_OK, UsageError, type CliContext, type CliIO } from "./command.ts";
 import { checkReference, withRegistry } from "./reference-check.ts";
 import {
@@ -19,17 +13,19 @@ import {
   registryConnection,
   type TransferFlags,
 } from "./transfer-flags.ts";
-import { keySetFromFiles } from "./verify-keys.ts";
+import type { TrustedKeySet } from "../transfer/verify-source.ts";
+import { addTlogKeyOption, verifyKeySet } from "./verify-keys.ts";
 
 interface VerifyFlags extends TransferFlags {
   key: string[];
+  tlogKey?: string[];
 }
 
-/** The keys of every --key file (each may hold several PEM blocks). */
-function readKeys(files: readonly string[]): readonly TrustedKey[] {
-  const set = keySetFromFiles(files, "--key");
+/** The keys of every --key file (each may hold several PEM blocks), with the --tlog-key log keys. */
+function readKeys(flags: VerifyFlags): TrustedKeySet {
+  const set = verifyKeySet(flags, flags.key, "--key");
   if (!set) throw new UsageError("--key is required (a PEM public key file, cosign.pub)");
-  return set.keys;
+  return set;
 }
 
 const FORMAT_NAMES: Record<SignatureFinding["format"], string> = {
@@ -51,7 +47,7 @@ async function run(given: string, flags: VerifyFlags, io: CliIO): Promise<number
   const registry = defaultRegistry(flags, io.env);
   const parsed = checkReference(given, "reference", registry);
   const reference = withRegistry(given, "reference", registry);
-  const keys = readKeys(flags.key);
+  const keys = readKeys(flags);
   const connection = await registryConnection(flags, io.env, parsed.registry, {
     stdin: readStdin,
     warn: (line) => io.stderr.write(`airlift verify: warning: ${line}\n`),
@@ -60,7 +56,11 @@ async function run(given: string, flags: VerifyFlags, io: CliIO): Promise<number
   try {
     const target = opened.reference.digest ?? opened.reference.tag ?? "latest";
     const subject = (await opened.repository.manifests().resolve(target)).digest;
-    printVerification(await verifyImage({ repository: opened.repository, subject, keys }), reference, io);
+    printVerification(
+      await verifyImage({ repository: opened.repository, subject, keys: keys.keys, logKeys: keys.logKeys }),
+      reference,
+      io,
+    );
     return EXIT_OK;
   } catch (err) {
     if (err instanceof VerifyError) throw new CliError(`${err.code}: ${err.message}`, EXIT_FAILURE);
@@ -83,7 +83,7 @@ export function command(ctx: CliContext): Command {
       (v: string, acc: string[]) => [...acc, v],
       [],
     );
-  return addTransferFlags(cmd)
+  return addTransferFlags(addTlogKeyOption(cmd))
     .addHelpText(
       "after",
       "\nExample:\n  airlift verify harbor.example.com/apps/demo:1.1.0 --key cosign.pub\n\nExit codes: 0 verified, 1 refused or failed, 2 usage",

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
 import { VerifyError } from "../verify/index.ts";
-import { trustedKeys, VerifiedDigests, type SourceVerification } from "./verify-source.ts";
+import { trustedKeys, VerifiedDigests, withLogKeys, type SourceVerification } from "./verify-source.ts";
 
 function pem(): string {
   return generateKeyPairSync("ec", { namedCurve: "P-256" })
@@ -28,6 +28,19 @@ describe("trustedKeys", () => {
       () => trustedKeys([{ origin: "Secret ns/k key README", pem: "hello" }]),
       (err: unknown) => err instanceof VerifyError && err.code === "SignatureKeyUnknown" && /README/.test(err.message),
     );
+  });
+});
+
+describe("withLogKeys", () => {
+  it("carries the log keys and makes another set (another id, so a cached verification is not reused)", () => {
+    const keys = trustedKeys([{ origin: "a", pem: pem() }]);
+    const log = trustedKeys([{ origin: "rekor", pem: pem() }]);
+    const both = withLogKeys(keys, log);
+    assert.deepEqual(both.keys, keys.keys);
+    assert.deepEqual(both.logKeys, log.keys);
+    assert.notEqual(both.id, keys.id);
+    assert.notEqual(both.id, withLogKeys(keys, trustedKeys([{ origin: "other", pem: pem() }])).id);
+    assert.equal(withLogKeys(keys, undefined), keys);
   });
 });
 

@@ -17,6 +17,8 @@ export interface KeyMaterial {
 /** The keys a verification trusts, and an id of the set (the same keys, the same id). */
 export interface TrustedKeySet {
   keys: readonly TrustedKey[];
+  /** Transparency-log keys a bundle's log entries must verify with; none: log entries are ignored. */
+  logKeys?: readonly TrustedKey[];
   id: string;
 }
 
@@ -51,6 +53,13 @@ export function trustedKeys(material: readonly KeyMaterial[]): TrustedKeySet {
   return { keys, id };
 }
 
+/** `set` whose bundles' transparency-log entries must verify with `log`'s keys (a new id: another verification). */
+export function withLogKeys(set: TrustedKeySet, log: TrustedKeySet | undefined): TrustedKeySet {
+  if (log === undefined) return set;
+  const id = createHash("sha256").update(`${set.id}|tlog:${log.id}`).digest("hex");
+  return { keys: set.keys, logKeys: log.keys, id };
+}
+
 /** Verifies `digest` in `repository`; throws a VerifyError with the refusal's reason. */
 export async function verifyInRepository(
   repository: Repository,
@@ -62,6 +71,7 @@ export async function verifyInRepository(
     repository,
     subject: digest as Digest,
     keys: keys.keys,
+    logKeys: keys.logKeys,
     ...(signal ? { signal } : {}),
   });
   return {

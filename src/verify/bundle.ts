@@ -2,13 +2,14 @@
 // shape-checks the bundle; the signature itself is checked here with a trusted public key, because @sigstore/verify
 // wants a trust root (Fulcio CAs, Rekor and CT log keys) that an air-gapped site does not have. cosign signs an image
 // as a DSSE envelope around an in-toto statement whose subject is the image digest: the statement must name
-// `subject`, or a valid signature over another image would pass. Transparency-log entries are not checked (no
-// Rekor offline, and no log key is configured).
+// `subject`, or a valid signature over another image would pass. Transparency-log entries are checked only when log
+// keys are configured (tlog.ts); otherwise they are ignored (no Rekor offline).
 import { bundleFromJSON, type Bundle } from "@sigstore/bundle";
 import type { Digest } from "../ocispec/digest.ts";
 import { signingKey } from "./check-signature.ts";
 import type { TrustedKey } from "./keys.ts";
 import type { SignatureFinding } from "./simple-signing.ts";
+import { tlogProblem } from "./tlog.ts";
 
 /** artifactType of a referrer holding a sigstore bundle. */
 export const BUNDLE_ARTIFACT_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -63,7 +64,7 @@ function fingerprintHint(key: TrustedKey): string {
 /** Checks one bundle's bytes (already read and digest-checked) against `subject`. */
 export function checkBundle(
   bytes: Buffer,
-  ctx: { subject: Digest; keys: readonly TrustedKey[]; source: Digest },
+  ctx: { subject: Digest; keys: readonly TrustedKey[]; source: Digest; logKeys?: readonly TrustedKey[] | undefined },
 ): SignatureFinding {
   const base = { source: ctx.source, format: "bundle" as const, problemKind: "invalid" as const };
   const bundle = parse(bytes);
@@ -78,5 +79,7 @@ export function checkBundle(
     .find((k): k is TrustedKey => k !== undefined);
   if (key === undefined) return unverified(bundle, ctx.keys, base);
   if (!namesSubject(payload, ctx.subject)) return { ...base, key, problem: `statement does not name ${ctx.subject}` };
+  const tlog = tlogProblem(bundle, envelope, ctx.logKeys);
+  if (tlog !== undefined) return { ...base, key, problem: tlog };
   return { source: ctx.source, format: "bundle", key };
 }

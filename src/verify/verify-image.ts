@@ -28,6 +28,8 @@ export interface VerifyImageOptions extends CallOptions {
   repository: Repository;
   subject: Digest;
   keys: readonly TrustedKey[];
+  /** Transparency-log (Rekor) keys: when given, a bundle's log entries must verify with them (tlog.ts). */
+  logKeys?: readonly TrustedKey[] | undefined;
 }
 
 async function readBlob(repository: Repository, desc: Descriptor, options: CallOptions): Promise<Buffer> {
@@ -62,7 +64,7 @@ async function bundleFindings(o: VerifyImageOptions): Promise<SignatureFinding[]
   const out: SignatureFinding[] = [];
   for (const ref of referrers.filter((r) => r.artifactType === BUNDLE_ARTIFACT_TYPE)) {
     const fetched = await o.repository.manifests().fetch(ref, o);
-    const ctx = { subject: o.subject, keys: o.keys, source: ref.digest };
+    const ctx = { subject: o.subject, keys: o.keys, source: ref.digest, logKeys: o.logKeys };
     for (const layer of (fetched.manifest as LayerManifest).layers ?? [])
       out.push(checkBundle(await readBlob(o.repository, layer, o), ctx));
   }
