@@ -1,6 +1,6 @@
 // --verify-key of `airlift import` and `airlift pull` with the real cosign: a signed image's layout imported into
 // another registry (where `cosign verify --key` passes) and pulled, each printing what verified it; an unsigned
-// one is refused with nothing tagged and nothing written.
+// one is refused with nothing tagged and nothing written; --tlog-key beside --key on a bundle without log entries.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -88,6 +88,19 @@ describe("--verify-key", () => {
       res.stdout,
       /legacy \.sig simple-signing sha256:[0-9a-f]{64}: valid, key sha256:[0-9a-f]{64} \(ec-p256\)/,
     );
+  });
+
+  it("--tlog-key: a real cosign bundle signed with --tlog-upload=false has no log entries and still verifies by key", async () => {
+    const digest = await seedImage(scratch, `${source}/cli-verify/bundled:1`, "bundle for --tlog-key");
+    await sign(k1, `${source}/cli-verify/bundled@${digest}`, "bundle");
+    const log = await keyPair(scratch, "rekor");
+    const ref = `${source}/cli-verify/bundled:1`;
+    const res = airlift(["verify", ref, "--key", `${k1}.pub`, "--tlog-key", `${log}.pub`, "--plain-http"], {});
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /sigstore bundle sha256:[0-9a-f]{64}: valid, key sha256:[0-9a-f]{64} \(ec-p256\)/);
+    const alone = airlift(["verify", ref, "--tlog-key", `${log}.pub`, "--plain-http"], {});
+    assert.equal(alone.code, 2, alone.stderr);
+    assert.match(alone.stderr, /--tlog-key needs --key/);
   });
 
   it("a key file without a PEM public key is a usage error before any request", () => {
