@@ -89,6 +89,10 @@ const destination = obj("The registry side.", {
       pattern: "^([a-z0-9]+(([._]|__|-+)[a-z0-9]+)*/)+$",
     }),
   }),
+  repositoryTemplate: str(
+    "A drop-box's naming template instead of rewrite: the repository each archive's images go to, from its key below the prefix: {name} (the file name without .tar/.tar.gz/.tgz) and {dir} (its folder), lowercased, e.g. mirror/{dir}/{name}; the tags stay the archive's own.",
+    { minLength: 1, maxLength: 255, pattern: "^[a-z0-9._/{}-]+$" },
+  ),
   ...registryConnectionProperties(),
 });
 
@@ -162,12 +166,22 @@ export const imageImportSpecSchema: SchemaNode = obj(
     required: ["source", "destination"],
     rules: [
       {
-        rule: "!has(self.source.s3.prefix) || (has(self.destination.rewrite) && !has(self.images) && !has(self.destination.tags) && !has(self.destination.repository))",
+        rule: "!has(self.source.s3.prefix) || (has(self.destination.rewrite) != has(self.destination.repositoryTemplate) && !has(self.images) && !has(self.destination.tags) && !has(self.destination.repository))",
         message:
-          "a drop-box (source.s3.prefix) names each image by its archive's RepoTags: set destination.rewrite (registry, repositoryPrefix), not tags, repository or images",
+          "a drop-box (source.s3.prefix) names each archive's images by their RepoTags (destination.rewrite) or by its key (destination.repositoryTemplate), one of the two; not tags, repository or images",
         check: (s: ImageImportSpec) =>
           s.source.s3.prefix === undefined ||
-          (!!s.destination.rewrite && !s.images && !s.destination.tags && !s.destination.repository),
+          (!!s.destination.rewrite !== !!s.destination.repositoryTemplate &&
+            !s.images &&
+            !s.destination.tags &&
+            !s.destination.repository),
+      },
+      {
+        rule: "has(self.source.s3.prefix) || !has(self.destination.repositoryTemplate)",
+        message:
+          "destination.repositoryTemplate names the archives of a drop-box: set source.s3.prefix, or use repository",
+        check: (s: ImageImportSpec) =>
+          s.source.s3.prefix !== undefined || s.destination.repositoryTemplate === undefined,
       },
       {
         rule: "!(has(self.destination.tags) && has(self.destination.rewrite))",
@@ -176,17 +190,24 @@ export const imageImportSpecSchema: SchemaNode = obj(
         check: (s: ImageImportSpec) => !(s.destination.tags && s.destination.rewrite),
       },
       {
-        rule: "has(self.destination.rewrite) || has(self.destination.tags) || (has(self.images) && self.images.all(i, has(i.tags)))",
+        rule: "has(self.destination.rewrite) || has(self.destination.repositoryTemplate) || has(self.destination.tags) || (has(self.images) && self.images.all(i, has(i.tags)))",
         message:
-          "destination.tags must list at least one tag, unless destination.rewrite keeps the archive's RepoTags or every images[] entry sets tags",
-        check: (s: ImageImportSpec) => !!s.destination.rewrite || !!s.destination.tags || everyImageHas(s, "tags"),
+          "destination.tags must list at least one tag, unless destination.rewrite (or a drop-box's repositoryTemplate) keeps the archive's tags or every images[] entry sets tags",
+        check: (s: ImageImportSpec) =>
+          !!s.destination.rewrite ||
+          !!s.destination.repositoryTemplate ||
+          !!s.destination.tags ||
+          everyImageHas(s, "tags"),
       },
       {
-        rule: "has(self.destination.rewrite) || has(self.destination.repository) || (has(self.images) && self.images.all(i, has(i.repository)))",
+        rule: "has(self.destination.rewrite) || has(self.destination.repositoryTemplate) || has(self.destination.repository) || (has(self.images) && self.images.all(i, has(i.repository)))",
         message:
-          "destination.repository must be set, unless destination.rewrite keeps the archive's repositories or every images[] entry sets repository",
+          "destination.repository must be set, unless destination.rewrite keeps the archive's repositories, a drop-box's repositoryTemplate names them, or every images[] entry sets repository",
         check: (s: ImageImportSpec) =>
-          !!s.destination.rewrite || !!s.destination.repository || everyImageHas(s, "repository"),
+          !!s.destination.rewrite ||
+          !!s.destination.repositoryTemplate ||
+          !!s.destination.repository ||
+          everyImageHas(s, "repository"),
       },
     ],
   },

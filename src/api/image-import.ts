@@ -44,6 +44,8 @@ export interface ImageImportDestination {
   tags?: string[];
   /** Keep the archive's RepoTags, rewritten onto the destination; exclusive with tags. */
   rewrite?: RepoTagRewrite;
+  /** A drop-box's naming template (`mirror/{dir}/{name}`): the repository from the archive's key, its own tags. */
+  repositoryTemplate?: string;
   credentialsSecretRef?: RegistryCredentialsRef;
   caBundleSecretRef?: CaBundleRef;
   insecureSkipTLSVerify?: boolean;

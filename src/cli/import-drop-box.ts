@@ -26,6 +26,7 @@ import { airliftVersion } from "./version.ts";
 /** The flags a drop-box import reads. */
 export interface DropBoxFlags extends TransferFlags {
   repositoryPrefix?: string;
+  repositoryTemplate?: string;
   match?: string[];
   checksums: ChecksumPolicy;
   parallel: number;
@@ -54,8 +55,10 @@ function registryOf(targets: string[], flags: DropBoxFlags, env: NodeJS.ProcessE
     );
   const problem = hostProblem(host);
   if (problem) throw new UsageError(`invalid registry "${host}": ${problem}`);
-  if (flags.repositoryPrefix === undefined)
-    throw new UsageError("a drop-box needs --repository-prefix: each archive's images keep their RepoTags under it");
+  if ((flags.repositoryPrefix === undefined) === (flags.repositoryTemplate === undefined))
+    throw new UsageError(
+      "a drop-box needs --repository-prefix (each archive's images keep their RepoTags under it) or --repository-template (e.g. mirror/{dir}/{name}: named after the archive's key), one of them",
+    );
   return host;
 }
 
@@ -98,6 +101,7 @@ export async function importDropBox(src: string, targets: string[], flags: DropB
       checksums: flags.checksums,
       ...(keys ? { keys: keys.keys } : {}),
       parallel: flags.parallel,
+      ...(flags.repositoryTemplate ? { repositoryTemplate: flags.repositoryTemplate } : {}),
       importedBy: { identity: `${userInfo().username}@${hostname()}`, version: airliftVersion() },
       onOutcome: (o) => {
         if (!flags.json) io.stdout.write(`${outcomeLine(o)}\n`);

@@ -208,6 +208,10 @@ export function command(ctx: CliContext): Command {
     )
     .addOption(new Option("--concurrency <n>", "layers uploaded at once").argParser(positiveIntArg).default(3))
     .option(
+      "--repository-template <template>",
+      "drop-box: name each archive's repository after its key, e.g. mirror/{dir}/{name} (its tags stay its own)",
+    )
+    .option(
       "--match <glob>",
       "drop-box: import the archives under s3://bucket/prefix/ whose key (relative to the prefix) matches; repeatable (default **/*.tar, **/*.tar.gz, **/*.tgz)",
       (v: string, prev: string[] = []) => [...prev, v],

@@ -120,6 +120,7 @@ export class DropBoxPoller {
       checksums: s3.checksums ?? DROP_BOX_DEFAULTS.checksums,
       ...(conns.keys ? { keys: conns.keys.keys } : {}),
       parallel: spec.parallelImports ?? DROP_BOX_DEFAULTS.parallelImports,
+      ...(spec.destination.repositoryTemplate ? { repositoryTemplate: spec.destination.repositoryTemplate } : {}),
       importedBy: {
         identity: this.#deps.identity,
         version: this.#deps.version ?? "unknown",

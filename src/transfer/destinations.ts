@@ -160,7 +160,7 @@ function plansOf(
     );
   }
   const image = images[0] as ArchiveImageNames;
-  const tags = spec.tags ?? keptNames(image, spec).map((t) => t.tag);
+  const tags = spec.tags ?? ownTags(image, spec);
   return [
     {
       index: image.index,
@@ -168,6 +168,15 @@ function plansOf(
       targets: explicitTargets(spec.repository, tags, spec.registry),
     },
   ];
+}
+
+/**
+ * The image's own tags under a repository named for it (a drop-box's naming template): a name without "/" and ":" is
+ * an OCI ref name holding the tag alone (what `skopeo copy ... oci-archive:x.tar:1.0` writes), not a repository.
+ */
+function ownTags(image: ArchiveImageNames, spec: DestinationSpec): string[] {
+  const tagOnly = image.names.filter((n) => !n.includes("/") && !n.includes(":"));
+  return tagOnly.length > 0 ? tagOnly : keptNames(image, spec).map((t) => t.tag);
 }
 
 /** Validates every target and refuses one reference pushed by two images. */

@@ -8,6 +8,7 @@ import type { TrustedKey } from "../verify/keys.ts";
 import { classifyTransferError, type TransferReason } from "./errors.ts";
 import { importArchive, type ImportArchiveOptions, type ImportedImage } from "./import-archive.ts";
 import { forEachBounded } from "./pool.ts";
+import { templateDestination } from "./drop-box-naming.ts";
 import { readReceipts, writeReceipt, type Receipt } from "./receipts.ts";
 import { scanDropBox, type DropBoxEntry, type DropBoxLocation } from "./drop-box-scan.ts";
 
@@ -73,6 +74,8 @@ export interface DropBoxOptions {
   keys?: readonly TrustedKey[];
   /** Archives imported at once (default 2). */
   parallel?: number;
+  /** Name each archive's repository after its key (drop-box-naming.ts) instead of keeping its RepoTags. */
+  repositoryTemplate?: string;
   /** What earlier polls settled, by name; undefined: read the receipts in the bucket. */
   settled?: Map<string, Settled>;
   /** Who imports, for the receipts. */
@@ -110,7 +113,10 @@ async function importOne(
   const etag = source.etag;
   const sha256 = await sha256Of(source.stream(0, source.size, signal));
   if (trusted) checkListed(trusted, entry.name, sha256);
-  const result = await importArchive(source, { ...options.importOptions, signal });
+  const destination = options.repositoryTemplate
+    ? templateDestination(options.importOptions.destination.registry, options.repositoryTemplate, entry.name)
+    : options.importOptions.destination;
+  const result = await importArchive(source, { ...options.importOptions, destination, signal });
   const receipt: Receipt = {
     version: "airlift.dev/receipt/v1",
     source: { bucket: location.bucket, key: entry.key, etag, size: source.size, sha256 },

@@ -344,3 +344,62 @@ describe("airlift import s3://bucket/prefix/ (the drop-box once, from the CLI)",
     assert.match(second.stderr, /3 archive\(s\) matched: 0 imported, 1 quarantined, 0 failed, 2 already imported/);
   });
 });
+
+describe("a drop-box named by a template (archives without a repository of their own)", () => {
+  it("puts an OCI archive's image under the repository its key names, with its own tag, from the CLI and the operator", async () => {
+    const seedRef = `${registry}/seed/templated:1`;
+    const dir = mkdtempSync(join(scratch, "tmpl-"));
+    writeFileSync(join(dir, "f.txt"), "templated\n");
+    await run("tar", ["-C", dir, "-cf", join(dir, "l.tar"), "f.txt"]);
+    await run("crane", ["append", "--insecure", "-f", join(dir, "l.tar"), "-t", seedRef]);
+    // An OCI archive names its image by a tag only: with rewrite it could not be placed.
+    const tar = join(dir, "app.tar");
+    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${seedRef}`, `oci-archive:${tar}:1.0`]);
+    for (const prefix of ["tmpl-cli", "tmpl-op"]) await put(`${prefix}/team/My_App.tar`, readFileSync(tar));
+    const cli = airlift(
+      [
+        "import",
+        `s3://${bucket}/tmpl-cli/`,
+        registry,
+        "--repository-template",
+        "cli/{dir}/{name}",
+        "--plain-http",
+        "--progress",
+        "none",
+      ],
+      {
+        AWS_ACCESS_KEY_ID: env.minio.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: env.minio.secretAccessKey,
+        AWS_ENDPOINT_URL_S3: env.minio.endpoint,
+        HOME: scratch,
+      },
+    );
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /cli\/team\/my_app:1\.0@sha256:/);
+    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports`, {
+      method: "POST",
+      body: {
+        apiVersion: "airlift.dev/v1alpha1",
+        kind: "ImageImport",
+        metadata: { name: "templated", namespace: ns },
+        spec: {
+          source: {
+            s3: {
+              endpoint: env.minio.endpoint,
+              bucket,
+              prefix: "tmpl-op/",
+              credentialsSecretRef: { name: "bucket-keys" },
+            },
+          },
+          destination: { registry, plainHTTP: true, repositoryTemplate: "op/{dir}/{name}" },
+          interval: "5s",
+        },
+      },
+    });
+    await waitFor("the templated archive imported", async () => {
+      const o = await get("templated");
+      return o.status?.dropBox?.imported === 1 ? o : undefined;
+    });
+    assert.equal(await digestOf(`${registry}/op/team/my_app:1.0`), await digestOf(`${registry}/cli/team/my_app:1.0`));
+  });
+});
