@@ -11,10 +11,13 @@ describe("templateRepository", () => {
   });
 
   it("refuses a name that is no repository, naming the archive", () => {
-    assert.throws(() => templateRepository("{name}", "___.tar"), (err: unknown) => {
-      assert.ok(err instanceof DestinationPlanError);
-      assert.match(err.message, /___\.tar/);
-      return true;
-    });
+    assert.throws(
+      () => templateRepository("{name}", "___.tar"),
+      (err: unknown) => {
+        assert.ok(err instanceof DestinationPlanError);
+        assert.match(err.message, /___\.tar/);
+        return true;
+      },
+    );
   });
 });
