@@ -21,6 +21,7 @@ import {
   type TransferFlags,
 } from "./transfer-flags.ts";
 import { verifyKeySet } from "./verify-keys.ts";
+import { bucketProblem } from "./transfer-input.ts";
 import { airliftVersion } from "./version.ts";
 
 /** The flags a drop-box import reads. */
@@ -44,6 +45,8 @@ export function isDropBox(src: string, flags: { match?: string[] }): boolean {
 function location(src: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(src);
   if (!m) throw new UsageError(`a drop-box is an s3:// folder, e.g. s3://airgap/g/ (got "${src}")`);
+  const problem = bucketProblem(m[1] ?? "");
+  if (problem) throw new UsageError(`invalid S3 URL "${src}": ${problem}`);
   return { bucket: m[1] ?? "", prefix: m[2] ?? "" };
 }
 
@@ -51,7 +54,7 @@ function registryOf(targets: string[], flags: DropBoxFlags, env: NodeJS.ProcessE
   const host = targets[0] ?? defaultRegistry(flags, env);
   if (targets.length > 1 || host === undefined || host.includes("/"))
     throw new UsageError(
-      "a drop-box keeps each archive's RepoTags: give the registry host only (e.g. harbor.example.com) and --repository-prefix",
+      "an s3:// folder is a drop-box of every archive under it: give the registry host only (e.g. harbor.example.com) with --repository-prefix or --repository-template; or name one archive object after the bucket, e.g. s3://bucket/images/app.tar",
     );
   const problem = hostProblem(host);
   if (problem) throw new UsageError(`invalid registry "${host}": ${problem}`);

@@ -15,7 +15,8 @@ export interface S3Location {
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-function bucketProblem(bucket: string): string | undefined {
+/** What is wrong with a bucket name, or undefined. */
+export function bucketProblem(bucket: string): string | undefined {
   if (bucket === "") return "the bucket name is missing: write s3://bucket/key";
   if (!BUCKET.test(bucket))
     return `the bucket name "${bucket}" must be 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit`;

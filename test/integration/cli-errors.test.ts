@@ -140,7 +140,7 @@ describe("airlift import / pull: input checked before any network I/O", () => {
     assertUsage(
       airlift(["import", "s3://bucket/", `${listenerHost}/apps/web:1`, "--plain-http"], S3_ENV()),
       "airlift import",
-      /invalid S3 URL "s3:\/\/bucket\/": name the archive object after the bucket/,
+      /an s3:\/\/ folder is a drop-box .*--repository-prefix or --repository-template; or name one archive object after the bucket/,
     );
     assertUsage(
       airlift(["pull", `${listenerHost}/apps/web:1`, "s3://bucket", "--plain-http"], S3_ENV()),

@@ -199,7 +199,7 @@ before(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "app.tar", Body: readFileSync(join(scratch, "app.tar")) }));
 
-  const site = await startSiteFronts(env);
+  const site = await startSiteFronts(env, 14); // gdc-site.test.ts has 127.0.13.x
   Object.assign(fronts, site.fronts);
   const processEnv: NodeJS.ProcessEnv = { ...process.env, AIRLIFT_TEST_HOSTS: site.testHosts };
   delete processEnv.NODE_EXTRA_CA_CERTS;

@@ -75,10 +75,12 @@ export async function tlsFront(
 
 /**
  * Fronts for every TLS_SITE_SUFFIXES site on :443 (harbor.<suffix> and objectstorage.<suffix>, each on its own
- * 127.0.13.x), by name, and the AIRLIFT_TEST_HOSTS value that sends the names there.
+ * 127.0.<net>.x), by name, and the AIRLIFT_TEST_HOSTS value that sends the names there. Test files that run at the
+ * same time each take their own `net` (:443 of one address serves one file).
  */
 export async function startSiteFronts(
   env: EnvironmentConnection,
+  net = 13,
 ): Promise<{ fronts: Record<string, SiteFront>; testHosts: string }> {
   const tls = env.registries["basic-tls"];
   const caFile = tls.caFile ?? "";
@@ -94,8 +96,8 @@ export async function startSiteFronts(
   const fronts: Record<string, SiteFront> = {};
   const hosts: string[] = [];
   for (const [i, suffix] of TLS_SITE_SUFFIXES.entries()) {
-    const harbor = `127.0.13.${2 * i + 1}`;
-    const storage = `127.0.13.${2 * i + 2}`;
+    const harbor = `127.0.${net}.${2 * i + 1}`;
+    const storage = `127.0.${net}.${2 * i + 2}`;
     fronts[`harbor.${suffix}`] = await passThroughFront(harbor, tls.host);
     fronts[`objectstorage.${suffix}`] = await tlsFront(storage, env.minio.endpoint, {
       cert: cert.certPem,
