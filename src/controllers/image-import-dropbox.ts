@@ -13,7 +13,7 @@ import type { EndpointsUsed } from "../api/meta.ts";
 import { parseDuration } from "../api/duration.ts";
 import type { Run } from "../kube/reconcile-steps.ts";
 import type { Result } from "../kube/reconciler.ts";
-import { CONFIG_MAPS, collectionPath } from "../kube/resource.ts";
+import { applyConfigMap } from "../kube/config-maps.ts";
 import { nowIso } from "../kube/conditions.ts";
 import type { SharedBlobs } from "../transfer/blob-copy.ts";
 import { openS3Client } from "../transfer/s3-connection.ts";
@@ -170,32 +170,16 @@ export class DropBoxPoller {
 
   async #writeOutcomes(run: DropBoxRun, name: string, text: string): Promise<void> {
     const { obj, ctx } = run;
-    const namespace = obj.metadata.namespace ?? "";
-    const body = {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: {
+    await applyConfigMap(
+      ctx.client,
+      {
+        namespace: obj.metadata.namespace ?? "",
         name,
-        namespace,
         labels: { "airlift.dev/drop-box-of": obj.metadata.name.slice(0, 63) },
-        ownerReferences: [
-          {
-            apiVersion: obj.apiVersion,
-            kind: "ImageImport",
-            name: obj.metadata.name,
-            uid: obj.metadata.uid ?? "",
-            controller: true,
-          },
-        ],
+        owner: obj,
+        data: { "outcomes.tsv": text },
       },
-      data: { "outcomes.tsv": text },
-    };
-    await ctx.client.request(`${collectionPath(CONFIG_MAPS, namespace)}/${encodeURIComponent(name)}`, {
-      method: "PATCH",
-      patchType: "apply",
-      query: { fieldManager: "airlift", force: true },
-      body,
-      signal: ctx.signal,
-    });
+      { signal: ctx.signal },
+    );
   }
 }

@@ -10,8 +10,9 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { STATUS_LIMITS } from "../api/meta.ts";
 import type { InventoryEntry as StatusEntry, OciSync } from "../api/oci-sync.ts";
 import { isNotFound } from "../kube/api-error.ts";
+import { applyConfigMap } from "../kube/config-maps.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
-import { CONFIG_MAPS, collectionPath, objectPath } from "../kube/resource.ts";
+import { CONFIG_MAPS, objectPath } from "../kube/resource.ts";
 
 const DATA_KEY = "inventory.json";
 const GZIP_KEY = "inventory.json.gz";
@@ -69,32 +70,17 @@ export async function writeInventory(
       await deleteInventoryConfigMap(client, namespace, sync.status.inventoryRef.name, signal);
     return { inventory: entries, inventoryRef: null };
   }
-  const body = {
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: {
-      name,
+  await applyConfigMap(
+    client,
+    {
       namespace,
+      name,
       labels: { "airlift.dev/inventory-of": sync.metadata.name.slice(0, 63) },
-      ownerReferences: [
-        {
-          apiVersion: "airlift.dev/v1alpha1",
-          kind: "OciSync",
-          name: sync.metadata.name,
-          uid: sync.metadata.uid ?? "",
-          controller: true,
-        },
-      ],
+      owner: sync,
+      binaryData: { [GZIP_KEY]: gzipSync(JSON.stringify(entries)).toString("base64") },
     },
-    binaryData: { [GZIP_KEY]: gzipSync(JSON.stringify(entries)).toString("base64") },
-  };
-  await client.request(`${collectionPath(CONFIG_MAPS, namespace)}/${encodeURIComponent(name)}`, {
-    method: "PATCH",
-    patchType: "apply",
-    query: { fieldManager: "airlift", force: true },
-    body,
-    signal,
-  });
+    { signal },
+  );
   return { inventory: null, inventoryRef: { name } };
 }
 

@@ -8,7 +8,7 @@ import type { ImagePreflightSpec, ImagePreflightStatus } from "../api/oci-sync.t
 import { PREFLIGHT_LIST_LIMIT } from "../api/oci-sync-preflight-schema.ts";
 import { nowIso } from "../kube/conditions.ts";
 import type { EndpointPolicy } from "../net/endpoint-policy.ts";
-import { SyncError, pinImages, workloadImages, type ImageUse, type Manifest } from "../sync/index.ts";
+import { SyncError, pinImages, pinnedImage, workloadImages, type ImageUse, type Manifest } from "../sync/index.ts";
 import type { RegistryConnection } from "../transfer/connection.ts";
 import { imagePresence, type Presence } from "../transfer/image-presence.ts";
 
@@ -37,11 +37,30 @@ function bounded(list: string[]): string[] | undefined {
   return list.length > 0 ? list.slice(0, PREFLIGHT_LIST_LIMIT) : undefined;
 }
 
-function statusOf(uses: ImageUse[], found: Map<string, Presence>, pinned: string[]): ImagePreflightStatus {
-  const missing = uses.filter((u) => found.get(u.image)?.state === "missing").map(describe);
-  const unknown = [...found].flatMap(([image, p]) => (p.state === "unknown" ? [`${image}: ${p.message}`] : []));
-  const status: ImagePreflightStatus = { checked: found.size, checkedAt: nowIso() };
-  const lists = { missing: bounded(missing), unknown: bounded(unknown), pinned: bounded(pinned) };
+/** What the lookups found, sorted into what status and the messages say. */
+interface Findings {
+  checked: number;
+  missing: ImageUse[];
+  /** `image: why` of each image that could not be looked up. */
+  unknown: string[];
+  /** Digest of each image found. */
+  digests: Map<string, string>;
+}
+
+function findingsOf(uses: readonly ImageUse[], found: ReadonlyMap<string, Presence>): Findings {
+  const unknown: string[] = [];
+  const digests = new Map<string, string>();
+  for (const [image, p] of found) {
+    if (p.state === "unknown") unknown.push(`${image}: ${p.message}`);
+    if (p.state === "present") digests.set(image, p.digest);
+  }
+  const missing = uses.filter((u) => found.get(u.image)?.state === "missing");
+  return { checked: found.size, missing, unknown, digests };
+}
+
+function statusOf(f: Findings, pinned: string[]): ImagePreflightStatus {
+  const status: ImagePreflightStatus = { checked: f.checked, checkedAt: nowIso() };
+  const lists = { missing: bounded(f.missing.map(describe)), unknown: bounded(f.unknown), pinned: bounded(pinned) };
   for (const [key, value] of Object.entries(lists)) if (value) Object.assign(status, { [key]: value });
   return status;
 }
@@ -59,28 +78,29 @@ function blockedMessage(missing: ImageUse[], unknown: string[]): string {
 export function imagePreflight(options: PreflightOptions): Preflight | undefined {
   const mode = options.spec?.mode ?? "warn";
   if (mode === "off") return undefined;
-  const preflight: Preflight = { missing: [], afterLoad: (m) => Promise.resolve(m) };
-  preflight.afterLoad = async (manifests) => {
-    const uses = workloadImages(manifests);
-    const found = await imagePresence(
-      uses.map((u) => u.image),
-      {
-        connectionFor: (registry) =>
-          registry === options.sourceRegistry ? options.connection : { endpointPolicy: options.endpointPolicy },
-        signal: options.signal,
-      },
-    );
-    preflight.missing = uses.filter((u) => found.get(u.image)?.state === "missing");
-    const unknown = [...found].flatMap(([image, p]) => (p.state === "unknown" ? [`${image}: ${p.message}`] : []));
-    if (mode === "block" && (preflight.missing.length > 0 || unknown.length > 0)) {
-      preflight.status = statusOf(uses, found, []);
-      throw new SyncError("ImagesMissing", blockedMessage(preflight.missing, unknown));
-    }
-    const digests = new Map([...found].flatMap(([image, p]) => (p.state === "present" ? [[image, p.digest]] : [])));
-    const pin = options.spec?.pinDigests === true;
-    const pinned = pin ? [...digests].map(([image, digest]) => `${image.split("@")[0] ?? image}@${digest}`) : [];
-    preflight.status = statusOf(uses, found, pinned);
-    return pin ? pinImages(manifests, digests) : manifests;
+  const pin = options.spec?.pinDigests === true;
+  const preflight: Preflight = {
+    missing: [],
+    afterLoad: async (manifests) => {
+      const uses = workloadImages(manifests);
+      const found = await imagePresence(
+        uses.map((u) => u.image),
+        {
+          connectionFor: (registry) =>
+            registry === options.sourceRegistry ? options.connection : { endpointPolicy: options.endpointPolicy },
+          signal: options.signal,
+        },
+      );
+      const f = findingsOf(uses, found);
+      preflight.missing = f.missing;
+      if (mode === "block" && (f.missing.length > 0 || f.unknown.length > 0)) {
+        preflight.status = statusOf(f, []);
+        throw new SyncError("ImagesMissing", blockedMessage(f.missing, f.unknown));
+      }
+      const pinned = pin ? [...f.digests].map(([image, digest]) => pinnedImage(image, digest)) : [];
+      preflight.status = statusOf(f, pinned);
+      return pin ? pinImages(manifests, f.digests) : manifests;
+    },
   };
   return preflight;
 }

@@ -4,6 +4,7 @@
 // CLI can take the site's registry from it. Checked every 2 s and written only when it changed (server-side apply;
 // every replica writes the same content), so a discovered change shows within seconds.
 import type { Logger } from "pino";
+import { applyConfigMap } from "../kube/config-maps.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { siteTrust } from "../net/trust.ts";
 import type { DefaultWithOrigin, SiteDefaults } from "./defaults.ts";
@@ -62,17 +63,16 @@ export function publishSite(p: SitePublisher): { stop: () => Promise<void> } {
     const text = JSON.stringify(currentSite(p), null, 2);
     if (text === last) return;
     try {
-      await p.client.request(`/api/v1/namespaces/${p.namespace}/configmaps/${SITE_PROFILE_CONFIGMAP}`, {
-        method: "PATCH",
-        patchType: "apply",
-        query: { fieldManager: "airlift-site", force: true },
-        body: {
-          apiVersion: "v1",
-          kind: "ConfigMap",
-          metadata: { name: SITE_PROFILE_CONFIGMAP, labels: { "app.kubernetes.io/part-of": "airlift" } },
+      await applyConfigMap(
+        p.client,
+        {
+          namespace: p.namespace,
+          name: SITE_PROFILE_CONFIGMAP,
+          labels: { "app.kubernetes.io/part-of": "airlift" },
           data: { [SITE_PROFILE_KEY]: text },
         },
-      });
+        { fieldManager: "airlift-site" },
+      );
       last = text;
       warned = false;
     } catch (err) {

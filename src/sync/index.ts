@@ -36,7 +36,7 @@
 //
 // Errors are SyncError subclasses with a stable `code` (errors.ts); classify by class or code, not by message.
 export { syncDirectory, type SyncDirectoryOptions, type SyncDirectoryResult } from "./sync-directory.ts";
-export { pinImages, workloadImages, type ImageUse } from "./workload-images.ts";
+export { pinImages, pinnedImage, workloadImages, type ImageUse } from "./workload-images.ts";
 export { dryRunObjects, type DryRunContext } from "./validate.ts";
 export { loadSource, type RenderMode, type RenderOptions } from "./load-source.ts";
 export { DEFAULT_KUSTOMIZE_LIMITS, type KustomizeLimits } from "./render-kustomize.ts";
