@@ -18,7 +18,7 @@ import { airliftArgs, loadKubeConfig, startEnvironment, startRegistry } from "..
 import { s3Client } from "../test/env/minio.ts";
 import { generateDockerArchive } from "./generate-archive.ts";
 import { measure } from "./measure.ts";
-import { peakRssMiB, startBenchOperator, stopBenchOperator } from "./operator-process.ts";
+import { benchNamespace, peakRssMiB, startBenchOperator, stopBenchOperator } from "./operator-process.ts";
 
 const count = Number(process.env.BENCH_DROPBOX_N ?? 1_000);
 const kib = Number(process.env.BENCH_DROPBOX_KB ?? 64);
@@ -93,14 +93,7 @@ async function main(): Promise<void> {
     await cliRegistry.stop();
 
     const ns = "bench";
-    await client.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
-    await client.request(`/api/v1/namespaces/${ns}/secrets`, {
-      method: "POST",
-      body: {
-        metadata: { name: "keys" },
-        stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey },
-      },
-    });
+    await benchNamespace(client, ns, env.minio);
     const opRegistry = await startRegistry(join(work, "reg-op"), "anonymous");
     operator = await startBenchOperator({ kubeconfig: env.kube.kubeconfigPath, namespace: ns });
     const started = Date.now();

@@ -15,7 +15,7 @@ import { airliftArgs, loadKubeConfig, startEnvironment, startRegistry } from "..
 import { s3Client } from "../test/env/minio.ts";
 import { generateDockerArchive } from "./generate-archive.ts";
 import { measure } from "./measure.ts";
-import { peakRssMiB, startBenchOperator, stopBenchOperator } from "./operator-process.ts";
+import { benchNamespace, peakRssMiB, startBenchOperator, stopBenchOperator } from "./operator-process.ts";
 import { putFile } from "./peers.ts";
 
 const bigMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -83,14 +83,7 @@ async function main(): Promise<void> {
     await cliRegistry.stop();
 
     const ns = "bench";
-    await client.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
-    await client.request(`/api/v1/namespaces/${ns}/secrets`, {
-      method: "POST",
-      body: {
-        metadata: { name: "keys" },
-        stringData: { "access-key-id": env.minio.accessKeyId, "secret-access-key": env.minio.secretAccessKey },
-      },
-    });
+    await benchNamespace(client, ns, env.minio);
     const opRegistry = await startRegistry(join(work, "reg-op"), "anonymous");
     operator = await startBenchOperator({
       kubeconfig: env.kube.kubeconfigPath,

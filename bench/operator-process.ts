@@ -1,10 +1,12 @@
 // The operator as the benchmarks run it: `airlift operator` as a child process on the bench's API server, one
 // namespace, loopback endpoints allowed (the bench servers listen on 127.0.0.1), quiet logs; plus its peak RSS and a
-// clean stop. One place for what operator-import.ts, drop-box.ts and sync-scale.ts start.
+// clean stop, and the namespace with the bucket keys. One place for what operator-import.ts, drop-box.ts and
+// sync-scale.ts start.
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { airliftArgs, freePort } from "../test/env/index.ts";
+import type { KubeClient } from "../src/kube/rest-client.ts";
+import { airliftArgs, freePort, type EnvironmentConnection } from "../test/env/index.ts";
 
 /** How to start it. */
 export interface BenchOperatorOptions {
@@ -53,4 +55,20 @@ export async function stopBenchOperator(process: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => process.once("exit", resolve));
   process.kill("SIGTERM");
   await exited;
+}
+
+/** The operator's namespace with the bucket keys in Secret `keys` (GDC's key names), as the benches' objects use. */
+export async function benchNamespace(
+  client: KubeClient,
+  ns: string,
+  minio: EnvironmentConnection["minio"],
+): Promise<void> {
+  await client.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
+  await client.request(`/api/v1/namespaces/${ns}/secrets`, {
+    method: "POST",
+    body: {
+      metadata: { name: "keys" },
+      stringData: { "access-key-id": minio.accessKeyId, "secret-access-key": minio.secretAccessKey },
+    },
+  });
 }
