@@ -19,26 +19,25 @@ export interface BenchOperatorOptions {
   settleMs?: number;
 }
 
-/** Starts the operator and waits for it to settle. */
+/** Starts the operator and waits for it to settle; BENCH_OPERATOR_NODE_ARGS adds Node flags (`--cpu-prof` ...). */
 export async function startBenchOperator(options: BenchOperatorOptions): Promise<ChildProcess> {
-  const operator = spawn(
-    ...airliftArgs([
-      "operator",
-      "--kubeconfig",
-      options.kubeconfig,
-      "--namespace",
-      options.namespace,
-      "--metrics-addr",
-      `127.0.0.1:${await freePort()}`,
-      "--health-addr",
-      "0",
-      "--log-level",
-      "warn",
-      "--allow-loopback-endpoints",
-      ...(options.extraArgs ?? []),
-    ]),
-    { stdio: options.stdio ?? "ignore" },
-  );
+  const [node, nodeArgs] = airliftArgs([
+    "operator",
+    "--kubeconfig",
+    options.kubeconfig,
+    "--namespace",
+    options.namespace,
+    "--metrics-addr",
+    `127.0.0.1:${await freePort()}`,
+    "--health-addr",
+    "0",
+    "--log-level",
+    "warn",
+    "--allow-loopback-endpoints",
+    ...(options.extraArgs ?? []),
+  ]);
+  const extraNode = process.env.BENCH_OPERATOR_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const operator = spawn(node, [...extraNode, ...nodeArgs], { stdio: options.stdio ?? "ignore" });
   await sleep(options.settleMs ?? 2_000);
   return operator;
 }

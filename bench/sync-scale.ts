@@ -4,7 +4,8 @@
 // unchanged. Prints, per N: wall time and its ratio, peak RSS (kubectl: GNU time; the operator: VmHWM of a fresh
 // process per N), the API requests each made by verb and resource (the API server's own counters), and the
 // operator's steady-state CPU and requests per minute. BENCH_SYNC_SIZES (default 2000,10000,50000),
-// BENCH_SYNC_STEADY_SECONDS (default 60), BENCH_SYNC_PERIOD (the OciSync period, default 15s).
+// BENCH_SYNC_STEADY_SECONDS (default 60), BENCH_SYNC_PERIOD (the OciSync period, default 15s),
+// BENCH_SYNC_KUBECTL_MAX (default 10000: larger sizes run airlift alone, the 50,000 run has no kubectl peer).
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +33,7 @@ import { measure } from "./measure.ts";
 const sizes = (process.env.BENCH_SYNC_SIZES ?? "2000,10000,50000").split(",").map(Number);
 const steadySeconds = Number(process.env.BENCH_SYNC_STEADY_SECONDS ?? 60);
 const period = process.env.BENCH_SYNC_PERIOD ?? "15s";
+const kubectlMax = Number(process.env.BENCH_SYNC_KUBECTL_MAX ?? 10_000);
 
 /** Writes the 10 Namespaces and `n` ConfigMaps (100 files) under `dir`; names start with `prefix`. */
 function writeSet(dir: string, prefix: string, n: number): void {
@@ -78,7 +80,8 @@ async function waitReady(client: KubeClient, ns: string, name: string): Promise<
 
 interface Row {
   n: number;
-  kubectl: { wall: number; rss: number; requests: RequestCounts };
+  /** Undefined above BENCH_SYNC_KUBECTL_MAX. */
+  kubectl?: { wall: number; rss: number; requests: RequestCounts };
   airlift: { wall: number; rss: number; requests: RequestCounts };
   steady: { cpuPercent: number; requestsPerMinute: number; requests: RequestCounts };
 }
@@ -90,7 +93,7 @@ interface Bench {
   work: string;
 }
 
-async function kubectlRun(b: Bench, n: number): Promise<Row["kubectl"]> {
+async function kubectlRun(b: Bench, n: number): Promise<NonNullable<Row["kubectl"]>> {
   const dir = join(b.work, `kubectl-${n}`);
   writeSet(dir, `k${n}`, n);
   const before = await apiRequestCounts(b.kubeconfig);
@@ -174,17 +177,17 @@ function printRows(rows: readonly Row[]): void {
   console.log("| --- | --- | --- | --- |");
   for (const r of rows)
     console.log(
-      `| ${r.n} | ${r.kubectl.wall.toFixed(1)} s | ${r.airlift.wall.toFixed(1)} s | ${(r.airlift.wall / r.kubectl.wall).toFixed(2)}× |`,
+      `| ${r.n} | ${r.kubectl ? `${r.kubectl.wall.toFixed(1)} s` : "—"} | ${r.airlift.wall.toFixed(1)} s | ${r.kubectl ? `${(r.airlift.wall / r.kubectl.wall).toFixed(2)}×` : "—"} |`,
     );
   console.log("\n| N | kubectl peak RSS | operator peak RSS | steady CPU (% of a core) | steady requests/min |");
   console.log("| --- | --- | --- | --- | --- |");
   for (const r of rows)
     console.log(
-      `| ${r.n} | ${r.kubectl.rss.toFixed(0)} MiB | ${r.airlift.rss.toFixed(0)} MiB | ${r.steady.cpuPercent.toFixed(2)} % | ${r.steady.requestsPerMinute.toFixed(1)} |`,
+      `| ${r.n} | ${r.kubectl ? `${r.kubectl.rss.toFixed(0)} MiB` : "—"} | ${r.airlift.rss.toFixed(0)} MiB | ${r.steady.cpuPercent.toFixed(2)} % | ${r.steady.requestsPerMinute.toFixed(1)} |`,
     );
   console.log("\nAPI requests (the API server's counters, by verb and resource):");
   for (const r of rows) {
-    console.log(`- N=${r.n} kubectl: ${describeCounts(r.kubectl.requests)}`);
+    if (r.kubectl) console.log(`- N=${r.n} kubectl: ${describeCounts(r.kubectl.requests)}`);
     console.log(`- N=${r.n} airlift first sync: ${describeCounts(r.airlift.requests)}`);
     console.log(
       `- N=${r.n} airlift steady ${steadySeconds} s (period ${period}; includes the bench's 2 counter reads): ${describeCounts(r.steady.requests) || "none"}`,
@@ -202,10 +205,12 @@ async function main(): Promise<void> {
     await installCrds(kubeClient({ kube } as unknown as EnvironmentConnection));
     const b: Bench = { kubeconfig: kube.kubeconfigPath, client, registry: registry.host, work };
     for (const n of sizes) {
-      const kubectl = await kubectlRun(b, n);
+      const kubectl = n <= kubectlMax ? await kubectlRun(b, n) : undefined;
       const airlift = await airliftRun(b, n);
       rows.push({ n, kubectl, ...airlift });
-      console.error(`# N=${n}: kubectl ${kubectl.wall.toFixed(1)} s, airlift ${airlift.airlift.wall.toFixed(1)} s`);
+      console.error(
+        `# N=${n}: kubectl ${kubectl ? `${kubectl.wall.toFixed(1)} s` : "skipped"}, airlift ${airlift.airlift.wall.toFixed(1)} s`,
+      );
     }
     printRows(rows);
   } finally {

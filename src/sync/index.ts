@@ -10,8 +10,9 @@
 //     2. resolve each object's resource through discovery and apply the scope (scope.ts): "cluster" applies
 //        anything; "namespace" defaults the namespace and refuses cluster-scoped objects and other namespaces.
 //     2b. validate-then-apply (validate.ts): a server-side dry-run of every object of a stage (the set's CRDs, then
-//        the rest once they are Established); any 400/422 refusal -> ValidationFailed for each, loaded: false,
-//        nothing of the rest applied or pruned, the previous inventory kept.
+//        its Namespaces, then the rest once those are applied: sync-foundations.ts); any 400/422 refusal ->
+//        ValidationFailed for each, loaded: false, nothing of the rest applied or pruned, the previous inventory
+//        kept (plus the CRDs and Namespaces applied before).
 //     3. server-side apply (apply.ts, field manager `airlift`) in stages (order.ts): CRDs (then wait until
 //        Established), Namespaces, cluster-scoped objects, namespaced objects. Every object gets the owner labels
 //        `airlift.dev/owner-{kind,namespace,name}` and `airlift.dev/source-digest`; force only when already ours;

@@ -1,137 +1,39 @@
 // One sync of a directory: load, scope, staged apply, inventory, prune. The steps and their guarantees are
 // documented in index.ts; this file only sequences them.
-import type { KubeConfig } from "@kubernetes/client-node";
-import type { KubeClient } from "../kube/rest-client.ts";
-import { applyBody, applyObject, type ApplyContext, type ApplyResult } from "./apply.ts";
-import { refusalsAfterForce } from "./force-recreate.ts";
-import { syncClient, type Impersonation } from "./client.ts";
-import { mapBounded } from "./concurrency.ts";
-import { definedKinds, waitEstablished, waitServed } from "./crds.ts";
+import { syncClient } from "./client.ts";
+import { definedKinds, waitServed } from "./crds.ts";
 import { Discovery } from "./discovery.ts";
 import { LoadError, SyncError } from "./errors.ts";
-import {
-  describeIdentity,
-  identityKey,
-  identityOf,
-  splitApiVersion,
-  type Manifest,
-  type ObjectIdentity,
-} from "./identity.ts";
+import { describeIdentity, identityKey, identityOf, splitApiVersion, type Manifest } from "./identity.ts";
 import { inventoryDiff, normalizeInventory, toEntry, type InventoryEntry } from "./inventory.ts";
-import { loadSource, type RenderOptions } from "./load-source.ts";
-import type { LoadLimits } from "./loader.ts";
+import { loadSource } from "./load-source.ts";
 import { applyInDependencyOrder } from "./depends-on-apply.ts";
 import { hasDependsOn, type PlanItem } from "./depends-on.ts";
 import { waitCurrent } from "./depends-on-wait.ts";
-import type { HealthExprs } from "./cel-health.ts";
 import { indexLive, type LiveIndex } from "./live-index.ts";
 import { APPLY_STAGES, groupByStage } from "./order.ts";
-import { checkOwner, unmanagedBy, type SyncOwner } from "./ownership.ts";
+import { checkOwner } from "./ownership.ts";
 import { pruneInDependencyOrder } from "./depends-on-prune.ts";
-import { checkPruneSafeguards, type PruneSafeguards } from "./prune.ts";
-import { resolveObjects, type ResolvedObject, type SyncScope } from "./scope.ts";
-import { dryRunObjects } from "./validate.ts";
+import { checkPruneSafeguards } from "./prune.ts";
+import { resolveObjects, type ResolvedObject } from "./scope.ts";
+import type { ApplyContext, ApplyResult } from "./apply.ts";
+import { applyFoundations } from "./sync-foundations.ts";
+import type { SyncDirectoryOptions, SyncDirectoryResult } from "./sync-options.ts";
+import {
+  announce,
+  applyStage,
+  dropDuplicates,
+  failedResult,
+  partition,
+  refusedResult,
+  validated,
+  type Run,
+} from "./sync-run.ts";
 
-/** Inputs of one sync. */
-export interface SyncDirectoryOptions {
-  /** The extracted source (nothing outside it is read). */
-  root: string;
-  /** Directory inside root (default "."). */
-  dir?: string;
-  scope: SyncScope;
-  owner: SyncOwner;
-  /** Digest of the source image, written to every object's `airlift.dev/source-digest`. */
-  sourceDigest: string;
-  kubeConfig: KubeConfig;
-  impersonate?: Impersonation;
-  /** The inventory returned by the previous sync ([] the first time). */
-  previousInventory: readonly InventoryEntry[];
-  /** Delete what left the source (default true in OciSync). */
-  prune: boolean;
-  safeguards?: PruneSafeguards;
-  limits?: Partial<LoadLimits>;
-  /** kustomize rendering (default: auto with no binary, so a kustomization is refused). */
-  render?: RenderOptions;
-  /** Recreate a managed object whose update the API server refuses as invalid (spec.force). */
-  force?: boolean;
-  /** Values for `${VAR}` in the loaded objects (Flux postBuild); unset: no substitution. */
-  substitute?: Readonly<Record<string, string>>;
-  signal?: AbortSignal;
-  /** Parallel API calls within a stage (default 8). */
-  concurrency?: number;
-  /** Per-request timeout (default 30 s). */
-  timeoutMs?: number;
-  /**
-   * How long a `config.kubernetes.io/depends-on` dependency may take to become Current before its dependants are
-   * applied, and a dependant to be gone before its dependency is pruned (default 5 min, Config Sync's).
-   */
-  dependencyTimeoutMs?: number;
-  /** CEL rules that replace kstatus for their kinds, for the health computed from each apply's answer. */
-  exprs?: HealthExprs;
-  /** How long CRDs of the set may take to become Established (default 30 s). */
-  crdTimeoutMs?: number;
-  /**
-   * Called with the objects about to be applied, before any of them is (once for the source's CRDs, once for the
-   * rest). The caller records them with the inventory first, so that a process killed mid-apply leaves no object it
-   * created unrecorded, which no later prune would find (Config Sync writes its ResourceGroup first for this reason).
-   */
-  beforeApply?: (entries: InventoryEntry[]) => Promise<void>;
-  /**
-   * Called with the loaded (rendered, substituted) objects before anything is validated or applied; returns the
-   * objects to apply (the image preflight pins digests here) or throws a SyncError to apply nothing.
-   */
-  afterLoad?: (manifests: Manifest[]) => Promise<Manifest[]>;
-}
+export type { SyncDirectoryOptions, SyncDirectoryResult } from "./sync-options.ts";
 
 /** Config Sync's default reconcile timeout, the wait on a depends-on dependency. */
 const DEFAULT_DEPENDENCY_TIMEOUT_MS = 5 * 60_000;
-
-/** Outcome of one sync. */
-export interface SyncDirectoryResult {
-  /**
-   * False when the source failed to load or the server's dry-run refused some of its objects: nothing was applied
-   * (beyond the set's own CRDs, which are recorded) or pruned.
-   */
-  loaded: boolean;
-  /** The inventory to store for the next sync. */
-  inventory: InventoryEntry[];
-  /** One result per loaded object. */
-  results: ApplyResult[];
-  pruned: InventoryEntry[];
-  /** Left alone during prune (already gone, no longer ours, `prune: disabled`) with the reason. */
-  abandoned: { entry: InventoryEntry; reason: string }[];
-  /** Every error: load, per-object apply, safeguard, prune. */
-  errors: SyncError[];
-}
-
-function failedResult(m: Manifest, error: SyncError, identity: ObjectIdentity = identityOf(m.object)): ApplyResult {
-  return {
-    identity,
-    apiVersion: m.object.apiVersion,
-    source: m.source,
-    action: "failed",
-    owned: false,
-    error,
-    message: error.message,
-  };
-}
-
-const isCrd = (m: Manifest): boolean =>
-  m.object.kind === "CustomResourceDefinition" && m.object.apiVersion.startsWith("apiextensions.k8s.io/");
-
-interface Run {
-  options: SyncDirectoryOptions;
-  client: KubeClient;
-  discovery: Discovery;
-  apply: ApplyContext;
-  results: ApplyResult[];
-  /** Final identities of everything in the source, applied or not: what prune must never touch. */
-  current: ObjectIdentity[];
-  /** Names of the CRDs of the source that were applied and became Established. */
-  established: Set<string>;
-  /** Objects the validation dry-run refused: when any, the rest of the revision is not applied. */
-  refused: SyncError[];
-}
 
 /** Loads `root/dir` and makes the cluster match it; per-object failures are results, never exceptions. */
 export async function syncDirectory(options: SyncDirectoryOptions): Promise<SyncDirectoryResult> {
@@ -190,111 +92,12 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
       established: new Set(),
       refused: [],
     };
-    await applyCrds(run, manifests.filter(isCrd));
-    if (run.refused.length === 0)
-      await applyRest(
-        run,
-        manifests.filter((m) => !isCrd(m)),
-        definedKinds(manifests),
-      );
+    const rest = await applyFoundations(run, manifests);
+    if (run.refused.length === 0) await applyRest(run, rest, definedKinds(manifests));
     return run.refused.length > 0 ? refusedResult(run, previous) : await finish(run, previous);
   } finally {
     await client.close();
   }
-}
-
-/** Separates resolved objects from per-object errors and from objects to leave alone, recording all three. */
-function partition(
-  run: Run,
-  manifests: readonly Manifest[],
-  resolved: readonly (ResolvedObject | SyncError)[],
-): ResolvedObject[] {
-  const ok: ResolvedObject[] = [];
-  resolved.forEach((r, i) => {
-    const m = manifests[i] as Manifest;
-    if (r instanceof SyncError) {
-      run.results.push(failedResult(m, r));
-      run.current.push(identityOf(m.object));
-    } else {
-      run.current.push(r.identity);
-      const unmanaged = unmanagedBy(m.object.metadata.annotations);
-      if (unmanaged) run.results.push(leftAlone(r, unmanaged));
-      else ok.push(r);
-    }
-  });
-  return ok;
-}
-
-/** An object the source declares but asks to leave alone: kept from prune (it is current) and from the inventory. */
-function leftAlone(o: ResolvedObject, why: string): ApplyResult {
-  return {
-    identity: o.identity,
-    apiVersion: o.manifest.object.apiVersion,
-    source: o.manifest.source,
-    action: "skipped",
-    owned: false,
-    message: `left alone: ${why}`,
-  };
-}
-
-/** Validate-then-apply (validate.ts): true when the server accepts every object's dry-run, else records the refusals. */
-async function validated(run: Run, objects: readonly ResolvedObject[]): Promise<boolean> {
-  const { options } = run;
-  const refused = await refusalsAfterForce(
-    { ...run.apply, bodyOf: (o) => applyBody(o.manifest.object, run.apply.owner, run.apply.sourceDigest) },
-    objects,
-    await dryRunObjects({ ...run.apply, concurrency: options.concurrency }, objects),
-  );
-  run.refused.push(...refused);
-  return refused.length === 0;
-}
-
-/** The revision was refused: nothing more applied, nothing pruned; the inventory keeps what the last one left. */
-function refusedResult(run: Run, previous: readonly InventoryEntry[]): SyncDirectoryResult {
-  // A CRD of the set applied before the rest was refused stays recorded (it exists and is ours).
-  const crds = run.results.filter((r) => r.owned).map((r) => toEntry(r.identity, r.apiVersion));
-  return {
-    loaded: false,
-    inventory: normalizeInventory([...previous, ...crds]),
-    results: run.results,
-    pruned: [],
-    abandoned: [],
-    errors: [...run.refused, ...run.results.flatMap((r) => (r.error ? [r.error] : []))],
-  };
-}
-
-async function announce(run: Run, objects: readonly ResolvedObject[]): Promise<void> {
-  if (objects.length > 0)
-    await run.options.beforeApply?.(objects.map((o) => toEntry(o.identity, o.manifest.object.apiVersion)));
-}
-
-async function applyStage(run: Run, objects: readonly ResolvedObject[], live: LiveIndex): Promise<ApplyResult[]> {
-  const ctx: ApplyContext = { ...run.apply, live };
-  const results = await mapBounded(
-    objects,
-    run.options.concurrency ?? 8,
-    (o) => applyObject(ctx, o),
-    run.options.signal,
-  );
-  run.results.push(...results);
-  return results;
-}
-
-async function applyCrds(run: Run, crds: readonly Manifest[]): Promise<void> {
-  if (crds.length === 0) return;
-  const ok = partition(
-    run,
-    crds,
-    await resolveObjects([...crds], run.options.scope, run.discovery, run.options.signal),
-  );
-  if (!(await validated(run, ok))) return;
-  await announce(run, ok);
-  const live = await indexLive(run.client, ok, run.options.signal);
-  const applied = (await applyStage(run, ok, live)).filter((r) => r.action !== "failed").map((r) => r.identity.name);
-  const late = new Set(
-    await waitEstablished(run.client, applied, { signal: run.options.signal, timeoutMs: run.options.crdTimeoutMs }),
-  );
-  for (const name of applied) if (!late.has(name)) run.established.add(name);
 }
 
 async function applyRest(
@@ -366,31 +169,6 @@ async function applyOrdered(run: Run, objects: readonly ResolvedObject[], live: 
     entryOf: (item) => toEntry(item.identity, item.object.manifest.object.apiVersion),
     earlier: new Map(run.results.map((r) => [identityKey(r.identity), r.action === "failed" ? r.error : undefined])),
     timeoutMs,
-  });
-}
-
-/** Two manifests can name one object once scope fills in namespaces (`default` written and omitted). */
-function dropDuplicates(run: Run, objects: readonly ResolvedObject[]): ResolvedObject[] {
-  const seen = new Map<string, string>();
-  return objects.filter((o) => {
-    const key = identityKey(o.identity);
-    const other = seen.get(key);
-    if (other === undefined) {
-      seen.set(key, o.manifest.source);
-      return true;
-    }
-    run.results.push(
-      failedResult(
-        o.manifest,
-        new SyncError(
-          "DuplicateObject",
-          `duplicate object ${describeIdentity(o.identity)}: declared in ${other} and ${o.manifest.source}`,
-          [o.identity],
-        ),
-        o.identity,
-      ),
-    );
-    return false;
   });
 }
 

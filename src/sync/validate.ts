@@ -4,8 +4,9 @@
 // them, nothing of the revision is applied, every refusal is reported (ValidationFailed) and the objects of the last
 // good revision stay as they are. One PATCH per object and no GET: the dry-run is forced, so a field-manager
 // conflict is not a refusal (the real apply decides about ownership); only 400 and 422, the answers of a schema,
-// an admission policy or an immutable field, are. Anything else (a namespace the set itself creates, RBAC, an
-// outage) is left to the real apply, which reports it per object as before.
+// an admission policy or an immutable field, are. Anything else (a missing namespace, RBAC, an outage) is left to
+// the real apply, which reports it per object as before. The set's Namespaces are applied before the rest is
+// dry-run (sync-foundations.ts): a dry-run into a Namespace that does not exist is a 404, not a judgement.
 import { ApiError } from "../kube/api-error.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { objectPath } from "../kube/resource.ts";
