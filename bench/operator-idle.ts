@@ -1,6 +1,9 @@
 // `node bench/operator-idle.ts`: the operator's idle cost with BENCH_IDLE (default 1000) resources of each kind, all
 // suspended: memory (VmRSS, VmHWM) and CPU (utime + stime from /proc) over BENCH_IDLE_SECONDS (default 30) once the
-// caches are synced and every object has been reconciled once.
+// caches are synced, every object has been reconciled once and the work queues are empty (the reconciles the first
+// ones caused, e.g. after the finalizer was added, are start-up, not idle), plus the API requests it made meanwhile.
+// The operator runs as the Deployment runs it: leader election on, metrics served (their scrapes stop before the
+// measured window).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,11 +12,38 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { KubeClient } from "../src/kube/rest-client.ts";
 import { forEachBounded } from "../src/transfer/pool.ts";
 import { installCrds, kubeClient } from "../test/integration/api-kube-support.ts";
-import { airliftArgs, startKube, loadKubeConfig, type EnvironmentConnection } from "../test/env/index.ts";
+import { airliftArgs, freePort, startKube, loadKubeConfig, type EnvironmentConnection } from "../test/env/index.ts";
 
 const count = Number(process.env.BENCH_IDLE ?? 1000);
 const seconds = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const ns = "idle";
+
+/** The sum of every series of `name` in a Prometheus text page. */
+function metricSum(page: string, name: string): number {
+  let sum = 0;
+  for (const line of page.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}
+
+async function scrape(url: string): Promise<string> {
+  return (await fetch(url)).text();
+}
+
+/** Waits until no key is queued or in work and no key was added for two seconds in a row. */
+async function drained(url: string): Promise<void> {
+  let adds = -1;
+  for (;;) {
+    const page = await scrape(url);
+    const busy = metricSum(page, "workqueue_depth") + metricSum(page, "controller_runtime_active_workers");
+    const added = metricSum(page, "workqueue_adds_total");
+    if (busy === 0 && added === adds) return;
+    adds = added;
+    await sleep(2_000);
+  }
+}
 
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
@@ -54,7 +84,8 @@ async function main(): Promise<void> {
   const client = new KubeClient(loadKubeConfig(kube.kubeconfigPath));
   try {
     await installCrds(kubeClient({ kube } as unknown as EnvironmentConnection));
-    await client.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
+    for (const name of [ns, "airlift-system"])
+      await client.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name } } });
     const items = Object.keys(specs).flatMap((plural) =>
       Array.from({ length: count }, (_, i) => ({ plural, name: `${plural.slice(0, 2)}-${i}` })),
     );
@@ -64,22 +95,26 @@ async function main(): Promise<void> {
         body: { apiVersion: "airlift.dev/v1alpha1", kind: kinds[plural], metadata: { name }, spec: specs[plural] },
       });
     });
-    const operator = spawn(
-      ...airliftArgs([
-        "operator",
-        "--kubeconfig",
-        kube.kubeconfigPath,
-        "--namespace",
-        "airlift-system",
-        "--metrics-addr",
-        "0",
-        "--health-addr",
-        "0",
-        "--log-level",
-        "warn",
-      ]),
-      { stdio: "ignore" },
-    );
+    const metricsAddr = `127.0.0.1:${await freePort()}`;
+    const metrics = `http://${metricsAddr}/metrics`;
+    const [node, args] = airliftArgs([
+      "operator",
+      "--kubeconfig",
+      kube.kubeconfigPath,
+      "--namespace",
+      "airlift-system",
+      "--metrics-addr",
+      metricsAddr,
+      "--leader-elect",
+      "--health-addr",
+      "0",
+      "--log-level",
+      "warn",
+    ]);
+    // BENCH_IDLE_PROF=<dir>: a V8 CPU profile of the operator (written when it exits) to find what idle costs.
+    const prof = process.env.BENCH_IDLE_PROF;
+    const operator = spawn(node, prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`, ...args] : args, { stdio: "ignore" });
+    const exited = new Promise((resolve) => operator.once("exit", resolve));
     const pid = operator.pid ?? 0;
     const started = Date.now();
     // Wait until every object carries the Suspended reason (each reconciled once).
@@ -95,15 +130,28 @@ async function main(): Promise<void> {
       await sleep(1_000);
     }
     const settle = (Date.now() - started) / 1000;
+    await drained(metrics);
+    const quiet = (Date.now() - started) / 1000;
+    const requests0 = metricSum(await scrape(metrics), "rest_client_requests_total");
     const cpu0 = cpuSeconds(pid);
     await sleep(seconds * 1000);
     const cpu = (cpuSeconds(pid) - cpu0) / seconds;
     const mem = memory(pid);
+    const page = await scrape(metrics);
+    // Less the scrape just made.
+    const requests = metricSum(page, "rest_client_requests_total") - requests0;
+    const heapMiB = metricSum(page, "nodejs_heap_size_used_bytes") / 2 ** 20;
     operator.kill("SIGTERM");
+    await exited;
     console.log(`\n| ${count} suspended resources of each kind | value |\n| --- | --- |`);
     console.log(`| first reconcile of all ${3 * count} objects | ${settle.toFixed(1)} s |`);
-    console.log(`| idle CPU over ${seconds} s | ${(cpu * 100).toFixed(1)} % of one core |`);
+    console.log(`| work queues empty | ${quiet.toFixed(1)} s |`);
+    console.log(`| idle CPU over ${seconds} s | ${(cpu * 100).toFixed(2)} % of one core |`);
+    console.log(
+      `| idle API requests over ${seconds} s | ${requests} (${((requests * 60) / seconds).toFixed(0)}/min) |`,
+    );
     console.log(`| idle RSS (peak during start-up) | ${mem.rss.toFixed(0)} MiB (${mem.hwm.toFixed(0)} MiB) |`);
+    console.log(`| V8 heap used | ${heapMiB.toFixed(0)} MiB |`);
   } finally {
     await client.close();
     await kube.stop();

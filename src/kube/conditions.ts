@@ -149,3 +149,15 @@ export function stalledAtGeneration(
   const stalled = getCondition(conditions, Stalled);
   return stalled?.status === "True" && generation !== undefined && stalled.observedGeneration === generation;
 }
+
+/**
+ * True when Ready says Suspended for `generation`: the object's suspension is already summarized, so a replay of it
+ * (the first list after a restart, a periodic resync) has nothing to do until its spec or metadata changes.
+ */
+export function suspendedAtGeneration(
+  conditions: readonly Condition[] | undefined,
+  generation: number | undefined,
+): boolean {
+  const ready = getCondition(conditions, Ready);
+  return ready?.reason === "Suspended" && generation !== undefined && ready.observedGeneration === generation;
+}

@@ -3,14 +3,16 @@
 // the primary object are not enqueued (our own status writes would otherwise re-trigger us), and an object whose
 // status says Stalled at its current generation is not retried on its own events, not even by the periodic resync,
 // until its generation (spec) changes. That verdict is read from the object (the Stalled condition's
-// observedGeneration), never kept in process memory, so it holds across restarts and leader changes.
+// observedGeneration), never kept in process memory, so it holds across restarts and leader changes. Likewise a
+// suspended object whose status already says Suspended at its generation is not replayed by a restart's first list
+// or a resync: a thousand suspended objects cost nothing while they stay suspended.
 // While it runs (on the leader) it keeps each primary object's airlift_resource_info series from the object as stored.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Metrics } from "../observability/metrics.ts";
 import type { ReconcileResult } from "../observability/reconcile-metrics.ts";
 import type { Condition } from "../api/meta.ts";
-import { stalledAtGeneration } from "./conditions.ts";
+import { stalledAtGeneration, suspendedAtGeneration } from "./conditions.ts";
 import { classifyError, errorMessage, errorReason, type WaitingError } from "./errors.ts";
 import type { EventRecorder } from "./events.ts";
 import type { Informer, InformerEventType } from "./informer.ts";
@@ -133,14 +135,8 @@ export class Controller {
   #onPrimary(obj: KubeObject, type: InformerEventType, old?: KubeObject): void {
     this.#recordState(obj, type);
     const key = keyString(keyOf(obj));
-    if (type === "delete") {
-      this.#inFlight.get(key)?.abort(new Error("object was deleted"));
-    } else if (type === "update" && old && onlyStatusChanged(old, obj)) {
-      return;
-    } else if (type !== "add" && stalledObject(obj) && !requestPending(obj)) {
-      // Stalled at this generation: only a spec change, deletion or a reconcile request can unblock it.
-      return;
-    }
+    if (type === "delete") this.#inFlight.get(key)?.abort(new Error("object was deleted"));
+    else if (nothingToReconcile(obj, type, old)) return;
     this.#queue?.add(key);
   }
 
@@ -271,11 +267,28 @@ export function onlyStatusChanged(old: KubeObject, obj: KubeObject): boolean {
   return same(a.labels, b.labels) && same(a.annotations, b.annotations) && same(a.finalizers, b.finalizers);
 }
 
+/** True when an event of a primary object needs no reconcile (see the file comment). */
+export function nothingToReconcile(obj: KubeObject, type: InformerEventType, old?: KubeObject): boolean {
+  if (type === "update" && old && onlyStatusChanged(old, obj)) return true;
+  // A reconcile request, a spec change or a deletion is always served.
+  if (requestPending(obj)) return false;
+  // Stalled at this generation: only a spec change, deletion or a reconcile request can unblock it.
+  if (type !== "add" && stalledObject(obj)) return true;
+  return type !== "update" && settledSuspension(obj);
+}
+
 /** True when the object's status says Stalled at its current generation and it is not being deleted. */
 function stalledObject(obj: KubeObject): boolean {
   if (obj.metadata.deletionTimestamp) return false;
   const conditions = (obj.status as { conditions?: Condition[] } | undefined)?.conditions;
   return stalledAtGeneration(Array.isArray(conditions) ? conditions : undefined, obj.metadata.generation);
+}
+
+/** True when the object is suspended and its status already says so at its generation (and it is not being deleted). */
+function settledSuspension(obj: KubeObject): boolean {
+  if (obj.metadata.deletionTimestamp || (obj.spec as { suspend?: unknown } | undefined)?.suspend !== true) return false;
+  const conditions = (obj.status as { conditions?: Condition[] } | undefined)?.conditions;
+  return suspendedAtGeneration(Array.isArray(conditions) ? conditions : undefined, obj.metadata.generation);
 }
 
 function safeMap(w: SecondaryWatch, obj: KubeObject, log: Logger): ObjectKey[] {

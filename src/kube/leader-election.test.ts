@@ -1,5 +1,5 @@
-// The renew deadline bounds leadership even when the API server answers slowly: a GET that takes most of its timeout
-// followed by a PUT that hangs must not keep a replica leading past renewDeadline (a standby may take over at
+// The renew deadline bounds leadership even when the API server answers slowly: a failed optimistic renewal, a GET
+// that takes most of its timeout, then a PUT that hangs must not keep a replica leading past renewDeadline (a standby may take over at
 // leaseDuration). The client is a small stand-in with the KubeClient.request shape; the real Lease flow is covered
 // by test/integration/kube-leader.test.ts and faults-apiserver.test.ts.
 import assert from "node:assert/strict";
@@ -47,7 +47,8 @@ describe("LeaderElector renew deadline", () => {
       renewDeadlineMs: 1_000,
       retryPeriodMs: 300,
     };
-    // Acquire: GET 404, POST created. The first renewal's GET answers after 500 ms, then everything hangs (timeout 600 ms).
+    // Acquire: GET 404, POST created. The first renewal's optimistic PUT conflicts, its GET answers after 500 ms,
+    // then everything hangs (timeout 600 ms).
     const slowGet: Answer = async () => {
       await sleep(500);
       return lease("me");
@@ -55,6 +56,7 @@ describe("LeaderElector renew deadline", () => {
     const { client, sent } = scriptedClient([
       () => Promise.reject(new ApiError(404, "NotFound", "not found")),
       async () => lease("me"),
+      () => Promise.reject(new ApiError(409, "Conflict", "the object has been modified")),
       slowGet,
     ]);
     const elector = new LeaderElector(client, cfg);
@@ -75,6 +77,33 @@ describe("LeaderElector renew deadline", () => {
       "GET /apis/coordination.k8s.io/v1/namespaces/ns/leases/l",
       "POST /apis/coordination.k8s.io/v1/namespaces/ns/leases",
     ]);
+  });
+
+  it("renews with one PUT of the lease it last wrote, and reads the lease only after that PUT fails", async () => {
+    const cfg = {
+      namespace: "ns",
+      name: "l",
+      identity: "me",
+      leaseDurationMs: 3_000,
+      renewDeadlineMs: 1_000,
+      retryPeriodMs: 100,
+    };
+    const { client, sent } = scriptedClient([
+      () => Promise.reject(new ApiError(404, "NotFound", "not found")),
+      async () => lease("me"),
+      async () => lease("me"),
+      () => Promise.reject(new ApiError(409, "Conflict", "the object has been modified")),
+      async () => lease("me"),
+      async () => lease("me"),
+    ]);
+    const elector = new LeaderElector(client, cfg);
+    const stop = new AbortController();
+    const running = elector.run(stop.signal, { onStartedLeading: () => undefined, onLost: () => undefined });
+    while (sent.length < 6) await sleep(20);
+    stop.abort();
+    await running;
+    const path = "/apis/coordination.k8s.io/v1/namespaces/ns/leases/l";
+    assert.deepEqual(sent.slice(2, 6), [`PUT ${path}`, `PUT ${path}`, `GET ${path}`, `PUT ${path}`]);
   });
 
   it("keeps leading while renewals succeed and returns without losing when stopped", async () => {

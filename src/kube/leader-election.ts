@@ -3,7 +3,9 @@
 // clock from when we last saw the record change, so clock skew between replicas does not matter). The leader
 // renews every retryPeriod; if it cannot renew for renewDeadline it gives up leadership (and the process exits)
 // before leaseDuration runs out, so two leaders never overlap. On graceful shutdown the lease is released
-// (holderIdentity cleared) so a standby takes over at its next retry instead of waiting out the lease.
+// (holderIdentity cleared) so a standby takes over at its next retry instead of waiting out the lease. A leader
+// renews optimistically (client-go's fast path): one PUT of the lease as it last wrote it, guarded by its
+// resourceVersion; only when that fails does it read the lease first, so steady leadership costs one request a period.
 // https://kubernetes.io/docs/concepts/architecture/leases/
 import type { Logger } from "pino";
 import { isAlreadyExists, isConflict, isNotFound } from "./api-error.ts";
@@ -176,6 +178,7 @@ export class LeaderElector {
       renewTime: microTime(now),
       leaseTransitions: 0,
     };
+    if (await this.#renewOptimistically(desired, now, signal)) return true;
     const current = await this.#client.request<Lease>(path, { signal, timeoutMs }).catch((err: unknown) => {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -207,6 +210,32 @@ export class LeaderElector {
       signal,
       timeoutMs,
     });
+    this.#observe(this.#lease, now);
+    return true;
+  }
+
+  /**
+   * The fast path: while we lead and our lease is still valid by our clock, PUT the copy we last wrote with a new
+   * renewTime. False when it does not apply or fails (a 409: someone changed the lease), for the slow path to decide.
+   */
+  async #renewOptimistically(desired: LeaseSpec, now: number, signal: AbortSignal): Promise<boolean> {
+    const last = this.#lease;
+    const spec = last?.spec;
+    if (!this.#leader || !last || spec?.holderIdentity !== this.#cfg.identity) return false;
+    if (this.#observedAt + this.#cfg.leaseDurationMs <= now) return false;
+    const { namespace, name } = this.#cfg;
+    try {
+      this.#lease = await this.#client.request<Lease>(objectPath(LEASES, { namespace, name }), {
+        method: "PUT",
+        body: { ...last, spec: { ...desired, acquireTime: spec.acquireTime, leaseTransitions: spec.leaseTransitions } },
+        signal,
+        timeoutMs: this.#cfg.retryPeriodMs * 2,
+      });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      this.#log?.debug({ lease: name, error: errorMessage(err) }, "optimistic lease renewal failed; reading the lease");
+      return false;
+    }
     this.#observe(this.#lease, now);
     return true;
   }

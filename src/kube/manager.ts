@@ -7,6 +7,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { startHealthServer, type HealthServer } from "../observability/health-server.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
+import { stripForCache } from "./cache-transform.ts";
 import type { Controller } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
 import { Informer } from "./informer.ts";
@@ -114,6 +115,7 @@ export class Manager {
         namespace: type.namespaced ? this.#opts.watchNamespace : undefined,
         labelSelector,
         resyncMs: this.#opts.resyncMs,
+        transform: stripForCache,
         log: this.log,
       });
       this.#informers.set(id, inf);

@@ -128,9 +128,9 @@ async function parseOrStall<T extends KindObject<S>, S extends KindStatus, State
   } catch (err) {
     if (!(err instanceof InvalidObjectError)) throw err;
     const message = `invalid ${raw.kind ?? kind.type.kind} ${raw.metadata.namespace ?? ""}/${raw.metadata.name}: ${err.message}`;
-    await new Summarizer(ctx, kind.type, raw, rawStatus).summarize(() => ({
-      verdict: { kind: "stalled", reason: "InvalidSpec", message },
-    }));
+    const status = new Summarizer(ctx, kind.type, raw, rawStatus);
+    status.seed(raw);
+    await status.summarize(() => ({ verdict: { kind: "stalled", reason: "InvalidSpec", message } }));
     throw new StallingError("InvalidSpec", message, { cause: err });
   }
 }
@@ -159,11 +159,13 @@ export async function reconcileKind<T extends KindObject<S>, S extends KindStatu
   if (!raw) return {};
   let obj = await parseOrStall(kind, raw, ctx);
   if (isDeleting(raw)) return finalize(kind, raw, obj, ctx);
-  if (kind.finalizer && !hasFinalizer(raw, kind.finalizer.name))
-    obj = kind.parse(
-      await addFinalizer({ client: ctx.client, type: kind.type, signal: ctx.signal }, raw, kind.finalizer.name),
-    );
+  let current = raw;
+  if (kind.finalizer && !hasFinalizer(raw, kind.finalizer.name)) {
+    current = await addFinalizer({ client: ctx.client, type: kind.type, signal: ctx.signal }, raw, kind.finalizer.name);
+    obj = kind.parse(current);
+  }
   const status = new Summarizer<S>(ctx, kind.type, obj, (latest) => statusOf(kind, kind.parse(latest)));
+  status.seed(current);
   const suspended = kind.suspended(obj);
   if (suspended !== undefined) {
     await status.summarize(() => ({ verdict: { kind: "suspended", message: suspended } }));

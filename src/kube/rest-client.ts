@@ -6,6 +6,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, request, type Dispatcher } from "undici";
 import type { ConnectionOptions } from "node:tls";
 import type { RestRequest } from "../observability/rest-client-metrics.ts";
+import { clearableTimeoutSignal, type ClearableSignal } from "../net/timeout-signal.ts";
 import { ApiError, apiErrorFromBody } from "./api-error.ts";
 
 /** Called once per API call with its status code ("<error>" when no answer came) and latency to the headers. */
@@ -63,11 +64,9 @@ export interface StreamOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** JSON client for the Kubernetes API server named by a KubeConfig's current context. */
-/** The caller's signal, bounded by the request's timeout. */
-function requestSignal(options: RequestOptions): AbortSignal {
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  return options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+/** The caller's signal, bounded by the request's timeout; `clear` once the answer is read (see timeout-signal.ts). */
+function requestSignal(options: RequestOptions): ClearableSignal {
+  return clearableTimeoutSignal(options.signal, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 }
 
 /** The content type of a request body: a patch type's, else JSON. */
@@ -75,6 +74,7 @@ function contentType(patchType: PatchType | undefined): string {
   return patchType ? PATCH_CONTENT_TYPES[patchType] : "application/json";
 }
 
+/** JSON client for the Kubernetes API server named by a KubeConfig's current context. */
 export class KubeClient {
   readonly #kc: KubeConfig;
   readonly #server: string;
@@ -105,17 +105,23 @@ export class KubeClient {
   async exchange<T = unknown>(path: string, options: RequestOptions = {}): Promise<{ status: number; body: T }> {
     const method = options.method ?? "GET";
     if (method === "PATCH" && !options.patchType) throw new Error("failed to patch: a patch type is required");
-    const signal = requestSignal(options);
+    const { signal, clear } = requestSignal(options);
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers = await this.#requestHeaders(options, body !== undefined);
-    const res = await this.#send(method, this.#url(path, options.query), {
-      method,
-      headers,
-      body,
-      signal,
-      dispatcher: this.#dispatcher,
-    });
-    const text = await res.body.text();
+    let text: string;
+    let res: Dispatcher.ResponseData<unknown>;
+    try {
+      const headers = await this.#requestHeaders(options, body !== undefined);
+      res = await this.#send(method, this.#url(path, options.query), {
+        method,
+        headers,
+        body,
+        signal,
+        dispatcher: this.#dispatcher,
+      });
+      text = await res.body.text();
+    } finally {
+      clear();
+    }
     if (res.statusCode < 200 || res.statusCode >= 300) throw apiErrorFromBody(res.statusCode, method, path, text);
     return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
   }

@@ -67,6 +67,24 @@ describe("Summarizer", () => {
     assert.equal(status.observedGeneration, 4);
   });
 
+  it("computes writes from the seeded object and its own last write, and re-reads only after a 409", async () => {
+    const store = new FakeObjectStore(obj());
+    const s = summarizer(store);
+    s.seed(obj());
+    await s.summarize(() => ({ verdict: { kind: "progressing", message: "working" } }));
+    await s.summarize(() => ({ verdict: { kind: "ready", message: "ok" } }));
+    assert.equal(store.gets, 0, "no GET while the last copy is current");
+    assert.equal(store.statusPatches.length, 2);
+    // Someone else changes the object: the stale copy's write gets 409, then the fresh copy is read and written.
+    store.object = {
+      ...structuredClone(store.object),
+      metadata: { ...store.object?.metadata, resourceVersion: "9" },
+    } as KubeObject;
+    await s.summarize(() => ({ verdict: { kind: "ready", message: "ok" }, fields: { note: "after" } }));
+    assert.equal(store.gets, 1);
+    assert.equal((store.object?.status as { note?: string }).note, "after");
+  });
+
   it("leaves observedGeneration alone for an intent write", async () => {
     const store = new FakeObjectStore(obj());
     await summarizer(store).patch(() => ({ note: "intent" }), { observe: false });

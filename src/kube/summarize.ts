@@ -2,7 +2,9 @@
 // summarizeAndPatch): a reconcile ends in a Verdict, and summarize() turns it into kstatus conditions plus the kind's
 // own status fields in one merge patch of the status subresource. Mid-reconcile writes (work started, progress, an
 // inventory recorded before applying) go through the same object, chained so none overtakes another, and a patch
-// that would change nothing is not sent (a steady-state period costs no API write).
+// that would change nothing is not sent (a steady-state period costs no API write). Each write is computed from the
+// object as last read or written in this reconcile (seed), not a fresh GET: its resourceVersion guards the patch,
+// and a 409 re-reads, so a stale copy costs a retry, never a lost write (controller-runtime patches from memory too).
 import type { Reason } from "../api/conditions.ts";
 import type { ApiObject, Condition } from "../api/meta.ts";
 import {
@@ -109,6 +111,8 @@ export class Summarizer<S extends KindStatus> {
   readonly #statusOf: (latest: KubeObject) => S;
   /** Writes are chained so they never overtake each other (progress writes are not awaited by their caller). */
   #chain: Promise<unknown> = Promise.resolve();
+  /** The object as last read or written in this reconcile; undefined: the next write reads it first. */
+  #latest: KubeObject | undefined;
 
   /** `statusOf` narrows the status of a freshly read object (the kind's parser). */
   constructor(ctx: ReconcileContext, type: ResourceType, obj: ApiObject, statusOf: (latest: KubeObject) => S) {
@@ -116,6 +120,11 @@ export class Summarizer<S extends KindStatus> {
     this.#type = type;
     this.#obj = obj;
     this.#statusOf = statusOf;
+  }
+
+  /** The object as this reconcile just read (or wrote) it: the next write computes from it instead of a GET. */
+  seed(current: KubeObject): void {
+    this.#latest = current;
   }
 
   /** The generation this reconcile works from. */
@@ -155,7 +164,9 @@ export class Summarizer<S extends KindStatus> {
 
   async #write(compute: (status: S) => Record<string, unknown>, options: WriteOptions): Promise<void> {
     const run = async (): Promise<void> => {
-      await updateStatus(
+      const current = this.#latest;
+      this.#latest = undefined;
+      const result = await updateStatus(
         this.#ctx.client,
         { type: this.#type, key: keyOf(this.#obj) },
         (latest) => {
@@ -164,8 +175,9 @@ export class Summarizer<S extends KindStatus> {
           if (options.observe !== false) patch.observedGeneration = this.generation;
           return sameJson({ ...status, ...patch }, status) ? undefined : patch;
         },
-        { signal: this.#ctx.signal },
+        { signal: this.#ctx.signal, current },
       );
+      this.#latest = result.object;
     };
     const next = this.#chain.then(run, run);
     this.#chain = next.catch(() => undefined);
