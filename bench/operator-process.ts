@@ -48,6 +48,12 @@ export function peakRssMiB(process: ChildProcess): number {
   return Number(hwm?.[1] ?? 0) / 1024;
 }
 
+/** The process's CPU-seconds so far (user + system, from /proc), less sensitive to a busy machine than wall time. */
+export function cpuSeconds(process: ChildProcess): number {
+  const fields = readFileSync(`/proc/${process.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+}
+
 /** SIGTERM, and the exit. */
 export async function stopBenchOperator(process: ChildProcess): Promise<void> {
   if (process.exitCode !== null) return;

@@ -6,6 +6,7 @@ import { startSiteDiscovery } from "../controllers/site-start.ts";
 import { publishSite } from "../controllers/site-publish.ts";
 import { operatorEndpointPolicy } from "./operator-endpoint-policy.ts";
 import { Manager } from "../kube/manager.ts";
+import { sharedConnections } from "../net/connection-cache.ts";
 import { missingResources } from "../kube/discovery.ts";
 import { ARTIFACT_PULL, IMAGE_IMPORT, OCI_SYNC } from "../api/group-version.ts";
 import type { Logger } from "pino";
@@ -69,8 +70,11 @@ export async function runOperator(cfg: OperatorConfig, io: CliIO): Promise<numbe
     watched: site.watched,
     log,
   });
+  // Reconciles share S3 clients and registry connection pools (net/connection-cache.ts), closed once they stopped.
+  sharedConnections.enable();
   const stopAll = async (): Promise<void> => {
     await Promise.all([manager.stop(), site.stop(), published.stop()]);
+    await sharedConnections.close();
   };
   const deps = {
     client: manager.client,

@@ -16,7 +16,7 @@ import type { Result } from "../kube/reconciler.ts";
 import { applyConfigMap } from "../kube/config-maps.ts";
 import { nowIso } from "../kube/conditions.ts";
 import type { SharedBlobs } from "../transfer/blob-copy.ts";
-import { openS3Client } from "../transfer/s3-connection.ts";
+import { leaseS3Client } from "../transfer/s3-connection.ts";
 import {
   pollDropBox,
   type DropBoxOptions,
@@ -81,8 +81,9 @@ export class DropBoxPoller {
   async poll(run: DropBoxRun, conns: ImportConnections, endpoints: EndpointsUsed): Promise<DropBoxPoll> {
     const { obj } = run;
     const s3 = run.state.spec.source.s3;
-    const client = openS3Client(conns.s3);
-    run.defer(() => client.destroy());
+    const lease = leaseS3Client(conns.s3);
+    run.defer(() => lease.release());
+    const client = lease.value;
     const memory = this.#memoryOf(obj);
     let lastWrite = 0;
     const sofar: KeyOutcome[] = [];

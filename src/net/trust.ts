@@ -44,6 +44,12 @@ const plural = (n: number): string => `${n} cert${n === 1 ? "" : "s"}`;
 /** The process-wide bundle; a change applies to clients built afterwards. */
 class SiteTrust {
   #bundle: TrustBundle | undefined;
+  #generation = 0;
+
+  /** Counts changes of the bundle: shared connection pools are keyed by it (connection-cache.ts). */
+  get generation(): number {
+    return this.#generation;
+  }
 
   /** The current bundle, undefined when none is set. */
   get bundle(): TrustBundle | undefined {
@@ -55,6 +61,7 @@ class SiteTrust {
     const next = bundle && bundle.certificates > 0 ? { ...bundle } : undefined;
     const changed = next?.pem !== this.#bundle?.pem || next?.origin !== this.#bundle?.origin;
     this.#bundle = next;
+    if (changed) this.#generation++;
     return changed;
   }
 

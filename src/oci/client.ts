@@ -4,6 +4,7 @@
  */
 import type { Agent } from "undici";
 import { createAgent, type ConnectionSettings } from "../net/agents.ts";
+import type { Lease } from "../net/connection-cache.ts";
 import type { CallOptions } from "../ocispec/content.ts";
 import { defaultRetryPolicy, type RetryPolicy } from "../net/backoff.ts";
 import { timeoutSignal } from "../net/timeout-signal.ts";
@@ -50,6 +51,8 @@ export interface ClientOptions extends ConnectionSettings {
   /** Called before every retry with the chosen delay. */
   onRetry?: (e: RetryEvent) => void;
   logger?: TransportLogger;
+  /** A connection pool lent by the shared cache (net/connection-cache.ts): close() releases it instead of closing. */
+  pool?: Lease<Agent>;
 }
 
 /** What a repository's stores share: the stack, the base URL and the repository name. */
@@ -64,6 +67,7 @@ export class RegistryClient {
   readonly baseUrl: URL;
   readonly callTimeoutMs: number;
   readonly #agent: Agent;
+  readonly #pool: Lease<Agent> | undefined;
   readonly #send: Send;
 
   constructor(options: ClientOptions) {
@@ -73,7 +77,8 @@ export class RegistryClient {
     if (this.baseUrl.host !== host.toLowerCase())
       throw new InvalidInputError(`invalid registry host ${JSON.stringify(options.registry)}`, "REFERENCE_INVALID");
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
-    this.#agent = createAgent(options);
+    this.#pool = options.pool;
+    this.#agent = options.pool?.value ?? createAgent(options);
     const timeouts: Timeouts = { headersTimeoutMs: 30_000, bodyTimeoutMs: 60_000, ...options.timeouts };
     const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
     const below = compose(
@@ -109,9 +114,9 @@ export class RegistryClient {
     return timeoutMs === undefined ? options.signal : timeoutSignal(options.signal, timeoutMs);
   }
 
-  /** Closes the connection pool. */
+  /** Closes the connection pool (hands a lent one back). */
   async close(): Promise<void> {
-    await this.#agent.close();
+    await (this.#pool ? this.#pool.release() : this.#agent.close());
   }
 }
 

@@ -195,6 +195,9 @@ export class S3Source implements RandomAccessSource {
       pos += chunk.length;
       yield chunk;
     }
+    // Read the body's end too: a body destroyed before its end takes its socket with it (no keep-alive reuse, a
+    // new connection for every ranged GET). A server that sends more than the range loses its connection instead.
+    if (body.readableLength === 0 && !body.readableEnded) await nextWithin(iterator, body, idleMs, this.description);
   }
 
   /** After a failed read: throws when the failure is permanent or the attempts are spent, else waits net's backoff. */

@@ -4,7 +4,7 @@
 // a small in-process registry (and Harbor API) serving one ORAS-style artifact.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,6 +131,7 @@ for (const harbor of [false, true]) {
         return { tagSource: resolved.tagSource, files: pulled.files.map((f) => f.path) };
       } finally {
         await source.close();
+        rmSync(work, { recursive: true, force: true });
       }
     }
 
@@ -147,7 +148,9 @@ for (const harbor of [false, true]) {
     });
 
     it("OciSync: resolve, pull and extract over one pool; an unchanged digest reuses its folder with no GET", async () => {
-      const folder = join(mkdtempSync(join(tmpdir(), "airlift-pools-")), "ocisync");
+      const parent = mkdtempSync(join(tmpdir(), "airlift-pools-"));
+      after(() => rmSync(parent, { recursive: true, force: true }));
+      const folder = join(parent, "ocisync");
       const request = {
         image: `${registry}/p/r:1.0.0`,
         connection: { plainHttp: true },

@@ -2,6 +2,9 @@
 // (the text of a Docker config, a username and password, a CA bundle, the TLS and HTTP choices of a spec, the
 // operator's endpoint policy); this file turns them into the OCI client's options, an opened repository, or the
 // Harbor API client that stands beside the registry, so every flow reaches a registry the same way.
+import type { Agent } from "undici";
+import { createAgent } from "../net/agents.ts";
+import { secretIdentity, settingsIdentity, sharedConnections, type Lease } from "../net/connection-cache.ts";
 import type { EndpointPolicy } from "../net/endpoint-policy.ts";
 import type { HarborClientOptions, HarborCredentials } from "../harbor/client.ts";
 import { RegistryClient, type ClientOptions } from "../oci/client.ts";
@@ -75,13 +78,44 @@ export function registryClientOptions(
   };
 }
 
-/** A client (one connection pool) for `registry`; close it when done. */
+/** Keep-alive connections per origin of a pool, which concurrent reconciles share when the operator shares pools. */
+const POOL_CONNECTIONS = 32;
+
+/**
+ * The connection pool for `registry` with this connection's credentials and trust: shared across reconciles in the
+ * operator (net/connection-cache.ts), else one of its own. Release it when done.
+ */
+export function leaseRegistryPool(registry: string, connection: RegistryConnection): Lease<Agent> {
+  const scheme = connection.plainHttp ? "http" : "https";
+  const credentials = connection.credentials ? secretIdentity(JSON.stringify(connection.credentials)) : "anonymous";
+  const key = `registry ${scheme}://${registry} credentials=${credentials} ${settingsIdentity(connection)}`;
+  const settings = {
+    caPem: connection.caPem,
+    caOrigin: connection.caOrigin,
+    insecureSkipTLSVerify: connection.insecureSkipTLSVerify,
+    endpointPolicy: connection.endpointPolicy,
+    connections: POOL_CONNECTIONS,
+  };
+  return sharedConnections.acquire(
+    key,
+    () => createAgent(settings),
+    (agent) => agent.close(),
+  );
+}
+
+/** A client for `registry` on its connection pool (leaseRegistryPool); close it when done. */
 export function openRegistryClient(
   registry: string,
   connection: RegistryConnection,
   tuning: ClientTuning = {},
 ): RegistryClient {
-  return new RegistryClient(registryClientOptions(registry, connection, tuning));
+  const pool = leaseRegistryPool(registry, connection);
+  try {
+    return new RegistryClient({ ...registryClientOptions(registry, connection, tuning), pool });
+  } catch (err) {
+    void pool.release();
+    throw err;
+  }
 }
 
 /** An opened repository of `reference` (`registry/repository[:tag][@digest]`) and its client's close. */

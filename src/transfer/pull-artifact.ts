@@ -18,7 +18,7 @@ import { S3LayoutStore } from "../storage/s3-layout-store.ts";
 import { deletePrefix, listPrefix, uploadStream } from "../storage/s3-sink.ts";
 import { openRepositoryOf, type RegistryConnection } from "./connection.ts";
 import { ProgressTracker, type ProgressListener } from "./progress.ts";
-import { openS3Client, type S3Connection } from "./s3-connection.ts";
+import { leaseS3Client, type S3Connection } from "./s3-connection.ts";
 import { carryReferrers, COSIGN_IMAGE_ANNOTATIONS, type PulledReferrer } from "./pull-referrers.ts";
 import { layersToExtract, selectManifest, type SelectedManifest } from "./select-content.ts";
 
@@ -206,11 +206,12 @@ export async function pullFromRepository(
   options: PullOptions,
 ): Promise<PullResult> {
   if (dest.kind === "directory") return pullInto(repo, reference, dest, options);
-  const client = openS3Client(dest.connection);
+  const lease = leaseS3Client(dest.connection);
   try {
-    return await pullInto(repo, reference, { kind: "s3", client, bucket: dest.bucket, prefix: dest.prefix }, options);
+    const s3 = { kind: "s3", client: lease.value, bucket: dest.bucket, prefix: dest.prefix } as const;
+    return await pullInto(repo, reference, s3, options);
   } finally {
-    client.destroy();
+    await lease.release();
   }
 }
 

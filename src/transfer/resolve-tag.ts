@@ -8,7 +8,7 @@ import { selectTag, type TagCandidate, type TagPolicy } from "../harbor/tag-poli
 import type { HarborArtifact } from "../harbor/artifact.ts";
 import type { FetchedManifest } from "../oci/manifests.ts";
 import type { Repository } from "../oci/repository.ts";
-import { harborClientOptions, type RegistryConnection } from "./connection.ts";
+import { harborClientOptions, leaseRegistryPool, type RegistryConnection } from "./connection.ts";
 
 export const MAX_CONFIG_TAGS = 50;
 /** Image configs are small JSON; a bigger "config" is not read (it sorts oldest). */
@@ -86,12 +86,14 @@ async function fromImageConfigs(req: ResolveRequest): Promise<TagCandidate[]> {
 async function candidatesOf(
   req: ResolveRequest,
 ): Promise<{ candidates: TagCandidate[]; tagSource: "HarborAPI" | "ImageConfig" }> {
-  const harbor = new HarborClient(harborClientOptions(req.registry, req.connection));
+  // Harbor's API is on the registry's origin: its requests go over the registry's pool.
+  const pool = leaseRegistryPool(req.registry, req.connection);
   try {
+    const harbor = new HarborClient({ ...harborClientOptions(req.registry, req.connection), dispatcher: pool.value });
     if (await harbor.isHarbor({ signal: req.signal }))
       return { candidates: await fromHarbor(req, harbor), tagSource: "HarborAPI" };
   } finally {
-    await harbor.close();
+    await pool.release();
   }
   return { candidates: await fromImageConfigs(req), tagSource: "ImageConfig" };
 }

@@ -8,6 +8,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { resolveDefaults } from "../../src/controllers/defaults.ts";
 import type { ControllerFactory } from "../../src/controllers/deps.ts";
 import { Manager } from "../../src/kube/manager.ts";
+import { sharedConnections } from "../../src/net/connection-cache.ts";
 import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { suiteLog } from "../env/suite-logs.ts";
@@ -20,6 +21,8 @@ export async function startControllerManager(
   workers = 2,
 ): Promise<Manager> {
   const log = createLogger({ level: "debug", destination: suiteLog(`controller-${namespace}`) });
+  // Reconciles share connection pools as in the operator (which also closes them on shutdown; a test process exits).
+  sharedConnections.enable();
   const manager = new Manager({ kubeConfig, log, namespace, watchNamespace: namespace, workers });
   manager.add(
     factory({

@@ -12,6 +12,7 @@ import { resolveDefaults } from "../../src/controllers/defaults.ts";
 import { createOciSyncController } from "../../src/controllers/oci-sync.ts";
 import { Manager } from "../../src/kube/manager.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
+import { sharedConnections } from "../../src/net/connection-cache.ts";
 import { EndpointPolicy } from "../../src/net/endpoint-policy.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import type { KustomizeLimits } from "../../src/sync/index.ts";
@@ -65,6 +66,8 @@ export async function startOperator(
   const admin = new KubeClient(kubeConfig);
   for (const ns of new Set([operatorNamespace, watchNamespace])) await ensureNamespace(admin, ns);
   const log = createLogger({ level: "debug", destination: suiteLog(`ocisync-${watchNamespace}`) });
+  // Reconciles share connection pools as in the operator (which also closes them on shutdown; a test process exits).
+  sharedConnections.enable();
   const manager = new Manager({ kubeConfig, log, namespace: operatorNamespace, watchNamespace, workers: 2 });
   const requests: string[] = [];
   manager.add(
