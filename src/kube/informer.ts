@@ -3,6 +3,7 @@
 // exponential backoff and re-watches from the last resourceVersion it saw, re-listing if that is too old.
 // Shape of client-go's reflector: https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes
 import type { Logger } from "pino";
+import { WATCH_SILENCE_TIMEOUT_MS } from "../net/network-bounds.ts";
 import { ApiError, isStatus } from "./api-error.ts";
 import type { KubeClient } from "./rest-client.ts";
 import {
@@ -32,7 +33,10 @@ export interface InformerOptions {
   resyncMs?: number;
   /** Server-side watch timeout; the server ends a quiet watch after this (default 5-10 min, randomised). */
   watchTimeoutSeconds?: number;
-  /** A watch that delivers no byte for this long is treated as dead (default watch timeout + 30 s). */
+  /**
+   * A watch that delivers no byte, not even a bookmark, for this long is treated as dead and resumed (default
+   * WATCH_SILENCE_TIMEOUT_MS: the API server bookmarks a quiet watch every minute).
+   */
   stallTimeoutMs?: number;
   /** Backoff between failed attempts: base and cap (default 1 s and 30 s). */
   backoffBaseMs?: number;
@@ -225,7 +229,7 @@ export class Informer {
 
   async #watch(signal: AbortSignal): Promise<void> {
     const timeoutSeconds = this.#opts.watchTimeoutSeconds ?? Math.floor(300 + Math.random() * 300);
-    const stallMs = this.#opts.stallTimeoutMs ?? (timeoutSeconds + 30) * 1_000;
+    const stallMs = this.#opts.stallTimeoutMs ?? WATCH_SILENCE_TIMEOUT_MS;
     const watch = new AbortController();
     const both = AbortSignal.any([signal, watch.signal]);
     let timer: NodeJS.Timeout | undefined;

@@ -5,6 +5,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Agent, request, type Dispatcher } from "undici";
 import type { ConnectionOptions } from "node:tls";
+import { API_REQUEST_TIMEOUT_MS, CONNECT_TIMEOUT_MS, H2_PING_INTERVAL_MS } from "../net/network-bounds.ts";
 import type { RestRequest } from "../observability/rest-client-metrics.ts";
 import { clearableTimeoutSignal, type ClearableSignal } from "../net/timeout-signal.ts";
 import { ApiError, apiErrorFromBody } from "./api-error.ts";
@@ -62,7 +63,7 @@ export interface StreamOptions {
   accept?: string;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = API_REQUEST_TIMEOUT_MS;
 
 /** The caller's signal, bounded by the request's timeout; `clear` once the answer is read (see timeout-signal.ts). */
 function requestSignal(options: RequestOptions): ClearableSignal {
@@ -206,14 +207,21 @@ export class KubeClient {
   }
 
   #makeDispatcher(opts: ConnectionOptions): Dispatcher {
-    const connect: ConnectionOptions = {};
+    const connect: ConnectionOptions & { timeout?: number } = { timeout: CONNECT_TIMEOUT_MS };
     if (opts.ca) connect.ca = opts.ca;
     if (opts.cert) connect.cert = opts.cert;
     if (opts.key) connect.key = opts.key;
     if (opts.rejectUnauthorized !== undefined) connect.rejectUnauthorized = opts.rejectUnauthorized;
     if (opts.servername) connect.servername = opts.servername;
-    // Watches are long-lived: no body timeout here; the informer's stall timer bounds them.
-    return new Agent({ connect, bodyTimeout: 0, headersTimeout: DEFAULT_TIMEOUT_MS, keepAliveTimeout: 30_000 });
+    // Watches are long-lived: no body timeout here; the informer's stall timer bounds them. The API server speaks
+    // HTTP/2: its PINGs find a silent connection that carries every watch (network-bounds.ts).
+    return new Agent({
+      connect,
+      bodyTimeout: 0,
+      headersTimeout: DEFAULT_TIMEOUT_MS,
+      keepAliveTimeout: 30_000,
+      h2Options: { pingInterval: H2_PING_INTERVAL_MS },
+    });
   }
 }
 

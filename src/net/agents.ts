@@ -9,6 +9,7 @@ import { getCACertificates } from "node:tls";
 import { Agent, buildConnector } from "undici";
 import type { EndpointPolicy } from "./endpoint-policy.ts";
 import { guardedConnector, guardedHttpAgent, guardedHttpsAgent } from "./guarded-connector.ts";
+import { H2_PING_INTERVAL_MS } from "./network-bounds.ts";
 import { recordTrust, siteTrust } from "./trust.ts";
 
 /** How a client may connect: which certificates it trusts, and which addresses it may reach. */
@@ -48,6 +49,7 @@ export function createAgent(options: AgentOptions = {}): Agent {
   return new Agent({
     connections: options.connections ?? 8,
     keepAliveTimeout: 30_000,
+    h2Options: { pingInterval: H2_PING_INTERVAL_MS },
     connect: (opts, callback) =>
       connect(opts, (err, socket) => {
         if (err) recordTrust(err, trust);

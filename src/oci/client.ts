@@ -5,6 +5,7 @@
 import type { Agent } from "undici";
 import { createAgent, type ConnectionSettings } from "../net/agents.ts";
 import type { Lease } from "../net/connection-cache.ts";
+import { TRANSFER_IDLE_TIMEOUT_MS } from "../net/network-bounds.ts";
 import type { CallOptions } from "../ocispec/content.ts";
 import { defaultRetryPolicy, type RetryPolicy } from "../net/backoff.ts";
 import { timeoutSignal } from "../net/timeout-signal.ts";
@@ -42,7 +43,7 @@ export interface ClientOptions extends ConnectionSettings {
   /** Where credentials come from (see `dockerConfigCredentials`, `basicCredentials`); anonymous when absent. */
   credentials?: CredentialProvider;
   retry?: Partial<RetryPolicy>;
-  /** Per exchange: wait for response headers, and at most this long between body chunks. */
+  /** Per exchange: wait for response headers, and at most this long between body chunks (both default to TRANSFER_IDLE_TIMEOUT_MS). */
   timeouts?: Partial<Timeouts>;
   /** Whole-call limit of metadata calls (manifests, tags, HEAD, ping) when the caller gives none; default 60 s. */
   callTimeoutMs?: number;
@@ -79,7 +80,11 @@ export class RegistryClient {
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
     this.#pool = options.pool;
     this.#agent = options.pool?.value ?? createAgent(options);
-    const timeouts: Timeouts = { headersTimeoutMs: 30_000, bodyTimeoutMs: 60_000, ...options.timeouts };
+    const timeouts: Timeouts = {
+      headersTimeoutMs: TRANSFER_IDLE_TIMEOUT_MS,
+      bodyTimeoutMs: TRANSFER_IDLE_TIMEOUT_MS,
+      ...options.timeouts,
+    };
     const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.retry };
     const below = compose(
       undiciSend(this.#agent, timeouts),

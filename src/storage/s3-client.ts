@@ -4,6 +4,7 @@
 // are handled alike.
 import { S3Client } from "@aws-sdk/client-s3";
 import { createNodeAgents, type ConnectionSettings } from "../net/agents.ts";
+import { CONNECT_TIMEOUT_MS, TRANSFER_IDLE_TIMEOUT_MS } from "../net/network-bounds.ts";
 
 /**
  * Where and how to reach a bucket store (CA bundle, TLS opt-out and SSRF policy: ConnectionSettings). Credentials
@@ -17,7 +18,7 @@ export interface S3ConnectionConfig extends ConnectionSettings {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
-  /** Connect timeout in ms (default 10,000). */
+  /** Connect timeout in ms (default CONNECT_TIMEOUT_MS, src/net/network-bounds.ts). */
   connectTimeoutMs?: number;
   /** Per-request timeout while waiting for response headers, in ms (default 60,000). */
   requestTimeoutMs?: number;
@@ -45,8 +46,10 @@ export function createS3Client(config: S3ConnectionConfig): S3Client {
     requestHandler: {
       httpsAgent,
       httpAgent,
-      connectionTimeout: config.connectTimeoutMs ?? 10_000,
+      connectionTimeout: config.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
       requestTimeout: config.requestTimeoutMs ?? 60_000,
+      // The SDK's requestTimeout only warns; a socket that moves no byte (a silent partition) must fail the request.
+      socketTimeout: TRANSFER_IDLE_TIMEOUT_MS,
     },
   });
 }

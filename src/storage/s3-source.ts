@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { RandomAccessSource } from "../ocispec/random-access-source.ts";
 import { backoffDelay, type RetryPolicy } from "../net/backoff.ts";
 import { isTransient } from "../net/coded-error.ts";
+import { TRANSFER_IDLE_TIMEOUT_MS } from "../net/network-bounds.ts";
 import { classifyS3Error, StorageRequestError, StorageUnavailableError } from "./errors.ts";
 import { callS3, retryPolicy } from "./retry.ts";
 
@@ -23,7 +24,7 @@ export interface S3SourceOptions {
   signal?: AbortSignal;
   /** Retry settings over net's defaults (src/net/backoff.ts); also bounds the resumes of a broken body. */
   retry?: Partial<RetryPolicy>;
-  /** A body that delivers nothing for this long while data is wanted is abandoned and resumed (default 30 s). */
+  /** A body that delivers nothing for this long while data is wanted is abandoned and resumed (default TRANSFER_IDLE_TIMEOUT_MS). */
   idleTimeoutMs?: number;
   /** Per-request timeout for HEAD and for a GET's headers (default 60 s). */
   requestTimeoutMs?: number;
@@ -186,7 +187,7 @@ export class S3Source implements RandomAccessSource {
   /** One GET's body as chunks clipped to [start, end), each within the idle timeout; stops early if the body ends. */
   async *#clipped(body: Readable, start: number, end: number): AsyncGenerator<Buffer> {
     const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const idleMs = this.#opts.idleTimeoutMs ?? 30_000;
+    const idleMs = this.#opts.idleTimeoutMs ?? TRANSFER_IDLE_TIMEOUT_MS;
     for (let pos = start; pos < end;) {
       const next = await nextWithin(iterator, body, idleMs, this.description);
       if (next.done) return;
