@@ -15,6 +15,8 @@ export interface BenchOperatorOptions {
   /** More flags (`--workers`, `--watch-namespace`, `--work-dir` ...). */
   extraArgs?: string[];
   stdio?: StdioOptions;
+  /** Node flags before the script (BENCH_OPERATOR_NODE_ARGS adds more). */
+  nodeArgs?: string[];
   /** Wait after the spawn for its caches and leadership (default 2 s). */
   settleMs?: number;
 }
@@ -37,7 +39,9 @@ export async function startBenchOperator(options: BenchOperatorOptions): Promise
     ...(options.extraArgs ?? []),
   ]);
   const extraNode = process.env.BENCH_OPERATOR_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const operator = spawn(node, [...extraNode, ...nodeArgs], { stdio: options.stdio ?? "ignore" });
+  const operator = spawn(node, [...(options.nodeArgs ?? []), ...extraNode, ...nodeArgs], {
+    stdio: options.stdio ?? "ignore",
+  });
   await sleep(options.settleMs ?? 2_000);
   return operator;
 }

@@ -5,7 +5,8 @@
 // process per N), the API requests each made by verb and resource (the API server's own counters), and the
 // operator's steady-state CPU and requests per minute. BENCH_SYNC_SIZES (default 2000,10000,50000),
 // BENCH_SYNC_STEADY_SECONDS (default 60), BENCH_SYNC_PERIOD (the OciSync period, default 15s),
-// BENCH_SYNC_KUBECTL_MAX (default 10000: larger sizes run airlift alone, the 50,000 run has no kubectl peer).
+// BENCH_SYNC_KUBECTL_MAX (default 10000: larger sizes run airlift alone, the 50,000 run has no kubectl peer),
+// BENCH_SYNC_HEAP_MIB (default 256, the heap ceiling of the Deployment's 512Mi; 0: V8's own from the machine's RAM).
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +35,10 @@ const sizes = (process.env.BENCH_SYNC_SIZES ?? "2000,10000,50000").split(",").ma
 const steadySeconds = Number(process.env.BENCH_SYNC_STEADY_SECONDS ?? 60);
 const period = process.env.BENCH_SYNC_PERIOD ?? "15s";
 const kubectlMax = Number(process.env.BENCH_SYNC_KUBECTL_MAX ?? 10_000);
+// The heap ceiling the operator has in its Deployment: Node 24 sizes V8's heap from the cgroup memory limit, and the
+// chart's 512Mi gives about 256 MiB. This process has no such limit, so without the flag V8 would size the heap
+// from the machine's RAM (4 GiB on 24 GiB) and defer collection far beyond what the pod would ever hold.
+const heapMiB = Number(process.env.BENCH_SYNC_HEAP_MIB ?? 256);
 
 /** Writes the 10 Namespaces and `n` ConfigMaps (100 files) under `dir`; names start with `prefix`. */
 function writeSet(dir: string, prefix: string, n: number): void {
@@ -118,6 +123,7 @@ function startOperator(b: Bench, ns: string): Promise<ChildProcess> {
     namespace: ns,
     extraArgs: ["--watch-namespace", ns, "--work-dir", join(b.work, `op-${ns}`)],
     stdio: ["ignore", "ignore", "inherit"],
+    nodeArgs: heapMiB > 0 ? [`--max-old-space-size=${heapMiB}`] : [],
     settleMs: 3_000, // caches sync, leadership
   });
 }
