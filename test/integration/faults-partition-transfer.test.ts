@@ -10,10 +10,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { createHash, randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { generateDockerArchive } from "../../bench/generate-archive.ts";
 import { putFile } from "../../bench/peers.ts";
 import type { KubeClient } from "../../src/kube/rest-client.ts";
+import { listPrefix } from "../../src/storage/s3-sink.ts";
 import { TRANSFER_IDLE_TIMEOUT_MS } from "../../src/net/network-bounds.ts";
 import { run, s3Client, type EnvironmentConnection } from "../env/index.ts";
 import { proxiedKubeconfig, startToxiproxy, type Toxiproxy } from "../env/toxiproxy.ts";
@@ -38,6 +41,7 @@ let env: EnvironmentConnection;
 let admin: KubeClient;
 let toxi: Toxiproxy;
 let operator: OperatorProcess;
+let s3: S3Client;
 /** The proxies' listen addresses (host:port). */
 const proxies: Record<"minio" | "registry", string> = { minio: "", registry: "" };
 
@@ -47,11 +51,11 @@ interface Cond {
   reason: string;
 }
 
-async function ready(name: string): Promise<boolean> {
+async function ready(name: string, plural = "imageimports"): Promise<boolean> {
   const o = await admin.request<{
     metadata: { generation?: number };
     status?: { observedGeneration?: number; conditions?: Cond[] };
-  }>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/imageimports/${name}`);
+  }>(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/${plural}/${name}`);
   return (
     o.status?.observedGeneration === o.metadata.generation &&
     !!o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")
@@ -136,14 +140,18 @@ async function verifyComplete(repository: string): Promise<void> {
 before(async () => {
   ({ env, admin } = await adminOnTestEnv());
   await namespaceWithS3Keys(admin, ns, env.minio);
-  const s3 = s3Client(env.minio);
+  s3 = s3Client(env.minio);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   // One archive per case (random layers): the second import cannot mount what the first one pushed.
   for (const name of ["s3", "registry"]) {
     await generateDockerArchive(join(work, `${name}.tar`), 48 << 20, 2, "partition/app:v1");
     await putFile(s3, bucket, `src/${name}.tar`, join(work, `${name}.tar`));
   }
-  s3.destroy();
+  // The pull source: an ORAS artifact of one 32 MiB random file (two 16 MiB parts in the bucket).
+  writeFileSync(join(work, "bundle.bin"), randomBytes(32 << 20));
+  await run("oras", ["push", "--plain-http", `${env.registries.anonymous.host}/partition/bundle:v1`, "bundle.bin"], {
+    cwd: work,
+  });
   toxi = await startToxiproxy(join(work, "toxiproxy"));
   proxies.minio = await toxi.proxy("minio", new URL(env.minio.endpoint).host);
   proxies.registry = await toxi.proxy("registry", env.registries.anonymous.host);
@@ -169,6 +177,7 @@ before(async () => {
 after(async () => {
   await operator?.stop();
   await toxi?.stop();
+  s3?.destroy();
   await admin?.close();
 });
 
@@ -206,6 +215,67 @@ describe("silent partition mid-transfer", () => {
     console.log(
       `# registry silent mid-push: ${noticed.length} stalled connection(s) given up ${given(noticed)} ` +
         `(bound ${TRANSFER_IDLE_TIMEOUT_MS / 1000} s + ${MARGIN_MS / 1000} s); Ready ${((Date.now() - healedAt) / 1000).toFixed(1)} s after healing`,
+    );
+  });
+
+  it("S3 goes silent mid-upload of an ArtifactPull: every stalled upload given up within the idle bound, no partial object", async () => {
+    await toxi.addToxic("minio", { name: "slow", type: "bandwidth", stream: "upstream", attributes: { rate: 4000 } });
+    await admin.request(`/apis/airlift.dev/v1alpha1/namespaces/${ns}/artifactpulls`, {
+      method: "POST",
+      body: {
+        apiVersion: "airlift.dev/v1alpha1",
+        kind: "ArtifactPull",
+        metadata: { name: "pull-silent" },
+        spec: {
+          source: {
+            registry: proxies.registry,
+            plainHTTP: true,
+            project: "partition",
+            repository: "bundle",
+            tag: "v1",
+          },
+          destination: {
+            s3: {
+              endpoint: `http://${proxies.minio}`,
+              bucket,
+              prefix: "pull/",
+              credentialsSecretRef: { name: "keys" },
+            },
+          },
+        },
+      },
+    });
+    await midStream(proxies.minio, "bytesAcked", 8 << 20);
+    const noticed = await partitionMidStream("minio");
+    await toxi.removeToxic("minio", "slow");
+    const healedAt = Date.now();
+    await waitFor(
+      "pull-silent Ready",
+      async () => ((await ready("pull-silent", "artifactpulls")) ? true : undefined),
+      180_000,
+    );
+    // Every object under the prefix is whole: each blob's bytes hash to its name, and the 32 MiB one is there.
+    const keys = (await listPrefix(s3, bucket, "pull/")).map((o) => o.key);
+    const blobs = keys.filter((k) => k.includes("/blobs/sha256/"));
+    assert.ok(blobs.length >= 3, `blobs in the layout: ${keys.join(", ")}`);
+    let largest = 0;
+    for (const key of blobs) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const bytes = Buffer.from(await got.Body!.transformToByteArray());
+      largest = Math.max(largest, bytes.length);
+      assert.equal(createHash("sha256").update(bytes).digest("hex"), key.split("/").pop(), `${key} is not whole`);
+    }
+    assert.equal(largest, 32 << 20);
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    assert.deepEqual(
+      (uploads.Uploads ?? []).map((u) => u.Key),
+      [],
+      "unfinished multipart uploads left in the bucket",
+    );
+    console.log(
+      `# S3 silent mid-upload (ArtifactPull): ${noticed.length} stalled connection(s) given up ${given(noticed)} ` +
+        `(bound ${TRANSFER_IDLE_TIMEOUT_MS / 1000} s + ${MARGIN_MS / 1000} s); Ready ${((Date.now() - healedAt) / 1000).toFixed(1)} s after healing; ` +
+        `${blobs.length} whole blobs, ${uploads.Uploads?.length ?? 0} unfinished multipart uploads left in the bucket`,
     );
   });
 });
