@@ -111,9 +111,9 @@ async function main(): Promise<void> {
       "--log-level",
       "warn",
     ]);
-    // BENCH_IDLE_PROF=<dir>: a V8 CPU profile of the operator (written when it exits) to find what idle costs.
-    const prof = process.env.BENCH_IDLE_PROF;
-    const operator = spawn(node, prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`, ...args] : args, { stdio: "ignore" });
+    // BENCH_OPERATOR_NODE_ARGS adds Node flags, as for the other benches (`--cpu-prof --cpu-prof-dir=/tmp/p`).
+    const extraNode = process.env.BENCH_OPERATOR_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+    const operator = spawn(node, [...extraNode, ...args], { stdio: "ignore" });
     const exited = new Promise((resolve) => operator.once("exit", resolve));
     const pid = operator.pid ?? 0;
     const started = Date.now();

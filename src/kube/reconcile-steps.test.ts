@@ -92,6 +92,20 @@ describe("reconcileKind", () => {
     assert.equal(store.statusPatches.length, 1);
   });
 
+  it("adds no finalizer to a suspended object, one status write only; resumed, it gets the finalizer first", async () => {
+    const calls: string[] = [];
+    const store = new FakeObjectStore(widget({ suspend: true }));
+    const finalizer = { name: "test.airlift.dev/cleanup", finalize: () => Promise.resolve() };
+    await reconcileKind(kind(calls, [next], { finalizer }), req, store.context());
+    assert.equal(store.object?.metadata.finalizers, undefined);
+    assert.equal(store.gets, 1, "the one GET of the object; the status write is computed from it");
+    assert.equal(store.statusPatches.length, 1);
+    store.object = { ...store.object, spec: { suspend: false } } as KubeObject;
+    await reconcileKind(kind(calls, [next], { finalizer }), req, store.context());
+    assert.deepEqual(store.object?.metadata.finalizers, [finalizer.name]);
+    assert.deepEqual(calls, ["step0", "finish", "cleanup0"]);
+  });
+
   it("stops at the first error: a StallingError keeps its reason, stalls, and is looked at again later", async () => {
     const calls: string[] = [];
     const store = new FakeObjectStore(widget());

@@ -1,6 +1,6 @@
 // One reconciler skeleton for every kind, in the shape of Flux source-controller's Reconcile
 // (https://github.com/fluxcd/source-controller/blob/main/internal/controller/ocirepository_controller.go): fetch the
-// object (gone: nothing to do), handle deletion and the finalizer, return early when suspended, then run the kind's
+// object (gone: nothing to do), handle deletion, return early when suspended, add the finalizer, then run the kind's
 // ordered steps, each returning "continue" or "done" or throwing, stopping at the first error. Conditions are
 // written only by the summarizer (summarize.ts): the kind's finish() on success, failed() here on an error.
 // Errors are classified by type: kube's StallingError / WaitingError / TransientError keep their reason, an object
@@ -159,6 +159,15 @@ export async function reconcileKind<T extends KindObject<S>, S extends KindStatu
   if (!raw) return {};
   let obj = await parseOrStall(kind, raw, ctx);
   if (isDeleting(raw)) return finalize(kind, raw, obj, ctx);
+  const suspended = kind.suspended(obj);
+  if (suspended !== undefined) {
+    // Before the finalizer: a suspended object creates nothing for one to guard (it gets one before its first step
+    // once resumed), and a thousand new suspended objects cost one status write each, not a write and a re-reconcile.
+    const status = new Summarizer<S>(ctx, kind.type, obj, (latest) => statusOf(kind, kind.parse(latest)));
+    status.seed(raw);
+    await status.summarize(() => ({ verdict: { kind: "suspended", message: suspended } }));
+    return {};
+  }
   let current = raw;
   if (kind.finalizer && !hasFinalizer(raw, kind.finalizer.name)) {
     current = await addFinalizer({ client: ctx.client, type: kind.type, signal: ctx.signal }, raw, kind.finalizer.name);
@@ -166,11 +175,6 @@ export async function reconcileKind<T extends KindObject<S>, S extends KindStatu
   }
   const status = new Summarizer<S>(ctx, kind.type, obj, (latest) => statusOf(kind, kind.parse(latest)));
   status.seed(current);
-  const suspended = kind.suspended(obj);
-  if (suspended !== undefined) {
-    await status.summarize(() => ({ verdict: { kind: "suspended", message: suspended } }));
-    return {};
-  }
   const cleanups: (() => unknown)[] = [];
   const run: Run<T, S, State> = {
     obj,
