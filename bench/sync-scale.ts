@@ -35,9 +35,10 @@ const sizes = (process.env.BENCH_SYNC_SIZES ?? "2000,10000,50000").split(",").ma
 const steadySeconds = Number(process.env.BENCH_SYNC_STEADY_SECONDS ?? 60);
 const period = process.env.BENCH_SYNC_PERIOD ?? "15s";
 const kubectlMax = Number(process.env.BENCH_SYNC_KUBECTL_MAX ?? 10_000);
-// The heap ceiling the operator has in its Deployment: Node 24 sizes V8's heap from the cgroup memory limit, and the
-// chart's 512Mi gives about 256 MiB. This process has no such limit, so without the flag V8 would size the heap
-// from the machine's RAM (4 GiB on 24 GiB) and defer collection far beyond what the pod would ever hold.
+// The heap ceiling the operator has in its Deployment: Node 24 sizes V8's heap from the cgroup memory limit (measured:
+// under a 512 MiB memory cgroup, `node --max-semi-space-size=2` reports a heap_size_limit of 262 MiB, as
+// `--max-old-space-size=256` does without one). This process has no such limit, so without the flag V8 would size
+// the heap from the machine's RAM (4 GiB on 24 GiB) and defer collection far beyond what the pod would ever hold.
 const heapMiB = Number(process.env.BENCH_SYNC_HEAP_MIB ?? 256);
 
 /** Writes the 10 Namespaces and `n` ConfigMaps (100 files) under `dir`; names start with `prefix`. */
