@@ -52,8 +52,8 @@ export interface SyncDirectoryOptions {
   /** How long CRDs of the set may take to become Established (default 30 s). */
   crdTimeoutMs?: number;
   /**
-   * Called with the objects about to be applied, before any of them is (once for the source's CRDs, once for the
-   * rest). The caller records them with the inventory first, so that a process killed mid-apply leaves no object it
+   * Called with the objects about to be applied, before any of them is (once for the source's CRDs, once for its
+   * Namespaces, once for the rest). The caller records them with the inventory first, so that a process killed mid-apply leaves no object it
    * created unrecorded, which no later prune would find (Config Sync writes its ResourceGroup first for this reason).
    */
   beforeApply?: (entries: InventoryEntry[]) => Promise<void>;
