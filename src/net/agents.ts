@@ -9,7 +9,7 @@ import { getCACertificates } from "node:tls";
 import { Agent, buildConnector } from "undici";
 import type { EndpointPolicy } from "./endpoint-policy.ts";
 import { guardedConnector, guardedHttpAgent, guardedHttpsAgent } from "./guarded-connector.ts";
-import { H2_PING_INTERVAL_MS } from "./network-bounds.ts";
+import { CONNECT_TIMEOUT_MS, H2_PING_INTERVAL_MS } from "./network-bounds.ts";
 import { recordTrust, siteTrust } from "./trust.ts";
 
 /** How a client may connect: which certificates it trusts, and which addresses it may reach. */
@@ -43,7 +43,8 @@ export function tlsOptions(settings: ConnectionSettings): { ca?: string[]; rejec
 
 /** An undici Agent: one keep-alive pool per origin, sharing the TLS settings and the endpoint policy. */
 export function createAgent(options: AgentOptions = {}): Agent {
-  const tls = tlsOptions(options);
+  // The connect timeout covers the TLS handshake too (undici's connector).
+  const tls = { ...tlsOptions(options), timeout: CONNECT_TIMEOUT_MS };
   const connect = options.endpointPolicy ? guardedConnector(options.endpointPolicy, tls) : buildConnector(tls);
   const trust = siteTrust.describe(options);
   return new Agent({
