@@ -4,7 +4,8 @@
 // flags for the operator alone, a CPU profile say: BENCH_OPERATOR_NODE_ARGS). Prints the time until every
 // import, and every sync, is Ready, the operator's peak RSS, and the peer of the same run: the same archives
 // downloaded from the bucket and pushed with `crane push`, BENCH_PEER_PARALLEL (default 4) at a time, into a
-// fresh registry. The ratio is all-Ready over the peer's wall time; `uptime`'s load averages stand beside it.
+// fresh registry, once before and once after the operator's run. The ratio is all-Ready over the peer's mean wall
+// time; `uptime`'s load averages stand beside it, and where the operator's time went (from its /metrics).
 import type { ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -29,18 +30,24 @@ const load = (): string =>
     .map((l) => l.toFixed(2))
     .join(", ");
 
-/** The peer: each archive downloaded from the bucket, then `crane push` into `registry`, `parallel` at a time. */
-async function cranePushAll(s3: S3Client, plan: LoadPlan, registry: string, work: string): Promise<number> {
+/**
+ * The peer: each archive downloaded from the bucket, then `crane push` into a fresh registry, `parallel` at a time.
+ * Milliseconds, and the load average after it.
+ */
+async function cranePushAll(s3: S3Client, plan: LoadPlan, work: string): Promise<{ ms: number; load: string }> {
+  const registry = await startRegistry(mkdtempSync(join(work, "reg-peer-")), "anonymous");
   const started = Date.now();
   const indexes = Array.from({ length: plan.imports }, (_, i) => i);
   await forEachBounded(indexes, peerParallel, undefined, async (i) => {
     const path = join(work, `peer-${i}.tar`);
     const object = await s3.send(new GetObjectCommand({ Bucket: plan.bucket, Key: archiveKey(i) }));
     await pipeline(object.Body as Readable, createWriteStream(path));
-    await run("crane", ["push", "--insecure", path, `${registry}/peer/small-${i}:v1`]);
+    await run("crane", ["push", "--insecure", path, `${registry.host}/peer/small-${i}:v1`]);
     rmSync(path);
   });
-  return Date.now() - started;
+  const ms = Date.now() - started;
+  await registry.stop();
+  return { ms, load: load() };
 }
 
 /** Sum and count of a histogram's series in a Prometheus text, by one label's value. */
@@ -89,6 +96,8 @@ async function main(): Promise<void> {
     await s3.send(new CreateBucketCommand({ Bucket: plan.bucket }));
     await seedLoad(plan, s3, work);
 
+    // The peer runs once before and once after the operator, so a machine getting busier or quieter weighs on both.
+    const peerBefore = await cranePushAll(s3, plan, work);
     const metricsAddr = `127.0.0.1:${await freePort()}`;
     operator = await startBenchOperator({
       kubeconfig: env.kube.kubeconfigPath,
@@ -105,10 +114,8 @@ async function main(): Promise<void> {
     const where = whereTimeWent(await (await fetch(`http://${metricsAddr}/metrics`)).text());
     await stopBenchOperator(operator);
 
-    const peerRegistry = await startRegistry(join(work, "reg-peer"), "anonymous");
-    const peerMs = await cranePushAll(s3, plan, peerRegistry.host, work);
-    await peerRegistry.stop();
-    const loadPeer = load();
+    const peerAfter = await cranePushAll(s3, plan, work);
+    const peerMs = (peerBefore.ms + peerAfter.ms) / 2;
 
     const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
     const allMs = Math.max(times.importsMs, times.syncsMs);
@@ -118,11 +125,11 @@ async function main(): Promise<void> {
     console.log(`| operator peak RSS | ${rss.toFixed(0)} MiB |`);
     console.log(`| operator CPU (user + system, start-up included) | ${cpu.toFixed(1)} s |`);
     console.log(
-      `| peer: download + crane push of the same ${imports} archives, ${peerParallel} at a time | ${s(peerMs)} |`,
+      `| peer: download + crane push of the same ${imports} archives, ${peerParallel} at a time (run before / after the operator) | ${s(peerMs)} (${s(peerBefore.ms)} / ${s(peerAfter.ms)}) |`,
     );
     console.log(`| all Ready / peer | ${(allMs / peerMs).toFixed(2)}× |`);
     console.log(
-      `| load average (1, 5, 15 min) before / after the operator run / after the peer | ${loadBefore} / ${loadAfter} / ${loadPeer} |`,
+      `| load average (1, 5, 15 min) after the first peer / the operator's start / its end / the second peer | ${peerBefore.load} / ${loadBefore} / ${loadAfter} / ${peerAfter.load} |`,
     );
     for (const line of where) console.log(`| ${line} |`);
     if (operatorArgs.length > 0) console.log(`| operator flags | ${operatorArgs.join(" ")} |`);
