@@ -5,7 +5,7 @@
 // The operator runs as the Deployment runs it: leader election on, metrics served (their scrapes stop before the
 // measured window).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -80,7 +80,8 @@ const kinds: Record<string, string> = {
 };
 
 async function main(): Promise<void> {
-  const kube = await startKube(mkdtempSync(join(tmpdir(), "airlift-idle-")));
+  const dir = mkdtempSync(join(tmpdir(), "airlift-idle-"));
+  const kube = await startKube(dir);
   const client = new KubeClient(loadKubeConfig(kube.kubeconfigPath));
   try {
     await installCrds(kubeClient({ kube } as unknown as EnvironmentConnection));
@@ -155,6 +156,7 @@ async function main(): Promise<void> {
   } finally {
     await client.close();
     await kube.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
