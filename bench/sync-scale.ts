@@ -7,6 +7,7 @@
 // BENCH_SYNC_STEADY_SECONDS (default 60), BENCH_SYNC_PERIOD (the OciSync period, default 15s),
 // BENCH_SYNC_KUBECTL_MAX (default 10000: larger sizes run airlift alone, the 50,000 run has no kubectl peer),
 // BENCH_SYNC_HEAP_MIB (default 256, the heap ceiling of the Deployment's 512Mi; 0: V8's own from the machine's RAM).
+// BENCH_SYNC_VALIDATION (default Server,Schema: the OciSync's spec.validation, each mode syncing its own copy).
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +36,8 @@ const sizes = (process.env.BENCH_SYNC_SIZES ?? "2000,10000,50000").split(",").ma
 const steadySeconds = Number(process.env.BENCH_SYNC_STEADY_SECONDS ?? 60);
 const period = process.env.BENCH_SYNC_PERIOD ?? "15s";
 const kubectlMax = Number(process.env.BENCH_SYNC_KUBECTL_MAX ?? 10_000);
+// spec.validation of the OciSync: each mode syncs its own copy of the set, against the same kubectl run.
+const validations = (process.env.BENCH_SYNC_VALIDATION ?? "Server,Schema").split(",") as ("Server" | "Schema")[];
 // The heap ceiling the operator has in its Deployment: Node 24 sizes V8's heap from the cgroup memory limit (measured:
 // under a 512 MiB memory cgroup, `node --max-semi-space-size=2` reports a heap_size_limit of 262 MiB, as
 // `--max-old-space-size=256` does without one). This process has no such limit, so without the flag V8 would size
@@ -86,6 +89,7 @@ async function waitReady(client: KubeClient, ns: string, name: string): Promise<
 
 interface Row {
   n: number;
+  validation: "Server" | "Schema";
   /** Undefined above BENCH_SYNC_KUBECTL_MAX. */
   kubectl?: { wall: number; rss: number; requests: RequestCounts };
   airlift: { wall: number; rss: number; requests: RequestCounts };
@@ -129,15 +133,20 @@ function startOperator(b: Bench, ns: string): Promise<ChildProcess> {
   });
 }
 
-async function airliftRun(b: Bench, n: number): Promise<Pick<Row, "airlift" | "steady">> {
-  const dir = join(b.work, `airlift-${n}`);
-  writeSet(dir, `a${n}`, n);
-  const tarball = join(b.work, `airlift-${n}.tar`);
+async function airliftRun(
+  b: Bench,
+  n: number,
+  validation: Row["validation"],
+): Promise<Pick<Row, "airlift" | "steady">> {
+  const tag = `${n}-${validation.toLowerCase()}`;
+  const dir = join(b.work, `airlift-${tag}`);
+  writeSet(dir, `a${tag}`, n);
+  const tarball = join(b.work, `airlift-${tag}.tar`);
   await run("tar", ["-C", dir, "-cf", tarball, "."]);
-  const ref = `${b.registry}/bench/sync${n}:v1`;
+  const ref = `${b.registry}/bench/sync${tag}:v1`;
   await run(toolPath("crane"), ["append", "--insecure", "-f", tarball, "-t", ref]);
   rmSync(dir, { recursive: true, force: true });
-  const ns = `op-${n}`;
+  const ns = `op-${tag}`;
   await b.client.request("/api/v1/namespaces", { method: "POST", body: { metadata: { name: ns } } });
   const operator = await startOperator(b, ns);
   const pid = operator.pid ?? 0;
@@ -150,7 +159,7 @@ async function airliftRun(b: Bench, n: number): Promise<Pick<Row, "airlift" | "s
         apiVersion: "airlift.dev/v1alpha1",
         kind: "OciSync",
         metadata: { name: "bench" },
-        spec: { oci: { image: ref, period, plainHTTP: true }, timeout: "30m" },
+        spec: { oci: { image: ref, period, plainHTTP: true }, timeout: "30m", validation },
       },
     });
     await waitReady(b.client, ns, "bench");
@@ -180,24 +189,28 @@ async function airliftRun(b: Bench, n: number): Promise<Pick<Row, "airlift" | "s
 }
 
 function printRows(rows: readonly Row[]): void {
-  console.log("\n| N ConfigMaps (+10 Namespaces) | kubectl SSA wall | airlift first sync | airlift / kubectl |");
-  console.log("| --- | --- | --- | --- |");
-  for (const r of rows)
-    console.log(
-      `| ${r.n} | ${r.kubectl ? `${r.kubectl.wall.toFixed(1)} s` : "—"} | ${r.airlift.wall.toFixed(1)} s | ${r.kubectl ? `${(r.airlift.wall / r.kubectl.wall).toFixed(2)}×` : "—"} |`,
-    );
-  console.log("\n| N | kubectl peak RSS | operator peak RSS | steady CPU (% of a core) | steady requests/min |");
+  console.log(
+    "\n| N ConfigMaps (+10 Namespaces) | spec.validation | kubectl SSA wall | airlift first sync | airlift / kubectl |",
+  );
   console.log("| --- | --- | --- | --- | --- |");
   for (const r of rows)
     console.log(
-      `| ${r.n} | ${r.kubectl ? `${r.kubectl.rss.toFixed(0)} MiB` : "—"} | ${r.airlift.rss.toFixed(0)} MiB | ${r.steady.cpuPercent.toFixed(2)} % | ${r.steady.requestsPerMinute.toFixed(1)} |`,
+      `| ${r.n} | ${r.validation} | ${r.kubectl ? `${r.kubectl.wall.toFixed(1)} s` : "—"} | ${r.airlift.wall.toFixed(1)} s | ${r.kubectl ? `${(r.airlift.wall / r.kubectl.wall).toFixed(2)}×` : "—"} |`,
+    );
+  console.log(
+    "\n| N | spec.validation | kubectl peak RSS | operator peak RSS | steady CPU (% of a core) | steady requests/min |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- |");
+  for (const r of rows)
+    console.log(
+      `| ${r.n} | ${r.validation} | ${r.kubectl ? `${r.kubectl.rss.toFixed(0)} MiB` : "—"} | ${r.airlift.rss.toFixed(0)} MiB | ${r.steady.cpuPercent.toFixed(2)} % | ${r.steady.requestsPerMinute.toFixed(1)} |`,
     );
   console.log("\nAPI requests (the API server's counters, by verb and resource):");
   for (const r of rows) {
     if (r.kubectl) console.log(`- N=${r.n} kubectl: ${describeCounts(r.kubectl.requests)}`);
-    console.log(`- N=${r.n} airlift first sync: ${describeCounts(r.airlift.requests)}`);
+    console.log(`- N=${r.n} airlift (${r.validation}) first sync: ${describeCounts(r.airlift.requests)}`);
     console.log(
-      `- N=${r.n} airlift steady ${steadySeconds} s (period ${period}; includes the bench's 2 counter reads): ${describeCounts(r.steady.requests) || "none"}`,
+      `- N=${r.n} airlift (${r.validation}) steady ${steadySeconds} s (period ${period}; includes the bench's 2 counter reads): ${describeCounts(r.steady.requests) || "none"}`,
     );
   }
 }
@@ -213,11 +226,13 @@ async function main(): Promise<void> {
     const b: Bench = { kubeconfig: kube.kubeconfigPath, client, registry: registry.host, work };
     for (const n of sizes) {
       const kubectl = n <= kubectlMax ? await kubectlRun(b, n) : undefined;
-      const airlift = await airliftRun(b, n);
-      rows.push({ n, kubectl, ...airlift });
-      console.error(
-        `# N=${n}: kubectl ${kubectl ? `${kubectl.wall.toFixed(1)} s` : "skipped"}, airlift ${airlift.airlift.wall.toFixed(1)} s`,
-      );
+      for (const validation of validations) {
+        const airlift = await airliftRun(b, n, validation);
+        rows.push({ n, validation, kubectl, ...airlift });
+        console.error(
+          `# N=${n}: kubectl ${kubectl ? `${kubectl.wall.toFixed(1)} s` : "skipped"}, airlift (${validation}) ${airlift.airlift.wall.toFixed(1)} s`,
+        );
+      }
     }
     printRows(rows);
   } finally {

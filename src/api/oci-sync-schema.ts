@@ -2,6 +2,7 @@
 import { STATUS_LIMITS } from "./meta.ts";
 import {
   DELETION_POLICIES,
+  VALIDATION_MODES,
   INVENTORY_STATUSES,
   LAYER_OPERATIONS,
   OCI_AUTH_TYPES,
@@ -213,6 +214,10 @@ export const ociSyncSpecSchema: SchemaNode = obj(
     deletionPolicy: oneOf(
       "What deleting this OciSync does to its objects: Orphan (default) leaves them, Delete deletes them, WaitForTermination deletes them and waits until they are gone. Unset with the annotation airlift.dev/deletion-propagation (or configsync.gke.io/deletion-propagation-policy) Foreground: Delete.",
       DELETION_POLICIES,
+    ),
+    validation: oneOf(
+      "How a revision is checked before any of it is applied: Server (unset) dry-runs every object on the API server (schema, admission, immutable fields), so a refused revision applies nothing; Schema checks every object against the cluster's OpenAPI v3 schemas in the operator and applies with strict field validation, which halves the requests of a large sync but leaves admission and the server's own rules (label syntax, immutable fields) to the apply, where a refusal fails that object only.",
+      VALIDATION_MODES,
     ),
   },
   { required: ["oci"] },

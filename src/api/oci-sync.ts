@@ -109,6 +109,8 @@ export interface OciSyncSpec {
   force?: boolean;
   /** What deleting the OciSync does to its objects; unset: Orphan, or Delete with the deletion-propagation annotation. */
   deletionPolicy?: DeletionPolicy;
+  /** How a revision is checked before any of it is applied; unset: Server (a dry-run of every object). */
+  validation?: ValidationMode;
   /** Objects the source does not hold whose health Ready also waits for (Flux's healthChecks). */
   healthChecks?: HealthCheckRef[];
   /** CEL health rules for kinds kstatus cannot judge (Flux's healthCheckExprs). */
@@ -167,6 +169,14 @@ export interface KubeConfigRef {
 /** Orphan leaves the objects, Delete deletes them, WaitForTermination also waits until they are gone (Flux's). */
 export const DELETION_POLICIES = ["Orphan", "Delete", "WaitForTermination"] as const;
 export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
+
+/**
+ * Server dry-runs every object before any is applied (one extra request per object); Schema checks each object
+ * against the cluster's OpenAPI v3 schemas in the operator and applies with strict field validation (one request per
+ * group-version), leaving admission and the server's own rules to the apply itself.
+ */
+export const VALIDATION_MODES = ["Server", "Schema"] as const;
+export type ValidationMode = (typeof VALIDATION_MODES)[number];
 
 /** An OciSync this one waits for; `namespace` (default: this one's) only for a root sync. */
 export interface DependencyRef {

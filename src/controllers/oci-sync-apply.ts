@@ -242,6 +242,7 @@ export class OciSyncApplier {
       safeguards: { allowPruneAll: spec.pruneSafeguard.allowEmpty, maxPruneFraction: spec.pruneSafeguard.maxFraction },
       dependencyTimeoutMs: parseDuration(spec.timeout),
       force: spec.force,
+      validation: spec.validation,
       beforeApply: (entries: readonly InventoryEntry[]) =>
         state.inventory?.recordIntent(stored, entries) ?? Promise.resolve(),
       ...(state.preflight ? { afterLoad: state.preflight.afterLoad } : {}),

@@ -66,6 +66,8 @@ export interface ApplyContext {
   live?: LiveIndex;
   /** CEL rules that replace kstatus for their kinds (spec.healthCheckExprs). */
   exprs?: HealthExprs;
+  /** The server refuses unknown and duplicate fields instead of dropping them with a warning (kubectl's default). */
+  strictFields?: boolean;
 }
 
 // Fields the server owns; sending them would turn an apply into a precondition or be rejected.
@@ -175,7 +177,11 @@ async function patchObject(ctx: ApplyContext, obj: ResolvedObject, live: LiveMet
     const { status, body: applied } = await ctx.client.exchange<KubeObject>(pathOf(obj), {
       method: "PATCH",
       patchType: "apply",
-      query: { fieldManager: FIELD_MANAGER, force: ours ? true : undefined },
+      query: {
+        fieldManager: FIELD_MANAGER,
+        force: ours ? true : undefined,
+        fieldValidation: ctx.strictFields ? "Strict" : undefined,
+      },
       body: applyBody(obj.manifest.object, ctx.owner, ctx.sourceDigest),
       signal: ctx.signal,
       timeoutMs: ctx.timeoutMs,

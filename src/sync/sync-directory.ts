@@ -17,6 +17,7 @@ import { pruneInDependencyOrder } from "./depends-on-prune.ts";
 import { checkPruneSafeguards } from "./prune.ts";
 import { resolveObjects, type ResolvedObject } from "./scope.ts";
 import type { ApplyContext, ApplyResult } from "./apply.ts";
+import { SchemaCheck } from "./validate-schema.ts";
 import { applyFoundations } from "./sync-foundations.ts";
 import type { SyncDirectoryOptions, SyncDirectoryResult } from "./sync-options.ts";
 import {
@@ -81,6 +82,7 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
       timeoutMs: options.timeoutMs,
       force: options.force,
       exprs: options.exprs,
+      strictFields: options.validation === "Schema",
     };
     const run: Run = {
       options,
@@ -91,6 +93,7 @@ export async function syncDirectory(options: SyncDirectoryOptions): Promise<Sync
       current: [],
       established: new Set(),
       refused: [],
+      schemas: options.validation === "Schema" ? new SchemaCheck(client, manifests) : undefined,
     };
     const rest = await applyFoundations(run, manifests);
     if (run.refused.length === 0) await applyRest(run, rest, definedKinds(manifests));

@@ -35,6 +35,12 @@ export interface SyncDirectoryOptions {
   render?: RenderOptions;
   /** Recreate a managed object whose update the API server refuses as invalid (spec.force). */
   force?: boolean;
+  /**
+   * How the revision is checked before any of it is applied (spec.validation): "Server" (default) dry-runs every
+   * object (validate.ts), "Schema" checks each against the cluster's OpenAPI v3 schemas (validate-schema.ts) and
+   * applies with strict field validation.
+   */
+  validation?: "Server" | "Schema";
   /** Values for `${VAR}` in the loaded objects (Flux postBuild); unset: no substitution. */
   substitute?: Readonly<Record<string, string>>;
   signal?: AbortSignal;

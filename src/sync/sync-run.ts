@@ -14,6 +14,7 @@ import { unmanagedBy } from "./ownership.ts";
 import type { ResolvedObject } from "./scope.ts";
 import type { SyncDirectoryOptions, SyncDirectoryResult } from "./sync-options.ts";
 import { dryRunObjects } from "./validate.ts";
+import type { SchemaCheck } from "./validate-schema.ts";
 
 /** Parallel API calls of a stage when the caller sets none (kubectl sends one at a time). */
 export const DEFAULT_SYNC_CONCURRENCY = 32;
@@ -31,6 +32,8 @@ export interface Run {
   established: Set<string>;
   /** Objects the validation dry-run refused: when any, the rest of the revision is not applied. */
   refused: SyncError[];
+  /** spec.validation Schema: the schema check that replaces the dry-run. */
+  schemas?: SchemaCheck;
 }
 
 /** The result of an object that was not applied because of `error`. */
@@ -109,8 +112,16 @@ export function dropDuplicates(run: Run, objects: readonly ResolvedObject[]): Re
   });
 }
 
-/** Validate-then-apply (validate.ts): true when the server accepts every object's dry-run, else records the refusals. */
+/**
+ * Validate-then-apply: true when every object passes the server's dry-run (validate.ts) or, with spec.validation
+ * Schema, the cluster's schemas (validate-schema.ts); else records the refusals.
+ */
 export async function validated(run: Run, objects: readonly ResolvedObject[]): Promise<boolean> {
+  if (run.schemas) {
+    const refused = await run.schemas.refusals(objects, run.options.signal);
+    run.refused.push(...refused);
+    return refused.length === 0;
+  }
   const refused = await refusalsAfterForce(
     { ...run.apply, bodyOf: (o) => applyBody(o.manifest.object, run.apply.owner, run.apply.sourceDigest) },
     objects,
