@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeClient } from "../src/kube/rest-client.ts";
+import { benchNodeArgs, cpuSeconds } from "./operator-process.ts";
 import { forEachBounded } from "../src/transfer/pool.ts";
 import { installCrds, kubeClient } from "../test/integration/api-kube-support.ts";
 import { airliftArgs, freePort, startKube, loadKubeConfig, type EnvironmentConnection } from "../test/env/index.ts";
@@ -43,11 +44,6 @@ async function drained(url: string): Promise<void> {
     adds = added;
     await sleep(2_000);
   }
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
 }
 
 function memory(pid: number): { rss: number; hwm: number } {
@@ -112,9 +108,8 @@ async function main(): Promise<void> {
       "--log-level",
       "warn",
     ]);
-    // BENCH_OPERATOR_NODE_ARGS adds Node flags, as for the other benches (`--cpu-prof --cpu-prof-dir=/tmp/p`).
-    const extraNode = process.env.BENCH_OPERATOR_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-    const operator = spawn(node, [...extraNode, ...args], { stdio: "ignore" });
+    // Leader election on, as the Deployment runs it; Node flags as every bench operator has (operator-process.ts).
+    const operator = spawn(node, [...benchNodeArgs(), ...args], { stdio: "ignore" });
     const exited = new Promise((resolve) => operator.once("exit", resolve));
     const pid = operator.pid ?? 0;
     const started = Date.now();
@@ -134,9 +129,9 @@ async function main(): Promise<void> {
     await drained(metrics);
     const quiet = (Date.now() - started) / 1000;
     const requests0 = metricSum(await scrape(metrics), "rest_client_requests_total");
-    const cpu0 = cpuSeconds(pid);
+    const cpu0 = cpuSeconds(operator);
     await sleep(seconds * 1000);
-    const cpu = (cpuSeconds(pid) - cpu0) / seconds;
+    const cpu = (cpuSeconds(operator) - cpu0) / seconds;
     const mem = memory(pid);
     const page = await scrape(metrics);
     // Less the scrape just made.

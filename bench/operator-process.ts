@@ -1,7 +1,7 @@
 // The operator as the benchmarks run it: `airlift operator` as a child process on the bench's API server, one
 // namespace, loopback endpoints allowed (the bench servers listen on 127.0.0.1), quiet logs; plus its peak RSS and a
-// clean stop, and the namespace with the bucket keys. One place for what operator-import.ts, drop-box.ts and
-// sync-scale.ts start.
+// clean stop, and the namespace with the bucket keys. One place for what operator-import.ts, drop-box.ts,
+// operator-load.ts, operator-idle.ts and sync-scale.ts start.
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -15,13 +15,27 @@ export interface BenchOperatorOptions {
   /** More flags (`--workers`, `--watch-namespace`, `--work-dir` ...). */
   extraArgs?: string[];
   stdio?: StdioOptions;
-  /** Node flags before the script (BENCH_OPERATOR_NODE_ARGS adds more). */
+  /** Node flags before the script (benchNodeArgs adds the heap ceiling and BENCH_OPERATOR_NODE_ARGS). */
   nodeArgs?: string[];
   /** Wait after the spawn for its caches and leadership (default 2 s). */
   settleMs?: number;
 }
 
-/** Starts the operator and waits for it to settle; BENCH_OPERATOR_NODE_ARGS adds Node flags (`--cpu-prof` ...). */
+/**
+ * The Node flags of a bench operator: the heap ceiling the operator has in its Deployment, then
+ * BENCH_OPERATOR_NODE_ARGS (`--cpu-prof` ...). Node 24 sizes V8's heap from the cgroup memory limit (measured: under
+ * a 512 MiB memory cgroup, `node --max-semi-space-size=2` reports a heap_size_limit of 262 MiB, as
+ * `--max-old-space-size=256` does without one). A bench process has no such limit, so without the flag V8 would size
+ * the heap from the machine's RAM (4 GiB on 24 GiB) and defer collection far beyond what the pod would ever hold.
+ * BENCH_OPERATOR_HEAP_MIB (default 256; 0: V8's own).
+ */
+export function benchNodeArgs(): string[] {
+  const heapMiB = Number(process.env.BENCH_OPERATOR_HEAP_MIB ?? 256);
+  const extra = process.env.BENCH_OPERATOR_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  return [...(heapMiB > 0 ? [`--max-old-space-size=${heapMiB}`] : []), ...extra];
+}
+
+/** Starts the operator (with benchNodeArgs) and waits for it to settle. */
 export async function startBenchOperator(options: BenchOperatorOptions): Promise<ChildProcess> {
   const [node, nodeArgs] = airliftArgs([
     "operator",
@@ -38,8 +52,7 @@ export async function startBenchOperator(options: BenchOperatorOptions): Promise
     "--allow-loopback-endpoints",
     ...(options.extraArgs ?? []),
   ]);
-  const extraNode = process.env.BENCH_OPERATOR_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const operator = spawn(node, [...(options.nodeArgs ?? []), ...extraNode, ...nodeArgs], {
+  const operator = spawn(node, [...(options.nodeArgs ?? []), ...benchNodeArgs(), ...nodeArgs], {
     stdio: options.stdio ?? "ignore",
   });
   await sleep(options.settleMs ?? 2_000);

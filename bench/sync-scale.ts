@@ -6,7 +6,7 @@
 // operator's steady-state CPU and requests per minute. BENCH_SYNC_SIZES (default 2000,10000,50000),
 // BENCH_SYNC_STEADY_SECONDS (default 60), BENCH_SYNC_PERIOD (the OciSync period, default 15s),
 // BENCH_SYNC_KUBECTL_MAX (default 10000: larger sizes run airlift alone, the 50,000 run has no kubectl peer),
-// BENCH_SYNC_HEAP_MIB (default 256, the heap ceiling of the Deployment's 512Mi; 0: V8's own from the machine's RAM).
+// BENCH_OPERATOR_HEAP_MIB (default 256, the heap ceiling of the Deployment's 512Mi: operator-process.ts).
 // BENCH_SYNC_VALIDATION (default Server,Schema: the OciSync's spec.validation, each mode syncing its own copy).
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -38,11 +38,6 @@ const period = process.env.BENCH_SYNC_PERIOD ?? "15s";
 const kubectlMax = Number(process.env.BENCH_SYNC_KUBECTL_MAX ?? 10_000);
 // spec.validation of the OciSync: each mode syncs its own copy of the set, against the same kubectl run.
 const validations = (process.env.BENCH_SYNC_VALIDATION ?? "Server,Schema").split(",") as ("Server" | "Schema")[];
-// The heap ceiling the operator has in its Deployment: Node 24 sizes V8's heap from the cgroup memory limit (measured:
-// under a 512 MiB memory cgroup, `node --max-semi-space-size=2` reports a heap_size_limit of 262 MiB, as
-// `--max-old-space-size=256` does without one). This process has no such limit, so without the flag V8 would size
-// the heap from the machine's RAM (4 GiB on 24 GiB) and defer collection far beyond what the pod would ever hold.
-const heapMiB = Number(process.env.BENCH_SYNC_HEAP_MIB ?? 256);
 
 /** Writes the 10 Namespaces and `n` ConfigMaps (100 files) under `dir`; names start with `prefix`. */
 function writeSet(dir: string, prefix: string, n: number): void {
@@ -128,7 +123,6 @@ function startOperator(b: Bench, ns: string): Promise<ChildProcess> {
     namespace: ns,
     extraArgs: ["--watch-namespace", ns, "--work-dir", join(b.work, `op-${ns}`)],
     stdio: ["ignore", "ignore", "inherit"],
-    nodeArgs: heapMiB > 0 ? [`--max-old-space-size=${heapMiB}`] : [],
     settleMs: 3_000, // caches sync, leadership
   });
 }
