@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { isNotFound } from "../../src/kube/api-error.ts";
 import { Controller, type ControllerOptions } from "../../src/kube/controller.ts";
 import { Manager, type ManagerOptions } from "../../src/kube/manager.ts";
 import type { ReconcileContext, Reconciler, Request, Result } from "../../src/kube/reconciler.ts";
@@ -22,9 +23,9 @@ export function widgetType(group: string): ResourceType {
   return { group, version: "v1", plural: "widgets", kind: "Widget", namespaced: true };
 }
 
-/** Creates the Widget CRD (status subresource on) and waits until it is served. */
-export async function installWidgetCrd(client: KubeClient, group: string): Promise<ResourceType> {
-  const body = {
+/** The Widget CRD of `group` (status subresource on; spec.size an integer, spec.mode a string). */
+export function widgetCrd(group: string): KubeObject {
+  return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
     metadata: { name: `widgets.${group}` },
@@ -51,6 +52,11 @@ export async function installWidgetCrd(client: KubeClient, group: string): Promi
       ],
     },
   };
+}
+
+/** Creates the Widget CRD (widgetCrd) and waits until it is served. */
+export async function installWidgetCrd(client: KubeClient, group: string): Promise<ResourceType> {
+  const body = widgetCrd(group);
   await client.request("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", { method: "POST", body });
   const type = widgetType(group);
   for (let i = 0; ; i++) {
@@ -61,6 +67,17 @@ export async function installWidgetCrd(client: KubeClient, group: string): Promi
       if (i > 200) throw err;
       await sleep(100);
     }
+  }
+}
+
+/** Whether the object at `path` exists (a 404 is false; any other error is thrown). */
+export async function objectExists(client: Pick<KubeClient, "request">, path: string): Promise<boolean> {
+  try {
+    await client.request(path);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
   }
 }
 

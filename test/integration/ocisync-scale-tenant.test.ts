@@ -3,7 +3,6 @@
 // its ServiceAccount, whose missing permission is named in status while the rest is applied.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { isNotFound } from "../../src/kube/api-error.ts";
 import {
   createOciSync,
   ensureNamespace,
@@ -15,6 +14,7 @@ import {
   getOciSync,
   type TestOperator,
 } from "./ocisync-support.ts";
+import { objectExists } from "./kube-support.ts";
 
 const opNs = unique("ocis-scale");
 let op: TestOperator;
@@ -30,16 +30,6 @@ function configMaps(ns: string, count: number): Record<string, string> {
     files[`cms/part-${f}.yaml`] = docs.join("---\n");
   }
   return files;
-}
-
-async function exists(admin: TestOperator["admin"], path: string): Promise<boolean> {
-  try {
-    await admin.request(path);
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
 }
 
 describe("OciSync at scale and across tenants", () => {
@@ -60,7 +50,7 @@ describe("OciSync at scale and across tenants", () => {
       oci: { image: ref, dir: ".", period: "5s", plainHTTP: true },
     });
     const s = await waitReady(op.admin, opNs, "crd-and-crs", "True/Succeeded", 90_000);
-    assert.ok(await exists(op.admin, `/apis/${group}/v1/namespaces/${opNs}/gadgets/g2`));
+    assert.ok(await objectExists(op.admin, `/apis/${group}/v1/namespaces/${opNs}/gadgets/g2`));
     assert.equal(s.status?.inventory?.filter((e) => e.kind === "Gadget").length, 2);
   });
 
@@ -151,9 +141,9 @@ describe("OciSync tenant sync", () => {
     assert.match(text, /Namespace/);
     assert.match(text, new RegExp(otherNs));
     assert.match(text, /secrets/);
-    assert.ok(await exists(tenantOp.admin, `/api/v1/namespaces/${tenantNs}/configmaps/allowed`));
-    assert.equal(await exists(tenantOp.admin, `/api/v1/namespaces/${otherNs}/configmaps/intruder`), false);
-    assert.equal(await exists(tenantOp.admin, `/api/v1/namespaces/${tenantNs}/secrets/not-mine`), false);
+    assert.ok(await objectExists(tenantOp.admin, `/api/v1/namespaces/${tenantNs}/configmaps/allowed`));
+    assert.equal(await objectExists(tenantOp.admin, `/api/v1/namespaces/${otherNs}/configmaps/intruder`), false);
+    assert.equal(await objectExists(tenantOp.admin, `/api/v1/namespaces/${tenantNs}/secrets/not-mine`), false);
     const ready = s.status?.conditions?.find((c) => c.type === "Ready");
     assert.equal(ready?.status, "False");
   });
@@ -259,11 +249,11 @@ describe("OciSync tenant sync", () => {
     assert.match(text, /cluster-scoped/);
     // The API server's RBAC escalation check: binding cluster-admin needs its permissions (or `bind`).
     assert.match(text, /grab-admin[^"]*(escalat|not currently held|forbidden|Forbidden)/);
-    assert.ok(await exists(admin, `/api/v1/namespaces/${tenantNs}/configmaps/listed-ok`));
-    assert.equal(await exists(admin, `/api/v1/namespaces/${otherNs}/configmaps/listed-intruder`), false);
-    assert.equal(await exists(admin, `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${escape}`), false);
+    assert.ok(await objectExists(admin, `/api/v1/namespaces/${tenantNs}/configmaps/listed-ok`));
+    assert.equal(await objectExists(admin, `/api/v1/namespaces/${otherNs}/configmaps/listed-intruder`), false);
+    assert.equal(await objectExists(admin, `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${escape}`), false);
     assert.equal(
-      await exists(admin, `/apis/rbac.authorization.k8s.io/v1/namespaces/${tenantNs}/rolebindings/grab-admin`),
+      await objectExists(admin, `/apis/rbac.authorization.k8s.io/v1/namespaces/${tenantNs}/rolebindings/grab-admin`),
       false,
     );
   });

@@ -5,25 +5,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { isNotFound } from "../../src/kube/api-error.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { syncDirectory, type SyncDirectoryOptions, type SyncOwner } from "../../src/sync/index.ts";
 import { loadKubeConfig, testEnv } from "../env/index.ts";
+import { objectExists } from "./kube-support.ts";
 
 function writeTree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "airlift-load-"));
   for (const [path, text] of Object.entries(files)) writeFileSync(join(root, path), text);
   return root;
-}
-
-async function exists(admin: KubeClient, path: string): Promise<boolean> {
-  try {
-    await admin.request(path);
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
 }
 
 const cm = (ns: string, name: string): string =>
@@ -82,12 +72,12 @@ describe("sync: a source that fails to load", () => {
       assert.deepEqual(out.inventory, good.inventory);
     }
     assert.equal(
-      await exists(admin, `/api/v1/namespaces/${ns}/configmaps/old`),
+      await objectExists(admin, `/api/v1/namespaces/${ns}/configmaps/old`),
       true,
       "nothing pruned after a failed load",
     );
     assert.equal(
-      await exists(admin, `/api/v1/namespaces/${ns}/configmaps/new`),
+      await objectExists(admin, `/api/v1/namespaces/${ns}/configmaps/new`),
       false,
       "nothing applied from a partial load",
     );

@@ -6,11 +6,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { isNotFound } from "../../src/kube/api-error.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import type { KubeObject } from "../../src/kube/resource.ts";
 import { syncDirectory, type SyncOwner } from "../../src/sync/index.ts";
 import { loadKubeConfig, testEnv } from "../env/index.ts";
+import { objectExists } from "./kube-support.ts";
 
 function writeTree(files: Record<string, unknown>): string {
   const root = mkdtempSync(join(tmpdir(), "airlift-tenant-"));
@@ -19,16 +19,6 @@ function writeTree(files: Record<string, unknown>): string {
     writeFileSync(join(root, path), JSON.stringify(doc));
   }
   return root;
-}
-
-async function exists(admin: KubeClient, path: string): Promise<boolean> {
-  try {
-    await admin.request(path);
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
 }
 
 describe("sync: tenant scope and impersonation", () => {
@@ -120,9 +110,9 @@ describe("sync: tenant scope and impersonation", () => {
       [`ConfigMap/${ns}/existing`, `Secret/${ns}/token`],
     );
 
-    assert.equal(await exists(admin, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${ns}-escalate`), false);
-    assert.equal(await exists(admin, "/api/v1/namespaces/kube-system/configmaps/elsewhere"), false);
-    assert.equal(await exists(admin, `/api/v1/namespaces/${ns}/configmaps/new`), false);
+    assert.equal(await objectExists(admin, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${ns}-escalate`), false);
+    assert.equal(await objectExists(admin, "/api/v1/namespaces/kube-system/configmaps/elsewhere"), false);
+    assert.equal(await objectExists(admin, `/api/v1/namespaces/${ns}/configmaps/new`), false);
     const existing = await admin.request<KubeObject>(`/api/v1/namespaces/${ns}/configmaps/existing`);
     assert.deepEqual(existing.data, { v: "0", w: "1" });
     assert.equal(existing.metadata.labels?.["airlift.dev/owner-namespace"], ns);
@@ -183,8 +173,8 @@ describe("sync: tenant scope and impersonation", () => {
         `outside namespace ${ns}, which this sync may not touch`,
       ],
     );
-    assert.ok(await exists(admin, `/api/v1/namespaces/${other}/configmaps/precious`));
-    assert.ok(await exists(admin, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${ns}-precious`));
+    assert.ok(await objectExists(admin, `/api/v1/namespaces/${other}/configmaps/precious`));
+    assert.ok(await objectExists(admin, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${ns}-precious`));
     assert.deepEqual(
       out.inventory.map((e) => `${e.kind}/${e.namespace}/${e.name}`),
       [`ConfigMap/${ns}/mine`],

@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { isNotFound } from "../../src/kube/api-error.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { syncDirectory, type SyncOwner } from "../../src/sync/index.ts";
 import { loadKubeConfig, testEnv } from "../env/index.ts";
+import { objectExists } from "./kube-support.ts";
 
 const roots: string[] = [];
 after(() => {
@@ -27,16 +27,6 @@ function writeTree(files: Record<string, string>): string {
 
 const configMap = (ns: string, name: string, labels: Record<string, string> = {}): string =>
   JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns, labels }, data: { a: "1" } });
-
-async function exists(admin: KubeClient, path: string): Promise<boolean> {
-  try {
-    await admin.request(path);
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
-}
 
 describe("validate-then-apply inside a Namespace of the same revision", () => {
   it("an object the server refuses in a new Namespace stops the revision: only the Namespace is applied", async () => {
@@ -65,9 +55,13 @@ describe("validate-then-apply inside a Namespace of the same revision", () => {
       [`Namespace/${ns}`],
       "the Namespace applied first is recorded, nothing else",
     );
-    assert.equal(await exists(admin, `/api/v1/namespaces/${ns}`), true);
+    assert.equal(await objectExists(admin, `/api/v1/namespaces/${ns}`), true);
     for (const name of ["a", "b", "c"])
-      assert.equal(await exists(admin, `/api/v1/namespaces/${ns}/configmaps/${name}`), false, `${name} not applied`);
+      assert.equal(
+        await objectExists(admin, `/api/v1/namespaces/${ns}/configmaps/${name}`),
+        false,
+        `${name} not applied`,
+      );
 
     // Fixed: the next revision applies everything, the Namespace it already owns included.
     writeFileSync(join(root, "b.json"), configMap(ns, "b"));

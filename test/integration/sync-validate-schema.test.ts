@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { isNotFound } from "../../src/kube/api-error.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { syncDirectory, type SyncOwner } from "../../src/sync/index.ts";
 import { loadKubeConfig, testEnv } from "../env/index.ts";
+import { objectExists, widgetCrd } from "./kube-support.ts";
 
 const roots: string[] = [];
 after(() => {
@@ -32,42 +32,6 @@ const configMap = (ns: string, name: string, extra: Record<string, unknown> = {}
   data: { a: "1" },
   ...extra,
 });
-
-async function exists(admin: KubeClient, path: string): Promise<boolean> {
-  try {
-    await admin.request(path);
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
-}
-
-function widgetCrd(group: string): unknown {
-  return {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: `widgets.${group}` },
-    spec: {
-      group,
-      scope: "Namespaced",
-      names: { plural: "widgets", singular: "widget", kind: "Widget", listKind: "WidgetList" },
-      versions: [
-        {
-          name: "v1",
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              type: "object",
-              properties: { spec: { type: "object", properties: { size: { type: "integer" } } } },
-            },
-          },
-        },
-      ],
-    },
-  };
-}
 
 describe("spec.validation Schema", () => {
   it("refuses wrong types and unknown fields before anything but the revision's CRDs is applied", async () => {
@@ -131,7 +95,7 @@ describe("spec.validation Schema", () => {
       [`CustomResourceDefinition/widgets.${group}`],
       "only the revision's CRD was applied (it is what the Widget's schema comes from)",
     );
-    assert.equal(await exists(admin, `/api/v1/namespaces/${ns}/configmaps/good`), false, "nothing else applied");
+    assert.equal(await objectExists(admin, `/api/v1/namespaces/${ns}/configmaps/good`), false, "nothing else applied");
 
     // Fixed: everything is applied, with strict field validation on the apply.
     const fixedRoot = writeTree({
@@ -151,7 +115,7 @@ describe("spec.validation Schema", () => {
       previousInventory: out.inventory,
     });
     assert.deepEqual(fixed.errors, []);
-    assert.equal(await exists(admin, `/apis/${group}/v1/namespaces/${ns}/widgets/w`), true);
+    assert.equal(await objectExists(admin, `/apis/${group}/v1/namespaces/${ns}/widgets/w`), true);
     await admin.request(`/api/v1/namespaces/${ns}`, { method: "DELETE" });
     await admin.request(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`, {
       method: "DELETE",
@@ -183,9 +147,9 @@ describe("spec.validation Schema", () => {
     assert.equal(out.loaded, true);
     assert.equal(out.errors.length, 1);
     assert.match(out.errors[0]?.message ?? "", new RegExp(`ConfigMap ${ns}/b.*422`));
-    assert.equal(await exists(admin, `/api/v1/namespaces/${ns}/configmaps/a`), true);
-    assert.equal(await exists(admin, `/api/v1/namespaces/${ns}/configmaps/b`), false);
-    assert.equal(await exists(admin, `/api/v1/namespaces/${ns}/configmaps/c`), true);
+    assert.equal(await objectExists(admin, `/api/v1/namespaces/${ns}/configmaps/a`), true);
+    assert.equal(await objectExists(admin, `/api/v1/namespaces/${ns}/configmaps/b`), false);
+    assert.equal(await objectExists(admin, `/api/v1/namespaces/${ns}/configmaps/c`), true);
     await admin.request(`/api/v1/namespaces/${ns}`, { method: "DELETE" });
     await admin.close();
   });
