@@ -4,7 +4,7 @@
 // object changes: steady state costs no request per period. The watches live in process memory: without them (a
 // restart, or watches the identity may not open) the stage applies again, which is always correct. A sync with
 // errors is logged as a failure with its reason.
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../kube/kube-config.ts";
 import { parseDuration } from "../api/duration.ts";
 import type {
   HealthCheckStatus,

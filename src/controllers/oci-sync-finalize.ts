@@ -7,7 +7,7 @@
 // With spec.kubeConfig the objects are deleted in that cluster (its kubeconfig is read only when something is to be
 // deleted). Whatever the policy, the local folder, the inventory ConfigMap and the finalizer are removed at the end.
 import { rm } from "node:fs/promises";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../kube/kube-config.ts";
 import { parseDuration } from "../api/duration.ts";
 import type { OciSync } from "../api/oci-sync.ts";
 import { TransientError, WaitingError } from "../kube/errors.ts";

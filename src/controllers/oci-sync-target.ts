@@ -10,7 +10,7 @@
 // with InvalidKubeConfig; the server passes the operator's endpoint policy like a registry does. Before each sync the
 // API server is asked for /version (retried with src/net/backoff.ts); when it cannot be reached the reconcile fails
 // with RemoteClusterUnavailable and the controller retries it with its per-object backoff until it answers again.
-import { KubeConfig, type Cluster, type User } from "@kubernetes/client-node";
+import { KubeConfig, type Cluster, type User } from "../kube/kube-config.ts";
 import type { OciSync } from "../api/oci-sync.ts";
 import { isStatus } from "../kube/api-error.ts";
 import { StallingError, TransientError } from "../kube/errors.ts";

@@ -1,7 +1,7 @@
 // The drift watches of the OciSyncs this process synced (src/sync/drift-watch.ts), one DriftWatch per OciSync uid:
 // opened after its first sync here, told after every sync what that sync applied, closed when the OciSync is deleted
 // or the controller stops. A watch that reports drift wakes the OciSync through the controller's queue.
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../kube/kube-config.ts";
 import type { Logger } from "pino";
 import type { OciSync } from "../api/oci-sync.ts";
 import {

@@ -7,7 +7,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "./kube-config.ts";
 import { Informer } from "./informer.ts";
 import { KubeClient } from "./rest-client.ts";
 import { CONFIG_MAPS } from "./resource.ts";

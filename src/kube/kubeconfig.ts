@@ -1,13 +1,12 @@
 // The one place a Kubernetes connection is chosen, the way kubectl (client-go's ClientConfigLoadingRules) chooses it:
 // `--kubeconfig` alone when given; else every file of `KUBECONFIG` (colon-separated, missing files skipped, the
 // first file to set a cluster, user, context or current-context wins); else `~/.kube/config`; else the in-cluster
-// ServiceAccount. `--context` picks another context, whose namespace is the default one. client-node's
-// loadFromDefault differs (the last current-context wins, a duplicate name or a missing file throws, and it falls
-// back to localhost:8080), so it only reads single files here.
+// ServiceAccount. `--context` picks another context, whose namespace is the default one. One file is read into
+// kube-config.ts's KubeConfig; merging and the choice of files are done here.
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import { KubeConfig, type Cluster, type Context, type User } from "@kubernetes/client-node";
+import { KubeConfig, type Cluster, type Context, type User } from "./kube-config.ts";
 import { parse as parseYaml } from "yaml";
 
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -116,10 +115,10 @@ function inClusterPossible(request: KubeConfigRequest): boolean {
   );
 }
 
-/** The pod's ServiceAccount (client-node reads KUBERNETES_SERVICE_HOST/PORT from process.env itself). */
+/** The pod's ServiceAccount (KUBERNETES_SERVICE_HOST/PORT from the request's env). */
 function inCluster(request: KubeConfigRequest): LoadedKubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromCluster(request.rootDir ?? "");
+  kc.loadFromCluster(request.rootDir ?? "", request.env);
   const nsFile = `${request.rootDir ?? ""}${SERVICE_ACCOUNT_DIR}/namespace`;
   const namespace = existsSync(nsFile) ? readFileSync(nsFile, "utf8").trim() : "";
   return { kubeConfig: kc, context: kc.currentContext, namespace: namespace || "default", sources: ["in-cluster"] };
@@ -189,7 +188,7 @@ function entryLocalFields(list: keyof typeof LOCAL_FIELDS, entry: Record<string,
   return LOCAL_FIELDS[list].filter((f) => inner?.[f] !== undefined).map((f) => `${list}[${String(entry.name)}].${f}`);
 }
 
-/** The plugin and file fields `doc` uses anywhere, before client-node reads any file. */
+/** The plugin and file fields `doc` uses anywhere, before any file is read. */
 function localFields(doc: unknown): string[] {
   return (Object.keys(LOCAL_FIELDS) as (keyof typeof LOCAL_FIELDS)[]).flatMap((list) => {
     const entries = (doc as Record<string, unknown> | null)?.[list];

@@ -3,7 +3,7 @@
 // workers. Shutdown: stop taking work, abort running reconciles, wait up to a deadline, release the lease.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "./kube-config.ts";
 import type { Logger } from "pino";
 import { startHealthServer, type HealthServer } from "../observability/health-server.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";

@@ -1,8 +1,8 @@
-// A small JSON REST client for the Kubernetes API on top of a client-node KubeConfig. The generated client-node
+// A small JSON REST client for the Kubernetes API on top of a KubeConfig (kube-config.ts). The generated client-node
 // APIs build a new undici Agent per call and take no AbortSignal; the runtime needs one pooled connection, a
 // signal and a timeout on every call, and an explicit patch content type (STYLE.md, client-node issue #2434).
 // Every call is reported to the client's request observer (the rest_client_* metrics), as client-go's transport does.
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { HttpsOptions, KubeConfig } from "./kube-config.ts";
 import { Agent, request, type Dispatcher } from "undici";
 import type { ConnectionOptions } from "node:tls";
 import { API_REQUEST_TIMEOUT_MS, CONNECT_TIMEOUT_MS, H2_PING_INTERVAL_MS } from "../net/network-bounds.ts";
@@ -215,7 +215,7 @@ export class KubeClient {
   }
 
   async #computeHeaders(): Promise<Record<string, string>> {
-    const opts: { headers?: Record<string, unknown> } & ConnectionOptions & { auth?: string } = {};
+    const opts: HttpsOptions = {};
     await this.#kc.applyToHTTPSOptions(opts);
     this.#dispatcher ??= this.#makeDispatcher(opts);
     const headers: Record<string, string> = {};
@@ -224,7 +224,7 @@ export class KubeClient {
     return headers;
   }
 
-  #makeDispatcher(opts: ConnectionOptions): Dispatcher {
+  #makeDispatcher(opts: HttpsOptions): Dispatcher {
     const connect: ConnectionOptions & { timeout?: number } = { timeout: CONNECT_TIMEOUT_MS };
     if (opts.ca) connect.ca = opts.ca;
     if (opts.cert) connect.cert = opts.cert;

@@ -1,7 +1,7 @@
 // The API client of a sync: the operator's own identity, or a ServiceAccount's through impersonation so that the
 // tenant's RBAC, not the operator's, bounds what a namespace-scoped sync can write.
 // https://kubernetes.io/docs/reference/access-authn-authz/authentication/#user-impersonation
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../kube/kube-config.ts";
 import { KubeClient, requestObserver } from "../kube/rest-client.ts";
 
 /** Whom to act as. */
@@ -18,7 +18,7 @@ export function impersonatedUser(imp: Impersonation | undefined): string | undef
   return imp?.user;
 }
 
-/** A copy of `kc` whose current user sends `Impersonate-User: user` (client-node applies it to every request). */
+/** A copy of `kc` whose current user sends `Impersonate-User: user` (applyToHTTPSOptions sends it on every request). */
 export function impersonatingConfig(kc: KubeConfig, user: string): KubeConfig {
   const currentUser = kc.getCurrentUser();
   if (!currentUser) throw new Error("failed to impersonate: the kubeconfig has no current user");

@@ -8,7 +8,7 @@
 // ConfigMap's data) is drift, and `onDrift` is called once, so the owner can sync again within seconds. Status-only
 // writes (same generation) are not drift. Steady state costs nothing but the open watches: no LIST per period.
 // https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../kube/kube-config.ts";
 import type { Logger } from "pino";
 import { Informer } from "../kube/informer.ts";
 import type { KubeClient } from "../kube/rest-client.ts";

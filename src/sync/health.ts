@@ -1,7 +1,7 @@
 // Health of the inventory: each object is given a kstatus-style status (health-rules.ts), or the status its kind's
 // CEL rules give (cel-health.ts, spec.healthCheckExprs), from the answer of its apply when there was one (the answer
 // is the object), else by reading it.
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../kube/kube-config.ts";
 import { ApiError, isNotFound } from "../kube/api-error.ts";
 import type { KubeClient } from "../kube/rest-client.ts";
 import { objectPath, type KubeObject } from "../kube/resource.ts";

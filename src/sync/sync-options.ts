@@ -1,6 +1,6 @@
 // The inputs and the outcome of one syncDirectory run (sync-directory.ts), in a file of their own so the stage files
 // (sync-run.ts, sync-foundations.ts) can name them without importing the sequencer.
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../kube/kube-config.ts";
 import type { ApplyResult } from "./apply.ts";
 import type { HealthExprs } from "./cel-health.ts";
 import type { Impersonation } from "./client.ts";

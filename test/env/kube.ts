@@ -5,7 +5,7 @@ import { randomBytes, generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Agent, request } from "undici";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../../src/kube/kube-config.ts";
 import { freePort } from "./ports.ts";
 import { startProcess, waitUntil, type ManagedProcess } from "./process.ts";
 import { toolPath } from "./tools.ts";

@@ -2,7 +2,8 @@
 // and a token is requested through the TokenRequest API.
 import { join } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { loadKubeConfig, writeTokenKubeconfig, type KubeConnection } from "./kube.ts";
+import { clientNodeConfig } from "./client-node.ts";
+import { writeTokenKubeconfig, type KubeConnection } from "./kube.ts";
 
 export async function serviceAccountKubeconfig(
   kube: KubeConnection,
@@ -10,7 +11,7 @@ export async function serviceAccountKubeconfig(
   name: string,
   dir: string,
 ): Promise<string> {
-  const core = loadKubeConfig(kube.kubeconfigPath).makeApiClient(CoreV1Api);
+  const core = clientNodeConfig(kube.kubeconfigPath).makeApiClient(CoreV1Api);
   try {
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
   } catch (err) {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../../src/kube/kube-config.ts";
 import type { ArtifactPull } from "../../src/api/artifact-pull.ts";
 import { createArtifactPullController } from "../../src/controllers/artifact-pull.ts";
 import type { Manager } from "../../src/kube/manager.ts";

@@ -4,7 +4,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/kube/kube-config.ts";
 import { resolveDefaults } from "../../src/controllers/defaults.ts";
 import type { ControllerFactory } from "../../src/controllers/deps.ts";
 import { Manager } from "../../src/kube/manager.ts";

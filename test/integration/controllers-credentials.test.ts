@@ -9,6 +9,7 @@ import { StallingError } from "../../src/kube/errors.ts";
 import { KubeClient } from "../../src/kube/rest-client.ts";
 import { SecretReader } from "../../src/kube/secrets.ts";
 import { registryClientOptions, type RegistryCredentials } from "../../src/transfer/connection.ts";
+import { clientNodeConfig } from "../env/client-node.ts";
 import { loadKubeConfig, testEnv } from "../env/index.ts";
 
 const ns = "creds-test";
@@ -26,8 +27,7 @@ function secret(name: string, type: string, data: Record<string, string>, namesp
 
 before(async () => {
   const env = await testEnv();
-  const kc = loadKubeConfig(env.kube.kubeconfigPath);
-  const core = kc.makeApiClient(CoreV1Api);
+  const core = clientNodeConfig(env.kube.kubeconfigPath).makeApiClient(CoreV1Api);
   for (const name of [ns, otherNs]) await core.createNamespace({ body: { metadata: { name } } });
   const auth = Buffer.from("robot$ci:s3cr3t-value").toString("base64");
   const bodies = [
@@ -46,7 +46,10 @@ before(async () => {
     secret("elsewhere", "kubernetes.io/basic-auth", { username: "u", password: "p" }, otherNs),
   ];
   for (const body of bodies) await core.createNamespacedSecret({ namespace: body.metadata?.namespace ?? ns, body });
-  reader = new SecretReader({ client: new KubeClient(kc), allowCrossNamespace: false });
+  reader = new SecretReader({
+    client: new KubeClient(loadKubeConfig(env.kube.kubeconfigPath)),
+    allowCrossNamespace: false,
+  });
 });
 
 describe("connection settings from Secrets", () => {

@@ -6,14 +6,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, Watch } from "@kubernetes/client-node";
-import {
-  loadKubeConfig,
-  run,
-  s3Client,
-  serviceAccountKubeconfig,
-  testEnv,
-  type RegistryConnection,
-} from "../env/index.ts";
+import { clientNodeConfig } from "../env/client-node.ts";
+import { run, s3Client, serviceAccountKubeconfig, testEnv, type RegistryConnection } from "../env/index.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "airlift-smoke-"));
 
@@ -37,7 +31,7 @@ function craneAuthEnv(reg: RegistryConnection): NodeJS.ProcessEnv {
 describe("test environment", () => {
   it("kube-apiserver serves a CRD whose objects are seen through a watch", async () => {
     const env = await testEnv();
-    const kc = loadKubeConfig(env.kube.kubeconfigPath);
+    const kc = clientNodeConfig(env.kube.kubeconfigPath);
     const ext = kc.makeApiClient(ApiextensionsV1Api);
     const group = "smoke.airlift.dev";
     await ext.createCustomResourceDefinition({
@@ -105,10 +99,10 @@ describe("test environment", () => {
 
   it("a ServiceAccount kubeconfig authenticates and RBAC bounds it", async () => {
     const env = await testEnv();
-    const admin = loadKubeConfig(env.kube.kubeconfigPath).makeApiClient(CoreV1Api);
+    const admin = clientNodeConfig(env.kube.kubeconfigPath).makeApiClient(CoreV1Api);
     await admin.createNamespace({ body: { metadata: { name: "smoke-rbac" } } });
     const path = await serviceAccountKubeconfig(env.kube, "smoke-rbac", "reader", scratch);
-    const asReader = loadKubeConfig(path).makeApiClient(CoreV1Api);
+    const asReader = clientNodeConfig(path).makeApiClient(CoreV1Api);
     await assert.rejects(
       asReader.listNamespacedSecret({ namespace: "smoke-rbac" }),
       (err: { code?: number }) => err.code === 403,

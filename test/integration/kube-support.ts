@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/kube/kube-config.ts";
 import { isNotFound } from "../../src/kube/api-error.ts";
 import { Controller, type ControllerOptions } from "../../src/kube/controller.ts";
 import { Manager, type ManagerOptions } from "../../src/kube/manager.ts";

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../../src/kube/kube-config.ts";
 import type { OciSync } from "../../src/api/oci-sync.ts";
 import { resolveDefaults } from "../../src/controllers/defaults.ts";
 import { createOciSyncController } from "../../src/controllers/oci-sync.ts";

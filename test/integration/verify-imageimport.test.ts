@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../../src/kube/kube-config.ts";
 import type { ImageImport } from "../../src/api/image-import.ts";
 import { createImageImportController } from "../../src/controllers/image-import.ts";
 import type { Manager } from "../../src/kube/manager.ts";

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../../src/kube/kube-config.ts";
 import { parse } from "yaml";
 import { resolveDefaults } from "../../src/controllers/defaults.ts";
 import { CONTROLLERS } from "../../src/controllers/index.ts";
