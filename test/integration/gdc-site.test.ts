@@ -296,7 +296,8 @@ describe("a GDC site with nothing wired by hand", () => {
         subjects: [{ kind: "ServiceAccount", name: "syncer", namespace: tenant }],
       },
     });
-    const before = fronts[`harbor.${siteA}`]?.connections ?? 0;
+    // Bytes, not connections: the operator keeps its pooled connection to the site's Harbor from the import before.
+    const before = fronts[`harbor.${siteA}`]?.bytesToClients ?? 0;
     const started = Date.now();
     await createOciSync(admin, tenant, "site-config", {
       oci: { image: "gdc/manifests:v1", auth: "secret", credentialsSecretRef: harborAdmin(), period: "5s" },
@@ -304,7 +305,7 @@ describe("a GDC site with nothing wired by hand", () => {
     });
     const synced = await waitReady(admin, tenant, "site-config", "True/Succeeded", 120_000);
     assert.equal(synced.status?.source?.image, `harbor.${siteA}/gdc/manifests:v1`);
-    assert.ok((fronts[`harbor.${siteA}`]?.connections ?? 0) > before, "pulled through the site's Harbor");
+    assert.ok((fronts[`harbor.${siteA}`]?.bytesToClients ?? 0) > before, "pulled through the site's Harbor");
     const cm = await admin.request<{ data?: Record<string, string> }>(
       `/api/v1/namespaces/${tenant}/configmaps/site-config`,
     );

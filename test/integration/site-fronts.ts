@@ -2,8 +2,8 @@
 // AIRLIFT_TEST_HOSTS override) to loopback addresses listening on 443, as harbor.<suffix> and
 // objectstorage.<suffix> do at a site. Harbor's front passes TCP through to the TLS registry (its own certificate,
 // which also covers the site names); object storage's front terminates TLS with a certificate of the same CA and
-// forwards to MinIO, which serves plain HTTP in the test environment. Each front counts its connections, so a test
-// sees which site a client reached.
+// forwards to MinIO, which serves plain HTTP in the test environment. Each front counts its connections and the
+// bytes it carries back, so a test sees which site a client reached (pooled connections stay open between requests).
 import { createServer as createNetServer, connect, type Server, type Socket } from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,10 +13,12 @@ import type { EnvironmentConnection } from "../env/index.ts";
 import { makeServerCert } from "../env/pki.ts";
 import { TLS_SITE_SUFFIXES } from "../env/registry.ts";
 
-/** A listening front and how many connections it took. */
+/** A listening front, how many connections it took and how many bytes it carried back to its clients. */
 export interface SiteFront {
   readonly address: string;
   connections: number;
+  /** Bytes from the upstream to clients: what shows a request on a kept-alive (pooled) connection too. */
+  bytesToClients: number;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ function pipeTo(target: { host: string; port: number }, front: SiteFront): (clie
   return (client) => {
     front.connections++;
     const upstream = connect(target);
+    upstream.on("data", (chunk: Buffer) => (front.bytesToClients += chunk.length));
     client.pipe(upstream).pipe(client);
     const end = (): void => {
       client.destroy();
@@ -42,6 +45,7 @@ async function listen(server: Server, address: string): Promise<SiteFront> {
   const front: SiteFront = {
     address,
     connections: 0,
+    bytesToClients: 0,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   return front;
