@@ -28,6 +28,7 @@ import {
   closedWithin,
   connectionsTo,
   heal,
+  partitionOperatorArgs,
   OperatorProcess,
   proxiedApi,
   silence,
@@ -47,23 +48,6 @@ let admin: KubeClient;
 let toxi: Toxiproxy;
 const operators: OperatorProcess[] = [];
 const images: Record<string, string> = {};
-
-function operatorArgs(kubeconfig: string, extra: string[] = []): string[] {
-  return [
-    "--kubeconfig",
-    kubeconfig,
-    "--namespace",
-    ns,
-    "--watch-namespace",
-    ns,
-    "--allow-loopback-endpoints",
-    "--metrics-addr",
-    "0",
-    "--health-addr",
-    "0",
-    ...extra,
-  ];
-}
 
 /** Creates an OciSync `name` of the test image (a ConfigMap `cm`) and waits until it is Ready. */
 async function syncNow(name: string, timeoutMs = 90_000): Promise<void> {
@@ -121,7 +105,7 @@ after(async () => {
 describe("silent partition from the API server", () => {
   it("watches notice within the silence bound, then re-list and re-watch once it heals", async () => {
     const { kubeconfig, port } = await proxiedApi(toxi, "api", env.kube, join(work, "watch.kubeconfig"));
-    const op = new OperatorProcess("watch", operatorArgs(kubeconfig));
+    const op = new OperatorProcess("watch", partitionOperatorArgs(kubeconfig, ns));
     operators.push(op);
     await op.start();
     await syncNow("before");
@@ -170,7 +154,7 @@ describe("silent partition from the API server", () => {
       const { kubeconfig } = await proxiedApi(toxi, `api-${name}`, env.kube, join(work, `${name}.kubeconfig`));
       const op = new OperatorProcess(
         name,
-        operatorArgs(kubeconfig, ["--leader-elect", "--leader-election-id", lease, "--identity", name]),
+        partitionOperatorArgs(kubeconfig, ns, ["--leader-elect", "--leader-election-id", lease, "--identity", name]),
       );
       operators.push(op);
       replicas.push(op);

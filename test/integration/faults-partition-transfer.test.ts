@@ -27,6 +27,7 @@ import {
   connectionsTo,
   heal,
   OperatorProcess,
+  partitionOperatorArgs,
   portOf,
   type Closed,
   silence,
@@ -156,21 +157,10 @@ before(async () => {
   proxies.minio = await toxi.proxy("minio", new URL(env.minio.endpoint).host);
   proxies.registry = await toxi.proxy("registry", env.registries.anonymous.host);
   const kubeconfig = await proxiedKubeconfig(toxi, "api", env.kube, join(work, "operator.kubeconfig"));
-  operator = new OperatorProcess("transfer", [
-    "--kubeconfig",
-    kubeconfig,
-    "--namespace",
-    ns,
-    "--watch-namespace",
-    ns,
-    "--allow-loopback-endpoints",
-    "--metrics-addr",
-    "0",
-    "--health-addr",
-    "0",
-    "--work-dir",
-    join(work, "operator"),
-  ]);
+  operator = new OperatorProcess(
+    "transfer",
+    partitionOperatorArgs(kubeconfig, ns, ["--work-dir", join(work, "operator")]),
+  );
   await operator.start();
 });
 

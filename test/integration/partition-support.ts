@@ -82,6 +82,24 @@ function parseLine(line: string): LogEntry | undefined {
   }
 }
 
+/** The flags of an operator confined to namespace `ns` whose API server is reached through `kubeconfig`. */
+export function partitionOperatorArgs(kubeconfig: string, ns: string, extra: readonly string[] = []): string[] {
+  return [
+    "--kubeconfig",
+    kubeconfig,
+    "--namespace",
+    ns,
+    "--watch-namespace",
+    ns,
+    "--allow-loopback-endpoints",
+    "--metrics-addr",
+    "0",
+    "--health-addr",
+    "0",
+    ...extra,
+  ];
+}
+
 /** The port of a proxy's listen address (host:port). */
 export const portOf = (hostPort: string): number => Number(hostPort.split(":").pop());
 
